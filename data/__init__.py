@@ -1,0 +1,1 @@
+"""Shipped lexicons and samples, with their provenance."""

@@ -1,0 +1,1 @@
+"""Shipped model files (n-gram LM, OCR channel, seq2seq weights) and their cards."""

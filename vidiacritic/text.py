@@ -1,0 +1,187 @@
+"""Stage 1 — the text layer: Unicode normalization, diacritics, tone placement and casing.
+
+Everything here works on single syllables or plain strings and knows Vietnamese
+orthography; it knows nothing about OCR or language models.
+
+A Vietnamese syllable carries two kinds of marks:
+  * vowel-quality marks that change the letter (a→ă/â, e→ê, o→ô/ơ, u→ư, d→đ), and
+  * one of five tone marks (grave, acute, hook, tilde, dot below) or none.
+Tone placement style differs between the *traditional* convention (hòa, thủy, Ủy) and
+the *modern* one (hoà, thuỷ, Uỷ) only for the open diphthongs oa, oe, uy.
+"""
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+from typing import Tuple
+
+# Combining tone marks (NFD) → tone number; 0 means no tone (ngang).
+TONE_MARKS = {"\u0300": 2, "\u0301": 1, "\u0303": 4, "\u0309": 3, "\u0323": 5}
+TONE_CHARS = {v: k for k, v in TONE_MARKS.items()}
+# Vowel-quality marks (NFD): breve, circumflex, horn.
+QUALITY_MARKS = {"\u0306", "\u0302", "\u031b"}
+
+VOWELS = set("aăâeêioôơuưy")
+# Vowels that attract the tone mark whenever they occur in the nucleus.  "ơ" before
+# "ư" so that ươ takes the tone on ơ (người); ư alone still takes it (hữu, cửa).
+_MARKED_PRIORITY = "êơâăôư"
+# Open diphthongs whose tone position is a matter of style.
+_STYLE_DIPHTHONGS = {"oa", "oe", "uy"}
+
+TRADITIONAL = "traditional"
+MODERN = "modern"
+TONE_STYLES = (TRADITIONAL, MODERN)
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+@lru_cache(maxsize=200_000)
+def split_tone(syllable: str) -> Tuple[str, int]:
+    """Split a syllable into (letters without tone mark, tone number). Case is kept.
+
+    >>> split_tone("Thủy")
+    ('Thuy', 3)
+    """
+    decomposed = unicodedata.normalize("NFD", syllable)
+    tone = 0
+    kept = []
+    for ch in decomposed:
+        if ch in TONE_MARKS:
+            tone = TONE_MARKS[ch]
+        else:
+            kept.append(ch)
+    return unicodedata.normalize("NFC", "".join(kept)), tone
+
+
+@lru_cache(maxsize=200_000)
+def strip_diacritics(text: str) -> str:
+    """Remove every mark, tone and quality alike; đ becomes d. Case is kept.
+
+    >>> strip_diacritics("Ủy ban Đoàn kết")
+    'Uy ban Doan ket'
+    """
+    decomposed = unicodedata.normalize("NFD", text)
+    out = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return unicodedata.normalize("NFC", out.replace("đ", "d").replace("Đ", "D"))
+
+
+def has_diacritics(text: str) -> bool:
+    return strip_diacritics(text) != nfc(text)
+
+
+def _nucleus_span(low: str) -> Tuple[int, int]:
+    """Start and end index of the vowel nucleus of a toneless lowercase syllable.
+
+    The glide letters of the onsets "qu" and "gi" are not part of the nucleus
+    (quá, giá), except "gi" with no other vowel (gì).
+    """
+    start = 0
+    if low.startswith("qu"):
+        start = 2
+    elif low.startswith("gi") and len(low) > 2 and low[2] in VOWELS:
+        start = 2
+    while start < len(low) and low[start] not in VOWELS:
+        start += 1
+    end = start
+    while end < len(low) and low[end] in VOWELS:
+        end += 1
+    if start == len(low) and low.startswith("gi"):  # "gi" + tone: gì, gỉ
+        return 1, 2
+    return start, end
+
+
+def tone_position(toneless: str, style: str = TRADITIONAL) -> int:
+    """Index of the letter that carries the tone mark, or -1 if there is no vowel."""
+    low = toneless.lower()
+    start, end = _nucleus_span(low)
+    if start >= end:
+        return -1
+    nucleus = low[start:end]
+    for mark in _MARKED_PRIORITY:
+        pos = nucleus.rfind(mark) if mark == "ơ" else nucleus.find(mark)
+        if pos >= 0:
+            return start + pos
+    if len(nucleus) == 1:
+        return start
+    has_coda = end < len(low)
+    if has_coda:
+        return end - 1  # hoàn, toán, huỳnh
+    if len(nucleus) >= 3:
+        return start + 1  # ngoài, khuỷu
+    if style == MODERN and nucleus in _STYLE_DIPHTHONGS:
+        return start + 1  # hoà, thuỷ
+    return start  # hòa, thủy, mùa, tài
+
+
+def apply_tone(toneless: str, tone: int, style: str = TRADITIONAL) -> str:
+    """Put tone number `tone` on a toneless syllable following `style`.
+
+    >>> apply_tone("thuy", 3), apply_tone("thuy", 3, MODERN), apply_tone("Uy", 3)
+    ('thủy', 'thuỷ', 'Ủy')
+    """
+    if tone == 0:
+        return toneless
+    pos = tone_position(toneless, style)
+    if pos < 0:
+        return toneless
+    letter = unicodedata.normalize("NFD", toneless[pos]) + TONE_CHARS[tone]
+    return toneless[:pos] + unicodedata.normalize("NFC", letter) + toneless[pos + 1 :]
+
+
+@lru_cache(maxsize=200_000)
+def place_tone(syllable: str, style: str = TRADITIONAL) -> str:
+    """Re-place the tone mark of a (possibly mis-placed, NFD or mixed) syllable.
+
+    Tokens that are not Vietnamese-looking (more than one tone mark, tone on a
+    consonant) are returned NFC but otherwise untouched.
+    """
+    syllable = nfc(syllable)
+    decomposed = unicodedata.normalize("NFD", syllable)
+    if sum(ch in TONE_MARKS for ch in decomposed) != 1:
+        return syllable
+    toneless, tone = split_tone(syllable)
+    if not all(ch.isalpha() for ch in toneless):
+        return syllable
+    return apply_tone(toneless, tone, style)
+
+
+def normalize_syllable(syllable: str, style: str = TRADITIONAL) -> str:
+    """Canonical form used as language-model vocabulary: NFC, lowercase, `style` tones."""
+    return place_tone(nfc(syllable).lower(), style)
+
+
+# ---------------------------------------------------------------- casing
+LOWER, TITLE, UPPER, MIXED = "lower", "title", "upper", "mixed"
+
+
+def casing_of(token: str) -> str:
+    letters = [c for c in token if c.isalpha()]
+    if not letters:
+        return LOWER
+    if all(c.isupper() for c in letters):
+        return UPPER if len(letters) > 1 else TITLE
+    if letters[0].isupper() and all(c.islower() for c in letters[1:]):
+        return TITLE
+    if all(c.islower() for c in letters):
+        return LOWER
+    return MIXED
+
+
+def apply_casing(word: str, like: str) -> str:
+    """Give `word` (lowercase) the casing of the input token `like`.
+
+    Mixed-case input (OCR noise such as "PhUong") keeps each position's case where
+    the lengths agree and otherwise falls back to Title case.
+    """
+    kind = casing_of(like)
+    if kind == LOWER:
+        return word
+    if kind == UPPER:
+        return word.upper()
+    if kind == TITLE:
+        return word[:1].upper() + word[1:]
+    if len(like) == len(word):
+        return "".join(w.upper() if l.isupper() else w for w, l in zip(word, like))
+    return word[:1].upper() + word[1:] if like[:1].isupper() else word

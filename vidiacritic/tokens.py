@@ -1,0 +1,162 @@
+"""Stage 2 — tokens: split text so that every character survives.
+
+``tokenize(text)`` returns tokens whose texts concatenate back to the input exactly.
+Only tokens of kind WORD are ever rewritten; everything else (whitespace, line
+breaks, punctuation, numbers, dates, document codes, URLs, e-mails) is carried
+through byte for byte.
+
+``chains(tokens)`` groups WORD tokens into the runs the decoders see.  The n-gram
+builder uses the same function on corpus text, so training and decoding agree on
+what a context is.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator, List, Sequence
+
+WORD = "word"  # letters, possibly with OCR debris (s6, 16n, h¢): a repair candidate
+NUMBER = "number"  # 2023, 1.500, 12,5 — kept, and seen by the LM as <num>
+PROTECTED = "protected"  # codes, URLs, e-mails, acronyms with digits: never touched
+PUNCT = "punct"
+SPACE = "space"
+
+NUM_TOKEN = "<num>"
+
+# Characters Tesseract's English model emits inside Vietnamese words (¢ for ở/ộ,
+# € for ệ, ® ¥ rarely). They belong to the word, not to the punctuation around it.
+OCR_DEBRIS = "¢€®¥"
+_WS = re.compile(r"(\s+)")
+_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)\S+$", re.IGNORECASE)
+_EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
+_NUMBER = re.compile(r"^[+-]?\d+(?:[.,:]\d+)*%?$")
+_NUM_SLASH_WORD = re.compile(r"^\d[\d.,]*/[^\W\d_]+$")
+# A chunk's core: strip leading/trailing punctuation but keep OCR debris and digits.
+_EDGE = re.compile(r"^([^\w" + OCR_DEBRIS + r"]*)(.*?)([^\w" + OCR_DEBRIS + r"]*)$", re.DOTALL)
+_WORDLIKE = re.compile(r"^[^\W_]*[^\W\d_][^\W_]*$|^[\w" + OCR_DEBRIS + r"]+$")
+# A word with letters and digits is OCR debris only when short and not shaped like
+# a code (H5N1, A1, 3G): at most one capital, which must come first.
+_NOISY_MAX_LEN = 7
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    kind: str
+    start: int
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+def _is_noisy_word(core: str) -> bool:
+    if not any(c.isalpha() for c in core):
+        return False
+    if len(core) > _NOISY_MAX_LEN or not _WORDLIKE.match(core):
+        return False
+    if any(c.isupper() for c in core[1:]) and any(c.isdigit() for c in core):
+        return False
+    return True
+
+
+def _classify_core(core: str) -> str:
+    if _NUMBER.match(core):
+        return NUMBER
+    if all(c.isalpha() for c in core):
+        return WORD
+    if any(c.isdigit() for c in core) or any(c in OCR_DEBRIS for c in core):
+        return WORD if _is_noisy_word(core) else PROTECTED
+    return PROTECTED
+
+
+def _is_code(core: str) -> bool:
+    """Document codes and identifiers: 132/KH-MTTQ-BTT, 07-TT/ThU, ND-CP, 15/2014."""
+    if any(c in core for c in "/\\@_=&#"):
+        return True
+    if "-" in core or "." in core:
+        parts = [p for p in re.split(r"[-.]", core) if p]
+        if any(any(c.isdigit() for c in p) for p in parts):
+            return True
+        if any(len(p) >= 2 and p.isupper() for p in parts):
+            return True
+    return False
+
+
+def _split_chunk(chunk: str, start: int, out: List[Token]) -> None:
+    if _URL.match(chunk) or _EMAIL.match(chunk):
+        out.append(Token(chunk, PROTECTED, start))
+        return
+    m = _EDGE.match(chunk)
+    lead, core, trail = m.group(1), m.group(2), m.group(3)
+    pos = start
+    for ch in lead:
+        out.append(Token(ch, PUNCT, pos))
+        pos += 1
+    if core:
+        if _NUMBER.match(core):
+            out.append(Token(core, NUMBER, pos))
+        elif _NUM_SLASH_WORD.match(core):  # 300.000/người: a rate, not a code
+            num, _, word = core.partition("/")
+            out.append(Token(num, NUMBER, pos))
+            out.append(Token("/", PUNCT, pos + len(num)))
+            out.append(Token(word, WORD, pos + len(num) + 1))
+        elif _is_code(core):
+            out.append(Token(core, PROTECTED, pos))
+        else:
+            # Hyphenated or dotted compounds (Rịa-Vũng, x.y): split into parts.
+            for piece in re.split(r"([^\w" + OCR_DEBRIS + r"]+)", core):
+                if not piece:
+                    continue
+                if re.fullmatch(r"[^\w" + OCR_DEBRIS + r"]+", piece):
+                    out.append(Token(piece, PUNCT, pos))
+                else:
+                    out.append(Token(piece, _classify_core(piece), pos))
+                pos += len(piece)
+        pos = start + len(lead) + len(core)
+    for ch in trail:
+        out.append(Token(ch, PUNCT, pos))
+        pos += 1
+
+
+def tokenize(text: str) -> List[Token]:
+    """Split `text` into tokens; ``"".join(t.text for t in tokenize(s)) == s`` always."""
+    out: List[Token] = []
+    pos = 0
+    for piece in _WS.split(text):
+        if not piece:
+            continue
+        if piece.isspace():
+            out.append(Token(piece, SPACE, pos))
+        else:
+            _split_chunk(piece, pos, out)
+        pos += len(piece)
+    return out
+
+
+def chains(tokens: Sequence[Token]) -> Iterator[List[int]]:
+    """Yield runs of token indices that form one decoding context.
+
+    A run holds WORD and NUMBER tokens separated by whitespace.  Punctuation,
+    protected tokens and blank lines end it: a comma or a code is a real break in
+    the sentence, while a single line break is usually just the page layout.
+    """
+    run: List[int] = []
+    for i, tok in enumerate(tokens):
+        if tok.kind in (WORD, NUMBER):
+            run.append(i)
+        elif tok.kind == SPACE and tok.text.count("\n") < 2:
+            continue
+        else:
+            if run:
+                yield run
+            run = []
+    if run:
+        yield run
+
+
+def lm_units(text: str) -> Iterator[List[str]]:
+    """Corpus text → lists of raw units for LM training (words as written, <num>)."""
+    toks = tokenize(text)
+    for run in chains(toks):
+        yield [NUM_TOKEN if toks[i].kind == NUMBER else toks[i].text for i in run]
