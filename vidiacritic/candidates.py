@@ -1,0 +1,107 @@
+"""Stage 3 — candidates: which clean syllables could have produced this token?
+
+For each observed word we propose Vietnamese syllables from the language model's
+vocabulary, each with its channel score log P(observed | syllable):
+
+1. Retrieval by *skeleton* (the syllable with every mark removed, "phố" → "pho").
+   The observed token's skeleton may be damaged by OCR ("phd", "ctia", "s6"), so
+   we look up skeletons within a small deletion distance (the SymSpell trick: index
+   every vocabulary skeleton under its 1- and 2-letter deletions).
+2. Scoring every diacritized form of the retrieved skeletons with the channel
+   (:mod:`vidiacritic.channel`), plus a frequency prior to prune to the top K.
+
+Results are cached per distinct observed token: a document repeats its words, so
+most lookups are dictionary hits.
+"""
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from itertools import combinations
+from typing import Dict, List, Mapping, Sequence, Set, Tuple
+
+from .channel import Channel
+from .text import nfc, normalize_syllable, strip_diacritics
+
+Candidate = Tuple[str, float]  # (normalized syllable, log P(obs | syllable))
+
+MAX_CANDIDATES = 8  # per token: enough for recall, small enough for a trigram lattice
+MAX_FORMS_PER_SKELETON = 14  # e.g. "tho" has thơ, thở, thờ, thọ, thổ, thô, thò, thỏ, …
+# Channel scores below best - BEAM are not worth a lattice slot.
+CHANNEL_BEAM = 12.0
+# Weight of the unigram prior used only for pruning (the decoder applies the LM).
+PRIOR_WEIGHT = 0.5
+
+
+def _deletes(s: str, depth: int) -> Set[str]:
+    out = {s}
+    for k in range(1, min(depth, len(s)) + 1):
+        for idx in combinations(range(len(s)), k):
+            out.add("".join(ch for i, ch in enumerate(s) if i not in idx))
+    return out
+
+
+def skeleton(token: str) -> str:
+    return strip_diacritics(nfc(token).lower())
+
+
+class CandidateGenerator:
+    """Maps an observed token to up to K scored syllable candidates."""
+
+    def __init__(self, vocab_counts: Mapping[str, int], channel: Channel,
+                 max_candidates: int = MAX_CANDIDATES, cache_size: int = 200_000):
+        self.channel = channel
+        self.max_candidates = max_candidates
+        total = sum(vocab_counts.values()) or 1
+        self.log_prior: Dict[str, float] = {w: math.log(c / total) for w, c in vocab_counts.items()}
+        forms: Dict[str, List[str]] = {}
+        for w in sorted(vocab_counts, key=lambda w: -vocab_counts[w]):
+            sk = skeleton(w)
+            lst = forms.setdefault(sk, [])
+            if len(lst) < MAX_FORMS_PER_SKELETON:
+                lst.append(w)
+        self.forms = forms
+        index: Dict[str, Set[str]] = {}
+        for sk in forms:
+            for d in _deletes(sk, 2):
+                index.setdefault(d, set()).add(sk)
+        self.index = index
+        self.candidates = lru_cache(maxsize=cache_size)(self._candidates)  # type: ignore[method-assign]
+
+    def _retrieve(self, sk: str) -> Set[str]:
+        depth = 1 if len(sk) <= 3 else 2
+        found: Set[str] = set()
+        for d in _deletes(sk, depth):
+            hit = self.index.get(d)
+            if hit:
+                found |= hit
+        return found
+
+    def _candidates(self, token: str) -> Tuple[Candidate, ...]:
+        """Candidates for one observed word (any case); empty if nothing plausible."""
+        obs = nfc(token).lower()
+        sk = skeleton(obs)
+        if not sk or len(sk) > 9:
+            return ()
+        scored: List[Tuple[float, str, float]] = []
+        seen: Set[str] = set()
+        for s in self._retrieve(sk):
+            for form in self.forms[s]:
+                if form in seen:
+                    continue
+                seen.add(form)
+                ch = self.channel.logp(obs, form)
+                scored.append((ch + PRIOR_WEIGHT * self.log_prior[form], form, ch))
+        if not scored:
+            return ()
+        best_ch = max(c for _, _, c in scored)
+        scored = [x for x in scored if x[2] >= best_ch - CHANNEL_BEAM]
+        scored.sort(reverse=True)
+        return tuple((form, ch) for _, form, ch in scored[: self.max_candidates])
+
+    def for_tokens(self, tokens: Sequence[str]) -> List[Tuple[Candidate, ...]]:
+        return [self.candidates(t) for t in tokens]
+
+
+def is_known(word: str, vocab: Mapping[str, int]) -> bool:
+    return normalize_syllable(word) in vocab

@@ -1,0 +1,209 @@
+"""Stage 5 — the restorer: text → tokens → candidates → decoder → text.
+
+``Restorer`` loads the shipped resources once and is then cheap to call:
+
+    >>> from vidiacritic import Restorer
+    >>> r = Restorer(engine="statistical")
+    >>> r.restore("Uy ban nhan dan tinh")
+    'Ủy ban nhân dân tỉnh'
+
+Engines
+  statistical  trigram LM + OCR channel + phrase lexicon (Viterbi)
+  rules        phrase lexicon + word frequencies + OCR channel, no trigram LM:
+               the fallback when the LM files are unavailable
+  auto         the best engine available (the seq2seq model when it ships,
+               otherwise statistical, otherwise rules)
+Only WORD tokens are ever rewritten (see :mod:`vidiacritic.tokens`); everything else
+is copied through, and casing follows the input token.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, Iterator, List, Sequence, Tuple
+
+import numpy as np
+
+from . import resources
+from .candidates import CandidateGenerator
+from .decoder import Lattice, decode_batch
+from .text import MODERN, TONE_STYLES, TRADITIONAL, apply_casing, nfc, place_tone
+from .tokens import NUMBER, WORD, Token, chains, tokenize
+
+ENGINES = ("auto", "statistical", "rules")
+# Channel log-probabilities are scaled before joining the LM score; estimated on
+# generated (Tesseract) held-out pairs by scripts/tune_weights.py.
+CHANNEL_WEIGHT = 1.0
+# Bonus (nats per syllable, times the phrase's strength) for lexicon phrases.
+PHRASE_BONUS = 2.0
+# Longer chains are decoded in windows so that memory and latency stay bounded.
+MAX_CHAIN = 200
+
+
+@dataclass(frozen=True)
+class WordDecision:
+    """What happened to one input word."""
+
+    original: str
+    chosen: str
+    start: int
+    source: str  # "ngram", "rule", "model" or "kept" (no plausible Vietnamese reading)
+    confidence: float
+    alternatives: List[Tuple[str, float]] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.chosen != self.original
+
+
+@dataclass(frozen=True)
+class Explanation:
+    text: str
+    words: List[WordDecision]
+
+
+class UnigramLM:
+    """The rules engine's language model: word frequencies only, no context."""
+
+    def __init__(self, counts: np.ndarray, bos_id: int, eos_id: int):
+        total = float(counts.sum()) + len(counts)
+        self.table = np.log((counts.astype(np.float64) + 1.0) / total)
+        self.table[bos_id] = 0.0
+        self.table[eos_id] = 0.0
+        self.bos_id, self.eos_id = bos_id, eos_id
+
+    def logprob(self, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
+        return self.table[w]
+
+
+class Restorer:
+    """Restores diacritics; create once, call many times (resources load in __init__)."""
+
+    def __init__(self, engine: str = "auto", tone_style: str = TRADITIONAL, *,
+                 channel_weight: float = CHANNEL_WEIGHT, phrase_bonus: float = PHRASE_BONUS):
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+        if tone_style not in TONE_STYLES:
+            raise ValueError(f"unknown tone style {tone_style!r}; choose traditional or modern")
+        self.tone_style = tone_style
+        self.channel_weight = channel_weight
+        self.phrase_bonus = phrase_bonus
+        self.ngram = resources.load_ngram()
+        self.engine = "statistical" if engine == "auto" else engine
+        self.lm = self.ngram if self.engine == "statistical" else UnigramLM(
+            self.ngram.counts, self.ngram.bos_id, self.ngram.eos_id)
+        self.source = "ngram" if self.engine == "statistical" else "rule"
+        self.channel = resources.load_channel()
+        self.lexicon = resources.load_lexicon()
+        self.generator = CandidateGenerator(
+            {w: int(self.ngram.counts[i]) for w, i in self.ngram.vocab.items() if w.isalpha()},
+            self.channel)
+
+    @property
+    def version(self) -> str:
+        from . import __version__
+        return f"vidiacritic-{__version__}/{self.engine}/{resources.fingerprint()}/{self.tone_style}"
+
+    # ------------------------------------------------------------ public verbs
+    def restore(self, text: str) -> str:
+        return self.explain(text).text
+
+    def restore_many(self, texts: Iterable[str]) -> Iterator[str]:
+        for t in texts:
+            yield self.restore(t)
+
+    def explain(self, text: str) -> Explanation:
+        if not isinstance(text, str):
+            raise TypeError(f"expected str, got {type(text).__name__} (decode bytes first)")
+        text = nfc(text)
+        toks = tokenize(text)
+        runs = [r[i : i + MAX_CHAIN] for r in chains(toks) for i in range(0, len(r), MAX_CHAIN)]
+        lattices, metas = [], []
+        for run in runs:
+            lat, meta = self._lattice(toks, run)
+            lattices.append(lat)
+            metas.append(meta)
+        decoded = decode_batch(lattices, self.lm)
+        replaced: Dict[int, str] = {}
+        words: List[WordDecision] = []
+        for run, meta, dec in zip(runs, metas, decoded):
+            for pos, ti in enumerate(run):
+                tok = toks[ti]
+                if tok.kind != WORD:
+                    continue
+                forms, phrase_hit = meta[pos]
+                if not forms:
+                    words.append(WordDecision(tok.text, tok.text, tok.start, "kept", 1.0, []))
+                    continue
+                probs = dec.marginals[pos]
+                k = dec.best[pos]
+                chosen = self._surface(forms[k], tok.text)
+                order = np.argsort(-probs)
+                alts = [(self._surface(forms[j], tok.text), float(probs[j])) for j in order[:4] if j != k][:3]
+                source = "rule" if phrase_hit[k] else self.source
+                words.append(WordDecision(tok.text, chosen, tok.start, source, float(probs[k]), alts))
+                if chosen != tok.text:
+                    replaced[ti] = chosen
+        out = "".join(replaced.get(i, t.text) for i, t in enumerate(toks))
+        return Explanation(out, words)
+
+    # ------------------------------------------------------------ internals
+    def _surface(self, form: str, original: str) -> str:
+        word = place_tone(form, MODERN) if self.tone_style == MODERN else form
+        return apply_casing(word, original)
+
+    def _lattice(self, toks: Sequence[Token], run: Sequence[int]):
+        ids, unary, meta = [], [], []
+        vocab = self.ngram.vocab
+        cand_lists = []
+        for ti in run:
+            tok = toks[ti]
+            cands = self.generator.candidates(tok.text) if tok.kind == WORD else ()
+            cand_lists.append(cands)
+        bonus = self._phrase_bonus([[c for c, _ in cl] for cl in cand_lists])
+        for pos, (ti, cands) in enumerate(zip(run, cand_lists)):
+            tok = toks[ti]
+            if tok.kind == NUMBER:
+                ids.append(np.array([self.ngram.num_id]))
+                unary.append(np.zeros(1))
+                meta.append(([], []))
+            elif not cands:
+                ids.append(np.array([self.ngram.unk_id]))
+                unary.append(np.zeros(1))
+                meta.append(([], []))
+            else:
+                forms = [c for c, _ in cands]
+                b = bonus.get(pos, {})
+                ids.append(np.array([vocab.get(f, self.ngram.unk_id) for f in forms]))
+                unary.append(np.array([self.channel_weight * s + b.get(f, 0.0) for f, s in cands]))
+                meta.append((forms, [f in b for f in forms]))
+        return Lattice(ids, unary), meta
+
+    def _phrase_bonus(self, cand_sets: List[List[str]]) -> Dict[int, Dict[str, float]]:
+        if self.lexicon is None or self.phrase_bonus == 0:
+            return {}
+        out: Dict[int, Dict[str, float]] = {}
+        for start, end, syls, strength in self.lexicon.matches([set(c) for c in cand_sets]):
+            for p, s in zip(range(start, end), syls):
+                cur = out.setdefault(p, {})
+                cur[s] = max(cur.get(s, 0.0), self.phrase_bonus * strength)
+        return out
+
+
+_DEFAULT: Dict[Tuple[str, str], Restorer] = {}
+
+
+def _default(engine: str, tone_style: str) -> Restorer:
+    key = (engine, tone_style)
+    if key not in _DEFAULT:
+        _DEFAULT[key] = Restorer(engine=engine, tone_style=tone_style)
+    return _DEFAULT[key]
+
+
+def restore(text: str, *, engine: str = "auto", tone_style: str = TRADITIONAL) -> str:
+    """Restore the diacritics of `text` (a module-level Restorer is created once)."""
+    return _default(engine, tone_style).restore(text)
+
+
+def explain(text: str, *, engine: str = "auto", tone_style: str = TRADITIONAL) -> Explanation:
+    """Like :func:`restore`, with a per-word account of every decision."""
+    return _default(engine, tone_style).explain(text)
