@@ -1,0 +1,84 @@
+"""The project's reference metric (same numbers as ../shared/eval/score.py).
+
+syl_acc     case-insensitive syllable accuracy over the gold's word tokens; tone-mark
+            placement style (hòa/hoà) is not an error; tokens aligned per line (difflib)
+syl_acc_cs  the same, case-sensitive
+cer         character error rate over whole lines (NFC, case-insensitive, spaces collapsed)
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from typing import Dict, List, Sequence
+
+from .text import TONE_MARKS
+
+_EDGE_PUNCT = re.compile(r"^[^\w]+|[^\w]+$")
+
+
+def syllable_key(tok: str, case_sensitive: bool = False) -> str:
+    """Placement-insensitive identity: letters without tone + the tone numbers."""
+    tok = _EDGE_PUNCT.sub("", unicodedata.normalize("NFC", tok))
+    if not case_sensitive:
+        tok = tok.lower()
+    d = unicodedata.normalize("NFD", tok)
+    tones = "".join(str(TONE_MARKS[c]) for c in d if c in TONE_MARKS)
+    base = unicodedata.normalize("NFC", "".join(c for c in d if c not in TONE_MARKS))
+    return base + ("#" + tones if tones else "")
+
+
+def _words(line: str) -> List[str]:
+    return [t for t in line.split() if any(c.isalpha() for c in t)]
+
+
+def levenshtein(a: str, b: str) -> int:
+    if len(a) < len(b):
+        a, b = b, a
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def score(hyp_lines: Sequence[str], gold_lines: Sequence[str]) -> Dict[str, float]:
+    if len(hyp_lines) != len(gold_lines):
+        raise ValueError(f"line count differs: hyp {len(hyp_lines)} gold {len(gold_lines)}")
+    tot = ok = ok_cs = edits = chars = 0
+    for h, g in zip(hyp_lines, gold_lines):
+        gw, hw = _words(g), _words(h)
+        tot += len(gw)
+        for cs in (False, True):
+            m = difflib.SequenceMatcher(None, [syllable_key(t, cs) for t in gw],
+                                        [syllable_key(t, cs) for t in hw], autojunk=False)
+            n = sum(b.size for b in m.get_matching_blocks())
+            if cs:
+                ok_cs += n
+            else:
+                ok += n
+        gn = unicodedata.normalize("NFC", " ".join(g.split())).lower()
+        hn = unicodedata.normalize("NFC", " ".join(h.split())).lower()
+        edits += levenshtein(gn, hn)
+        chars += len(gn)
+    return {
+        "tokens": tot,
+        "syl_acc": round(ok / tot, 5) if tot else 0.0,
+        "syl_acc_cs": round(ok_cs / tot, 5) if tot else 0.0,
+        "cer": round(edits / chars, 5) if chars else 0.0,
+    }
+
+
+def score_files(hyp_path: str, gold_path: str) -> Dict[str, float]:
+    with open(hyp_path, encoding="utf-8") as fh:
+        hyp = fh.read().split("\n")
+    with open(gold_path, encoding="utf-8") as fh:
+        gold = fh.read().split("\n")
+    # Tolerate a missing/extra final newline, as the reference script does.
+    while hyp and hyp[-1] == "" and len(hyp) > len(gold):
+        hyp.pop()
+    while gold and gold[-1] == "" and len(gold) > len(hyp):
+        gold.pop()
+    return score(hyp, gold)
