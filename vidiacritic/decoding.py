@@ -1,0 +1,489 @@
+"""Bytes → text for `vidiacritic fix` and `vidiacritic batch`.
+
+``decode_bytes(data)`` turns the bytes of one file into NFC text, or raises
+``DecodeError`` with a one-line reason.  The order of the checks:
+
+1. An explicit ``encoding`` wins (strict decoding; "tcvn3" and "vni" are accepted
+   as names of the legacy font encodings below).
+2. A byte-order mark: UTF-8, UTF-32 and UTF-16 with BOM.
+3. Binary detection: file signatures (PNG, PDF, ZIP, …), NUL bytes, or a high
+   share of control characters.  Binary files are refused, never "decoded".
+4. Valid UTF-8.
+5. Otherwise the Vietnamese single-byte candidates — Windows-1258 (whose tone marks
+   are *combining* characters, hence the NFC), TCVN3 and VNI — are scored by how
+   much of the text reads as Vietnamese syllables; a clear winner is taken, cp1258
+   preferred on near-ties.  If none reads as Vietnamese, charset-normalizer picks
+   the encoding (Latin-1, Windows-125x, …).
+
+Legacy Vietnamese font encodings (``legacy="auto"|"tcvn3"|"vni"|"none"``):
+
+* **TCVN3 (ABC, TCVN 5712:1993 VN3)** puts the 134 lowercase Vietnamese letters and
+  the capitals Ă Â Ê Ô Ơ Ư Đ in 0xA1–0xFE.  Capitals with tone marks were drawn
+  with a separate "H" font (.VnTimeH) using the *lowercase* codes, so that case is
+  lost in the bytes; the remaining VN1 capital positions of the same standard are
+  decoded too.  0x80–0x9F keep their Windows-1252 meaning (smart quotes, dashes).
+* **VNI (VNI-Windows)** writes a base letter followed by a mark byte: ``a``+``ø``
+  = à, ``a``+``â`` = â, ``a``+``à`` = ầ, ``o``+``ä`` = ộ …; ơ ư đ are the single
+  bytes ô ö ñ, the i-vowels with tone are single bytes (ì í æ ó ò) and ỵ is î.
+
+Both are usually met either as raw bytes or, after a font-unaware conversion
+to Unicode, as the Windows-1252 characters of those bytes ("Bé T­ph¸p").  Both
+forms are recognised.  ``legacy="auto"`` converts only when the text is clearly
+in that encoding: at least a quarter of its words read as Vietnamese after the
+conversion, almost none are broken, and it reads much better than before.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Dict, List, Optional, Tuple
+
+__all__ = ["DecodeError", "Decoded", "decode_bytes", "decode_with_info",
+           "tcvn3_to_unicode", "vni_to_unicode", "encode_tcvn3", "encode_vni", "encode_cp1258",
+           "LEGACY_CHOICES"]
+
+LEGACY_CHOICES = ("auto", "tcvn3", "vni", "none")
+
+
+class DecodeError(ValueError):
+    """The bytes are not text we can read; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str  # what was used: "utf-8", "utf-8-sig", "utf-16", "cp1258", "tcvn3", "vni", …
+
+
+# ----------------------------------------------------------------- Vietnamese letters
+_TONES = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")  # none, grave, acute, hook, tilde, dot
+_BASE_VOWELS = "aăâeêioôơuưy"
+
+
+def _all_letters() -> frozenset:
+    out = set("abcdefghijklmnopqrstuvwxyzđ")
+    for v in _BASE_VOWELS:
+        for t in _TONES:
+            out.add(unicodedata.normalize("NFC", v + t))
+    out |= {c.upper() for c in out}
+    return frozenset(out)
+
+
+VIETNAMESE_LETTERS = _all_letters()
+_TONE_SET = frozenset(_TONES[1:])
+
+# ----------------------------------------------------------------- TCVN3 (ABC)
+# 0xA0–0xFF of TCVN 5712:1993 (the VN3 lowercase set plus the VN1 capitals that share
+# the range); 0xB0–0xB4 are the standard's combining tone marks.
+_TCVN3_HIGH = (
+    "\u00a0ĂÂÊÔƠƯĐăâêôơưđẰ"                       # A0–AF
+    "\u0300\u0309\u0303\u0301\u0323àảãáạẲằẳẵắẴ"    # B0–BF
+    "ẮẦẨẪẤỀặầẩẫấậèỂẻẽ"                             # C0–CF
+    "éẹềểễếệìỉỄẾỒĩíịò"                             # D0–DF
+    "Ổỏõóọồổỗốộờởỡớợù"                             # E0–EF
+    "ỖủũúụừửữứựỳỷỹýỵỐ"                             # F0–FF
+)
+assert len(_TCVN3_HIGH) == 96
+
+
+def _cp1252_char(b: int) -> str:
+    try:
+        return bytes([b]).decode("cp1252")
+    except UnicodeDecodeError:  # 0x81 0x8D 0x8F 0x90 0x9D: undefined, keep Latin-1 meaning
+        return chr(b)
+
+
+_TCVN3_DECODE = "".join(chr(b) for b in range(0x80)) + "".join(
+    _cp1252_char(b) for b in range(0x80, 0xA0)) + _TCVN3_HIGH
+_TCVN3_ENCODE: Dict[str, int] = {}
+for _b, _ch in enumerate(_TCVN3_DECODE):
+    if _b >= 0xA0 and not unicodedata.combining(_ch):
+        _TCVN3_ENCODE.setdefault(_ch, _b)
+
+# ----------------------------------------------------------------- VNI (VNI-Windows)
+# Mark bytes (as their Windows-1252 characters, lowercase form; capitals use the
+# uppercase Latin-1 letter): tone only, quality only, quality + tone.
+_VNI_TONE = {"ø": "\u0300", "ù": "\u0301", "û": "\u0309", "õ": "\u0303", "ï": "\u0323"}
+_VNI_CIRC = {"â": "", "à": "\u0300", "á": "\u0301", "å": "\u0309", "ã": "\u0303", "ä": "\u0323"}
+_VNI_BREVE = {"ê": "", "è": "\u0300", "é": "\u0301", "ú": "\u0309", "ü": "\u0303", "ë": "\u0323"}
+# Letters written as a single byte.
+_VNI_SINGLE = {"ô": "ơ", "ö": "ư", "ñ": "đ", "ì": "ì", "í": "í", "æ": "ỉ", "ó": "ĩ", "ò": "ị", "î": "ỵ"}
+
+
+def _vni_tables() -> Tuple[Dict[str, str], Dict[str, str]]:
+    """(two-character sequence → letter, single character → letter), both cases."""
+    pairs: Dict[str, str] = {}
+
+    def add(base: str, mark: str, letter: str) -> None:
+        letter = unicodedata.normalize("NFC", letter)
+        pairs[base + mark] = letter
+        pairs[base.upper() + mark.upper()] = letter.upper()
+        pairs[base.upper() + mark] = letter.upper()     # title case "Ấn" written "Aán"
+        pairs[base + mark.upper()] = letter
+
+    for base in "aeouy":
+        for mark, tone in _VNI_TONE.items():
+            add(base, mark, base + tone)
+    for base in "ôö":  # ơ ư take a tone byte after them
+        for mark, tone in _VNI_TONE.items():
+            add(base, mark, _VNI_SINGLE[base] + tone)
+    for base in "aeo":
+        for mark, tone in _VNI_CIRC.items():
+            add(base, mark, base + "\u0302" + tone)
+    for mark, tone in _VNI_BREVE.items():
+        add("a", mark, "a\u0306" + tone)
+    single = dict(_VNI_SINGLE)
+    single.update({k.upper(): v.upper() for k, v in _VNI_SINGLE.items()})
+    return pairs, single
+
+
+_VNI_PAIRS, _VNI_SINGLES = _vni_tables()
+_VNI_MARKS = "".join(sorted({k[1] for k in _VNI_PAIRS}))
+_VNI_RE = re.compile("[aeouyAEOUYôöÔÖ][" + re.escape(_VNI_MARKS) + "]|["
+                     + re.escape("".join(_VNI_SINGLES)) + "]")
+
+
+def _vni_sub(m: "re.Match[str]") -> str:
+    seq = m.group(0)
+    letter = _VNI_PAIRS.get(seq)
+    if letter is not None:
+        return letter
+    # a mark byte where VNI allows none ("eê"): convert each character on its own
+    return "".join(_VNI_SINGLES.get(ch, ch) for ch in seq)
+
+
+def _vni_encode_table() -> Dict[str, str]:
+    enc: Dict[str, str] = {}
+    for seq, letter in _VNI_PAIRS.items():
+        # canonical spelling: the mark byte has the case of the letter
+        if (seq[0].isupper() == seq[1].isupper()) or not seq[1].isalpha():
+            enc.setdefault(letter, seq)
+    for ch, letter in _VNI_SINGLES.items():
+        enc[letter] = ch
+    return enc
+
+
+_VNI_ENCODE = _vni_encode_table()
+
+
+# ----------------------------------------------------------------- conversions
+def tcvn3_to_unicode(data: bytes) -> str:
+    """Decode TCVN3 (ABC) bytes; NFC."""
+    return unicodedata.normalize("NFC", data.decode("latin-1").translate(_TCVN3_TRANSLATE))
+
+
+_TCVN3_TRANSLATE = {i: _TCVN3_DECODE[i] for i in range(0x80, 0x100)}
+
+
+def vni_to_unicode(text: str) -> str:
+    """Convert VNI text (its bytes read as Windows-1252 characters) to Unicode; NFC."""
+    return unicodedata.normalize("NFC", _VNI_RE.sub(_vni_sub, text))
+
+
+def encode_tcvn3(text: str) -> bytes:
+    """Unicode → TCVN3 bytes (for tests and tools).  Capitals with tone marks that the
+    standard lacks are written with the lowercase code, as the .VnTimeH fonts did."""
+    out = bytearray()
+    for ch in unicodedata.normalize("NFC", text):
+        if ord(ch) < 0x80:
+            out.append(ord(ch))
+        elif ch in _TCVN3_ENCODE:
+            out.append(_TCVN3_ENCODE[ch])
+        elif ch.lower() in _TCVN3_ENCODE:
+            out.append(_TCVN3_ENCODE[ch.lower()])
+        else:
+            out += ch.encode("cp1252")
+    return bytes(out)
+
+
+def encode_vni(text: str) -> bytes:
+    """Unicode → VNI-Windows bytes (for tests and tools)."""
+    return "".join(_VNI_ENCODE.get(ch, ch)
+                   for ch in unicodedata.normalize("NFC", text)).encode("cp1252")
+
+
+def encode_cp1258(text: str) -> bytes:
+    """Unicode → Windows-1258 the way Windows writes it: letters with their vowel-quality
+    marks precomposed, tone marks as combining characters (for tests and tools)."""
+    out = []
+    for ch in unicodedata.normalize("NFC", text):
+        nfd = unicodedata.normalize("NFD", ch)
+        tones = "".join(c for c in nfd if c in _TONE_SET)
+        base = unicodedata.normalize("NFC", "".join(c for c in nfd if c not in _TONE_SET))
+        out.append(base + tones)
+    return "".join(out).encode("cp1258")
+
+
+def _as_cp1252_bytes(text: str) -> Optional[bytes]:
+    """The bytes a font-unaware converter started from, or None if `text` has
+    characters outside Windows-1252/Latin-1."""
+    try:
+        return text.encode("cp1252")
+    except UnicodeEncodeError:
+        pass
+    out = bytearray()
+    for ch in text:
+        try:
+            out += ch.encode("cp1252")
+        except UnicodeEncodeError:
+            if ord(ch) > 0xFF:
+                return None
+            out.append(ord(ch))
+    return bytes(out)
+
+
+def _cp1252_text(data: bytes) -> str:
+    """Windows-1252 decoding that never fails (undefined bytes keep their Latin-1 meaning)."""
+    return data.decode("latin-1").translate(_CP1252_TRANSLATE)
+
+
+_CP1252_TABLE = [chr(b) if b < 0x80 else _cp1252_char(b) for b in range(256)]
+_CP1252_TRANSLATE = {b: _CP1252_TABLE[b] for b in range(0x80, 0x100)}
+
+
+# ----------------------------------------------------------------- scoring
+_EDGE_PUNCT = "\"'`()[]{}<>.,;:!?-–—…“”‘’«»*/\\|_+=~^%&#@$"
+_ALLOWED_SYMBOLS = frozenset("“”‘’–—…«»°§№€¢®¥©•\u00ad")
+_SAMPLE_CHARS = 65536
+# Enough text to judge an encoding by (about 1,500 words).
+_SCORE_CHARS = 8192
+
+
+@dataclass
+class _Score:
+    good: int = 0      # words with a non-ASCII Vietnamese letter that read as Vietnamese
+    bad: int = 0       # words with characters or tone combinations Vietnamese never has
+    words: int = 0     # all words with at least one letter
+
+    @property
+    def value(self) -> float:
+        judged = self.good + self.bad
+        return (self.good - 2 * self.bad) / judged if judged else 0.0
+
+    @property
+    def density(self) -> float:
+        return self.good / self.words if self.words else 0.0
+
+
+_NOT_WORD, _NEUTRAL, _GOOD, _BAD = 0, 1, 2, 3
+
+
+@lru_cache(maxsize=50_000)
+def _classify(tok: str) -> int:
+    tok = tok.strip(_EDGE_PUNCT)
+    if not tok:
+        return _NOT_WORD
+    if tok.isascii():
+        return _NEUTRAL if any(c.isalpha() for c in tok) else _NOT_WORD
+    bad = vi = has_letter = False
+    letters = []
+    for ch in tok:
+        if ch.isalpha():
+            has_letter = True
+            letters.append(ch)
+            if ch in VIETNAMESE_LETTERS:
+                vi = vi or ord(ch) > 0x7F
+            else:
+                bad = True
+        elif ord(ch) > 0x7F and ch not in _ALLOWED_SYMBOLS:
+            bad = True
+    if not has_letter and not bad:
+        return _NOT_WORD
+    if not bad:
+        tones = sum(1 for c in unicodedata.normalize("NFD", tok) if c in _TONE_SET)
+        word = "".join(letters)
+        casing_ok = word.islower() or word.isupper() or (word[0].isupper() and word[1:].islower())
+        bad = tones > 1 or not casing_ok
+    return _BAD if bad else _GOOD if vi else _NEUTRAL
+
+
+def _vietnamese_score(text: str) -> _Score:
+    s = _Score()
+    for tok in text[:_SCORE_CHARS].split():
+        kind = _classify(tok)
+        if kind == _NOT_WORD:
+            continue
+        s.words += 1
+        if kind == _GOOD:
+            s.good += 1
+        elif kind == _BAD:
+            s.bad += 1
+    return s
+
+
+def _clearly(candidate: _Score, baseline: _Score) -> bool:
+    """Is `candidate` clearly Vietnamese, and clearly better than `baseline`?"""
+    return (candidate.good >= 2 and candidate.density >= 0.25 and candidate.value >= 0.6
+            and candidate.value >= baseline.value + 0.3)
+
+
+def _legacy_from_text(text: str, legacy: str) -> Optional[Decoded]:
+    """Convert text that is really TCVN3/VNI shown as Windows-1252 characters."""
+    if legacy == "none" or text.isascii():
+        return None
+    raw = _as_cp1252_bytes(text[:_SCORE_CHARS] if legacy == "auto" else text)
+    if raw is None:
+        return None
+    if legacy == "tcvn3":
+        return Decoded(tcvn3_to_unicode(_as_cp1252_bytes(text) or b""), "tcvn3")
+    if legacy == "vni":
+        return Decoded(vni_to_unicode(text), "vni")
+    base = _vietnamese_score(text)
+    cands = [("tcvn3", tcvn3_to_unicode(raw)), ("vni", vni_to_unicode(text[:_SCORE_CHARS]))]
+    best = None
+    for name, converted in cands:
+        sc = _vietnamese_score(converted)
+        if _clearly(sc, base) and (best is None or sc.value > best[1].value):
+            best = (name, sc)
+    if best is None:
+        return None
+    full_raw = _as_cp1252_bytes(text)
+    if best[0] == "tcvn3":
+        return Decoded(tcvn3_to_unicode(full_raw or b""), "tcvn3")
+    return Decoded(vni_to_unicode(text), "vni")
+
+
+# ----------------------------------------------------------------- binary detection
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "PNG image"), (b"%PDF-", "PDF document"),
+    (b"PK\x03\x04", "ZIP archive"), (b"PK\x05\x06", "ZIP archive"),
+    (b"\xff\xd8\xff", "JPEG image"), (b"GIF87a", "GIF image"), (b"GIF89a", "GIF image"),
+    (b"II*\x00", "TIFF image"), (b"MM\x00*", "TIFF image"), (b"\x1f\x8b", "gzip data"),
+    (b"BZh", None), (b"\xfd7zXZ\x00", "xz data"), (b"7z\xbc\xaf\x27\x1c", "7z archive"),
+    (b"Rar!\x1a\x07", "RAR archive"), (b"\x7fELF", "ELF executable"), (b"MZ", None),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "OLE document (doc/xls)"),
+    (b"RIFF", None), (b"\x00\x00\x01\x00", "icon"),
+)
+_CONTROL_BYTES = frozenset(set(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D, 0x1A} | {0x7F})
+_CONTROL_RATIO = 0.10
+
+
+def _binary_reason(data: bytes) -> Optional[str]:
+    for magic, what in _MAGIC:
+        if what and data.startswith(magic):
+            return f"binary file ({what})"
+    head = data[:_SAMPLE_CHARS]
+    if b"\x00" in head or b"\x00" in data:
+        return "binary file (NUL bytes)"
+    if head:
+        controls = sum(head.count(bytes([b])) for b in _CONTROL_BYTES)
+        if controls / len(head) > _CONTROL_RATIO:
+            return "binary file (control characters)"
+    return None
+
+
+# ----------------------------------------------------------------- decoding
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _strict(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        bad = data[exc.start:exc.start + 1]
+        raise DecodeError(f"cannot decode as {encoding}: {exc.reason} "
+                          f"(byte 0x{bad.hex()} at offset {exc.start})") from None
+    except LookupError:
+        raise DecodeError(f"unknown encoding: {encoding}") from None
+
+
+def _finish(text: str, encoding: str, legacy: str) -> Decoded:
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    converted = _legacy_from_text(text, legacy)
+    if converted is not None:
+        return converted
+    return Decoded(unicodedata.normalize("NFC", text), encoding)
+
+
+def _single_byte(data: bytes, legacy: str) -> Decoded:
+    """Bytes that are not UTF-8: Vietnamese single-byte candidates, then charset-normalizer."""
+    sample = data[:_SCORE_CHARS]
+    if legacy == "tcvn3":
+        return Decoded(tcvn3_to_unicode(data), "tcvn3")
+    if legacy == "vni":
+        return Decoded(vni_to_unicode(_cp1252_text(data)), "vni")
+    cands: List[Tuple[str, str, _Score]] = []
+    try:
+        cp = unicodedata.normalize("NFC", sample.decode("cp1258"))
+        cands.append(("cp1258", cp, _vietnamese_score(cp)))
+    except UnicodeDecodeError:
+        pass
+    plain = _vietnamese_score(_cp1252_text(sample))
+    cp1258 = cands[0][2] if cands else _Score()
+    if legacy == "auto":
+        best_legacy: Optional[Tuple[str, _Score]] = None
+        for name, converted in (("tcvn3", tcvn3_to_unicode(sample)),
+                                ("vni", vni_to_unicode(_cp1252_text(sample)))):
+            sc = _vietnamese_score(converted)
+            if (_clearly(sc, plain) and sc.value >= cp1258.value + 0.2
+                    and (best_legacy is None or sc.value > best_legacy[1].value)):
+                best_legacy = (name, sc)
+        if best_legacy is not None:
+            if best_legacy[0] == "tcvn3":
+                return Decoded(tcvn3_to_unicode(data), "tcvn3")
+            return Decoded(vni_to_unicode(_cp1252_text(data)), "vni")
+    if cands and cp1258.good >= 1 and cp1258.value >= 0.5 and cp1258.value >= plain.value:
+        try:
+            return Decoded(unicodedata.normalize("NFC", data.decode("cp1258")), "cp1258")
+        except UnicodeDecodeError:  # an undefined byte past the sample
+            pass
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # pragma: no cover - declared dependency
+        best = None
+    else:
+        best = from_bytes(data).best()
+    if best is None:
+        raise DecodeError("cannot detect the text encoding (not UTF-8, no single-byte encoding fits)")
+    enc = best.encoding
+    return Decoded(unicodedata.normalize("NFC", str(best)).lstrip("\ufeff"), enc)
+
+
+def decode_with_info(data: bytes, encoding: Optional[str] = None, legacy: str = "auto") -> Decoded:
+    """Like `decode_bytes`, also saying which encoding was used."""
+    if legacy not in LEGACY_CHOICES:
+        raise ValueError(f"legacy must be one of {', '.join(LEGACY_CHOICES)}, not {legacy!r}")
+    if encoding:
+        name = encoding.lower().replace("_", "-")
+        if name in ("tcvn3", "tcvn", "abc"):
+            return Decoded(tcvn3_to_unicode(data), "tcvn3")
+        if name in ("vni", "vni-windows"):
+            return Decoded(vni_to_unicode(_cp1252_text(data)), "vni")
+        if name in ("utf-8", "utf8") and data.startswith(codecs.BOM_UTF8):
+            encoding = "utf-8-sig"
+        return _finish(_strict(data, encoding), encoding, legacy)
+    if not data:
+        return Decoded("", "utf-8")
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return _finish(_strict(data, enc), enc, legacy)
+    reason = _binary_reason(data)
+    if reason:
+        raise DecodeError(reason)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _single_byte(data, legacy)
+    return _finish(text, "utf-8" if not text.isascii() else "ascii", legacy)
+
+
+def decode_bytes(data: bytes, encoding: Optional[str] = None, legacy: str = "auto") -> str:
+    """Decode one file's bytes to NFC text.
+
+    encoding: force a codec (strict); None detects.  legacy: "auto" converts TCVN3/VNI
+    text when it is clearly in that encoding, "tcvn3"/"vni" force the conversion,
+    "none" never converts.  Raises DecodeError (a ValueError) with a one-line message.
+
+    >>> decode_bytes("Việt Nam".encode("utf-8"))
+    'Việt Nam'
+    >>> decode_bytes(b"Vi\\xd6t Nam \\xae\\xe9c l\\xcbp", legacy="tcvn3")
+    'Việt Nam độc lập'
+    """
+    return decode_with_info(data, encoding, legacy).text
