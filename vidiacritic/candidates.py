@@ -20,6 +20,8 @@ from functools import lru_cache
 from itertools import combinations
 from typing import Dict, List, Mapping, Sequence, Set, Tuple
 
+from rapidfuzz.distance import Levenshtein
+
 from .channel import Channel
 from .text import nfc, normalize_syllable, strip_diacritics
 
@@ -83,15 +85,16 @@ class CandidateGenerator:
         sk = skeleton(obs)
         if not sk or len(sk) > 9:
             return ()
-        scored: List[Tuple[float, str, float]] = []
-        seen: Set[str] = set()
-        for s in self._retrieve(sk):
-            for form in self.forms[s]:
-                if form in seen:
-                    continue
-                seen.add(form)
-                ch = self.channel.logp(obs, form)
-                scored.append((ch + PRIOR_WEIGHT * self.log_prior[form], form, ch))
+        skeletons = self._retrieve(sk)
+        if not skeletons:
+            return ()
+        # Prefilter with plain edit distance on skeletons (C speed) so the weighted
+        # channel only scores forms of the nearest skeletons.
+        dist = {s: Levenshtein.distance(sk, s) for s in skeletons}
+        limit = min(dist.values()) + 1
+        forms = [f for s in skeletons if dist[s] <= limit for f in self.forms[s]]
+        chans = self.channel.logp_many(obs, forms)
+        scored = [(ch + PRIOR_WEIGHT * self.log_prior[f], f, ch) for f, ch in zip(forms, chans.tolist())]
         if not scored:
             return ()
         best_ch = max(c for _, _, c in scored)
