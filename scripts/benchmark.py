@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Benchmark vidiacritic's engines against pyvi on the same inputs, side by side.
+
+Each system runs in its own subprocess so that load time and peak memory are its
+own.  Test sets (line-aligned input/gold):
+  dev-ocr       ../shared/dev/seed_ocr.txt → seed_gold.txt  (real OCR)
+  dev-stripped  seed_gold.txt with every diacritic removed   (no OCR noise)
+  heldout-ocr   Tesseract pairs of held-out legal text, if --heldout-pairs is given
+                (scripts/make_ocr_pairs.py --split heldout)
+Throughput = syllables of all test inputs / seconds spent restoring them (after load).
+
+usage: python scripts/benchmark.py [--systems statistical,rules,pyvi] [--dev DIR]
+                                   [--heldout-pairs TSV] [--markdown]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+
+from vidiacritic.evaluate import score  # noqa: E402
+from vidiacritic.text import strip_diacritics  # noqa: E402
+
+DEFAULT_DEV = os.path.join(HERE, "..", "..", "shared", "dev")
+
+
+def _load_system(name: str):
+    """Return a function text → text for one system (in the worker process)."""
+    if name == "pyvi":
+        from pyvi import ViUtils
+
+        def one(line: str) -> str:
+            try:
+                return ViUtils.add_accents(line) if line.strip() else line
+            except (KeyError, ValueError, IndexError):  # pyvi crashes on some inputs: keep the line
+                return line
+
+        def run(text: str) -> str:
+            return "\n".join(one(line) for line in text.split("\n"))
+
+        return run
+    from vidiacritic import Restorer
+
+    return Restorer(engine=name).restore
+
+
+def worker(name: str, inputs: list, outdir: str) -> None:
+    t0 = time.perf_counter()
+    fn = _load_system(name)
+    fn("khoi dong")  # first call outside the timing (lazy imports, caches of nothing)
+    load = time.perf_counter() - t0
+    texts = [open(p, encoding="utf-8").read() for p in inputs]
+    t1 = time.perf_counter()
+    outs = [fn(t) for t in texts]
+    run = time.perf_counter() - t1
+    for p, o in zip(inputs, outs):
+        with open(os.path.join(outdir, os.path.basename(p)), "w", encoding="utf-8") as fh:
+            fh.write(o)
+    syl = sum(sum(any(c.isalpha() for c in w) for w in t.split()) for t in texts)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"load_s": load, "run_s": run, "syllables": syl, "peak_mb": peak_mb}))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="Side-by-side benchmark of vidiacritic engines and pyvi.")
+    ap.add_argument("--systems", default="statistical,rules,pyvi")
+    ap.add_argument("--dev", default=DEFAULT_DEV)
+    ap.add_argument("--heldout-pairs", default=None)
+    ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--inputs", nargs="*", help=argparse.SUPPRESS)
+    ap.add_argument("--outdir", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.worker:
+        worker(args.worker, args.inputs, args.outdir)
+        return
+
+    work = tempfile.mkdtemp(prefix="vidiacritic-bench-")
+    gold = open(os.path.join(args.dev, "seed_gold.txt"), encoding="utf-8").read()
+    sets = {"dev-ocr": (open(os.path.join(args.dev, "seed_ocr.txt"), encoding="utf-8").read(), gold),
+            "dev-stripped": (strip_diacritics(gold), gold)}
+    if args.heldout_pairs:
+        rows = [ln.rstrip("\n").split("\t") for ln in open(args.heldout_pairs, encoding="utf-8")]
+        rows = [r for r in rows if len(r) >= 2]
+        sets["heldout-ocr"] = ("\n".join(r[0] for r in rows), "\n".join(r[1] for r in rows))
+        sets["heldout-stripped"] = ("\n".join(strip_diacritics(r[1]) for r in rows), "\n".join(r[1] for r in rows))
+    paths = {}
+    for name, (inp, _) in sets.items():
+        paths[name] = os.path.join(work, name + ".txt")
+        with open(paths[name], "w", encoding="utf-8") as fh:
+            fh.write(inp)
+
+    results = []
+    for system in args.systems.split(","):
+        outdir = os.path.join(work, system)
+        os.makedirs(outdir)
+        proc = subprocess.run([sys.executable, __file__, "--worker", system, "--inputs", *paths.values(),
+                               "--outdir", outdir], capture_output=True, text=True)
+        if proc.returncode != 0:
+            print(f"{system}: failed: {proc.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+            continue
+        stats = json.loads(proc.stdout.strip().splitlines()[-1])
+        row = {"system": system}
+        for name, (_, g) in sets.items():
+            hyp = open(os.path.join(outdir, name + ".txt"), encoding="utf-8").read()
+            row[name] = score(hyp.split("\n"), g.split("\n"))["syl_acc"]
+        row["syl/s"] = stats["syllables"] / stats["run_s"]
+        row["load s"] = stats["load_s"]
+        row["peak MB"] = stats["peak_mb"]
+        results.append(row)
+
+    cols = ["system", *sets.keys(), "syl/s", "load s", "peak MB"]
+    fmt = {"syl/s": "{:.0f}", "load s": "{:.2f}", "peak MB": "{:.0f}"}
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for r in results:
+        cells = [fmt.get(c, "{:.4f}" if isinstance(r.get(c), float) else "{}").format(r.get(c, "")) for c in cols]
+        lines.append("| " + " | ".join(cells) + " |")
+    print("\n".join(lines))
+    print(f"(outputs in {work})", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
