@@ -46,3 +46,9 @@ def test_chains_only_hold_words_and_numbers(text):
     toks = tokenize(text)
     for run in chains(toks):
         assert all(toks[i].kind in (WORD, NUMBER) for i in run)
+
+
+def test_roman_section_numbers_are_kept():
+    toks = dict(kinds("I. CONG TAC; II. KET QUA; IV."))
+    assert toks["I"] == PROTECTED and toks["II"] == PROTECTED and toks["IV"] == PROTECTED
+    assert toks["CONG"] == WORD

@@ -30,6 +30,7 @@ _WS = re.compile(r"(\s+)")
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)\S+$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,:]\d+)*%?$")
+_ROMAN = re.compile(r"^(?=[IVXLC])C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
 _NUM_SLASH_WORD = re.compile(r"^\d[\d.,]*/[^\W\d_]+$")
 # A chunk's core: strip leading/trailing punctuation but keep OCR debris and digits.
 _EDGE = re.compile(r"^([^\w" + OCR_DEBRIS + r"]*)(.*?)([^\w" + OCR_DEBRIS + r"]*)$", re.DOTALL)
@@ -63,6 +64,8 @@ def _is_noisy_word(core: str) -> bool:
 def _classify_core(core: str) -> str:
     if _NUMBER.match(core):
         return NUMBER
+    if _ROMAN.match(core):  # section numbers: I., II., IV. — not Vietnamese words
+        return PROTECTED
     if all(c.isalpha() for c in core):
         return WORD
     if any(c.isdigit() for c in core) or any(c in OCR_DEBRIS for c in core):
