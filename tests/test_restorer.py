@@ -1,0 +1,101 @@
+"""End-to-end behaviour of the Restorer with the shipped models."""
+import os
+import unicodedata
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import vidiacritic
+from vidiacritic import Restorer
+from vidiacritic.tokens import WORD, tokenize
+
+CASES = os.path.join(os.path.dirname(__file__), "cases")
+
+
+def _lines(name):
+    with open(os.path.join(CASES, name), encoding="utf-8") as fh:
+        return [ln.rstrip("\n") for ln in fh if ln.strip() and not ln.startswith("#")]
+
+
+@pytest.fixture(scope="module")
+def stat():
+    return Restorer(engine="statistical")
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return Restorer(engine="rules")
+
+
+@pytest.mark.parametrize("text", _lines("unchanged.txt"))
+def test_text_that_must_not_change(stat, text):
+    assert stat.restore(text) == text
+
+
+@pytest.mark.parametrize("line", _lines("restore.tsv"))
+def test_restore_cases(stat, line):
+    src, expected = line.split("\t")
+    assert stat.restore(src) == expected
+
+
+def test_layout_and_non_words_survive(stat):
+    text = "  Uy ban MTTQ\t(so 132/KH-MTTQ-BTT)\r\n\r\nngay 15/3/2024 - www.laichau.gov.vn\n"
+    out = stat.restore(text)
+    src_toks = [t for t in tokenize(text)]
+    out_toks = [t for t in tokenize(out)]
+    assert [t.kind for t in src_toks] == [t.kind for t in out_toks]
+    for a, b in zip(src_toks, out_toks):
+        if a.kind != WORD:
+            assert a.text == b.text
+    assert out.startswith("  Ủy ban MTTQ\t(")
+
+
+def test_modern_tone_style():
+    r = Restorer(engine="statistical", tone_style="modern")
+    out = r.restore("hoa binh va hoa hop")
+    assert "hoà" in out and unicodedata.is_normalized("NFC", out)
+
+
+def test_traditional_is_default(stat):
+    assert "hòa" in stat.restore("hoa binh")
+
+
+def test_rules_engine_gives_a_useful_result(rules):
+    out = rules.restore("Uy ban nhan dan tinh")
+    assert out == "Ủy ban nhân dân tỉnh"
+
+
+def test_explain_reports_every_word(stat):
+    ex = stat.explain("Uy ban MTTQ nam 2023")
+    assert [w.original for w in ex.words] == ["Uy", "ban", "MTTQ", "nam"]
+    assert ex.words[0].chosen == "Ủy" and ex.words[0].changed
+    assert ex.words[2].source == "kept" and not ex.words[2].changed
+    for w in ex.words:
+        assert 0.0 <= w.confidence <= 1.0
+    assert ex.text == stat.restore("Uy ban MTTQ nam 2023")
+
+
+def test_module_level_verbs():
+    assert vidiacritic.restore("quyet dinh", engine="statistical") == "quyết định"
+    assert vidiacritic.explain("quyet dinh", engine="statistical").text == "quyết định"
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError):
+        Restorer(engine="nope")
+    with pytest.raises(ValueError):
+        Restorer(tone_style="nope")
+    with pytest.raises(TypeError):
+        Restorer(engine="rules").restore(b"bytes")
+
+
+_ALPHABET = st.sampled_from(list("abcdeghiklmnopqrstuvxyđăâêôơư ,.\n0123456789/-") + ["hoa", "nguoi", "cua"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_ALPHABET, max_size=25).map("".join))
+def test_non_words_preserved_and_idempotent(stat, text):
+    out = stat.restore(text)
+    a, b = tokenize(text), tokenize(out)
+    assert [t.text for t in a if t.kind != WORD] == [t.text for t in b if t.kind != WORD]
+    assert stat.restore(out) == out
