@@ -1,0 +1,546 @@
+"""Make realistic (noisy OCR, clean) line pairs by rendering corpus text and running Tesseract.
+
+    python scripts/make_ocr_pairs.py --files legal_phapdien:0.35,legal_congbao:0.2,... \\
+        --split train --n-lines 40000 --jobs 1 --seed 1 --out /work/work_data/ocr_pairs_train.tsv
+
+Why this works (../shared/DATA_SOURCES.md section 3): Tesseract 5 with the *English* model
+(`-l eng`) reads rendered Vietnamese the way the dev set was read: most tone marks dropped,
+`é` for many accented e/ê/ô, base letters broken (ô→6, ư→w/tt/u, ơ→d, Đ→P), digits inside
+words.  Rendering clean corpus text and OCR-ing it gives unlimited pairs with that noise.
+
+Pipeline, one *block* (a small page: 10–20 consecutive lines of one corpus file) at a time:
+  1. corpus paragraphs (scripts/corpus.py, train or held-out split) are chopped on word
+     boundaries into printed-line pieces (`chop_paragraph`; one column width per block,
+     drawn from 40–80 characters, median about 70 like the dev pages; the last piece of a
+     paragraph may be shorter).  Punctuation, numbers and case are kept; short paragraphs
+     are sometimes upper-cased and a few lines are upper-cased, so ~4-5% of lines are ALL-CAPS
+     (headings, as in real documents; the corpus has some of its own).
+  2. the block is rendered (`render_block`) with one font (Liberation Serif 2.x — the Times
+     clone of official documents —, FreeSerif, DejaVu Serif, Noto Serif, some bold and
+     sans), one size, justified or ragged, at 2–3× the target resolution and downscaled
+     (anti-aliasing of a scan), then optionally blurred, noised, binarized, rotated.
+  3. each line is cropped from the page and the crops are given to ONE Tesseract process
+     as a list file with `--psm 7` (one text line per image); Tesseract answers one page
+     per image, separated by form feeds, so lines stay aligned with their source.
+
+Speed (measured on this machine, 1 process, OMP_THREAD_LIMIT=1; see data/OCR_NOISE.md):
+one Tesseract process per line image pays ~0.1 s of model loading per line (~9 lines/s);
+the list-file mode and a whole block with `--psm 6` both pay it once per block and run at
+about the same speed, so the list-file mode is used: it never loses alignment
+(`--psm 6` merges or splits lines and whole blocks must then be dropped).  `--mode block`
+keeps the `--psm 6` variant for comparison.
+
+Output: TSV `ocr<TAB>clean<TAB>font<TAB>size` (size = em size in pixels of the final
+image), one pair per line, UTF-8 NFC, appended to --out.  A pair whose OCR is empty is
+dropped.
+
+Resuming: the block stream is a pure function of (files, split, seed, corpus), so on
+restart the existing output is matched against the stream block by block (`count_done`)
+and generation continues after the last block found; an incomplete last line is cut off.
+A kill loses at most the block being processed.  Generation stops once the output holds
+--n-lines pairs.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from scripts.corpus import LEGAL_FILES, add_corpus_args, iter_lines  # noqa: E402
+
+DEFAULT_OUT = "/work/work_data/ocr_pairs.tsv"
+
+# Column widths in characters: dev pages have a median of 74, 10% under 56 (paragraph ends).
+WIDTH_RANGE = (40, 80)
+WIDE_RANGE = (60, 80)      # most blocks: A4 text at 13–14 pt
+P_WIDE = 0.8
+LINES_PER_BLOCK = (10, 20)
+MAX_PIECES_PER_PARAGRAPH = 4   # take a few consecutive lines per paragraph: more variety
+MIN_LAST_PIECE = 12            # shorter paragraph tails ("Điều 3.") are still printed
+P_HEADING_PARAGRAPH = 0.12     # a short paragraph (<= HEADING_MAX chars) is upper-cased
+HEADING_MAX = 90
+P_CAPS_LINE = 0.01             # any other line
+SHORT_TAIL, P_KEEP_SHORT_TAIL = 35, 0.4   # paragraph tails under 35 chars: keep 40%
+# Characters a printed Vietnamese administrative page plausibly holds (and our fonts have).
+_EXTRA_OK = set("–—‘’“”…•°±×÷§№€")
+
+# name, file, weight.  All have ơ ư and U+1EA0–U+1EF9 (checked with fc-list charset).
+FONTS = [
+    ("LiberationSerif", "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf", 0.34),
+    ("LiberationSerif-Bold", "/usr/share/fonts/truetype/liberation2/LiberationSerif-Bold.ttf", 0.05),
+    ("FreeSerif", "/usr/share/fonts/truetype/freefont/FreeSerif.ttf", 0.17),
+    ("DejaVuSerif", "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 0.14),
+    ("DejaVuSerifCondensed", "/usr/share/fonts/truetype/dejavu/DejaVuSerifCondensed.ttf", 0.04),
+    ("NotoSerif", "/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf", 0.14),
+    ("LiberationSans", "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf", 0.04),
+    ("NotoSans", "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf", 0.03),
+    ("FreeSans", "/usr/share/fonts/truetype/freefont/FreeSans.ttf", 0.02),
+    ("DejaVuSans", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 0.03),
+]
+
+# Rendering variation (per block).  Tuned so that the noise statistics of the pairs match
+# the dev set's (data/OCR_NOISE.md), not on individual dev tokens.
+EM_PX_RANGE = (20.0, 34.0)     # em size in pixels of the final image
+SUPERSAMPLE = (2, 3)           # render at this multiple, then downscale
+P_BLUR, BLUR_RANGE = 0.5, (0.3, 0.9)
+P_NOISE, NOISE_SIGMA = 0.3, (4.0, 14.0)
+P_BINARIZE = 0.15
+P_ROTATE, ROTATE_DEG = 0.25, 0.6
+P_JUSTIFY = 0.6
+P_INK_GREY = 0.3               # toner not fully black
+
+
+def _allowed_char(ch: str) -> bool:
+    o = ord(ch)
+    return (32 <= o < 0x250 and o != 0x7F) or 0x1EA0 <= o <= 0x1EF9 or ch in _EXTRA_OK
+
+
+# --------------------------------------------------------------------------------------
+# Pure-Python part: chopping text and the deterministic block stream
+# --------------------------------------------------------------------------------------
+
+def clean_text(text: str) -> str:
+    """NFC, whitespace runs (tabs included) collapsed to one space."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def chop_paragraph(text: str, width: int, min_last: int = MIN_LAST_PIECE) -> List[str]:
+    """Greedy word wrap of one paragraph into pieces of at most `width` characters.
+
+    A word longer than `width` gets a piece of its own (the caller may drop it).  A final
+    piece shorter than `min_last` characters is dropped unless it is the whole paragraph.
+
+    >>> chop_paragraph("Điều 1. Phạm vi điều chỉnh của Luật này", 18)
+    ['Điều 1. Phạm vi', 'điều chỉnh của']
+    """
+    words = clean_text(text).split(" ")
+    pieces: List[str] = []
+    cur = ""
+    for w in words:
+        if not w:
+            continue
+        if not cur:
+            cur = w
+        elif len(cur) + 1 + len(w) <= width:
+            cur += " " + w
+        else:
+            pieces.append(cur)
+            cur = w
+    if cur:
+        pieces.append(cur)
+    if len(pieces) > 1 and len(pieces[-1]) < min_last:
+        pieces.pop()
+    return pieces
+
+
+def piece_ok(piece: str, width: int) -> bool:
+    return (len(piece) <= width + 5 and sum(c.isalpha() for c in piece) >= 3
+            and all(_allowed_char(c) for c in piece))
+
+
+@dataclass
+class Block:
+    """One rendered page: consecutive lines of one corpus file and its rendering recipe."""
+    index: int
+    source: str
+    lines: List[str]
+    params: Dict[str, object] = field(default_factory=dict)
+    ends: List[bool] = field(default_factory=list)   # line ends its paragraph (not justified)
+
+
+def parse_files(spec: str) -> List[Tuple[str, float]]:
+    """'a:0.5,b,c:2' -> [('a', .5), ('b', 1.0), ('c', 2.0)] (weights need not sum to 1)."""
+    out = []
+    for item in spec.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        name, _, w = item.partition(":")
+        out.append((name, float(w) if w else 1.0))
+    if not out:
+        raise SystemExit("--files is empty")
+    return out
+
+
+def _file_lines(corpus_dir: str, name: str) -> Optional[int]:
+    try:
+        with open(os.path.join(corpus_dir, "stats.json"), encoding="utf-8") as fh:
+            return int(json.load(fh)[name]["lines"])
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def paragraph_pieces(paragraphs: Iterator[str], rng: random.Random,
+                     width_fn) -> Iterator[Tuple[str, bool]]:
+    """Yield (piece, ends_paragraph) from paragraphs, a few consecutive pieces of each.
+
+    `width_fn()` gives the current column width (it changes from block to block).
+    """
+    for para in paragraphs:
+        para = clean_text(para)
+        if not para:
+            continue
+        width = width_fn()
+        heading = len(para) <= HEADING_MAX and rng.random() < P_HEADING_PARAGRAPH
+        pieces = chop_paragraph(para.upper() if heading else para, width)
+        if len(pieces) > MAX_PIECES_PER_PARAGRAPH:
+            start = 0 if rng.random() < 0.5 else rng.randrange(len(pieces) - MAX_PIECES_PER_PARAGRAPH + 1)
+            pieces = pieces[start:start + MAX_PIECES_PER_PARAGRAPH]
+        for i, p in enumerate(pieces):
+            if not piece_ok(p, width):
+                continue
+            if (i == len(pieces) - 1 and i > 0 and len(p) < SHORT_TAIL
+                    and rng.random() >= P_KEEP_SHORT_TAIL):
+                continue
+            if not heading and rng.random() < P_CAPS_LINE:
+                p = p.upper()
+            yield p, i == len(pieces) - 1
+
+
+def _draw_params(rng: random.Random) -> Dict[str, object]:
+    names = [f[0] for f in FONTS]
+    weights = [f[2] for f in FONTS]
+    return {
+        "font": rng.choices(names, weights)[0],
+        "em_px": round(rng.uniform(*EM_PX_RANGE), 1),
+        "supersample": rng.choice(SUPERSAMPLE),
+        "line_gap": rng.uniform(1.35, 1.8),
+        "justify": rng.random() < P_JUSTIFY,
+        "blur": round(rng.uniform(*BLUR_RANGE), 2) if rng.random() < P_BLUR else 0.0,
+        "noise": round(rng.uniform(*NOISE_SIGMA), 1) if rng.random() < P_NOISE else 0.0,
+        "binarize": rng.random() < P_BINARIZE,
+        "rotate": round(rng.uniform(-ROTATE_DEG, ROTATE_DEG), 2) if rng.random() < P_ROTATE else 0.0,
+        "ink": rng.randint(20, 80) if rng.random() < P_INK_GREY else 0,
+        "paper": rng.randint(225, 255),
+        "render_seed": rng.randrange(1 << 30),
+    }
+
+
+def iter_blocks(files: Sequence[Tuple[str, float]], split: str, seed: int,
+                corpus_dir: str, n_hint: int) -> Iterator[Block]:
+    """The deterministic, endless stream of blocks for (files, split, seed, corpus).
+
+    `n_hint` (the wanted number of lines) only sets how sparsely each file is sampled
+    (`every`), so that the lines come from all over a file rather than from its start.
+    A file that runs out starts over (with a warning).
+    """
+    total_w = sum(w for _, w in files)
+    master = random.Random(f"blocks:{seed}")
+    streams = {}
+    widths: Dict[str, int] = {}
+    for name, w in files:
+        quota = max(1.0, n_hint * w / total_w)
+        n_file = _file_lines(corpus_dir, name)
+        if n_file and split == "heldout":
+            n_file //= 200
+        # ~2.5 pieces per paragraph are used; sample about 2x the paragraphs needed.
+        every = max(1, int(n_file / (quota / 2.5 * 2))) if n_file else 1
+        if split == "heldout":
+            every = 1
+        frng = random.Random(f"file:{seed}:{name}")
+
+        def paragraphs(name=name, every=every):
+            rounds = 0
+            while True:
+                n = 0
+                for line in iter_lines(corpus_dir, name, split=split, every=every):
+                    n += 1
+                    yield line
+                rounds += 1
+                if n == 0:
+                    return
+                print(f"[make_ocr_pairs] {name}: corpus exhausted, starting over (round {rounds})",
+                      file=sys.stderr)
+
+        widths[name] = 70
+        streams[name] = paragraph_pieces(paragraphs(), frng, lambda name=name: widths[name])
+    names = [n for n, _ in files]
+    weights = [w for _, w in files]
+    index = 0
+    while True:
+        name = master.choices(names, weights)[0]
+        brng = random.Random(f"block:{seed}:{index}")
+        lo, hi = WIDE_RANGE if brng.random() < P_WIDE else WIDTH_RANGE
+        widths[name] = brng.randint(lo, hi)
+        n_lines = brng.randint(*LINES_PER_BLOCK)
+        lines, ends = [], []
+        for piece, end in streams[name]:
+            lines.append(piece)
+            ends.append(end)
+            if len(lines) >= n_lines:
+                break
+        if not lines:
+            raise SystemExit(f"corpus file {name} ({split}) gave no usable lines")
+        params = _draw_params(brng)
+        params["width"] = widths[name]
+        yield Block(index, name, lines, params, ends)
+        index += 1
+
+
+def read_done(out_path: str) -> List[str]:
+    """Clean column of the pairs already written; cuts off an incomplete last line."""
+    if not os.path.exists(out_path):
+        return []
+    with open(out_path, "rb+") as fh:
+        data = fh.read()
+        if data and not data.endswith(b"\n"):
+            cut = data.rfind(b"\n") + 1
+            fh.truncate(cut)
+            data = data[:cut]
+    out = []
+    for line in data.decode("utf-8").split("\n"):
+        if line:
+            parts = line.split("\t")
+            out.append(parts[1] if len(parts) > 1 else "")
+    return out
+
+
+def count_done(done_clean: Sequence[str], blocks: Iterator[Block]) -> int:
+    """How many blocks of the stream the written pairs cover (blocks are written in order).
+
+    Each block contributes an in-order subsequence of its lines (OCR-empty pairs and
+    rejected blocks are missing).  Blocks are matched greedily; a block that contributed
+    nothing counts as done when a later block did.
+    """
+    pos = 0
+    last_done = -1
+    if not done_clean:
+        return 0
+    for block in blocks:
+        matched = 0
+        for line in block.lines:
+            if pos < len(done_clean) and done_clean[pos] == line:
+                pos += 1
+                matched += 1
+        if matched:
+            last_done = block.index
+        if pos >= len(done_clean):
+            return last_done + 1
+        if block.index - last_done > 50:   # nothing matches: the file is from another stream
+            raise SystemExit("existing output does not match this (files, split, seed): "
+                             "use another --out or the same arguments")
+    return last_done + 1
+
+
+# --------------------------------------------------------------------------------------
+# Rendering and OCR
+# --------------------------------------------------------------------------------------
+
+_FONT_FILES = {name: path for name, path, _ in FONTS}
+
+
+def render_block(block: Block, split_lines: bool = False):
+    """Render the block's lines as a scanned page.
+
+    Returns a list of greyscale images: the whole page, or (split_lines) one image per
+    line, cut from the clean page at mid-leading before rotation, blur, noise and
+    binarization are applied to each image.
+    """
+    from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
+
+    p = block.params
+    rng = random.Random(p["render_seed"])
+    scale = int(p["supersample"])
+    size = max(6, int(round(float(p["em_px"]) * scale)))
+    font = ImageFont.truetype(_FONT_FILES[str(p["font"])], size)
+    ascent, descent = font.getmetrics()
+    # column width: the width in pixels of `width` average characters of this block
+    sample = " ".join(block.lines)
+    avg = font.getlength(sample) / max(1, len(sample))
+    col_w = int(avg * int(p["width"]))
+    col_w = max(col_w, max(int(font.getlength(l)) for l in block.lines))
+    line_h = max(int(size * float(p["line_gap"])), int(1.08 * (ascent + descent)))
+    lead = line_h - (ascent + descent)          # white space between two lines
+    margin = int(size * 1.2)
+    W = col_w + 2 * margin
+    H = line_h * len(block.lines) + 2 * margin
+    img = Image.new("L", (W, H), 255)
+    draw = ImageDraw.Draw(img)
+    ink = int(p["ink"])
+    boxes = []
+    space_w = font.getlength(" ")
+    for i, line in enumerate(block.lines):
+        y = margin + i * line_h                   # ascender line (Pillow's default anchor)
+        x0 = margin + (rng.randint(0, size) if i == 0 or rng.random() < 0.1 else 0)
+        words = line.split(" ")
+        natural = font.getlength(line)
+        free = col_w - (x0 - margin) - natural
+        last = i == len(block.lines) - 1 or (i < len(block.ends) and block.ends[i])
+        if p["justify"] and len(words) > 1 and not last and 0 < free < 0.25 * col_w:
+            gap = space_w + free / (len(words) - 1)
+            x = float(x0)
+            for w in words:
+                draw.text((x, y), w, font=font, fill=ink)
+                x += font.getlength(w) + gap
+            right = margin + col_w
+        else:
+            draw.text((x0, y), line, font=font, fill=ink)
+            right = int(x0 + natural)
+        boxes.append((max(0, x0 - margin // 2), y - lead // 2,
+                      min(W, right + margin // 2), y + ascent + descent + lead // 2))
+    # downscale: the scanner's resolution
+    resample = Image.LANCZOS if rng.random() < 0.6 else Image.BILINEAR
+    if split_lines:
+        images = [img.crop(box) for box in boxes]
+    else:
+        images = [img]
+    out = []
+    for im in images:
+        im = im.resize((max(1, im.width // scale), max(1, im.height // scale)), resample)
+        if p["rotate"]:
+            im = im.rotate(float(p["rotate"]), resample=Image.BICUBIC, expand=True, fillcolor=255)
+        if p["blur"]:
+            im = im.filter(ImageFilter.GaussianBlur(float(p["blur"])))
+        paper = int(p["paper"])
+        if paper < 255:
+            im = im.point(lambda v: int(v * paper / 255))
+        if p["noise"]:
+            noise = Image.effect_noise(im.size, float(p["noise"]))  # grey noise around 128
+            im = ImageChops.add(im, noise, scale=1.0, offset=-128)
+        if p["binarize"]:
+            thr = rng.randint(110, 170)
+            im = im.point(lambda v: 255 if v > thr else 0)
+        out.append(im)
+    return out
+
+
+def _env() -> Dict[str, str]:
+    env = dict(os.environ)
+    env["OMP_THREAD_LIMIT"] = "1"
+    return env
+
+
+def ocr_block(block: Block, mode: str = "lines", tmpdir: Optional[str] = None) -> List[Tuple[str, str]]:
+    """Render and OCR one block; return its (ocr, clean) pairs (empty list if rejected)."""
+    images = render_block(block, split_lines=(mode != "block"))
+    own_tmp = tmpdir is None
+    tmpdir = tmpdir or tempfile.mkdtemp(prefix="ocrpairs_")
+    try:
+        dpi = max(50, int(float(block.params["em_px"]) * 72 / 13))
+        if mode == "block":
+            path = os.path.join(tmpdir, "page.png")
+            images[0].save(path, dpi=(dpi, dpi))
+            out = subprocess.run(["tesseract", path, "-", "-l", "eng", "--psm", "6"],
+                                 capture_output=True, text=True, env=_env()).stdout
+            texts = [t for t in out.split("\n") if t.strip()]
+        else:
+            paths = []
+            for i, im in enumerate(images):
+                path = os.path.join(tmpdir, f"l{i:02d}.png")
+                im.save(path, dpi=(dpi, dpi))
+                paths.append(path)
+            lst = os.path.join(tmpdir, "list.txt")
+            with open(lst, "w") as fh:
+                fh.write("\n".join(paths) + "\n")
+            out = subprocess.run(["tesseract", lst, "-", "-l", "eng", "--psm", "7"],
+                                 capture_output=True, text=True, env=_env()).stdout
+            texts = out.split("\f")
+            if texts and not texts[-1].strip():
+                texts.pop()
+            texts = [" ".join(t.split()) for t in texts]
+        if len(texts) != len(block.lines):
+            return []
+        pairs = []
+        for t, clean in zip(texts, block.lines):
+            t = clean_text(t.replace("\t", " "))
+            if t:
+                pairs.append((t, clean))
+        return pairs
+    finally:
+        if own_tmp:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _work(args) -> Tuple[Block, List[Tuple[str, str]]]:
+    block, mode = args
+    return block, ocr_block(block, mode)
+
+
+def format_pairs(block: Block, pairs: Sequence[Tuple[str, str]]) -> str:
+    font = block.params["font"]
+    size = block.params["em_px"]
+    return "".join(f"{o}\t{c}\t{font}\t{size}\n" for o, c in pairs)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    add_corpus_args(ap)
+    ap.add_argument("--files", default=",".join(LEGAL_FILES),
+                    help="comma-separated corpus files, each optionally name:weight")
+    ap.add_argument("--split", choices=("train", "heldout"), default="train")
+    ap.add_argument("--n-lines", type=int, default=1000, help="stop once the output holds N pairs")
+    ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--out", default=DEFAULT_OUT)
+    ap.add_argument("--mode", choices=("lines", "block"), default="lines",
+                    help="lines: one image per line, --psm 7 list file (default); "
+                         "block: one image per block, --psm 6")
+    args = ap.parse_args(argv)
+    if shutil.which("tesseract") is None:
+        raise SystemExit("tesseract not found: apt-get install tesseract-ocr")
+    repo = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    if os.path.realpath(args.out).startswith(repo + os.sep):
+        raise SystemExit("--out must lie outside the repository (corpus text is not to be committed)")
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    files = parse_files(args.files)
+
+    done_clean = read_done(args.out)
+    n_have = len(done_clean)
+    skip = count_done(done_clean, iter_blocks(files, args.split, args.seed, args.corpus, args.n_lines))
+    del done_clean
+    print(f"[make_ocr_pairs] {args.out}: {n_have} pairs present, resuming after block {skip}",
+          file=sys.stderr, flush=True)
+    if n_have >= args.n_lines:
+        return
+
+    def todo():
+        for block in iter_blocks(files, args.split, args.seed, args.corpus, args.n_lines):
+            if block.index >= skip:
+                yield block, args.mode
+
+    t0 = time.time()
+    n_new = n_rejected = n_blocks = 0
+    with open(args.out, "a", encoding="utf-8") as fh:
+        if args.jobs > 1:
+            import multiprocessing as mp
+            pool = mp.Pool(args.jobs)
+            results = pool.imap(_work, todo(), chunksize=1)
+        else:
+            pool = None
+            results = map(_work, todo())
+        try:
+            for block, pairs in results:
+                n_blocks += 1
+                if not pairs:
+                    n_rejected += 1
+                fh.write(format_pairs(block, pairs))
+                fh.flush()
+                n_new += len(pairs)
+                if n_blocks % 20 == 0:
+                    dt = time.time() - t0
+                    print(f"[make_ocr_pairs] block {block.index}: {n_have + n_new} pairs, "
+                          f"{n_new / dt:.1f} lines/s, {n_rejected} blocks rejected",
+                          file=sys.stderr, flush=True)
+                if n_have + n_new >= args.n_lines:
+                    break
+        finally:
+            if pool is not None:
+                pool.terminate()
+    dt = time.time() - t0
+    print(f"[make_ocr_pairs] done: {n_have + n_new} pairs ({n_new} new in {dt:.0f} s, "
+          f"{n_new / max(dt, 1e-9):.1f} lines/s, {n_rejected}/{n_blocks} blocks rejected)",
+          file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    main()
