@@ -26,7 +26,8 @@ source SHA-256, the same ``Restorer.version`` and the same decoding options, and
 its output is still there; rerunning an interrupted command completes the rest
 and gives the same bytes as an uninterrupted run.
 
-Memory.  At most ``4 × workers`` members are in flight; file contents are never
+Memory.  At most ``4 × workers`` members (Dask: 16 per worker thread) are in flight,
+and as many outputs waiting for the writer threads; file contents are never
 accumulated, so memory does not grow with the number of files.
 
 Scale-out.  ``--dask-scheduler tcp://HOST:8786`` sends the work to a Dask
@@ -51,7 +52,7 @@ import tempfile
 import threading
 import time
 import unicodedata
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -66,6 +67,8 @@ TMP_SUFFIX = ".vidiacritic-tmp"
 _TMP_RE = re.compile(r"^\..*" + re.escape(TMP_SUFFIX) + r"$")
 # Members in flight per worker: enough to keep workers busy, small enough for flat memory.
 INFLIGHT_PER_WORKER = 4
+# Threads writing outputs: fsync waits on the disk, not the CPU.
+WRITER_THREADS = 4
 LOG_EVERY_S = 5.0
 _MAX_ERROR_CHARS = 300
 
@@ -184,9 +187,9 @@ def _dask_version(key: str, factory: Factory) -> str:
     return _worker_version()
 
 
-def _dask_process(key: str, factory: Factory, task: Task) -> Result:
+def _dask_process_many(key: str, factory: Factory, tasks: List[Task]) -> List[Result]:
     _dask_ensure(key, factory)
-    return _worker_process(task)
+    return [_worker_process(t) for t in tasks]
 
 
 # ============================================================ backends
@@ -199,6 +202,7 @@ class _InlineBackend:
         self.restorer = factory()
         self.done: List[Result] = []
         self.workers = 1
+        self.window = 2
 
     def version(self) -> str:
         return _version_of(self.restorer)
@@ -228,6 +232,7 @@ class _PoolBackend:
         self.ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self.factory = factory
         self.workers = jobs
+        self.window = INFLIGHT_PER_WORKER * jobs
         self.name = f"{jobs} processes"
         self.futures: Dict[Any, int] = {}
         self._start()
@@ -282,7 +287,12 @@ class _PoolBackend:
 
 
 class _DaskBackend:
-    """--dask-scheduler / --dask-local: members become Dask tasks."""
+    """--dask-scheduler / --dask-local: members travel to Dask workers in small chunks
+    (a round trip through the scheduler costs milliseconds; one per member would
+    dominate), at most two chunks in flight per worker thread."""
+
+    CHUNK_MEMBERS = 8
+    CHUNK_BYTES = 1 << 20
 
     def __init__(self, factory: Factory, address: Optional[str], local_workers: Optional[int]):
         try:
@@ -303,33 +313,50 @@ class _DaskBackend:
             self.client = distributed.Client(self.cluster)
             self.name = f"Dask LocalCluster of {n} workers"
         self.workers = max(1, sum(self.client.nthreads().values()))
+        self.window = 2 * self.CHUNK_MEMBERS * self.workers
         self.factory = factory
         self.key = f"vidiacritic-batch-{os.getpid()}-{time.time_ns()}"
-        self.futures: Dict[Any, int] = {}
+        self.futures: Dict[Any, List[int]] = {}
+        self.buffer: List[Task] = []
+        self.buffered_bytes = 0
+        self.in_flight = 0
 
     def version(self) -> str:
         return self.client.submit(_dask_version, self.key, self.factory, pure=False).result()
 
     @property
     def pending(self) -> int:
-        return len(self.futures)
+        return self.in_flight
 
     def submit(self, task: Task) -> None:
-        fut = self.client.submit(_dask_process, self.key, self.factory, task, pure=False)
-        self.futures[fut] = task[0]
+        self.buffer.append(task)
+        self.buffered_bytes += len(task[1])
+        self.in_flight += 1
+        if len(self.buffer) >= self.CHUNK_MEMBERS or self.buffered_bytes >= self.CHUNK_BYTES:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.buffer:
+            fut = self.client.submit(_dask_process_many, self.key, self.factory, self.buffer,
+                                     pure=False)
+            self.futures[fut] = [t[0] for t in self.buffer]
+            self.buffer, self.buffered_bytes = [], 0
 
     def wait(self) -> List[Result]:
+        self._flush()
         if not self.futures:
             return []
         done, _ = self.distributed.wait(list(self.futures), return_when="FIRST_COMPLETED")
-        out = []
+        out: List[Result] = []
         for fut in done:
-            index = self.futures.pop(fut)
+            indices = self.futures.pop(fut)
+            self.in_flight -= len(indices)
             try:
-                out.append(fut.result())
+                out.extend(fut.result())
             except Exception as exc:
-                out.append({"index": index, "status": "error", "seconds": 0.0,
-                            "error": _one_line(f"Dask task failed: {type(exc).__name__}: {exc}")})
+                msg = _one_line(f"Dask task failed: {type(exc).__name__}: {exc}")
+                out.extend({"index": i, "status": "error", "seconds": 0.0, "error": msg}
+                           for i in indices)
             fut.release()
         return out
 
@@ -638,6 +665,7 @@ class BatchJob:
         _remove_stray_temps(self.out)
         manifest_path = os.path.join(self.out, MANIFEST)
         manifest = _Manifest(manifest_path, fresh=not self.resume)
+        io = ThreadPoolExecutor(max_workers=WRITER_THREADS, thread_name_prefix="vidiacritic-write")
         backend = None
         try:
             try:
@@ -651,22 +679,49 @@ class BatchJob:
             writer = _Writer(self.out, self.fsync)
             records: Dict[int, Dict[str, Any]] = {}
             pending: Dict[int, _Pending] = {}
-            window = max(2, INFLIGHT_PER_WORKER * backend.workers)
+            writes: Dict[Future, Tuple[int, _Pending]] = {}
+            window = max(2, backend.window)
+
+            def done(index: int, rec: Dict[str, Any], resumed: bool = False) -> None:
+                records[index] = rec
+                if not resumed:
+                    manifest.append(rec)
+                progress.update(rec, resumed)
+
+            def harvest(block: bool) -> None:
+                """Record the outputs the writer threads have finished."""
+                if not writes:
+                    return
+                if block:
+                    ready = futures_wait(list(writes), return_when=FIRST_COMPLETED)[0]
+                else:
+                    ready = [f for f in writes if f.done()]
+                for fut in ready:
+                    index, p = writes.pop(fut)
+                    try:
+                        rec = fut.result()
+                    except Exception as exc:  # pragma: no cover - _finish handles I/O errors
+                        rec = self._finish({"index": index, "status": "error",
+                                            "error": _one_line(f"cannot write output: {exc}")},
+                                           p, version, writer)
+                    done(index, rec)
 
             def collect() -> None:
                 for res in backend.wait():
-                    p = pending.pop(res["index"])
-                    rec = self._finish(res, p, version, writer)
-                    records[res["index"]] = rec
-                    manifest.append(rec)
-                    progress.update(rec, False)
+                    index = res["index"]
+                    p = pending.pop(index)
+                    if res["status"] == "ok":
+                        # fsync waits on the disk: writer threads keep it off the main loop
+                        while len(writes) >= window:
+                            harvest(block=True)
+                        writes[io.submit(self._finish, res, p, version, writer)] = (index, p)
+                    else:
+                        done(index, self._finish(res, p, version, writer))
+                harvest(block=False)
 
             for i, item, resumed in self._work(version, manifest, set()):
                 if isinstance(item, dict):
-                    records[i] = item
-                    if not resumed:
-                        manifest.append(item)
-                    progress.update(item, resumed)
+                    done(i, item, resumed)
                     continue
                 p, data = item
                 while backend.pending >= window:
@@ -676,6 +731,8 @@ class BatchJob:
                 del data, item
             while backend.pending:
                 collect()
+            while writes:
+                harvest(block=True)
             progress.close()
             manifest.finalize([records[i] for i in sorted(records)])
             print(progress.summary(manifest_path), flush=True)
@@ -686,6 +743,7 @@ class BatchJob:
                 backend = None
             raise
         finally:
+            io.shutdown(wait=True, cancel_futures=True)
             manifest.close()
             if backend is not None:
                 backend.close()
@@ -794,4 +852,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the copy imported as vidiacritic.batch, not this __main__ module: worker
+    # functions must pickle by reference (Dask, spawn) to the real module.
+    from vidiacritic.batch import main as _main
+    sys.exit(_main())
