@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Choose the decoder's weights on generated held-out data (never on the dev set).
+
+Input: Tesseract pairs of held-out corpus lines (scripts/make_ocr_pairs.py --split heldout).
+For each (channel_weight, phrase_bonus) it restores the OCR side and the diacritic-
+stripped clean side and prints syllable accuracy on both; pick the best mean and set
+CHANNEL_WEIGHT / PHRASE_BONUS in vidiacritic/restorer.py.
+
+usage: python scripts/tune_weights.py HELDOUT_PAIRS.tsv [--channel 0.5,1,1.5] [--bonus 0,1,2,3]
+"""
+import argparse
+import itertools
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from vidiacritic import Restorer  # noqa: E402
+from vidiacritic.evaluate import score  # noqa: E402
+from vidiacritic.text import strip_diacritics  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("pairs")
+    ap.add_argument("--channel", default="0.5,0.75,1,1.5")
+    ap.add_argument("--bonus", default="0,1,2,3")
+    ap.add_argument("--max-lines", type=int, default=800)
+    args = ap.parse_args()
+    rows = [ln.rstrip("\n").split("\t") for ln in open(args.pairs, encoding="utf-8")]
+    rows = [r for r in rows if len(r) >= 2][: args.max_lines]
+    ocr = [r[0] for r in rows]
+    gold = [r[1] for r in rows]
+    stripped = [strip_diacritics(g) for g in gold]
+    base = Restorer(engine="statistical")
+    print("channel_weight phrase_bonus ocr stripped mean")
+    for cw, pb in itertools.product(map(float, args.channel.split(",")), map(float, args.bonus.split(","))):
+        base.channel_weight, base.phrase_bonus = cw, pb
+        a = score([base.restore(x) for x in ocr], gold)["syl_acc"]
+        b = score([base.restore(x) for x in stripped], gold)["syl_acc"]
+        print(f"{cw:<14} {pb:<12} {a:.4f} {b:.4f} {(a + b) / 2:.4f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
