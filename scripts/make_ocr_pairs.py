@@ -23,12 +23,17 @@ Pipeline, one *block* (a small page: 10–20 consecutive lines of one corpus fil
      as a list file with `--psm 7` (one text line per image); Tesseract answers one page
      per image, separated by form feeds, so lines stay aligned with their source.
 
-Speed (measured on this machine, 1 process, OMP_THREAD_LIMIT=1; see data/OCR_NOISE.md):
-one Tesseract process per line image pays ~0.1 s of model loading per line (~9 lines/s);
-the list-file mode and a whole block with `--psm 6` both pay it once per block and run at
-about the same speed, so the list-file mode is used: it never loses alignment
-(`--psm 6` merges or splits lines and whole blocks must then be dropped).  `--mode block`
-keeps the `--psm 6` variant for comparison.
+Speed (measured on the 2-core work machine shared with other jobs, 1 process,
+OMP_THREAD_LIMIT=1, the same 8 blocks / 120 lines for each; CPU time of the script and its
+tesseract children, which does not depend on the load of the machine):
+  one `tesseract --psm 7` process per line image   6.8 lines per CPU-second
+  one `--psm 7` process per block, list file       25.1 lines per CPU-second
+  one `--psm 6` process per block page             26.0 lines per CPU-second
+Loading the model (~0.1 s) dominates the first; the two per-block modes are equally fast,
+so the list-file mode is the default: it never loses alignment (`--psm 6` can merge or
+split lines, and the whole block must then be dropped) and gave the same noise statistics.
+`--mode block` keeps the `--psm 6` variant.  On the loaded machine the wall-clock rate was
+10–16 lines/s (see data/OCR_NOISE.md).
 
 Output: TSV `ocr<TAB>clean<TAB>font<TAB>size` (size = em size in pixels of the final
 image), one pair per line, UTF-8 NFC, appended to --out.  A pair whose OCR is empty is
@@ -37,12 +42,14 @@ dropped.
 Resuming: the block stream is a pure function of (files, split, seed, corpus), so on
 restart the existing output is matched against the stream block by block (`count_done`)
 and generation continues after the last block found; an incomplete last line is cut off.
-A kill loses at most the block being processed.  Generation stops once the output holds
+A kill loses at most the block being processed.  A lock file (OUT.lock) keeps a second
+run from writing to the same output.  Generation stops once the output holds
 --n-lines pairs.
 """
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import random
@@ -494,6 +501,12 @@ def main(argv=None) -> None:
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     files = parse_files(args.files)
 
+    # one writer per output file: a second run on the same file would interleave blocks
+    lock = open(args.out + ".lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        raise SystemExit(f"another make_ocr_pairs.py is writing {args.out} (lock {args.out}.lock)")
     done_clean = read_done(args.out)
     n_have = len(done_clean)
     skip = count_done(done_clean, iter_blocks(files, args.split, args.seed, args.corpus, args.n_lines))
@@ -508,7 +521,11 @@ def main(argv=None) -> None:
             if block.index >= skip:
                 yield block, args.mode
 
-    t0 = time.time()
+    def cpu() -> float:   # this process and its finished children (tesseract, workers)
+        t = os.times()
+        return t.user + t.system + t.children_user + t.children_system
+
+    t0, c0 = time.time(), cpu()
     n_new = n_rejected = n_blocks = 0
     with open(args.out, "a", encoding="utf-8") as fh:
         if args.jobs > 1:
@@ -529,7 +546,8 @@ def main(argv=None) -> None:
                 if n_blocks % 20 == 0:
                     dt = time.time() - t0
                     print(f"[make_ocr_pairs] block {block.index}: {n_have + n_new} pairs, "
-                          f"{n_new / dt:.1f} lines/s, {n_rejected} blocks rejected",
+                          f"{n_new / dt:.1f} lines/s, {n_new / max(cpu() - c0, 1e-9):.1f} lines "
+                          f"per CPU-second, {n_rejected} blocks rejected",
                           file=sys.stderr, flush=True)
                 if n_have + n_new >= args.n_lines:
                     break
@@ -538,7 +556,8 @@ def main(argv=None) -> None:
                 pool.terminate()
     dt = time.time() - t0
     print(f"[make_ocr_pairs] done: {n_have + n_new} pairs ({n_new} new in {dt:.0f} s, "
-          f"{n_new / max(dt, 1e-9):.1f} lines/s, {n_rejected}/{n_blocks} blocks rejected)",
+          f"{n_new / max(dt, 1e-9):.1f} lines/s, {n_new / max(cpu() - c0, 1e-9):.1f} lines per "
+          f"CPU-second, {n_rejected}/{n_blocks} blocks rejected)",
           file=sys.stderr, flush=True)
 
 

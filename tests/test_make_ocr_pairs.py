@@ -138,3 +138,13 @@ def test_render_and_ocr_one_block():
     # the English model drops most marks but keeps the digits and the words' shape
     assert "15/2023" in pairs[0][0] + pairs[1][0]
     assert all("\t" not in o for o, _ in pairs)
+
+
+def test_second_writer_is_refused(tmp_path, fake_tesseract):
+    import fcntl
+    corpus = _corpus(tmp_path)
+    out = tmp_path / "locked.tsv"
+    with open(str(out) + ".lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(SystemExit):
+            _run(corpus, out, 50)
