@@ -26,7 +26,7 @@ import numpy as np
 from . import resources
 from .candidates import CandidateGenerator
 from .decoder import Lattice, decode_batch
-from .text import MODERN, TONE_STYLES, TRADITIONAL, apply_casing, nfc, place_tone
+from .text import MODERN, TONE_STYLES, TRADITIONAL, apply_casing, nfc, normalize_syllable, place_tone
 from .tokens import NUMBER, WORD, Token, chains, tokenize
 
 ENGINES = ("auto", "statistical", "rules")
@@ -35,6 +35,12 @@ ENGINES = ("auto", "statistical", "rules")
 CHANNEL_WEIGHT = 1.0
 # Bonus (nats per syllable, times the phrase's strength) for lexicon phrases.
 PHRASE_BONUS = 2.0
+# "Keep the token as written" competes with the syllable candidates whenever the token
+# is not itself a Vietnamese syllable: acronyms (MTTQ, UBND), names, foreign words.  The
+# LM scores it as <unk>, which it learned from exactly such tokens in the corpus.
+KEEP_LOGP = -9.0
+# All-caps tokens that are not a syllable are usually acronyms: a much weaker penalty.
+ACRONYM_KEEP_LOGP = -3.0
 # Longer chains are decoded in windows so that memory and latency stay bounded.
 MAX_CHAIN = 200
 
@@ -79,7 +85,8 @@ class Restorer:
     """Restores diacritics; create once, call many times (resources load in __init__)."""
 
     def __init__(self, engine: str = "auto", tone_style: str = TRADITIONAL, *,
-                 channel_weight: float = CHANNEL_WEIGHT, phrase_bonus: float = PHRASE_BONUS):
+                 channel_weight: float = CHANNEL_WEIGHT, phrase_bonus: float = PHRASE_BONUS,
+                 keep_logp: float = KEEP_LOGP, keep_acronym_logp: float = ACRONYM_KEEP_LOGP):
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
         if tone_style not in TONE_STYLES:
@@ -87,6 +94,7 @@ class Restorer:
         self.tone_style = tone_style
         self.channel_weight = channel_weight
         self.phrase_bonus = phrase_bonus
+        self.keep_logp, self.keep_acronym_logp = keep_logp, keep_acronym_logp
         self.ngram = resources.load_ngram()
         self.engine = "statistical" if engine == "auto" else engine
         self.lm = self.ngram if self.engine == "statistical" else UnigramLM(
@@ -139,7 +147,7 @@ class Restorer:
                 chosen = self._surface(forms[k], tok.text)
                 order = np.argsort(-probs)
                 alts = [(self._surface(forms[j], tok.text), float(probs[j])) for j in order[:4] if j != k][:3]
-                source = "rule" if phrase_hit[k] else self.source
+                source = "kept" if forms[k] is None else "rule" if phrase_hit[k] else self.source
                 words.append(WordDecision(tok.text, chosen, tok.start, source, float(probs[k]), alts))
                 if chosen != tok.text:
                     replaced[ti] = chosen
@@ -147,7 +155,18 @@ class Restorer:
         return Explanation(out, words)
 
     # ------------------------------------------------------------ internals
-    def _surface(self, form: str, original: str) -> str:
+    def _keep_logp(self, token: str):
+        """Score of leaving `token` unchanged, or None when it is a known syllable
+        (then the identity candidate already stands for "keep")."""
+        if normalize_syllable(token) in self.ngram.vocab:
+            return None
+        if len(token) >= 2 and token.isupper():
+            return self.keep_acronym_logp
+        return self.keep_logp
+
+    def _surface(self, form, original: str) -> str:
+        if form is None:
+            return original
         word = place_tone(form, MODERN) if self.tone_style == MODERN else form
         return apply_casing(word, original)
 
@@ -173,9 +192,18 @@ class Restorer:
             else:
                 forms = [c for c, _ in cands]
                 b = bonus.get(pos, {})
-                ids.append(np.array([vocab.get(f, self.ngram.unk_id) for f in forms]))
-                unary.append(np.array([self.channel_weight * s + b.get(f, 0.0) for f, s in cands]))
-                meta.append((forms, [f in b for f in forms]))
+                form_ids = [vocab.get(f, self.ngram.unk_id) for f in forms]
+                scores = [self.channel_weight * s + b.get(f, 0.0) for f, s in cands]
+                hits = [f in b for f in forms]
+                keep = self._keep_logp(tok.text)
+                if keep is not None:
+                    forms.append(None)  # None = keep the token as written
+                    form_ids.append(self.ngram.unk_id)
+                    scores.append(keep)
+                    hits.append(False)
+                ids.append(np.array(form_ids))
+                unary.append(np.array(scores))
+                meta.append((forms, hits))
         return Lattice(ids, unary), meta
 
     def _phrase_bonus(self, cand_sets: List[List[str]]) -> Dict[int, Dict[str, float]]:
