@@ -163,10 +163,6 @@ def main(argv=None) -> None:
             stats["files"] = json.load(fh).get("files", {})
     else:
         build_clean_all(a, legal_budget, general_budget, rng, stats)
-a.corpus, LEGAL_FILES, legal_budget, os.path.join(a.out, "legal.txt.xz"),
-                a.max_syl, rng, stats["files"])
-    build_clean(a.corpus, GENERAL_FILES, general_budget,
-                os.path.join(a.out, "general.txt.xz"), a.max_syl, rng, stats["files"])
 
     # real OCR pairs and the noise channel
     pairs = load_ocr_pairs(a.ocr_pairs)
