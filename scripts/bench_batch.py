@@ -38,20 +38,21 @@ from scripts.corpus import DEFAULT_CORPUS, iter_lines  # noqa: E402
 from vidiacritic.text import strip_diacritics  # noqa: E402
 
 
+def _legal_lines(corpus: str):
+    """Held-out legal lines, cycled if a large archive needs more than there are."""
+    while True:
+        for name in ("legal_congbao", "legal_phapdien", "legal_vlc"):
+            yield from iter_lines(corpus, name, split="heldout")
+
+
 def build_archive(path: str, corpus: str, files: int, lines: int) -> None:
     tmp = path + ".part"
-    src = iter_lines(corpus, "legal_congbao", split="heldout")
+    src = _legal_lines(corpus)
     with tarfile.open(tmp, "w:gz") as tf:
         for i in range(files):
-            chunk = []
-            for _ in range(lines):
-                try:
-                    chunk.append(next(src))
-                except StopIteration:
-                    src = iter_lines(corpus, "legal_phapdien", split="heldout")
-                    chunk.append(next(src))
+            chunk = [next(src) for _ in range(lines)]
             data = ("\n".join(strip_diacritics(l) for l in chunk) + "\n").encode("utf-8")
-            info = tarfile.TarInfo(f"vb{i // 100:02d}/doc{i:05d}.txt")
+            info = tarfile.TarInfo(f"vb{i // 100:03d}/doc{i:05d}.txt")
             info.size = len(data)
             info.mtime = 1_700_000_000
             tf.addfile(info, io.BytesIO(data))
@@ -89,7 +90,7 @@ def run_one(name: str, extra: list, archive: str, work: str, engine: str, trace:
     peak = 0
     next_trace = t0 + 2.0
     try:
-        import psutil  # noqa: F401
+        import psutil
         have_psutil = True
     except ImportError:
         have_psutil = False
@@ -100,8 +101,13 @@ def run_one(name: str, extra: list, archive: str, work: str, engine: str, trace:
             if trace and time.perf_counter() >= next_trace:
                 next_trace += 5.0
                 done = _manifest_lines(out)
+                try:
+                    main_rss = psutil.Process(proc.pid).memory_info().rss
+                except psutil.Error:
+                    main_rss = 0
                 print(f"  [{name}] t={time.perf_counter() - t0:6.1f}s files={done:6d} "
-                      f"tree RSS={rss / 2**20:7.1f} MiB", flush=True)
+                      f"tree RSS={rss / 2**20:7.1f} MiB (batch process {main_rss / 2**20:6.1f} MiB)",
+                      flush=True)
         time.sleep(0.05)
     stdout, stderr = proc.communicate()
     wall = time.perf_counter() - t0

@@ -273,14 +273,14 @@ def _iter_tar(path: str, name: str, limits: Limits) -> Iterator[Member]:
         yield Member(name, "", error=f"cannot open tar archive: {exc}")
         return
     with tf:
-        it = iter(tf)
         while True:
+            tf.members = []  # TarFile keeps every TarInfo it has seen: drop them as we go
             try:
-                info = next(it)
-            except StopIteration:
-                return
+                info = tf.next()
             except Exception as exc:  # tarfile.ReadError, EOFError, zlib/lzma/bz2 errors
                 yield Member(name, "", error=f"corrupt tar archive: {type(exc).__name__}: {exc}")
+                return
+            if info is None:
                 return
             if info.isdir():
                 continue

@@ -101,6 +101,24 @@ class RestorerSpec:
         return Restorer(engine=self.engine, tone_style=self.tone_style)
 
 
+_TRIM: Any = None
+TRIM_EVERY = 1000
+
+
+def _trim_memory() -> None:
+    """Give freed heap memory back to the OS (glibc keeps it otherwise, and RSS creeps up
+    with the number of files although nothing is kept)."""
+    global _TRIM
+    if _TRIM is None:
+        try:
+            import ctypes
+            _TRIM = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _TRIM = False
+    if _TRIM:
+        _TRIM(0)
+
+
 def _one_line(text: str) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= _MAX_ERROR_CHARS else text[:_MAX_ERROR_CHARS - 1] + "…"
@@ -169,6 +187,9 @@ def _worker_version() -> str:
 
 
 def _worker_process(task: Task) -> Result:
+    _WORKER["count"] = _WORKER.get("count", 0) + 1
+    if _WORKER["count"] % TRIM_EVERY == 0:
+        _trim_memory()
     if _WORKER["restorer"] is None:
         return {"index": task[0], "status": "error", "error": _WORKER["error"], "seconds": 0.0}
     return process_task(_WORKER["restorer"], task)
@@ -433,43 +454,131 @@ def _key(rec: Dict[str, Any]) -> Tuple[str, str]:
     return (rec.get("input") or "", rec.get("member") or "")
 
 
+def _key_hash(key: Tuple[str, str]) -> int:
+    h = hashlib.blake2b(digest_size=8)
+    h.update(key[0].encode("utf-8", "surrogatepass") + b"\x00" + key[1].encode("utf-8", "surrogatepass"))
+    return int.from_bytes(h.digest(), "little")
+
+
 class _Manifest:
-    """Append-only during a run (one flushed line per finished member); rewritten at
-    the end with one line per member.  Lines cut short by a crash are ignored."""
+    """The manifest, with memory that does not grow with the number of members.
+
+    During a run every finished member is appended (one flushed line) to
+    manifest.jsonl, so a crash loses nothing that was written; lines cut short by a
+    crash are ignored when reading.  The same records also stream, in input order
+    (a small reorder buffer absorbs the workers' out-of-order completion), to a
+    temporary file that becomes the new manifest at the end: records of members not
+    seen in this run (other inputs, earlier runs) first, then this run's.  Previous
+    records are kept as file offsets and parsed only when looked up.
+    """
 
     def __init__(self, path: str, fresh: bool = False):
         self.path = path
-        self.previous: Dict[Tuple[str, str], Dict[str, Any]] = {}
+        self.previous: Dict[int, int] = {}   # key hash → offset of its last line
+        self.seen: set = set()               # key hashes recorded in this run
+        self.reader = None
         needs_newline = False
         if os.path.exists(path) and not fresh:
+            offset = 0
             with open(path, "rb") as fh:
                 for raw in fh:
                     needs_newline = not raw.endswith(b"\n")
                     try:
                         rec = json.loads(raw)
                     except ValueError:
-                        continue
+                        rec = None
                     if isinstance(rec, dict):
-                        self.previous.pop(_key(rec), None)  # keep file order of the last version
-                        self.previous[_key(rec)] = rec
-        self.fh = open(path, "w" if fresh else "a", encoding="utf-8")
+                        h = _key_hash(_key(rec))
+                        self.previous.pop(h, None)  # file order of the last version
+                        self.previous[h] = offset
+                    offset += len(raw)
+            self.reader = open(path, "rb")
+        self.log = open(path, "wb" if fresh else "ab")
         if needs_newline:
-            self.fh.write("\n")
+            self.log.write(b"\n")
+        fd, self.ordered_path = tempfile.mkstemp(dir=os.path.dirname(path) or ".",
+                                                 prefix="." + MANIFEST + ".", suffix=TMP_SUFFIX)
+        self.ordered = os.fdopen(fd, "wb")
+        self.next_index = 0
+        self.reorder: Dict[int, bytes] = {}
 
-    def append(self, rec: Dict[str, Any]) -> None:
-        self.fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-        self.fh.flush()
+    def get(self, key: Tuple[str, str]) -> Optional[Dict[str, Any]]:
+        off = self.previous.get(_key_hash(key))
+        if off is None or self.reader is None:
+            return None
+        self.reader.seek(off)
+        try:
+            rec = json.loads(self.reader.readline())
+        except ValueError:
+            return None
+        return rec if isinstance(rec, dict) and _key(rec) == key else None
 
-    def finalize(self, records: Sequence[Dict[str, Any]]) -> None:
-        self.fh.close()
-        seen = {_key(r) for r in records}
-        kept = [r for k, r in self.previous.items() if k not in seen]  # other inputs, earlier runs
-        data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept + list(records))
-        _atomic_write(self.path, data.encode("utf-8"))
+    def record(self, index: int, rec: Dict[str, Any], append: bool = True) -> None:
+        line = (json.dumps(rec, ensure_ascii=False) + "\n").encode("utf-8")
+        if append:
+            self.log.write(line)
+            self.log.flush()
+        h = _key_hash(_key(rec))
+        if h in self.previous:  # only needed to leave out superseded previous records
+            self.seen.add(h)
+        self.reorder[index] = line
+        while self.next_index in self.reorder:
+            self.ordered.write(self.reorder.pop(self.next_index))
+            self.next_index += 1
+
+    def finalize(self) -> None:
+        assert not self.reorder, "records missing from the manifest"
+        self.log.close()
+        self.ordered.close()
+        folder = os.path.dirname(self.path) or "."
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + MANIFEST + ".", suffix=TMP_SUFFIX)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                if self.reader is not None:
+                    for h, off in self.previous.items():
+                        if h not in self.seen:
+                            self.reader.seek(off)
+                            out.write(self.reader.readline().rstrip(b"\n") + b"\n")
+                with open(self.ordered_path, "rb") as fh:
+                    while True:
+                        chunk = fh.read(1 << 20)
+                        if not chunk:
+                            break
+                        out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            _unlink(tmp)
+            raise
 
     def close(self) -> None:
-        if not self.fh.closed:
-            self.fh.close()
+        for fh in (self.log, self.ordered, self.reader):
+            if fh is not None and not fh.closed:
+                fh.close()
+        _unlink(self.ordered_path)
+
+
+def _lock(path: str) -> Optional[Any]:
+    """An exclusive lock on the manifest for the whole run, or None if another run holds it."""
+    fh = open(path, "ab")
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no lock
+        return fh
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.close()
+        return None
+    return fh
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 # ============================================================ progress
@@ -559,15 +668,18 @@ def _selected(path: str, patterns: Sequence[str]) -> bool:
 
 
 def _input_names(inputs: Sequence[str]) -> List[str]:
+    """Output names of the inputs: their own names, made unique ("x.txt", "x-2.txt")."""
     names: List[str] = []
-    used: Dict[str, int] = {}
+    used: set = {MANIFEST}
     for p in inputs:
         name = archives.input_name(p)
-        if name == MANIFEST:
-            name = "_" + name
-        n = used.get(name, 0) + 1
-        used[name] = n
-        names.append(name if n == 1 else f"{name}-{n}")
+        stem, ext = os.path.splitext(name)
+        n = 1
+        while name in used:
+            n += 1
+            name = f"{stem}-{n}{ext}"
+        used.add(name)
+        names.append(name)
     return names
 
 
@@ -603,6 +715,7 @@ class BatchJob:
         index = 0
         for path, name in zip(self.inputs, _input_names(self.inputs)):
             single = archives.input_kind(path) == "file"
+            seen_out.clear()  # output paths of different inputs cannot clash: one folder each
             for m in archives.iter_members(path, name, self.limits, exclude=[self.out]):
                 i, index = index, index + 1
                 if m.error is not None:
@@ -612,19 +725,20 @@ class BatchJob:
                     yield i, _record(m, status="skipped",
                                      error="not selected by --glob " + " ".join(self.glob)), False
                     continue
-                out_rel = m.path if single else f"{name}/{m.path}"
-                if out_rel == MANIFEST or out_rel in seen_out:
-                    yield i, _record(m, error="duplicate member path" if out_rel in seen_out
+                out_rel = name if single else f"{name}/{m.path}"
+                out_hash = _key_hash((out_rel, ""))
+                if out_rel == MANIFEST or out_hash in seen_out:
+                    yield i, _record(m, error="duplicate member path" if out_hash in seen_out
                                      else "name clashes with the manifest"), False
                     continue
-                seen_out.add(out_rel)
+                seen_out.add(out_hash)
                 try:
                     data = m.read()
                 except ArchiveError as exc:
                     yield i, _record(m, error=_one_line(exc)), False
                     continue
                 sha = hashlib.sha256(data).hexdigest()
-                prev = manifest.previous.get((name, m.path)) if self.resume else None
+                prev = manifest.get((name, m.path)) if self.resume else None
                 if (prev and prev.get("status") == "ok" and prev.get("sha256") == sha
                         and prev.get("engine_version") == version
                         and prev.get("decode_options") == self.decode_options
@@ -662,8 +776,18 @@ class BatchJob:
 
     def run(self, backend_factory: Callable[[], Any]) -> int:
         os.makedirs(self.out, exist_ok=True)
-        _remove_stray_temps(self.out)
         manifest_path = os.path.join(self.out, MANIFEST)
+        lock = _lock(manifest_path)
+        if lock is None:
+            print(f"batch: error: another batch is writing to {self.out}", file=sys.stderr)
+            return 1
+        try:
+            return self._run_locked(backend_factory, manifest_path)
+        finally:
+            lock.close()
+
+    def _run_locked(self, backend_factory: Callable[[], Any], manifest_path: str) -> int:
+        _remove_stray_temps(self.out)
         manifest = _Manifest(manifest_path, fresh=not self.resume)
         io = ThreadPoolExecutor(max_workers=WRITER_THREADS, thread_name_prefix="vidiacritic-write")
         backend = None
@@ -677,16 +801,15 @@ class BatchJob:
             mode = self.progress_mode
             progress = _Progress(mode, backend.name)
             writer = _Writer(self.out, self.fsync)
-            records: Dict[int, Dict[str, Any]] = {}
             pending: Dict[int, _Pending] = {}
             writes: Dict[Future, Tuple[int, _Pending]] = {}
             window = max(2, backend.window)
 
             def done(index: int, rec: Dict[str, Any], resumed: bool = False) -> None:
-                records[index] = rec
-                if not resumed:
-                    manifest.append(rec)
+                manifest.record(index, rec, append=not resumed)
                 progress.update(rec, resumed)
+                if progress.files % TRIM_EVERY == 0:
+                    _trim_memory()
 
             def harvest(block: bool) -> None:
                 """Record the outputs the writer threads have finished."""
@@ -734,7 +857,7 @@ class BatchJob:
             while writes:
                 harvest(block=True)
             progress.close()
-            manifest.finalize([records[i] for i in sorted(records)])
+            manifest.finalize()
             print(progress.summary(manifest_path), flush=True)
             return 1 if progress.failed else 0
         except BaseException:

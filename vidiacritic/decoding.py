@@ -271,7 +271,7 @@ class _Score:
 _NOT_WORD, _NEUTRAL, _GOOD, _BAD = 0, 1, 2, 3
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=4096)
 def _classify(tok: str) -> int:
     tok = tok.strip(_EDGE_PUNCT)
     if not tok:
