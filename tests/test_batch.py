@@ -310,6 +310,16 @@ def test_resume_after_kill_9_is_byte_identical(tmp_path):
             time.sleep(0.02)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
+        # the pool workers notice that their parent is gone and leave too
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("worker processes outlived the killed batch")
     finally:
         try:
             os.killpg(proc.pid, signal.SIGKILL)  # orphaned pool workers, if any

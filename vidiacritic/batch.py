@@ -169,9 +169,24 @@ _WORKER: Dict[str, Any] = {"restorer": None, "error": None, "key": None}
 _WORKER_LOCK = threading.Lock()
 
 
+def _exit_with_parent() -> None:
+    """A pool worker whose parent was killed (kill -9) would wait for work forever:
+    watch the parent and leave with it."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="vidiacritic-parent-watch", daemon=True).start()
+
+
 def _init_worker(factory: Factory, ignore_sigint: bool = True) -> None:
-    if ignore_sigint:
+    if ignore_sigint:  # a pool worker
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
+        _exit_with_parent()
     try:
         _WORKER["restorer"] = factory()
         _WORKER["error"] = None
