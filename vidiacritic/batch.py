@@ -607,7 +607,7 @@ class _Progress:
         self.last_log = self.t0
         if mode == "bar":
             from tqdm import tqdm
-            self.bar = tqdm(unit="file", file=sys.stderr, dynamic_ncols=True, smoothing=0.1,
+            self.bar = tqdm(unit=" files", file=sys.stderr, dynamic_ncols=True, smoothing=0.1,
                             desc="batch")
         elif mode == "log":
             self._log(f"batch: started ({workers_desc})")
@@ -956,6 +956,14 @@ def run(args: argparse.Namespace, restorer_factory: Optional[Factory] = None) ->
     """Run the batch command; returns the exit code (0: no member failed, 1: some did)."""
     factory: Factory = restorer_factory or RestorerSpec(
         args.engine, args.tone_style, getattr(args, "restorer_factory", None))
+    if args.encoding and args.encoding.lower().replace("_", "-") not in (
+            "tcvn3", "tcvn", "abc", "vni", "vni-windows"):
+        import codecs
+        try:
+            codecs.lookup(args.encoding)
+        except LookupError:
+            print(f"batch: error: unknown encoding: {args.encoding}", file=sys.stderr)
+            return 2
     if getattr(args, "quiet", False):
         mode = "quiet"
     elif getattr(args, "progress", False) or sys.stderr.isatty():
