@@ -132,6 +132,15 @@ def test_binary_is_refused_with_one_line(data, what):
     assert msg.startswith("binary file") and what in msg and "\n" not in msg
 
 
+def test_random_bytes_without_nul_are_binary():
+    import random
+    rng = random.Random(7)
+    for n in (300, 4000):
+        data = bytes(rng.getrandbits(8) for _ in range(n)).replace(b"\x00", b"\x01")
+        with pytest.raises(DecodeError, match="^binary file"):
+            decode_bytes(data)
+
+
 def test_explicit_encoding():
     assert decode_bytes(TEXT.encode("utf-16-le"), encoding="utf-16-le") == TEXT
     assert decode_bytes(encode_cp1258(TEXT), encoding="cp1258") == TEXT

@@ -358,7 +358,7 @@ _MAGIC = (
     (b"RIFF", None), (b"\x00\x00\x01\x00", "icon"),
 )
 _CONTROL_BYTES = frozenset(set(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D, 0x1A} | {0x7F})
-_CONTROL_RATIO = 0.10
+_CONTROL_RATIO = 0.05
 
 
 def _binary_reason(data: bytes) -> Optional[str]:
