@@ -1,0 +1,116 @@
+import json
+import os
+import time
+
+import pytest
+
+from vidiacritic.rules import PhraseLexicon, best_cover, default_path, strength_of
+from vidiacritic.text import strip_diacritics
+
+HERE = os.path.dirname(__file__)
+with open(os.path.join(HERE, "cases", "rules_lexicon.json"), encoding="utf-8") as _fh:
+    CASES = json.load(_fh)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    path = tmp_path_factory.mktemp("lex") / "tiny.tsv"
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("phrase\tcount\tsource\tdominance\n# a comment line\n")
+        for phrase, count, source, dom in CASES["lexicon"]:
+            fh.write(f"{phrase}\t{count}\t{source}\t{dom}\n")
+    return PhraseLexicon.load(path)
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return PhraseLexicon.load()
+
+
+def test_tiny_lexicon_loads_normalized(tiny):
+    assert len(tiny) == len(CASES["lexicon"])
+    assert "ủy ban nhân dân" in tiny and "Ủy Ban Nhân Dân" in tiny
+    assert "hòa bình" in tiny and "hoà bình" in tiny  # modern tone placement normalized
+    assert "ủy ban" not in tiny  # a prefix is not a phrase
+    assert tiny.get("không có") is None
+
+
+@pytest.mark.parametrize("case", CASES["matches"], ids=lambda c: " ".join(s[0] for s in c["candidates"]) or "empty")
+def test_matches(tiny, case):
+    got = sorted((s, e, " ".join(syl)) for s, e, syl, _ in tiny.matches(case["candidates"]))
+    assert got == sorted(tuple(x) for x in case["expect"])
+
+
+def test_matches_accept_lists_and_sets_alike(tiny):
+    cands = CASES["matches"][0]["candidates"]
+    assert tiny.matches(cands) == tiny.matches([set(c) for c in cands])
+
+
+@pytest.mark.parametrize("case", CASES["cover"], ids=lambda c: " ".join(s[0] for s in c["candidates"]))
+def test_best_cover(tiny, case):
+    cover = best_cover(tiny.matches(case["candidates"]), len(case["candidates"]))
+    assert [None if m is None else " ".join(m[2]) for m in cover] == case["expect"]
+
+
+def test_best_cover_prefers_strength_then_length():
+    weak_long = (0, 3, ("a", "b", "c"), 0.2)
+    strong_short = (0, 2, ("a", "b"), 0.9)
+    assert best_cover([weak_long, strong_short], 3)[:2] == [strong_short, strong_short]
+    tie_long = (0, 2, ("a", "b"), 0.9)
+    tie_parts = [(0, 1, ("a",), 0.9), (1, 2, ("b",), 0.9)]
+    assert best_cover(tie_parts + [tie_long], 2) == [tie_long, tie_long]
+    assert best_cover([], 2) == [None, None]
+    assert best_cover([(1, 5, ("x",) * 4, 1.0)], 3) == [None, None, None]  # out of range
+
+
+def test_strength_is_in_unit_interval_and_monotone():
+    assert 0 < strength_of(0, 1.0, "corpus") < strength_of(10, 1.0) < strength_of(1000, 1.0) <= 1
+    assert strength_of(0, 1.0, "admin_units") == pytest.approx(0.5)
+    assert strength_of(100, 0.95) < strength_of(100, 1.0)
+
+
+def test_bad_row_is_reported(tmp_path):
+    p = tmp_path / "bad.tsv"
+    p.write_text("phrase\tcount\tsource\tdominance\nỦy ban\t3\tcorpus\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="bad.tsv:2"):
+        PhraseLexicon.load(p)
+
+
+# ---------------------------------------------------------------- the shipped lexicon
+def test_shipped_lexicon_loads_fast_and_has_core_phrases(shipped):
+    t0 = time.perf_counter()
+    PhraseLexicon.load()
+    assert time.perf_counter() - t0 < 2.0  # < 0.3 s on a quiet machine; CI may be loaded
+    assert default_path().name == "admin_terms.tsv"
+    assert 10_000 < len(shipped) <= 100_000
+    for phrase in ("ủy ban nhân dân", "hội đồng nhân dân", "mặt trận tổ quốc việt nam",
+                   "tỉnh lai châu", "thành phố hà nội", "lai châu", "tổ chức thực hiện",
+                   "theo quy định của pháp luật"):
+        assert phrase in shipped, phrase
+
+
+def test_shipped_lexicon_rows_are_well_formed():
+    with open(default_path(), encoding="utf-8") as fh:
+        header = fh.readline().rstrip("\n").split("\t")
+        rows = [line.rstrip("\n").split("\t") for line in fh]
+    assert header == ["phrase", "count", "source", "dominance"]
+    assert {r[2] for r in rows} == {"corpus", "admin_units", "abbrev"}
+    for phrase, count, source, dom in rows[::97]:
+        assert 2 <= len(phrase.split()) <= 8 and int(count) >= 0 and 0 < float(dom) <= 1
+        assert phrase == phrase.strip() and "  " not in phrase
+
+
+def test_shipped_lexicon_restores_a_stripped_chain(shipped):
+    gold = "Ủy ban nhân dân tỉnh Lai Châu tổ chức thực hiện theo quy định của pháp luật".lower().split()
+    # Every syllable with the same stripped form is a candidate (a crude stand-in for
+    # the candidate generator): the lexicon alone must choose the right readings.
+    by_stripped = {}
+    with open(default_path(), encoding="utf-8") as fh:
+        next(fh)
+        for line in fh:
+            for w in line.split("\t", 1)[0].lower().split():
+                by_stripped.setdefault(strip_diacritics(w), set()).add(w)
+    cands = [by_stripped.get(strip_diacritics(w), set()) | {strip_diacritics(w)} for w in gold]
+    cover = best_cover(shipped.matches(cands), len(gold))
+    assert all(m is not None for m in cover)
+    assert [m[2][i - m[0]] for i, m in enumerate(cover)] == gold

@@ -1,0 +1,276 @@
+"""Stage 4b — the phrase lexicon: multi-syllable administrative phrases as hard evidence.
+
+``data/admin_terms.tsv`` (built by ``scripts/build_lexicon.py``, described in
+``data/LEXICON_CARD.md``) lists 2-8 syllable phrases — organization names, titles,
+document types, standard legal phrasing, place names with their unit words and
+abbreviation expansions — whose diacritic-stripped form almost always means this one
+phrase.  Columns: phrase, count, source (corpus | admin_units | abbrev), dominance.
+
+``PhraseLexicon.matches(candidate_sets)`` finds every phrase that fits a chain of words,
+given the set of candidate syllables of each word (lowercase, NFC, traditional tones, as
+the candidate generator makes them).  The phrases live in a trie of dicts keyed by
+syllable, so a position costs one dict lookup per candidate plus one per surviving
+prefix; with ``""`` as the end-of-phrase key no syllable can collide with it.
+
+Strength of a phrase, in (0, 1]: ``dominance * evidence`` with
+``evidence = (count + prior) / (count + prior + EVIDENCE_HALF)``: a corpus phrase seen 10
+times gets 0.67, one seen 1,000 times 0.995; dictionary phrases (place names,
+expansions) start from ``DICT_PRIOR`` pseudo-occurrences, so a name the corpus never
+saw still gets 0.5 x dominance.
+
+``best_cover(matches, n)`` picks non-overlapping matches for the rules-only engine.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Collection, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+
+from .text import normalize_syllable
+
+Match = Tuple[int, int, Tuple[str, ...], float]  # start, end (exclusive), syllables, strength
+
+LEXICON_FILE = "admin_terms.tsv"
+HEADER = ("phrase", "count", "source", "dominance")
+SOURCES = ("corpus", "admin_units", "abbrev")
+# Occurrences that make a phrase's evidence 0.5 (see the module docstring).
+EVIDENCE_HALF = 5.0
+# Pseudo-occurrences granted to curated dictionary entries.
+DICT_PRIOR = {"corpus": 0.0, "admin_units": 5.0, "abbrev": 5.0}
+# best_cover: a match of L syllables is worth strength * (L - SEGMENT_COST), so one long
+# phrase beats the same span cut into shorter phrases of equal strength.
+SEGMENT_COST = 0.5
+_END = ""  # trie key marking the end of a phrase (never a syllable)
+
+
+def strength_of(count: int, dominance: float, source: str = "corpus") -> float:
+    """Confidence in (0, 1] of a phrase from its corpus count and dominance."""
+    prior = DICT_PRIOR.get(source, 0.0)
+    evidence = (count + prior) / (count + prior + EVIDENCE_HALF)
+    return max(1e-6, min(1.0, dominance) * evidence) if evidence > 0 else 1e-6
+
+
+def default_path() -> Path:
+    """The shipped lexicon: ``vidiacritic.data/admin_terms.tsv`` when installed, else
+    ``data/admin_terms.tsv`` of the repository checkout."""
+    try:
+        from importlib.resources import files
+
+        p = Path(str(files("vidiacritic.data").joinpath(LEXICON_FILE)))
+        if p.exists():
+            return p
+    except (ModuleNotFoundError, TypeError):
+        pass
+    p = Path(__file__).resolve().parent.parent / "data" / LEXICON_FILE
+    if p.exists():
+        return p
+    raise FileNotFoundError(
+        f"phrase lexicon {LEXICON_FILE} not found in vidiacritic.data nor at {p}: "
+        "reinstall vidiacritic or rebuild it with scripts/build_lexicon.py")
+
+
+class PhraseLexicon:
+    """Multi-syllable phrases indexed in a trie; see the module docstring.
+
+    The trie is grown lazily, one first syllable at a time: loading only groups the
+    phrases by first syllable, and the sub-trie of a first syllable is built the first
+    time a candidate asks for it (so ``load`` stays fast on 50k+ phrases).
+    """
+
+    def __init__(self, phrases: Iterable[Tuple[Sequence[str], float]] = ()):
+        self._root: Dict[str, dict] = {}  # first syllable → built sub-trie
+        self._pending: Dict[str, List[Tuple[Tuple[str, ...], float]]] = {}
+        for syllables, strength in phrases:
+            self.add(syllables, strength)
+
+    # ------------------------------------------------------------ building
+    def add(self, syllables: Sequence[str], strength: float) -> None:
+        """Add a phrase (syllables already normalized); a duplicate keeps the stronger."""
+        key = tuple(syllables)
+        if not key:
+            return
+        node = self._root.get(key[0])
+        if node is None:
+            self._pending.setdefault(key[0], []).append((key, strength))
+        else:
+            _insert(node, key, strength)
+
+    def _expand(self, first: str) -> Optional[dict]:
+        """Build (once) and return the sub-trie of phrases starting with `first`."""
+        todo = self._pending.pop(first, None)
+        if todo is None:
+            return self._root.get(first)
+        node = self._root.setdefault(first, {})
+        for key, strength in todo:
+            _insert(node, key, strength)
+        return node
+
+    @classmethod
+    def load(cls, path: Union[str, os.PathLike, None] = None) -> "PhraseLexicon":
+        """Read a lexicon TSV (default: the shipped ``admin_terms.tsv``).
+
+        Lines starting with ``#`` and the header line are skipped.  Phrases are
+        normalized (lowercase, NFC, traditional tones) syllable by syllable.
+        """
+        path = default_path() if path is None else Path(path)
+        lex = cls()
+        pending = lex._pending
+        norm: Dict[str, str] = {}
+        with open(path, encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if line.startswith("#") or not line.strip():
+                    continue
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) != 4:
+                    raise ValueError(f"{path}:{lineno}: expected 4 tab-separated columns "
+                                     f"({', '.join(HEADER)}), got {len(parts)}")
+                phrase, count, source, dominance = parts
+                if lineno == 1 and phrase == HEADER[0]:
+                    continue
+                key = []
+                for w in phrase.split():
+                    s = norm.get(w)
+                    if s is None:
+                        s = norm[w] = normalize_syllable(w)
+                    key.append(s)
+                if not key:
+                    continue
+                lst = pending.get(key[0])
+                if lst is None:
+                    lst = pending[key[0]] = []
+                lst.append((tuple(key), strength_of(int(count), float(dominance), source)))
+        return lex
+
+    # ------------------------------------------------------------ queries
+    def _expand_all(self) -> None:
+        for first in list(self._pending):
+            self._expand(first)
+
+    def __len__(self) -> int:
+        self._expand_all()
+        return sum(_count(node) for node in self._root.values())
+
+    def __iter__(self) -> Iterator[Tuple[Tuple[str, ...], float]]:
+        """(syllables, strength) of every phrase, in no particular order."""
+        self._expand_all()
+        for node in self._root.values():
+            yield from _walk(node)
+
+    def get(self, phrase: Union[str, Sequence[str]]) -> Optional[float]:
+        """Strength of `phrase` (a string or its syllables), or None if absent."""
+        words = [normalize_syllable(w) for w in (phrase.split() if isinstance(phrase, str) else phrase)]
+        if not words:
+            return None
+        node = self._expand(words[0])
+        for w in words[1:]:
+            if node is None:
+                return None
+            node = node.get(w)
+        end = None if node is None else node.get(_END)
+        return None if end is None else end[1]
+
+    def __contains__(self, phrase: Union[str, Sequence[str]]) -> bool:
+        return self.get(phrase) is not None
+
+    def matches(self, candidate_sets: Sequence[Collection[str]]) -> List[Match]:
+        """Every phrase occurrence consistent with the candidates of a chain of words.
+
+        ``candidate_sets[i]`` holds the candidate syllables of word i (normalized:
+        lowercase, NFC, traditional tones).  Returns ``(start, end_exclusive,
+        syllables, strength)`` for each phrase whose k-th syllable is among the
+        candidates of word start+k, ordered by start, then end.
+        """
+        sets = [c if isinstance(c, (set, frozenset, dict)) else set(c) for c in candidate_sets]
+        n = len(sets)
+        out: List[Match] = []
+        root, pending = self._root, self._pending
+        for i in range(n):
+            frontier = []
+            for c in sets[i]:
+                node = root.get(c)
+                if node is None:
+                    if c not in pending:
+                        continue
+                    node = self._expand(c)
+                frontier.append(node)
+            j = i + 1
+            while frontier:
+                for node in frontier:
+                    end = node.get(_END)
+                    if end is not None:
+                        out.append((i, j, end[0], end[1]))
+                if j >= n:
+                    break
+                cands = sets[j]
+                nxt = []
+                for node in frontier:
+                    if len(node) <= len(cands):
+                        for s, child in node.items():
+                            if s in cands and s:
+                                nxt.append(child)
+                    else:
+                        for s in cands:
+                            child = node.get(s)
+                            if child is not None and s:
+                                nxt.append(child)
+                frontier = nxt
+                j += 1
+        return out
+
+
+def _insert(node: dict, key: Tuple[str, ...], strength: float) -> None:
+    """Insert key[1:] below `node` (the sub-trie of key[0])."""
+    for s in key[1:]:
+        nxt = node.get(s)
+        if nxt is None:
+            nxt = node[s] = {}
+        node = nxt
+    old = node.get(_END)
+    if old is None or strength > old[1]:
+        node[_END] = (key, strength)
+
+
+def _walk(node: dict) -> Iterator[Tuple[Tuple[str, ...], float]]:
+    for s, child in node.items():
+        if s == _END:
+            yield child
+        else:
+            yield from _walk(child)
+
+
+def _count(node: dict) -> int:
+    return sum(1 if s == _END else _count(child) for s, child in node.items())
+
+
+def best_cover(matches: Iterable[Match], n: int) -> List[Optional[Match]]:
+    """Non-overlapping matches covering positions 0..n-1 as well as possible.
+
+    Weighted interval scheduling by dynamic programming: a match of L syllables is worth
+    ``strength * (L - SEGMENT_COST)``, the chosen set maximizes the total, and ties go
+    to the longer match.  Returns, for each position, the match that covers it or None.
+    """
+    by_end: List[List[Match]] = [[] for _ in range(n + 1)]
+    for m in matches:
+        if 0 <= m[0] < m[1] <= n:
+            by_end[m[1]].append(m)
+    score = [0.0] * (n + 1)
+    back: List[Optional[Match]] = [None] * (n + 1)
+    for j in range(1, n + 1):
+        best, choice = score[j - 1], None
+        for m in by_end[j]:
+            s = score[m[0]] + m[3] * (m[1] - m[0] - SEGMENT_COST)
+            if s > best + 1e-12 or (choice is not None and abs(s - best) <= 1e-12
+                                    and m[1] - m[0] > choice[1] - choice[0]):
+                best, choice = s, m
+        score[j], back[j] = best, choice
+    out: List[Optional[Match]] = [None] * n
+    j = n
+    while j > 0:
+        m = back[j]
+        if m is None:
+            j -= 1
+            continue
+        for p in range(m[0], m[1]):
+            out[p] = m
+        j = m[0]
+    return out
