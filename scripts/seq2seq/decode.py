@@ -24,7 +24,7 @@ PAD, UNK, BOS, EOS = 0, 1, 2, 3
 DEFAULT_MODEL = os.path.join(os.path.dirname(__file__), "..", "..", "models", "seq2seq")
 
 
-def batches(items, max_tokens, max_batch=64):
+def batches(items, max_tokens, max_batch=128):
     k = 0
     while k < len(items):
         n = 1
