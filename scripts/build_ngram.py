@@ -1,0 +1,510 @@
+#!/usr/bin/env python3
+"""Build the syllable n-gram LM shipped in models/ngram/ (read by vidiacritic.ngram).
+
+Algorithm: interpolated modified Kneser–Ney (Chen & Goodman 1998), three discounts per
+order estimated from counts-of-counts; lower orders use continuation counts (number of
+distinct left extensions), except n-grams that begin with <s>, which keep their raw
+counts (nothing can precede <s>); the unigram level is interpolated with the uniform
+distribution.  Then count pruning: an n-gram (n ≥ 2) is kept when its raw count reaches
+the threshold of its order, and every kept n-gram's context is kept too.  The
+probability of a kept n-gram is its interpolated estimate over the *pruned* lower-order
+model, and each context's backoff weight is recomputed so that P(· | context) sums to 1
+over the vocabulary (the mass of pruned n-grams moves into the backoff).
+
+Units: ``lm_units`` chains (as the decoders see them), each word mapped by
+``normalize_syllable``; a word is kept only if it is a plausible Vietnamese syllable
+(``plausible_syllable``: onset + rhyme shape, stop codas only with sắc/nặng tones, at
+most 7 letters) seen at least ``--min-count`` times, else it becomes <unk>.  Each chain
+is ``<s> … </s>``.
+
+Counting is numpy throughout: words → int ids (one dict over word *forms*), n-grams
+packed into int64 keys, ``np.unique`` per chunk, merged by sort + reduceat.
+
+Data (defaults): the three legal files in full (the target domain) and one line in
+``--general-every`` (2) of Wikipedia and news, so legal text is about 60% of the counts.
+Subsampling, not duplicating, keeps the counts-of-counts honest for the KN discounts.
+
+usage: python scripts/build_ngram.py [--corpus ../shared/corpus] [--out models/ngram]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+import unicodedata
+from array import array
+from collections import Counter
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(_HERE))
+
+from scripts.corpus import GENERAL_FILES, LEGAL_FILES, add_corpus_args, iter_lines  # noqa: E402
+from vidiacritic.ngram import SPECIALS, NgramLM, backoff_logprob, pack  # noqa: E402
+from vidiacritic.text import TONE_MARKS, normalize_syllable, split_tone  # noqa: E402
+from vidiacritic.tokens import lm_units  # noqa: E402
+
+UNK_ID, BOS_ID, EOS_ID, NUM_ID = range(4)
+LOG_ZERO = -99.0  # ARPA's log-probability of <s>, which is never predicted
+
+# ----------------------------------------------------------------- syllable shape
+_ONSETS = "ngh ng nh ch gh gi kh ph qu th tr b c d đ g h k l m n p r s t v x".split()
+# Rhymes without a final consonant only (they end in a glide or are closed diphthongs).
+_OPEN_ONLY = ("ai ao au ay âu ây eo êu ia iu oi ôi ơi ua ui ưa ưi ưu iêu yêu oai oay oao "
+              "oeo uây uôi ươi ươu uya uyu uơ").split()
+# Nuclei that may stand alone or take a final consonant.
+_FREE = "a e ê i o ô ơ u ư y oa oe uê uy".split()
+# Nuclei that need a final consonant.
+_CLOSED = "ă â iê yê uô ươ uâ oă uyê oo".split()
+_CODAS = "ch ng nh c m n p t k".split()  # k: Đắk Lắk and other place names
+_STOP_CODAS = ("c", "ch", "p", "t", "k")  # only with the sắc (1) or nặng (5) tone
+
+
+def _alt(items: Iterable[str]) -> str:
+    return "|".join(sorted(items, key=len, reverse=True))
+
+
+_SYLLABLE = re.compile(
+    f"^(?:{_alt(_ONSETS)})?(?:(?:{_alt(_OPEN_ONLY)})|(?:{_alt(_FREE)})(?P<c1>{_alt(_CODAS)})?"
+    f"|(?:{_alt(_CLOSED)})(?P<c2>{_alt(_CODAS)}))$")
+MAX_SYLLABLE_LETTERS = 7
+
+
+def plausible_syllable(s: str) -> bool:
+    """Is `s` (normalized: lowercase NFC) shaped like one Vietnamese syllable?
+
+    >>> [plausible_syllable(x) for x in ["nghiêng", "khuyếch", "đắk", "ubnd", "tăng", "tăc", "the"]]
+    [True, True, True, False, True, False, True]
+    """
+    if not s or len(s) > MAX_SYLLABLE_LETTERS or not s.isalpha():
+        return False
+    if sum(ch in TONE_MARKS for ch in unicodedata.normalize("NFD", s)) > 1:
+        return False
+    toneless, tone = split_tone(s)
+    m = _SYLLABLE.match(toneless)
+    if not m:
+        return False
+    coda = m.group("c1") or m.group("c2")
+    return coda not in _STOP_CODAS or tone in (1, 5)
+
+
+# ----------------------------------------------------------------- tokenized text
+class Segment:
+    """Tokenized text as raw word-form ids: ``stream`` holds <s> ids… </s> per chain."""
+
+    def __init__(self, stream: np.ndarray, forms: List[str], lines: int = 0):
+        self.stream, self.forms, self.lines = stream, forms, lines
+
+    @classmethod
+    def encode(cls, lines: Iterable[str]) -> "Segment":
+        index: Dict[str, int] = {s: i for i, s in enumerate(SPECIALS)}
+        forms = list(SPECIALS)
+        buf = array("i")
+        n = 0
+        for line in lines:
+            n += 1
+            for chain in lm_units(line):
+                buf.append(BOS_ID)
+                for w in chain:
+                    i = index.get(w)
+                    if i is None:
+                        i = index[w] = len(forms)
+                        forms.append(w)
+                    buf.append(i)
+                buf.append(EOS_ID)
+        return cls(np.frombuffer(buf, dtype=np.int32).copy(), forms, n)
+
+    def save(self, path: str) -> None:
+        np.save(path + ".npy", self.stream)
+        with open(path + ".forms", "w", encoding="utf-8") as fh:
+            fh.write(f"{self.lines}\n" + "\n".join(self.forms))
+
+    @classmethod
+    def load(cls, path: str) -> "Segment":
+        with open(path + ".forms", encoding="utf-8") as fh:
+            lines, *forms = fh.read().split("\n")
+        return cls(np.load(path + ".npy"), forms, int(lines))
+
+    def form_counts(self) -> np.ndarray:
+        return np.bincount(self.stream, minlength=len(self.forms))
+
+
+def build_vocab(segments: Sequence[Segment], min_count: int) -> Tuple[List[str], np.ndarray]:
+    """Vocabulary (specials, then accepted syllables by count) and its unigram counts."""
+    syl = Counter()
+    special = np.zeros(len(SPECIALS), dtype=np.int64)
+    for seg in segments:
+        counts = seg.form_counts()
+        special += counts[:len(SPECIALS)]
+        for form, c in zip(seg.forms[len(SPECIALS):], counts[len(SPECIALS):].tolist()):
+            if c:
+                syl[normalize_syllable(form)] += c
+    kept = sorted((s for s, c in syl.items() if c >= min_count and plausible_syllable(s)),
+                  key=lambda s: (-syl[s], s))
+    counts = [int(x) for x in special] + [syl[s] for s in kept]
+    counts[UNK_ID] = sum(syl.values()) - sum(counts[len(SPECIALS):])
+    return list(SPECIALS) + kept, np.asarray(counts, dtype=np.int64)
+
+
+def map_segment(seg: Segment, vocab_index: Dict[str, int]) -> np.ndarray:
+    """The segment's stream in vocabulary ids."""
+    fmap = np.fromiter(
+        (i if i < len(SPECIALS) else vocab_index.get(normalize_syllable(f), UNK_ID)
+         for i, f in enumerate(seg.forms)), dtype=np.int32, count=len(seg.forms))
+    return fmap[seg.stream]
+
+
+# ----------------------------------------------------------------- counting
+CHUNK = 8_000_000
+
+
+def _merge(parts: List[Tuple[np.ndarray, np.ndarray]]) -> Tuple[np.ndarray, np.ndarray]:
+    if not parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if len(parts) == 1:
+        return parts[0]
+    keys = np.concatenate([k for k, _ in parts])
+    counts = np.concatenate([c for _, c in parts])
+    order = np.argsort(keys, kind="stable")
+    keys, counts = keys[order], counts[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    return keys[starts], np.add.reduceat(counts, starts)
+
+
+def count_ngrams(streams: Sequence[np.ndarray], order: int, bits: int, vocab_size: int):
+    """Raw counts per order: ``result[n] = (sorted int64 keys, counts)``, n = 1..order.
+
+    An n-gram is a window inside one chain: no </s> before its last position and
+    no <s> after its first.  Unigram keys are simply the ids 0..V-1.
+    """
+    result = [None, (np.arange(vocab_size, dtype=np.int64),
+                     sum(np.bincount(s, minlength=vocab_size) for s in streams))]
+    for n in range(2, order + 1):
+        parts = []
+        for s in streams:
+            for a in range(0, max(len(s) - n + 1, 0), CHUNK):
+                win = s[a:min(len(s), a + CHUNK + n - 1)].astype(np.int64)
+                m = len(win) - n + 1
+                bad = np.zeros(m, dtype=bool)
+                for k in range(n - 1):
+                    bad |= win[k:k + m] == EOS_ID
+                    bad |= win[k + 1:k + 1 + m] == BOS_ID
+                cols = [win[k:k + m][~bad] for k in range(n)]
+                keys, counts = np.unique(pack(cols, bits), return_counts=True)
+                parts.append((keys, counts.astype(np.int64)))
+        result.append(_merge(parts))
+    return result
+
+
+# ----------------------------------------------------------------- estimation
+def kn_discounts(adjusted: np.ndarray) -> np.ndarray:
+    """[0, D1, D2, D3+] from counts-of-counts (Chen & Goodman); index with min(count, 3)."""
+    nk = np.bincount(np.minimum(adjusted, 5).astype(np.int64), minlength=6)[1:5].astype(float)
+    n1, n2, n3, n4 = nk
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = n1 / (n1 + 2 * n2)
+        d = np.array([0.0, 1 - 2 * y * n2 / n1, 2 - 3 * y * n3 / n2, 3 - 4 * y * n4 / n3])
+    fallback = np.array([0.0, 0.5, 1.0, 1.5])  # tiny corpora with empty count classes
+    bad = ~np.isfinite(d) | (d <= 0) | (d >= np.array([1.0, 1.0, 2.0, 3.0]))
+    bad[0] = False
+    d[bad] = fallback[bad]
+    return d
+
+
+def _groups(ctx: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """For sorted context keys: start index of each run and the run id of each row."""
+    starts = np.flatnonzero(np.r_[True, ctx[1:] != ctx[:-1]]) if len(ctx) else np.zeros(0, np.intp)
+    run = np.zeros(len(ctx), dtype=np.intp)
+    if len(starts) > 1:
+        run[starts[1:]] = 1
+    return starts, np.cumsum(run)
+
+
+def choose_thresholds(counts, min_counts: Sequence[int], max_bytes: int, vocab_size: int):
+    """Raise the count thresholds (top order first) until the stored arrays fit max_bytes."""
+    order = len(counts) - 1
+    t = [0, 0] + list(min_counts)
+
+    def size(t):
+        total = vocab_size * 8
+        for n in range(2, order + 1):
+            total += int((counts[n][1] >= t[n]).sum()) * (8 + 4 + (4 if n < order else 0))
+        return total
+
+    while size(t) > max_bytes:
+        # raise the order with the most bytes (ties: the highest order)
+        per = [(int((counts[n][1] >= t[n]).sum()) * (16 if n < order else 12), n)
+               for n in range(2, order + 1)]
+        n = max(per)[1]
+        t[n] += 1
+        for m in range(n + 1, order + 1):  # keep thresholds non-decreasing with order
+            t[m] = max(t[m], t[n])
+    return t, size(t)
+
+
+def estimate(counts, bits: int, thresholds: Sequence[int], log=print):
+    """Modified-KN probabilities and backoff weights of the kept n-grams (float64).
+
+    `counts` from count_ngrams; `thresholds[n]` the minimum raw count of a kept n-gram.
+    Returns (logp, bow, keys, info) indexed by order like NgramLM's tables.
+    """
+    order = len(counts) - 1
+    V = len(counts[1][0])
+    keys = [None] + [counts[n][0] for n in range(1, order + 1)]
+    raw = [None] + [counts[n][1] for n in range(1, order + 1)]
+    mask = lambda n: (1 << (n * bits)) - 1  # noqa: E731
+
+    # adjusted counts: continuation counts below the top order
+    adj = [None] * (order + 1)
+    adj[order] = raw[order]
+    for n in range(order - 1, 0, -1):
+        left, ext = np.unique(keys[n + 1] & mask(n), return_counts=True)
+        a = np.zeros(len(keys[n]), dtype=np.int64)
+        a[np.searchsorted(keys[n], left)] = ext
+        starts_bos = (keys[n] >> ((n - 1) * bits)) == BOS_ID
+        a[starts_bos] = raw[n][starts_bos]
+        if n == 1:
+            a[BOS_ID] = 0
+        adj[n] = a
+    disc = [None] + [kn_discounts(adj[n]) for n in range(1, order + 1)]
+
+    # unigrams: discounted continuation counts + uniform over the V-1 predictable ids
+    a1 = adj[1].astype(float)
+    d1 = disc[1][np.minimum(adj[1], 3)]
+    p1 = (a1 - d1) / a1.sum() + d1.sum() / a1.sum() / (V - 1)
+    p1[BOS_ID] = 0.0
+    with np.errstate(divide="ignore"):
+        logp = [None, np.where(p1 > 0, np.log(p1), LOG_ZERO)]
+    bow: List[Optional[np.ndarray]] = [None] * order  # bow[n-1] is set at order n
+    out_keys: List[Optional[np.ndarray]] = [None, None]
+
+    # which n-grams stay: threshold, then close under prefixes (contexts)
+    keep = [None, None] + [raw[n] >= thresholds[n] for n in range(2, order + 1)]
+    for n in range(order, 2, -1):
+        ctx = keys[n][keep[n]] >> bits
+        keep[n - 1][np.searchsorted(keys[n - 1], ctx)] = True
+
+    info = {"discounts": {n: [round(float(x), 4) for x in disc[n][1:]] for n in range(1, order + 1)},
+            "ngrams_seen": {n: int(len(keys[n])) for n in range(1, order + 1)},
+            "ngrams_kept": {1: int(V)}}
+    for n in range(2, order + 1):
+        a = adj[n]
+        d = disc[n][np.minimum(a, 3)]
+        ctx = keys[n] >> bits
+        starts, run = _groups(ctx)
+        denom = np.add.reduceat(a.astype(float), starts)
+        gamma = np.add.reduceat(d, starts) / denom
+        alpha = (a - d) / denom[run]
+        k = keep[n]
+        kept_keys, kept_run = keys[n][k], run[k]
+        hist = [(kept_keys >> (bits * (n - 1 - j))) & mask(1) for j in range(1, n - 1)]
+        w = kept_keys & mask(1)
+        # the pruned lower-order model, complete up to order n-1
+        lower = np.exp(backoff_logprob(logp, bow[:n - 1] + [None], out_keys, bits, hist, w))
+        p = alpha[k] + gamma[kept_run] * lower
+        logp.append(np.log(p))
+        out_keys.append(kept_keys)
+        # backoff weight of every context: gamma plus the pruned alpha mass, renormalized
+        pruned_alpha = np.bincount(run[~k], weights=alpha[~k], minlength=len(starts))
+        kept_lower = np.bincount(kept_run, weights=lower, minlength=len(starts))
+        den = np.maximum(1.0 - kept_lower, 1e-12)
+        ctx_bow = np.log(gamma + pruned_alpha / den)
+        used = np.bincount(kept_run, minlength=len(starts)) > 0  # contexts with kept n-grams
+        ctx_keys = ctx[starts][used]
+        if n == 2:
+            rows = ctx_keys
+        else:
+            rows = np.searchsorted(out_keys[n - 1], ctx_keys)
+        bow[n - 1] = np.zeros(len(logp[n - 1]))
+        bow[n - 1][rows] = ctx_bow[used]
+        info["ngrams_kept"][n] = int(k.sum())
+        log(f"  order {n}: seen {len(keys[n]):,} kept {int(k.sum()):,} "
+            f"(count >= {thresholds[n]}), D = {np.round(disc[n][1:], 3).tolist()}")
+    return logp, bow, out_keys, info
+
+
+def save_model(out: str, vocab: List[str], vocab_counts: np.ndarray, logp, bow, keys,
+               bits: int, meta: dict) -> int:
+    """Write the model directory; returns its size in bytes."""
+    os.makedirs(out, exist_ok=True)
+    order = len(logp) - 1
+    for f in os.listdir(out):  # stale tables of another order
+        if re.fullmatch(r"\d+\.(keys|logp|bow)\.npy", f):
+            os.remove(os.path.join(out, f))
+    with open(os.path.join(out, "vocab.txt"), "w", encoding="utf-8") as fh:
+        for s, c in zip(vocab, vocab_counts.tolist()):
+            fh.write(f"{s}\t{c}\n")
+    for n in range(1, order + 1):
+        np.save(os.path.join(out, f"{n}.logp.npy"), logp[n].astype(np.float32))
+        if n < order:
+            np.save(os.path.join(out, f"{n}.bow.npy"), bow[n].astype(np.float32))
+        if n > 1:
+            np.save(os.path.join(out, f"{n}.keys.npy"), keys[n].astype(np.int64))
+    meta = dict(meta, order=order, bits=bits)
+    with open(os.path.join(out, "meta.json"), "w", encoding="utf-8") as fh:
+        json.dump(meta, fh, ensure_ascii=False, indent=1)
+    return model_bytes(out)
+
+
+def model_bytes(out: str) -> int:
+    return sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out)
+               if f.endswith((".npy", ".txt", ".json")))
+
+
+def build(segments: Sequence[Segment], order: int = 3, min_count: int = 3,
+          min_ngram_counts: Sequence[int] = (1, 1), max_bytes: Optional[int] = None, log=print):
+    """Vocabulary, counts and pruned KN tables from tokenized segments.
+
+    Returns (vocab, vocab_counts, logp, bow, keys, bits, info).
+    """
+    if len(min_ngram_counts) != order - 1:
+        raise ValueError(f"need {order - 1} n-gram thresholds (orders 2..{order})")
+    t0 = time.time()
+    vocab, vocab_counts = build_vocab(segments, min_count)
+    index = {s: i for i, s in enumerate(vocab)}
+    bits = max(1, (len(vocab) - 1).bit_length())
+    if bits * order > 63:
+        raise ValueError(f"{len(vocab)} ids x order {order} do not fit an int64 key")
+    streams = [map_segment(seg, index) for seg in segments]
+    log(f"vocab {len(vocab):,} ({bits} bits/id), <unk> {vocab_counts[UNK_ID]:,} tokens "
+        f"[{time.time() - t0:.0f}s]")
+    counts = count_ngrams(streams, order, bits, len(vocab))
+    log(f"counted {', '.join(f'{len(counts[n][0]):,}' for n in range(2, order + 1))} "
+        f"n-gram types (orders 2..{order}) [{time.time() - t0:.0f}s]")
+    if max_bytes:
+        vocab_bytes = sum(len(s.encode()) + len(str(c)) + 2 for s, c in zip(vocab, vocab_counts))
+        thresholds, _ = choose_thresholds(counts, min_ngram_counts, max_bytes - vocab_bytes - 4096,
+                                          len(vocab))
+    else:
+        thresholds = [0, 0] + list(min_ngram_counts)
+    logp, bow, keys, info = estimate(counts, bits, thresholds, log=log)
+    tokens = int(sum(int(((s != BOS_ID) & (s != EOS_ID)).sum()) for s in streams))
+    info.update(thresholds={n: thresholds[n] for n in range(2, order + 1)},
+                vocab_size=len(vocab), min_count=min_count, train_tokens=tokens,
+                train_chains=int(vocab_counts[BOS_ID]), train_unk=int(vocab_counts[UNK_ID]))
+    log(f"estimated [{time.time() - t0:.0f}s]")
+    return vocab, vocab_counts, logp, bow, keys, bits, info
+
+
+# ----------------------------------------------------------------- evaluation
+def chain_ids(lm: NgramLM, lines: Iterable[str]):
+    """History columns and targets for every token of every chain of `lines`."""
+    hist = [array("q") for _ in range(lm.order - 1)]
+    targets = array("q")
+    for line in lines:
+        for chain in lm_units(line):
+            ids = list(lm.ids(chain)) + [lm.eos_id]
+            pad = [lm.bos_id] * (lm.order - 1) + ids
+            for k in range(lm.order - 1):
+                hist[k].extend(pad[k:k + len(ids)])
+            targets.extend(ids)
+    return [np.frombuffer(h, dtype=np.int64) for h in hist], np.frombuffer(targets, dtype=np.int64)
+
+
+def perplexity(lm: NgramLM, lines: Iterable[str]) -> dict:
+    """Per-token perplexity over chains (</s> included, <s> not predicted)."""
+    hist, targets = chain_ids(lm, lines)
+    if len(targets) == 0:
+        return {"tokens": 0, "ppl": None, "ppl_known": None, "unk_rate": None}
+    lp = lm.logprob_ngram(hist, targets).astype(np.float64)
+    known = targets != lm.unk_id
+    return {"tokens": int(len(targets)), "ppl": float(np.exp(-lp.mean())),
+            "ppl_known": float(np.exp(-lp[known].mean())),
+            "unk_rate": round(float(1 - known.mean()), 5)}
+
+
+def query_speed(lm: NgramLM, n: int = 100_000, repeats: int = 5) -> float:
+    """Trigram queries per second for one vectorized call of n random known-word triples."""
+    rng = np.random.default_rng(0)
+    p = lm.counts / lm.counts.sum()
+    u, v, w = (rng.choice(len(p), size=n, p=p) for _ in range(3))
+    lm.logprob(u, v, w)  # warm the pages
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        lm.logprob(u, v, w)
+        best = min(best, time.perf_counter() - t)
+    return n / best
+
+
+# ----------------------------------------------------------------- CLI
+def load_segment(corpus: str, name: str, split: str, every: int, cache: Optional[str], log=print):
+    """Tokenize one corpus file (or reuse the cached tokenization)."""
+    path = os.path.join(cache, f"{name}.{split}.every{every}") if cache else None
+    if path and os.path.exists(path + ".forms"):
+        return Segment.load(path)
+    t = time.time()
+    seg = Segment.encode(iter_lines(corpus, name, split=split, every=every))
+    log(f"  {name} [{split}, every {every}]: {seg.lines:,} lines, "
+        f"{int((seg.stream > EOS_ID).sum()):,} tokens [{time.time() - t:.0f}s]")
+    if path:
+        os.makedirs(cache, exist_ok=True)
+        seg.save(path)
+    return seg
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_corpus_args(ap)
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(_HERE), "models", "ngram"))
+    ap.add_argument("--order", type=int, default=3)
+    ap.add_argument("--legal-every", type=int, default=1, help="keep 1 line in N of legal files")
+    ap.add_argument("--general-every", type=int, default=2,
+                    help="keep 1 line in N of the wiki/news files (0: leave them out)")
+    ap.add_argument("--min-count", type=int, default=3,
+                    help="a syllable enters the vocabulary when seen this often")
+    ap.add_argument("--min-ngram-count", type=int, nargs="+", default=[2, 2],
+                    help="minimum raw count of a kept n-gram, orders 2..N (raised to fit --max-mb)")
+    ap.add_argument("--max-mb", type=float, default=40.0, help="size budget of the model files")
+    ap.add_argument("--cache", default=None,
+                    help="directory to keep tokenized corpus files between runs (optional)")
+    args = ap.parse_args(argv)
+
+    def log(msg):
+        print(msg, file=sys.stderr, flush=True)
+
+    t0 = time.time()
+    plan = [(n, args.legal_every) for n in LEGAL_FILES]
+    if args.general_every > 0:
+        plan += [(n, args.general_every) for n in GENERAL_FILES]
+    log(f"tokenizing {len(plan)} files (train split)")
+    segments = [load_segment(args.corpus, n, "train", e, args.cache, log) for n, e in plan]
+    per_file = {n: {"every": e, "lines": s.lines, "tokens": int((s.stream > EOS_ID).sum())}
+                for (n, e), s in zip(plan, segments)}
+    log(f"tokenized [{time.time() - t0:.0f}s]")
+
+    vocab, vocab_counts, logp, bow, keys, bits, info = build(
+        segments, args.order, args.min_count, args.min_ngram_count,
+        int(args.max_mb * 1e6) if args.max_mb else None, log)
+    del segments
+    meta = {"format": "vidiacritic-ngram-1", "log_base": "e", "smoothing":
+            "interpolated modified Kneser-Ney, count-pruned, renormalized backoff",
+            "corpus_files": per_file, **info,
+            "command": " ".join(["python scripts/build_ngram.py"]
+                                + list(argv if argv is not None else sys.argv[1:]))}
+    size = save_model(args.out, vocab, vocab_counts, logp, bow, keys, bits, meta)
+    del logp, bow, keys
+    log(f"saved {args.out}: {size / 1e6:.1f} MB [{time.time() - t0:.0f}s]")
+
+    t = time.perf_counter()
+    lm = NgramLM.load(args.out)
+    load_s = time.perf_counter() - t
+    held = [line for name in LEGAL_FILES for line in iter_lines(args.corpus, name, split="heldout")]
+    ppl = perplexity(lm, held)
+    qps = query_speed(lm)
+    meta.update(size_bytes=size, load_seconds=round(load_s, 3), heldout_legal=ppl,
+                queries_per_second=int(qps), build_seconds=int(time.time() - t0))
+    with open(os.path.join(args.out, "meta.json"), "w", encoding="utf-8") as fh:
+        json.dump(dict(meta, order=lm.order, bits=bits), fh, ensure_ascii=False, indent=1)
+    log(f"held-out legal: {ppl}; load {load_s:.3f}s; {qps / 1e6:.2f}M trigram queries/s; "
+        f"total {time.time() - t0:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

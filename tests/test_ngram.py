@@ -1,0 +1,229 @@
+"""The syllable n-gram LM: builder (scripts/build_ngram.py) and runtime (vidiacritic.ngram)."""
+import lzma
+import math
+import os
+import sys
+import time
+from collections import defaultdict
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from scripts.build_ngram import (Segment, build, kn_discounts, main, plausible_syllable,
+                                 save_model)
+from vidiacritic.ngram import NgramLM, default_model_dir
+
+SENTENCES = [
+    "Ủy ban nhân dân tỉnh ban hành kế hoạch thực hiện",
+    "Ủy ban nhân dân xã tổ chức hội nghị tổng kết công tác năm 2023",
+    "các cơ quan nhà nước có trách nhiệm thực hiện kế hoạch",
+    "Mặt trận Tổ quốc Việt Nam các cấp tổ chức hội nghị",
+    "theo quy định của pháp luật về các cơ quan nhà nước",
+    "các tổ chức thành viên thực hiện công tác tuyên truyền",
+    "Hội đồng nhân dân tỉnh ban hành nghị quyết, Ủy ban nhân dân tỉnh thực hiện",
+    "kết quả công tác Mặt trận năm 2023 đạt được như sau",
+    "cơ quan nhà nước có thẩm quyền quyết định theo quy định của pháp luật",
+    "hóa đơn, thuế thu nhập doanh nghiệp; hoà giải ở cơ sở",
+]
+
+
+def corpus_lines(n=200):
+    """Deterministic toy corpus: the sentences, rotated and cut differently."""
+    out = []
+    for i in range(n):
+        words = SENTENCES[i % len(SENTENCES)].split()
+        k = (i * 7) % 5
+        out.append(" ".join(words[k:] if i % 3 else words))
+    return out
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """An unpruned and a pruned model built from the toy corpus."""
+    seg = Segment.encode(corpus_lines())
+    out = {}
+    for name, th in (("full", (1, 1)), ("pruned", (2, 3))):
+        vocab, vc, logp, bow, keys, bits, info = build([seg], 3, 1, th, log=lambda m: None)
+        path = tmp_path_factory.mktemp(name)
+        save_model(str(path), vocab, vc, logp, bow, keys, bits, info)
+        out[name] = NgramLM.load(path)
+    return out
+
+
+def test_plausible_syllable():
+    ok = ["nghiêng", "người", "khuyếch", "quyền", "giữa", "gì", "thuở", "đắk", "hòa", "ủy", "xoong"]
+    bad = ["ubnd", "mttq", "windows", "tăc", "bắcc", "ng", "x2", "nghiêngg", "thành phố"]
+    assert all(map(plausible_syllable, ok))
+    assert not any(map(plausible_syllable, bad))
+
+
+def test_vocab_normalizes_and_filters(tiny):
+    lm = tiny["full"]
+    assert lm.words[:4] == ["<unk>", "<s>", "</s>", "<num>"]
+    assert (lm.unk_id, lm.bos_id, lm.eos_id, lm.num_id) == (0, 1, 2, 3)
+    assert "ủy" in lm.vocab and "Ủy" not in lm.vocab  # lowercased
+    assert "hòa" in lm.vocab and "hoà" not in lm.vocab  # traditional tone placement
+    assert lm.id("hoà") == lm.vocab["hòa"] and lm.id("Ủy") == lm.vocab["ủy"]
+    assert lm.id("zzzq") == lm.unk_id
+    assert lm.counts[lm.num_id] > 0 and len(lm.counts) == len(lm.vocab)
+
+
+def _reference_kn(lm, lines):
+    """Interpolated modified KN written out with dicts, straight from the definition."""
+    chains = []
+    from vidiacritic.tokens import lm_units
+    for line in lines:
+        for chain in lm_units(line):
+            chains.append([lm.bos_id] + [int(i) for i in lm.ids(chain)] + [lm.eos_id])
+    c3, c2 = defaultdict(int), defaultdict(int)
+    for ch in chains:
+        for i in range(len(ch) - 2):
+            c3[tuple(ch[i:i + 3])] += 1
+        for i in range(len(ch) - 1):
+            c2[tuple(ch[i:i + 2])] += 1
+    a2 = defaultdict(int)
+    for (u, v, w) in c3:
+        a2[(v, w)] += 1
+    for (v, w), c in c2.items():
+        if v == lm.bos_id:
+            a2[(v, w)] = c
+    a1 = defaultdict(int)
+    for (v, w) in c2:
+        a1[w] += 1
+    V = len(lm.vocab)
+    d1, d2, d3 = (kn_discounts(np.array(list(x.values()))) for x in (a1, a2, c3))
+    D = lambda d, c: d[min(c, 3)]  # noqa: E731
+    s1 = sum(a1.values())
+    g1 = sum(D(d1, c) for c in a1.values()) / s1
+
+    def p1(w):
+        return 0.0 if w == lm.bos_id else (a1[w] - D(d1, a1[w])) / s1 + g1 / (V - 1)
+
+    def level(counts, d):
+        den, gam = defaultdict(float), defaultdict(float)
+        for k, c in counts.items():
+            den[k[:-1]] += c
+            gam[k[:-1]] += D(d, c)
+        return den, gam
+
+    den2, gam2 = level(a2, d2)
+    den3, gam3 = level(c3, d3)
+
+    def p2(v, w):
+        if (v,) not in den2:
+            return p1(w)
+        c = a2.get((v, w), 0)
+        return (c - D(d2, c)) / den2[(v,)] + gam2[(v,)] / den2[(v,)] * p1(w)
+
+    def p3(u, v, w):
+        if (u, v) not in den3:
+            return p2(v, w)
+        c = c3.get((u, v, w), 0)
+        return (c - D(d3, c)) / den3[(u, v)] + gam3[(u, v)] / den3[(u, v)] * p2(v, w)
+
+    return p3, list(c3)
+
+
+def test_unpruned_model_matches_reference(tiny):
+    lm = tiny["full"]
+    p3, seen = _reference_kn(lm, corpus_lines())
+    V = len(lm.vocab)
+    rng = np.random.default_rng(0)
+    seen = np.array(seen)
+    other_w = np.c_[seen[:, :2], rng.integers(0, V, size=len(seen))]  # seen context, any word
+    triples = np.concatenate([seen, other_w, rng.integers(0, V, size=(20_000, 3))])
+    triples = triples[triples[:, 2] != lm.bos_id]
+    u, v, w = triples.T
+    got = np.exp(lm.logprob(u, v, w).astype(np.float64))
+    want = np.array([p3(*t) for t in triples.tolist()])
+    np.testing.assert_allclose(got, want, rtol=2e-5, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["full", "pruned"])
+def test_distributions_sum_to_one(tiny, name):
+    lm = tiny[name]
+    V = len(lm.vocab)
+    w = np.arange(V)
+    contexts = [("<s>", "<s>"), ("<s>", "ủy"), ("ủy", "ban"), ("nhân", "dân"), ("các", "cơ"),
+                ("zzz", "ban"), ("<num>", "đạt"), ("</s>", "hội"), ("thuế", "thẩm")]
+    for a, b in contexts:
+        u, v = lm.ids([a, b])
+        total = np.exp(lm.logprob(np.full(V, u), np.full(V, v), w).astype(np.float64)).sum()
+        assert total == pytest.approx(1.0, abs=1e-4), (a, b)
+        total2 = np.exp(lm.logprob_bigram(np.full(V, v), w).astype(np.float64)).sum()
+        assert total2 == pytest.approx(1.0, abs=1e-4), b
+
+
+def test_backoff_for_unseen_trigram(tiny):
+    lm = tiny["pruned"]
+    u, v, w = (np.array([i]) for i in lm.ids(["pháp", "luật", "hội"]))
+    assert lm.logprob_bigram(v, w)[0] < 0
+    # "pháp luật hội" never occurs: log P = bow(pháp luật) + log P(hội | luật)
+    ctx_bow = lm._bow[2][np.searchsorted(lm._keys[2], (u << lm.bits) | v)]
+    assert lm.logprob(u, v, w)[0] == pytest.approx(ctx_bow[0] + lm.logprob_bigram(v, w)[0], abs=1e-5)
+    # an unknown first word leaves only the bigram
+    x = np.array([lm.unk_id])
+    assert lm.logprob(x, v, w)[0] == pytest.approx(lm.logprob_bigram(v, w)[0], abs=1e-6)
+    # <s> <s> is the empty context: the first word of a chain is scored by P(w | <s>)
+    b = np.array([lm.bos_id])
+    assert lm.logprob(b, b, v)[0] == pytest.approx(lm.logprob_bigram(b, v)[0], abs=1e-6)
+
+
+@pytest.mark.parametrize("name", ["full", "pruned"])
+def test_seen_trigram_outranks_unseen_continuation(tiny, name):
+    lm = tiny[name]
+    u, v = lm.ids(["thực", "hiện"])
+    seen, unseen = lm.ids(["kế", "các"])
+    lp = lm.logprob(np.array([u, u]), np.array([v, v]), np.array([seen, unseen]))
+    assert lp[0] > lp[1]
+    # the diacritic decision the LM exists for: "cac co quan" → các, not an unseen form
+    assert lm.sentence_logprob("theo quy định của pháp luật về các cơ quan".split()) > \
+        lm.sentence_logprob("theo quy định của pháp luật về cắc cơ quan".split())
+
+
+def test_vectorized_shapes_and_sentence_logprob(tiny):
+    lm = tiny["pruned"]
+    ids = lm.ids("Ủy ban nhân dân tỉnh".split())
+    lp = lm.logprob(ids[:3], ids[1:4], ids[2:5])
+    assert lp.shape == (3,) and np.all(lp < 0)
+    words = "Ủy ban nhân dân tỉnh".split()
+    per_token = lm.token_logprobs(words)
+    assert per_token.shape == (len(words) + 1,)
+    assert lm.sentence_logprob(words) == pytest.approx(float(per_token.sum()), rel=1e-6)
+    assert lm.sentence_logprob(words, eos=False) == pytest.approx(float(per_token[:-1].sum()), rel=1e-6)
+
+
+def test_cli_builds_from_xz_corpus(tmp_path):
+    from scripts.corpus import GENERAL_FILES, LEGAL_FILES
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    lines = corpus_lines(120)
+    for k, name in enumerate(LEGAL_FILES + GENERAL_FILES):
+        with lzma.open(corpus / f"{name}.txt.xz", "wt", encoding="utf-8") as fh:
+            fh.write("\n".join(lines[k::2]) + "\n")
+    out = tmp_path / "model"
+    assert main(["--corpus", str(corpus), "--out", str(out), "--min-count", "1",
+                 "--min-ngram-count", "1", "1", "--max-mb", "0.05", "--general-every", "2"]) == 0
+    lm = NgramLM.load(out)
+    assert lm.order == 3 and lm.meta["size_bytes"] <= 50_000
+    assert lm.meta["corpus_files"]["news_baomoi"]["every"] == 2
+    assert "heldout_legal" in lm.meta and lm.meta["queries_per_second"] > 0
+
+
+def test_shipped_model_loads():
+    path = default_model_dir()
+    if not (path / "vocab.txt").is_file():
+        pytest.skip("no shipped model in models/ngram")
+    t = time.perf_counter()
+    lm = NgramLM.load()
+    assert time.perf_counter() - t < 1.0
+    assert lm.order >= 3 and len(lm.vocab) > 5000
+    size = sum(f.stat().st_size for f in path.iterdir() if f.is_file())
+    assert size <= 40 * 1024 * 1024
+    u, v = lm.ids(["ủy", "ban"])
+    cands = lm.ids(["nhân", "nhẫn", "nhấn", "nhận"])
+    lp = lm.logprob(np.full(4, u), np.full(4, v), cands)
+    assert np.all(np.isfinite(lp)) and int(np.argmax(lp)) == 0
+    assert math.isfinite(lm.sentence_logprob("các cơ quan nhà nước".split()))
