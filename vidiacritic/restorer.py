@@ -34,7 +34,7 @@ ENGINES = ("auto", "statistical", "rules")
 # generated (Tesseract) held-out pairs by scripts/tune_weights.py.
 CHANNEL_WEIGHT = 1.0
 # Bonus (nats per syllable, times the phrase's strength) for lexicon phrases.
-PHRASE_BONUS = 2.0
+PHRASE_BONUS = 3.0
 # "Keep the token as written" competes with the syllable candidates whenever the token
 # is not itself a Vietnamese syllable: acronyms (MTTQ, UBND), names, foreign words.  The
 # LM scores it as <unk>, which it learned from exactly such tokens in the corpus.
