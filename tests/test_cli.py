@@ -39,7 +39,7 @@ def test_in_place_with_backup(tmp_path):
 
 @pytest.mark.parametrize("setup,needle", [
     (lambda d: str(d / "missing.txt"), "cannot read"),
-    (lambda d: (d / "bin.dat").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00") or str(d / "bin.dat"), "binary"),
+    (lambda d: (d / "bin.dat").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00") and str(d / "bin.dat"), "binary"),
     (lambda d: str(d), "is a directory"),
 ])
 def test_bad_input_is_one_line_error(tmp_path, setup, needle):
