@@ -20,6 +20,7 @@ computed; "wall files/s" is given too.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import re
@@ -27,7 +28,6 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import io
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -84,6 +84,8 @@ def run_one(name: str, extra: list, archive: str, work: str, engine: str, trace:
     if factory:
         cmd += ["--restorer-factory", factory]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+    import resource
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env, cwd=work)
@@ -111,11 +113,12 @@ def run_one(name: str, extra: list, archive: str, work: str, engine: str, trace:
         time.sleep(0.05)
     stdout, stderr = proc.communicate()
     wall = time.perf_counter() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_s = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     if not have_psutil:
-        import resource
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+        peak = ru1.ru_maxrss * 1024
     m = re.search(r"in ([\d.]+) s", stdout)
-    run_s = float(m.group(1)) if m else wall
+    run_s = max(float(m.group(1)) if m else wall, 1e-3)
     ok = syll = 0
     with open(os.path.join(out, "manifest.jsonl"), encoding="utf-8") as fh:
         for line in fh:
@@ -128,6 +131,7 @@ def run_one(name: str, extra: list, archive: str, work: str, engine: str, trace:
     return {"name": name, "files": ok, "syllables": syll, "wall_s": wall, "run_s": run_s,
             "files_per_s": ok / run_s, "syllables_per_s": syll / run_s,
             "wall_files_per_s": ok / wall, "peak_mib": peak / 2**20, "rc": proc.returncode,
+            "cpu_pct": 100 * cpu_s / wall,
             "out": out}
 
 
@@ -153,15 +157,22 @@ def main() -> int:
     ap.add_argument("--files", type=int, default=1000)
     ap.add_argument("--lines", type=int, default=8, help="corpus lines per file")
     ap.add_argument("--engine", default="auto")
+    ap.add_argument("--archive", help="use this archive instead of building one")
     ap.add_argument("--configs", default="jobs1,jobs2,dask2")
     ap.add_argument("--restorer-factory", help="passed through to the batch command")
     ap.add_argument("--no-fsync", action="store_true", help="pass --no-fsync to the command")
     ap.add_argument("--trace", action="store_true", help="print the tree's RSS every 5 s")
+    ap.add_argument("--cpus", help="pin this script and the runs to these CPUs, e.g. 0,1 "
+                                   "(a 2-core machine on a bigger one)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    if args.cpus:
+        os.sched_setaffinity(0, {int(c) for c in args.cpus.split(",")})
+        print(f"pinned to CPUs {sorted(os.sched_getaffinity(0))}", flush=True)
 
     os.makedirs(args.work, exist_ok=True)
-    archive = os.path.join(args.work, f"bench-{args.files}x{args.lines}.tar.gz")
+    args.work = os.path.abspath(args.work)
+    archive = os.path.abspath(args.archive or os.path.join(args.work, f"bench-{args.files}x{args.lines}.tar.gz"))
     if not os.path.exists(archive):
         t0 = time.perf_counter()
         build_archive(archive, args.corpus, args.files, args.lines)
@@ -175,7 +186,8 @@ def main() -> int:
         print(f"{name:6s} files={res['files']:5d} syllables={res['syllables']:8d} "
               f"run={res['run_s']:6.1f}s wall={res['wall_s']:6.1f}s "
               f"files/s={res['files_per_s']:7.1f} syllables/s={res['syllables_per_s']:9,.0f} "
-              f"(wall files/s={res['wall_files_per_s']:6.1f}) peak RSS={res['peak_mib']:7.1f} MiB",
+              f"(wall files/s={res['wall_files_per_s']:6.1f}) peak RSS={res['peak_mib']:7.1f} MiB "
+              f"CPU={res['cpu_pct']:4.0f}%",
               flush=True)
     by = {r["name"]: r for r in results}
     if "jobs1" in by and "jobs2" in by:
