@@ -15,10 +15,13 @@ most lookups are dictionary hits.
 """
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
 import math
-from functools import lru_cache
+import os
 from itertools import combinations
-from typing import Dict, List, Mapping, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, Mapping, Sequence, Set, Tuple
 
 from rapidfuzz.distance import Levenshtein
 
@@ -68,7 +71,72 @@ class CandidateGenerator:
             for d in _deletes(sk, 2):
                 index.setdefault(d, set()).add(sk)
         self.index = index
-        self.candidates = lru_cache(maxsize=cache_size)(self._candidates)  # type: ignore[method-assign]
+        self._cache: Dict[str, Tuple[Candidate, ...]] = {}
+        self._cache_size = cache_size
+        self._table: Dict[str, str] = {}
+        self._vocab_counts = vocab_counts
+
+    # ------------------------------------------------------------ lookup
+    def candidates(self, token: str) -> Tuple[Candidate, ...]:
+        """Candidates for one observed word (any case); empty if nothing plausible."""
+        obs = nfc(token).lower()
+        hit = self._cache.get(obs)
+        if hit is None:
+            row = self._table.get(obs)
+            hit = self._parse(row) if row is not None else self._candidates(obs)
+            if len(self._cache) >= self._cache_size:
+                self._cache.clear()  # bounded memory; refilled from the document at hand
+            self._cache[obs] = hit
+        return hit
+
+    # ------------------------------------------------------------ precomputed table
+    def fingerprint(self) -> str:
+        """Identifies the inputs of candidate generation (channel, vocabulary, settings)."""
+        h = hashlib.sha1()
+        h.update(json.dumps([self.channel.edits.to_json(), self.channel.w_identity, self.channel.w_stripped,
+                             self.channel.w_ocr, self.max_candidates, MAX_FORMS_PER_SKELETON, CHANNEL_BEAM,
+                             PRIOR_WEIGHT], sort_keys=True).encode())
+        for w in sorted(self._vocab_counts):
+            h.update(f"{w}:{self._vocab_counts[w]};".encode())
+        return h.hexdigest()[:16]
+
+    def save_table(self, path: str, observations: Iterable[str]) -> int:
+        """Precompute candidates for frequent observations (built by scripts/build_candidate_table.py)."""
+        tmp = path + ".tmp"
+        n = 0
+        with gzip.open(tmp, "wt", encoding="utf-8") as fh:
+            fh.write(f"#fingerprint\t{self.fingerprint()}\n")
+            for obs in sorted(set(nfc(o).lower() for o in observations)):
+                if "\t" in obs or "\n" in obs or not obs:
+                    continue
+                cands = self._candidates(obs)
+                fh.write(obs + "\t" + "\t".join(f"{f} {s:.4f}" for f, s in cands) + "\n")
+                n += 1
+        os.replace(tmp, path)
+        return n
+
+    def load_table(self, path: str) -> bool:
+        """Use a precomputed table if it was built for exactly this channel and vocabulary."""
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            head = fh.readline().rstrip("\n").split("\t")
+            if len(head) != 2 or head[1] != self.fingerprint():
+                return False
+            table = {}
+            for line in fh:
+                obs, _, rest = line.rstrip("\n").partition("\t")
+                table[obs] = rest
+        self._table = table
+        return True
+
+    @staticmethod
+    def _parse(row: str) -> Tuple[Candidate, ...]:
+        if not row:
+            return ()
+        out = []
+        for cell in row.split("\t"):
+            form, _, score = cell.rpartition(" ")
+            out.append((form, float(score)))
+        return tuple(out)
 
     def _retrieve(self, sk: str) -> Set[str]:
         depth = 1 if len(sk) <= 3 else 2
@@ -79,9 +147,7 @@ class CandidateGenerator:
                 found |= hit
         return found
 
-    def _candidates(self, token: str) -> Tuple[Candidate, ...]:
-        """Candidates for one observed word (any case); empty if nothing plausible."""
-        obs = nfc(token).lower()
+    def _candidates(self, obs: str) -> Tuple[Candidate, ...]:
         sk = skeleton(obs)
         if not sk or len(sk) > 9:
             return ()
@@ -100,7 +166,8 @@ class CandidateGenerator:
         best_ch = max(c for _, _, c in scored)
         scored = [x for x in scored if x[2] >= best_ch - CHANNEL_BEAM]
         scored.sort(reverse=True)
-        return tuple((form, ch) for _, form, ch in scored[: self.max_candidates])
+        # Rounded as in the precomputed table, so both paths give identical results.
+        return tuple((form, round(ch, 4)) for _, form, ch in scored[: self.max_candidates])
 
     def for_tokens(self, tokens: Sequence[str]) -> List[Tuple[Candidate, ...]]:
         return [self.candidates(t) for t in tokens]

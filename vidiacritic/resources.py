@@ -62,6 +62,14 @@ def load_lexicon():
         return None
 
 
+def candidate_table_path() -> Optional[Path]:
+    """The precomputed candidate table, if shipped (it only speeds things up)."""
+    try:
+        return model_path("candidates.tsv.gz")
+    except MissingResource:
+        return None
+
+
 @lru_cache(maxsize=None)
 def fingerprint() -> str:
     """Short hash of the shipped files' names and sizes: changes when a model is replaced."""

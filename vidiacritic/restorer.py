@@ -18,6 +18,7 @@ is copied through, and casing follows the input token.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, Iterator, List, Sequence, Tuple
 
@@ -41,6 +42,8 @@ PHRASE_BONUS = 3.0
 KEEP_LOGP = -9.0
 # All-caps tokens that are not a syllable are usually acronyms: a much weaker penalty.
 ACRONYM_KEEP_LOGP = -3.0
+# A bigram pass keeps this many candidates per word for the trigram pass (0: no pruning).
+PRUNE_TO = 4
 # Longer chains are decoded in windows so that memory and latency stay bounded.
 MAX_CHAIN = 200
 
@@ -95,6 +98,7 @@ class Restorer:
         self.channel_weight = channel_weight
         self.phrase_bonus = phrase_bonus
         self.keep_logp, self.keep_acronym_logp = keep_logp, keep_acronym_logp
+        self.prune_to = PRUNE_TO
         self.ngram = resources.load_ngram()
         self.engine = "statistical" if engine == "auto" else engine
         self.lm = self.ngram if self.engine == "statistical" else UnigramLM(
@@ -105,6 +109,10 @@ class Restorer:
         self.generator = CandidateGenerator(
             {w: int(self.ngram.counts[i]) for w, i in self.ngram.vocab.items() if w.isalpha()},
             self.channel)
+        table = resources.candidate_table_path()
+        if table is not None and not self.generator.load_table(str(table)):
+            warnings.warn("models/candidates.tsv.gz was built for another channel or vocabulary; "
+                          "ignoring it (rebuild: python scripts/build_candidate_table.py)", stacklevel=2)
 
     @property
     def version(self) -> str:
@@ -113,13 +121,16 @@ class Restorer:
 
     # ------------------------------------------------------------ public verbs
     def restore(self, text: str) -> str:
-        return self.explain(text).text
+        return self._run(text, details=False).text
 
     def restore_many(self, texts: Iterable[str]) -> Iterator[str]:
         for t in texts:
             yield self.restore(t)
 
     def explain(self, text: str) -> Explanation:
+        return self._run(text, details=True)
+
+    def _run(self, text: str, details: bool) -> Explanation:
         if not isinstance(text, str):
             raise TypeError(f"expected str, got {type(text).__name__} (decode bytes first)")
         text = nfc(text)
@@ -130,7 +141,7 @@ class Restorer:
             lat, meta = self._lattice(toks, run)
             lattices.append(lat)
             metas.append(meta)
-        decoded = decode_batch(lattices, self.lm)
+        decoded = decode_batch(lattices, self.lm, prune_to=self.prune_to)
         replaced: Dict[int, str] = {}
         words: List[WordDecision] = []
         for run, meta, dec in zip(runs, metas, decoded):
@@ -145,8 +156,10 @@ class Restorer:
                 probs = dec.marginals[pos]
                 k = dec.best[pos]
                 chosen = self._surface(forms[k], tok.text)
-                order = np.argsort(-probs)
-                alts = [(self._surface(forms[j], tok.text), float(probs[j])) for j in order[:4] if j != k][:3]
+                alts = []
+                if details:
+                    order = np.argsort(-probs)
+                    alts = [(self._surface(forms[j], tok.text), float(probs[j])) for j in order[:4] if j != k][:3]
                 source = "kept" if forms[k] is None else "rule" if phrase_hit[k] else self.source
                 words.append(WordDecision(tok.text, chosen, tok.start, source, float(probs[k]), alts))
                 if chosen != tok.text:

@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Precompute candidates for frequent observed tokens → models/candidates.tsv.gz.
+
+Candidate generation (vidiacritic/candidates.py) costs about a millisecond per new
+token; a table of the tokens users send most often makes first lookups free:
+every vocabulary syllable as written, its diacritic-free form, and every OCR form
+seen at least --min-count times in Tesseract training pairs.  The table carries a
+fingerprint of the channel and vocabulary: if either changes, the restorer ignores
+the stale table (and a test fails), so rebuild it after rebuilding either model.
+
+usage: python scripts/build_candidate_table.py [PAIRS.tsv ...] [--min-count 2]
+"""
+import argparse
+import os
+import sys
+import time
+from collections import Counter
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from vidiacritic import Restorer  # noqa: E402
+from vidiacritic.resources import model_path  # noqa: E402
+from vidiacritic.text import strip_diacritics  # noqa: E402
+from vidiacritic.tokens import WORD, tokenize  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("pairs", nargs="*", help="Tesseract (ocr, clean) TSV files from scripts/make_ocr_pairs.py")
+    ap.add_argument("--min-count", type=int, default=2)
+    ap.add_argument("--out", default=str(model_path() / "candidates.tsv.gz"))
+    args = ap.parse_args()
+    t0 = time.time()
+    gen = Restorer(engine="statistical").generator
+    obs = set()
+    for form in gen.log_prior:
+        obs.add(form)
+        obs.add(strip_diacritics(form))
+    ocr = Counter()
+    for p in args.pairs:
+        with open(p, encoding="utf-8") as fh:
+            for line in fh:
+                for t in tokenize(line.split("\t", 1)[0]):
+                    if t.kind == WORD:
+                        ocr[t.text.lower()] += 1
+    obs |= {o for o, k in ocr.items() if k >= args.min_count}
+    n = gen.save_table(args.out, obs)
+    print(f"{n} observations -> {args.out} ({os.path.getsize(args.out) / 1e6:.1f} MB) in {time.time() - t0:.0f}s")
+
+
+if __name__ == "__main__":
+    main()
