@@ -28,7 +28,7 @@ from . import resources
 from .candidates import CandidateGenerator
 from .decoder import Lattice, decode_batch
 from .text import MODERN, TONE_STYLES, TRADITIONAL, apply_casing, nfc, normalize_syllable, place_tone
-from .tokens import NUMBER, WORD, Token, chains, tokenize
+from .tokens import NUMBER, OCR_DEBRIS, WORD, Token, chains, tokenize
 
 ENGINES = ("auto", "statistical", "rules")
 # Channel log-probabilities are scaled before joining the LM score; estimated on
@@ -42,6 +42,14 @@ PHRASE_BONUS = 3.0
 KEEP_LOGP = -9.0
 # All-caps tokens that are not a syllable are usually acronyms: a much weaker penalty.
 ACRONYM_KEEP_LOGP = -3.0
+# A lowercase token that is no syllable is OCR damage when it carries OCR marks (digits,
+# debris, é: "16i", "h¢"), or is a Vietnamese skeleton written without its marks
+# ("dep"), or when the document is OCR output ("phd", "chire").  In typed text without
+# marks it may be a unit or a foreign word (km, internet) and keeps KEEP_LOGP.
+LOWER_KEEP_LOGP = -15.0
+# A document is treated as OCR output when this share of its words carry OCR marks.
+OCR_DOCUMENT_SHARE = 0.02
+_OCR_MARKS = frozenset("0123456789éÉ" + OCR_DEBRIS)
 # A bigram pass keeps this many candidates per word for the trigram pass (0: no pruning).
 PRUNE_TO = 4
 # Longer chains are decoded in windows so that memory and latency stay bounded.
@@ -89,7 +97,8 @@ class Restorer:
 
     def __init__(self, engine: str = "auto", tone_style: str = TRADITIONAL, *,
                  channel_weight: float = CHANNEL_WEIGHT, phrase_bonus: float = PHRASE_BONUS,
-                 keep_logp: float = KEEP_LOGP, keep_acronym_logp: float = ACRONYM_KEEP_LOGP):
+                 keep_logp: float = KEEP_LOGP, keep_acronym_logp: float = ACRONYM_KEEP_LOGP,
+                 keep_lower_logp: float = LOWER_KEEP_LOGP):
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
         if tone_style not in TONE_STYLES:
@@ -98,6 +107,7 @@ class Restorer:
         self.channel_weight = channel_weight
         self.phrase_bonus = phrase_bonus
         self.keep_logp, self.keep_acronym_logp = keep_logp, keep_acronym_logp
+        self.keep_lower_logp = keep_lower_logp
         self.prune_to = PRUNE_TO
         self.ngram = resources.load_ngram()
         self.engine = "statistical" if engine == "auto" else engine
@@ -136,9 +146,11 @@ class Restorer:
         text = nfc(text)
         toks = tokenize(text)
         runs = [r[i : i + MAX_CHAIN] for r in chains(toks) for i in range(0, len(r), MAX_CHAIN)]
+        words_in = [t.text for t in toks if t.kind == WORD]
+        ocr_document = sum(map(self._has_ocr_marks, words_in)) >= OCR_DOCUMENT_SHARE * max(1, len(words_in))
         lattices, metas = [], []
         for run in runs:
-            lat, meta = self._lattice(toks, run)
+            lat, meta = self._lattice(toks, run, ocr_document)
             lattices.append(lat)
             metas.append(meta)
         decoded = decode_batch(lattices, self.lm, prune_to=self.prune_to)
@@ -168,13 +180,19 @@ class Restorer:
         return Explanation(out, words)
 
     # ------------------------------------------------------------ internals
-    def _keep_logp(self, token: str):
+    def _has_ocr_marks(self, token: str) -> bool:
+        return any(c in _OCR_MARKS for c in token) and normalize_syllable(token) not in self.ngram.vocab
+
+    def _keep_logp(self, token: str, ocr_document: bool):
         """Score of leaving `token` unchanged, or None when it is a known syllable
         (then the identity candidate already stands for "keep")."""
         if normalize_syllable(token) in self.ngram.vocab:
             return None
         if len(token) >= 2 and token.isupper():
             return self.keep_acronym_logp
+        if not any(c.isupper() for c in token) and (
+                ocr_document or self._has_ocr_marks(token) or token.lower() in self.generator.forms):
+            return self.keep_lower_logp
         return self.keep_logp
 
     def _surface(self, form, original: str) -> str:
@@ -183,7 +201,7 @@ class Restorer:
         word = place_tone(form, MODERN) if self.tone_style == MODERN else form
         return apply_casing(word, original)
 
-    def _lattice(self, toks: Sequence[Token], run: Sequence[int]):
+    def _lattice(self, toks: Sequence[Token], run: Sequence[int], ocr_document: bool):
         ids, unary, meta = [], [], []
         vocab = self.ngram.vocab
         cand_lists = []
@@ -208,7 +226,7 @@ class Restorer:
                 form_ids = [vocab.get(f, self.ngram.unk_id) for f in forms]
                 scores = [self.channel_weight * s + b.get(f, 0.0) for f, s in cands]
                 hits = [f in b for f in forms]
-                keep = self._keep_logp(tok.text)
+                keep = self._keep_logp(tok.text, ocr_document)
                 if keep is not None:
                     forms.append(None)  # None = keep the token as written
                     form_ids.append(self.ngram.unk_id)
