@@ -20,6 +20,12 @@ is ``<s> … </s>``.
 Counting is numpy throughout: words → int ids (one dict over word *forms*), n-grams
 packed into int64 keys, ``np.unique`` per chunk, merged by sort + reduceat.
 
+Storage (vidiacritic.ngram): uint32 key halves in buckets, 8-bit codebook
+probabilities at the highest order and float16 below, so a trigram costs 5 bytes.
+The count thresholds start at ``--min-ngram-count`` (default 1: keep everything) and
+rise only as far as needed to fit ``--max-mb``.  Backoff weights are computed from
+the rounded probabilities as stored.
+
 Data (defaults): the three legal files in full (the target domain) and one line in
 ``--general-every`` (2) of Wikipedia and news, so legal text is about 60% of the counts.
 Subsampling, not duplicating, keeps the counts-of-counts honest for the KN discounts.
@@ -45,7 +51,8 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(_HERE))
 
 from scripts.corpus import GENERAL_FILES, LEGAL_FILES, add_corpus_args, iter_lines  # noqa: E402
-from vidiacritic.ngram import SPECIALS, NgramLM, backoff_logprob, pack  # noqa: E402
+from vidiacritic.ngram import (FORMAT, SPECIALS, NgramLM, Table, backoff_logprob,  # noqa: E402
+                               pack, split_keys)
 from vidiacritic.text import TONE_MARKS, normalize_syllable, split_tone  # noqa: E402
 from vidiacritic.tokens import lm_units  # noqa: E402
 
@@ -225,33 +232,62 @@ def _groups(ctx: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     return starts, np.cumsum(run)
 
 
-def choose_thresholds(counts, min_counts: Sequence[int], max_bytes: int, vocab_size: int):
-    """Raise the count thresholds (top order first) until the stored arrays fit max_bytes."""
+def bytes_per_ngram(n: int, order: int, quantize: bool) -> int:
+    """Stored bytes of one n-gram (n >= 2): uint32 key, log-prob, backoff weight."""
+    if quantize:
+        return 4 + (1 if n == order else 2 + 2)
+    return 4 + 4 + (4 if n < order else 0)
+
+
+def choose_thresholds(counts, min_counts: Sequence[int], max_bytes: int, quantize: bool = True):
+    """Raise the count thresholds until the stored arrays fit max_bytes.
+
+    Each step raises the order that takes the most bytes; thresholds never decrease
+    with the order.  Returns (thresholds indexed by order, estimated bytes).
+    """
     order = len(counts) - 1
     t = [0, 0] + list(min_counts)
 
-    def size(t):
-        total = vocab_size * 8
-        for n in range(2, order + 1):
-            total += int((counts[n][1] >= t[n]).sum()) * (8 + 4 + (4 if n < order else 0))
-        return total
+    def sizes(t):
+        return [(int((counts[n][1] >= t[n]).sum()) * bytes_per_ngram(n, order, quantize), n)
+                for n in range(2, order + 1)]
 
-    while size(t) > max_bytes:
-        # raise the order with the most bytes (ties: the highest order)
-        per = [(int((counts[n][1] >= t[n]).sum()) * (16 if n < order else 12), n)
-               for n in range(2, order + 1)]
-        n = max(per)[1]
+    while sum(b for b, _ in sizes(t)) + len(counts[1][0]) * 8 > max_bytes:
+        n = max(sizes(t))[1]
         t[n] += 1
-        for m in range(n + 1, order + 1):  # keep thresholds non-decreasing with order
+        for m in range(n + 1, order + 1):
             t[m] = max(t[m], t[n])
-    return t, size(t)
+    return t, sum(b for b, _ in sizes(t)) + len(counts[1][0]) * 8
 
 
-def estimate(counts, bits: int, thresholds: Sequence[int], log=print):
-    """Modified-KN probabilities and backoff weights of the kept n-grams (float64).
+def quantize_codebook(x: np.ndarray, levels: int = 256):
+    """8-bit codes for log-probabilities and the codebook they index.
+
+    Centers: a third at quantiles (fine where most values lie), a third on an even
+    log grid (bounded error in the tails) and a third on an even probability grid
+    (fine for likely n-grams, whose errors would move the most mass); each center
+    then moves to the mean of the values it codes.
+    """
+    third = levels // 3
+    centers = np.unique(np.r_[np.quantile(x, np.linspace(0, 1, levels - 2 * third)),
+                              np.linspace(x.min(), x.max(), third),
+                              np.log(np.linspace(1, third, third) / third)])
+    centers = centers[:levels]
+    codes = np.searchsorted((centers[1:] + centers[:-1]) / 2, x)
+    n = np.bincount(codes, minlength=len(centers))
+    centers = np.where(n > 0, np.bincount(codes, weights=x, minlength=len(centers)) /
+                       np.maximum(n, 1), centers)
+    return codes.astype(np.uint8), centers.astype(np.float32)
+
+
+def estimate(counts, bits: int, thresholds: Sequence[int], quantize: bool = True, log=print):
+    """Modified-KN probabilities and backoff weights of the kept n-grams.
 
     `counts` from count_ngrams; `thresholds[n]` the minimum raw count of a kept n-gram.
-    Returns (logp, bow, keys, info) indexed by order like NgramLM's tables.
+    Returns (tables, info): Tables indexed by order as NgramLM uses them (int64 keys,
+    split into uint32 halves only when saved).  With `quantize` the log-probabilities are rounded as they will be
+    stored (uint8 codebook at the highest order, float16 below, float32 unigrams) and
+    each backoff weight is computed from the rounded values, so contexts sum to 1.
     """
     order = len(counts) - 1
     V = len(counts[1][0])
@@ -279,9 +315,10 @@ def estimate(counts, bits: int, thresholds: Sequence[int], log=print):
     p1 = (a1 - d1) / a1.sum() + d1.sum() / a1.sum() / (V - 1)
     p1[BOS_ID] = 0.0
     with np.errstate(divide="ignore"):
-        logp = [None, np.where(p1 > 0, np.log(p1), LOG_ZERO)]
-    bow: List[Optional[np.ndarray]] = [None] * order  # bow[n-1] is set at order n
-    out_keys: List[Optional[np.ndarray]] = [None, None]
+        logp1 = np.where(p1 > 0, np.log(p1), LOG_ZERO)
+    tables: List[Optional[Table]] = [
+        None, Table(None, logp1.astype(np.float32) if quantize else logp1)]
+    full_keys: List[Optional[np.ndarray]] = [None, None]  # kept n-grams as packed ids
 
     # which n-grams stay: threshold, then close under prefixes (contexts)
     keep = [None, None] + [raw[n] >= thresholds[n] for n in range(2, order + 1)]
@@ -304,48 +341,73 @@ def estimate(counts, bits: int, thresholds: Sequence[int], log=print):
         kept_keys, kept_run = keys[n][k], run[k]
         hist = [(kept_keys >> (bits * (n - 1 - j))) & mask(1) for j in range(1, n - 1)]
         w = kept_keys & mask(1)
-        # the pruned lower-order model, complete up to order n-1
-        lower = np.exp(backoff_logprob(logp, bow[:n - 1] + [None], out_keys, bits, hist, w))
+        # the pruned lower-order model as stored, complete up to order n-1
+        lower = np.exp(backoff_logprob(tables, bits, hist, w).astype(np.float64))
         p = alpha[k] + gamma[kept_run] * lower
-        logp.append(np.log(p))
-        out_keys.append(kept_keys)
-        # backoff weight of every context: gamma plus the pruned alpha mass, renormalized
+        # stored keys: the context's row in the table below, then the last id
+        ctx_rows = (kept_keys >> bits) if n == 2 else \
+            np.searchsorted(full_keys[n - 1], kept_keys >> bits)
+        row_keys = (ctx_rows << bits) | w
+        if not quantize:
+            table = Table(row_keys, np.log(p))
+        elif n == order:
+            codes, codebook = quantize_codebook(np.log(p))
+            table = Table(row_keys, codes, codebook=codebook)
+        else:
+            table = Table(row_keys, np.log(p).astype(np.float16))
+        stored_p = np.exp(table.logprob(np.arange(len(table))).astype(np.float64))
+        # backoff weight of each context: the mass its kept n-grams leave, over the mass
+        # the lower order gives them.  Unrounded, the numerator is gamma * den plus the
+        # discounted mass of pruned n-grams; rounding may not take it below half that.
         pruned_alpha = np.bincount(run[~k], weights=alpha[~k], minlength=len(starts))
         kept_lower = np.bincount(kept_run, weights=lower, minlength=len(starts))
+        kept_p = np.bincount(kept_run, weights=stored_p, minlength=len(starts))
         den = np.maximum(1.0 - kept_lower, 1e-12)
-        ctx_bow = np.log(gamma + pruned_alpha / den)
+        num = np.maximum(1.0 - kept_p, 0.5 * (gamma * den + pruned_alpha))
         used = np.bincount(kept_run, minlength=len(starts)) > 0  # contexts with kept n-grams
         ctx_keys = ctx[starts][used]
-        if n == 2:
-            rows = ctx_keys
-        else:
-            rows = np.searchsorted(out_keys[n - 1], ctx_keys)
-        bow[n - 1] = np.zeros(len(logp[n - 1]))
-        bow[n - 1][rows] = ctx_bow[used]
+        rows = ctx_keys if n == 2 else np.searchsorted(full_keys[n - 1], ctx_keys)
+        bow = np.zeros(len(tables[n - 1]))
+        bow[rows] = np.log(num / den)[used]
+        tables[n - 1].bow = bow.astype(np.float16) if quantize and n > 2 else \
+            bow.astype(np.float32) if quantize else bow
+        tables.append(table)
+        full_keys.append(kept_keys)
         info["ngrams_kept"][n] = int(k.sum())
         log(f"  order {n}: seen {len(keys[n]):,} kept {int(k.sum()):,} "
             f"(count >= {thresholds[n]}), D = {np.round(disc[n][1:], 3).tolist()}")
-    return logp, bow, out_keys, info
+    return tables, info
 
 
-def save_model(out: str, vocab: List[str], vocab_counts: np.ndarray, logp, bow, keys,
-               bits: int, meta: dict) -> int:
-    """Write the model directory; returns its size in bytes."""
+def save_model(out: str, vocab: List[str], vocab_counts: np.ndarray, tables, bits: int,
+               meta: dict) -> int:
+    """Write the model directory (see vidiacritic.ngram); returns its size in bytes."""
     os.makedirs(out, exist_ok=True)
-    order = len(logp) - 1
-    for f in os.listdir(out):  # stale tables of another order
-        if re.fullmatch(r"\d+\.(keys|logp|bow)\.npy", f):
+    order = len(tables) - 1
+    for f in os.listdir(out):  # stale tables of another order or layout
+        if re.fullmatch(r"\d+\.(keys|starts|logp|codebook|bow)\.npy", f):
             os.remove(os.path.join(out, f))
     with open(os.path.join(out, "vocab.txt"), "w", encoding="utf-8") as fh:
         for s, c in zip(vocab, vocab_counts.tolist()):
             fh.write(f"{s}\t{c}\n")
+
+    def save(name, a):
+        if a.dtype == np.float64:
+            a = a.astype(np.float32)
+        np.save(os.path.join(out, name), a)
+
     for n in range(1, order + 1):
-        np.save(os.path.join(out, f"{n}.logp.npy"), logp[n].astype(np.float32))
+        t = tables[n]
+        save(f"{n}.logp.npy", t.logp)
+        if t.codebook is not None:
+            save(f"{n}.codebook.npy", t.codebook)
         if n < order:
-            np.save(os.path.join(out, f"{n}.bow.npy"), bow[n].astype(np.float32))
+            save(f"{n}.bow.npy", t.bow)
         if n > 1:
-            np.save(os.path.join(out, f"{n}.keys.npy"), keys[n].astype(np.int64))
-    meta = dict(meta, order=order, bits=bits)
+            low, starts = split_keys(t.keys)
+            save(f"{n}.keys.npy", low)
+            save(f"{n}.starts.npy", starts)
+    meta = dict(meta, format=FORMAT, order=order, bits=bits)
     with open(os.path.join(out, "meta.json"), "w", encoding="utf-8") as fh:
         json.dump(meta, fh, ensure_ascii=False, indent=1)
     return model_bytes(out)
@@ -357,10 +419,11 @@ def model_bytes(out: str) -> int:
 
 
 def build(segments: Sequence[Segment], order: int = 3, min_count: int = 3,
-          min_ngram_counts: Sequence[int] = (1, 1), max_bytes: Optional[int] = None, log=print):
+          min_ngram_counts: Sequence[int] = (1, 1), max_bytes: Optional[int] = None,
+          quantize: bool = True, log=print):
     """Vocabulary, counts and pruned KN tables from tokenized segments.
 
-    Returns (vocab, vocab_counts, logp, bow, keys, bits, info).
+    Returns (vocab, vocab_counts, tables, bits, info).
     """
     if len(min_ngram_counts) != order - 1:
         raise ValueError(f"need {order - 1} n-gram thresholds (orders 2..{order})")
@@ -379,16 +442,16 @@ def build(segments: Sequence[Segment], order: int = 3, min_count: int = 3,
     if max_bytes:
         vocab_bytes = sum(len(s.encode()) + len(str(c)) + 2 for s, c in zip(vocab, vocab_counts))
         thresholds, _ = choose_thresholds(counts, min_ngram_counts, max_bytes - vocab_bytes - 4096,
-                                          len(vocab))
+                                          quantize)
     else:
         thresholds = [0, 0] + list(min_ngram_counts)
-    logp, bow, keys, info = estimate(counts, bits, thresholds, log=log)
+    tables, info = estimate(counts, bits, thresholds, quantize, log=log)
     tokens = int(sum(int(((s != BOS_ID) & (s != EOS_ID)).sum()) for s in streams))
     info.update(thresholds={n: thresholds[n] for n in range(2, order + 1)},
                 vocab_size=len(vocab), min_count=min_count, train_tokens=tokens,
                 train_chains=int(vocab_counts[BOS_ID]), train_unk=int(vocab_counts[UNK_ID]))
     log(f"estimated [{time.time() - t0:.0f}s]")
-    return vocab, vocab_counts, logp, bow, keys, bits, info
+    return vocab, vocab_counts, tables, bits, info
 
 
 # ----------------------------------------------------------------- evaluation
@@ -458,9 +521,12 @@ def main(argv=None) -> int:
                     help="keep 1 line in N of the wiki/news files (0: leave them out)")
     ap.add_argument("--min-count", type=int, default=3,
                     help="a syllable enters the vocabulary when seen this often")
-    ap.add_argument("--min-ngram-count", type=int, nargs="+", default=[2, 2],
+    ap.add_argument("--min-ngram-count", type=int, nargs="+", default=[1, 1],
                     help="minimum raw count of a kept n-gram, orders 2..N (raised to fit --max-mb)")
-    ap.add_argument("--max-mb", type=float, default=40.0, help="size budget of the model files")
+    ap.add_argument("--max-mb", type=float, default=40.0,
+                    help="size budget of the model files in MB (0: no budget)")
+    ap.add_argument("--no-quantize", action="store_true",
+                    help="store float32 probabilities instead of 8-bit (top order) / float16")
     ap.add_argument("--cache", default=None,
                     help="directory to keep tokenized corpus files between runs (optional)")
     args = ap.parse_args(argv)
@@ -478,17 +544,17 @@ def main(argv=None) -> int:
                 for (n, e), s in zip(plan, segments)}
     log(f"tokenized [{time.time() - t0:.0f}s]")
 
-    vocab, vocab_counts, logp, bow, keys, bits, info = build(
+    vocab, vocab_counts, tables, bits, info = build(
         segments, args.order, args.min_count, args.min_ngram_count,
-        int(args.max_mb * 1e6) if args.max_mb else None, log)
+        int(args.max_mb * 1e6) if args.max_mb else None, not args.no_quantize, log)
     del segments
-    meta = {"format": "vidiacritic-ngram-1", "log_base": "e", "smoothing":
+    meta = {"log_base": "e", "smoothing":
             "interpolated modified Kneser-Ney, count-pruned, renormalized backoff",
             "corpus_files": per_file, **info,
             "command": " ".join(["python scripts/build_ngram.py"]
                                 + list(argv if argv is not None else sys.argv[1:]))}
-    size = save_model(args.out, vocab, vocab_counts, logp, bow, keys, bits, meta)
-    del logp, bow, keys
+    size = save_model(args.out, vocab, vocab_counts, tables, bits, meta)
+    del tables
     log(f"saved {args.out}: {size / 1e6:.1f} MB [{time.time() - t0:.0f}s]")
 
     t = time.perf_counter()
@@ -497,10 +563,13 @@ def main(argv=None) -> int:
     held = [line for name in LEGAL_FILES for line in iter_lines(args.corpus, name, split="heldout")]
     ppl = perplexity(lm, held)
     qps = query_speed(lm)
+    meta_path = os.path.join(args.out, "meta.json")
+    with open(meta_path, encoding="utf-8") as fh:
+        meta = json.load(fh)
     meta.update(size_bytes=size, load_seconds=round(load_s, 3), heldout_legal=ppl,
                 queries_per_second=int(qps), build_seconds=int(time.time() - t0))
-    with open(os.path.join(args.out, "meta.json"), "w", encoding="utf-8") as fh:
-        json.dump(dict(meta, order=lm.order, bits=bits), fh, ensure_ascii=False, indent=1)
+    with open(meta_path, "w", encoding="utf-8") as fh:
+        json.dump(meta, fh, ensure_ascii=False, indent=1)
     log(f"held-out legal: {ppl}; load {load_s:.3f}s; {qps / 1e6:.2f}M trigram queries/s; "
         f"total {time.time() - t0:.0f}s")
     return 0

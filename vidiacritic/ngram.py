@@ -3,18 +3,29 @@
 The model is built by ``scripts/build_ngram.py`` (interpolated modified Kneser–Ney,
 count-pruned, backoff weights renormalized) and stored ARPA-style in ``models/ngram/``:
 
-  vocab.txt          one unit per line, ``syllable<TAB>count``; the line number is the id.
-                     Ids 0–3 are ``<unk> <s> </s> <num>``, then syllables by frequency.
-  meta.json          order, bits per id, thresholds, corpus counts, metrics.
-  1.logp.npy         float32 [V]   log P(w) (natural log)
-  1.bow.npy          float32 [V]   log backoff weight of the one-word context w
-  n.keys.npy         int64 sorted  packed n-gram ids, ``((w1 << b) | w2) << b | w3 …``
-  n.logp.npy         float32       interpolated log P(w_n | w_1 … w_{n-1})
-  n.bow.npy          float32       log backoff weight of the context w_1 … w_n (n < order)
+  vocab.txt       one unit per line, ``syllable<TAB>count``; the line number is the id.
+                  Ids 0–3 are ``<unk> <s> </s> <num>``, then syllables by frequency.
+  meta.json       order, bits per id, thresholds, corpus counts, metrics.
+  1.logp.npy      float32 [V]  log P(w) (natural log)
+  1.bow.npy       float32 [V]  log backoff weight of the one-word context w
+  n.keys.npy      uint32       the n-gram as ``(row of its context in table n-1) << b | w_n``
+                               (for bigrams the row is the id w_1; b = meta "bits"):
+                               a trie as sorted arrays.  Low 32 bits of the key, sorted
+                               within buckets of equal high bits (key >> 32);
+  n.starts.npy    int64        the row where each bucket starts, plus the end
+  n.logp.npy      float16, or (highest order) uint8 codes into n.codebook.npy
+                  (float32 [256]): log P(w_n | w_1 … w_{n-1})
+  n.bow.npy       float16      log backoff weight of the context w_1 … w_n (n < order)
+
+Split keys and 8-bit probabilities take 5 bytes per trigram instead of 12, so the
+40 MB budget holds every trigram seen, not only those seen twice (worth 0.1–0.25
+points of restoration accuracy, see models/ngram/CARD.md).  The builder computes the
+backoff weights from the stored, rounded probabilities, so every context still sums to 1.
 
 Querying is the ARPA recursion, vectorized over arrays of queries with
 ``np.searchsorted``: a stored n-gram gives its probability, otherwise the context's
-backoff weight is added to the probability under the shorter context.  No Python
+backoff weight is added to the probability under the shorter context.  Every stored
+n-gram's context is stored too, so a context that is not found ends the search.  No Python
 dict over n-grams exists; only the vocabulary is a dict.
 
 Units are what ``vidiacritic.tokens.lm_units`` yields, mapped by
@@ -41,6 +52,10 @@ SPECIALS = (UNK, BOS, EOS, NUM_TOKEN)  # ids 0..3 in every vocabulary
 
 PathLike = Union[str, os.PathLike]
 
+FORMAT = "vidiacritic-ngram-2"  # meta.json "format" of the layout described above
+_SORT_MIN = 2048  # below this many queries, sorting them costs more than it saves
+_LOW = (1 << 32) - 1
+
 
 def default_model_dir() -> Path:
     """The shipped model: the installed package vidiacritic.models, else the repo's models/."""
@@ -61,67 +76,129 @@ def pack(cols: Sequence[np.ndarray], bits: int) -> np.ndarray:
     return key
 
 
-_SORT_MIN = 2048  # below this many queries, sorting them costs more than it saves
+def split_keys(keys: np.ndarray):
+    """Sorted int64 keys → (uint32 low halves, int64 bucket starts), the stored form.
 
-
-def _find(keys: np.ndarray, query: np.ndarray, presorted: bool = False):
-    """(found mask, index) of each query key in the sorted array `keys`.
-
-    Binary search is several times faster over sorted queries (successive searches
-    stay in cache), so a large unsorted query is sorted first.
+    Trigram keys take 20 + 13 bits with a million bigram contexts: two buckets.
     """
-    if len(keys) == 0:
-        return np.zeros(query.shape, dtype=bool), np.zeros(query.shape, dtype=np.intp)
-    if not presorted and query.size > _SORT_MIN:
-        perm = np.argsort(query)
-        found, idx = _find(keys, query[perm], presorted=True)
-        out_found, out_idx = np.empty_like(found), np.empty_like(idx)
-        out_found[perm], out_idx[perm] = found, idx
-        return out_found, out_idx
-    idx = np.searchsorted(keys, query)
-    np.minimum(idx, len(keys) - 1, out=idx)
-    return keys[idx] == query, idx
+    high = keys >> 32
+    buckets = int(high[-1]) + 1 if len(keys) else 1
+    starts = np.searchsorted(high, np.arange(buckets + 1)).astype(np.int64)
+    return (keys & _LOW).astype(np.uint32), starts
 
 
-def backoff_logprob(logp: List[np.ndarray], bow: List[np.ndarray], keys: List[np.ndarray],
-                    bits: int, hist: Sequence[np.ndarray], w: np.ndarray) -> np.ndarray:
+def _via_sorted(find, query: np.ndarray):
+    """Run `find` on the sorted, flattened queries and put the answers back in place."""
+    flat = query.ravel()
+    perm = np.argsort(flat)
+    found, idx = find(flat[perm])
+    out_found, out_idx = np.empty_like(found), np.empty_like(idx)
+    out_found[perm], out_idx[perm] = found, idx
+    return out_found.reshape(query.shape), out_idx.reshape(query.shape)
+
+
+class Table:
+    """The stored n-grams of one order: sorted keys, log-probabilities, backoff weights.
+
+    Keys (context row << bits | last id) are int64 (``starts`` None: the builder's
+    tables) or uint32 low halves sorted within buckets of equal high half (``starts``:
+    stored models).  ``logp``
+    holds floats, or uint8 codes into ``codebook``.  Unigram tables have no keys.
+    """
+
+    def __init__(self, keys, logp, bow=None, starts=None, codebook=None):
+        self.keys, self.logp, self.bow = keys, logp, bow
+        self.starts, self.codebook = starts, codebook
+
+    def __len__(self) -> int:
+        return len(self.logp)
+
+    def logprob(self, rows) -> np.ndarray:
+        if self.codebook is not None:
+            return self.codebook[self.logp[rows]]
+        lp = self.logp[rows]
+        return lp.astype(np.float32) if lp.dtype == np.float16 else lp
+
+    def find(self, query: np.ndarray, presorted: bool = False):
+        """(found mask, row) of each int64 query key.
+
+        Binary search is several times faster over sorted queries (successive searches
+        stay in cache), so large unsorted queries are sorted first; so are all queries
+        to a table of several buckets, which is searched bucket by bucket.
+        """
+        if len(self.keys) == 0:
+            return np.zeros(query.shape, dtype=bool), np.zeros(query.shape, dtype=np.intp)
+        buckets = 1 if self.starts is None else len(self.starts) - 1
+        if not presorted and (query.size > _SORT_MIN or (buckets > 1 and query.size > 1)):
+            return _via_sorted(lambda q: self.find(q, presorted=True), query)
+        if self.starts is None:
+            rows = np.searchsorted(self.keys, query)
+            np.minimum(rows, len(self.keys) - 1, out=rows)
+            return self.keys[rows] == query, rows
+        low, high = (query & _LOW).astype(np.uint32), query >> 32
+        if buckets == 1:
+            rows = np.searchsorted(self.keys, low)
+            np.minimum(rows, len(self.keys) - 1, out=rows)
+            return (self.keys[rows] == low) & (high == 0), rows
+        # 1-d queries, sorted or nearly: one search per run of queries in one bucket
+        found = np.zeros(low.shape, dtype=bool)
+        rows = np.zeros(low.shape, dtype=np.intp)
+        cuts = (np.flatnonzero(high[1:] != high[:-1]) + 1).tolist()
+        for a, b in zip([0] + cuts, cuts + [len(low)]):
+            h = int(high[a])
+            if h >= buckets:
+                continue
+            lo, hi = int(self.starts[h]), int(self.starts[h + 1])
+            if lo == hi:
+                continue
+            keys = self.keys[lo:hi]
+            i = np.searchsorted(keys, low[a:b])
+            np.minimum(i, hi - lo - 1, out=i)
+            found[a:b] = keys[i] == low[a:b]
+            rows[a:b] = i + lo
+        return found, rows
+
+
+def backoff_logprob(tables: Sequence[Optional[Table]], bits: int, hist: Sequence,
+                    w) -> np.ndarray:
     """log P(w | hist) by the ARPA backoff recursion.
 
-    Tables are indexed by order n = 1..N (index 0 unused): ``logp[n]``, ``keys[n]``
-    (``keys[1]`` unused: unigrams are indexed by id) and ``bow[n]`` for n < N.
-    `hist` is the list of history columns, oldest first; only the last N-1 are used.
-    Shared by the builder (float64 tables) and NgramLM (float32 tables).
+    ``tables[n]`` is the Table of order n = 1..N (index 0 unused; unigrams are indexed
+    by id; the highest order has no backoff weights).  `hist` is the list of history
+    columns, oldest first; only the last N-1 are used.  Shared by the builder (float64
+    tables) and NgramLM (stored tables).
     """
-    order = len(logp) - 1
+    order = len(tables) - 1
     w = np.asarray(w, dtype=np.int64)
     hist = [np.asarray(h, dtype=np.int64) for h in hist][max(0, len(hist) - (order - 1)):]
     if hist and w.size > _SORT_MIN:
         # Sort the queries once by the full n-gram: that sorts the two largest lookups,
-        # the n-gram itself and its context (see _find).
-        shape = w.shape
+        # the n-gram itself and its context.
         perm = np.argsort(pack([h.ravel() for h in hist] + [w.ravel()], bits))
-        lp = _backoff(logp, bow, keys, bits, [h.ravel()[perm] for h in hist], w.ravel()[perm],
+        lp = _backoff(tables, bits, [h.ravel()[perm] for h in hist], w.ravel()[perm],
                       sorted_top=True)
         out = np.empty_like(lp)
         out[perm] = lp
-        return out.reshape(shape)
-    return _backoff(logp, bow, keys, bits, hist, w)
+        return out.reshape(w.shape)
+    return _backoff(tables, bits, hist, w)
 
 
-def _backoff(logp, bow, keys, bits, hist, w, sorted_top=False):
-    lp = logp[1][w]
-    top = len(hist) + 1
-    for n in range(2, len(hist) + 2):
-        ctx = hist[len(hist) - (n - 1):]
-        if n == 2:
-            ctx_bow = bow[1][ctx[0]]
-            ctx_key = ctx[0]
-        else:
-            ctx_key = pack(ctx, bits)
-            found, i = _find(keys[n - 1], ctx_key, presorted=sorted_top and n == top)
-            ctx_bow = np.where(found, bow[n - 1][i], 0)
-        found, i = _find(keys[n], (ctx_key << bits) | w, presorted=sorted_top and n == top)
-        lp = np.where(found, logp[n][i], ctx_bow + lp)
+def _backoff(tables, bits, hist, w, sorted_top=False):
+    lp = tables[1].logprob(w)
+    k = len(hist)
+    for n in range(2, k + 2):
+        ctx = hist[k - (n - 1):]
+        presorted = sorted_top and n == k + 1
+        # the context's row in table n-1: walk its prefixes down the tables
+        row, ok = ctx[0], None
+        for m in range(2, n):
+            found, row = tables[m].find((row << bits) | ctx[m - 1], presorted)
+            ok = found if ok is None else ok & found
+        ctx_bow = tables[1].bow[row] if ok is None else np.where(ok, tables[n - 1].bow[row], 0)
+        found, rows = tables[n].find((row << bits) | w, presorted)
+        if ok is not None:
+            found &= ok
+        lp = np.where(found, tables[n].logprob(rows), ctx_bow + lp)
     return lp
 
 
@@ -133,15 +210,15 @@ class NgramLM:
     >>> lm.logprob(np.array([u]), np.array([v]), np.array([w]))  # doctest: +SKIP
     """
 
-    def __init__(self, vocab_words: List[str], counts: np.ndarray, logp, bow, keys,
-                 bits: int, meta: Optional[dict] = None):
+    def __init__(self, vocab_words: List[str], counts: np.ndarray,
+                 tables: Sequence[Optional[Table]], bits: int, meta: Optional[dict] = None):
         self.words = vocab_words
         self.vocab: Dict[str, int] = {s: i for i, s in enumerate(vocab_words)}
         self.counts = counts
-        self.order = len(logp) - 1
+        self.tables = list(tables)
+        self.order = len(self.tables) - 1
         self.bits = bits
         self.meta = meta or {}
-        self._logp, self._bow, self._keys = logp, bow, keys
         self.unk_id, self.bos_id, self.eos_id, self.num_id = (self.vocab[s] for s in SPECIALS)
 
     # ------------------------------------------------------------ loading
@@ -157,21 +234,27 @@ class NgramLM:
             raise FileNotFoundError(
                 f"no n-gram model in {path}; build one with scripts/build_ngram.py")
         meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"{path} holds format {meta.get('format')!r}, not {FORMAT!r}; "
+                             "rebuild it with scripts/build_ngram.py")
         words, counts = [], []
         with open(path / "vocab.txt", encoding="utf-8") as fh:
             for line in fh:
                 word, _, count = line.rstrip("\n").partition("\t")
                 words.append(word)
                 counts.append(int(count))
-        mode = "r" if mmap else None
+
+        def arr(name):
+            f = path / name
+            return np.load(f, mmap_mode="r" if mmap else None) if f.is_file() else None
+
         order = int(meta["order"])
-        logp, bow, keys = [None], [None], [None]
+        tables: List[Optional[Table]] = [None]
         for n in range(1, order + 1):
-            logp.append(np.load(path / f"{n}.logp.npy", mmap_mode=mode))
-            bow.append(np.load(path / f"{n}.bow.npy", mmap_mode=mode) if n < order else None)
-            keys.append(np.load(path / f"{n}.keys.npy", mmap_mode=mode) if n > 1 else None)
-        return cls(words, np.asarray(counts, dtype=np.int64), logp, bow, keys,
-                   int(meta["bits"]), meta)
+            tables.append(Table(arr(f"{n}.keys.npy"), arr(f"{n}.logp.npy"),
+                                arr(f"{n}.bow.npy"), arr(f"{n}.starts.npy"),
+                                arr(f"{n}.codebook.npy")))
+        return cls(words, np.asarray(counts, dtype=np.int64), tables, int(meta["bits"]), meta)
 
     # ------------------------------------------------------------ ids
     def id(self, word: str) -> int:
@@ -190,15 +273,15 @@ class NgramLM:
 
         Pad the start of a chain with bos_id: P(w | <s> <s>) = P(w | <s>).
         """
-        return backoff_logprob(self._logp, self._bow, self._keys, self.bits, [u, v], w)
+        return backoff_logprob(self.tables, self.bits, [u, v], w)
 
     def logprob_bigram(self, v, w) -> np.ndarray:
         """Vectorized natural-log P(w | v)."""
-        return backoff_logprob(self._logp, self._bow, self._keys, self.bits, [v], w)
+        return backoff_logprob(self.tables, self.bits, [v], w)
 
     def logprob_ngram(self, hist: Sequence, w) -> np.ndarray:
         """Vectorized log P(w | hist) for any number of history columns (oldest first)."""
-        return backoff_logprob(self._logp, self._bow, self._keys, self.bits, hist, w)
+        return backoff_logprob(self.tables, self.bits, hist, w)
 
     def token_logprobs(self, words: Sequence[str], eos: bool = True) -> np.ndarray:
         """Per-token log-probabilities of one chain: w1 … wn (and </s> when `eos`)."""
@@ -214,5 +297,5 @@ class NgramLM:
         return float(np.sum(self.token_logprobs(words, eos), dtype=np.float64))
 
     def __repr__(self) -> str:
-        sizes = [len(self._logp[n]) for n in range(1, self.order + 1)]
+        sizes = [len(t) for t in self.tables[1:]]
         return f"NgramLM(order={self.order}, sizes={sizes})"
