@@ -14,6 +14,7 @@ import argparse
 import os
 import sys
 import time
+import warnings
 from collections import Counter
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -31,7 +32,9 @@ def main() -> None:
     ap.add_argument("--out", default=str(model_path() / "candidates.tsv.gz"))
     args = ap.parse_args()
     t0 = time.time()
-    gen = Restorer(engine="statistical").generator
+    with warnings.catch_warnings():  # the table being replaced is expected to be stale
+        warnings.simplefilter("ignore")
+        gen = Restorer(engine="statistical").generator
     obs = set()
     for form in gen.log_prior:
         obs.add(form)

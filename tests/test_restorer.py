@@ -99,3 +99,20 @@ def test_non_words_preserved_and_idempotent(stat, text):
     a, b = tokenize(text), tokenize(out)
     assert [t.text for t in a if t.kind != WORD] == [t.text for t in b if t.kind != WORD]
     assert stat.restore(out) == out
+
+
+def test_shipped_candidate_table_matches_the_models(stat):
+    """The precomputed table must be rebuilt whenever the channel or the LM vocabulary
+    changes (python scripts/build_candidate_table.py PAIRS.tsv)."""
+    from vidiacritic import resources
+
+    path = resources.candidate_table_path()
+    assert path is not None, "models/candidates.tsv.gz is missing"
+    assert stat.generator._table, "the shipped candidate table is stale: rebuild it"
+
+
+def test_table_and_live_candidates_agree(stat):
+    gen = stat.generator
+    for obs in ("cua", "phé", "nguoi", "chúc"):
+        if obs in gen._table:
+            assert gen._parse(gen._table[obs]) == gen._candidates(obs)
