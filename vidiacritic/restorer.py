@@ -42,10 +42,10 @@ PHRASE_BONUS = 3.0
 KEEP_LOGP = -9.0
 # All-caps tokens that are not a syllable are usually acronyms: a much weaker penalty.
 ACRONYM_KEEP_LOGP = -3.0
-# A lowercase token that is no syllable is OCR damage when it carries OCR marks (digits,
-# debris, é: "16i", "h¢"), or is a Vietnamese skeleton written without its marks
-# ("dep"), or when the document is OCR output ("phd", "chire").  In typed text without
-# marks it may be a unit or a foreign word (km, internet) and keeps KEEP_LOGP.
+# A token that is no syllable is damage when it carries OCR marks (digits, debris, é:
+# "16i", "h¢", "S6"), or is a Vietnamese skeleton written without its marks ("dep",
+# "HUYEN"), or is lowercase in a document that is OCR output ("phd", "chire").  In typed
+# text a lowercase non-syllable may be a unit or a foreign word (km, internet).
 LOWER_KEEP_LOGP = -15.0
 # A document is treated as OCR output when this share of its words carry OCR marks.
 OCR_DOCUMENT_SHARE = 0.02
@@ -188,11 +188,12 @@ class Restorer:
         (then the identity candidate already stands for "keep")."""
         if normalize_syllable(token) in self.ngram.vocab:
             return None
+        if token.lower() in self.generator.forms or self._has_ocr_marks(token):
+            return self.keep_lower_logp  # a syllable without its marks, or OCR damage: HUYEN, s6
         if len(token) >= 2 and token.isupper():
-            return self.keep_acronym_logp
-        if not any(c.isupper() for c in token) and (
-                ocr_document or self._has_ocr_marks(token) or token.lower() in self.generator.forms):
-            return self.keep_lower_logp
+            return self.keep_acronym_logp  # MTTQ, UBND
+        if ocr_document and not any(c.isupper() for c in token):
+            return self.keep_lower_logp  # phd, chire
         return self.keep_logp
 
     def _surface(self, form, original: str) -> str:

@@ -24,8 +24,9 @@ SPACE = "space"
 NUM_TOKEN = "<num>"
 
 # Characters Tesseract's English model emits inside Vietnamese words (¢ for ở/ộ,
-# € for ệ, ® ¥ rarely). They belong to the word, not to the punctuation around it.
-OCR_DEBRIS = "¢€®¥"
+# & for ã/ỡ/ễ, € for ệ, ® ¥ rarely). They belong to the word, not to the punctuation
+# around it; a lone "&" is still punctuation-like and kept.
+OCR_DEBRIS = "¢€®¥&"
 _WS = re.compile(r"(\s+)")
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)\S+$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
@@ -56,8 +57,8 @@ def _is_noisy_word(core: str) -> bool:
         return False
     if len(core) > _NOISY_MAX_LEN or not _WORDLIKE.match(core):
         return False
-    if any(c.isupper() for c in core[1:]) and any(c.isdigit() for c in core):
-        return False
+    if any(c.isupper() for c in core[1:]) and any(c.isdigit() or c in OCR_DEBRIS for c in core):
+        return False  # H5N1, R&D: codes, not damaged words
     return True
 
 
