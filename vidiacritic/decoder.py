@@ -6,10 +6,15 @@ plus phrase-lexicon bonuses).  Second-order Viterbi finds the path maximising
 
     sum_i  LM(w_i | w_{i-2} w_{i-1})  +  unary_i(w_i)
 
-The states are candidate *pairs*, so a position costs K_{i-2}·K_{i-1}·K_i language
-model look-ups; with K ≤ 8 that is at most 512, and all look-ups of all chains in a
-batch are made in one vectorised call.  A backward pass gives max-marginals, whose
-softmax is the confidence reported by ``explain()``.
+The states are candidate *pairs*, so a position costs K³ language-model look-ups.  A
+first-order (bigram) pass with max-marginals first cuts every position to a few
+candidates, which rarely loses the word the trigram pass would pick.  A backward pass
+gives max-marginals, whose softmax is the confidence reported by ``explain()``.
+
+Speed comes from batching: chains of equal length are stacked into arrays
+(chains × positions × candidates) and decoded together, so the number of numpy calls
+grows with the longest chain, not with the number of words; all language-model
+look-ups of a batch are one vectorised call.
 """
 from __future__ import annotations
 
@@ -40,136 +45,138 @@ class Decoded:
     marginals: List[np.ndarray]  # per position: softmax of max-marginals over candidates
 
 
-def _padded(lat: Lattice, lm: LanguageModel):
-    one = np.zeros(1)
-    ids = [np.array([lm.bos_id]), np.array([lm.bos_id])] + list(lat.ids) + [np.array([lm.eos_id])]
-    un = [one, one] + list(lat.unary) + [one]
+
+NEG = -1e9  # score of a padding candidate (finite, so that max-marginals stay finite)
+
+
+def _unique_calls(fn, *cols: np.ndarray) -> np.ndarray:
+    """Call the LM once per distinct n-gram: lattices repeat many (padding, common words).
+    Ids are packed 21 bits each (the vocabulary is a few thousand syllables)."""
+    packed = cols[0].astype(np.int64)
+    for c in cols[1:]:
+        packed = (packed << 21) | c
+    uniq, inverse = np.unique(packed, return_inverse=True)
+    if len(uniq) == len(packed):
+        return fn(*cols)
+    mask = (1 << 21) - 1
+    parts = [(uniq >> (21 * (len(cols) - 1 - i))) & mask for i in range(len(cols))]
+    return fn(*parts)[inverse]
+
+
+def _stack(lattices: Sequence[Lattice], lm: LanguageModel, K: int, n_bos: int):
+    """Pad equal-length lattices into (B, n_bos + n + 1, K) id and score arrays,
+    with BOS positions in front and an EOS position at the end."""
+    B, n = len(lattices), len(lattices[0].ids)
+    ids = np.full((B, n_bos + n + 1, K), lm.eos_id, dtype=np.int64)
+    un = np.full((B, n_bos + n + 1, K), NEG)
+    ids[:, :n_bos, 0] = lm.bos_id
+    un[:, :n_bos, 0] = 0.0
+    un[:, -1, 0] = 0.0
+    for b, lat in enumerate(lattices):
+        for i, (a, u) in enumerate(zip(lat.ids, lat.unary)):
+            ids[b, n_bos + i, : len(a)] = a
+            un[b, n_bos + i, : len(u)] = u
     return ids, un
 
 
-def _triples(ids: Sequence[np.ndarray]):
-    """All (u, v, w) id triples needed by a padded lattice, position by position."""
-    us, vs, ws, shapes = [], [], [], []
-    for t in range(2, len(ids)):
-        a, b, c = ids[t - 2], ids[t - 1], ids[t]
-        # The flattened (a, b, c) grid in C order, without meshgrid's overhead.
-        us.append(np.repeat(a, len(b) * len(c)))
-        vs.append(np.tile(np.repeat(b, len(c)), len(a)))
-        ws.append(np.tile(c, len(a) * len(b)))
-        shapes.append((len(a), len(b), len(c)))
-    return us, vs, ws, shapes
+def _bigram_keep(ids: np.ndarray, un: np.ndarray, lm, keep: int, lm_weight: float) -> np.ndarray:
+    """Indices (B, n, keep) of the best candidates by bigram max-marginal (1 BOS pad)."""
+    B, T, K = ids.shape
+    v = np.broadcast_to(ids[:, :-1, :, None], (B, T - 1, K, K))
+    w = np.broadcast_to(ids[:, 1:, None, :], (B, T - 1, K, K))
+    M = _unique_calls(lm.logprob_bigram, v.ravel(), w.ravel()).reshape(B, T - 1, K, K) * lm_weight
+    alpha = np.empty((B, T, K))
+    beta = np.zeros((B, T, K))
+    alpha[:, 0] = un[:, 0]
+    for t in range(1, T):
+        alpha[:, t] = (alpha[:, t - 1, :, None] + M[:, t - 1]).max(axis=1) + un[:, t]
+    for t in range(T - 2, -1, -1):
+        beta[:, t] = (M[:, t] + (un[:, t + 1] + beta[:, t + 1])[:, None, :]).max(axis=2)
+    mm = (alpha + beta)[:, 1:-1]
+    return np.sort(np.argsort(-mm, axis=2, kind="stable")[:, :, :keep], axis=2)
 
 
-def _bigram_prune(lattices: Sequence[Lattice], lm, keep: int, lm_weight: float):
-    """First-order (bigram) pass: keep the `keep` best candidates per position by
-    bigram max-marginal.  It costs K² look-ups per position instead of K³ and rarely
-    drops the candidate the trigram pass would choose."""
-    padded = [_padded(lat, lm) for lat in lattices]
-    vs, ws = [], []
-    for ids, _ in padded:
-        for t in range(1, len(ids)):
-            a, b = ids[t - 1], ids[t]
-            vs.append(np.repeat(a, len(b)))
-            ws.append(np.tile(b, len(a)))
-    scores = lm.logprob_bigram(np.concatenate(vs), np.concatenate(ws)) * lm_weight if vs else np.zeros(0)
-    offset = 0
-    out: List[Tuple[Lattice, List[np.ndarray]]] = []
-    for (ids, unary), lat in zip(padded, lattices):
-        n = len(ids)
-        mats = []
-        for t in range(1, n):
-            size = len(ids[t - 1]) * len(ids[t])
-            mats.append(scores[offset : offset + size].reshape(len(ids[t - 1]), len(ids[t])))
-            offset += size
-        alpha = [unary[0]]
-        for t in range(1, n):
-            alpha.append((alpha[-1][:, None] + mats[t - 1]).max(axis=0) + unary[t])
-        beta = [np.zeros(len(ids[n - 1]))]
-        for t in range(n - 1, 0, -1):
-            beta.append((mats[t - 1] + (unary[t] + beta[-1])[None, :]).max(axis=1))
-        beta.reverse()
-        kept = []
-        for i in range(len(lat.ids)):
-            if len(lat.ids[i]) <= keep:
-                kept.append(np.arange(len(lat.ids[i])))
-                continue
-            mm = alpha[i + 2] + beta[i + 2]
-            kept.append(np.sort(np.argsort(-mm, kind="stable")[:keep]))
-        out.append((Lattice([lat.ids[i][k] for i, k in enumerate(kept)],
-                            [lat.unary[i][k] for i, k in enumerate(kept)]), kept))
+def _viterbi2(ids: np.ndarray, un: np.ndarray, lm: LanguageModel, lm_weight: float):
+    """Second-order Viterbi over (B, 2 + n + 1, K) padded arrays (2 BOS, 1 EOS).
+
+    Returns best candidate index (B, n) and max-marginal softmax (B, n, K)."""
+    B, T, K = ids.shape
+    shape = (B, T - 2, K, K, K)
+    u = np.broadcast_to(ids[:, :-2, :, None, None], shape)
+    v = np.broadcast_to(ids[:, 1:-1, None, :, None], shape)
+    w = np.broadcast_to(ids[:, 2:, None, None, :], shape)
+    L = _unique_calls(lm.logprob, u.ravel(), v.ravel(), w.ravel()).reshape(shape) * lm_weight
+    L = L + un[:, 2:, None, None, :]  # fold the unary score of the new word in
+    delta = np.empty((B, T, K, K))
+    back = np.zeros((B, T, K, K), dtype=np.int64)
+    delta[:, 1] = NEG
+    delta[:, 1, 0, 0] = 0.0  # (BOS, BOS)
+    for t in range(2, T):
+        cand = delta[:, t - 1, :, :, None] + L[:, t - 2]  # (B, z, a, b)
+        back[:, t] = cand.argmax(axis=1)
+        delta[:, t] = cand.max(axis=1)
+    beta = np.zeros((B, T, K, K))
+    for t in range(T - 1, 2, -1):
+        beta[:, t - 1] = (L[:, t - 2] + beta[:, t, None, :, :]).max(axis=3)
+    rows = np.arange(B)
+    flat = delta[:, T - 1].reshape(B, -1).argmax(axis=1)
+    path = np.zeros((B, T), dtype=np.int64)
+    path[:, T - 2], path[:, T - 1] = np.divmod(flat, K)
+    for t in range(T - 1, 2, -1):
+        path[:, t - 2] = back[rows, t, path[:, t - 1], path[:, t]]
+    mm = (delta[:, 2 : T - 1] + beta[:, 2 : T - 1]).max(axis=2)  # (B, n, K)
+    mm = mm - mm.max(axis=2, keepdims=True)
+    p = np.exp(mm)
+    return path[:, 2 : T - 1], p / p.sum(axis=2, keepdims=True)
+
+
+def _decode_group(lattices: Sequence[Lattice], lm, lm_weight: float, prune_to: int) -> List[Decoded]:
+    n = len(lattices[0].ids)
+    K = max(len(a) for lat in lattices for a in lat.ids)
+    ids, un = _stack(lattices, lm, K, n_bos=2)
+    kept = None
+    if prune_to and K > prune_to and hasattr(lm, "logprob_bigram"):
+        kept = _bigram_keep(ids[:, 1:], un[:, 1:], lm, prune_to, lm_weight)  # (B, n, keep)
+        pad = np.broadcast_to(np.arange(prune_to), (len(lattices), 2, prune_to))
+        sel = np.concatenate([pad, kept, pad[:, :1]], axis=1)
+        sel[:, [0, 1, -1]] = np.arange(prune_to)
+        ids = np.take_along_axis(ids, sel, axis=2)
+        un = np.take_along_axis(un, sel, axis=2)
+    best, marg = _viterbi2(ids, un, lm, lm_weight)
+    out = []
+    for b, lat in enumerate(lattices):
+        if kept is None:
+            out.append(Decoded([int(x) for x in best[b]],
+                               [marg[b, i, : len(a)] for i, a in enumerate(lat.ids)]))
+            continue
+        bests, margs = [], []
+        for i, a in enumerate(lat.ids):
+            full = np.zeros(len(a))
+            k = kept[b, i]
+            valid = k < len(a)
+            full[k[valid]] = marg[b, i][valid]
+            margs.append(full)
+            bests.append(int(k[best[b, i]]))
+        out.append(Decoded(bests, margs))
     return out
 
 
 def decode_batch(lattices: Sequence[Lattice], lm: LanguageModel, lm_weight: float = 1.0,
                  prune_to: int = 0) -> List[Decoded]:
-    """Viterbi-decode many lattices, sharing one language-model call.
+    """Viterbi-decode many lattices; chains of equal length are decoded together.
 
     With `prune_to` > 0 a bigram pass first cuts each position to that many candidates;
     results are reported in the original candidate indexing (pruned ones get 0).
     """
-    if prune_to and hasattr(lm, "logprob_bigram"):
-        pruned = _bigram_prune(lattices, lm, prune_to, lm_weight)
-        decoded = decode_batch([p for p, _ in pruned], lm, lm_weight)
-        out = []
-        for lat, (_, kept), dec in zip(lattices, pruned, decoded):
-            marg = []
-            for i, k in enumerate(kept):
-                full = np.zeros(len(lat.ids[i]))
-                full[k] = dec.marginals[i]
-                marg.append(full)
-            out.append(Decoded([int(k[b]) for k, b in zip(kept, dec.best)], marg))
-        return out
-    padded = [_padded(lat, lm) for lat in lattices]
-    all_u, all_v, all_w, all_shapes = [], [], [], []
-    for ids, _ in padded:
-        us, vs, ws, shapes = _triples(ids)
-        all_u += us
-        all_v += vs
-        all_w += ws
-        all_shapes.append(shapes)
-    if all_u:
-        scores = lm.logprob(np.concatenate(all_u), np.concatenate(all_v), np.concatenate(all_w)) * lm_weight
-    else:
-        scores = np.zeros(0)
-    out: List[Decoded] = []
-    offset = 0
-    for (ids, unary), shapes in zip(padded, all_shapes):
-        tensors = []
-        for shape in shapes:
-            size = shape[0] * shape[1] * shape[2]
-            tensors.append(scores[offset : offset + size].reshape(shape))
-            offset += size
-        out.append(_viterbi(unary, tensors))
+    out: List[Decoded] = [None] * len(lattices)  # type: ignore[list-item]
+    groups: dict = {}
+    for i, lat in enumerate(lattices):
+        groups.setdefault(len(lat.ids), []).append(i)
+    for n, members in groups.items():
+        if n == 0:
+            for i in members:
+                out[i] = Decoded([], [])
+            continue
+        for i, dec in zip(members, _decode_group([lattices[i] for i in members], lm, lm_weight, prune_to)):
+            out[i] = dec
     return out
-
-
-def _viterbi(unary: List[np.ndarray], lmt: List[np.ndarray]) -> Decoded:
-    n = len(unary)  # padded length: 2 BOS + positions + EOS
-    delta = [None] * n
-    back = [None] * n
-    delta[1] = np.zeros((1, 1))
-    for t in range(2, n):
-        # cand[z, a, b] = delta[t-1][z, a] + LM(z, a, b) + unary_t[b]
-        cand = delta[t - 1][:, :, None] + lmt[t - 2] + unary[t][None, None, :]
-        back[t] = cand.argmax(axis=0)
-        delta[t] = cand.max(axis=0)
-    # Backward max-scores for max-marginals.
-    beta = [None] * n
-    beta[n - 1] = np.zeros_like(delta[n - 1])
-    for t in range(n - 1, 1, -1):
-        # beta[t-1][z, a] = max_b LM(z, a, b) + unary_t[b] + beta[t][a, b]
-        beta[t - 1] = (lmt[t - 2] + unary[t][None, None, :] + beta[t][None, :, :]).max(axis=2)
-    # Backtrack.
-    a, b = np.unravel_index(int(delta[n - 1].argmax()), delta[n - 1].shape)
-    path = [0] * n
-    path[n - 1], path[n - 2] = int(b), int(a)
-    for t in range(n - 1, 2, -1):
-        z = int(back[t][path[t - 1], path[t]])
-        path[t - 2] = z
-    marg: List[np.ndarray] = []
-    for t in range(2, n - 1):
-        mm = (delta[t] + beta[t]).max(axis=0)
-        mm = mm - mm.max()
-        p = np.exp(mm)
-        marg.append(p / p.sum())
-    return Decoded(best=path[2 : n - 1], marginals=marg)

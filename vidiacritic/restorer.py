@@ -52,6 +52,8 @@ OCR_DOCUMENT_SHARE = 0.02
 _OCR_MARKS = frozenset("0123456789éÉ" + OCR_DEBRIS)
 # A bigram pass keeps this many candidates per word for the trigram pass (0: no pruning).
 PRUNE_TO = 4
+# Chains decoded together (memory grows with this, speed up to a few hundred).
+DECODE_SLICE = 2000
 # Longer chains are decoded in windows so that memory and latency stay bounded.
 MAX_CHAIN = 200
 
@@ -89,6 +91,9 @@ class UnigramLM:
         self.bos_id, self.eos_id = bos_id, eos_id
 
     def logprob(self, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
+        return self.table[w]
+
+    def logprob_bigram(self, v: np.ndarray, w: np.ndarray) -> np.ndarray:
         return self.table[w]
 
 
@@ -153,7 +158,9 @@ class Restorer:
             lat, meta = self._lattice(toks, run, ocr_document)
             lattices.append(lat)
             metas.append(meta)
-        decoded = decode_batch(lattices, self.lm, prune_to=self.prune_to)
+        # Decode in slices so that memory stays bounded for very long documents.
+        decoded = [d for i in range(0, len(lattices), DECODE_SLICE)
+                   for d in decode_batch(lattices[i : i + DECODE_SLICE], self.lm, prune_to=self.prune_to)]
         replaced: Dict[int, str] = {}
         words: List[WordDecision] = []
         for run, meta, dec in zip(runs, metas, decoded):
