@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterator, List, Sequence
+from functools import lru_cache
+from typing import Iterator, List, Sequence, Tuple
 
 WORD = "word"  # letters, possibly with OCR debris (s6, 16n, h¢): a repair candidate
 NUMBER = "number"  # 2023, 1.500, 12,5 — kept, and seen by the LM as <num>
@@ -87,6 +88,15 @@ def _is_code(core: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=100_000)
+def _chunk_tokens(chunk: str) -> Tuple[Token, ...]:
+    """Tokens of one whitespace-free chunk, offsets relative to the chunk (cached:
+    documents repeat their words)."""
+    out: List[Token] = []
+    _split_chunk(chunk, 0, out)
+    return tuple(out)
+
+
 def _split_chunk(chunk: str, start: int, out: List[Token]) -> None:
     if _URL.match(chunk) or _EMAIL.match(chunk):
         out.append(Token(chunk, PROTECTED, start))
@@ -133,7 +143,11 @@ def tokenize(text: str) -> List[Token]:
         if piece.isspace():
             out.append(Token(piece, SPACE, pos))
         else:
-            _split_chunk(piece, pos, out)
+            cached = _chunk_tokens(piece)
+            if len(cached) == 1:
+                out.append(Token(piece, cached[0].kind, pos))
+            else:
+                out.extend(Token(t.text, t.kind, pos + t.start) for t in cached)
         pos += len(piece)
     return out
 
