@@ -52,3 +52,9 @@ def test_roman_section_numbers_are_kept():
     toks = dict(kinds("I. CONG TAC; II. KET QUA; IV."))
     assert toks["I"] == PROTECTED and toks["II"] == PROTECTED and toks["IV"] == PROTECTED
     assert toks["CONG"] == WORD
+
+
+def test_ampersand_inside_a_word_is_ocr_debris_but_codes_are_kept():
+    toks = dict(kinds("x& b&o R&D AT&T &"))
+    assert toks["x&"] == WORD and toks["b&o"] == WORD
+    assert toks["R&D"] == PROTECTED and toks["AT&T"] == PROTECTED and toks["&"] == PROTECTED

@@ -71,6 +71,18 @@ class CandidateGenerator:
             for d in _deletes(sk, 2):
                 index.setdefault(d, set()).add(sk)
         self.index = index
+        # For each observed non-letter character, the (base) letters it stands for,
+        # most likely first, from the channel's substitution table.
+        weight: Dict[str, Dict[str, float]] = {}
+        for c, row in channel.edits.sub.items():
+            base = skeleton(c)
+            if not ("a" <= base <= "z"):
+                continue
+            for o, lp in row.items():
+                if o and not ("a" <= o <= "z") and not o.isalpha():
+                    w = weight.setdefault(o, {})
+                    w[base] = w.get(base, 0.0) + math.exp(lp)
+        self._letters_for = {o: sorted(w, key=lambda b: -w[b])[:3] for o, w in weight.items()}
         self._cache: Dict[str, Tuple[Candidate, ...]] = {}
         self._cache_size = cache_size
         self._table: Dict[str, str] = {}
@@ -93,7 +105,7 @@ class CandidateGenerator:
     def fingerprint(self) -> str:
         """Identifies the inputs of candidate generation (channel, vocabulary, settings)."""
         h = hashlib.sha1()
-        h.update(json.dumps([self.channel.edits.to_json(), self.channel.w_identity, self.channel.w_stripped,
+        h.update(json.dumps(["readings-1", self.channel.edits.to_json(), self.channel.w_identity, self.channel.w_stripped,
                              self.channel.w_ocr, self.max_candidates, MAX_FORMS_PER_SKELETON, CHANNEL_BEAM,
                              PRIOR_WEIGHT], sort_keys=True).encode())
         for w in sorted(self._vocab_counts):
@@ -138,13 +150,26 @@ class CandidateGenerator:
             out.append((form, float(score)))
         return tuple(out)
 
+    def _readings(self, sk: str) -> List[str]:
+        """The skeleton with each non-letter (6, 1, ¢, &) replaced by the letters the
+        channel says it most often stands for: "16n" → "lon", "x&" → "xa"."""
+        readings = [""]
+        for ch in sk:
+            options = self._letters_for.get(ch) if not ("a" <= ch <= "z") else None
+            if options:
+                readings = [r + o for r in readings for o in options][:9]
+            else:
+                readings = [r + ch for r in readings]
+        return readings
+
     def _retrieve(self, sk: str) -> Set[str]:
         depth = 1 if len(sk) <= 3 else 2
         found: Set[str] = set()
-        for d in _deletes(sk, depth):
-            hit = self.index.get(d)
-            if hit:
-                found |= hit
+        for reading in self._readings(sk):
+            for d in _deletes(reading, depth):
+                hit = self.index.get(d)
+                if hit:
+                    found |= hit
         return found
 
     def _candidates(self, obs: str) -> Tuple[Candidate, ...]:

@@ -77,7 +77,7 @@ def _classify_core(core: str) -> str:
 
 def _is_code(core: str) -> bool:
     """Document codes and identifiers: 132/KH-MTTQ-BTT, 07-TT/ThU, ND-CP, 15/2014."""
-    if any(c in core for c in "/\\@_=&#"):
+    if any(c in core for c in "/\\@_=#"):
         return True
     if "-" in core or "." in core:
         parts = [p for p in re.split(r"[-.]", core) if p]
