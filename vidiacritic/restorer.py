@@ -114,6 +114,7 @@ class Restorer:
         self.keep_logp, self.keep_acronym_logp = keep_logp, keep_acronym_logp
         self.keep_lower_logp = keep_lower_logp
         self.prune_to = PRUNE_TO
+        self._entries: Dict[tuple, tuple] = {}
         self.ngram = resources.load_ngram()
         self.engine = "statistical" if engine == "auto" else engine
         self.lm = self.ngram if self.engine == "statistical" else UnigramLM(
@@ -209,47 +210,61 @@ class Restorer:
         word = place_tone(form, MODERN) if self.tone_style == MODERN else form
         return apply_casing(word, original)
 
+    def _entry(self, text: str, ocr_document: bool):
+        """Per distinct token: (forms, LM ids, unary scores, candidate set); cached,
+        since a document repeats its words.  forms[k] None means "keep as written"."""
+        # The weights are part of the key: scripts/tune_weights.py changes them in place.
+        key = (text, ocr_document, self.channel_weight, self.keep_logp, self.keep_acronym_logp,
+               self.keep_lower_logp)
+        hit = self._entries.get(key)
+        if hit is None:
+            cands = self.generator.candidates(text)
+            if not cands:
+                hit = ([], np.array([self.ngram.unk_id]), np.zeros(1), frozenset())
+            else:
+                forms: list = [c for c, _ in cands]
+                ids = [self.ngram.vocab.get(f, self.ngram.unk_id) for f in forms]
+                scores = [self.channel_weight * s for _, s in cands]
+                keep = self._keep_logp(text, ocr_document)
+                cset = frozenset(forms)
+                if keep is not None:
+                    forms.append(None)
+                    ids.append(self.ngram.unk_id)
+                    scores.append(keep)
+                hit = (forms, np.array(ids), np.array(scores), cset)
+            if len(self._entries) > 200_000:
+                self._entries.clear()
+            self._entries[key] = hit
+        return hit
+
     def _lattice(self, toks: Sequence[Token], run: Sequence[int], ocr_document: bool):
         ids, unary, meta = [], [], []
-        vocab = self.ngram.vocab
-        cand_lists = []
-        for ti in run:
-            tok = toks[ti]
-            cands = self.generator.candidates(tok.text) if tok.kind == WORD else ()
-            cand_lists.append(cands)
-        bonus = self._phrase_bonus([[c for c, _ in cl] for cl in cand_lists])
-        for pos, (ti, cands) in enumerate(zip(run, cand_lists)):
-            tok = toks[ti]
-            if tok.kind == NUMBER:
-                ids.append(np.array([self.ngram.num_id]))
-                unary.append(np.zeros(1))
+        num = (np.array([self.ngram.num_id]), np.zeros(1))
+        entries = [self._entry(toks[ti].text, ocr_document) if toks[ti].kind == WORD else None for ti in run]
+        bonus = self._phrase_bonus([e[3] if e is not None else frozenset() for e in entries])
+        for pos, entry in enumerate(entries):
+            if entry is None:  # a number: seen by the LM as <num>
+                ids.append(num[0])
+                unary.append(num[1])
                 meta.append(([], []))
-            elif not cands:
-                ids.append(np.array([self.ngram.unk_id]))
-                unary.append(np.zeros(1))
-                meta.append(([], []))
-            else:
-                forms = [c for c, _ in cands]
-                b = bonus.get(pos, {})
-                form_ids = [vocab.get(f, self.ngram.unk_id) for f in forms]
-                scores = [self.channel_weight * s + b.get(f, 0.0) for f, s in cands]
+                continue
+            forms, form_ids, scores, _ = entry
+            b = bonus.get(pos)
+            if b:
+                scores = scores + np.array([b.get(f, 0.0) if f is not None else 0.0 for f in forms])
                 hits = [f in b for f in forms]
-                keep = self._keep_logp(tok.text, ocr_document)
-                if keep is not None:
-                    forms.append(None)  # None = keep the token as written
-                    form_ids.append(self.ngram.unk_id)
-                    scores.append(keep)
-                    hits.append(False)
-                ids.append(np.array(form_ids))
-                unary.append(np.array(scores))
-                meta.append((forms, hits))
+            else:
+                hits = [False] * len(forms)
+            ids.append(form_ids)
+            unary.append(scores)
+            meta.append((forms, hits))
         return Lattice(ids, unary), meta
 
-    def _phrase_bonus(self, cand_sets: List[List[str]]) -> Dict[int, Dict[str, float]]:
+    def _phrase_bonus(self, cand_sets: List[frozenset]) -> Dict[int, Dict[str, float]]:
         if self.lexicon is None or self.phrase_bonus == 0:
             return {}
         out: Dict[int, Dict[str, float]] = {}
-        for start, end, syls, strength in self.lexicon.matches([set(c) for c in cand_sets]):
+        for start, end, syls, strength in self.lexicon.matches(cand_sets):
             for p, s in zip(range(start, end), syls):
                 cur = out.setdefault(p, {})
                 cur[s] = max(cur.get(s, 0.0), self.phrase_bonus * strength)

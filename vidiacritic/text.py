@@ -157,6 +157,10 @@ LOWER, TITLE, UPPER, MIXED = "lower", "title", "upper", "mixed"
 
 
 def casing_of(token: str) -> str:
+    if token.islower():  # fast paths (C string methods): nearly every token
+        return LOWER
+    if token.isupper():
+        return UPPER if sum(c.isalpha() for c in token) > 1 else TITLE
     letters = [c for c in token if c.isalpha()]
     if not letters:
         return LOWER
