@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import json
 import math
 import os
@@ -116,7 +117,8 @@ class CandidateGenerator:
         """Precompute candidates for frequent observations (built by scripts/build_candidate_table.py)."""
         tmp = path + ".tmp"
         n = 0
-        with gzip.open(tmp, "wt", encoding="utf-8") as fh:
+        # mtime=0: the same inputs give a byte-identical file.
+        with gzip.GzipFile(tmp, "wb", mtime=0) as raw, io.TextIOWrapper(raw, encoding="utf-8") as fh:
             fh.write(f"#fingerprint\t{self.fingerprint()}\n")
             for obs in sorted(set(nfc(o).lower() for o in observations)):
                 if "\t" in obs or "\n" in obs or not obs:
