@@ -30,6 +30,7 @@ from collections import defaultdict
 from typing import Dict, Iterable, List, Sequence, Tuple
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from vidiacritic.evaluate import levenshtein  # noqa: E402  (the metric's own edit distance)
 from vidiacritic.text import strip_diacritics  # noqa: E402
 
 DEV_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "dev")
@@ -38,21 +39,6 @@ _MIXED = re.compile(r"[^\W\d_]\d|\d[^\W\d_]")
 _WORD = re.compile(r"[^\W_]", re.UNICODE)
 
 Pair = Tuple[str, str]
-
-
-def levenshtein(a: str, b: str) -> int:
-    """Plain edit distance (insert, delete, substitute all cost 1)."""
-    if a == b:
-        return 0
-    if len(a) < len(b):
-        a, b = b, a
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
 
 
 def _aligned_same(ocr_toks: Sequence[str], clean_toks: Sequence[str]) -> int:
