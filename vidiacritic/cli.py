@@ -96,9 +96,9 @@ def cmd_fix(args: argparse.Namespace) -> int:
             atomic_write(path, fixed)
         elif args.output:
             atomic_write(args.output, fixed)
-        else:
-            sys.stdout.write(fixed)
-            sys.stdout.flush()
+        else:  # bytes, so that output is UTF-8 whatever the locale
+            sys.stdout.buffer.write(fixed.encode("utf-8"))
+            sys.stdout.buffer.flush()
     return 0
 
 
