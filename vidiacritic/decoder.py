@@ -96,7 +96,8 @@ def _bigram_keep(ids: np.ndarray, un: np.ndarray, lm, keep: int, lm_weight: floa
     return np.sort(np.argsort(-mm, axis=2, kind="stable")[:, :, :keep], axis=2)
 
 
-def _viterbi2(ids: np.ndarray, un: np.ndarray, lm: LanguageModel, lm_weight: float):
+def _viterbi2(ids: np.ndarray, un: np.ndarray, lm: LanguageModel, lm_weight: float,
+              temperature: float = 1.0):
     """Second-order Viterbi over (B, 2 + n + 1, K) padded arrays (2 BOS, 1 EOS).
 
     Returns best candidate index (B, n) and max-marginal softmax (B, n, K)."""
@@ -125,12 +126,13 @@ def _viterbi2(ids: np.ndarray, un: np.ndarray, lm: LanguageModel, lm_weight: flo
     for t in range(T - 1, 2, -1):
         path[:, t - 2] = back[rows, t, path[:, t - 1], path[:, t]]
     mm = (delta[:, 2 : T - 1] + beta[:, 2 : T - 1]).max(axis=2)  # (B, n, K)
-    mm = mm - mm.max(axis=2, keepdims=True)
+    mm = (mm - mm.max(axis=2, keepdims=True)) / temperature
     p = np.exp(mm)
     return path[:, 2 : T - 1], p / p.sum(axis=2, keepdims=True)
 
 
-def _decode_group(lattices: Sequence[Lattice], lm, lm_weight: float, prune_to: int) -> List[Decoded]:
+def _decode_group(lattices: Sequence[Lattice], lm, lm_weight: float, prune_to: int,
+                  temperature: float) -> List[Decoded]:
     n = len(lattices[0].ids)
     K = max(len(a) for lat in lattices for a in lat.ids)
     ids, un = _stack(lattices, lm, K, n_bos=2)
@@ -142,7 +144,7 @@ def _decode_group(lattices: Sequence[Lattice], lm, lm_weight: float, prune_to: i
         sel[:, [0, 1, -1]] = np.arange(prune_to)
         ids = np.take_along_axis(ids, sel, axis=2)
         un = np.take_along_axis(un, sel, axis=2)
-    best, marg = _viterbi2(ids, un, lm, lm_weight)
+    best, marg = _viterbi2(ids, un, lm, lm_weight, temperature)
     out = []
     for b, lat in enumerate(lattices):
         if kept is None:
@@ -162,11 +164,12 @@ def _decode_group(lattices: Sequence[Lattice], lm, lm_weight: float, prune_to: i
 
 
 def decode_batch(lattices: Sequence[Lattice], lm: LanguageModel, lm_weight: float = 1.0,
-                 prune_to: int = 0) -> List[Decoded]:
+                 prune_to: int = 0, temperature: float = 1.0) -> List[Decoded]:
     """Viterbi-decode many lattices; chains of equal length are decoded together.
 
     With `prune_to` > 0 a bigram pass first cuts each position to that many candidates;
     results are reported in the original candidate indexing (pruned ones get 0).
+    `temperature` flattens the max-marginal softmax (calibrated confidences).
     """
     out: List[Decoded] = [None] * len(lattices)  # type: ignore[list-item]
     groups: dict = {}
@@ -177,6 +180,7 @@ def decode_batch(lattices: Sequence[Lattice], lm: LanguageModel, lm_weight: floa
             for i in members:
                 out[i] = Decoded([], [])
             continue
-        for i, dec in zip(members, _decode_group([lattices[i] for i in members], lm, lm_weight, prune_to)):
+        for i, dec in zip(members, _decode_group([lattices[i] for i in members], lm, lm_weight, prune_to,
+                                                             temperature)):
             out[i] = dec
     return out

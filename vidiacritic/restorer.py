@@ -52,6 +52,9 @@ OCR_DOCUMENT_SHARE = 0.02
 _OCR_MARKS = frozenset("0123456789éÉ" + OCR_DEBRIS)
 # A bigram pass keeps this many candidates per word for the trigram pass (0: no pruning).
 PRUNE_TO = 4
+# Max-marginal scores are divided by this before the softmax that gives confidences;
+# chosen on held-out Tesseract pairs (scripts/calibrate_confidence.py).
+CONFIDENCE_TEMPERATURE = 2.0
 # Chains decoded together (memory grows with this, speed up to a few hundred).
 DECODE_SLICE = 2000
 # Longer chains are decoded in windows so that memory and latency stay bounded.
@@ -114,6 +117,7 @@ class Restorer:
         self.keep_logp, self.keep_acronym_logp = keep_logp, keep_acronym_logp
         self.keep_lower_logp = keep_lower_logp
         self.prune_to = PRUNE_TO
+        self.temperature = CONFIDENCE_TEMPERATURE
         self._entries: Dict[tuple, tuple] = {}
         self.ngram = resources.load_ngram()
         self.engine = "statistical" if engine == "auto" else engine
@@ -161,7 +165,8 @@ class Restorer:
             metas.append(meta)
         # Decode in slices so that memory stays bounded for very long documents.
         decoded = [d for i in range(0, len(lattices), DECODE_SLICE)
-                   for d in decode_batch(lattices[i : i + DECODE_SLICE], self.lm, prune_to=self.prune_to)]
+                   for d in decode_batch(lattices[i : i + DECODE_SLICE], self.lm, prune_to=self.prune_to,
+                                        temperature=self.temperature)]
         replaced: Dict[int, str] = {}
         words: List[WordDecision] = []
         for run, meta, dec in zip(runs, metas, decoded):
