@@ -174,7 +174,11 @@ def backoff_logprob(tables: Sequence[Optional[Table]], bits: int, hist: Sequence
     if hist and w.size > _SORT_MIN:
         # Sort the queries once by the full n-gram: that sorts the two largest lookups,
         # the n-gram itself and its context.
-        perm = np.argsort(pack([h.ravel() for h in hist] + [w.ravel()], bits))
+        packed = pack([h.ravel() for h in hist] + [w.ravel()], bits)
+        if np.all(packed[1:] >= packed[:-1]):  # callers often pass sorted, de-duplicated queries
+            return _backoff(tables, bits, [h.ravel() for h in hist], w.ravel(),
+                            sorted_top=True).reshape(w.shape)
+        perm = np.argsort(packed)
         lp = _backoff(tables, bits, [h.ravel()[perm] for h in hist], w.ravel()[perm],
                       sorted_top=True)
         out = np.empty_like(lp)
