@@ -266,8 +266,8 @@ class Restorer:
         return Lattice(ids, unary), meta
 
     def _phrase_bonus(self, cand_sets: List[frozenset]) -> Dict[int, Dict[str, float]]:
-        if self.lexicon is None or self.phrase_bonus == 0:
-            return {}
+        if self.lexicon is None or self.phrase_bonus == 0 or len(cand_sets) < 2:
+            return {}  # phrases have two syllables or more
         out: Dict[int, Dict[str, float]] = {}
         for start, end, syls, strength in self.lexicon.matches(cand_sets):
             for p, s in zip(range(start, end), syls):
