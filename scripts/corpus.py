@@ -10,7 +10,7 @@ import lzma
 import os
 import unicodedata
 import zlib
-from typing import Iterable, Iterator, Optional
+from typing import Iterator, Optional
 
 DEFAULT_CORPUS = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "corpus")
 HELDOUT_MODULUS = 200

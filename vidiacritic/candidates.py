@@ -195,10 +195,3 @@ class CandidateGenerator:
         scored.sort(reverse=True)
         # Rounded as in the precomputed table, so both paths give identical results.
         return tuple((form, round(ch, 4)) for _, form, ch in scored[: self.max_candidates])
-
-    def for_tokens(self, tokens: Sequence[str]) -> List[Tuple[Candidate, ...]]:
-        return [self.candidates(t) for t in tokens]
-
-
-def is_known(word: str, vocab: Mapping[str, int]) -> bool:
-    return normalize_syllable(word) in vocab

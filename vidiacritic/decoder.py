@@ -19,7 +19,7 @@ look-ups of a batch are one vectorised call.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Protocol, Sequence, Tuple
+from typing import List, Protocol, Sequence
 
 import numpy as np
 
@@ -133,7 +133,6 @@ def _viterbi2(ids: np.ndarray, un: np.ndarray, lm: LanguageModel, lm_weight: flo
 
 def _decode_group(lattices: Sequence[Lattice], lm, lm_weight: float, prune_to: int,
                   temperature: float) -> List[Decoded]:
-    n = len(lattices[0].ids)
     K = max(len(a) for lat in lattices for a in lat.ids)
     ids, un = _stack(lattices, lm, K, n_bos=2)
     kept = None

@@ -28,7 +28,7 @@ from . import resources
 from .candidates import CandidateGenerator
 from .decoder import Lattice, decode_batch
 from .text import MODERN, TONE_STYLES, TRADITIONAL, apply_casing, nfc, normalize_syllable, place_tone
-from .tokens import NUMBER, OCR_DEBRIS, WORD, Token, chains, tokenize
+from .tokens import OCR_DEBRIS, WORD, Token, chains, tokenize
 
 ENGINES = ("auto", "statistical", "rules")
 # Channel log-probabilities are scaled before joining the LM score; estimated on

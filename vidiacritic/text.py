@@ -67,10 +67,6 @@ def strip_diacritics(text: str) -> str:
     return unicodedata.normalize("NFC", out.replace("đ", "d").replace("Đ", "D"))
 
 
-def has_diacritics(text: str) -> bool:
-    return strip_diacritics(text) != nfc(text)
-
-
 def _nucleus_span(low: str) -> Tuple[int, int]:
     """Start and end index of the vowel nucleus of a toneless lowercase syllable.
 
