@@ -22,12 +22,12 @@ import json
 import math
 import os
 from itertools import combinations
-from typing import Dict, Iterable, List, Mapping, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, Mapping, Set, Tuple
 
 from rapidfuzz.distance import Levenshtein
 
 from .channel import Channel
-from .text import nfc, normalize_syllable, strip_diacritics
+from .text import nfc, strip_diacritics
 
 Candidate = Tuple[str, float]  # (normalized syllable, log P(obs | syllable))
 
