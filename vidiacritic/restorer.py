@@ -124,6 +124,8 @@ class Restorer:
         self.lm = self.ngram if self.engine == "statistical" else UnigramLM(
             self.ngram.counts, self.ngram.bos_id, self.ngram.eos_id)
         self.source = "ngram" if self.engine == "statistical" else "rule"
+        if self.engine == "statistical":
+            self.ngram.bigram_matrix()  # built at load (~0.4 s, 85 MB), not on the first call
         self.channel = resources.load_channel()
         self.lexicon = resources.load_lexicon()
         self.generator = CandidateGenerator(
@@ -176,17 +178,17 @@ class Restorer:
                     continue
                 forms, phrase_hit = meta[pos]
                 if not forms:
-                    words.append(WordDecision(tok.text, tok.text, tok.start, "kept", 1.0, []))
+                    if details:
+                        words.append(WordDecision(tok.text, tok.text, tok.start, "kept", 1.0, []))
                     continue
-                probs = dec.marginals[pos]
                 k = dec.best[pos]
                 chosen = self._surface(forms[k], tok.text)
-                alts = []
-                if details:
+                if details:  # restore() needs only the text
+                    probs = dec.marginals[pos]
                     order = np.argsort(-probs)
                     alts = [(self._surface(forms[j], tok.text), float(probs[j])) for j in order[:4] if j != k][:3]
-                source = "kept" if forms[k] is None else "rule" if phrase_hit[k] else self.source
-                words.append(WordDecision(tok.text, chosen, tok.start, source, float(probs[k]), alts))
+                    source = "kept" if forms[k] is None else "rule" if phrase_hit[k] else self.source
+                    words.append(WordDecision(tok.text, chosen, tok.start, source, float(probs[k]), alts))
                 if chosen != tok.text:
                     replaced[ti] = chosen
         out = "".join(replaced.get(i, t.text) for i, t in enumerate(toks))
