@@ -114,3 +114,19 @@ def test_shipped_lexicon_restores_a_stripped_chain(shipped):
     cover = best_cover(shipped.matches(cands), len(gold))
     assert all(m is not None for m in cover)
     assert [m[2][i - m[0]] for i, m in enumerate(cover)] == gold
+
+
+def test_memoised_pairs_give_the_same_matches():
+    """frozensets take the memoised path; the answer must not depend on it, nor on
+    phrases added after a memo entry was made."""
+    shipped = PhraseLexicon.load()  # a private copy: this test adds a phrase
+    words = ["uy", "ban", "nhan", "dan", "tinh", "lai", "chau", "uy", "ban"]
+    forms = {"uy": {"ủy", "úy", "uy"}, "ban": {"ban", "bạn", "bản", "bàn"}, "nhan": {"nhân", "nhận"},
+             "dan": {"dân", "dần"}, "tinh": {"tỉnh", "tình", "tính"}, "lai": {"lai", "lại"},
+             "chau": {"châu", "cháu"}}
+    frozen = [frozenset(forms[w]) for w in words]
+    plain = [set(forms[w]) for w in words]
+    assert shipped.matches(frozen) == shipped.matches(plain)
+    assert shipped.matches(frozen) == shipped.matches(frozen)  # second call: from the memo
+    shipped.add(("lai", "châu", "ủy"), 0.5)
+    assert any(m[2] == ("lai", "châu", "ủy") for m in shipped.matches(frozen))

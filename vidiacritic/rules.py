@@ -80,6 +80,7 @@ class PhraseLexicon:
     def __init__(self, phrases: Iterable[Tuple[Sequence[str], float]] = ()):
         self._root: Dict[str, dict] = {}  # first syllable → built sub-trie
         self._pending: Dict[str, List[Tuple[Tuple[str, ...], float]]] = {}
+        self._pair_memo: Dict[tuple, tuple] = {}  # see matches()
         for syllables, strength in phrases:
             self.add(syllables, strength)
 
@@ -89,6 +90,7 @@ class PhraseLexicon:
         key = tuple(syllables)
         if not key:
             return
+        self._pair_memo.clear()  # memoised matches may now be incomplete
         node = self._root.get(key[0])
         if node is None:
             self._pending.setdefault(key[0], []).append((key, strength))
@@ -183,17 +185,24 @@ class PhraseLexicon:
         sets = [c if isinstance(c, (set, frozenset, dict)) else set(c) for c in candidate_sets]
         n = len(sets)
         out: List[Match] = []
-        root, pending = self._root, self._pending
         for i in range(n):
-            frontier = []
-            for c in sets[i]:
-                node = root.get(c)
-                if node is None:
-                    if c not in pending:
-                        continue
-                    node = self._expand(c)
-                frontier.append(node)
-            j = i + 1
+            if i + 1 < n and isinstance(sets[i], frozenset) and isinstance(sets[i + 1], frozenset):
+                # The first two levels depend only on two words' candidate sets, and
+                # word pairs repeat: memoised (the restorer passes cached frozensets).
+                key = (sets[i], sets[i + 1])
+                hit = self._pair_memo.get(key)
+                if hit is None:
+                    first = self._starts(sets[i])
+                    hit = ([node[_END] for node in first if _END in node], _step(first, sets[i + 1]))
+                    if len(self._pair_memo) > 100_000:
+                        self._pair_memo.clear()
+                    self._pair_memo[key] = hit
+                ends1, frontier = hit
+                out.extend((i, i + 1, k, st) for k, st in ends1)
+                j = i + 2
+            else:
+                frontier = self._starts(sets[i])
+                j = i + 1
             while frontier:
                 for node in frontier:
                     end = node.get(_END)
@@ -201,21 +210,38 @@ class PhraseLexicon:
                         out.append((i, j, end[0], end[1]))
                 if j >= n:
                     break
-                cands = sets[j]
-                nxt = []
-                for node in frontier:
-                    if len(node) <= len(cands):
-                        for s, child in node.items():
-                            if s in cands and s:
-                                nxt.append(child)
-                    else:
-                        for s in cands:
-                            child = node.get(s)
-                            if child is not None and s:
-                                nxt.append(child)
-                frontier = nxt
+                frontier = _step(frontier, sets[j])
                 j += 1
         return out
+
+    def _starts(self, cands: Collection[str]) -> List[dict]:
+        """Sub-tries of the phrases whose first syllable is among `cands`."""
+        root, pending = self._root, self._pending
+        frontier = []
+        for c in cands:
+            node = root.get(c)
+            if node is None:
+                if c not in pending:
+                    continue
+                node = self._expand(c)
+            frontier.append(node)
+        return frontier
+
+
+def _step(frontier: List[dict], cands: Collection[str]) -> List[dict]:
+    """Advance every trie node of `frontier` by one syllable among `cands`."""
+    nxt = []
+    for node in frontier:
+        if len(node) <= len(cands):
+            for s, child in node.items():
+                if s in cands and s:
+                    nxt.append(child)
+        else:
+            for s in cands:
+                child = node.get(s)
+                if child is not None and s:
+                    nxt.append(child)
+    return nxt
 
 
 def _insert(node: dict, key: Tuple[str, ...], strength: float) -> None:
