@@ -279,3 +279,19 @@ def test_shipped_model_loads():
     lp = lm.logprob(np.full(4, u), np.full(4, v), cands)
     assert np.all(np.isfinite(lp)) and int(np.argmax(lp)) == 0
     assert math.isfinite(lm.sentence_logprob("các cơ quan nhà nước".split()))
+
+
+def test_dense_bigram_table_gives_identical_scores():
+    """The decoder's dense bigram table must not change a single score."""
+    lm = NgramLM.load()
+    rng = np.random.default_rng(0)
+    V = len(lm.words)
+    u, v, w = (rng.integers(0, V, 20000) for _ in range(3))
+    seen = lm._bigram_keys()[:5000]
+    v = np.concatenate([v, seen >> lm.bits])
+    w = np.concatenate([w, seen & ((1 << lm.bits) - 1)])
+    u = np.concatenate([u, rng.integers(0, V, 5000)])
+    before2, before3 = lm.logprob_bigram(v, w), lm.logprob(u, v, w)
+    lm.bigram_matrix()
+    assert np.array_equal(lm.bigram_lookup(v, w), before2)
+    assert np.array_equal(lm.logprob(u, v, w), before3)

@@ -82,8 +82,9 @@ def _stack(lattices: Sequence[Lattice], lm: LanguageModel, K: int, n_bos: int):
 def _bigram_keep(ids: np.ndarray, un: np.ndarray, lm, keep: int, lm_weight: float) -> np.ndarray:
     """Indices (B, n, keep) of the best candidates by bigram max-marginal (1 BOS pad)."""
     B, T, K = ids.shape
-    if hasattr(lm, "bigram_matrix"):  # dense table: one fancy index
-        M = lm.bigram_matrix()[ids[:, :-1, :, None], ids[:, 1:, None, :]].astype(np.float64) * lm_weight
+    if hasattr(lm, "bigram_lookup"):  # dense table: one fancy index, no search
+        v, w = np.broadcast_arrays(ids[:, :-1, :, None], ids[:, 1:, None, :])
+        M = lm.bigram_lookup(v.ravel(), w.ravel()).reshape(B, T - 1, K, K) * lm_weight
     else:
         v = np.broadcast_to(ids[:, :-1, :, None], (B, T - 1, K, K))
         w = np.broadcast_to(ids[:, 1:, None, :], (B, T - 1, K, K))

@@ -160,7 +160,7 @@ class Table:
 
 
 def backoff_logprob(tables: Sequence[Optional[Table]], bits: int, hist: Sequence,
-                    w) -> np.ndarray:
+                    w, bigram=None) -> np.ndarray:
     """log P(w | hist) by the ARPA backoff recursion.
 
     ``tables[n]`` is the Table of order n = 1..N (index 0 unused; unigrams are indexed
@@ -177,20 +177,23 @@ def backoff_logprob(tables: Sequence[Optional[Table]], bits: int, hist: Sequence
         packed = pack([h.ravel() for h in hist] + [w.ravel()], bits)
         if np.all(packed[1:] >= packed[:-1]):  # callers often pass sorted, de-duplicated queries
             return _backoff(tables, bits, [h.ravel() for h in hist], w.ravel(),
-                            sorted_top=True).reshape(w.shape)
+                            sorted_top=True, bigram=bigram).reshape(w.shape)
         perm = np.argsort(packed)
         lp = _backoff(tables, bits, [h.ravel()[perm] for h in hist], w.ravel()[perm],
-                      sorted_top=True)
+                      sorted_top=True, bigram=bigram)
         out = np.empty_like(lp)
         out[perm] = lp
         return out.reshape(w.shape)
-    return _backoff(tables, bits, hist, w)
+    return _backoff(tables, bits, hist, w, bigram=bigram)
 
 
-def _backoff(tables, bits, hist, w, sorted_top=False):
-    lp = tables[1].logprob(w)
+def _backoff(tables, bits, hist, w, sorted_top=False, bigram=None):
     k = len(hist)
-    for n in range(2, k + 2):
+    if bigram is not None and k >= 1:  # the order-2 step from a dense table (same values)
+        lp, first = bigram(hist[-1], w), 3
+    else:
+        lp, first = tables[1].logprob(w), 2
+    for n in range(first, k + 2):
         ctx = hist[k - (n - 1):]
         presorted = sorted_top and n == k + 1
         # the context's row in table n-1: walk its prefixes down the tables
@@ -224,6 +227,7 @@ class NgramLM:
         self.bits = bits
         self.meta = meta or {}
         self.unk_id, self.bos_id, self.eos_id, self.num_id = (self.vocab[s] for s in SPECIALS)
+        self._dense2: Optional[np.ndarray] = None  # see bigram_matrix()
 
     # ------------------------------------------------------------ loading
     @classmethod
@@ -277,25 +281,33 @@ class NgramLM:
 
         Pad the start of a chain with bos_id: P(w | <s> <s>) = P(w | <s>).
         """
-        return backoff_logprob(self.tables, self.bits, [u, v], w)
+        return backoff_logprob(self.tables, self.bits, [u, v], w,
+                               bigram=self.bigram_lookup if self._dense2 is not None else None)
 
     def bigram_matrix(self) -> np.ndarray:
-        """Dense P(w | v) as float16, V × V (85 MB for 6.5k syllables), built on first
-        use in about a second: the decoder's bigram pass then costs one fancy index
-        instead of a binary search per pair.  Same values as :meth:`logprob_bigram`
-        up to float16 rounding."""
-        if getattr(self, "_dense2", None) is None:
-            t1, t2 = self.tables[1], self.tables[2]
+        """The stored bigram log-probabilities as a dense float16 V × V table (85 MB for
+        6.5k syllables; NaN where the bigram is unseen), built once in about 0.2 s.
+        :meth:`bigram_lookup` reads it; the stored values are float16 already, so
+        nothing is rounded."""
+        if self._dense2 is None:
+            t2 = self.tables[2]
             V = len(self.words)
-            dense = np.empty((V, V), dtype=np.float16)
-            uni = t1.logprob(np.arange(V)).astype(np.float32)
-            bow = np.asarray(t1.bow, dtype=np.float32)
-            for a in range(0, V, 512):  # row blocks: no 170 MB float32 temporary
-                dense[a : a + 512] = bow[a : a + 512, None] + uni[None, :]
+            dense = np.full((V, V), np.nan, dtype=np.float16)
             keys = self._bigram_keys()
             dense[keys >> self.bits, keys & ((1 << self.bits) - 1)] = t2.logprob(np.arange(len(t2)))
             self._dense2 = dense
         return self._dense2
+
+    def bigram_lookup(self, v: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """log P(w | v) from the dense table, bit-identical to :meth:`logprob_bigram`
+        (seen: the stored float16 value; unseen: backoff weight + unigram, in float32)."""
+        d = self.bigram_matrix()[v, w]
+        out = d.astype(np.float32)
+        unseen = np.isnan(d)
+        if unseen.any():
+            t1 = self.tables[1]
+            out[unseen] = t1.bow[v[unseen]] + t1.logprob(w[unseen])
+        return out
 
     def _bigram_keys(self) -> np.ndarray:
         t2 = self.tables[2]
