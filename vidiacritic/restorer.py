@@ -128,6 +128,8 @@ class Restorer:
             self.ngram.bigram_matrix()  # built at load (~0.4 s, 85 MB), not on the first call
         self.channel = resources.load_channel()
         self.lexicon = resources.load_lexicon()
+        if self.lexicon is not None:
+            self.lexicon.build_all()  # load once, then every document is equally fast
         self.generator = CandidateGenerator(
             {w: int(self.ngram.counts[i]) for w, i in self.ngram.vocab.items() if w.isalpha()},
             self.channel)

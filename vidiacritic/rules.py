@@ -97,6 +97,13 @@ class PhraseLexicon:
         else:
             _insert(node, key, strength)
 
+    def build_all(self) -> "PhraseLexicon":
+        """Build the whole trie now (about 0.3 s) instead of on first use, for a
+        long-lived restorer whose load time matters less than its first document."""
+        for first in list(self._pending):
+            self._expand(first)
+        return self
+
     def _expand(self, first: str) -> Optional[dict]:
         """Build (once) and return the sub-trie of phrases starting with `first`."""
         todo = self._pending.pop(first, None)
