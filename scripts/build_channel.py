@@ -67,7 +67,7 @@ def main() -> None:
         if args.max_lines and n_lines >= args.max_lines:
             break
     counts = Counter(tok_pairs)
-    edits = estimate_edits(((o, c) for (o, c), k in counts.items() for _ in range(k)))
+    edits = estimate_edits(counts)
     same = sum(k for (o, c), k in counts.items() if o == c)
     meta = {
         "built_by": "python scripts/build_channel.py " + " ".join(os.path.basename(p) for p in args.pairs),

@@ -15,7 +15,7 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -58,10 +58,8 @@ class CharEditModel:
         return row
 
     def logp(self, obs: str, clean: str) -> float:
-        """Best-alignment log P(obs | clean) by dynamic programming (strings are short).
-
-        Written with local variables only: it runs for every candidate form.
-        """
+        """Best-alignment log P(obs | clean) by dynamic programming, one pair at a time:
+        the plain reference that :meth:`logp_many` vectorises (tests compare the two)."""
         m = len(obs)
         unseen = UNSEEN_EDIT_LOGP
         no_ins = self.no_ins
@@ -91,13 +89,14 @@ class CharEditModel:
         if self._dense is None:
             clean_chars = sorted(set(self.sub) | {c for c in "abcdefghijklmnopqrstuvwxyz"})
             self._cidx = {c: i + 1 for i, c in enumerate(clean_chars)}  # 0 = padding
-            self._oidx: Dict[str, int] = {}
-            obs_chars = sorted({o for row in self.sub.values() for o in row if o} | set(self.ins))
+            rows = {c: self._row(c) for c in clean_chars}
+            # Observed letters of every row, fallback rows of unseen letters included.
+            obs_chars = sorted({o for row in rows.values() for o in row if o} | set(self.ins))
             self._oidx = {o: i + 1 for i, o in enumerate(obs_chars)}  # 0 = unknown char
             sub = np.full((len(clean_chars) + 1, len(obs_chars) + 1), UNSEEN_EDIT_LOGP)
             dele = np.full(len(clean_chars) + 1, UNSEEN_EDIT_LOGP)
             for c, ci in self._cidx.items():
-                row = self._row(c)
+                row = rows[c]
                 for o, lp in row.items():
                     if o:
                         sub[ci, self._oidx[o]] = lp
@@ -119,7 +118,7 @@ class CharEditModel:
     def logp_many(self, obs: str, forms: Sequence[str]) -> np.ndarray:
         """log P(obs | form) for many forms at once (same DP as :meth:`logp`, vectorised
         over the forms; about ten times faster for the usual 20–60 forms)."""
-        sub, dele = self._tables()
+        self._tables()  # builds the letter indices that _clean_index reads
         n = len(forms)
         lens = np.array([len(f) for f in forms])
         L = int(lens.max()) if n else 0
@@ -169,17 +168,8 @@ class Channel:
     w_ocr: float = 0.40
     meta: dict = field(default_factory=dict)
 
-    def logp(self, obs: str, clean: str) -> float:
-        """log P(obs | clean); both lowercase NFC."""
-        total = math.log(self.w_ocr) + self.edits.logp(obs, clean)
-        if obs == clean:
-            total = _lse(total, math.log(self.w_identity))
-        elif obs == strip_diacritics(clean):
-            total = _lse(total, math.log(self.w_stripped))
-        return total
-
     def logp_many(self, obs: str, forms: Sequence[str]) -> np.ndarray:
-        """Vectorised :meth:`logp` over candidate forms."""
+        """log P(obs | form) for each candidate form; all lowercase NFC."""
         total = math.log(self.w_ocr) + self.edits.logp_many(obs, forms)
         stripped = strip_diacritics(obs) == obs
         for k, f in enumerate(forms):
@@ -248,21 +238,22 @@ def align_chars(obs: str, clean: str) -> List[Tuple[str, str]]:
     return out
 
 
-def estimate_edits(pairs: Iterable[Tuple[str, str]], alpha: float = 0.1) -> CharEditModel:
-    """Count aligned edits over (obs, clean) token pairs and turn them into log-probs."""
+def estimate_edits(pair_counts: Mapping[Tuple[str, str], int], alpha: float = 0.1) -> CharEditModel:
+    """Count aligned edits over (obs, clean) token pairs, each aligned once and weighted
+    by how often it occurs, and turn them into log-probs."""
     sub_counts: Dict[str, Dict[str, float]] = {}
     ins_counts: Dict[str, float] = {}
     positions = 0
     n_ins = 0
-    for obs, clean in pairs:
+    for (obs, clean), k in pair_counts.items():
         for c, o in align_chars(obs, clean):
             if c == "":
-                ins_counts[o] = ins_counts.get(o, 0) + 1
-                n_ins += 1
+                ins_counts[o] = ins_counts.get(o, 0) + k
+                n_ins += k
             else:
-                positions += 1
+                positions += k
                 row = sub_counts.setdefault(c, {})
-                row[o] = row.get(o, 0) + 1
+                row[o] = row.get(o, 0) + k
     model = CharEditModel()
     p_ins = (n_ins + 1) / (positions + n_ins + 2)
     model.no_ins = math.log(1 - p_ins)
