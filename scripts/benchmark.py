@@ -9,8 +9,8 @@ own.  Test sets (line-aligned input/gold):
                 (scripts/make_ocr_pairs.py --split heldout)
 Throughput = syllables of all test inputs / seconds spent restoring them (after load).
 
-usage: python scripts/benchmark.py [--systems statistical,rules,pyvi] [--dev DIR]
-                                   [--heldout-pairs TSV] [--markdown]
+usage: python scripts/benchmark.py [--systems model,statistical,rules,pyvi] [--dev DIR]
+                                   [--heldout-pairs TSV] [--plot PNG]
 """
 from __future__ import annotations
 
@@ -71,10 +71,11 @@ def worker(name: str, inputs: list, outdir: str) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description="Side-by-side benchmark of vidiacritic engines and pyvi.")
-    ap.add_argument("--systems", default="statistical,rules,pyvi")
+    ap.add_argument("--systems", default="model,statistical,rules,pyvi")
     ap.add_argument("--dev", default=DEFAULT_DEV)
     ap.add_argument("--heldout-pairs", default=None)
-    ap.add_argument("--markdown", action="store_true")
+    ap.add_argument("--markdown", action="store_true", help=argparse.SUPPRESS)  # the table is markdown
+    ap.add_argument("--plot", default=None, help="write a PNG of accuracy against speed")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--inputs", nargs="*", help=argparse.SUPPRESS)
     ap.add_argument("--outdir", help=argparse.SUPPRESS)
@@ -125,6 +126,35 @@ def main() -> None:
         lines.append("| " + " | ".join(cells) + " |")
     print("\n".join(lines))
     print(f"(outputs in {work})", file=sys.stderr)
+    if args.plot and results:
+        plot(results, [k for k in sets], args.plot)
+
+
+def plot(results, set_names, path) -> None:
+    """Accuracy against throughput, one marker per system and test set."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    markers = dict(zip(set_names, "osD^v"))
+    for r in results:
+        for name in set_names:
+            ax.scatter(r["syl/s"], r[name], marker=markers[name], s=40,
+                       label=name if r is results[0] else None, color="C%d" % results.index(r))
+        ax.annotate(r["system"], (r["syl/s"], max(r[n] for n in set_names)),
+                    textcoords="offset points", xytext=(4, 4), fontsize=9)
+    ax.set_xscale("log")
+    ax.set_xlabel("syllables / second (2-core CPU, after load)")
+    ax.set_ylabel("syllable accuracy")
+    ax.set_title("vidiacritic engines and pyvi: accuracy against speed")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    tmp = path + ".tmp.png"
+    fig.savefig(tmp, dpi=110)
+    os.replace(tmp, path)
 
 
 if __name__ == "__main__":

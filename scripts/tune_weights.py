@@ -4,9 +4,12 @@
 Input: Tesseract pairs of held-out corpus lines (scripts/make_ocr_pairs.py --split heldout).
 For each (channel_weight, phrase_bonus) it restores the OCR side and the diacritic-
 stripped clean side and prints syllable accuracy on both; pick the best mean and set
-CHANNEL_WEIGHT / PHRASE_BONUS in vidiacritic/restorer.py.
+CHANNEL_WEIGHT / PHRASE_BONUS in vidiacritic/restorer.py.  With --model-weight it runs
+the model engine instead and sweeps MODEL_WEIGHT (the seq2seq scorer's weight in the
+second pass) at the shipped channel weight and phrase bonus.
 
 usage: python scripts/tune_weights.py HELDOUT_PAIRS.tsv [--channel 0.5,1,1.5] [--bonus 0,1,2,3]
+       python scripts/tune_weights.py HELDOUT_PAIRS.tsv --model-weight 0,0.5,1,1.5 [--model-dir D]
 """
 import argparse
 import itertools
@@ -26,12 +29,23 @@ def main() -> None:
     ap.add_argument("--channel", default="0.5,0.75,1,1.5")
     ap.add_argument("--bonus", default="0,1,2,3")
     ap.add_argument("--max-lines", type=int, default=800)
+    ap.add_argument("--model-weight", default="", help="sweep the seq2seq scorer's weight")
+    ap.add_argument("--model-dir", default=None, help="scorer folder (default: models/seq2seq)")
     args = ap.parse_args()
     rows = [ln.rstrip("\n").split("\t") for ln in open(args.pairs, encoding="utf-8")]
     rows = [r for r in rows if len(r) >= 2][: args.max_lines]
     ocr = [r[0] for r in rows]
     gold = [r[1] for r in rows]
     stripped = [strip_diacritics(g) for g in gold]
+    if args.model_weight:
+        r = Restorer(engine="model", model_dir=args.model_dir)
+        print("model_weight ocr stripped mean")
+        for mw in map(float, args.model_weight.split(",")):
+            r.model_weight = mw
+            a = score([r.restore(x) for x in ocr], gold)["syl_acc"]
+            b = score([r.restore(x) for x in stripped], gold)["syl_acc"]
+            print(f"{mw:<12} {a:.4f} {b:.4f} {(a + b) / 2:.4f}", flush=True)
+        return
     base = Restorer(engine="statistical")
     print("channel_weight phrase_bonus ocr stripped mean")
     for cw, pb in itertools.product(map(float, args.channel.split(",")), map(float, args.bonus.split(","))):

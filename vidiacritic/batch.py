@@ -61,6 +61,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tupl
 from . import archives
 from .archives import ArchiveError, Limits, Member
 from .decoding import LEGACY_CHOICES, DecodeError, decode_with_info
+from .restorer import ENGINES
 
 MANIFEST = "manifest.jsonl"
 TMP_SUFFIX = ".vidiacritic-tmp"
@@ -915,7 +916,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--glob", action="append", metavar="PATTERN",
                    help="members to restore (case-insensitive; on the file name, or on the whole "
                         "path if the pattern has a /); repeatable; default *.txt")
-    p.add_argument("--engine", choices=("auto", "statistical", "rules"), default="auto")
+    p.add_argument("--engine", choices=ENGINES, default="auto")
     p.add_argument("--tone-style", choices=("traditional", "modern"), default="traditional")
     p.add_argument("--encoding", metavar="CODEC",
                    help="force the input encoding (default: detect; tcvn3 and vni accepted)")

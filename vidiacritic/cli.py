@@ -19,6 +19,7 @@ import sys
 import tempfile
 from typing import List, Optional
 
+from .restorer import ENGINES
 from .text import TONE_STYLES
 
 EXIT_USAGE = 2
@@ -70,9 +71,13 @@ def read_text(path: Optional[str], encoding: Optional[str], legacy: str) -> str:
 
 
 def _restorer(args: argparse.Namespace):
+    from .resources import MissingResource
     from .restorer import Restorer
 
-    return Restorer(engine=args.engine, tone_style=args.tone_style)
+    try:
+        return Restorer(engine=args.engine, tone_style=args.tone_style)
+    except MissingResource as e:
+        raise UserError(str(e)) from None
 
 
 def cmd_fix(args: argparse.Namespace) -> int:
@@ -140,7 +145,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _add_engine_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--engine", choices=("auto", "statistical", "rules"), default="auto")
+    p.add_argument("--engine", choices=ENGINES, default="auto")
     p.add_argument("--tone-style", choices=TONE_STYLES, default="traditional",
                    help="traditional: hòa, thủy (default); modern: hoà, thuỷ")
     p.add_argument("--encoding", default=None, help="input encoding (default: detect)")

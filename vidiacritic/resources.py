@@ -71,6 +71,19 @@ def candidate_table_path() -> Optional[Path]:
 
 
 @lru_cache(maxsize=None)
+def load_scorer():
+    """The seq2seq candidate scorer (models/seq2seq/scorer.npz and friends).
+
+    Raises MissingResource when the files are absent, ImportError when sentencepiece is."""
+    from .model.scorer import CandidateScorer
+
+    folder = model_path("seq2seq")
+    for name in ("scorer.npz", "scorer.json", "spm.model", "syllables.txt"):
+        model_path("seq2seq", name)  # raises MissingResource with the file's name
+    return CandidateScorer(folder)
+
+
+@lru_cache(maxsize=None)
 def fingerprint() -> str:
     """Short hash of the shipped files' names and sizes: changes when a model is replaced."""
     h = hashlib.sha1()

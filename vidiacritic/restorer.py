@@ -8,11 +8,13 @@
     'Ủy ban nhân dân tỉnh'
 
 Engines
+  model        statistical, then the seq2seq candidate scorer re-scores every word's
+               candidates with the whole segment in view, and Viterbi decodes again
   statistical  trigram LM + OCR channel + phrase lexicon (Viterbi)
   rules        phrase lexicon + word frequencies + OCR channel, no trigram LM:
                the fallback when the LM files are unavailable
-  auto         the best engine available (the seq2seq model when it ships,
-               otherwise statistical, otherwise rules)
+  auto         model when its files and sentencepiece are there; otherwise it warns
+               once and runs statistical
 Only WORD tokens are ever rewritten (see :mod:`vidiacritic.tokens`); everything else
 is copied through, and casing follows the input token.
 """
@@ -28,9 +30,9 @@ from . import resources
 from .candidates import CandidateGenerator
 from .decoder import Lattice, decode_batch
 from .text import MODERN, TONE_STYLES, TRADITIONAL, apply_casing, nfc, normalize_syllable, place_tone
-from .tokens import OCR_DEBRIS, WORD, Token, chains, tokenize
+from .tokens import OCR_DEBRIS, SPACE, WORD, Token, chains, tokenize
 
-ENGINES = ("auto", "statistical", "rules")
+ENGINES = ("auto", "model", "statistical", "rules")
 # Channel log-probabilities are scaled before joining the LM score; estimated on
 # generated (Tesseract) held-out pairs by scripts/tune_weights.py.
 CHANNEL_WEIGHT = 1.0
@@ -57,6 +59,14 @@ PRUNE_TO = 4
 CONFIDENCE_TEMPERATURE = 2.0
 # Chains decoded together (memory grows with this, speed up to a few hundred).
 DECODE_SLICE = 2000
+# Weight of the seq2seq scorer's log-probabilities in the second Viterbi pass; chosen on
+# held-out Tesseract pairs (scripts/tune_weights.py --model-weight).
+MODEL_WEIGHT = 1.0
+# Segments the scorer reads: at most this many words, cut at paragraph breaks and, once
+# a segment has SEGMENT_MIN_WORDS words, after sentence-ending punctuation.
+SEGMENT_MAX_WORDS = 48
+SEGMENT_MIN_WORDS = 16
+_SENTENCE_END = frozenset(".?!;:")
 # Longer chains are decoded in windows so that memory and latency stay bounded.
 MAX_CHAIN = 200
 
@@ -106,7 +116,7 @@ class Restorer:
     def __init__(self, engine: str = "auto", tone_style: str = TRADITIONAL, *,
                  channel_weight: float = CHANNEL_WEIGHT, phrase_bonus: float = PHRASE_BONUS,
                  keep_logp: float = KEEP_LOGP, keep_acronym_logp: float = ACRONYM_KEEP_LOGP,
-                 keep_lower_logp: float = LOWER_KEEP_LOGP):
+                 keep_lower_logp: float = LOWER_KEEP_LOGP, model_dir=None):
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
         if tone_style not in TONE_STYLES:
@@ -119,12 +129,17 @@ class Restorer:
         self.prune_to = PRUNE_TO
         self.temperature = CONFIDENCE_TEMPERATURE
         self._entries: Dict[tuple, tuple] = {}
+        self.model_weight = MODEL_WEIGHT
+        self.scorer = None
+        if engine in ("auto", "model"):
+            self.scorer = _load_scorer(required=engine == "model", folder=model_dir)
+            engine = "model" if self.scorer is not None else "statistical"
+        self.engine = engine
         self.ngram = resources.load_ngram()
-        self.engine = "statistical" if engine == "auto" else engine
-        self.lm = self.ngram if self.engine == "statistical" else UnigramLM(
+        self.lm = self.ngram if self.engine != "rules" else UnigramLM(
             self.ngram.counts, self.ngram.bos_id, self.ngram.eos_id)
-        self.source = "ngram" if self.engine == "statistical" else "rule"
-        if self.engine == "statistical":
+        self.source = {"model": "model", "statistical": "ngram", "rules": "rule"}[self.engine]
+        if self.engine != "rules":
             self.ngram.bigram_matrix()  # built at load (~0.4 s, 85 MB), not on the first call
         self.channel = resources.load_channel()
         self.lexicon = resources.load_lexicon()
@@ -167,10 +182,10 @@ class Restorer:
             lat, meta = self._lattice(toks, run, ocr_document)
             lattices.append(lat)
             metas.append(meta)
-        # Decode in slices so that memory stays bounded for very long documents.
-        decoded = [d for i in range(0, len(lattices), DECODE_SLICE)
-                   for d in decode_batch(lattices[i : i + DECODE_SLICE], self.lm, prune_to=self.prune_to,
-                                        temperature=self.temperature)]
+        decoded = self._decode(lattices)
+        if self.scorer is not None and lattices:
+            lattices = self._rescore(toks, runs, metas, decoded, lattices)
+            decoded = self._decode(lattices)
         replaced: Dict[int, str] = {}
         words: List[WordDecision] = []
         for run, meta, dec in zip(runs, metas, decoded):
@@ -197,6 +212,61 @@ class Restorer:
         return Explanation(out, words)
 
     # ------------------------------------------------------------ internals
+    def _decode(self, lattices: List[Lattice]):
+        # Decode in slices so that memory stays bounded for very long documents.
+        return [d for i in range(0, len(lattices), DECODE_SLICE)
+                for d in decode_batch(lattices[i : i + DECODE_SLICE], self.lm, prune_to=self.prune_to,
+                                      temperature=self.temperature)]
+
+    def _segments(self, toks: Sequence[Token]) -> List[List[int]]:
+        """WORD token indices grouped into the spans the scorer reads: paragraphs cut
+        into pieces of at most SEGMENT_MAX_WORDS words, preferably at sentence ends."""
+        segs: List[List[int]] = []
+        cur: List[int] = []
+        for i, tok in enumerate(toks):
+            if tok.kind == WORD:
+                cur.append(i)
+                if len(cur) >= SEGMENT_MAX_WORDS:
+                    segs.append(cur)
+                    cur = []
+            elif cur and ((tok.kind == SPACE and tok.text.count("\n") >= 2) or
+                          (len(cur) >= SEGMENT_MIN_WORDS and tok.text in _SENTENCE_END)):
+                segs.append(cur)
+                cur = []
+        if cur:
+            segs.append(cur)
+        return segs
+
+    def _rescore(self, toks, runs, metas, decoded, lattices) -> List[Lattice]:
+        """Second pass: add the seq2seq scorer's log-probability of every candidate,
+        given the segment's noisy text and the first-pass choice of the words before it."""
+        where = {ti: (r, pos) for r, run in enumerate(runs) for pos, ti in enumerate(run)}
+        sc = self.scorer
+        segments, places = [], []
+        for seg in self._segments(toks):
+            prefix, cands, place = [], [], []
+            for ti in seg:
+                r, pos = where[ti]
+                forms = metas[r][pos][0]
+                if forms:
+                    prefix.append(sc.syllable_id(forms[decoded[r].best[pos]]))
+                else:
+                    prefix.append(0)
+                cands.append(np.array([sc.syllable_id(f) for f in forms] or [0]))
+                place.append((r, pos, bool(forms)))
+            segments.append((_source_text(toks, seg[0], seg[-1]), prefix, cands))
+            places.append(place)
+        extra: Dict[Tuple[int, int], np.ndarray] = {}
+        for place, lps in zip(places, sc.score(segments)):
+            for (r, pos, has_forms), lp in zip(place, lps):
+                if has_forms:
+                    extra[(r, pos)] = self.model_weight * lp
+        out = []
+        for r, lat in enumerate(lattices):
+            unary = [u + extra[(r, pos)] if (r, pos) in extra else u for pos, u in enumerate(lat.unary)]
+            out.append(Lattice(lat.ids, unary))
+        return out
+
     def _has_ocr_marks(self, token: str) -> bool:
         return any(c in _OCR_MARKS for c in token) and normalize_syllable(token) not in self.ngram.vocab
 
@@ -278,6 +348,33 @@ class Restorer:
                 cur = out.setdefault(p, {})
                 cur[s] = max(cur.get(s, 0.0), self.phrase_bonus * strength)
         return out
+
+
+def _source_text(toks: Sequence[Token], first: int, last: int) -> str:
+    """The input text from token `first` to `last`, line breaks as spaces (the scorer
+    was trained on single lines)."""
+    return " ".join("".join(t.text for t in toks[first:last + 1]).split())
+
+
+_WARNED: List[str] = []
+
+
+def _load_scorer(required: bool, folder=None):
+    """The seq2seq scorer, or None (with one warning per process) when engine="auto"
+    finds no model files or no sentencepiece.  `folder`: another trained model."""
+    try:
+        if folder is not None:
+            from .model.scorer import CandidateScorer
+            return CandidateScorer(folder)
+        return resources.load_scorer()
+    except (resources.MissingResource, ImportError, OSError, ValueError, KeyError) as e:
+        if required:
+            raise resources.MissingResource(f"engine='model' is unavailable: {e}") from None
+        if not _WARNED:
+            _WARNED.append(str(e))
+            warnings.warn(f"vidiacritic: the seq2seq model is unavailable ({e}); "
+                          "using the statistical engine", stacklevel=3)
+        return None
 
 
 _DEFAULT: Dict[Tuple[str, str], Restorer] = {}

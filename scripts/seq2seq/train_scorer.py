@@ -1,0 +1,467 @@
+#!/usr/bin/env python3
+"""Train the seq2seq *candidate scorer*: a BART that reads the noisy line and writes its
+words back one syllable token per input word.
+
+Why not free generation: the first GPU run (train.py, sentencepiece on both sides,
+greedy decoding) reached only 0.72 on the dev OCR and rewrote 15% of correct words,
+because it could drop, repeat and invent words.  Here the decoder's vocabulary is the
+Vietnamese syllables themselves (lower case, traditional tone placement, ~6k), and its
+output sequence has exactly one token per WORD token of the input (``vidiacritic.tokens``),
+so every output position is aligned to an input word by construction.  At inference the
+model does not generate: it scores, in one teacher-forced pass, the candidates that the
+OCR channel proposes for every word (``vidiacritic/model/scorer.py``), and the Viterbi
+decoder combines those scores with the n-gram LM.
+
+Encoder input: the noisy line through the sentencepiece model (ids 0..S-1).
+Decoder tokens: S + syllable index (S + 0 is "not a known syllable": acronyms, names,
+foreign words).  Embeddings are shared, as in BART.
+
+Pairs are drawn on the fly from the clean chunks of make_pairs.py (legal + general),
+with the noise kinds and the pretraining → fine-tuning schedule of train.py, plus the
+real Tesseract pairs (--real, word counts must match after tokenization).
+
+CPU (background, resumable; a run resumes from --ckpt-dir):
+    nohup python scripts/seq2seq/train_scorer.py --max-minutes 100 --train-minutes 100 \
+        --real /work/work_data/ocr_pairs_train.tsv > runs/scorer.log 2>&1 &
+GPU (device tool): add --max-tokens 30000 --workers 12.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+
+_T0 = time.time()
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.dirname(__file__))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from train import LEGAL_SHARE, MIX, read_xz_lines, span_length  # noqa: E402
+from vidiacritic.model.noise import CharNoise, partial_strip, strip_line  # noqa: E402
+from vidiacritic.text import normalize_syllable  # noqa: E402
+from vidiacritic.tokens import WORD, tokenize  # noqa: E402
+
+PAD, UNK, BOS, EOS = 0, 1, 2, 3
+
+PRESETS = {
+    # name: d_model, encoder layers, decoder layers, heads, ffn
+    "tiny": (64, 1, 1, 2, 128),
+    "small": (256, 4, 2, 4, 1024),
+    "base": (384, 6, 2, 6, 1536),
+}
+
+
+def words_of(line: str):
+    return [t.text for t in tokenize(line) if t.kind == WORD]
+
+
+def load_syllables(path):
+    with open(path, encoding="utf-8") as fh:
+        return [x.rstrip("\n") for x in fh if x.strip()]
+
+
+class ScorerStream(torch.utils.data.IterableDataset):
+    """Endless stream of (input_ids, attention_mask, labels) batches; labels are
+    syllable tokens, one per input word, then EOS."""
+
+    def __init__(self, legal, general, real, sp_path, noise_json, syllables, phase,
+                 max_len, max_tokens, seed, pool_batches=32):
+        super().__init__()
+        self.legal, self.general, self.real = legal, general, real
+        self.sp_path, self.noise_json, self.phase = sp_path, noise_json, phase
+        self.syllables = syllables
+        self.max_len, self.max_tokens, self.seed = max_len, max_tokens, seed
+        self.pool_batches = pool_batches
+        mix = dict(MIX[phase])
+        if not real:
+            mix.pop("real")
+        self.kinds = list(mix)
+        self.weights = [mix[k] for k in self.kinds]
+
+    def draw(self, rng, noise):
+        kind = rng.choices(self.kinds, self.weights)[0]
+        if kind == "real":
+            return self.real[rng.randrange(len(self.real))]
+        src = self.legal if (not self.general or rng.random() < LEGAL_SHARE[self.phase]) \
+            else self.general
+        words = src[rng.randrange(len(src))].split(" ")
+        n = span_length(rng)
+        if len(words) > n:
+            i = rng.randrange(len(words) - n + 1)
+            words = words[i:i + n]
+        clean = " ".join(words)
+        if rng.random() < 0.04:
+            clean = clean.upper()
+        if kind == "stripped":
+            return strip_line(clean), clean
+        if kind == "partial":
+            return partial_strip(clean, rng), clean
+        if kind == "ocr":
+            for _ in range(3):  # a split or merged word breaks the 1:1 alignment: redraw
+                noisy = noise.line(clean, rng)
+                if len(words_of(noisy)) == len(words_of(clean)):
+                    return noisy, clean
+            return strip_line(clean), clean
+        return clean, clean
+
+    def sample(self, rng, sp, noise, offset):
+        noisy, clean = self.draw(rng, noise)
+        cw = words_of(clean)
+        if not cw or len(words_of(noisy)) != len(cw):
+            return None
+        s = sp.encode(noisy)[: self.max_len]
+        t = [offset + self.syllables.get(normalize_syllable(w), 0) for w in cw]
+        if len(t) >= self.max_len:
+            return None
+        return s, t + [EOS]
+
+    def __iter__(self):
+        import sentencepiece as spm
+        info = torch.utils.data.get_worker_info()
+        wid = info.id if info else 0
+        rng = random.Random(self.seed * 7919 + wid * 104729 + (self.phase == "finetune"))
+        sp = spm.SentencePieceProcessor(model_file=self.sp_path)
+        offset = sp.get_piece_size()
+        noise = CharNoise.from_json(self.noise_json)
+        while True:
+            pool, used = [], 0
+            while used < self.max_tokens * self.pool_batches:
+                st = self.sample(rng, sp, noise, offset)
+                if st is None:
+                    continue
+                pool.append(st)
+                used += max(len(st[0]), len(st[1]))
+            pool.sort(key=lambda p: (len(p[0]), len(p[1])))
+            batches, cur, width = [], [], 0
+            for s, t in pool:
+                w = max(width, len(s), len(t))
+                if cur and w * (len(cur) + 1) > self.max_tokens:
+                    batches.append(cur)
+                    cur, w = [], max(len(s), len(t))
+                cur.append((s, t))
+                width = w
+            if cur:
+                batches.append(cur)
+            rng.shuffle(batches)
+            for b in batches:
+                yield collate(b)
+
+
+def collate(batch):
+    ls = max(len(s) for s, _ in batch)
+    lt = max(len(t) for _, t in batch)
+    inp = torch.full((len(batch), ls), PAD, dtype=torch.long)
+    lab = torch.full((len(batch), lt), -100, dtype=torch.long)
+    for i, (s, t) in enumerate(batch):
+        inp[i, : len(s)] = torch.tensor(s)
+        lab[i, : len(t)] = torch.tensor(t)
+    return inp, (inp != PAD).long(), lab
+
+
+def build_model(vocab: int, preset: str, max_pos: int = 256, dropout: float = 0.1):
+    from transformers import BartConfig, BartForConditionalGeneration
+    d, el, dl, h, ffn = PRESETS[preset]
+    cfg = BartConfig(
+        vocab_size=vocab, d_model=d, encoder_layers=el, decoder_layers=dl,
+        encoder_attention_heads=h, decoder_attention_heads=h, encoder_ffn_dim=ffn,
+        decoder_ffn_dim=ffn, max_position_embeddings=max_pos, dropout=dropout,
+        attention_dropout=0.0, activation_dropout=0.0, activation_function="gelu",
+        pad_token_id=PAD, bos_token_id=BOS, eos_token_id=EOS, decoder_start_token_id=BOS,
+        forced_bos_token_id=None, forced_eos_token_id=None, scale_embedding=True,
+        tie_word_embeddings=True, is_encoder_decoder=True)
+    return BartForConditionalGeneration(cfg)
+
+
+def syllable_logits(model, inp, att, dec_in, offset):
+    """Decoder states projected on the syllable rows of the shared embedding only."""
+    out = model.model(input_ids=inp, attention_mask=att, decoder_input_ids=dec_in)
+    h = out.last_hidden_state
+    return h @ model.model.shared.weight[offset:].T  # (B, T, n_syllables + 1 for EOS below)
+
+
+def shift_right(lab):
+    dec = lab.new_full(lab.shape, PAD)
+    dec[:, 0] = BOS
+    dec[:, 1:] = lab[:, :-1].clamp(min=0)
+    dec[dec == -100] = PAD
+    return dec
+
+
+def targets(lab, offset, n_syl):
+    """Labels in the syllable slice; EOS positions are ignored (the length is known)."""
+    t = lab.clone()
+    t[(t == EOS) | (t == -100)] = -100
+    t[t >= 0] -= offset
+    return t
+
+
+@torch.no_grad()
+def tf_accuracy(model, sp, pairs, syllables, offset, device, batch=64):
+    """Teacher-forced accuracy of the argmax syllable on word-aligned (noisy, clean)
+    pairs, over words whose gold form is a known syllable: a proxy for how much the
+    model knows, independent of the candidate generator."""
+    model.eval()
+    items = []
+    for noisy, clean in pairs:
+        cw = words_of(clean)
+        if cw and len(words_of(noisy)) == len(cw):
+            items.append((sp.encode(noisy)[:250],
+                          [offset + syllables.get(normalize_syllable(w), 0) for w in cw][:250]))
+    right = total = 0
+    for k in range(0, len(items), batch):
+        inp, att, lab = collate([(s, t) for s, t in items[k:k + batch]])
+        inp, att, lab = inp.to(device), att.to(device), lab.to(device)
+        lg = syllable_logits(model, inp, att, shift_right(lab), offset)
+        pred = lg.argmax(-1) + offset
+        ok = (lab > offset)  # known syllables only
+        right += int(((pred == lab) & ok).sum())
+        total += int(ok.sum())
+    model.train()
+    return right / max(1, total), len(items)
+
+
+def read_pairs(path, limit=0):
+    out = []
+    if not path or not os.path.exists(path):
+        return out
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            p = line.rstrip("\n").split("\t")
+            if len(p) >= 2 and p[0].strip() and p[1].strip():
+                out.append((p[0], p[1]))
+            if limit and len(out) >= limit:
+                break
+    return out
+
+
+def plot(log_path, png_path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    rows = [json.loads(x) for x in open(log_path, encoding="utf-8")]
+    tr = [r for r in rows if "loss" in r]
+    ev = [r for r in rows if "heldout_tf" in r]
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    ax.plot([r["step"] for r in tr], [r["loss"] for r in tr], lw=1, label="train loss")
+    ax.set_xlabel("step")
+    ax.set_ylabel("train loss (CE, syllable tokens)")
+    ax.set_yscale("log")
+    ax2 = ax.twinx()
+    if ev:
+        ax2.plot([r["step"] for r in ev], [r["heldout_tf"] for r in ev], "o-", color="tab:red",
+                 label="held-out Tesseract: argmax syllable acc.")
+        ax2.plot([r["step"] for r in ev], [r["dev_tf"] for r in ev], "s-", color="tab:green",
+                 label="dev OCR: argmax syllable acc.")
+    ax2.set_ylabel("teacher-forced syllable accuracy")
+    ax2.set_ylim(0.5, 1)
+    for r in rows:
+        if r.get("event") == "phase" and r.get("phase") == "finetune":
+            ax.axvline(r["step"], color="gray", ls="--", lw=1)
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, loc="center right", fontsize=8)
+    ax.set_title("seq2seq candidate scorer: loss and accuracy")
+    fig.tight_layout()
+    fig.savefig(png_path, dpi=110)
+    plt.close(fig)
+
+
+def export(model, out_dir, preset, sp_path, syllables_path, offset):
+    """Weights for the numpy runtime (vidiacritic/model/scorer.py): float16 .npz."""
+    import shutil
+    os.makedirs(out_dir, exist_ok=True)
+    d, el, dl, h, ffn = PRESETS[preset]
+    sd = {k: v.detach().float().cpu().numpy().astype(np.float16)
+          for k, v in model.state_dict().items() if k != "lm_head.weight"
+          and not k.endswith("final_logits_bias")}
+    tmp = os.path.join(out_dir, "scorer.npz.tmp.npz")
+    np.savez(tmp, **sd)
+    os.replace(tmp, os.path.join(out_dir, "scorer.npz"))
+    cfg = {"d_model": d, "encoder_layers": el, "decoder_layers": dl, "heads": h, "ffn": ffn,
+           "syllable_offset": offset, "scale_embedding": True, "activation": "gelu",
+           "pad": PAD, "bos": BOS, "eos": EOS, "max_positions": 256}
+    with open(os.path.join(out_dir, "scorer.json"), "w", encoding="utf-8") as fh:
+        json.dump(cfg, fh, indent=1)
+    if os.path.abspath(sp_path) != os.path.abspath(os.path.join(out_dir, "spm.model")):
+        shutil.copy(sp_path, os.path.join(out_dir, "spm.model"))
+    if os.path.abspath(syllables_path) != os.path.abspath(os.path.join(out_dir, "syllables.txt")):
+        shutil.copy(syllables_path, os.path.join(out_dir, "syllables.txt"))
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default="runs/s2s_data")
+    ap.add_argument("--tokenizer", default="models/seq2seq/spm.model")
+    ap.add_argument("--syllables", default="models/seq2seq/syllables.txt")
+    ap.add_argument("--real", default="", help="real Tesseract pairs (ocr<TAB>clean...)")
+    ap.add_argument("--heldout", default="", help="held-out Tesseract pairs for the log")
+    ap.add_argument("--dev", default="runs/s2s_data/dev")
+    ap.add_argument("--out", default="runs/scorer_out")
+    ap.add_argument("--ckpt-dir", default="runs/scorer_ckpt")
+    ap.add_argument("--preset", default="small", choices=sorted(PRESETS))
+    ap.add_argument("--max-minutes", type=float, default=10.0)
+    ap.add_argument("--train-minutes", type=float, default=0.0)
+    ap.add_argument("--finetune-frac", type=float, default=0.3)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--warmup", type=int, default=300)
+    ap.add_argument("--max-tokens", type=int, default=0, help="default 3000 CPU, 30000 GPU")
+    ap.add_argument("--max-len", type=int, default=160)
+    ap.add_argument("--label-smoothing", type=float, default=0.0)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--limit-lines", type=int, default=0)
+    ap.add_argument("--eval-minutes", type=float, default=10.0)
+    ap.add_argument("--log-every", type=int, default=50)
+    ap.add_argument("--ckpt-minutes", type=float, default=5.0)
+    ap.add_argument("--max-steps", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args(argv)
+
+    import sentencepiece as spm
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    amp = device.type == "cuda"
+    max_tokens = a.max_tokens or (30000 if amp else 3000)
+    os.makedirs(a.out, exist_ok=True)
+    os.makedirs(a.ckpt_dir, exist_ok=True)
+    log_path = os.path.join(a.out, "train_log.jsonl")
+
+    def log(rec):
+        rec["t"] = round(time.time() - _T0, 1)
+        print(json.dumps(rec, ensure_ascii=False), flush=True)
+        with open(log_path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+    sp = spm.SentencePieceProcessor(model_file=a.tokenizer)
+    offset = sp.get_piece_size()
+    syl_list = load_syllables(a.syllables)
+    syllables = {w: i + 1 for i, w in enumerate(syl_list)}  # 0: not a known syllable
+    legal = read_xz_lines(os.path.join(a.data, "legal.txt.xz"), a.limit_lines)
+    general = read_xz_lines(os.path.join(a.data, "general.txt.xz"), a.limit_lines)
+    real = read_pairs(a.real, a.limit_lines)
+    heldout = read_pairs(a.heldout, 600)
+    dev_pairs = []
+    if os.path.isdir(a.dev):
+        ocr = open(os.path.join(a.dev, "seed_ocr.txt"), encoding="utf-8").read().split("\n")
+        gold = open(os.path.join(a.dev, "seed_gold.txt"), encoding="utf-8").read().split("\n")
+        dev_pairs = [(o, g) for o, g in zip(ocr, gold) if o.strip()]
+    npath = os.path.join(a.data, "noise.json")
+    noise_json = (open(npath, encoding="utf-8").read() if os.path.exists(npath)
+                  else CharNoise.default().to_json())
+
+    model = build_model(offset + len(syl_list) + 1, a.preset).to(device)
+    nparams = sum(p.numel() for p in model.parameters())
+    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98),
+                            weight_decay=0.01, eps=1e-8)
+    step, elapsed = 0, 0.0
+    ckpt_path = os.path.join(a.ckpt_dir, "ckpt.pt")
+    if os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        step, elapsed, plan = ck["step"], ck["elapsed"], ck["plan"]
+        log({"event": "resume", "step": step, "elapsed": elapsed})
+    else:
+        plan = a.train_minutes * 60 if a.train_minutes else a.max_minutes * 60 - 60
+    deadline = _T0 + a.max_minutes * 60 - 30
+    log({"event": "start", "device": str(device), "params": nparams, "preset": a.preset,
+         "config": PRESETS[a.preset], "spm": offset, "syllables": len(syl_list),
+         "legal_chunks": len(legal), "general_chunks": len(general), "real_pairs": len(real),
+         "plan_s": round(plan, 1), "max_tokens": max_tokens, "threads": torch.get_num_threads(),
+         "torch": torch.__version__})
+
+    def loader(ph):
+        ds = ScorerStream(legal, general, real, a.tokenizer, noise_json, syllables, ph,
+                          a.max_len, max_tokens, a.seed + step)
+        return iter(torch.utils.data.DataLoader(ds, batch_size=None, num_workers=a.workers,
+                                                prefetch_factor=8 if a.workers else None))
+
+    def lr_at(step, frac):
+        warm = min(1.0, (step + 1) / a.warmup)
+        frac = min(1.0, max(0.0, frac))
+        return a.lr * warm * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
+
+    def save_ckpt():
+        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
+                    "elapsed": elapsed, "plan": plan, "preset": a.preset}, ckpt_path + ".tmp")
+        os.replace(ckpt_path + ".tmp", ckpt_path)
+
+    def evaluate():
+        res = {"step": step, "phase": phase}
+        if heldout:
+            res["heldout_tf"], res["heldout_n"] = tf_accuracy(model, sp, heldout, syllables,
+                                                              offset, device)
+        if dev_pairs:
+            res["dev_tf"], res["dev_n"] = tf_accuracy(model, sp, dev_pairs, syllables, offset,
+                                                      device)
+        log(res)
+        export(model, a.out, a.preset, a.tokenizer, a.syllables, offset)
+        plot(log_path, os.path.join(a.out, "curve.png"))
+
+    phase = "finetune" if elapsed >= (1 - a.finetune_frac) * plan else "pretrain"
+    it = loader(phase)
+    log({"event": "phase", "phase": phase, "step": step})
+    model.train()
+    t_run, e0 = time.time(), elapsed
+    last_eval = last_ckpt = t_log = time.time()
+    acc_loss = acc_n = acc_tok = 0.0
+    n_syl = len(syl_list) + 1
+    while True:
+        elapsed = e0 + time.time() - t_run
+        if elapsed >= plan or time.time() >= deadline or (a.max_steps and step >= a.max_steps):
+            break
+        if phase == "pretrain" and elapsed >= (1 - a.finetune_frac) * plan:
+            phase = "finetune"
+            del it
+            it = loader(phase)
+            log({"event": "phase", "phase": phase, "step": step})
+        inp, att, lab = (x.to(device) for x in next(it))
+        lr = lr_at(step, elapsed / plan)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
+            logits = syllable_logits(model, inp, att, shift_right(lab), offset)
+        tgt = targets(lab, offset, n_syl)
+        loss = F.cross_entropy(logits.float().reshape(-1, n_syl), tgt.reshape(-1),
+                               ignore_index=-100, label_smoothing=a.label_smoothing)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        acc_loss += float(loss.detach())
+        acc_n += 1
+        acc_tok += int((tgt != -100).sum())
+        if step % a.log_every == 0:
+            dt = time.time() - t_log
+            log({"step": step, "phase": phase, "loss": round(acc_loss / acc_n, 4),
+                 "lr": round(lr, 7), "syl_s": int(acc_tok / dt), "elapsed": round(elapsed, 1)})
+            acc_loss = acc_n = acc_tok = 0.0
+            t_log = time.time()
+        if time.time() - last_ckpt >= a.ckpt_minutes * 60:
+            save_ckpt()
+            last_ckpt = time.time()
+        if time.time() - last_eval >= a.eval_minutes * 60:
+            evaluate()
+            last_eval = t_log = time.time()
+    elapsed = e0 + time.time() - t_run
+    save_ckpt()
+    evaluate()
+    log({"event": "done", "step": step, "elapsed": round(elapsed, 1)})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""The model engine: the seq2seq scorer's second pass, its guardrails and the fallback."""
+import importlib.util
+import os
+import sys
+import warnings
+
+import pytest
+
+from vidiacritic import Restorer, resources, restorer as restorer_mod
+from vidiacritic.tokens import WORD, tokenize
+
+ROOT = os.path.join(os.path.dirname(__file__), "..")
+SCRIPTS = os.path.join(ROOT, "scripts", "seq2seq")
+TEXT = ("Uy ban MTTQ Viét Nam thanh phd da phéi hop té chic trén 180 hoi nghi.\n"
+        "Ngay 15/3/2024, so 132/KH-MTTQ-BTT (www.laichau.gov.vn) - 07-TT/ThU\n\n"
+        "  Cac dong chi lanh dao Hoi dong nhan dan tinh\n")
+
+
+@pytest.fixture(scope="module")
+def random_model(tmp_path_factory):
+    """A tiny untrained scorer: its scores are noise, so anything it may do the
+    guardrails must contain."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    sys.path.insert(0, SCRIPTS)
+    spec = importlib.util.spec_from_file_location("train_scorer", os.path.join(SCRIPTS, "train_scorer.py"))
+    ts = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(ts)
+    out = tmp_path_factory.mktemp("scorer")
+    syl = out / "syl_src.txt"
+    syl.write_text("\n".join(["và", "của", "ủy", "ban", "việt", "nam", "thành", "phố", "uy"]) + "\n",
+                   encoding="utf-8")
+    torch.manual_seed(3)
+    model = ts.build_model(8000 + 10, "tiny", dropout=0.0)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(20.0)  # loud, random opinions
+    ts.export(model, str(out), "tiny", os.path.join(ROOT, "models", "seq2seq", "spm.model"), str(syl), 8000)
+    return out
+
+
+@pytest.fixture(scope="module")
+def stat():
+    return Restorer(engine="statistical")
+
+
+def test_weight_zero_gives_the_statistical_result(random_model, stat):
+    r = Restorer(engine="model", model_dir=random_model)
+    r.model_weight = 0.0
+    assert r.engine == "model"
+    assert r.restore(TEXT) == stat.restore(TEXT)
+
+
+def test_a_loud_random_model_only_picks_among_candidates(random_model, stat):
+    r = Restorer(engine="model", model_dir=random_model)
+    r.model_weight = 50.0
+    out = r.restore(TEXT)
+    a, b = tokenize(TEXT), tokenize(out)
+    assert [t.kind for t in a] == [t.kind for t in b]  # nothing dropped, added or moved
+    for x, y in zip(a, b):
+        if x.kind != WORD:
+            assert x.text == y.text  # numbers, codes, URLs, punctuation, layout
+    # every word is kept or one of the channel's candidates for it
+    from vidiacritic.text import normalize_syllable
+    changed = 0
+    for x, y in zip(a, b):
+        if x.kind == WORD and y.text != x.text:
+            changed += 1
+            cands = {c for c, _ in stat.generator.candidates(x.text)}
+            assert normalize_syllable(y.text) in cands, (x.text, y.text)
+    assert changed > 5
+
+
+def test_model_words_are_candidates_of_the_lattice(random_model):
+    r = Restorer(engine="model", model_dir=random_model)
+    r.model_weight = 50.0
+    ex = r.explain(TEXT)
+    for w in ex.words:
+        if w.source != "kept":
+            assert w.source in ("model", "rule")
+            assert 0.0 <= w.confidence <= 1.0
+
+
+def test_auto_falls_back_with_one_warning(monkeypatch):
+    def missing():
+        raise resources.MissingResource("missing models/seq2seq/scorer.npz")
+
+    monkeypatch.setattr(resources, "load_scorer", missing)
+    monkeypatch.setattr(restorer_mod, "_WARNED", [])
+    with pytest.warns(UserWarning, match="statistical"):
+        r = Restorer(engine="auto")
+    assert r.engine == "statistical"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert Restorer(engine="auto").engine == "statistical"  # warned once only
+    with pytest.raises(resources.MissingResource, match="engine='model'"):
+        Restorer(engine="model")

@@ -1,0 +1,187 @@
+"""Stage 4b — the seq2seq candidate scorer, run with numpy alone.
+
+The model is a small BART (``scripts/seq2seq/train_scorer.py``): its encoder reads a
+noisy line through sentencepiece, its decoder emits one syllable token per input word.
+At inference it does not generate.  Given the decoder's input (the first-pass Viterbi
+choice of every earlier word) one teacher-forced pass yields, for every word, a
+log-probability for each candidate the OCR channel proposed; the restorer adds these
+to the lattice and decodes again.  So the model can only choose among plausible
+repairs of the word that is there: it never drops, adds, reorders or rewrites tokens.
+
+Why numpy and not torch: the model has ~9M parameters and is run teacher-forced (no
+step-by-step generation), so a handful of matrix products per layer is all it takes;
+numpy does them as fast as torch on this machine and loads in a fraction of the time,
+and the default engine then needs neither torch nor transformers.
+``tests/test_scorer.py`` checks that the outputs match transformers' BART.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+# Segments longer than this are cut (the model was trained on spans of 3–64 words).
+MAX_WORDS = 64
+MAX_SOURCE = 250
+
+
+def _layer_norm(x, w, b, eps=1e-5):
+    mu = x.mean(-1, keepdims=True)
+    var = ((x - mu) ** 2).mean(-1, keepdims=True)
+    return (x - mu) / np.sqrt(var + eps) * w + b
+
+
+def _linear(x, weight, bias):
+    """x (..., d_in) @ weight.T (d_out, d_in) + bias, as one 2-D GEMM (numpy runs a
+    stacked 3-D matmul as many small ones)."""
+    shape = x.shape
+    y = x.reshape(-1, shape[-1]) @ weight.T
+    y += bias
+    return y.reshape(*shape[:-1], weight.shape[0])
+
+
+def _gelu(x):
+    # tanh approximation of BART's exact (erf) GELU: numpy has no erf, and the two
+    # differ by < 1e-3, far below what changes a choice (tests/test_scorer.py).
+    return 0.5 * x * (1.0 + np.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
+
+
+class CandidateScorer:
+    """Loads ``scorer.npz`` + ``scorer.json`` + ``spm.model`` + ``syllables.txt``."""
+
+    def __init__(self, folder):
+        import sentencepiece as spm  # small C++ wheel; the only extra runtime need
+
+        folder = Path(folder)
+        self.cfg = json.loads((folder / "scorer.json").read_text(encoding="utf-8"))
+        with np.load(folder / "scorer.npz") as z:
+            self.w: Dict[str, np.ndarray] = {k: z[k].astype(np.float32) for k in z.files}
+        self.sp = spm.SentencePieceProcessor(model_file=str(folder / "spm.model"))
+        syl = (folder / "syllables.txt").read_text(encoding="utf-8").split("\n")
+        self.syllables = {s: i + 1 for i, s in enumerate(x for x in syl if x)}  # 0: unknown
+        self.offset = int(self.cfg["syllable_offset"])
+        self.d = int(self.cfg["d_model"])
+        self.heads = int(self.cfg["heads"])
+        self.scale = float(np.sqrt(self.d)) if self.cfg.get("scale_embedding", True) else 1.0
+        self.emb = self.w["model.shared.weight"]
+        self.out_emb = np.ascontiguousarray(self.emb[self.offset:])  # syllable rows
+        self.bos = int(self.cfg["bos"])
+
+    # ------------------------------------------------------------ ids
+    def syllable_id(self, form: Optional[str]) -> int:
+        """Index in the output vocabulary (0 for "keep as written" and unknown words)."""
+        return self.syllables.get(form, 0) if form is not None else 0
+
+    # ------------------------------------------------------------ transformer
+    def _attn(self, prefix, x, mem, mask):
+        """Multi-head attention of x (B,T,d) over mem (B,S,d); mask (B,1|T,S) additive."""
+        w = self.w
+        B, T, d = x.shape
+        S = mem.shape[1]
+        h = self.heads
+        hd = d // h
+        q = (_linear(x, w[prefix + "q_proj.weight"], w[prefix + "q_proj.bias"])) * (hd ** -0.5)
+        k = _linear(mem, w[prefix + "k_proj.weight"], w[prefix + "k_proj.bias"])
+        v = _linear(mem, w[prefix + "v_proj.weight"], w[prefix + "v_proj.bias"])
+        q = q.reshape(B, T, h, hd).transpose(0, 2, 1, 3)
+        k = k.reshape(B, S, h, hd).transpose(0, 2, 3, 1)
+        v = v.reshape(B, S, h, hd).transpose(0, 2, 1, 3)
+        a = q @ k + mask[:, None]
+        a = np.exp(a - a.max(-1, keepdims=True))
+        a /= a.sum(-1, keepdims=True)
+        o = (a @ v).transpose(0, 2, 1, 3).reshape(B, T, d)
+        return _linear(o, w[prefix + "out_proj.weight"], w[prefix + "out_proj.bias"])
+
+    def _ffn(self, prefix, x):
+        w = self.w
+        y = _gelu(_linear(x, w[prefix + "fc1.weight"], w[prefix + "fc1.bias"]))
+        return _linear(y, w[prefix + "fc2.weight"], w[prefix + "fc2.bias"])
+
+    def _embed(self, part, ids):
+        w = self.w
+        pos = w[f"model.{part}.embed_positions.weight"][2: 2 + ids.shape[1]]  # BART offset 2
+        x = self.emb[ids] * self.scale + pos
+        return _layer_norm(x, w[f"model.{part}.layernorm_embedding.weight"],
+                           w[f"model.{part}.layernorm_embedding.bias"])
+
+    def _encode(self, src: np.ndarray):
+        w = self.w
+        pad = src == self.cfg["pad"]
+        mask = np.where(pad, -1e9, 0.0).astype(np.float32)[:, None, :]
+        x = self._embed("encoder", src)
+        for i in range(int(self.cfg["encoder_layers"])):
+            p = f"model.encoder.layers.{i}."
+            x = _layer_norm(x + self._attn(p + "self_attn.", x, x, mask),
+                            w[p + "self_attn_layer_norm.weight"], w[p + "self_attn_layer_norm.bias"])
+            x = _layer_norm(x + self._ffn(p, x), w[p + "final_layer_norm.weight"],
+                            w[p + "final_layer_norm.bias"])
+        return x, mask
+
+    def _decode(self, dec: np.ndarray, mem, mem_mask):
+        w = self.w
+        T = dec.shape[1]
+        causal = np.triu(np.full((T, T), -1e9, dtype=np.float32), 1)[None]
+        x = self._embed("decoder", dec)
+        for i in range(int(self.cfg["decoder_layers"])):
+            p = f"model.decoder.layers.{i}."
+            x = _layer_norm(x + self._attn(p + "self_attn.", x, x, causal),
+                            w[p + "self_attn_layer_norm.weight"], w[p + "self_attn_layer_norm.bias"])
+            x = _layer_norm(x + self._attn(p + "encoder_attn.", x, mem, mem_mask),
+                            w[p + "encoder_attn_layer_norm.weight"],
+                            w[p + "encoder_attn_layer_norm.bias"])
+            x = _layer_norm(x + self._ffn(p, x), w[p + "final_layer_norm.weight"],
+                            w[p + "final_layer_norm.bias"])
+        return x
+
+    def _states(self, sources: Sequence[str], prefixes: Sequence[Sequence[int]]) -> np.ndarray:
+        """Decoder output states (B, T, d) for a batch of segments."""
+        src_ids = [self.sp.encode(s)[:MAX_SOURCE] or [self.cfg["eos"]] for s in sources]
+        S = max(len(s) for s in src_ids)
+        T = max(len(p) for p in prefixes)
+        B = len(sources)
+        src = np.zeros((B, S), dtype=np.int64)
+        dec = np.zeros((B, T), dtype=np.int64)
+        for b, (s, p) in enumerate(zip(src_ids, prefixes)):
+            src[b, : len(s)] = s
+            dec[b, 0] = self.bos
+            dec[b, 1: len(p)] = np.asarray(p[:-1], dtype=np.int64) + self.offset
+        mem, mem_mask = self._encode(src)
+        return self._decode(dec, mem, mem_mask)
+
+    def log_probs(self, sources: Sequence[str], prefixes: Sequence[Sequence[int]]) -> List[np.ndarray]:
+        """For each segment: (n_words, n_syllables+1) log-probabilities of the syllable
+        at every word given the source text and the syllable ids before it."""
+        h = self._states(sources, prefixes)
+        logits = h @ self.out_emb.T
+        logits -= logits.max(-1, keepdims=True)
+        lp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+        return [lp[b, : len(p)] for b, p in enumerate(prefixes)]
+
+    def score(self, segments: Sequence[Tuple[str, Sequence[int], Sequence[np.ndarray]]],
+              batch_tokens: int = 1500) -> List[List[np.ndarray]]:
+        """segments: (source text, first-pass syllable id per word, candidate ids per
+        word).  Returns, per segment and word, the log-probabilities of the candidates
+        normalised over that word's candidates.  (Normalising over the whole syllable
+        vocabulary instead only shifts each word's scores by a constant, which changes
+        neither the Viterbi path nor the confidences, and costs a 6k-way softmax.)
+        Segments are batched by length so that little time goes to padding."""
+        out: List[Optional[List[np.ndarray]]] = [None] * len(segments)
+        order = sorted(range(len(segments)), key=lambda i: len(segments[i][0]))
+        k = 0
+        while k < len(order):
+            n = 1
+            while k + n < len(order) and (len(segments[order[k + n]][0]) // 3 + 2) * (n + 1) <= batch_tokens:
+                n += 1
+            idx = order[k: k + n]
+            k += n
+            h = self._states([segments[i][0] for i in idx], [segments[i][1] for i in idx])
+            for b, i in enumerate(idx):
+                res = []
+                for j, c in enumerate(segments[i][2]):
+                    z = self.out_emb[np.asarray(c)] @ h[b, j]
+                    z = z - z.max()
+                    res.append(z - np.log(np.exp(z).sum()))
+                out[i] = res
+        return out  # type: ignore[return-value]
