@@ -30,6 +30,7 @@ def main() -> None:
     ap.add_argument("--bonus", default="0,1,2,3")
     ap.add_argument("--max-lines", type=int, default=800)
     ap.add_argument("--model-weight", default="", help="sweep the seq2seq scorer's weight")
+    ap.add_argument("--model-gate", default="1.0", help="with --model-weight: gates to sweep")
     ap.add_argument("--model-dir", default=None, help="scorer folder (default: models/seq2seq)")
     args = ap.parse_args()
     rows = [ln.rstrip("\n").split("\t") for ln in open(args.pairs, encoding="utf-8")]
@@ -38,13 +39,17 @@ def main() -> None:
     gold = [r[1] for r in rows]
     stripped = [strip_diacritics(g) for g in gold]
     if args.model_weight:
+        import time
         r = Restorer(engine="model", model_dir=args.model_dir)
-        print("model_weight ocr stripped mean")
-        for mw in map(float, args.model_weight.split(",")):
-            r.model_weight = mw
+        print("model_weight gate ocr stripped mean seconds")
+        for mw, gate in itertools.product(map(float, args.model_weight.split(",")),
+                                          map(float, args.model_gate.split(","))):
+            r.model_weight, r.model_gate = mw, gate
+            t = time.perf_counter()
             a = score([r.restore(x) for x in ocr], gold)["syl_acc"]
             b = score([r.restore(x) for x in stripped], gold)["syl_acc"]
-            print(f"{mw:<12} {a:.4f} {b:.4f} {(a + b) / 2:.4f}", flush=True)
+            dt = time.perf_counter() - t
+            print(f"{mw:<12} {gate:<6} {a:.4f} {b:.4f} {(a + b) / 2:.4f} {dt:.1f}", flush=True)
         return
     base = Restorer(engine="statistical")
     print("channel_weight phrase_bonus ocr stripped mean")

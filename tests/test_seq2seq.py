@@ -3,6 +3,7 @@ import os
 import random
 import sys
 
+import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
@@ -88,3 +89,40 @@ def test_tiny_model_trains(tmp_path):
     assert sum(losses[-4:]) / 4 < 0.7 * sum(losses[:4]) / 4
     out = T.translate(model, sp, ["", strip_line(SENTS[0])], torch.device("cpu"))
     assert out[0] == "" and isinstance(out[1], str)
+
+
+def test_scorer_training_runs_resumes_and_exports(tmp_path):
+    """train_scorer.py end to end on a toy corpus: train, resume, export, load in numpy."""
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    pytest.importorskip("sentencepiece")
+    import lzma
+    import json
+    from scripts.seq2seq import train_scorer as TS
+    from vidiacritic.model.scorer import CandidateScorer
+
+    data = tmp_path / "data"
+    data.mkdir()
+    with lzma.open(data / "legal.txt.xz", "wt", encoding="utf-8") as fh:
+        fh.write("\n".join(SENTS * 5) + "\n")
+    syl = tmp_path / "syllables.txt"
+    words = sorted({w.lower().strip(".,") for s in SENTS for w in s.split()})
+    syl.write_text("\n".join(words) + "\n", encoding="utf-8")
+    pairs = tmp_path / "real.tsv"
+    pairs.write_text("".join(f"{strip_line(s)}\t{s}\n" for s in SENTS), encoding="utf-8")
+    spm_path = os.path.join(os.path.dirname(__file__), "..", "models", "seq2seq", "spm.model")
+    common = ["--data", str(data), "--tokenizer", spm_path, "--syllables", str(syl),
+              "--real", str(pairs), "--heldout", str(pairs), "--dev", str(tmp_path / "none"),
+              "--out", str(tmp_path / "out"), "--ckpt-dir", str(tmp_path / "ck"),
+              "--preset", "tiny", "--workers", "0", "--max-tokens", "300", "--log-every", "2",
+              "--train-minutes", "10"]
+    TS.main(common + ["--max-steps", "4"])
+    TS.main(common + ["--max-steps", "6"])  # resumes at step 4
+    log = [json.loads(x) for x in open(tmp_path / "out" / "train_log.jsonl", encoding="utf-8")]
+    assert any(r.get("event") == "resume" and r["step"] == 4 for r in log)
+    assert [r for r in log if r.get("event") == "done"][-1]["step"] == 6
+    assert any("heldout_tf" in r for r in log)
+    sc = CandidateScorer(tmp_path / "out")
+    lps = sc.score([("Uy ban nhan dan tinh", [0, 0, 0, 0, 0],
+                     [np.array([0, 1, 2])] * 5)])[0]
+    assert len(lps) == 5 and all(abs(np.exp(lp).sum() - 1) < 1e-4 for lp in lps)

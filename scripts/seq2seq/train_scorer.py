@@ -260,7 +260,8 @@ def plot(log_path, png_path):
     if ev:
         ax2.plot([r["step"] for r in ev], [r["heldout_tf"] for r in ev], "o-", color="tab:red",
                  label="held-out Tesseract: argmax syllable acc.")
-        ax2.plot([r["step"] for r in ev], [r["dev_tf"] for r in ev], "s-", color="tab:green",
+        dv = [r for r in ev if "dev_tf" in r]
+        ax2.plot([r["step"] for r in dv], [r["dev_tf"] for r in dv], "s-", color="tab:green",
                  label="dev OCR: argmax syllable acc.")
     ax2.set_ylabel("teacher-forced syllable accuracy")
     ax2.set_ylim(0.5, 1)
@@ -281,9 +282,10 @@ def export(model, out_dir, preset, sp_path, syllables_path, offset):
     import shutil
     os.makedirs(out_dir, exist_ok=True)
     d, el, dl, h, ffn = PRESETS[preset]
+    # Tied copies of model.shared (encoder/decoder embed_tokens, lm_head) are left out.
     sd = {k: v.detach().float().cpu().numpy().astype(np.float16)
           for k, v in model.state_dict().items() if k != "lm_head.weight"
-          and not k.endswith("final_logits_bias")}
+          and not k.endswith(("final_logits_bias", "embed_tokens.weight"))}
     tmp = os.path.join(out_dir, "scorer.npz.tmp.npz")
     np.savez(tmp, **sd)
     os.replace(tmp, os.path.join(out_dir, "scorer.npz"))
@@ -326,6 +328,8 @@ def main(argv=None):
     ap.add_argument("--ckpt-minutes", type=float, default=5.0)
     ap.add_argument("--max-steps", type=int, default=0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--export-only", action="store_true",
+                    help="write the weights of the checkpoint in --ckpt-dir to --out and stop")
     a = ap.parse_args(argv)
 
     import sentencepiece as spm
@@ -377,6 +381,10 @@ def main(argv=None):
     else:
         plan = a.train_minutes * 60 if a.train_minutes else a.max_minutes * 60 - 60
     deadline = _T0 + a.max_minutes * 60 - 30
+    if a.export_only:
+        export(model, a.out, a.preset, a.tokenizer, a.syllables, offset)
+        log({"event": "export", "step": step, "out": a.out})
+        return
     log({"event": "start", "device": str(device), "params": nparams, "preset": a.preset,
          "config": PRESETS[a.preset], "spm": offset, "syllables": len(syl_list),
          "legal_chunks": len(legal), "general_chunks": len(general), "real_pairs": len(real),
