@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 from vidiacritic.text import strip_diacritics  # noqa: E402
 
 PAD, UNK, BOS, EOS = 0, 1, 2, 3
-DEFAULT_MODEL = os.path.join(os.path.dirname(__file__), "..", "..", "models", "seq2seq")
+DEFAULT_MODEL = os.path.join(os.path.dirname(__file__), "..", "..", "models", "seq2seq", "generator")
 
 
 def batches(items, max_tokens, max_batch=128):
@@ -94,7 +94,10 @@ def main(argv=None):
     a = ap.parse_args(argv)
     import sentencepiece as spm
     t0 = time.time()
-    sp = spm.SentencePieceProcessor(model_file=os.path.join(a.model, "spm.model"))
+    sp_path = os.path.join(a.model, "spm.model")
+    if not os.path.exists(sp_path):  # generator/ shares the tokenizer of models/seq2seq
+        sp_path = os.path.join(a.model, "..", "spm.model")
+    sp = spm.SentencePieceProcessor(model_file=sp_path)
     lines = open(a.input, encoding="utf-8").read().split("\n")
     if lines and lines[-1] == "":
         lines.pop()

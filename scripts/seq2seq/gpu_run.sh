@@ -1,5 +1,5 @@
 #!/bin/bash
-# One GPU training run on the device machine (see models/seq2seq/CARD.md).
+# One GPU training run on the device machine (see models/seq2seq/generator/CARD.md).
 # Needs runs/s2s_data (carried) and models/seq2seq/spm.model; writes the model to $OUT.
 set -o pipefail
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false

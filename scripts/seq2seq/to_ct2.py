@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Convert models/seq2seq (BART, sentencepiece vocabulary) to CTranslate2 (int8 default).
 
-    python scripts/seq2seq/to_ct2.py --model models/seq2seq --out runs/s2s_ct2
+    python scripts/seq2seq/to_ct2.py --model models/seq2seq/generator --out runs/s2s_ct2
 
 The stock converter wants a Hugging Face tokenizer and reads BartConfig.normalize_before,
 which transformers 5 no longer has; both are patched here (BART is post-norm).
@@ -15,7 +15,7 @@ from ctranslate2.converters import transformers as ct2t
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--model", default="models/seq2seq")
+    ap.add_argument("--model", default="models/seq2seq/generator")
     ap.add_argument("--out", default="runs/s2s_ct2")
     ap.add_argument("--quantization", default="int8")
     a = ap.parse_args(argv)
