@@ -64,6 +64,8 @@ DECODE_SLICE = 2000
 MODEL_WEIGHT = 1.0
 # Segments the scorer reads: at most this many words, cut at paragraph breaks and, once
 # a segment has SEGMENT_MIN_WORDS words, after sentence-ending punctuation.
+# Re-scoring passes; a second one lets the decoder condition on the re-scored path.
+MODEL_PASSES = 1
 # A segment whose every word the first pass chose with at least this confidence is not
 # re-scored (speed); 1.0 re-scores everything.  Chosen on held-out pairs.
 MODEL_GATE = 1.0
@@ -134,6 +136,7 @@ class Restorer:
         self._entries: Dict[tuple, tuple] = {}
         self.model_weight = MODEL_WEIGHT
         self.model_gate = MODEL_GATE
+        self.model_passes = MODEL_PASSES
         self.scorer = None
         if engine in ("auto", "model"):
             self.scorer = _load_scorer(required=engine == "model", folder=model_dir)
@@ -188,8 +191,10 @@ class Restorer:
             metas.append(meta)
         decoded = self._decode(lattices)
         if self.scorer is not None and lattices:
-            lattices = self._rescore(toks, runs, metas, decoded, lattices)
-            decoded = self._decode(lattices)
+            first = lattices
+            for _ in range(self.model_passes):  # each pass conditions on the last one's path
+                lattices = self._rescore(toks, runs, metas, decoded, first)
+                decoded = self._decode(lattices)
         replaced: Dict[int, str] = {}
         words: List[WordDecision] = []
         for run, meta, dec in zip(runs, metas, decoded):
