@@ -33,13 +33,13 @@ def _layer_norm(x, w, b, eps=1e-5):
     return (x - mu) / np.sqrt(var + eps) * w + b
 
 
-def _linear(x, weight, bias):
-    """x (..., d_in) @ weight.T (d_out, d_in) + bias, as one 2-D GEMM (numpy runs a
+def _linear(x, weight_t, bias):
+    """x (..., d_in) @ weight_t (d_in, d_out) + bias, as one 2-D GEMM (numpy runs a
     stacked 3-D matmul as many small ones)."""
     shape = x.shape
-    y = x.reshape(-1, shape[-1]) @ weight.T
+    y = x.reshape(-1, shape[-1]) @ weight_t
     y += bias
-    return y.reshape(*shape[:-1], weight.shape[0])
+    return y.reshape(*shape[:-1], weight_t.shape[1])
 
 
 def _gelu(x):
@@ -68,6 +68,7 @@ class CandidateScorer:
         self.emb = self.w["model.shared.weight"]
         self.out_emb = np.ascontiguousarray(self.emb[self.offset:])  # syllable rows
         self.bos = int(self.cfg["bos"])
+        self._prepare()
 
     # ------------------------------------------------------------ ids
     def syllable_id(self, form: Optional[str]) -> int:
@@ -75,29 +76,62 @@ class CandidateScorer:
         return self.syllables.get(form, 0) if form is not None else 0
 
     # ------------------------------------------------------------ transformer
-    def _attn(self, prefix, x, mem, mask):
-        """Multi-head attention of x (B,T,d) over mem (B,S,d); mask (B,1|T,S) additive."""
+    def _prepare(self) -> None:
+        """Weights rearranged for the forward pass: transposed and contiguous, the query
+        scale folded in, and the projections that read the same input stacked so that
+        each is one GEMM (q, k, v for self-attention; k, v for cross-attention)."""
         w = self.w
-        B, T, d = x.shape
-        S = mem.shape[1]
+        hd = self.d // self.heads
+        self.lin: Dict[str, Tuple[np.ndarray, np.ndarray]] = {}
+
+        def stack(names, scale0=1.0):
+            ws = [w[n + ".weight"] * (scale0 if i == 0 else 1.0) for i, n in enumerate(names)]
+            bs = [w[n + ".bias"] * (scale0 if i == 0 else 1.0) for i, n in enumerate(names)]
+            return np.ascontiguousarray(np.concatenate(ws, 0).T), np.concatenate(bs)
+
+        for part, n in (("encoder", self.cfg["encoder_layers"]), ("decoder", self.cfg["decoder_layers"])):
+            for i in range(int(n)):
+                p = f"model.{part}.layers.{i}."
+                a = p + "self_attn."
+                self.lin[a + "qkv"] = stack([a + "q_proj", a + "k_proj", a + "v_proj"], hd ** -0.5)
+                self.lin[a + "out"] = stack([a + "out_proj"])
+                self.lin[p + "fc1"] = stack([p + "fc1"])
+                self.lin[p + "fc2"] = stack([p + "fc2"])
+                if part == "decoder":
+                    c = p + "encoder_attn."
+                    self.lin[c + "q"] = stack([c + "q_proj"], hd ** -0.5)
+                    self.lin[c + "kv"] = stack([c + "k_proj", c + "v_proj"])
+                    self.lin[c + "out"] = stack([c + "out_proj"])
+
+    def _heads(self, q, k, v, mask, prefix):
+        """Scaled dot-product attention over heads; q (B,T,d), k/v (B,S,d)."""
+        B, T, d = q.shape
+        S = k.shape[1]
         h = self.heads
         hd = d // h
-        q = (_linear(x, w[prefix + "q_proj.weight"], w[prefix + "q_proj.bias"])) * (hd ** -0.5)
-        k = _linear(mem, w[prefix + "k_proj.weight"], w[prefix + "k_proj.bias"])
-        v = _linear(mem, w[prefix + "v_proj.weight"], w[prefix + "v_proj.bias"])
         q = q.reshape(B, T, h, hd).transpose(0, 2, 1, 3)
         k = k.reshape(B, S, h, hd).transpose(0, 2, 3, 1)
         v = v.reshape(B, S, h, hd).transpose(0, 2, 1, 3)
-        a = q @ k + mask[:, None]
-        a = np.exp(a - a.max(-1, keepdims=True))
+        a = q @ k
+        a += mask[:, None]
+        a -= a.max(-1, keepdims=True)
+        np.exp(a, out=a)
         a /= a.sum(-1, keepdims=True)
         o = (a @ v).transpose(0, 2, 1, 3).reshape(B, T, d)
-        return _linear(o, w[prefix + "out_proj.weight"], w[prefix + "out_proj.bias"])
+        return _linear(o, *self.lin[prefix + "out"])
+
+    def _self_attn(self, prefix, x, mask):
+        d = self.d
+        qkv = _linear(x, *self.lin[prefix + "qkv"])
+        return self._heads(qkv[..., :d], qkv[..., d:2 * d], qkv[..., 2 * d:], mask, prefix)
+
+    def _cross_attn(self, prefix, x, kv, mask):
+        d = self.d
+        q = _linear(x, *self.lin[prefix + "q"])
+        return self._heads(q, kv[..., :d], kv[..., d:], mask, prefix)
 
     def _ffn(self, prefix, x):
-        w = self.w
-        y = _gelu(_linear(x, w[prefix + "fc1.weight"], w[prefix + "fc1.bias"]))
-        return _linear(y, w[prefix + "fc2.weight"], w[prefix + "fc2.bias"])
+        return _linear(_gelu(_linear(x, *self.lin[prefix + "fc1"])), *self.lin[prefix + "fc2"])
 
     def _embed(self, part, ids):
         w = self.w
@@ -113,7 +147,7 @@ class CandidateScorer:
         x = self._embed("encoder", src)
         for i in range(int(self.cfg["encoder_layers"])):
             p = f"model.encoder.layers.{i}."
-            x = _layer_norm(x + self._attn(p + "self_attn.", x, x, mask),
+            x = _layer_norm(x + self._self_attn(p + "self_attn.", x, mask),
                             w[p + "self_attn_layer_norm.weight"], w[p + "self_attn_layer_norm.bias"])
             x = _layer_norm(x + self._ffn(p, x), w[p + "final_layer_norm.weight"],
                             w[p + "final_layer_norm.bias"])
@@ -126,9 +160,10 @@ class CandidateScorer:
         x = self._embed("decoder", dec)
         for i in range(int(self.cfg["decoder_layers"])):
             p = f"model.decoder.layers.{i}."
-            x = _layer_norm(x + self._attn(p + "self_attn.", x, x, causal),
+            x = _layer_norm(x + self._self_attn(p + "self_attn.", x, causal),
                             w[p + "self_attn_layer_norm.weight"], w[p + "self_attn_layer_norm.bias"])
-            x = _layer_norm(x + self._attn(p + "encoder_attn.", x, mem, mem_mask),
+            kv = _linear(mem, *self.lin[p + "encoder_attn.kv"])
+            x = _layer_norm(x + self._cross_attn(p + "encoder_attn.", x, kv, mem_mask),
                             w[p + "encoder_attn_layer_norm.weight"],
                             w[p + "encoder_attn_layer_norm.bias"])
             x = _layer_norm(x + self._ffn(p, x), w[p + "final_layer_norm.weight"],

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Time the candidate scorer's runtimes on the same segments: numpy (shipped) against
+PyTorch (transformers BART, fp32) at 1 and 2 threads, and check that they agree.
+
+The segments are the ones the model engine sends when it restores INPUT (default: the
+dev OCR), captured from a real run.
+
+    python scripts/seq2seq/bench_scorer.py [INPUT] [--model models/seq2seq] [--repeat 3]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", ".."))
+sys.path.insert(0, HERE)
+
+import numpy as np  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("input", nargs="?", default=os.path.join(HERE, "..", "..", "..", "shared", "dev", "seed_ocr.txt"))
+    ap.add_argument("--model", default=os.path.join(HERE, "..", "..", "models", "seq2seq"))
+    ap.add_argument("--repeat", type=int, default=3)
+    a = ap.parse_args()
+
+    from vidiacritic import Restorer
+    r = Restorer(engine="model", model_dir=a.model)
+    captured = []
+    real = r.scorer.score
+    r.scorer.score = lambda segs, **kw: captured.extend(segs) or real(segs, **kw)
+    text = open(a.input, encoding="utf-8").read()
+    r.restore(text)
+    segs = list(captured)
+    words = sum(len(s[1]) for s in segs)
+    sc = real.__self__
+
+    def best(fn):
+        times = []
+        for _ in range(a.repeat):
+            t = time.perf_counter()
+            out = fn()
+            times.append(time.perf_counter() - t)
+        return min(times), out
+
+    rows = []
+    t, ours = best(lambda: sc.score(segs))
+    rows.append({"runtime": "numpy (shipped)", "threads": "BLAS default", "words_s": words / t})
+
+    import torch
+    import train_scorer as TS
+    cfg = json.load(open(os.path.join(a.model, "scorer.json"), encoding="utf-8"))
+    preset = next(k for k, v in TS.PRESETS.items()
+                  if v == (cfg["d_model"], cfg["encoder_layers"], cfg["decoder_layers"], cfg["heads"], cfg["ffn"]))
+    model = TS.build_model(len(sc.emb), preset, dropout=0.0).eval()
+    sd = {k: torch.tensor(v) for k, v in sc.w.items()}
+    sd["model.encoder.embed_tokens.weight"] = sd["model.decoder.embed_tokens.weight"] = sd["model.shared.weight"]
+    model.load_state_dict(sd, strict=False)
+    off = sc.offset
+
+    def torch_score():
+        out = []
+        order = sorted(range(len(segs)), key=lambda i: len(segs[i][0]))
+        for k in range(0, len(order), 32):
+            idx = order[k:k + 32]
+            src = [sc.sp.encode(segs[i][0])[:250] or [3] for i in idx]
+            S = max(map(len, src))
+            T = max(len(segs[i][1]) for i in idx)
+            inp = torch.zeros((len(idx), S), dtype=torch.long)
+            dec = torch.zeros((len(idx), T), dtype=torch.long)
+            for b, i in enumerate(idx):
+                inp[b, :len(src[b])] = torch.tensor(src[b])
+                p = segs[i][1]
+                dec[b, 0] = 2
+                if len(p) > 1:
+                    dec[b, 1:len(p)] = torch.tensor(p[:-1]) + off
+            with torch.no_grad():
+                h = model.model(input_ids=inp, attention_mask=(inp != 0).long(),
+                                decoder_input_ids=dec).last_hidden_state.numpy()
+            for b, i in enumerate(idx):
+                res = []
+                for j, c in enumerate(segs[i][2]):
+                    z = sc.out_emb[np.asarray(c)] @ h[b, j]
+                    z = z - z.max()
+                    res.append(z - np.log(np.exp(z).sum()))
+                out.append((i, res))
+        return [x for _, x in sorted(out, key=lambda p: p[0])]
+
+    for th in (1, 2):
+        torch.set_num_threads(th)
+        t, theirs = best(torch_score)
+        diff = max(float(np.abs(x - y).max()) for s1, s2 in zip(ours, theirs) for x, y in zip(s1, s2))
+        rows.append({"runtime": "torch 2.13 fp32", "threads": th, "words_s": words / t, "max_abs_diff": diff})
+    print(f"{len(segs)} segments, {words} words")
+    print("| runtime | threads | words/s | max |Δ log p| vs numpy |")
+    print("|---|---|---|---|")
+    for row in rows:
+        print(f"| {row['runtime']} | {row['threads']} | {row['words_s']:.0f} | {row.get('max_abs_diff', 0):.4f} |")
+
+
+if __name__ == "__main__":
+    main()
