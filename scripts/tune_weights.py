@@ -32,6 +32,8 @@ def main() -> None:
     ap.add_argument("--model-weight", default="", help="sweep the seq2seq scorer's weight")
     ap.add_argument("--model-gate", default="1.0", help="with --model-weight: gates to sweep")
     ap.add_argument("--model-passes", default="1", help="with --model-weight: passes to sweep")
+    ap.add_argument("--model-unknown", default="0", help="with --model-weight: 0/1, does the model "
+                    "score keep-as-written and unknown syllables")
     ap.add_argument("--model-dir", default=None, help="scorer folder (default: models/seq2seq)")
     args = ap.parse_args()
     rows = [ln.rstrip("\n").split("\t") for ln in open(args.pairs, encoding="utf-8")]
@@ -42,16 +44,18 @@ def main() -> None:
     if args.model_weight:
         import time
         r = Restorer(engine="model", model_dir=args.model_dir)
-        print("model_weight gate passes ocr stripped mean seconds")
-        for mw, gate, passes in itertools.product(map(float, args.model_weight.split(",")),
-                                                  map(float, args.model_gate.split(",")),
-                                                  map(int, args.model_passes.split(","))):
+        print("model_weight gate passes unknown ocr stripped mean seconds")
+        for mw, gate, passes, unk in itertools.product(map(float, args.model_weight.split(",")),
+                                                       map(float, args.model_gate.split(",")),
+                                                       map(int, args.model_passes.split(",")),
+                                                       map(int, args.model_unknown.split(","))):
             r.model_weight, r.model_gate, r.model_passes = mw, gate, passes
+            r.model_scores_unknown = bool(unk)
             t = time.perf_counter()
             a = score([r.restore(x) for x in ocr], gold)["syl_acc"]
             b = score([r.restore(x) for x in stripped], gold)["syl_acc"]
             dt = time.perf_counter() - t
-            print(f"{mw:<12} {gate:<6} {passes:<6} {a:.4f} {b:.4f} {(a + b) / 2:.4f} {dt:.1f}", flush=True)
+            print(f"{mw:<12} {gate:<6} {passes:<6} {unk:<7} {a:.4f} {b:.4f} {(a + b) / 2:.4f} {dt:.1f}", flush=True)
         return
     base = Restorer(engine="statistical")
     print("channel_weight phrase_bonus ocr stripped mean")
