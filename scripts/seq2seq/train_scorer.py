@@ -328,6 +328,8 @@ def main(argv=None):
     ap.add_argument("--ckpt-minutes", type=float, default=5.0)
     ap.add_argument("--max-steps", type=int, default=0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--extend-minutes", type=float, default=0.0,
+                    help="on resume, lengthen the planned schedule by this much")
     ap.add_argument("--export-only", action="store_true",
                     help="write the weights of the checkpoint in --ckpt-dir to --out and stop")
     a = ap.parse_args(argv)
@@ -377,7 +379,9 @@ def main(argv=None):
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         step, elapsed, plan = ck["step"], ck["elapsed"], ck["plan"]
-        log({"event": "resume", "step": step, "elapsed": elapsed})
+        if a.extend_minutes:  # a finished run trains on: the cosine restarts part-way up
+            plan += a.extend_minutes * 60
+        log({"event": "resume", "step": step, "elapsed": elapsed, "plan_s": plan})
     else:
         plan = a.train_minutes * 60 if a.train_minutes else a.max_minutes * 60 - 60
     deadline = _T0 + a.max_minutes * 60 - 30
