@@ -27,9 +27,22 @@ def rules():
     return Restorer(engine="rules")
 
 
+@pytest.fixture(scope="module")
+def model():
+    r = Restorer(engine="auto")
+    if r.engine != "model":
+        pytest.skip("the seq2seq model is not installed")
+    return r
+
+
 @pytest.mark.parametrize("text", _lines("unchanged.txt"))
 def test_text_that_must_not_change(stat, text):
     assert stat.restore(text) == text
+
+
+@pytest.mark.parametrize("text", _lines("unchanged.txt"))
+def test_text_that_must_not_change_default_engine(model, text):
+    assert model.restore(text) == text
 
 
 @pytest.mark.parametrize("line", _lines("restore.tsv"))
@@ -38,7 +51,9 @@ def test_restore_cases(stat, line):
     assert stat.restore(src) == expected
 
 
-def test_layout_and_non_words_survive(stat):
+@pytest.mark.parametrize("engine", ["statistical", "auto"])
+def test_layout_and_non_words_survive(engine):
+    stat = Restorer(engine=engine)
     text = "  Uy ban MTTQ\t(so 132/KH-MTTQ-BTT)\r\n\r\nngay 15/3/2024 - www.laichau.gov.vn\n"
     out = stat.restore(text)
     src_toks = [t for t in tokenize(text)]
