@@ -281,8 +281,8 @@ class Restorer:
             places.append(place)
         extra: Dict[Tuple[int, int], np.ndarray] = {}
         for seg_cands, place, lps in zip((c for _, _, c in segments), places, sc.score(segments)):
-            for cand_ids, (r, pos, has_forms), lp in zip(seg_cands, place, lps):
-                if not has_forms:
+            for cand_ids, (r, pos, has_choice), lp in zip(seg_cands, place, lps):
+                if not has_choice:  # a single candidate: nothing to re-rank
                     continue
                 if not self.model_scores_unknown:
                     # The model's one "unknown" token lumps names and acronyms together

@@ -84,12 +84,7 @@ def main() -> None:
                 h = model.model(input_ids=inp, attention_mask=(inp != 0).long(),
                                 decoder_input_ids=dec).last_hidden_state.numpy()
             for b, i in enumerate(idx):
-                res = []
-                for j, c in enumerate(segs[i][2]):
-                    z = sc.out_emb[np.asarray(c)] @ h[b, j]
-                    z = z - z.max()
-                    res.append(z - np.log(np.exp(z).sum()))
-                out.append((i, res))
+                out.append((i, sc.candidate_log_probs(h[b], segs[i][2])))
         return [x for _, x in sorted(out, key=lambda p: p[0])]
 
     for th in (1, 2):

@@ -86,7 +86,13 @@ def span_length(rng: random.Random) -> int:
 
 
 class PairStream(torch.utils.data.IterableDataset):
-    """Endless stream of collated batches (input_ids, attention_mask, labels)."""
+    """Endless stream of collated batches (input_ids, attention_mask, labels).
+
+    ``draw`` makes one (noisy, clean) pair and ``sample`` encodes it; subclasses (the
+    candidate scorer's stream in train_scorer.py) override those and share the rest."""
+
+    # A small real set is repeated less often (about 14 passes at 3k pairs).
+    scale_real = True
 
     def __init__(self, legal, general, real, sp_path, noise_json, phase, max_len,
                  max_tokens, seed, pool_batches=32):
@@ -98,34 +104,39 @@ class PairStream(torch.utils.data.IterableDataset):
         mix = dict(MIX[phase])
         if not real:
             mix.pop("real")
-        else:  # a small real set is repeated less often (about 14 passes at 3k pairs)
+        elif self.scale_real:
             mix["real"] *= min(1.0, len(real) / 40000)
         self.kinds = list(mix)
         self.weights = [mix[k] for k in self.kinds]
 
-    def sample(self, rng, sp, noise):
+    def ocr(self, clean, rng, noise):
+        return noise.line(clean, rng)
+
+    def draw(self, rng, noise):
         kind = rng.choices(self.kinds, self.weights)[0]
         if kind == "real":
-            noisy, clean = self.real[rng.randrange(len(self.real))]
-        else:
-            src = self.legal if (not self.general or rng.random() < LEGAL_SHARE[self.phase]) \
-                else self.general
-            words = src[rng.randrange(len(src))].split(" ")
-            n = span_length(rng)
-            if len(words) > n:
-                i = rng.randrange(len(words) - n + 1)
-                words = words[i:i + n]
-            clean = " ".join(words)
-            if rng.random() < 0.04:
-                clean = clean.upper()
-            if kind == "stripped":
-                noisy = strip_line(clean)
-            elif kind == "partial":
-                noisy = partial_strip(clean, rng)
-            elif kind == "ocr":
-                noisy = noise.line(clean, rng)
-            else:
-                noisy = clean
+            return self.real[rng.randrange(len(self.real))]
+        src = self.legal if (not self.general or rng.random() < LEGAL_SHARE[self.phase]) \
+            else self.general
+        words = src[rng.randrange(len(src))].split(" ")
+        n = span_length(rng)
+        if len(words) > n:
+            i = rng.randrange(len(words) - n + 1)
+            words = words[i:i + n]
+        clean = " ".join(words)
+        if rng.random() < 0.04:
+            clean = clean.upper()
+        if kind == "stripped":
+            return strip_line(clean), clean
+        if kind == "partial":
+            return partial_strip(clean, rng), clean
+        if kind == "ocr":
+            return self.ocr(clean, rng, noise), clean
+        return clean, clean
+
+    def sample(self, rng, sp, noise):
+        """(source ids, target ids) of one drawn pair, or None to skip it."""
+        noisy, clean = self.draw(rng, noise)
         s = sp.encode(noisy)[: self.max_len]
         t = sp.encode(clean)[: self.max_len - 1] + [EOS]
         return s, t
@@ -142,9 +153,11 @@ class PairStream(torch.utils.data.IterableDataset):
             budget = self.max_tokens * self.pool_batches
             used = 0
             while used < budget:
-                s, t = self.sample(rng, sp, noise)
-                pool.append((s, t))
-                used += max(len(s), len(t))
+                st = self.sample(rng, sp, noise)
+                if st is None:
+                    continue
+                pool.append(st)
+                used += max(len(st[0]), len(st[1]))
             pool.sort(key=lambda p: (len(p[0]), len(p[1])))
             batches, cur, width = [], [], 0
             for s, t in pool:
@@ -174,9 +187,10 @@ def collate(batch):
 
 # --------------------------------------------------------------------------- model
 
-def build_model(vocab: int, preset: str, max_pos: int = 256, dropout: float = 0.1):
+def build_model(vocab: int, preset: str, max_pos: int = 256, dropout: float = 0.1,
+                presets=PRESETS):
     from transformers import BartConfig, BartForConditionalGeneration
-    d, el, dl, h, ffn = PRESETS[preset]
+    d, el, dl, h, ffn = presets[preset]
     cfg = BartConfig(
         vocab_size=vocab, d_model=d, encoder_layers=el, decoder_layers=dl,
         encoder_attention_heads=h, decoder_attention_heads=h, encoder_ffn_dim=ffn,

@@ -28,10 +28,10 @@ GPU (device tool): add --max-tokens 30000 --workers 12.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
-import random
 import sys
 import time
 
@@ -43,8 +43,9 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from train import LEGAL_SHARE, MIX, read_xz_lines, span_length  # noqa: E402
-from vidiacritic.model.noise import CharNoise, partial_strip, strip_line  # noqa: E402
+from train import PairStream, collate, read_xz_lines  # noqa: E402
+from train import build_model as train_build_model  # noqa: E402
+from vidiacritic.model.noise import CharNoise, strip_line  # noqa: E402
 from vidiacritic.text import normalize_syllable  # noqa: E402
 from vidiacritic.tokens import WORD, tokenize  # noqa: E402
 
@@ -67,116 +68,38 @@ def load_syllables(path):
         return [x.rstrip("\n") for x in fh if x.strip()]
 
 
-class ScorerStream(torch.utils.data.IterableDataset):
-    """Endless stream of (input_ids, attention_mask, labels) batches; labels are
-    syllable tokens, one per input word, then EOS."""
+class ScorerStream(PairStream):
+    """train.py's stream with syllable labels: one per input word, then EOS."""
+
+    scale_real = False
 
     def __init__(self, legal, general, real, sp_path, noise_json, syllables, phase,
                  max_len, max_tokens, seed, pool_batches=32):
-        super().__init__()
-        self.legal, self.general, self.real = legal, general, real
-        self.sp_path, self.noise_json, self.phase = sp_path, noise_json, phase
+        super().__init__(legal, general, real, sp_path, noise_json, phase, max_len,
+                         max_tokens, seed, pool_batches)
         self.syllables = syllables
-        self.max_len, self.max_tokens, self.seed = max_len, max_tokens, seed
-        self.pool_batches = pool_batches
-        mix = dict(MIX[phase])
-        if not real:
-            mix.pop("real")
-        self.kinds = list(mix)
-        self.weights = [mix[k] for k in self.kinds]
 
-    def draw(self, rng, noise):
-        kind = rng.choices(self.kinds, self.weights)[0]
-        if kind == "real":
-            return self.real[rng.randrange(len(self.real))]
-        src = self.legal if (not self.general or rng.random() < LEGAL_SHARE[self.phase]) \
-            else self.general
-        words = src[rng.randrange(len(src))].split(" ")
-        n = span_length(rng)
-        if len(words) > n:
-            i = rng.randrange(len(words) - n + 1)
-            words = words[i:i + n]
-        clean = " ".join(words)
-        if rng.random() < 0.04:
-            clean = clean.upper()
-        if kind == "stripped":
-            return strip_line(clean), clean
-        if kind == "partial":
-            return partial_strip(clean, rng), clean
-        if kind == "ocr":
-            for _ in range(3):  # a split or merged word breaks the 1:1 alignment: redraw
-                noisy = noise.line(clean, rng)
-                if len(words_of(noisy)) == len(words_of(clean)):
-                    return noisy, clean
-            return strip_line(clean), clean
-        return clean, clean
+    def ocr(self, clean, rng, noise):
+        for _ in range(3):  # a split or merged word breaks the 1:1 alignment: redraw
+            noisy = noise.line(clean, rng)
+            if len(words_of(noisy)) == len(words_of(clean)):
+                return noisy
+        return strip_line(clean)
 
-    def sample(self, rng, sp, noise, offset):
+    def sample(self, rng, sp, noise):
         noisy, clean = self.draw(rng, noise)
         cw = words_of(clean)
         if not cw or len(words_of(noisy)) != len(cw):
             return None
         s = sp.encode(noisy)[: self.max_len]
+        offset = sp.get_piece_size()
         t = [offset + self.syllables.get(normalize_syllable(w), 0) for w in cw]
         if len(t) >= self.max_len:
             return None
         return s, t + [EOS]
 
-    def __iter__(self):
-        import sentencepiece as spm
-        info = torch.utils.data.get_worker_info()
-        wid = info.id if info else 0
-        rng = random.Random(self.seed * 7919 + wid * 104729 + (self.phase == "finetune"))
-        sp = spm.SentencePieceProcessor(model_file=self.sp_path)
-        offset = sp.get_piece_size()
-        noise = CharNoise.from_json(self.noise_json)
-        while True:
-            pool, used = [], 0
-            while used < self.max_tokens * self.pool_batches:
-                st = self.sample(rng, sp, noise, offset)
-                if st is None:
-                    continue
-                pool.append(st)
-                used += max(len(st[0]), len(st[1]))
-            pool.sort(key=lambda p: (len(p[0]), len(p[1])))
-            batches, cur, width = [], [], 0
-            for s, t in pool:
-                w = max(width, len(s), len(t))
-                if cur and w * (len(cur) + 1) > self.max_tokens:
-                    batches.append(cur)
-                    cur, w = [], max(len(s), len(t))
-                cur.append((s, t))
-                width = w
-            if cur:
-                batches.append(cur)
-            rng.shuffle(batches)
-            for b in batches:
-                yield collate(b)
 
-
-def collate(batch):
-    ls = max(len(s) for s, _ in batch)
-    lt = max(len(t) for _, t in batch)
-    inp = torch.full((len(batch), ls), PAD, dtype=torch.long)
-    lab = torch.full((len(batch), lt), -100, dtype=torch.long)
-    for i, (s, t) in enumerate(batch):
-        inp[i, : len(s)] = torch.tensor(s)
-        lab[i, : len(t)] = torch.tensor(t)
-    return inp, (inp != PAD).long(), lab
-
-
-def build_model(vocab: int, preset: str, max_pos: int = 256, dropout: float = 0.1):
-    from transformers import BartConfig, BartForConditionalGeneration
-    d, el, dl, h, ffn = PRESETS[preset]
-    cfg = BartConfig(
-        vocab_size=vocab, d_model=d, encoder_layers=el, decoder_layers=dl,
-        encoder_attention_heads=h, decoder_attention_heads=h, encoder_ffn_dim=ffn,
-        decoder_ffn_dim=ffn, max_position_embeddings=max_pos, dropout=dropout,
-        attention_dropout=0.0, activation_dropout=0.0, activation_function="gelu",
-        pad_token_id=PAD, bos_token_id=BOS, eos_token_id=EOS, decoder_start_token_id=BOS,
-        forced_bos_token_id=None, forced_eos_token_id=None, scale_embedding=True,
-        tie_word_embeddings=True, is_encoder_decoder=True)
-    return BartForConditionalGeneration(cfg)
+build_model = functools.partial(train_build_model, presets=PRESETS)
 
 
 def syllable_logits(model, inp, att, dec_in, offset):
@@ -194,7 +117,7 @@ def shift_right(lab):
     return dec
 
 
-def targets(lab, offset, n_syl):
+def targets(lab, offset):
     """Labels in the syllable slice; EOS positions are ignored (the length is known)."""
     t = lab.clone()
     t[(t == EOS) | (t == -100)] = -100
@@ -446,7 +369,7 @@ def main(argv=None):
             g["lr"] = lr
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
             logits = syllable_logits(model, inp, att, shift_right(lab), offset)
-        tgt = targets(lab, offset, n_syl)
+        tgt = targets(lab, offset)
         loss = F.cross_entropy(logits.float().reshape(-1, n_syl), tgt.reshape(-1),
                                ignore_index=-100, label_smoothing=a.label_smoothing)
         opt.zero_grad(set_to_none=True)

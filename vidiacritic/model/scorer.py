@@ -213,10 +213,15 @@ class CandidateScorer:
             k += n
             h = self._states([segments[i][0] for i in idx], [segments[i][1] for i in idx])
             for b, i in enumerate(idx):
-                res = []
-                for j, c in enumerate(segments[i][2]):
-                    z = self.out_emb[np.asarray(c)] @ h[b, j]
-                    z = z - z.max()
-                    res.append(z - np.log(np.exp(z).sum()))
-                out[i] = res
+                out[i] = self.candidate_log_probs(h[b], segments[i][2])
         return out  # type: ignore[return-value]
+
+    def candidate_log_probs(self, states: np.ndarray, cands: Sequence[np.ndarray]) -> List[np.ndarray]:
+        """Decoder states of one segment (T, d) → per word, the log-softmax of the
+        output logits over that word's candidate ids."""
+        res = []
+        for j, c in enumerate(cands):
+            z = self.out_emb[np.asarray(c)] @ states[j]
+            z = z - z.max()
+            res.append(z - np.log(np.exp(z).sum()))
+        return res
