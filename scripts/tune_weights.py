@@ -34,6 +34,10 @@ def main() -> None:
     ap.add_argument("--model-passes", default="1", help="with --model-weight: passes to sweep")
     ap.add_argument("--model-unknown", default="0", help="with --model-weight: 0/1, does the model "
                     "score keep-as-written and unknown syllables")
+    ap.add_argument("--model-phrase", default="1", help="with --model-weight: factors on the model's "
+                    "weight where the phrase lexicon matched")
+    ap.add_argument("--model-split", default="0", help="with --model-weight: 0/1, split the unknown "
+                    "token's probability among the candidates it stands for")
     ap.add_argument("--model-dir", default=None, help="scorer folder (default: models/seq2seq)")
     args = ap.parse_args()
     rows = [ln.rstrip("\n").split("\t") for ln in open(args.pairs, encoding="utf-8")]
@@ -44,18 +48,22 @@ def main() -> None:
     if args.model_weight:
         import time
         r = Restorer(engine="model", model_dir=args.model_dir)
-        print("model_weight gate passes unknown ocr stripped mean seconds")
-        for mw, gate, passes, unk in itertools.product(map(float, args.model_weight.split(",")),
-                                                       map(float, args.model_gate.split(",")),
-                                                       map(int, args.model_passes.split(",")),
-                                                       map(int, args.model_unknown.split(","))):
+        print("model_weight gate passes unknown phrase split ocr stripped mean seconds")
+        grid = itertools.product(map(float, args.model_weight.split(",")),
+                                 map(float, args.model_gate.split(",")),
+                                 map(int, args.model_passes.split(",")),
+                                 map(int, args.model_unknown.split(",")),
+                                 map(float, args.model_phrase.split(",")),
+                                 map(int, args.model_split.split(",")))
+        for mw, gate, passes, unk, phrase, split in grid:
             r.model_weight, r.model_gate, r.model_passes = mw, gate, passes
             r.model_scores_unknown = bool(unk)
+            r.model_phrase_weight, r.model_split_unknown = phrase, bool(split)
             t = time.perf_counter()
             a = score([r.restore(x) for x in ocr], gold)["syl_acc"]
             b = score([r.restore(x) for x in stripped], gold)["syl_acc"]
             dt = time.perf_counter() - t
-            print(f"{mw:<12} {gate:<6} {passes:<6} {unk:<7} {a:.4f} {b:.4f} {(a + b) / 2:.4f} {dt:.1f}", flush=True)
+            print(f"{mw:<12} {gate:<6} {passes:<6} {unk:<7} {phrase:<6} {split:<5} {a:.4f} {b:.4f} {(a + b) / 2:.4f} {dt:.1f}", flush=True)
         return
     base = Restorer(engine="statistical")
     print("channel_weight phrase_bonus ocr stripped mean")

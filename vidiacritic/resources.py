@@ -62,6 +62,17 @@ def load_lexicon():
         return None
 
 
+@lru_cache(maxsize=None)
+def load_acronyms():
+    """HDND → HĐND table (data/acronyms_d.tsv), or None when it is not installed."""
+    from .fixes import ACRONYM_FILE, AcronymTable
+
+    try:
+        return AcronymTable.load(str(data_path(ACRONYM_FILE)))
+    except MissingResource:
+        return None
+
+
 def candidate_table_path() -> Optional[Path]:
     """The precomputed candidate table, if shipped (it only speeds things up)."""
     try:

@@ -26,7 +26,7 @@ from typing import Dict, Iterable, Iterator, List, Sequence, Tuple
 
 import numpy as np
 
-from . import resources
+from . import fixes, resources
 from .candidates import CandidateGenerator
 from .decoder import Lattice, decode_batch
 from .text import MODERN, TONE_STYLES, TRADITIONAL, apply_casing, nfc, normalize_syllable, place_tone
@@ -62,13 +62,24 @@ DECODE_SLICE = 2000
 # Weight of the seq2seq scorer's log-probabilities in the second Viterbi pass; chosen on
 # held-out Tesseract pairs (scripts/tune_weights.py --model-weight).
 MODEL_WEIGHT = 1.0
-# Segments the scorer reads: at most this many words, cut at paragraph breaks and, once
-# a segment has SEGMENT_MIN_WORDS words, after sentence-ending punctuation.
 # Whether the model's "unknown word" probability scores "keep as written" and syllables
 # outside its vocabulary (see _rescore).  On held-out Tesseract pairs scoring them is
 # better (OCR 0.9564 against 0.9515 abstaining); on the dev OCR it breaks some damaged
 # words into staying damaged (README, lab note).
 MODEL_SCORES_UNKNOWN = True
+# Where the phrase lexicon matched (admin terms, place names: "xã Huổi Luông"), the
+# model's scores are multiplied by this.  Its vocabulary lacks most rare name syllables,
+# so it tends to pull a matched name towards a common word (Luông → Lương); the lexicon
+# may be the better witness there.  Measured on 800 held-out Tesseract lines
+# (scripts/tune_weights.py --model-phrase 1,0.5,0): 1.0 gives OCR 0.9574 / stripped
+# 0.9853, 0.5 0.9571 / 0.9853, 0 0.9569 / 0.9851, so the model keeps its full weight.
+MODEL_PHRASE_WEIGHT = 1.0
+# The model has one "unknown" token for every candidate outside its vocabulary (and for
+# "keep as written").  Splitting that probability evenly among them, instead of giving
+# each the whole of it, keeps the model from favouring a word with many unreadable
+# readings (scripts/tune_weights.py --model-split).  On the same 800 lines it changed
+# 2 words (OCR 0.9574 → 0.9575, stripped equal): too little to adopt.
+MODEL_SPLIT_UNKNOWN = False
 # Re-scoring passes; a second one lets the decoder condition on the re-scored path.
 MODEL_PASSES = 1
 # A segment whose every word the first pass chose with at least this confidence is not
@@ -77,6 +88,8 @@ MODEL_PASSES = 1
 # 0.9566, 0.9847), and 0.8 restores a 3,600-syllable report in 0.83 s against 0.95 s
 # at 0.9 (scripts/tune_weights.py --model-gate).
 MODEL_GATE = 0.8
+# Segments the scorer reads: at most this many words, cut at paragraph breaks and, once
+# a segment has SEGMENT_MIN_WORDS words, after sentence-ending punctuation.
 SEGMENT_MAX_WORDS = 48
 SEGMENT_MIN_WORDS = 16
 _SENTENCE_END = frozenset(".?!;:")
@@ -146,6 +159,8 @@ class Restorer:
         self.model_gate = MODEL_GATE
         self.model_passes = MODEL_PASSES
         self.model_scores_unknown = MODEL_SCORES_UNKNOWN
+        self.model_phrase_weight = MODEL_PHRASE_WEIGHT
+        self.model_split_unknown = MODEL_SPLIT_UNKNOWN
         self.scorer = None
         if engine in ("auto", "model"):
             self.scorer = _load_scorer(required=engine == "model", folder=model_dir)
@@ -161,6 +176,7 @@ class Restorer:
         self.lexicon = resources.load_lexicon()
         if self.lexicon is not None:
             self.lexicon.build_all()  # load once, then every document is equally fast
+        self.acronyms = resources.load_acronyms()
         self.generator = CandidateGenerator(
             {w: int(self.ngram.counts[i]) for w, i in self.ngram.vocab.items() if w.isalpha()},
             self.channel)
@@ -212,6 +228,13 @@ class Restorer:
                 if tok.kind != WORD:
                     continue
                 forms, phrase_hit = meta[pos]
+                fixed = self._token_fix(toks, ti)
+                if fixed is not None:
+                    if details:
+                        words.append(WordDecision(tok.text, fixed, tok.start, "rule", 1.0, []))
+                    if fixed != tok.text:
+                        replaced[ti] = fixed
+                    continue
                 if not forms:
                     if details:
                         words.append(WordDecision(tok.text, tok.text, tok.start, "kept", 1.0, []))
@@ -230,6 +253,16 @@ class Restorer:
         return Explanation(out, words)
 
     # ------------------------------------------------------------ internals
+    def _token_fix(self, toks: Sequence[Token], i: int):
+        """A fix from vidiacritic.fixes for a token that is no syllable (27.600.000d,
+        HDND), or None."""
+        text = toks[i].text
+        if self.acronyms is not None and len(text) >= 2:
+            hit = self.acronyms.restore(text)
+            if hit is not None:
+                return hit
+        return fixes.currency_unit(toks, i) if len(text) == 1 else None
+
     def _decode(self, lattices: List[Lattice]):
         # Decode in slices so that memory stays bounded for very long documents.
         return [d for i in range(0, len(lattices), DECODE_SLICE)
@@ -274,15 +307,18 @@ class Restorer:
                 else:
                     prefix.append(0)
                 cands.append(np.array([sc.syllable_id(f) for f in forms] or [0]))
-                place.append((r, pos, len(forms) > 1))
+                place.append((r, pos, len(forms) > 1, any(metas[r][pos][1])))
             if least >= self.model_gate and self.model_gate < 1.0:
                 continue  # the first pass is sure of every word here
             segments.append((_source_text(toks, seg[0], seg[-1]), prefix, cands))
             places.append(place)
         extra: Dict[Tuple[int, int], np.ndarray] = {}
         for seg_cands, place, lps in zip((c for _, _, c in segments), places, sc.score(segments)):
-            for cand_ids, (r, pos, has_choice), lp in zip(seg_cands, place, lps):
+            for cand_ids, (r, pos, has_choice, phrase_hit), lp in zip(seg_cands, place, lps):
                 if not has_choice:  # a single candidate: nothing to re-rank
+                    continue
+                weight = self.model_weight * (self.model_phrase_weight if phrase_hit else 1.0)
+                if weight == 0.0:
                     continue
                 if not self.model_scores_unknown:
                     # The model's one "unknown" token lumps names and acronyms together
@@ -296,7 +332,12 @@ class Restorer:
                         continue
                     if unknown.any():
                         lp = np.where(unknown, lp[~unknown].max(), lp)
-                extra[(r, pos)] = self.model_weight * lp
+                elif self.model_split_unknown:
+                    unknown = cand_ids == 0
+                    n_unknown = int(unknown.sum())
+                    if n_unknown > 1:
+                        lp = np.where(unknown, lp - np.log(n_unknown), lp)
+                extra[(r, pos)] = weight * lp
         out = []
         for r, lat in enumerate(lattices):
             unary = [u + extra[(r, pos)] if (r, pos) in extra else u for pos, u in enumerate(lat.unary)]

@@ -34,6 +34,8 @@ _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,:]\d+)*%?$")
 _ROMAN = re.compile(r"^(?=[IVXLC])C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
 _NUM_SLASH_WORD = re.compile(r"^\d[\d.,]*/[^\W\d_]+$")
+# An amount with its currency letter attached: 27.600.000đ, or 27.600.000d after OCR.
+_AMOUNT_UNIT = re.compile(r"^(\d{1,3}(?:([.,])\d{3})(?:\2\d{3})*)([dđDĐ])$")
 # A chunk's core: strip leading/trailing punctuation but keep OCR debris and digits.
 _EDGE = re.compile(r"^([^\w" + OCR_DEBRIS + r"]*)(.*?)([^\w" + OCR_DEBRIS + r"]*)$", re.DOTALL)
 _WORDLIKE = re.compile(r"^[^\W_]*[^\W\d_][^\W_]*$|^[\w" + OCR_DEBRIS + r"]+$")
@@ -110,6 +112,12 @@ def _split_chunk(chunk: str, start: int, out: List[Token]) -> None:
     if core:
         if _NUMBER.match(core):
             out.append(Token(core, NUMBER, pos))
+        elif len(core) == 1 and trail.startswith(")") and not lead:
+            out.append(Token(core, PROTECTED, pos))  # list item marker: a) b) d) đ)
+        elif _AMOUNT_UNIT.match(core):  # the letter is a word (fixes.currency_unit)
+            num = _AMOUNT_UNIT.match(core).group(1)
+            out.append(Token(num, NUMBER, pos))
+            out.append(Token(core[len(num):], WORD, pos + len(num)))
         elif _NUM_SLASH_WORD.match(core):  # 300.000/người: a rate, not a code
             num, _, word = core.partition("/")
             out.append(Token(num, NUMBER, pos))

@@ -295,13 +295,16 @@ def main(argv=None):
     nparams = sum(p.numel() for p in model.parameters())
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98),
                             weight_decay=0.01, eps=1e-8)
-    step, elapsed = 0, 0.0
+    step, elapsed, finetuning = 0, 0.0, False
     ckpt_path = os.path.join(a.ckpt_dir, "ckpt.pt")
     if os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path, map_location=device, weights_only=False)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         step, elapsed, plan = ck["step"], ck["elapsed"], ck["plan"]
+        # Once fine-tuning has begun it stays on: an extension lengthens the plan, which
+        # would otherwise move the switch point past the run's elapsed time.
+        finetuning = ck.get("phase", "") == "finetune" or elapsed >= (1 - a.finetune_frac) * plan
         if a.extend_minutes:  # a finished run trains on: the cosine restarts part-way up
             plan += a.extend_minutes * 60
         log({"event": "resume", "step": step, "elapsed": elapsed, "plan_s": plan})
@@ -331,7 +334,7 @@ def main(argv=None):
 
     def save_ckpt():
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
-                    "elapsed": elapsed, "plan": plan, "preset": a.preset}, ckpt_path + ".tmp")
+                    "elapsed": elapsed, "plan": plan, "preset": a.preset, "phase": phase}, ckpt_path + ".tmp")
         os.replace(ckpt_path + ".tmp", ckpt_path)
 
     def evaluate():
@@ -346,7 +349,7 @@ def main(argv=None):
         export(model, a.out, a.preset, a.tokenizer, a.syllables, offset)
         plot(log_path, os.path.join(a.out, "curve.png"))
 
-    phase = "finetune" if elapsed >= (1 - a.finetune_frac) * plan else "pretrain"
+    phase = "finetune" if finetuning or elapsed >= (1 - a.finetune_frac) * plan else "pretrain"
     it = loader(phase)
     log({"event": "phase", "phase": phase, "step": step})
     model.train()

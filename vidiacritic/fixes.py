@@ -1,0 +1,70 @@
+"""Stage 4c — token fixes outside the lattice: small named rules, each with its reason.
+
+The decoder chooses among syllable readings of a word; a few tokens are not syllables
+at all yet still lost a mark, and each such case gets one small function here.  The
+restorer applies them after decoding (and ``explain()`` reports them as "rule").
+
+``currency_unit``  27.600.000d → 27.600.000đ: "đ" (đồng) after an amount.
+``AcronymTable``   HDND → HĐND, BCD → BCĐ: all-caps acronyms whose Đ became D, from
+                   ``data/acronyms_d.tsv`` (``scripts/build_acronyms.py``; card:
+                   ``data/ACRONYMS_CARD.md``).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Dict, Optional, Sequence, Union
+
+from .tokens import NUMBER, SPACE, Token
+
+ACRONYM_FILE = "acronyms_d.tsv"
+ACRONYM_HEADER = ("written", "acronym", "count", "count_written")
+# An amount: thousands grouped with dots or commas (1.250.000, 27,600,000).  A bare
+# number ("5 d", "2d") is too often something else (a list item, a dimension).
+_AMOUNT = re.compile(r"^\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$")
+
+
+def currency_unit(toks: Sequence[Token], i: int) -> Optional[str]:
+    """"đ" (or "Đ") for a token "d"/"D" written right after an amount, or after it and
+    one space; None otherwise.  Đồng is abbreviated đ, and a lone "d" is no Vietnamese
+    word: stripping or Tesseract's English model made it from đ."""
+    tok = toks[i]
+    if tok.text not in ("d", "D", "đ", "Đ") or i == 0:
+        return None
+    j = i - 1
+    if toks[j].kind == SPACE:
+        if toks[j].text != " " or j == 0:
+            return None
+        j -= 1
+    if toks[j].kind != NUMBER or not _AMOUNT.match(toks[j].text):
+        return None
+    return "Đ" if tok.text in ("D", "Đ") else "đ"
+
+
+class AcronymTable:
+    """D-spelling → acronym with Đ (HDND → HĐND), for all-caps tokens only."""
+
+    def __init__(self, table: Dict[str, str]):
+        self.table = table
+
+    @classmethod
+    def load(cls, path: Union[str, Path]) -> "AcronymTable":
+        table: Dict[str, str] = {}
+        with open(path, encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                parts = line.rstrip("\n").split("\t")
+                if lineno == 1 and tuple(parts) == ACRONYM_HEADER:
+                    continue
+                if len(parts) != len(ACRONYM_HEADER) or parts[1].replace("Đ", "D") != parts[0]:
+                    raise ValueError(f"{path}:{lineno}: expected written<TAB>acronym<TAB>count"
+                                     "<TAB>count_written, the acronym being the written form with Đ")
+                table[parts[0]] = parts[1]
+        return cls(table)
+
+    def restore(self, token: str) -> Optional[str]:
+        """The acronym with its Đ, or None.  Mixed-case tokens are left alone (Dd, Db:
+        not acronyms)."""
+        return self.table.get(token) if token.isupper() else None
+
+    def __len__(self) -> int:
+        return len(self.table)
