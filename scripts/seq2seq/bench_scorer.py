@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Time the candidate scorer's runtimes on the same segments: numpy (shipped) against
-PyTorch (transformers BART, fp32) at 1 and 2 threads, and check that they agree.
+"""Time the candidate scorer's runtimes on the same segments: onnxruntime int8 and numpy
+(both shipped) against PyTorch (transformers BART, fp32) at 1 and 2 threads, and check
+how far their scores are from numpy's.
 
 The segments are the ones the model engine sends when it restores INPUT (default: the
 dev OCR), captured from a real run.
@@ -31,6 +32,8 @@ def main() -> None:
     a = ap.parse_args()
 
     from vidiacritic import Restorer
+    from vidiacritic.model.scorer import CandidateScorer
+    os.environ["VIDIACRITIC_RUNTIME"] = "numpy"
     r = Restorer(engine="model", model_dir=a.model)
     captured = []
     real = r.scorer.score
@@ -49,9 +52,20 @@ def main() -> None:
             times.append(time.perf_counter() - t)
         return min(times), out
 
+    def compare(theirs):
+        pairs = [(x, y) for s1, s2 in zip(ours, theirs) for x, y in zip(s1, s2) if len(x) > 1]
+        return {"max_abs_diff": max(float(np.abs(x - y).max()) for x, y in pairs),
+                "same_best": float(np.mean([np.argmax(x) == np.argmax(y) for x, y in pairs]))}
+
     rows = []
     t, ours = best(lambda: sc.score(segs))
-    rows.append({"runtime": "numpy (shipped)", "threads": "BLAS default", "words_s": words / t})
+    rows.append({"runtime": "numpy (fallback)", "threads": "BLAS default", "words_s": words / t})
+    t0 = time.perf_counter()
+    ort_sc = CandidateScorer(a.model, runtime="onnxruntime")
+    load = time.perf_counter() - t0
+    t, theirs = best(lambda: ort_sc.score(segs))
+    rows.append({"runtime": f"onnxruntime int8 (default; load {load:.2f} s)", "threads": "all cores",
+                 "words_s": words / t, **compare(theirs)})
 
     import torch
     import train_scorer as TS
@@ -90,13 +104,13 @@ def main() -> None:
     for th in (1, 2):
         torch.set_num_threads(th)
         t, theirs = best(torch_score)
-        diff = max(float(np.abs(x - y).max()) for s1, s2 in zip(ours, theirs) for x, y in zip(s1, s2))
-        rows.append({"runtime": "torch 2.13 fp32", "threads": th, "words_s": words / t, "max_abs_diff": diff})
+        rows.append({"runtime": "torch 2.13 fp32", "threads": th, "words_s": words / t, **compare(theirs)})
     print(f"{len(segs)} segments, {words} words")
-    print("| runtime | threads | words/s | max |Δ log p| vs numpy |")
-    print("|---|---|---|---|")
+    print("| runtime | threads | words/s | max abs diff of log p vs numpy | same best candidate |")
+    print("|---|---|---|---|---|")
     for row in rows:
-        print(f"| {row['runtime']} | {row['threads']} | {row['words_s']:.0f} | {row.get('max_abs_diff', 0):.4f} |")
+        print(f"| {row['runtime']} | {row['threads']} | {row['words_s']:.0f} | "
+              f"{row.get('max_abs_diff', 0):.4f} | {row.get('same_best', 1):.4f} |")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ GPU (device tool): add --max-tokens 30000 --workers 12.
 from __future__ import annotations
 
 import argparse
+import copy
 import functools
 import json
 import math
@@ -201,16 +202,19 @@ def plot(log_path, png_path):
 
 
 def export(model, out_dir, preset, sp_path, syllables_path, offset):
-    """Weights for the numpy runtime (vidiacritic/model/scorer.py): float16 .npz."""
+    """The runtime files (vidiacritic/model/scorer.py): ``scorer.npz`` (int8 matrices
+    with a scale per row, float16 for the rest) for the numpy runtime, and
+    ``scorer.int8.onnx`` for onnxruntime (onnx_export.py)."""
     import shutil
+    from vidiacritic.model.scorer import quantize_rows
     os.makedirs(out_dir, exist_ok=True)
     d, el, dl, h, ffn = PRESETS[preset]
     # Tied copies of model.shared (encoder/decoder embed_tokens, lm_head) are left out.
-    sd = {k: v.detach().float().cpu().numpy().astype(np.float16)
+    sd = {k: v.detach().float().cpu().numpy()
           for k, v in model.state_dict().items() if k != "lm_head.weight"
           and not k.endswith(("final_logits_bias", "embed_tokens.weight"))}
     tmp = os.path.join(out_dir, "scorer.npz.tmp.npz")
-    np.savez(tmp, **sd)
+    np.savez(tmp, **quantize_rows(sd))
     os.replace(tmp, os.path.join(out_dir, "scorer.npz"))
     cfg = {"d_model": d, "encoder_layers": el, "decoder_layers": dl, "heads": h, "ffn": ffn,
            "syllable_offset": offset, "scale_embedding": True, "activation": "gelu",
@@ -221,6 +225,10 @@ def export(model, out_dir, preset, sp_path, syllables_path, offset):
         shutil.copy(sp_path, os.path.join(out_dir, "spm.model"))
     if os.path.abspath(syllables_path) != os.path.abspath(os.path.join(out_dir, "syllables.txt")):
         shutil.copy(syllables_path, os.path.join(out_dir, "syllables.txt"))
+    from onnx_export import ONNX_FILE, export_onnx
+    was_training = model.training
+    export_onnx(copy.deepcopy(model).eval(), os.path.join(out_dir, ONNX_FILE), PAD)
+    model.train(was_training)
 
 
 def main(argv=None):
