@@ -19,7 +19,7 @@ look-ups of a batch are one vectorised call.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Protocol, Sequence
+from typing import List, Optional, Protocol, Sequence
 
 import numpy as np
 
@@ -79,16 +79,35 @@ def _stack(lattices: Sequence[Lattice], lm: LanguageModel, K: int, n_bos: int):
     return ids, un
 
 
-def _bigram_keep(ids: np.ndarray, un: np.ndarray, lm, keep: int, lm_weight: float) -> np.ndarray:
-    """Indices (B, n, keep) of the best candidates by bigram max-marginal (1 BOS pad)."""
+def _bigram_scores(ids: np.ndarray, valid: np.ndarray, lm, lm_weight: float) -> np.ndarray:
+    """(B, T-1, K, K) bigram log-probabilities between neighbouring candidates; 0 where
+    either side is padding (its unary score is NEG already, so nothing is looked up)."""
     B, T, K = ids.shape
+    pair = valid[:, :-1, :, None] & valid[:, 1:, None, :]
+    v = np.broadcast_to(ids[:, :-1, :, None], pair.shape)[pair]
+    w = np.broadcast_to(ids[:, 1:, None, :], pair.shape)[pair]
+    M = np.zeros(pair.shape)
     if hasattr(lm, "bigram_lookup"):  # dense table: one fancy index, no search
-        v, w = np.broadcast_arrays(ids[:, :-1, :, None], ids[:, 1:, None, :])
-        M = lm.bigram_lookup(v.ravel(), w.ravel()).reshape(B, T - 1, K, K) * lm_weight
+        M[pair] = lm.bigram_lookup(v, w)
     else:
-        v = np.broadcast_to(ids[:, :-1, :, None], (B, T - 1, K, K))
-        w = np.broadcast_to(ids[:, 1:, None, :], (B, T - 1, K, K))
-        M = _unique_calls(lm.logprob_bigram, v.ravel(), w.ravel()).reshape(B, T - 1, K, K) * lm_weight
+        M[pair] = _unique_calls(lm.logprob_bigram, v, w)
+    return M * lm_weight
+
+
+def _bigram_keep(ids: np.ndarray, un: np.ndarray, lm, keep: int, lm_weight: float,
+                 memo: Optional[dict] = None) -> np.ndarray:
+    """Indices (B, n, keep) of the best candidates by bigram max-marginal (1 BOS pad).
+    `memo` keeps the bigram scores of lattices seen before: the model engine decodes the
+    same candidates twice, with other unary scores."""
+    B, T, K = ids.shape
+    key = (ids.shape, hash(ids.tobytes()), lm_weight)
+    hit = memo.get(key) if memo is not None else None
+    if hit is not None and np.array_equal(hit[0], ids):
+        M = hit[1]
+    else:
+        M = _bigram_scores(ids, un > NEG / 2, lm, lm_weight)
+        if memo is not None:
+            memo[key] = (ids.copy(), M)
     alpha = np.empty((B, T, K))
     beta = np.zeros((B, T, K))
     alpha[:, 0] = un[:, 0]
@@ -136,12 +155,12 @@ def _viterbi2(ids: np.ndarray, un: np.ndarray, lm: LanguageModel, lm_weight: flo
 
 
 def _decode_group(lattices: Sequence[Lattice], lm, lm_weight: float, prune_to: int,
-                  temperature: float) -> List[Decoded]:
+                  temperature: float, memo: Optional[dict] = None) -> List[Decoded]:
     K = max(len(a) for lat in lattices for a in lat.ids)
     ids, un = _stack(lattices, lm, K, n_bos=2)
     kept = None
     if prune_to and K > prune_to and hasattr(lm, "logprob_bigram"):
-        kept = _bigram_keep(ids[:, 1:], un[:, 1:], lm, prune_to, lm_weight)  # (B, n, keep)
+        kept = _bigram_keep(ids[:, 1:], un[:, 1:], lm, prune_to, lm_weight, memo)  # (B, n, keep)
         pad = np.broadcast_to(np.arange(prune_to), (len(lattices), 2, prune_to))
         sel = np.concatenate([pad, kept, pad[:, :1]], axis=1)
         sel[:, [0, 1, -1]] = np.arange(prune_to)
@@ -167,12 +186,14 @@ def _decode_group(lattices: Sequence[Lattice], lm, lm_weight: float, prune_to: i
 
 
 def decode_batch(lattices: Sequence[Lattice], lm: LanguageModel, lm_weight: float = 1.0,
-                 prune_to: int = 0, temperature: float = 1.0) -> List[Decoded]:
+                 prune_to: int = 0, temperature: float = 1.0,
+                 memo: Optional[dict] = None) -> List[Decoded]:
     """Viterbi-decode many lattices; chains of equal length are decoded together.
 
     With `prune_to` > 0 a bigram pass first cuts each position to that many candidates;
     results are reported in the original candidate indexing (pruned ones get 0).
     `temperature` flattens the max-marginal softmax (calibrated confidences).
+    `memo`: a dict shared by calls that decode the same candidates again (bigram scores).
     """
     out: List[Decoded] = [None] * len(lattices)  # type: ignore[list-item]
     groups: dict = {}
@@ -184,6 +205,6 @@ def decode_batch(lattices: Sequence[Lattice], lm: LanguageModel, lm_weight: floa
                 out[i] = Decoded([], [])
             continue
         for i, dec in zip(members, _decode_group([lattices[i] for i in members], lm, lm_weight, prune_to,
-                                                             temperature)):
+                                                 temperature, memo)):
             out[i] = dec
     return out

@@ -105,13 +105,18 @@ class PhraseLexicon:
         return self
 
     def _expand(self, first: str) -> Optional[dict]:
-        """Build (once) and return the sub-trie of phrases starting with `first`."""
-        todo = self._pending.pop(first, None)
+        """Build (once) and return the sub-trie of phrases starting with `first`.  The
+        sub-trie is built aside and published whole, so a thread sharing the lexicon
+        never walks a half-built one (two threads may both build it: same result)."""
+        node = self._root.get(first)
+        todo = self._pending.get(first)
         if todo is None:
-            return self._root.get(first)
-        node = self._root.setdefault(first, {})
+            return node
+        node = dict(node) if node is not None else {}
         for key, strength in todo:
             _insert(node, key, strength)
+        self._root[first] = node
+        self._pending.pop(first, None)
         return node
 
     @classmethod
