@@ -6,7 +6,12 @@ vocabulary, each with its channel score log P(observed | syllable):
 1. Retrieval by *skeleton* (the syllable with every mark removed, "phố" → "pho").
    The observed token's skeleton may be damaged by OCR ("phd", "ctia", "s6"), so
    we look up skeletons within a small deletion distance (the SymSpell trick: index
-   every vocabulary skeleton under its 1- and 2-letter deletions).
+   every vocabulary skeleton under its 1- and 2-letter deletions).  Before the lookup
+   the skeleton is also *read* in a few ways: a non-letter becomes the letters it
+   usually stands for ("16n" → "lon"), and a learned two-letter rewrite undoes a
+   letter that Tesseract split in two ("tir" → "tu" for từ: ư is read as ir, it, tr,
+   iv…; ``models/rewrites.tsv``, built by ``scripts/build_rewrites.py``).  Deletion
+   distance alone cannot bridge those: "tir" and "tu" share no 1-deletion.
 2. Scoring every diacritized form of the retrieved skeletons with the channel
    (:mod:`vidiacritic.channel`), plus a frequency prior to prune to the top K.
 
@@ -22,7 +27,7 @@ import json
 import math
 import os
 from itertools import combinations
-from typing import Dict, Iterable, List, Mapping, Set, Tuple
+from typing import Dict, Iterable, List, Mapping, Sequence, Set, Tuple
 
 from rapidfuzz.distance import Levenshtein
 
@@ -38,6 +43,8 @@ Candidate = Tuple[str, float]  # (normalized syllable, log P(obs | syllable))
 # 0.9861, 24 → 0.9645 / 0.9865, 32 → 0.9642 / 0.9865, for 16% more time at 24.
 MAX_CANDIDATES = 24
 MAX_FORMS_PER_SKELETON = 14  # e.g. "tho" has thơ, thở, thờ, thọ, thổ, thô, thò, thỏ, …
+# Readings of one skeleton looked up (non-letter replacements times rewrites).
+MAX_READINGS = 16
 # Channel scores below best - BEAM are not worth a lattice slot.
 CHANNEL_BEAM = 12.0
 # Weight of the unigram prior used only for pruning (the decoder applies the LM).
@@ -52,6 +59,24 @@ def _deletes(s: str, depth: int) -> Set[str]:
     return out
 
 
+REWRITES_HEADER = ("observed", "letter", "count")
+
+
+def load_rewrites(path: str) -> List[Tuple[str, str]]:
+    """(two observed letters, the letter they stand for) from a rewrites TSV
+    (``models/rewrites.tsv``; header: observed, letter, count)."""
+    out: List[Tuple[str, str]] = []
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            parts = line.rstrip("\n").split("\t")
+            if lineno == 1 and tuple(parts) == REWRITES_HEADER:
+                continue
+            if len(parts) != 3 or len(parts[0]) != 2 or len(parts[1]) != 1:
+                raise ValueError(f"{path}:{lineno}: expected two letters<TAB>one letter<TAB>count")
+            out.append((parts[0], parts[1]))
+    return out
+
+
 def skeleton(token: str) -> str:
     return strip_diacritics(nfc(token).lower())
 
@@ -60,9 +85,12 @@ class CandidateGenerator:
     """Maps an observed token to up to K scored syllable candidates."""
 
     def __init__(self, vocab_counts: Mapping[str, int], channel: Channel,
-                 max_candidates: int = MAX_CANDIDATES, cache_size: int = 200_000):
+                 max_candidates: int = MAX_CANDIDATES, cache_size: int = 200_000,
+                 rewrites: Sequence[Tuple[str, str]] = ()):
         self.channel = channel
         self.max_candidates = max_candidates
+        # (two observed letters, the letter they stand for), most frequent first.
+        self.rewrites: List[Tuple[str, str]] = [(a, b) for a, b in rewrites]
         total = sum(vocab_counts.values()) or 1
         self.log_prior: Dict[str, float] = {w: math.log(c / total) for w, c in vocab_counts.items()}
         forms: Dict[str, List[str]] = {}
@@ -111,7 +139,7 @@ class CandidateGenerator:
     def fingerprint(self) -> str:
         """Identifies the inputs of candidate generation (channel, vocabulary, settings)."""
         h = hashlib.sha1()
-        h.update(json.dumps(["readings-1", self.channel.edits.to_json(), self.channel.w_identity, self.channel.w_stripped,
+        h.update(json.dumps(["readings-2", self.rewrites, self.channel.edits.to_json(), self.channel.w_identity, self.channel.w_stripped,
                              self.channel.w_ocr, self.max_candidates, MAX_FORMS_PER_SKELETON, CHANNEL_BEAM,
                              PRIOR_WEIGHT], sort_keys=True).encode())
         for w in sorted(self._vocab_counts):
@@ -159,7 +187,8 @@ class CandidateGenerator:
 
     def _readings(self, sk: str) -> List[str]:
         """The skeleton with each non-letter (6, 1, ¢, &) replaced by the letters the
-        channel says it most often stands for: "16n" → "lon", "x&" → "xa"."""
+        channel says it most often stands for: "16n" → "lon", "x&" → "xa"; then each
+        of those with one learned two-letter rewrite applied: "tir" → "tu"."""
         readings = [""]
         for ch in sk:
             options = self._letters_for.get(ch) if not ("a" <= ch <= "z") else None
@@ -167,28 +196,44 @@ class CandidateGenerator:
                 readings = [r + o for r in readings for o in options][:9]
             else:
                 readings = [r + ch for r in readings]
+        if self.rewrites:
+            out = dict.fromkeys(readings)
+            for r in readings:
+                for pair, letter in self.rewrites:
+                    i = r.find(pair)
+                    while i >= 0:
+                        out[r[:i] + letter + r[i + 2:]] = None
+                        i = r.find(pair, i + 1)
+            readings = list(out)[:MAX_READINGS]
         return readings
 
-    def _retrieve(self, sk: str) -> Set[str]:
+    def _retrieve(self, sk: str) -> Dict[str, int]:
+        """Vocabulary skeletons near some reading of `sk`, each with its edit distance
+        to the nearest reading that found it (a rewritten reading counts as read)."""
         depth = 1 if len(sk) <= 3 else 2
-        found: Set[str] = set()
+        found: Dict[str, int] = {}
         for reading in self._readings(sk):
+            hits: Set[str] = set()
             for d in _deletes(reading, depth):
                 hit = self.index.get(d)
                 if hit:
-                    found |= hit
+                    hits |= hit
+            for s in hits:
+                dist = Levenshtein.distance(reading, s)
+                if dist < found.get(s, 99):
+                    found[s] = dist
         return found
 
     def _candidates(self, obs: str) -> Tuple[Candidate, ...]:
         sk = skeleton(obs)
         if not sk or len(sk) > 9:
             return ()
-        skeletons = self._retrieve(sk)
-        if not skeletons:
+        dist = self._retrieve(sk)
+        if not dist:
             return ()
         # Prefilter with plain edit distance on skeletons (C speed) so the weighted
         # channel only scores forms of the nearest skeletons.
-        dist = {s: Levenshtein.distance(sk, s) for s in skeletons}
+        skeletons = list(dist)
         limit = min(dist.values()) + 1
         forms = [f for s in skeletons if dist[s] <= limit for f in self.forms[s]]
         chans = self.channel.logp_many(obs, forms)

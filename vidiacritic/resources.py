@@ -73,6 +73,17 @@ def load_acronyms():
         return None
 
 
+@lru_cache(maxsize=None)
+def load_rewrites():
+    """Learned two-letter OCR rewrites (models/rewrites.tsv), or () when absent."""
+    from .candidates import load_rewrites as _load
+
+    try:
+        return tuple(_load(str(model_path("rewrites.tsv"))))
+    except MissingResource:
+        return ()
+
+
 def candidate_table_path() -> Optional[Path]:
     """The precomputed candidate table, if shipped (it only speeds things up)."""
     try:

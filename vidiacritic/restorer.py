@@ -179,7 +179,7 @@ class Restorer:
         self.acronyms = resources.load_acronyms()
         self.generator = CandidateGenerator(
             {w: int(self.ngram.counts[i]) for w, i in self.ngram.vocab.items() if w.isalpha()},
-            self.channel)
+            self.channel, rewrites=resources.load_rewrites())
         table = resources.candidate_table_path()
         if table is not None and not self.generator.load_table(str(table)):
             warnings.warn("models/candidates.tsv.gz was built for another channel or vocabulary; "
