@@ -73,3 +73,11 @@ def test_fixes_in_the_restorer(engine):
     words = {w.original: w for w in r.explain("HDND chi 1.000d").words}
     assert words["HDND"].chosen == "HĐND" and words["HDND"].source == "rule"
     assert words["d"].chosen == "đ"
+
+
+def test_lone_debris_is_a_word_only_in_ocr_documents():
+    r = Restorer(engine="statistical")
+    typed = "Nghiên cứu R&D & đổi mới, giá 5 ¥ một cái"
+    assert r.restore(typed) == typed
+    ocr = "Ban Thuong truc MTTQ & khu dan cu, cong tac d& trién khai tai dia phuong"
+    assert " ở khu dân cư" in r.restore(ocr)

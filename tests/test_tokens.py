@@ -57,4 +57,6 @@ def test_roman_section_numbers_are_kept():
 def test_ampersand_inside_a_word_is_ocr_debris_but_codes_are_kept():
     toks = dict(kinds("x& b&o R&D AT&T &"))
     assert toks["x&"] == WORD and toks["b&o"] == WORD
-    assert toks["R&D"] == PROTECTED and toks["AT&T"] == PROTECTED and toks["&"] == PROTECTED
+    assert toks["R&D"] == PROTECTED and toks["AT&T"] == PROTECTED
+    # a lone & is a word (Tesseract's ở); the restorer keeps it outside OCR documents
+    assert toks["&"] == WORD

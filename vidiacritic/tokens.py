@@ -28,6 +28,10 @@ NUM_TOKEN = "<num>"
 # & for ã/ỡ/ễ, € for ệ, ® ¥ rarely). They belong to the word, not to the punctuation
 # around it; a lone "&" is still punctuation-like and kept.
 OCR_DEBRIS = "¢€®¥&"
+# Alone between spaces these are, in Tesseract output, nearly always a lost word: "&"
+# and "¢" for ở, "¥" for ý (in the training pairs 250 "&" stood for ở, 10 for "&").
+# They are WORD tokens; the restorer keeps them as written outside OCR documents.
+LONE_DEBRIS = frozenset("&¢¥")
 _WS = re.compile(r"(\s+)")
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)\S+$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
@@ -66,6 +70,8 @@ def _is_noisy_word(core: str) -> bool:
 
 
 def _classify_core(core: str) -> str:
+    if core in LONE_DEBRIS:
+        return WORD
     if _NUMBER.match(core):
         return NUMBER
     if _ROMAN.match(core):  # section numbers: I., II., IV. — not Vietnamese words
