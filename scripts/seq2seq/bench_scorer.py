@@ -11,7 +11,6 @@ dev OCR), captured from a real run.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -68,14 +67,8 @@ def main() -> None:
                  "words_s": words / t, **compare(theirs)})
 
     import torch
-    import train_scorer as TS
-    cfg = json.load(open(os.path.join(a.model, "scorer.json"), encoding="utf-8"))
-    preset = next(k for k, v in TS.PRESETS.items()
-                  if v == (cfg["d_model"], cfg["encoder_layers"], cfg["decoder_layers"], cfg["heads"], cfg["ffn"]))
-    model = TS.build_model(len(sc.emb), preset, dropout=0.0).eval()
-    sd = {k: torch.tensor(v) for k, v in sc.w.items()}
-    sd["model.encoder.embed_tokens.weight"] = sd["model.decoder.embed_tokens.weight"] = sd["model.shared.weight"]
-    model.load_state_dict(sd, strict=False)
+    from onnx_export import model_from_npz
+    model, _ = model_from_npz(a.model)
     off = sc.offset
 
     def torch_score():

@@ -17,7 +17,6 @@ and onnxruntime (the ``train`` extra); the library needs only onnxruntime.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
