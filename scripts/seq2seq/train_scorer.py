@@ -54,7 +54,8 @@ PAD, UNK, BOS, EOS = 0, 1, 2, 3
 
 PRESETS = {
     # name: d_model, encoder layers, decoder layers, heads, ffn
-    "tiny": (64, 1, 1, 2, 128),
+    "tiny": (64, 1, 1, 2, 128),  # tests only
+    "mini": (128, 2, 2, 4, 512),
     "small": (256, 4, 2, 4, 1024),
     "base": (384, 6, 2, 6, 1536),
 }
