@@ -219,7 +219,8 @@ def export(model, out_dir, preset, sp_path, syllables_path, offset):
     os.replace(tmp, os.path.join(out_dir, "scorer.npz"))
     cfg = {"d_model": d, "encoder_layers": el, "decoder_layers": dl, "heads": h, "ffn": ffn,
            "syllable_offset": offset, "scale_embedding": True, "activation": "gelu",
-           "pad": PAD, "bos": BOS, "eos": EOS, "max_positions": 256}
+           "pad": PAD, "bos": BOS, "eos": EOS,
+           "max_positions": int(model.config.max_position_embeddings)}
     with open(os.path.join(out_dir, "scorer.json"), "w", encoding="utf-8") as fh:
         json.dump(cfg, fh, indent=1)
     if os.path.abspath(sp_path) != os.path.abspath(os.path.join(out_dir, "spm.model")):
@@ -300,7 +301,9 @@ def main(argv=None):
     noise_json = (open(npath, encoding="utf-8").read() if os.path.exists(npath)
                   else CharNoise.default().to_json())
 
-    model = build_model(offset + len(syl_list) + 1, a.preset).to(device)
+    # Positions: 256 covers spans of up to 64 words in sentencepiece pieces; a
+    # character tokenizer (--max-len 400) needs more.
+    model = build_model(offset + len(syl_list) + 1, a.preset, max_pos=max(256, a.max_len + 2)).to(device)
     nparams = sum(p.numel() for p in model.parameters())
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98),
                             weight_decay=0.01, eps=1e-8)
