@@ -1,5 +1,6 @@
 import os
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from vidiacritic.tokens import NUMBER, PROTECTED, WORD, chains, lm_units, tokenize
@@ -60,3 +61,23 @@ def test_ampersand_inside_a_word_is_ocr_debris_but_codes_are_kept():
     assert toks["R&D"] == PROTECTED and toks["AT&T"] == PROTECTED
     # a lone & is a word (Tesseract's ở); the restorer keeps it outside OCR documents
     assert toks["&"] == WORD
+
+
+@pytest.mark.parametrize("text,joined", [
+    ("trật tu’ theo", "tu’"), ("các tu‘ong ứng", "tu‘ong"), ("như: Chu:ong trình", "Chu:ong"),
+    ("nhà nu@c (có", "nu@c"), ("Chỉ đạo S@ Y tế", "S@"), ("ĂN CHO NGU‘O! BỆNH", "NGU‘O"),
+])
+def test_ocr_splits_are_joined_losslessly(text, joined):
+    from vidiacritic.tokens import join_ocr_splits
+    toks = join_ocr_splits(tokenize(text))
+    assert "".join(t.text for t in toks) == text
+    assert (joined, WORD) in [(t.text, t.kind) for t in toks]
+
+
+@pytest.mark.parametrize("text", ["mô hình ‘Nhà sạch’ và ‘cơ so’ tốt", "sau:Uy ban", "khi : nao",
+                                  "Điều 5:khoản"])
+def test_quotes_and_colons_that_are_punctuation_stay_apart(text):
+    from vidiacritic.tokens import join_ocr_splits, ocr_reading
+    before = [(t.text, t.kind) for t in tokenize(text)]
+    assert [(t.text, t.kind) for t in join_ocr_splits(tokenize(text))] == before
+    assert ocr_reading("tu‘ong") == "tuong" and ocr_reading("Ngu@i") == "Nguoi"

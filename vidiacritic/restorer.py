@@ -30,7 +30,8 @@ from . import fixes, resources
 from .candidates import CandidateGenerator
 from .decoder import Lattice, decode_batch
 from .text import MODERN, TONE_STYLES, TRADITIONAL, apply_casing, nfc, normalize_syllable, place_tone
-from .tokens import LONE_DEBRIS, OCR_DEBRIS, SPACE, WORD, Token, chains, tokenize
+from .tokens import (LONE_DEBRIS, OCR_DEBRIS, SPACE, WORD, Token, chains, join_ocr_splits,
+                     ocr_reading, tokenize)
 
 ENGINES = ("auto", "model", "statistical", "rules")
 # Channel log-probabilities are scaled before joining the LM score; estimated on
@@ -206,12 +207,14 @@ class Restorer:
             raise TypeError(f"expected str, got {type(text).__name__} (decode bytes first)")
         text = nfc(text)
         toks = tokenize(text)
-        runs = [r[i : i + MAX_CHAIN] for r in chains(toks) for i in range(0, len(r), MAX_CHAIN)]
         words_in = [t.text for t in toks if t.kind == WORD]
         # (a lone & ¢ ¥ does not count: typed text has them too, and they are what
         # this decides)
         ocr_document = (sum(self._has_ocr_marks(w) for w in words_in if w not in LONE_DEBRIS)
                         >= OCR_DOCUMENT_SHARE * max(1, len(words_in)))
+        if ocr_document:
+            toks = join_ocr_splits(toks)  # "tu’" (tư), "Ngu@i" (người): one word each
+        runs = [r[i : i + MAX_CHAIN] for r in chains(toks) for i in range(0, len(r), MAX_CHAIN)]
         lattices, metas = [], []
         for run in runs:
             lat, meta = self._lattice(toks, run, ocr_document)
@@ -380,7 +383,7 @@ class Restorer:
         if hit is None:
             # A lone & ¢ ¥ is a lost word only in OCR output (tokens.LONE_DEBRIS).
             lone = text in LONE_DEBRIS and not ocr_document
-            cands = () if lone else self.generator.candidates(text)
+            cands = () if lone else self.generator.candidates(ocr_reading(text))
             if not cands:
                 hit = ([], np.array([self.ngram.unk_id]), np.zeros(1), frozenset())
             else:

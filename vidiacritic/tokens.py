@@ -166,6 +166,73 @@ def tokenize(text: str) -> List[Token]:
     return out
 
 
+# Tesseract's English model writes the horn of ư and ơ as a quote or colon after the
+# letter ("tu’" for tư, "tu‘ong" for tương, "Chu:ong" for Chương) and ươ/ơ as "@"
+# ("Ngu@i" for người, "S@" for Sở).
+HORN_MARKS = "’‘'`:"
+_HORN_BASE = frozenset("uoUO")
+_AT_WORD = re.compile(r"^[^\W\d_]+@[^\W\d_]*$")
+
+
+def join_ocr_splits(tokens: Sequence[Token]) -> List[Token]:
+    """For OCR documents only: rejoin the words Tesseract split with a horn mark, so
+    that the restorer reads them whole (see HORN_MARKS).  Joined:
+
+    * u/o + quote or colon + lowercase letters, no spaces: "tu‘ong", "Chu:ong";
+    * u/o + quote at the end of a word ("tu’ ", "co’,"), unless a quote opened before
+      it on the same line is still open (then it closes a quotation: ‘…so’);
+    * letters + "@" (+ letters): "Ngu@i", "nu@c", "S@".
+    The joined text is the original text, so nothing is lost; the restorer replaces the
+    whole token when it finds a reading.
+    """
+    out: List[Token] = []
+    open_quotes = 0
+    i, n = 0, len(tokens)
+    while i < n:
+        tok = tokens[i]
+        if tok.kind == SPACE and "\n" in tok.text:
+            open_quotes = 0
+        nxt = tokens[i + 1] if i + 1 < n else None
+        after = tokens[i + 2] if i + 2 < n else None
+        if tok.kind == PUNCT and tok.text in "‘'`" and (not out or out[-1].kind == SPACE):
+            open_quotes += 1  # an opening quote: the next bare closing one is its pair
+        if tok.kind == WORD and tok.text[-1:] in _HORN_BASE and nxt is not None \
+                and nxt.kind == PUNCT and nxt.text in HORN_MARKS:
+            same_case = after is not None and (after.text[:1].islower() or tok.text.isupper() and after.text.isupper())
+            if after is not None and after.kind == WORD and same_case and after.text.isalpha():
+                out.append(Token(tok.text + nxt.text + after.text, WORD, tok.start))
+                i += 3
+                continue
+            ends = after is None or after.kind in (SPACE, PUNCT)
+            if nxt.text != ":" and ends:
+                if nxt.text in "’'" and open_quotes > 0:
+                    open_quotes -= 1  # closes ‘…’
+                else:
+                    out.append(Token(tok.text + nxt.text, WORD, tok.start))
+                    i += 2
+                    continue
+        if tok.kind == WORD and nxt is not None and nxt.kind == PUNCT and nxt.text == "@" \
+                and (after is None or after.kind in (SPACE, PUNCT)):
+            out.append(Token(tok.text + "@", WORD, tok.start))
+            i += 2
+            continue
+        if tok.kind == PROTECTED and _AT_WORD.match(tok.text):
+            out.append(Token(tok.text, WORD, tok.start))
+            i += 1
+            continue
+        out.append(tok)
+        i += 1
+    return out
+
+
+def ocr_reading(word: str) -> str:
+    """The letters of a joined word for candidate lookup: horn marks dropped, "@" read
+    as o (the channel knows u and o as Tesseract's ư and ơ)."""
+    if not any(c in word for c in HORN_MARKS + "@"):
+        return word
+    return "".join("o" if c == "@" else c for c in word if c not in HORN_MARKS)
+
+
 def chains(tokens: Sequence[Token]) -> Iterator[List[int]]:
     """Yield runs of token indices that form one decoding context.
 
