@@ -27,7 +27,6 @@ import argparse
 import importlib.util
 import json
 import lzma
-import math
 import os
 import random
 import sys
@@ -35,10 +34,12 @@ import time
 
 _T0 = time.time()
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # loop.py
 
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
+from loop import JsonLog, TrainLoop  # noqa: E402
 from vidiacritic.model.noise import CharNoise, partial_strip, strip_line  # noqa: E402
 from vidiacritic.text import strip_diacritics  # noqa: E402
 
@@ -240,7 +241,7 @@ def load_scorer(path):
     return mod.score
 
 
-def evaluate(model, sp, dev, device, amp, limit=0):
+def evaluate_dev(model, sp, dev, device, amp, limit=0):
     ocr, gold, score = dev
     if limit:
         ocr, gold = ocr[:limit], gold[:limit]
@@ -340,14 +341,8 @@ def main(argv=None):
         torch.backends.cudnn.allow_tf32 = True
     max_tokens = a.max_tokens or (24000 if amp else 1500)
     os.makedirs(a.out, exist_ok=True)
-    os.makedirs(a.ckpt_dir, exist_ok=True)
     log_path = os.path.join(a.out, "train_log.jsonl")
-
-    def log(rec):
-        rec["t"] = round(time.time() - _T0, 1)
-        print(json.dumps(rec, ensure_ascii=False), flush=True)
-        with open(log_path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    log = JsonLog(log_path, _T0)
 
     sp = spm.SentencePieceProcessor(model_file=a.tokenizer)
     legal = read_xz_lines(os.path.join(a.data, "legal.txt.xz"), a.limit_lines)
@@ -367,45 +362,28 @@ def main(argv=None):
     nparams = sum(p.numel() for p in model.parameters())
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98),
                             weight_decay=0.01, eps=1e-8, **({"fused": True} if amp else {}))
-    step, elapsed, phase = 0, 0.0, "pretrain"
-    ckpt_path = os.path.join(a.ckpt_dir, "ckpt.pt")
-    if os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
-        model.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["opt"])
-        step, elapsed = ck["step"], ck["elapsed"]
-        plan = ck["plan"]
-        log({"event": "resume", "step": step, "elapsed": elapsed})
-    else:
-        plan = (a.train_minutes * 60 if a.train_minutes
-                else a.max_minutes * 60 - a.reserve_minutes * 60 - (time.time() - _T0))
-    deadline = _T0 + a.max_minutes * 60 - a.reserve_minutes * 60
+    reserve = a.reserve_minutes * 60
+    loop = TrainLoop(model, opt, a.ckpt_dir, log, lr=a.lr, warmup=a.warmup,
+                     finetune_frac=a.finetune_frac,
+                     plan_s=(a.train_minutes * 60 if a.train_minutes
+                             else a.max_minutes * 60 - reserve - (time.time() - _T0)),
+                     deadline=_T0 + a.max_minutes * 60 - reserve, preset=a.preset, device=device)
     log({"event": "start", "device": str(device),
          "gpu": torch.cuda.get_device_name(0) if amp else None, "params": nparams,
          "preset": a.preset, "config": PRESETS[a.preset], "vocab": sp.get_piece_size(),
          "legal_chunks": len(legal), "general_chunks": len(general), "real_pairs": len(real),
-         "plan_s": round(plan, 1), "max_tokens": max_tokens, "torch": torch.__version__})
+         "plan_s": round(loop.plan, 1), "max_tokens": max_tokens, "torch": torch.__version__})
 
-    def loader(ph):
-        ds = PairStream(legal, general, real, a.tokenizer, noise_json, ph, a.max_len,
-                        max_tokens, a.seed + step)
+    def make_loader(phase):
+        ds = PairStream(legal, general, real, a.tokenizer, noise_json, phase, a.max_len,
+                        max_tokens, a.seed + loop.step)
         dl = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=a.workers,
                                          pin_memory=amp,
                                          prefetch_factor=8 if a.workers else None,
                                          persistent_workers=False)
         return iter(dl)
 
-    def lr_at(step, frac):
-        warm = min(1.0, (step + 1) / a.warmup)
-        frac = min(1.0, max(0.0, frac))
-        return a.lr * warm * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
-
-    def save_ckpt():
-        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
-                    "elapsed": elapsed, "plan": plan, "preset": a.preset}, ckpt_path + ".tmp")
-        os.replace(ckpt_path + ".tmp", ckpt_path)
-
-    def save_final(out, partial=False):
+    def save_final(out):
         """fp16 safetensors + config + tokenizer + curve (also mid-run, so a killed
         run still leaves its latest weights)."""
         import copy
@@ -414,29 +392,8 @@ def main(argv=None):
         shutil.copy(a.tokenizer, os.path.join(out, "spm.model"))
         plot(log_path, os.path.join(out, "curve.png"))
 
-    phase = "finetune" if elapsed >= (1 - a.finetune_frac) * plan else "pretrain"
-    it = loader(phase)
-    log({"event": "phase", "phase": phase, "step": step})
-    model.train()
-    t_run = time.time()
-    e0 = elapsed
-    last_eval = last_ckpt = time.time()
-    acc_loss = acc_n = acc_tok = 0.0
-    t_log = time.time()
-    while True:
-        elapsed = e0 + time.time() - t_run
-        if elapsed >= plan or time.time() >= deadline or (a.max_steps and step >= a.max_steps):
-            break
-        if phase == "pretrain" and elapsed >= (1 - a.finetune_frac) * plan:
-            phase = "finetune"
-            del it
-            it = loader(phase)
-            log({"event": "phase", "phase": phase, "step": step})
-        inp, att, lab = next(it)
-        inp, att, lab = (x.to(device, non_blocking=True) for x in (inp, att, lab))
-        lr = lr_at(step, elapsed / plan)
-        for g in opt.param_groups:
-            g["lr"] = lr
+    def train_step(batch):
+        inp, att, lab = (x.to(device, non_blocking=True) for x in batch)
         dec_in = shift_tokens_right(lab, PAD, BOS)
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
             logits = model(input_ids=inp, attention_mask=att,
@@ -447,38 +404,20 @@ def main(argv=None):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        step += 1
-        acc_loss += loss.detach()
-        acc_n += 1
-        acc_tok += int((lab != -100).sum()) if not amp else 0
-        if amp:
-            acc_tok += lab.numel()  # padded count on GPU (no sync); exact count below
-        if step % a.log_every == 0:
-            dt = time.time() - t_log
-            log({"step": step, "phase": phase, "loss": round(float(acc_loss) / acc_n, 4),
-                 "lr": round(lr, 7), "tgt_tok_s": int(acc_tok / dt),
-                 "elapsed": round(elapsed, 1)})
-            acc_loss = acc_n = acc_tok = 0.0
-            t_log = time.time()
-        if time.time() - last_eval >= a.eval_minutes * 60:
-            res, _ = evaluate(model, sp, dev, device, amp, a.dev_limit)
-            log({"step": step, "phase": phase, **res})
-            if a.save_on_eval:
-                save_final(a.out, partial=True)
-            last_eval = time.time()
-            t_log = time.time()
-        if time.time() - last_ckpt >= a.ckpt_minutes * 60:
-            save_ckpt()
-            last_ckpt = time.time()
-    elapsed = e0 + time.time() - t_run
-    save_ckpt()
-    res, hyp = evaluate(model, sp, dev, device, amp, a.dev_limit)
-    log({"step": step, "phase": phase, "final": True, **res, "elapsed": round(elapsed, 1)})
-    with open(os.path.join(a.out, "dev_hyp.txt"), "w", encoding="utf-8") as fh:
-        fh.write("\n".join(hyp))
-    save_final(a.out)
-    log({"event": "done", "step": step, "elapsed": round(elapsed, 1)})
+        # on the GPU the padded count (no device sync); on the CPU the exact one
+        return loss, lab.numel() if amp else int((lab != -100).sum())
 
+    def evaluate(final):
+        res, hyp = evaluate_dev(model, sp, dev, device, amp, a.dev_limit)
+        if final:
+            with open(os.path.join(a.out, "dev_hyp.txt"), "w", encoding="utf-8") as fh:
+                fh.write("\n".join(hyp))
+        return res
+
+    loop.run(make_loader, train_step, evaluate, log_every=a.log_every, eval_minutes=a.eval_minutes,
+             ckpt_minutes=a.ckpt_minutes, max_steps=a.max_steps, rate_key="tgt_tok_s",
+             on_eval=(lambda: save_final(a.out)) if a.save_on_eval else None)
+    save_final(a.out)
 
 if __name__ == "__main__":
     main()

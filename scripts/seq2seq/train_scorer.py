@@ -31,7 +31,6 @@ import argparse
 import copy
 import functools
 import json
-import math
 import os
 import sys
 import time
@@ -44,6 +43,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
+from loop import JsonLog, TrainLoop  # noqa: E402
 from train import PairStream, collate, read_xz_lines  # noqa: E402
 from train import build_model as train_build_model  # noqa: E402
 from vidiacritic.model.noise import CharNoise, strip_line  # noqa: E402
@@ -275,14 +275,8 @@ def main(argv=None):
     amp = device.type == "cuda"
     max_tokens = a.max_tokens or (30000 if amp else 3000)
     os.makedirs(a.out, exist_ok=True)
-    os.makedirs(a.ckpt_dir, exist_ok=True)
     log_path = os.path.join(a.out, "train_log.jsonl")
-
-    def log(rec):
-        rec["t"] = round(time.time() - _T0, 1)
-        print(json.dumps(rec, ensure_ascii=False), flush=True)
-        with open(log_path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    log = JsonLog(log_path, _T0)
 
     sp = spm.SentencePieceProcessor(model_file=a.tokenizer)
     offset = sp.get_piece_size()
@@ -307,81 +301,31 @@ def main(argv=None):
     nparams = sum(p.numel() for p in model.parameters())
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98),
                             weight_decay=0.01, eps=1e-8)
-    step, elapsed, finetuning = 0, 0.0, False
-    ckpt_path = os.path.join(a.ckpt_dir, "ckpt.pt")
-    if os.path.exists(ckpt_path):
-        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
-        model.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["opt"])
-        step, elapsed, plan = ck["step"], ck["elapsed"], ck["plan"]
-        # Once fine-tuning has begun it stays on: an extension lengthens the plan, which
-        # would otherwise move the switch point past the run's elapsed time.
-        finetuning = ck.get("phase", "") == "finetune" or elapsed >= (1 - a.finetune_frac) * plan
-        if a.extend_minutes:  # a finished run trains on: the cosine restarts part-way up
-            plan += a.extend_minutes * 60
-        log({"event": "resume", "step": step, "elapsed": elapsed, "plan_s": plan})
-    else:
-        plan = a.train_minutes * 60 if a.train_minutes else a.max_minutes * 60 - 60
-    deadline = _T0 + a.max_minutes * 60 - 30
+    loop = TrainLoop(model, opt, a.ckpt_dir, log, lr=a.lr, warmup=a.warmup,
+                     finetune_frac=a.finetune_frac,
+                     plan_s=a.train_minutes * 60 if a.train_minutes else a.max_minutes * 60 - 60,
+                     deadline=_T0 + a.max_minutes * 60 - 30, preset=a.preset,
+                     extend_s=a.extend_minutes * 60, device=device)
     if a.export_only:
         export(model, a.out, a.preset, a.tokenizer, a.syllables, offset)
-        log({"event": "export", "step": step, "out": a.out})
+        log({"event": "export", "step": loop.step, "out": a.out})
         return
     log({"event": "start", "device": str(device), "params": nparams, "preset": a.preset,
          "config": PRESETS[a.preset], "spm": offset, "syllables": len(syl_list),
          "legal_chunks": len(legal), "general_chunks": len(general), "real_pairs": len(real),
-         "plan_s": round(plan, 1), "max_tokens": max_tokens, "threads": torch.get_num_threads(),
+         "plan_s": round(loop.plan, 1), "max_tokens": max_tokens, "threads": torch.get_num_threads(),
          "torch": torch.__version__})
 
-    def loader(ph):
-        ds = ScorerStream(legal, general, real, a.tokenizer, noise_json, syllables, ph,
-                          a.max_len, max_tokens, a.seed + step)
+    def make_loader(phase):
+        ds = ScorerStream(legal, general, real, a.tokenizer, noise_json, syllables, phase,
+                          a.max_len, max_tokens, a.seed + loop.step)
         return iter(torch.utils.data.DataLoader(ds, batch_size=None, num_workers=a.workers,
                                                 prefetch_factor=8 if a.workers else None))
 
-    def lr_at(step, frac):
-        warm = min(1.0, (step + 1) / a.warmup)
-        frac = min(1.0, max(0.0, frac))
-        return a.lr * warm * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * frac)))
-
-    def save_ckpt():
-        torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
-                    "elapsed": elapsed, "plan": plan, "preset": a.preset, "phase": phase}, ckpt_path + ".tmp")
-        os.replace(ckpt_path + ".tmp", ckpt_path)
-
-    def evaluate():
-        res = {"step": step, "phase": phase}
-        if heldout:
-            res["heldout_tf"], res["heldout_n"] = tf_accuracy(model, sp, heldout, syllables,
-                                                              offset, device)
-        if dev_pairs:
-            res["dev_tf"], res["dev_n"] = tf_accuracy(model, sp, dev_pairs, syllables, offset,
-                                                      device)
-        log(res)
-        export(model, a.out, a.preset, a.tokenizer, a.syllables, offset)
-        plot(log_path, os.path.join(a.out, "curve.png"))
-
-    phase = "finetune" if finetuning or elapsed >= (1 - a.finetune_frac) * plan else "pretrain"
-    it = loader(phase)
-    log({"event": "phase", "phase": phase, "step": step})
-    model.train()
-    t_run, e0 = time.time(), elapsed
-    last_eval = last_ckpt = t_log = time.time()
-    acc_loss = acc_n = acc_tok = 0.0
     n_syl = len(syl_list) + 1
-    while True:
-        elapsed = e0 + time.time() - t_run
-        if elapsed >= plan or time.time() >= deadline or (a.max_steps and step >= a.max_steps):
-            break
-        if phase == "pretrain" and elapsed >= (1 - a.finetune_frac) * plan:
-            phase = "finetune"
-            del it
-            it = loader(phase)
-            log({"event": "phase", "phase": phase, "step": step})
-        inp, att, lab = (x.to(device) for x in next(it))
-        lr = lr_at(step, elapsed / plan)
-        for g in opt.param_groups:
-            g["lr"] = lr
+
+    def train_step(batch):
+        inp, att, lab = (x.to(device) for x in batch)
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
             logits = syllable_logits(model, inp, att, shift_right(lab), offset)
         tgt = targets(lab, offset)
@@ -391,27 +335,23 @@ def main(argv=None):
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        step += 1
-        acc_loss += float(loss.detach())
-        acc_n += 1
-        acc_tok += int((tgt != -100).sum())
-        if step % a.log_every == 0:
-            dt = time.time() - t_log
-            log({"step": step, "phase": phase, "loss": round(acc_loss / acc_n, 4),
-                 "lr": round(lr, 7), "syl_s": int(acc_tok / dt), "elapsed": round(elapsed, 1)})
-            acc_loss = acc_n = acc_tok = 0.0
-            t_log = time.time()
-        if time.time() - last_ckpt >= a.ckpt_minutes * 60:
-            save_ckpt()
-            last_ckpt = time.time()
-        if time.time() - last_eval >= a.eval_minutes * 60:
-            evaluate()
-            last_eval = t_log = time.time()
-    elapsed = e0 + time.time() - t_run
-    save_ckpt()
-    evaluate()
-    log({"event": "done", "step": step, "elapsed": round(elapsed, 1)})
+        return loss, int((tgt != -100).sum())
 
+    def evaluate(final):
+        res = {}
+        if heldout:
+            res["heldout_tf"], res["heldout_n"] = tf_accuracy(model, sp, heldout, syllables,
+                                                              offset, device)
+        if dev_pairs:
+            res["dev_tf"], res["dev_n"] = tf_accuracy(model, sp, dev_pairs, syllables, offset,
+                                                      device)
+        export(model, a.out, a.preset, a.tokenizer, a.syllables, offset)
+        return res
+
+    loop.run(make_loader, train_step, evaluate, log_every=a.log_every, eval_minutes=a.eval_minutes,
+             ckpt_minutes=a.ckpt_minutes, max_steps=a.max_steps, rate_key="syl_s",
+             on_eval=lambda: plot(log_path, os.path.join(a.out, "curve.png")))
+    plot(log_path, os.path.join(a.out, "curve.png"))
 
 if __name__ == "__main__":
     main()
