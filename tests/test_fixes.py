@@ -81,3 +81,20 @@ def test_lone_debris_is_a_word_only_in_ocr_documents():
     assert r.restore(typed) == typed
     ocr = "Ban Thuong truc MTTQ & khu dan cu, cong tac d& trién khai tai dia phuong"
     assert " ở khu dân cư" in r.restore(ocr)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Il. KET QUA", "II."), ("Ill: Nhiem vu", "III:"), ("x\nIlI) Muc", "III)"),
+])
+def test_misread_roman_numerals_at_line_start(text, expected):
+    from vidiacritic.fixes import roman_numeral
+    toks = tokenize(text)
+    i = next(k for k, t in enumerate(toks) if t.text.startswith("I") and "l" in t.text)
+    assert roman_numeral(toks, i) + toks[i + 1].text == expected
+
+
+@pytest.mark.parametrize("text", ["Mr Ill. Il est", "Il est", "Ill"])
+def test_roman_fix_needs_line_start_and_a_mark(text):
+    from vidiacritic.fixes import roman_numeral
+    toks = tokenize(text)
+    assert all(roman_numeral(toks, k) is None for k in range(len(toks)))

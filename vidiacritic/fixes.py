@@ -5,6 +5,7 @@ at all yet still lost a mark, and each such case gets one small function here.  
 restorer applies them after decoding (and ``explain()`` reports them as "rule").
 
 ``currency_unit``  27.600.000d → 27.600.000đ: "đ" (đồng) after an amount.
+``roman_numeral``  Il. → II., Ill. → III.: a heading number whose I was read as l.
 ``AcronymTable``   HDND → HĐND, BCD → BCĐ: all-caps acronyms whose Đ became D, from
                    ``data/acronyms_d.tsv`` (``scripts/build_acronyms.py``; card:
                    ``data/ACRONYMS_CARD.md``).
@@ -39,6 +40,24 @@ def currency_unit(toks: Sequence[Token], i: int) -> Optional[str]:
     if toks[j].kind != NUMBER or not _AMOUNT.match(toks[j].text):
         return None
     return "Đ" if tok.text in ("D", "Đ") else "đ"
+
+
+_ROMAN_MISREAD = re.compile(r"^I[Il]{1,3}$")
+
+
+def roman_numeral(toks: Sequence[Token], i: int) -> Optional[str]:
+    """"II"/"III"/"IIII" for "Il", "Ill", "IlI"… that open a line and are followed by
+    ".", ":" or ")": a section number whose I Tesseract read as l (in its training pairs
+    "Ill." stood for III. every time).  Elsewhere such a token is left alone."""
+    text = toks[i].text
+    if "l" not in text or not _ROMAN_MISREAD.match(text):
+        return None
+    nxt = toks[i + 1] if i + 1 < len(toks) else None
+    if nxt is None or nxt.text[:1] not in ".:)":
+        return None
+    if i > 0 and not (toks[i - 1].kind == SPACE and "\n" in toks[i - 1].text):
+        return None
+    return text.replace("l", "I")
 
 
 class AcronymTable:

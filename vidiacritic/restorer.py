@@ -264,11 +264,13 @@ class Restorer:
         """A fix from vidiacritic.fixes for a token that is no syllable (27.600.000d,
         HDND), or None."""
         text = toks[i].text
-        if self.acronyms is not None and len(text) >= 2:
+        if len(text) == 1:
+            return fixes.currency_unit(toks, i)
+        if self.acronyms is not None:
             hit = self.acronyms.restore(text)
             if hit is not None:
                 return hit
-        return fixes.currency_unit(toks, i) if len(text) == 1 else None
+        return fixes.roman_numeral(toks, i)
 
     def _decode(self, lattices: List[Lattice], memo=None):
         # Decode in slices so that memory stays bounded for very long documents.
