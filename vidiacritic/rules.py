@@ -43,6 +43,18 @@ SEGMENT_COST = 0.5
 _END = ""  # trie key marking the end of a phrase (never a syllable)
 
 
+class _Memo(dict):
+    """fn(key), computed once per key."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def __missing__(self, key):
+        value = self[key] = self.fn(key)
+        return value
+
+
 def strength_of(count: int, dominance: float, source: str = "corpus") -> float:
     """Confidence in (0, 1] of a phrase from its corpus count and dominance."""
     prior = DICT_PRIOR.get(source, 0.0)
@@ -129,30 +141,30 @@ class PhraseLexicon:
         path = default_path() if path is None else Path(path)
         lex = cls()
         pending = lex._pending
-        norm: Dict[str, str] = {}
+        norm = _Memo(normalize_syllable)  # a document's 50k phrases share ~10k words
+        strengths: Dict[tuple, float] = {}  # (count, dominance, source) repeat a lot
         with open(path, encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if line.startswith("#") or not line.strip():
-                    continue
-                parts = line.rstrip("\n").split("\t")
-                if len(parts) != 4:
-                    raise ValueError(f"{path}:{lineno}: expected 4 tab-separated columns "
-                                     f"({', '.join(HEADER)}), got {len(parts)}")
-                phrase, count, source, dominance = parts
-                if lineno == 1 and phrase == HEADER[0]:
-                    continue
-                key = []
-                for w in phrase.split():
-                    s = norm.get(w)
-                    if s is None:
-                        s = norm[w] = normalize_syllable(w)
-                    key.append(s)
-                if not key:
-                    continue
-                lst = pending.get(key[0])
-                if lst is None:
-                    lst = pending[key[0]] = []
-                lst.append((tuple(key), strength_of(int(count), float(dominance), source)))
+            lines = fh.read().split("\n")
+        for lineno, line in enumerate(lines, 1):
+            if not line or line[0] == "#" or line.isspace():
+                continue
+            parts = line.split("\t")
+            if len(parts) != 4:
+                raise ValueError(f"{path}:{lineno}: expected 4 tab-separated columns "
+                                 f"({', '.join(HEADER)}), got {len(parts)}")
+            phrase, count, source, dominance = parts
+            if lineno == 1 and phrase == HEADER[0]:
+                continue
+            key = tuple(map(norm.__getitem__, phrase.split()))
+            if not key:
+                continue
+            st = strengths.get((count, dominance, source))
+            if st is None:
+                st = strengths[(count, dominance, source)] = strength_of(int(count), float(dominance), source)
+            lst = pending.get(key[0])
+            if lst is None:
+                lst = pending[key[0]] = []
+            lst.append((key, st))
         return lex
 
     # ------------------------------------------------------------ queries
