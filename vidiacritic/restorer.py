@@ -20,6 +20,7 @@ is copied through, and casing follows the input token.
 """
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, Iterator, List, Sequence, Tuple
@@ -29,7 +30,8 @@ import numpy as np
 from . import fixes, resources
 from .candidates import CandidateGenerator
 from .decoder import Lattice, decode_batch
-from .text import MODERN, TONE_STYLES, TRADITIONAL, apply_casing, nfc, normalize_syllable, place_tone
+from .text import (MODERN, TONE_STYLES, TRADITIONAL, apply_casing, nfc, normalize_syllable, place_tone,
+                   strip_diacritics)
 from .tokens import (LONE_DEBRIS, OCR_DEBRIS, SPACE, WORD, Token, chains, join_ocr_splits,
                      ocr_reading, tokenize)
 
@@ -52,6 +54,7 @@ ACRONYM_KEEP_LOGP = -3.0
 LOWER_KEEP_LOGP = -15.0
 # A document is treated as OCR output when this share of its words carry OCR marks.
 OCR_DOCUMENT_SHARE = 0.02
+_VOWEL = re.compile("[aeiouyAEIOUY]")
 _OCR_MARKS = frozenset("0123456789éÉ" + OCR_DEBRIS)
 # A bigram pass keeps this many candidates per word for the trigram pass (0: no pruning).
 PRUNE_TO = 4
@@ -383,9 +386,12 @@ class Restorer:
                self.keep_lower_logp)
         hit = self._entries.get(key)
         if hit is None:
-            # A lone & ¢ ¥ is a lost word only in OCR output (tokens.LONE_DEBRIS).
-            lone = text in LONE_DEBRIS and not ocr_document
-            cands = () if lone else self.generator.candidates(ocr_reading(text))
+            # Outside OCR output a single consonant is a letter (điểm đ, khoản b), not a
+            # damaged syllable, and a lone & ¢ ¥ is itself.  (Longer vowelless tokens
+            # stay candidates: "phd" may be phố in a line too short to look like OCR.)
+            kept = not ocr_document and (text in LONE_DEBRIS or
+                                         len(text) == 1 and not _VOWEL.match(strip_diacritics(text)))
+            cands = () if kept else self.generator.candidates(ocr_reading(text))
             if not cands:
                 hit = ([], np.array([self.ngram.unk_id]), np.zeros(1), frozenset())
             else:
