@@ -76,6 +76,9 @@ def main() -> None:
     ap.add_argument("--heldout-pairs", default=None)
     ap.add_argument("--markdown", action="store_true", help=argparse.SUPPRESS)  # the table is markdown
     ap.add_argument("--plot", default=None, help="write a PNG of accuracy against speed")
+    ap.add_argument("--report-runs", type=int, default=3,
+                    help="also time `vidiacritic fix` on the dev OCR from process start to "
+                         "finish, this many times (0: skip)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--inputs", nargs="*", help=argparse.SUPPRESS)
     ap.add_argument("--outdir", help=argparse.SUPPRESS)
@@ -125,9 +128,29 @@ def main() -> None:
         cells = [fmt.get(c, "{:.4f}" if isinstance(r.get(c), float) else "{}").format(r.get(c, "")) for c in cols]
         lines.append("| " + " | ".join(cells) + " |")
     print("\n".join(lines))
+    if args.report_runs:
+        print(whole_report(os.path.join(args.dev, "seed_ocr.txt"), work, args.report_runs))
     print(f"(outputs in {work})", file=sys.stderr)
     if args.plot and results:
         plot(results, [k for k in sets], args.plot)
+
+
+def whole_report(path: str, work: str, runs: int) -> str:
+    """Wall time of the CLI on one report with the default engine, process start to
+    finish (interpreter start, imports, loading and restoring included)."""
+    from vidiacritic.tokens import NUMBER, WORD, tokenize
+    text = open(path, encoding="utf-8").read()
+    syllables = sum(1 for t in tokenize(text) if t.kind in (WORD, NUMBER))
+    cli = [sys.executable, "-m", "vidiacritic.cli", "fix", path, "-o", os.path.join(work, "report.txt")]
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(cli, check=True, capture_output=True)
+        times.append(time.perf_counter() - t)
+    times.sort()
+    return (f"whole report ({os.path.basename(path)}, {syllables:,} syllables), process start to finish, "
+            f"{runs} runs: " + ", ".join(f"{x:.2f} s" for x in times) +
+            f" = {syllables / times[-1]:,.0f}–{syllables / times[0]:,.0f} syllables/s")
 
 
 def plot(results, set_names, path) -> None:
