@@ -487,6 +487,14 @@ def write_tsv(rows, path: str) -> None:
             fh.write(f"{phrase}\t{count}\t{source}\t{dom:.3f}\n")
 
 
+def write_trie(tsv: str) -> None:
+    """The built trie next to the TSV, so that the library loads it in 0.03 s."""
+    from vidiacritic.rules import PhraseLexicon, trie_path
+    out = trie_path(tsv)
+    PhraseLexicon.load(tsv).save_trie(out, tsv)
+    print(f"trie -> {out} ({os.path.getsize(out) / 1e6:.1f} MB)", file=sys.stderr)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_corpus_args(ap)
@@ -516,11 +524,17 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                     "statistics (phrase, count, dominance, pmi, extension share, kept) here")
     ap.add_argument("--explain", nargs="*", default=[],
                     help="print the selection statistics of these phrases")
+    ap.add_argument("--trie-only", action="store_true",
+                    help="only rebuild the trie cache (admin_terms.trie.pickle) of the TSV at --out")
     args = ap.parse_args(argv)
+    if args.trie_only:
+        write_trie(args.out)
+        return
     if args.fetch:
         fetch_packages(args.pkgs)
     rows, stats = build(args)
     write_tsv(rows, args.out)
+    write_trie(args.out)
     stats["rows"] = len(rows)
     stats["by_source"] = dict(Counter(r[2] for r in rows))
     stats["by_length"] = dict(sorted(Counter(len(r[0].split()) for r in rows).items()))

@@ -130,3 +130,29 @@ def test_memoised_pairs_give_the_same_matches():
     assert shipped.matches(frozen) == shipped.matches(frozen)  # second call: from the memo
     shipped.add(("lai", "châu", "ủy"), 0.5)
     assert any(m[2] == ("lai", "châu", "ủy") for m in shipped.matches(frozen))
+
+
+def test_shipped_trie_cache_is_fresh_and_equal_to_parsing(tmp_path):
+    import shutil
+    from vidiacritic.rules import PhraseLexicon, default_path, trie_path
+    tsv = default_path()
+    assert trie_path(tsv).exists(), "rebuild: python scripts/build_lexicon.py --trie-only"
+    cached = PhraseLexicon.load(tsv)
+    assert not cached._pending, "stale trie cache: python scripts/build_lexicon.py --trie-only"
+    copy = tmp_path / "admin_terms.tsv"
+    shutil.copy(tsv, copy)  # no pickle beside it: parsed
+    parsed = PhraseLexicon.load(copy)
+    assert parsed._pending and sorted(parsed) == sorted(cached)
+
+
+def test_a_stale_trie_cache_is_ignored(tmp_path):
+    from vidiacritic.rules import PhraseLexicon, trie_path
+    tsv = tmp_path / "t.tsv"
+    tsv.write_text("phrase\tcount\tsource\tdominance\nỦy ban nhân dân\t10\tcorpus\t1.0\n", encoding="utf-8")
+    PhraseLexicon.load(tsv).save_trie(trie_path(tsv), tsv)
+    assert PhraseLexicon.load(tsv).get("ủy ban nhân dân") is not None
+    tsv.write_text("phrase\tcount\tsource\tdominance\nhội đồng nhân dân\t10\tcorpus\t1.0\n", encoding="utf-8")
+    lex = PhraseLexicon.load(tsv)  # the pickle no longer matches: the TSV wins
+    assert lex.get("hội đồng nhân dân") is not None and lex.get("ủy ban nhân dân") is None
+    trie_path(tsv).write_bytes(b"not a pickle")
+    assert PhraseLexicon.load(tsv).get("hội đồng nhân dân") is not None

@@ -203,5 +203,21 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 0
 
 
+def entry() -> None:
+    """The console script: main(), then exit without the interpreter's teardown.  By
+    then every output is written, flushed and renamed into place; freeing the models'
+    ~350 MB object by object would only add 0.2 s to a one-report run.  The batch
+    command exits normally: its worker pools and Dask client clean up at exit."""
+    code = main()
+    if sys.argv[1:2] == ["batch"]:
+        sys.exit(code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError, OSError):
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

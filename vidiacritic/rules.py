@@ -22,7 +22,10 @@ saw still gets 0.5 x dominance.
 """
 from __future__ import annotations
 
+import gc
+import hashlib
 import os
+import pickle
 from pathlib import Path
 from typing import Collection, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -81,6 +84,36 @@ def default_path() -> Path:
         "reinstall vidiacritic or rebuild it with scripts/build_lexicon.py")
 
 
+TRIE_FORMAT = "vidiacritic-trie-1"
+
+
+def trie_path(tsv_path: Union[str, os.PathLike]) -> Path:
+    p = Path(tsv_path)
+    return p.with_name(p.name[: -len(".tsv")] + ".trie.pickle" if p.name.endswith(".tsv") else p.name + ".trie.pickle")
+
+
+def _read_trie(path: Path, digest: str) -> Optional[dict]:
+    """The pickled trie at `path` if it was built from the TSV with this SHA-1, else None.
+    (Our own file, shipped next to the TSV: as trusted as the code.)  The garbage
+    collector is paused while ~100k dicts are created: it would scan them repeatedly
+    for nothing (0.03 s instead of 0.1–0.2 s)."""
+    if not path.exists():
+        return None
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with open(path, "rb") as fh:
+            obj = pickle.load(fh)
+    except Exception:  # a damaged or foreign file: parse the TSV instead
+        return None
+    finally:
+        if enabled:
+            gc.enable()
+    if not isinstance(obj, dict) or obj.get("format") != TRIE_FORMAT or obj.get("tsv_sha1") != digest:
+        return None
+    return obj["root"]
+
+
 class PhraseLexicon:
     """Multi-syllable phrases indexed in a trie; see the module docstring.
 
@@ -108,6 +141,16 @@ class PhraseLexicon:
             self._pending.setdefault(key[0], []).append((key, strength))
         else:
             _insert(node, key, strength)
+
+    def save_trie(self, path: Union[str, os.PathLike], tsv_path: Union[str, os.PathLike]) -> None:
+        """Write the whole built trie for :meth:`load`, tagged with the TSV's SHA-1
+        (``scripts/build_lexicon.py`` does this after writing the TSV)."""
+        self.build_all()
+        digest = hashlib.sha1(Path(tsv_path).read_bytes()).hexdigest()
+        tmp = str(path) + ".tmp"
+        with open(tmp, "wb") as fh:
+            pickle.dump({"format": TRIE_FORMAT, "tsv_sha1": digest, "root": self._root}, fh, protocol=4)
+        os.replace(tmp, path)
 
     def build_all(self) -> "PhraseLexicon":
         """Build the whole trie now (about 0.3 s) instead of on first use, for a
@@ -137,14 +180,24 @@ class PhraseLexicon:
 
         Lines starting with ``#`` and the header line are skipped.  Phrases are
         normalized (lowercase, NFC, traditional tones) syllable by syllable.
+
+        If ``<name>.trie.pickle`` lies next to the TSV and was built from exactly these
+        bytes (:meth:`save_trie`), the built trie is read from it instead: 0.03 s
+        against 0.25 s for parsing and building.
         """
         path = default_path() if path is None else Path(path)
+        raw = Path(path).read_bytes()
+        digest = hashlib.sha1(raw).hexdigest()
+        cached = _read_trie(trie_path(path), digest)
+        if cached is not None:
+            lex = cls()
+            lex._root = cached
+            return lex
         lex = cls()
         pending = lex._pending
         norm = _Memo(normalize_syllable)  # a document's 50k phrases share ~10k words
         strengths: Dict[tuple, float] = {}  # (count, dominance, source) repeat a lot
-        with open(path, encoding="utf-8") as fh:
-            lines = fh.read().split("\n")
+        lines = raw.decode("utf-8").split("\n")
         for lineno, line in enumerate(lines, 1):
             if not line or line[0] == "#" or line.isspace():
                 continue

@@ -71,13 +71,16 @@ def _gelu(x):
     return 0.5 * x * (1.0 + np.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)))
 
 
-def load_weights(path) -> Dict[str, np.ndarray]:
+def load_weights(path, only: Optional[Sequence[str]] = None) -> Dict[str, np.ndarray]:
     """float32 weights from ``scorer.npz``: float16 arrays, or int8 matrices stored as
-    ``NAME::int8`` with one float32 scale per row in ``NAME::scale``."""
+    ``NAME::int8`` with one float32 scale per row in ``NAME::scale``.  `only`: just
+    these names."""
     w: Dict[str, np.ndarray] = {}
     with np.load(path) as z:
         for k in z.files:
             if k.endswith("::scale"):
+                continue
+            if only is not None and k.split("::")[0] not in only:
                 continue
             if k.endswith("::int8"):
                 name = k[: -len("::int8")]
@@ -121,7 +124,17 @@ class CandidateScorer:
             raise ValueError(f"unknown runtime {runtime!r}; choose one of {', '.join(RUNTIMES)}")
         folder = Path(folder)
         self.cfg = json.loads((folder / "scorer.json").read_text(encoding="utf-8"))
-        self.w: Dict[str, np.ndarray] = load_weights(folder / "scorer.npz")
+        self._npz = folder / "scorer.npz"
+        self.session = None
+        if runtime != "numpy" and (runtime == "onnxruntime" or (folder / ONNX_FILE).exists()):
+            self.session = _onnx_session(folder / ONNX_FILE, required=runtime == "onnxruntime")
+        self.runtime = "onnxruntime-int8" if self.session is not None else "numpy"
+        # onnxruntime needs only the output embedding from the .npz (the rest loads if
+        # something asks for self.w)
+        self._w: Optional[Dict[str, np.ndarray]] = None
+        if self.session is None:
+            self._w = load_weights(self._npz)
+        shared = (self._w or load_weights(self._npz, only=["model.shared.weight"]))["model.shared.weight"]
         self.sp = spm.SentencePieceProcessor(model_file=str(folder / "spm.model"))
         syl = (folder / "syllables.txt").read_text(encoding="utf-8").split("\n")
         self.syllables = {s: i + 1 for i, s in enumerate(x for x in syl if x)}  # 0: unknown
@@ -129,14 +142,19 @@ class CandidateScorer:
         self.d = int(self.cfg["d_model"])
         self.heads = int(self.cfg["heads"])
         self.scale = float(np.sqrt(self.d)) if self.cfg.get("scale_embedding", True) else 1.0
-        self.emb = self.w["model.shared.weight"]
+        self.emb = shared
         self.out_emb = np.ascontiguousarray(self.emb[self.offset:])  # syllable rows
         self.bos = int(self.cfg["bos"])
-        self.session = None
-        if runtime != "numpy" and (runtime == "onnxruntime" or (folder / ONNX_FILE).exists()):
-            self.session = _onnx_session(folder / ONNX_FILE, required=runtime == "onnxruntime")
-        self.runtime = "onnxruntime-int8" if self.session is not None else "numpy"
-        self._prepare()
+        self.lin: Dict[str, Tuple[np.ndarray, np.ndarray]] = {}
+        if self.session is None:
+            self._prepare()
+
+    @property
+    def w(self) -> Dict[str, np.ndarray]:
+        """All weights as float32 (loaded on first use when onnxruntime runs the model)."""
+        if self._w is None:
+            self._w = load_weights(self._npz)
+        return self._w
 
     # ------------------------------------------------------------ ids
     def syllable_id(self, form: Optional[str]) -> int:
