@@ -36,7 +36,8 @@ def main() -> None:
         if not evals:
             raise SystemExit(f"error: {path} has no held-out evaluation yet")
         last = evals[-1]
-        syl = sum(r.get("syl_s", 0) for r in steps) / max(1, len(steps))
+        rates = sorted(r.get("syl_s", 0) for r in steps)
+        syl = rates[len(rates) // 2] if rates else 0  # median of the logged intervals
         table.append((name, start.get("params", 0), start.get("spm", 0), last["step"],
                       syl, last["heldout_tf"], last.get("dev_tf", float("nan"))))
         curves[name] = ([r["t"] / 60 for r in evals], [r["heldout_tf"] for r in evals])

@@ -122,10 +122,12 @@ class TrainLoop:
                 self.save()
                 last_ckpt = time.time()
             if time.time() - last_eval >= eval_minutes * 60:
+                t_eval = time.time()
                 self.log({"step": self.step, "phase": self.phase, **evaluate(False)})
                 if on_eval is not None:
                     on_eval()
-                last_eval = t_log = time.time()
+                last_eval = time.time()
+                t_log += last_eval - t_eval  # the rate counts training time only
         self.elapsed = e0 + time.time() - t_run
         self.save()
         self.log({"step": self.step, "phase": self.phase, "final": True, **evaluate(True),
