@@ -82,7 +82,6 @@ def _stack(lattices: Sequence[Lattice], lm: LanguageModel, K: int, n_bos: int):
 def _bigram_scores(ids: np.ndarray, valid: np.ndarray, lm, lm_weight: float) -> np.ndarray:
     """(B, T-1, K, K) bigram log-probabilities between neighbouring candidates; 0 where
     either side is padding (its unary score is NEG already, so nothing is looked up)."""
-    B, T, K = ids.shape
     pair = valid[:, :-1, :, None] & valid[:, 1:, None, :]
     v = np.broadcast_to(ids[:, :-1, :, None], pair.shape)[pair]
     w = np.broadcast_to(ids[:, 1:, None, :], pair.shape)[pair]

@@ -16,13 +16,10 @@ import re
 from pathlib import Path
 from typing import Dict, Optional, Sequence, Union
 
-from .tokens import NUMBER, SPACE, Token
+from .tokens import AMOUNT, NUMBER, SPACE, Token
 
 ACRONYM_FILE = "acronyms_d.tsv"
 ACRONYM_HEADER = ("written", "acronym", "count", "count_written")
-# An amount: thousands grouped with dots or commas (1.250.000, 27,600,000).  A bare
-# number ("5 d", "2d") is too often something else (a list item, a dimension).
-_AMOUNT = re.compile(r"^\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$")
 
 
 def currency_unit(toks: Sequence[Token], i: int) -> Optional[str]:
@@ -37,7 +34,9 @@ def currency_unit(toks: Sequence[Token], i: int) -> Optional[str]:
         if toks[j].text != " " or j == 0:
             return None
         j -= 1
-    if toks[j].kind != NUMBER or not _AMOUNT.match(toks[j].text):
+    # tokens.AMOUNT: thousands grouped (1.250.000); a bare number ("5 d", "2d") is too
+    # often something else (a list item, a dimension)
+    if toks[j].kind != NUMBER or not AMOUNT.match(toks[j].text):
         return None
     return "Đ" if tok.text in ("D", "Đ") else "đ"
 

@@ -175,8 +175,8 @@ class Restorer:
         if engine != "rules":
             self.ngram.bigram_matrix()  # built at load (0.02–0.2 s, 85 MB), not on the first call
         self.channel = resources.load_channel()
-        # The phrase trie grows lazily, one first syllable at a time, as documents ask
-        # for it: a one-report process builds only what it uses.
+        # The phrase trie ships built (data/admin_terms.trie.pickle); a lexicon without
+        # it grows its trie lazily, one first syllable at a time, as documents ask.
         self.lexicon = resources.load_lexicon()
         self.acronyms = resources.load_acronyms()
         self.generator = CandidateGenerator(
@@ -486,11 +486,12 @@ def _open_scorer(folder=None):
     return resources.load_scorer()
 
 
-def _load_scorer(required: bool, folder=None, pending: "_Background | None" = None):
-    """The seq2seq scorer, or None (with one warning per process) when engine="auto"
-    finds no model files or no sentencepiece.  `pending`: a load already under way."""
+def _load_scorer(required: bool, pending: _Background):
+    """The seq2seq scorer that `pending` (a _Background running _open_scorer) loads, or
+    None (with one warning per process) when engine="auto" finds no model files or no
+    sentencepiece."""
     try:
-        return pending.result() if pending is not None else _open_scorer(folder)
+        return pending.result()
     except (resources.MissingResource, ImportError, OSError, ValueError, KeyError) as e:
         if required:
             raise resources.MissingResource(f"engine='model' is unavailable: {e}") from None

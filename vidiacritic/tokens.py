@@ -26,7 +26,7 @@ NUM_TOKEN = "<num>"
 
 # Characters Tesseract's English model emits inside Vietnamese words (¢ for ở/ộ,
 # & for ã/ỡ/ễ, € for ệ, ® ¥ rarely). They belong to the word, not to the punctuation
-# around it; a lone "&" is still punctuation-like and kept.
+# around it.  A lone & ¢ ¥ is a word too (LONE_DEBRIS below).
 OCR_DEBRIS = "¢€®¥&"
 # Alone between spaces these are, in Tesseract output, nearly always a lost word: "&"
 # and "¢" for ở, "¥" for ý (in the training pairs 250 "&" stood for ở, 10 for "&").
@@ -38,8 +38,11 @@ _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,:]\d+)*%?$")
 _ROMAN = re.compile(r"^(?=[IVXLC])C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
 _NUM_SLASH_WORD = re.compile(r"^\d[\d.,]*/[^\W\d_]+$")
+# An amount: thousands grouped with dots or commas (1.250.000, 27,600,000).
+_AMOUNT_PATTERN = r"\d{1,3}(?P<sep>[.,])\d{3}(?:(?P=sep)\d{3})*"
+AMOUNT = re.compile(f"^{_AMOUNT_PATTERN}$")
 # An amount with its currency letter attached: 27.600.000đ, or 27.600.000d after OCR.
-_AMOUNT_UNIT = re.compile(r"^(\d{1,3}(?:([.,])\d{3})(?:\2\d{3})*)([dđDĐ])$")
+_AMOUNT_UNIT = re.compile(f"^(?P<amount>{_AMOUNT_PATTERN})[dđDĐ]$")
 # A chunk's core: strip leading/trailing punctuation but keep OCR debris and digits.
 _EDGE = re.compile(r"^([^\w" + OCR_DEBRIS + r"]*)(.*?)([^\w" + OCR_DEBRIS + r"]*)$", re.DOTALL)
 _WORDLIKE = re.compile(r"^[^\W_]*[^\W\d_][^\W_]*$|^[\w" + OCR_DEBRIS + r"]+$")
@@ -120,8 +123,8 @@ def _split_chunk(chunk: str, start: int, out: List[Token]) -> None:
             out.append(Token(core, NUMBER, pos))
         elif len(core) == 1 and trail.startswith(")") and not lead:
             out.append(Token(core, PROTECTED, pos))  # list item marker: a) b) d) đ)
-        elif _AMOUNT_UNIT.match(core):  # the letter is a word (fixes.currency_unit)
-            num = _AMOUNT_UNIT.match(core).group(1)
+        elif (amount := _AMOUNT_UNIT.match(core)) is not None:  # the letter: fixes.currency_unit
+            num = amount.group("amount")
             out.append(Token(num, NUMBER, pos))
             out.append(Token(core[len(num):], WORD, pos + len(num)))
         elif _NUM_SLASH_WORD.match(core):  # 300.000/người: a rate, not a code

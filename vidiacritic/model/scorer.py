@@ -134,7 +134,9 @@ class CandidateScorer:
         self._w: Optional[Dict[str, np.ndarray]] = None
         if self.session is None:
             self._w = load_weights(self._npz)
-        shared = (self._w or load_weights(self._npz, only=["model.shared.weight"]))["model.shared.weight"]
+            shared = self._w["model.shared.weight"]
+        else:
+            shared = load_weights(self._npz, only=["model.shared.weight"])["model.shared.weight"]
         self.sp = spm.SentencePieceProcessor(model_file=str(folder / "spm.model"))
         syl = (folder / "syllables.txt").read_text(encoding="utf-8").split("\n")
         self.syllables = {s: i + 1 for i, s in enumerate(x for x in syl if x)}  # 0: unknown
