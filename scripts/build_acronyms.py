@@ -29,7 +29,6 @@ the acronym), count_written (corpus count of the D-spelling).  Derived data only
 from __future__ import annotations
 
 import argparse
-import glob
 import os
 import re
 import sys
@@ -38,7 +37,7 @@ from collections import Counter, defaultdict
 from typing import Dict, Set
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from scripts.build_lexicon import fetch_packages  # noqa: E402
+from scripts.build_lexicon import abbrev_entries, fetch_packages  # noqa: E402
 from scripts.build_ngram import plausible_syllable  # noqa: E402
 from scripts.corpus import ALL_FILES, add_corpus_args, iter_lines  # noqa: E402
 
@@ -49,14 +48,7 @@ _CAPS_TOKEN = re.compile(r"(?<![\w])[A-ZĐ]{2,10}(?![\w])")
 def dictionary_keys(pkgs: str) -> Set[str]:
     """Every all-caps key of the two abbreviation dictionaries (vinormx keys are
     lowercase there: upper-cased)."""
-    keys: Set[str] = set()
-    for path in glob.glob(os.path.join(pkgs, "**", "abbreviations.txt"), recursive=True):
-        with open(path, encoding="utf-8") as fh:
-            keys.update(line.split(":", 1)[0].strip() for line in fh if ":" in line)
-    for path in glob.glob(os.path.join(pkgs, "**", "acronyms_dict.txt"), recursive=True):
-        with open(path, encoding="utf-8") as fh:
-            keys.update(line.split("#", 1)[0].strip().upper() for line in fh if "#" in line)
-    return {k for k in keys if _ACRONYM.match(k)}
+    return {key for key, _ in abbrev_entries(pkgs) if _ACRONYM.match(key)}
 
 
 def main() -> None:

@@ -254,20 +254,24 @@ def admin_phrases(pkgs: str) -> List[str]:
     return out
 
 
-def abbrev_phrases(pkgs: str) -> List[str]:
-    """Expansions of soe-vinorm (KEY:expansion, cased) and vinormx (key#expansion)."""
+def abbrev_entries(pkgs: str) -> List[Tuple[str, str]]:
+    """(key, expansion) of soe-vinorm ``abbreviations.txt`` (KEY:expansion, cased) and
+    vinormx ``acronyms_dict.txt`` (key#expansion, lowercase; keys upper-cased here)."""
     out = []
-    for path in glob.glob(os.path.join(pkgs, "**", "abbreviations.txt"), recursive=True):
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                if ":" in line:
-                    out.append(line.split(":", 1)[1].strip())
-    for path in glob.glob(os.path.join(pkgs, "**", "acronyms_dict.txt"), recursive=True):
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                if "#" in line:
-                    out.append(line.split("#", 1)[1].strip())
+    for name, sep, upper in (("abbreviations.txt", ":", False), ("acronyms_dict.txt", "#", True)):
+        for path in glob.glob(os.path.join(pkgs, "**", name), recursive=True):
+            with open(path, encoding="utf-8") as fh:
+                for line in fh:
+                    if sep in line:
+                        key, expansion = line.split(sep, 1)
+                        key = key.strip()
+                        out.append((key.upper() if upper else key, expansion.strip()))
     return out
+
+
+def abbrev_phrases(pkgs: str) -> List[str]:
+    """Expansions of the two abbreviation dictionaries (abbrev_entries)."""
+    return [expansion for _, expansion in abbrev_entries(pkgs)]
 
 
 def fetch_packages(pkgs: str) -> None:

@@ -56,8 +56,7 @@ class TrainLoop:
         self.phase = "pretrain"
         self.ckpt_path = os.path.join(ckpt_dir, "ckpt.pt")
         os.makedirs(ckpt_dir, exist_ok=True)
-        self.resumed = os.path.exists(self.ckpt_path)
-        if self.resumed:
+        if os.path.exists(self.ckpt_path):
             ck = torch.load(self.ckpt_path, map_location=device, weights_only=False)
             model.load_state_dict(ck["model"])
             opt.load_state_dict(ck["opt"])
