@@ -1,9 +1,12 @@
 """Token fixes outside the lattice (vidiacritic/fixes.py) and the tokenization they need."""
+import json
+from pathlib import Path
+
 import pytest
 
 from vidiacritic import Restorer
-from vidiacritic.fixes import AcronymTable, currency_unit
-from vidiacritic.resources import load_acronyms
+from vidiacritic.fixes import AcronymTable, CodePartTable, currency_unit, defined_acronyms
+from vidiacritic.resources import load_acronyms, load_code_parts
 from vidiacritic.tokens import NUMBER, PROTECTED, WORD, tokenize
 
 
@@ -98,3 +101,82 @@ def test_roman_fix_needs_line_start_and_a_mark(text):
     from vidiacritic.fixes import roman_numeral
     toks = tokenize(text)
     assert all(roman_numeral(toks, k) is None for k in range(len(toks)))
+
+
+# ---------------------------------------------------------------- issue 9: Đ in codes and defined acronyms
+CASES = json.loads((Path(__file__).parent / "cases" / "fixes.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def stat():
+    return Restorer(engine="statistical")
+
+
+@pytest.mark.parametrize("code,expected", CASES["codes"])
+def test_code_parts_from_the_shipped_table(code, expected):
+    table = load_code_parts()
+    assert table is not None
+    assert table.restore(code) == expected
+
+
+def test_code_part_table_changes_only_listed_parts(tmp_path):
+    p = tmp_path / "c.tsv"
+    p.write_text("written\tpart\tcount\tcount_written\nQD\tQĐ\t4432\t6\n", encoding="utf-8")
+    t = CodePartTable.load(p)
+    assert t.restore("760/QD-UBND") == "760/QĐ-UBND"
+    assert t.restore("03/CV-BCD") is None  # BCD is not in this table
+    assert t.restore("5/QD/QD-D") == "5/QĐ/QĐ-D"
+
+
+@pytest.mark.parametrize("row", ["QD\tQD\t1\t0", "QD\tNĐ\t1\t0", "QD\tQĐ\t1"])
+def test_code_part_table_rejects_a_malformed_row(tmp_path, row):
+    p = tmp_path / "c.tsv"
+    p.write_text(row + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="c.tsv:1"):
+        CodePartTable.load(p)
+
+
+def test_shipped_code_part_table_keeps_parts_written_with_d():
+    table = load_code_parts()
+    assert len(table) > 20
+    for written, part in table.table.items():
+        assert "Đ" in part and part.replace("Đ", "D").replace("đ", "d") == written
+    for kept in ("HD", "DA", "DT", "CP", "TTg", "UBND", "TW"):  # Hướng dẫn, Dự án: D on purpose
+        assert kept not in table.table
+
+
+def test_code_part_builder_counts_only_code_shaped_tokens():
+    from scripts.build_code_parts import count_code_parts, select
+    lines = ["Theo Nghị định số 15/2014/NĐ-CP, (16/2015/NĐ-CP) và 7/QĐ-UBND.",
+             "Hướng dẫn 24/HD-UBND; ngày 12/5/2023; 3/HĐ-UBND; NĐ-CP; ND 15/2014/ND-CP"]
+    parts, codes = count_code_parts(lines)
+    assert codes == 6
+    assert parts == {"NĐ": 2, "ND": 1, "CP": 3, "QĐ": 1, "UBND": 3, "HD": 1, "HĐ": 1}
+    rows, dropped = select(parts, min_count=1, max_d_share=0.4, min_dominance=0.9)
+    # HD is written as often as HĐ: a part of its own, kept
+    assert [r[:2] for r in rows] == [("ND", "NĐ"), ("QD", "QĐ")] and dropped["d_used"] == 1
+
+
+@pytest.mark.parametrize("text,expected", CASES["defined_acronyms"])
+def test_defined_acronyms(text, expected):
+    toks = tokenize(text)
+    out = defined_acronyms(toks, [t.text for t in toks])
+    assert [out[i] for i in sorted(out)] == expected
+    for i in out:
+        assert toks[i].text == out[i].replace("Đ", "D")
+
+
+@pytest.mark.parametrize("src,expected,default", CASES["restore"])
+def test_issue9_restore_cases(stat, src, expected, default):
+    assert stat.restore(src) == expected
+    if default:
+        model = Restorer(engine="auto")
+        assert model.restore(src) == expected
+
+
+def test_code_and_acronym_fixes_are_reported_as_rules(stat):
+    words = {w.original: w for w in stat.explain("Nghi dinh 15/2014/ND-CP; tu danh gia (TDG), TDG").words}
+    assert words["15/2014/ND-CP"].chosen == "15/2014/NĐ-CP" and words["15/2014/ND-CP"].source == "rule"
+    assert words["TDG"].chosen == "TĐG" and words["TDG"].source == "rule"
+    starts = [w.start for w in stat.explain("15/2014/ND-CP va tu danh gia (TDG) TDG").words]
+    assert starts == sorted(starts)

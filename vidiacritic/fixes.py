@@ -9,6 +9,11 @@ restorer applies them after decoding (and ``explain()`` reports them as "rule").
 ``AcronymTable``   HDND → HĐND, BCD → BCĐ: all-caps acronyms whose Đ became D, from
                    ``data/acronyms_d.tsv`` (``scripts/build_acronyms.py``; card:
                    ``data/ACRONYMS_CARD.md``).
+``CodePartTable``  15/2014/ND-CP → 15/2014/NĐ-CP: the document-type and issuing-body
+                   parts of document codes, from ``data/code_parts_d.tsv``
+                   (``scripts/build_code_parts.py``; card: ``data/CODE_PARTS_CARD.md``).
+``defined_acronyms``  tự đánh giá (TDG) → (TĐG), and later TDG: acronyms the document
+                   defines, read from the restored words before them.
 """
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ import re
 from pathlib import Path
 from typing import Dict, Optional, Sequence, Union
 
-from .tokens import AMOUNT, NUMBER, SPACE, Token
+from .tokens import AMOUNT, NUMBER, SPACE, WORD, Token, document_code_parts
 
 ACRONYM_FILE = "acronyms_d.tsv"
 ACRONYM_HEADER = ("written", "acronym", "count", "count_written")
@@ -86,3 +91,109 @@ class AcronymTable:
 
     def __len__(self) -> int:
         return len(self.table)
+
+
+CODE_PART_FILE = "code_parts_d.tsv"
+CODE_PART_HEADER = ("written", "part", "count", "count_written")
+
+
+class CodePartTable:
+    """D-spelling → code part with Đ (QD → QĐ, ND → NĐ, HDND → HĐND), applied to the
+    document-type and issuing-body parts of document codes only (15/2014/ND-CP →
+    15/2014/NĐ-CP).  The number, the year, the separators and every part not in the
+    table are kept as written."""
+
+    def __init__(self, table: Dict[str, str]):
+        self.table = table
+
+    @classmethod
+    def load(cls, path: Union[str, Path]) -> "CodePartTable":
+        table: Dict[str, str] = {}
+        with open(path, encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                parts = line.rstrip("\n").split("\t")
+                if lineno == 1 and tuple(parts) == CODE_PART_HEADER:
+                    continue
+                if len(parts) != len(CODE_PART_HEADER) or parts[0] == parts[1] or \
+                        parts[1].replace("Đ", "D").replace("đ", "d") != parts[0]:
+                    raise ValueError(f"{path}:{lineno}: expected written<TAB>part<TAB>count"
+                                     "<TAB>count_written, the part being the written form with Đ")
+                table[parts[0]] = parts[1]
+        return cls(table)
+
+    def restore(self, code: str) -> Optional[str]:
+        """The code with the Đ of its listed parts restored, or None when `code` is no
+        document code (tokens.document_code_parts) or none of its parts is listed."""
+        found = document_code_parts(code)
+        if found is None:
+            return None
+        num, pieces = found
+        fixed = [self.table.get(p, p) for p in pieces]  # separators are never keys
+        return num + "".join(fixed) if fixed != pieces else None
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+
+def defined_acronyms(toks: Sequence[Token], restored: Sequence[str]) -> Dict[int, str]:
+    """Acronyms the document itself defines, with the Đ its OCR lost: in "tự đánh giá
+    (TDG)" the restored words before the parentheses have the initials T Đ G, so TDG is
+    TĐG there and in every later bare TDG of the same document.
+
+    `restored` holds each token's text after restoration.  An acronym is rewritten only
+    when it is all-caps, as long as the run of words right before "(" (whitespace
+    between them, no punctuation, no blank line), and their initials equal its letters
+    except D for Đ, at least once.
+    Returns token index → acronym with Đ."""
+    defined: Dict[str, str] = {}
+    out: Dict[int, str] = {}
+    for i, tok in enumerate(toks):
+        text = tok.text
+        if tok.kind != WORD or "D" not in text or not text.isupper() or not text.isalpha():
+            continue
+        if text in defined:
+            out[i] = defined[text]
+            continue
+        if not (0 < i < len(toks) - 1 and toks[i - 1].text == "(" and toks[i + 1].text == ")"):
+            continue
+        initials = _initials_before(toks, restored, i - 1, len(text))
+        if initials is not None and _matches_with_dj(text, initials):
+            defined[text] = out[i] = "".join("Đ" if b == "Đ" else a for a, b in zip(text, initials))
+    return out
+
+
+def _initials_before(toks: Sequence[Token], restored: Sequence[str], paren: int, n: int) -> Optional[str]:
+    """Upper-cased first letters of the `n` restored words right before toks[paren],
+    separated by whitespace within one paragraph (no punctuation between), or None."""
+    j = paren - 1
+    if j >= 0 and _in_paragraph_space(toks[j]):
+        j -= 1
+    letters = []
+    while len(letters) < n:
+        if j < 0 or toks[j].kind != WORD:
+            return None
+        letters.append(restored[j][:1].upper())
+        j -= 1
+        if len(letters) < n:
+            if j < 0 or not _in_paragraph_space(toks[j]):
+                return None
+            j -= 1
+    return "".join(reversed(letters))
+
+
+def _in_paragraph_space(tok: Token) -> bool:
+    return tok.kind == SPACE and tok.text.count("\n") < 2
+
+
+def _matches_with_dj(acronym: str, initials: str) -> bool:
+    """Same letters, except that the acronym has D where the words begin with Đ (at
+    least once)."""
+    if len(acronym) != len(initials):
+        return False
+    differs = False
+    for a, b in zip(acronym, initials):
+        if a == "D" and b == "Đ":
+            differs = True
+        elif a != b:
+            return False
+    return differs

@@ -74,6 +74,18 @@ def load_acronyms():
 
 
 @lru_cache(maxsize=None)
+def load_code_parts():
+    """QD → QĐ table for the parts of document codes (data/code_parts_d.tsv), or None
+    when it is not installed."""
+    from .fixes import CODE_PART_FILE, CodePartTable
+
+    try:
+        return CodePartTable.load(str(data_path(CODE_PART_FILE)))
+    except MissingResource:
+        return None
+
+
+@lru_cache(maxsize=None)
 def load_rewrites():
     """Learned two-letter OCR rewrites (models/rewrites.tsv), or () when absent."""
     from .candidates import load_rewrites as _load

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import threading
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, Iterable, Iterator, List, Sequence, Tuple
 
 import numpy as np
@@ -33,7 +33,7 @@ from .candidates import CandidateGenerator
 from .decoder import Lattice, decode_batch
 from .text import (MODERN, TONE_STYLES, TRADITIONAL, apply_casing, nfc, normalize_syllable, place_tone,
                    strip_diacritics)
-from .tokens import (LONE_DEBRIS, OCR_DEBRIS, SPACE, WORD, Token, chains, join_ocr_splits,
+from .tokens import (LONE_DEBRIS, OCR_DEBRIS, PROTECTED, SPACE, WORD, Token, chains, join_ocr_splits,
                      ocr_reading, tokenize)
 
 ENGINES = ("auto", "model", "statistical", "rules")
@@ -179,6 +179,7 @@ class Restorer:
         # it grows its trie lazily, one first syllable at a time, as documents ask.
         self.lexicon = resources.load_lexicon()
         self.acronyms = resources.load_acronyms()
+        self.code_parts = resources.load_code_parts()
         self.generator = CandidateGenerator(
             {w: int(self.ngram.counts[i]) for w, i in self.ngram.vocab.items() if w.isalpha()},
             self.channel, rewrites=resources.load_rewrites())
@@ -263,6 +264,7 @@ class Restorer:
                     words.append(WordDecision(tok.text, chosen, tok.start, source, float(probs[k]), alts))
                 if chosen != tok.text:
                     replaced[ti] = chosen
+        words = self._document_fixes(toks, replaced, words, details)
         out = "".join(replaced.get(i, t.text) for i, t in enumerate(toks))
         return Explanation(out, words)
 
@@ -278,6 +280,29 @@ class Restorer:
             if hit is not None:
                 return hit
         return fixes.roman_numeral(toks, i)
+
+    def _document_fixes(self, toks: Sequence[Token], replaced: Dict[int, str],
+                        words: List[WordDecision], details: bool) -> List[WordDecision]:
+        """Fixes that need the whole document or its restored words, applied to
+        `replaced` (token index → new text): the Đ of document-code parts (760/QD-UBND)
+        and of acronyms the document defines (tự đánh giá (TDG)).  Returns `words` with
+        these reported as "rule", in text order."""
+        fixed: Dict[int, str] = {}
+        if self.code_parts is not None:
+            for i, tok in enumerate(toks):
+                code = self.code_parts.restore(tok.text) if tok.kind == PROTECTED else None
+                if code is not None:
+                    fixed[i] = code
+        fixed.update(fixes.defined_acronyms(toks, [replaced.get(i, t.text) for i, t in enumerate(toks)]))
+        replaced.update(fixed)
+        if not details or not fixed:
+            return words
+        by_start = {toks[i].start: new for i, new in fixed.items()}
+        words = [replace(w, chosen=by_start.pop(w.start), source="rule", confidence=1.0, alternatives=[])
+                 if w.start in by_start else w for w in words]
+        words += [WordDecision(toks[i].text, new, toks[i].start, "rule", 1.0, [])
+                  for i, new in fixed.items() if toks[i].start in by_start]
+        return sorted(words, key=lambda w: w.start)
 
     def _decode(self, lattices: List[Lattice], memo=None):
         # Decode in slices so that memory stays bounded for very long documents.

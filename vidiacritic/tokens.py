@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator, List, Sequence, Tuple
+from typing import Iterator, List, Optional, Sequence, Tuple
 
 WORD = "word"  # letters, possibly with OCR debris (s6, 16n, h¢): a repair candidate
 NUMBER = "number"  # 2023, 1.500, 12,5 — kept, and seen by the LM as <num>
@@ -84,6 +84,28 @@ def _classify_core(core: str) -> str:
     if any(c.isdigit() for c in core) or any(c in OCR_DEBRIS for c in core):
         return WORD if _is_noisy_word(core) else PROTECTED
     return PROTECTED
+
+
+# A Vietnamese document code: its number, an optional year, then the document-type and
+# issuing-body parts (15/2014/NĐ-CP, 760/QĐ-UBND, 12/KH/BCĐ; party style 217-QĐ/TW).
+# Such a token is PROTECTED like every code; only fixes.CodePartTable may change one of
+# its parts (a Đ the OCR wrote as D), and scripts/build_code_parts.py counts the parts
+# of exactly these shapes in the corpus.
+_CODE_PART = r"[A-ZĐ][A-Za-zĐđ]*"
+DOCUMENT_CODE = re.compile(rf"^(?P<num>\d+(?:/\d{{4}})?/){_CODE_PART}(?:[-/]{_CODE_PART})*$"
+                           rf"|^(?P<num2>\d+-){_CODE_PART}(?:-{_CODE_PART})*/{_CODE_PART}$")
+_CODE_PART_SPLIT = re.compile(r"([-/])")
+
+
+def document_code_parts(core: str) -> Optional[Tuple[str, List[str]]]:
+    """(number prefix, [part, separator, part, …]) of a document code, or None when
+    `core` is not shaped like one: "15/2014/NĐ-CP" → ("15/2014/", ["NĐ", "-", "CP"]).
+    The pieces concatenate back to `core`."""
+    m = DOCUMENT_CODE.match(core)
+    if m is None:
+        return None
+    num = m.group("num") or m.group("num2")
+    return num, _CODE_PART_SPLIT.split(core[len(num):])
 
 
 def _is_code(core: str) -> bool:
