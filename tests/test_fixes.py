@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from vidiacritic import Restorer
+from vidiacritic import Restorer, fixes
 from vidiacritic.fixes import AcronymTable, CodePartTable, currency_unit, defined_acronyms
 from vidiacritic.resources import load_acronyms, load_code_parts
 from vidiacritic.tokens import NUMBER, PROTECTED, WORD, tokenize
@@ -103,7 +103,7 @@ def test_roman_fix_needs_line_start_and_a_mark(text):
     assert all(roman_numeral(toks, k) is None for k in range(len(toks)))
 
 
-# ---------------------------------------------------------------- issue 9: Đ in codes and defined acronyms
+# ---------------------------------------------------------------- issue 9: Đ in codes, defined acronyms, foreign words
 CASES = json.loads((Path(__file__).parent / "cases" / "fixes.json").read_text(encoding="utf-8"))
 
 
@@ -180,3 +180,15 @@ def test_code_and_acronym_fixes_are_reported_as_rules(stat):
     assert words["TDG"].chosen == "TĐG" and words["TDG"].source == "rule"
     starts = [w.start for w in stat.explain("15/2014/ND-CP va tu danh gia (TDG) TDG").words]
     assert starts == sorted(starts)
+
+
+def test_foreign_words_need_two_english_words_without_a_vietnamese_reading(stat):
+    def kept(text):
+        toks = tokenize(text)
+        return [toks[i].text for i in sorted(fixes.foreign_words(toks, stat.english, stat._vietnamese_frequency))]
+    assert kept("the update was released on 2023-11-15 at 09:30 UTC") == \
+        ["the", "update", "was", "released", "on", "at"]
+    assert kept("gui file cho ban") == []  # one borrowed word
+    assert kept("Donald Trump va Mike Pence") == []  # names are no evidence
+    assert kept("hormone va stress") == []  # va (và) is no English word here
+    assert kept("Zalo OA") == ["OA"] and kept("Zalo OAS") == [] and kept("Huyen UY") == []

@@ -14,12 +14,15 @@ restorer applies them after decoding (and ``explain()`` reports them as "rule").
                    (``scripts/build_code_parts.py``; card: ``data/CODE_PARTS_CARD.md``).
 ``defined_acronyms``  tự đánh giá (TDG) → (TĐG), and later TDG: acronyms the document
                    defines, read from the restored words before them.
+``foreign_words``  English phrases and "Zalo OA": words kept as written (the restorer
+                   gives them no candidates), from ``data/english_words.tsv``
+                   (``scripts/build_english_words.py``; card: ``data/ENGLISH_WORDS_CARD.md``).
 """
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Dict, Optional, Sequence, Union
+from typing import Callable, Dict, List, Optional, Sequence, Set, Union
 
 from .tokens import AMOUNT, NUMBER, SPACE, WORD, Token, document_code_parts
 
@@ -197,3 +200,99 @@ def _matches_with_dj(acronym: str, initials: str) -> bool:
         elif a != b:
             return False
     return differs
+
+
+def load_word_frequencies(path: Union[str, Path]) -> Dict[str, float]:
+    """word<TAB>frequency lines ("#" lines are comments) → {word: frequency}."""
+    out: Dict[str, float] = {}
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            word, _, freq = line.rstrip("\n").partition("\t")
+            try:
+                out[word] = float(freq)
+            except ValueError:
+                raise ValueError(f"{path}:{lineno}: expected word<TAB>frequency") from None
+    return out
+
+
+ENGLISH_FILE = "english_words.tsv"
+# A run of English words is kept as written when it holds at least FOREIGN_EVIDENCE
+# lowercase words with no Vietnamese reading ("released", "she", "with"), and they are
+# at least FOREIGN_EVIDENCE_SHARE of it.  One is not enough: Vietnamese sentences
+# borrow single words ("nhận like là chính").  Capitalised words are not evidence:
+# names (Premier League, Donald Trump) stand in Vietnamese sentences as often as in
+# English ones.
+FOREIGN_EVIDENCE = 2
+FOREIGN_EVIDENCE_SHARE = 1 / 3
+# A word that is also a Vietnamese syllable without its marks ("on", "at", "the": ôn,
+# át, thế) belongs to an English run only when its frequency in English text is at
+# least this share of its skeleton's frequency in Vietnamese text: "at" and "the" do,
+# "va" (và) and "la" (là), which the English list holds as abbreviations, do not.
+ENGLISH_MEMBER_RATIO = 0.1
+
+
+def foreign_words(toks: Sequence[Token], english: Dict[str, float],
+                  vietnamese: Callable[[str], float]) -> Set[int]:
+    """Indices of WORD tokens to keep as written because they are foreign, not
+    Vietnamese that lost its marks.  `english` maps English words to their frequency;
+    ``vietnamese(word)`` is the frequency of the word's readings in Vietnamese text (0
+    when it has none).
+
+    * English phrases: a run of English words (numbers, codes, punctuation, names and
+      acronyms with no Vietnamese reading may stand between them; any other word or a
+      blank line ends it) is kept when FOREIGN_EVIDENCE of its words, and at least
+      FOREIGN_EVIDENCE_SHARE of them, are lowercase with no Vietnamese reading.
+      "was released on 2023-11-15 at 09:30 UTC" keeps "on" and "at"; "MTTQ to chuc"
+      and "Donald Trump va Mike Pence" are restored.
+    * Two-letter all-caps tokens right after a capitalised word with no Vietnamese
+      reading, one space between: the OA of "Zalo OA" is not ÓA.
+    """
+    keep: Set[int] = set()
+    run: List[int] = []
+    evidence = 0
+    memo: Dict[str, float] = {}  # a document repeats its words
+
+    def vi_freq(word: str) -> float:
+        if word not in memo:
+            memo[word] = vietnamese(word)
+        return memo[word]
+
+    def close() -> None:
+        nonlocal evidence
+        if evidence >= FOREIGN_EVIDENCE and evidence >= FOREIGN_EVIDENCE_SHARE * len(run):
+            keep.update(run)
+        run.clear()
+        evidence = 0
+
+    for i, tok in enumerate(toks):
+        if tok.kind == WORD:
+            text = tok.text
+            en = english.get(text.lower(), 0.0)
+            name_like = text[:1].isupper() and text.isalpha()
+            vi = vi_freq(text) if en or name_like else 0.0
+            if en and not vi and text.islower():
+                run.append(i)
+                evidence += 1
+            elif en and vi and en >= ENGLISH_MEMBER_RATIO * vi:
+                run.append(i)
+            elif vi or not name_like:
+                close()  # a Vietnamese word, or something else; names and acronyms pass
+            if _caps_after_foreign_name(toks, i, vi_freq):
+                keep.add(i)
+        elif tok.kind == SPACE and tok.text.count("\n") >= 2:
+            close()
+    close()
+    return keep
+
+
+def _caps_after_foreign_name(toks: Sequence[Token], i: int, vietnamese: Callable[[str], float]) -> bool:
+    """Whether toks[i] is a two-letter all-caps word right after a capitalised word
+    with no Vietnamese reading ("Zalo OA")."""
+    text = toks[i].text
+    if len(text) != 2 or not text.isupper() or not text.isascii() or i < 2 or toks[i - 1].text != " ":
+        return False
+    name = toks[i - 2]
+    return (name.kind == WORD and len(name.text) > 1 and name.text.isascii() and name.text.isalpha()
+            and name.text[0].isupper() and name.text[1:].islower() and not vietnamese(name.text))

@@ -86,6 +86,18 @@ def load_code_parts():
 
 
 @lru_cache(maxsize=None)
+def load_english_words() -> dict:
+    """English word → frequency (data/english_words.tsv), or {} when it is not
+    installed (then no English phrase is recognised)."""
+    from .fixes import ENGLISH_FILE, load_word_frequencies
+
+    try:
+        return load_word_frequencies(data_path(ENGLISH_FILE))
+    except MissingResource:
+        return {}
+
+
+@lru_cache(maxsize=None)
 def load_rewrites():
     """Learned two-letter OCR rewrites (models/rewrites.tsv), or () when absent."""
     from .candidates import load_rewrites as _load

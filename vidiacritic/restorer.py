@@ -180,6 +180,7 @@ class Restorer:
         self.lexicon = resources.load_lexicon()
         self.acronyms = resources.load_acronyms()
         self.code_parts = resources.load_code_parts()
+        self.english = resources.load_english_words()
         self.generator = CandidateGenerator(
             {w: int(self.ngram.counts[i]) for w, i in self.ngram.vocab.items() if w.isalpha()},
             self.channel, rewrites=resources.load_rewrites())
@@ -223,9 +224,10 @@ class Restorer:
         if ocr_document:
             toks = join_ocr_splits(toks)  # "tu’" (tư), "Ngu@i" (người): one word each
         runs = [r[i : i + MAX_CHAIN] for r in chains(toks) for i in range(0, len(r), MAX_CHAIN)]
+        foreign = fixes.foreign_words(toks, self.english, self._vietnamese_frequency)
         lattices, metas = [], []
         for run in runs:
-            lat, meta = self._lattice(toks, run, ocr_document)
+            lat, meta = self._lattice(toks, run, ocr_document, foreign)
             lattices.append(lat)
             metas.append(meta)
         memo: dict = {}  # bigram scores, reused when the model engine decodes again
@@ -385,6 +387,14 @@ class Restorer:
             out.append(Lattice(lat.ids, unary))
         return out
 
+    def _vietnamese_frequency(self, token: str) -> float:
+        """Unigram frequency of the Vietnamese readings of `token`'s letters (its
+        skeleton), 0 when it has none: how likely the token is Vietnamese as written or
+        without its marks (fixes.foreign_words weighs it against English)."""
+        forms = self.generator.forms.get(strip_diacritics(token.lower()), ())
+        prior = self.generator.log_prior
+        return float(sum(np.exp(prior[f]) for f in forms if f in prior))
+
     def _has_ocr_marks(self, token: str) -> bool:
         return any(c in _OCR_MARKS for c in token) and normalize_syllable(token) not in self.ngram.vocab
 
@@ -439,10 +449,13 @@ class Restorer:
             self._entries[key] = hit
         return hit
 
-    def _lattice(self, toks: Sequence[Token], run: Sequence[int], ocr_document: bool):
+    def _lattice(self, toks: Sequence[Token], run: Sequence[int], ocr_document: bool, foreign=frozenset()):
         ids, unary, meta = [], [], []
         num = (np.array([self.ngram.num_id]), np.zeros(1))
-        entries = [self._entry(toks[ti].text, ocr_document) if toks[ti].kind == WORD else None for ti in run]
+        # a foreign word (fixes.foreign_words) gets no candidates: it is kept as written
+        kept = ([], np.array([self.ngram.unk_id]), np.zeros(1), frozenset())
+        entries = [(kept if ti in foreign else self._entry(toks[ti].text, ocr_document))
+                   if toks[ti].kind == WORD else None for ti in run]
         bonus = self._phrase_bonus([e[3] if e is not None else frozenset() for e in entries])
         for pos, entry in enumerate(entries):
             if entry is None:  # a number: seen by the LM as <num>
