@@ -1,0 +1,58 @@
+"""Writes tests/cases/heldout_stripped.tsv: 60 lines of the corpus's held-out split
+(scripts/corpus.py: never used for training), marks stripped, for the accuracy floors
+of tests/test_accuracy_floors.py.
+
+Only the legal files are used: official legal text, the target domain.  Lines of 50 to
+180 characters, mostly letters, with marks to restore; the first ones of each file.
+
+    python tests/make_heldout_cases.py [--corpus ../shared/corpus]
+"""
+import argparse
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from scripts.corpus import DEFAULT_CORPUS, iter_lines  # noqa: E402
+from vidiacritic.text import strip_diacritics  # noqa: E402
+
+PER_FILE = {"legal_phapdien": 25, "legal_congbao": 20, "legal_vlc": 15}
+OUT = os.path.join(ROOT, "tests", "cases", "heldout_stripped.tsv")
+
+
+def usable(line: str) -> bool:
+    letters = sum(c.isalpha() for c in line)
+    return (50 <= len(line) <= 180 and "\t" not in line and letters >= 0.75 * len(line)
+            and strip_diacritics(line) != line)
+
+
+def pick(corpus: str):
+    for name, k in PER_FILE.items():
+        got = 0
+        for line in iter_lines(corpus, name, split="heldout"):
+            line = " ".join(line.split())
+            if usable(line):
+                yield strip_diacritics(line), line
+                got += 1
+                if got >= k:
+                    break
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", default=DEFAULT_CORPUS)
+    args = ap.parse_args()
+    rows = list(pick(args.corpus))
+    tmp = OUT + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write("# held-out corpus lines (legal files), marks stripped <TAB> original;\n")
+        fh.write("# written by tests/make_heldout_cases.py, never used for training\n")
+        for stripped, gold in rows:
+            fh.write(f"{stripped}\t{gold}\n")
+    os.replace(tmp, OUT)
+    print(f"{len(rows)} lines -> {OUT}")
+
+
+if __name__ == "__main__":
+    main()
