@@ -52,8 +52,10 @@ LINKED = ("models", "data")
 # failure).  Modules not listed run the whole suite.
 TESTS: Dict[str, Tuple[str, ...]] = {
     "decoder": ("test_decoder_reference.py", "test_accuracy_floors.py"),
-    "channel": ("test_channel_reference.py", "test_channel.py", "test_candidates_reference.py"),
-    "candidates": ("test_candidates_reference.py", "test_candidates.py", "test_accuracy_floors.py"),
+    "channel": ("test_channel_reference.py", "test_channel.py", "test_candidates_reference.py",
+                "test_candidate_table.py"),
+    "candidates": ("test_candidates_reference.py", "test_candidates.py", "test_candidate_table.py",
+                   "test_accuracy_floors.py"),
     "ngram": ("test_ngram.py", "test_accuracy_floors.py"),
     "text": ("test_text.py", "test_restorer.py", "test_accuracy_floors.py"),
     "tokens": ("test_tokens.py", "test_tokens_debris.py", "test_restorer.py", "test_accuracy_floors.py"),
