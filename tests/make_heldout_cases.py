@@ -1,11 +1,11 @@
-"""Writes tests/cases/heldout_stripped.tsv: 60 lines of the corpus's held-out split
-(scripts/corpus.py: never used for training), marks stripped, for the accuracy floors
-of tests/test_accuracy_floors.py.
+"""Picks 60 lines of the corpus's held-out split (scripts/corpus.py: never used for
+training), marks stripped, for the accuracy floors of tests/test_accuracy_floors.py,
+which calls `pick` at test time (corpus text is never committed to the project).
 
 Only the legal files are used: official legal text, the target domain.  Lines of 50 to
 180 characters, mostly letters, with marks to restore; the first ones of each file.
 
-    python tests/make_heldout_cases.py [--corpus ../shared/corpus]
+    python tests/make_heldout_cases.py [--corpus ../shared/corpus] > cases.tsv   # to look at them
 """
 import argparse
 import os
@@ -18,7 +18,6 @@ from scripts.corpus import DEFAULT_CORPUS, iter_lines  # noqa: E402
 from vidiacritic.text import strip_diacritics  # noqa: E402
 
 PER_FILE = {"legal_phapdien": 25, "legal_congbao": 20, "legal_vlc": 15}
-OUT = os.path.join(ROOT, "tests", "cases", "heldout_stripped.tsv")
 
 
 def usable(line: str) -> bool:
@@ -43,15 +42,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", default=DEFAULT_CORPUS)
     args = ap.parse_args()
-    rows = list(pick(args.corpus))
-    tmp = OUT + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write("# held-out corpus lines (legal files), marks stripped <TAB> original;\n")
-        fh.write("# written by tests/make_heldout_cases.py, never used for training\n")
-        for stripped, gold in rows:
-            fh.write(f"{stripped}\t{gold}\n")
-    os.replace(tmp, OUT)
-    print(f"{len(rows)} lines -> {OUT}")
+    for stripped, gold in pick(args.corpus):
+        sys.stdout.write(f"{stripped}\t{gold}\n")
 
 
 if __name__ == "__main__":

@@ -3,9 +3,9 @@
 Two sets, neither of them the dev set (which stays a measurement only):
   * the bundled sample (data/sample_ocr.txt / sample_gold.txt: real Tesseract output of
     a report written for the project; README: default 0.98846, statistical 0.97308);
-  * 60 lines of the corpus's held-out split with every mark stripped
-    (tests/cases/heldout_stripped.tsv, written by tests/make_heldout_cases.py), each
-    line restored on its own.
+  * 60 lines of the corpus's held-out split with every mark stripped, picked at test
+    time by tests/make_heldout_cases.py from ../shared/corpus (or $VIDIACRITIC_CORPUS):
+    corpus text is never committed, so where the corpus is absent this floor skips.
 MEASURED holds syl_acc (vidiacritic.evaluate, the project's metric) as measured when
 the floors were set; the floor is one point below.  A change that really improves an
 engine should raise its number here, so the floor follows.
@@ -32,8 +32,12 @@ def _read_lines(path):
 
 
 def _heldout():
-    with open(os.path.join(ROOT, "tests", "cases", "heldout_stripped.tsv"), encoding="utf-8") as fh:
-        rows = [line.rstrip("\n").split("\t") for line in fh if not line.startswith("#")]
+    corpus = os.environ.get("VIDIACRITIC_CORPUS") or os.path.join(ROOT, "..", "shared", "corpus")
+    if not os.path.isfile(os.path.join(corpus, "legal_vlc.txt.xz")):
+        pytest.skip(f"no corpus at {corpus} (set VIDIACRITIC_CORPUS): held-out lines are not committed")
+    from tests.make_heldout_cases import pick
+
+    rows = list(pick(corpus))
     return [r[0] for r in rows], [r[1] for r in rows]
 
 
