@@ -271,6 +271,16 @@ def test_stdout_on_a_full_disk_is_one_line(tmp_path):
     one_line_error(p, 1, "No space left on device")
 
 
+@pytest.mark.parametrize("redirect,needle", [(">&-", "standard output"), ("<&-", "standard input")])
+def test_closed_stdout_or_stdin_is_one_line(tmp_path, redirect, needle):
+    src = tmp_path / "a.txt"
+    src.write_text("quyet dinh\n", encoding="utf-8")
+    args = " ".join(FIX) + (f" '{src}'" if redirect == ">&-" else "")
+    p = subprocess.run(["sh", "-c", f"'{sys.executable}' -m vidiacritic.cli {args} {redirect}"],
+                       capture_output=True, cwd=ROOT, timeout=120)
+    one_line_error(p, 1, needle)
+
+
 def test_explain_writes_utf8_whatever_the_stdout_encoding():
     env = dict(os.environ, PYTHONIOENCODING="ascii")
     p = subprocess.run([sys.executable, "-m", "vidiacritic.cli", "explain", "--engine", "rules"],
@@ -364,6 +374,24 @@ def test_unwritable_folder_in_place_is_one_line_and_changes_nothing(tmp_path, mo
     assert src.read_bytes() == b"quyet dinh\n" and leftovers(tmp_path) == []
     code, out = _run_main([*FIX, "--in-place", "--backup", ".orig", str(src)], capsys)
     assert code == 1 and "Permission denied" in out.err and len(out.err.strip().splitlines()) == 1
+    assert src.read_bytes() == b"quyet dinh\n" and sorted(os.listdir(tmp_path)) == ["a.txt"]
+
+
+def test_temporary_file_not_creatable_is_one_line(tmp_path, monkeypatch, capsys):
+    """A read-only folder, as root cannot make one: creating the temporary file fails."""
+    src = tmp_path / "a.txt"
+    src.write_text("quyet dinh\n", encoding="utf-8")
+    real_open = os.open
+
+    def no_new_files(path, flags, *a, **k):
+        if flags & os.O_CREAT and flags & os.O_EXCL:
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(path, flags, *a, **k)
+    monkeypatch.setattr(os, "open", no_new_files)
+    for argv in ([*FIX, "--in-place", "--backup", ".b", str(src)], [*FIX, str(src), "-o", str(tmp_path / "o.txt")]):
+        code, out = _run_main(argv, capsys)
+        assert code == 1 and out.err.startswith("vidiacritic: error: cannot write ") and "Permission denied" in out.err
+        assert len(out.err.strip().splitlines()) == 1
     assert src.read_bytes() == b"quyet dinh\n" and sorted(os.listdir(tmp_path)) == ["a.txt"]
 
 

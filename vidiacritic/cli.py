@@ -66,6 +66,8 @@ def read_bytes(path: Optional[str]) -> bytes:
     name = path or "<stdin>"
     try:
         if path is None:
+            if sys.stdin is None:  # started with stdin closed (`<&-`)
+                raise UserError("cannot read <stdin>: standard input is closed")
             return sys.stdin.buffer.read()
         if os.path.isdir(path):
             raise UserError(f"{path}: is a directory (use `vidiacritic batch` for folders)")
@@ -99,6 +101,8 @@ def read_text(path: Optional[str], encoding: Optional[str], legacy: str, errors:
 
 def write_stdout(data: bytes) -> None:
     """Bytes to stdout, so that output is UTF-8 whatever the locale or PYTHONIOENCODING."""
+    if sys.stdout is None:  # started with stdout closed (`>&-`)
+        raise UserError("cannot write to standard output: it is closed")
     try:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
@@ -325,6 +329,8 @@ def entry() -> None:
     if sys.argv[1:2] == ["batch"]:
         sys.exit(code)
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # closed when the process started
+            continue
         try:
             stream.flush()
         except (BrokenPipeError, ValueError, OSError):
