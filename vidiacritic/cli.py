@@ -112,17 +112,21 @@ def write_stdout(data: bytes) -> None:
         raise UserError(f"cannot write to standard output: {e.strerror or e}") from None
 
 
-def write_output(target: safeio.Target, data: bytes) -> None:
+def write_output(target: safeio.Target, data: bytes, cleaned: Optional[set] = None) -> None:
     """`data` to a checked target; afterwards, temporary files a killed run left in
-    that folder (exact name, over an hour old) are removed."""
+    that folder (exact name, over an hour old) are removed, once per folder per run
+    (`cleaned` holds the folders done)."""
     try:
         safeio.atomic_write_bytes(target, data)
     except safeio.RefusedTarget:
         raise
     except OSError as e:
         raise UserError(f"cannot write {target.path}: {e.strerror or e}") from None
-    if target.kind in ("file", "new"):
-        safeio.clean_stale_temps(os.path.dirname(target.real))
+    folder = os.path.dirname(target.real)
+    if target.kind in ("file", "new") and (cleaned is None or folder not in cleaned):
+        safeio.clean_stale_temps(folder)
+        if cleaned is not None:
+            cleaned.add(folder)
 
 
 def _restorer(args: argparse.Namespace):
@@ -148,15 +152,19 @@ def _check_fix_usage(args: argparse.Namespace, files: List[Optional[str]]) -> No
         safeio.backup_path_for("FILE", args.backup)  # empty or with a "/": refused, exit 2
 
 
-def _plan_fix(args: argparse.Namespace, files: List[Optional[str]]) -> List[Tuple[Optional[safeio.Target], Optional[str]]]:
+Plan = List[Tuple[Optional[safeio.Target], Optional[str]]]
+
+
+def _plan_fix(args: argparse.Namespace, files: List[Optional[str]]) -> Plan:
     """(output target or None for stdout, backup path or None) per file, every one
     checked before anything is read or written: a refused target costs nothing."""
     if args.in_place:
         plan = []
+        inputs = safeio.input_identities([f for f in files if f is not None]) if args.backup is not None else None
         for f in files:
             assert f is not None
             target = safeio.check_in_place_target(f)
-            backup = safeio.check_backup_target(f, args.backup, inputs=files) if args.backup is not None else None
+            backup = safeio.check_backup_target(f, args.backup, inputs) if inputs is not None else None
             plan.append((target, backup))
         return plan
     if args.output is not None:
@@ -175,6 +183,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
         text = decode_text(data, f or "<stdin>", args.encoding, args.legacy_encoding, args.errors)
         sources.append((f, data if args.backup is not None else None, text))
     restorer = _restorer(args)
+    cleaned: set = set()
     for (path, original, text), (target, backup) in zip(sources, plan):
         fixed = restorer.restore(text).encode("utf-8")
         if backup is not None:
@@ -186,7 +195,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
         if target is None:
             write_stdout(fixed)
         else:
-            write_output(target, fixed)
+            write_output(target, fixed, cleaned)
     return EXIT_OK
 
 

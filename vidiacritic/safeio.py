@@ -45,10 +45,10 @@ import re
 import secrets
 import stat
 from dataclasses import dataclass
-from typing import Iterable, List, Optional, Sequence, Set, Tuple, Union
+from typing import FrozenSet, Iterable, List, Optional, Sequence, Tuple, Union
 
 __all__ = ["RefusedTarget", "Target", "check_output_target", "check_in_place_target",
-           "check_backup_target", "backup_path_for", "atomic_write_bytes", "backup_original",
+           "check_backup_target", "backup_path_for", "input_identities", "atomic_write_bytes", "backup_original",
            "clean_stale_temps",
            "TEMP_PREFIX", "TEMP_SUFFIX", "TEMP_RE", "STALE_AFTER"]
 
@@ -63,7 +63,7 @@ _STD_STREAMS = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
 _FD_PATH = re.compile(r"^/(?:proc/(?:self|thread-self|(\d+))/fd|dev/fd)/(\d+)$")
 
 Data = Union[bytes, bytearray, memoryview, Iterable[bytes]]
-Inputs = Sequence[Union[str, int, "os.PathLike[str]"]]
+Inputs = Union[Sequence[Union[str, int, "os.PathLike[str]"]], FrozenSet[Tuple[int, int]]]
 
 
 class RefusedTarget(ValueError):
@@ -119,8 +119,12 @@ def _own_fd(path: str) -> Optional[int]:
     return None
 
 
-def _identities(inputs: Inputs) -> Set[Tuple[int, int]]:
-    """(device, inode) of the regular files among `inputs` (paths or descriptors)."""
+def input_identities(inputs: Inputs) -> FrozenSet[Tuple[int, int]]:
+    """(device, inode) of the regular files among `inputs` (paths or descriptors).
+    Every function taking `inputs` also takes this set: compute it once when checking
+    many destinations against many inputs."""
+    if isinstance(inputs, frozenset):
+        return inputs
     out = set()
     for item in inputs:
         try:
@@ -129,11 +133,11 @@ def _identities(inputs: Inputs) -> Set[Tuple[int, int]]:
             continue
         if stat.S_ISREG(st.st_mode):
             out.add((st.st_dev, st.st_ino))
-    return out
+    return frozenset(out)
 
 
 def _is_input(st: os.stat_result, inputs: Inputs, shown: str) -> None:
-    if stat.S_ISREG(st.st_mode) and (st.st_dev, st.st_ino) in _identities(inputs):
+    if stat.S_ISREG(st.st_mode) and (st.st_dev, st.st_ino) in input_identities(inputs):
         raise RefusedTarget(f"{shown}: is one of the input files (use --in-place to rewrite it)")
 
 
@@ -358,7 +362,7 @@ def check_backup_target(path: str, suffix: str, inputs: Inputs = ()) -> str:
         raise RefusedTarget(f"backup {dest}: exists and is a symbolic link; not replaced")
     if not stat.S_ISREG(st.st_mode):
         raise RefusedTarget(f"backup {dest}: exists and is {_kind_name(st.st_mode)}")
-    if (st.st_dev, st.st_ino) in _identities(inputs):
+    if (st.st_dev, st.st_ino) in input_identities(inputs):
         raise RefusedTarget(f"backup {dest}: is one of the input files")
     return dest
 
