@@ -212,6 +212,9 @@ class Restorer:
     def _run(self, text: str, details: bool) -> Explanation:
         if not isinstance(text, str):
             raise TypeError(f"expected str, got {type(text).__name__} (decode bytes first)")
+        if (bad := re.search(r"[\ud800-\udfff]", text)) is not None:  # else sentencepiece's RuntimeError
+            raise ValueError(f"text has a lone surrogate U+{ord(bad.group()):04X} at index {bad.start()} "
+                             "(not valid Unicode: decode bytes with errors='replace', not 'surrogateescape')")
         text = nfc(text)
         toks = tokenize(text)
         words_in = [t.text for t in toks if t.kind == WORD]
