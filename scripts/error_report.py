@@ -9,11 +9,16 @@ style ignored) is counted as
   letters  wrong letters (a damaged token read as another valid syllable)
 With --vocab, kept and letters are split further, the words of the language model's
 vocabulary (models/ngram/vocab.txt) counting as valid syllables:
-  kept-valid     the input word is a valid syllable (a wrong one: nhầm for nhằm)
+  kept-valid     the input word is a valid syllable (a wrong one), and it differs from the
+                 gold word by the tone mark only (-tone: đảo for đào), by vowel marks
+                 or đ (-marks: nhầm for nhằm, quân for quản) or by letters (-letters:
+                 tình for trình)
   kept-invalid   it is not (damage no candidate reached: durge for được)
   letters-missing / letters-extra / letters-other   the output has fewer / more / other
                  base letters (marks removed) than the gold word
-Errors on lines whose word counts differ (merged or split words) are counted apart.
+Gold tokens without a letter (numbers, codes, punctuation) are skipped, as the metric
+skips them.  Errors on lines whose word counts differ (merged or split words) are
+counted apart.
 
     python scripts/error_report.py OUTPUT GOLD INPUT [--examples 10] [--vocab]
 """
@@ -26,10 +31,10 @@ from typing import Callable, Optional
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from vidiacritic.evaluate import score  # noqa: E402
-from vidiacritic.text import normalize_syllable, strip_diacritics  # noqa: E402
+from vidiacritic.text import normalize_syllable, split_tone, strip_diacritics  # noqa: E402
 
 KINDS = ("marks", "kept", "letters")
-FINE_KINDS = ("marks", "kept-valid", "kept-invalid", "letters-missing", "letters-extra",
+FINE_KINDS = ("marks", "kept-valid-tone", "kept-valid-marks", "kept-valid-letters", "kept-invalid", "letters-missing", "letters-extra",
               "letters-other")
 
 
@@ -43,7 +48,13 @@ def kind_of(out: str, gold: str, inp: str, is_valid: Optional[Callable[[str], bo
     if out == inp:
         if is_valid is None:
             return "kept"
-        return "kept-valid" if is_valid(_key(inp)) else "kept-invalid"
+        if not is_valid(_key(inp)):
+            return "kept-invalid"
+        if split_tone(_key(inp))[0] == split_tone(_key(gold))[0]:
+            return "kept-valid-tone"
+        if strip_diacritics(_key(inp)) == strip_diacritics(_key(gold)):
+            return "kept-valid-marks"
+        return "kept-valid-letters"
     o, g = strip_diacritics(_key(out)), strip_diacritics(_key(gold))
     if o == g:
         return "marks"
@@ -84,7 +95,7 @@ def main() -> None:
             continue
         aligned += len(gw)
         for k, (x, y, z) in enumerate(zip(ow, gw, iw)):
-            if _key(x) == _key(y):
+            if _key(x) == _key(y) or not any(c.isalpha() for c in y):
                 continue
             kind = kind_of(x, y, z, is_valid)
             kinds[kind] += 1

@@ -5,7 +5,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 from scripts.error_report import kind_of  # noqa: E402
 
-VALID = {"nhầm", "nhằm", "tình", "trình", "được"}
+VALID = {"nhầm", "nhằm", "tình", "trình", "được", "đảo", "đào"}
 
 
 def valid(w):
@@ -19,9 +19,11 @@ def test_coarse_kinds():
 
 
 def test_fine_kinds():
-    assert kind_of("nhầm", "nhằm", "nhầm", valid) == "kept-valid"
+    assert kind_of("nhầm", "nhằm", "nhầm", valid) == "kept-valid-marks"
+    assert kind_of("tình", "trình", "tình", valid) == "kept-valid-letters"
     assert kind_of("durge", "được", "durge", valid) == "kept-invalid"
-    assert kind_of("Nhầm,", "nhằm", "Nhầm,", valid) == "kept-valid"   # case and punctuation
+    assert kind_of("Nhầm,", "nhằm", "Nhầm,", valid) == "kept-valid-marks"   # case, punctuation
+    assert kind_of("đảo", "đào", "đảo", valid) == "kept-valid-tone"
     assert kind_of("sạch", "sách", "sach", valid) == "marks"
     assert kind_of("tình", "trình", "tinh", valid) == "letters-missing"
     assert kind_of("trình", "tình", "trinh", valid) == "letters-extra"
