@@ -5,9 +5,9 @@ model and data file (see vidiacritic/integrity.py for how the library uses them)
     python -m scripts.build_manifest --models DIR     # another models folder (a copy)
 
 The shipped files are those setup.cfg's package_data installs, less the cards and
-other documentation (*.md): one list for the wheel and the manifest.  The build
-scripts call :func:`refresh_for` after writing a shipped file; run this after changing
-one by hand.
+other documentation (*.md): one list for the wheel and the manifest.  A build script
+calls :func:`refresh_for` after writing a shipped file (build_lexicon.py does); run
+this after rebuilding one otherwise.
 """
 from __future__ import annotations
 

@@ -305,3 +305,10 @@ def test_checkout_manifests_are_fresh():
 
     for kind, folder in (("models", resources.models_dir()), ("data", resources.data_dir())):
         assert shipped_names(folder, kind) == _manifest_names(folder), f"{kind}: rebuild the manifest"
+
+
+def test_a_damaged_built_trie_is_an_error_not_a_slower_lexicon(folders):
+    _, data = folders
+    _flip(data / "admin_terms.trie.npz", offset=100)
+    with pytest.raises(CorruptResource, match="admin_terms.trie.npz"):
+        resources.load_lexicon()

@@ -1,18 +1,20 @@
 """Integrity of the shipped files: a manifest of content hashes per folder.
 
 ``models/MANIFEST.json`` and ``data/MANIFEST.json`` (written by
-``scripts/build_manifest.py``, which the build scripts call after writing a file) list
-every shipped model and data file of their folder with its size, its SHA-256 and the
-SHA-256 of its two ends (the first and last ``ENDS`` bytes; the whole file when it is
-smaller).  Cards and other documentation are not listed: they change nothing the
-library computes.
+``python -m scripts.build_manifest`` after a shipped file is rebuilt;
+``scripts/build_lexicon.py`` runs it itself, and ``tests/test_integrity.py`` fails while
+a manifest is stale) list every shipped model and data file of their folder with its
+size, its SHA-256 and the SHA-256 of its two ends (the first and last ``ENDS`` bytes;
+the whole file when it is smaller).  Cards and other documentation are not listed:
+they change nothing the library computes.
 
 Three uses:
   at load      :func:`verify_quick` checks the size and the ends of every listed file
-               under the path a loader asks for (a few MB hashed in all, once per
-               process): a truncated, swapped or partly rewritten file is an error
-               instead of a silently different engine;
-  the version  :func:`content_digest` hashes the files' whole contents, so
+               under the path a loader asks for (128 KB per file at most, once
+               per process): a truncated, swapped or partly rewritten
+               file is an error instead of a silently different engine;
+  the version  :func:`content_digest` hashes the files' whole contents (~60 MB, once
+               per Restorer that is asked), so
                ``Restorer.version`` changes with any byte of any model file (``batch``
                then redoes its members);
   ``vidiacritic check``  :func:`full_problems` compares every file's whole SHA-256
@@ -110,7 +112,7 @@ def read_manifest(folder: Path) -> Dict[str, Entry]:
         stamp = _stamp(path)
     except FileNotFoundError:
         raise MissingResource(f"missing {path}: reinstall vidiacritic, or rebuild it with "
-                              "python scripts/build_manifest.py") from None
+                              "python -m scripts.build_manifest") from None
     cached = _MANIFESTS.get(str(path))
     if cached is not None and cached[0] == stamp:
         return cached[1]
@@ -120,7 +122,7 @@ def read_manifest(folder: Path) -> Dict[str, Entry]:
         raise CorruptResource(f"{path}: not a readable manifest ({e})") from None
     files = doc.get("files") if isinstance(doc, dict) and doc.get("format") == FORMAT else None
     if not isinstance(files, dict) or not all(_valid_entry(k, v) for k, v in files.items()):
-        raise CorruptResource(f"{path}: not a {FORMAT} manifest: rebuild it with python scripts/build_manifest.py")
+        raise CorruptResource(f"{path}: not a {FORMAT} manifest: rebuild it with python -m scripts.build_manifest")
     _MANIFESTS[str(path)] = (stamp, files)
     return files
 
@@ -153,7 +155,7 @@ def verify_quick(folder: Path, rel: str) -> None:
         problem = _quick_problem(path, entry, stamp[0])
         if problem:
             raise CorruptResource(f"{path}: {problem}: reinstall vidiacritic, or rebuild the file "
-                                  "(and its manifest: python scripts/build_manifest.py)")
+                                  "(and its manifest: python -m scripts.build_manifest)")
         with _LOCK:
             _QUICK_OK[str(path)] = stamp
 

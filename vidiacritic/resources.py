@@ -67,7 +67,8 @@ def _path(folder: Path, kind: str, parts: Tuple[str, ...]) -> Path:
     if not p.exists():
         raise MissingResource(f"missing {kind}/{'/'.join(parts)} (in {folder}): reinstall vidiacritic "
                               f"or rebuild it (see {kind}/)")
-    integrity.verify_quick(folder, "/".join(parts))
+    if parts:  # (the folder itself is only a place to look in)
+        integrity.verify_quick(folder, "/".join(parts))
     return p
 
 
@@ -118,9 +119,12 @@ def _channel_at(path: Path) -> Channel:
 
 def load_lexicon():
     """The phrase lexicon (data/admin_terms.tsv with its built trie)."""
-    from .rules import LEXICON_FILE
+    from .rules import LEXICON_FILE, trie_path
 
-    return _lexicon_at(data_path(LEXICON_FILE))
+    path = data_path(LEXICON_FILE)
+    if trie_path(path).exists():
+        data_path(trie_path(path).name)  # read beside the TSV: checked like it
+    return _lexicon_at(path)
 
 
 @lru_cache(maxsize=None)

@@ -199,8 +199,8 @@ class Restorer:
     def version(self) -> str:
         """Identifies what this restorer computes: package version, engine, a hash of
         the whole content of the model and data files (and of `model_dir`'s), tone
-        style.  ``batch`` redoes outputs made under another version.  Hashing the
-        files takes ~0.05 s, once per Restorer."""
+        style.  ``batch`` redoes outputs made under another version.  The files
+        (~60 MB) are hashed once per Restorer, when first asked."""
         if self._version is None:
             from . import __version__
             self._version = (f"vidiacritic-{__version__}/{self.engine}/"
