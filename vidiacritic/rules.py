@@ -234,8 +234,8 @@ class PhraseLexicon:
         os.replace(tmp, path)
 
     def build_all(self) -> "PhraseLexicon":
-        """Build every node now instead of on first visit (about 0.2 s), for a
-        long-lived restorer whose load time matters less than its first document."""
+        """Build every node now instead of on first visit, for a long-lived restorer
+        whose load time matters less than its first document."""
         for n in range(len(self._nodes)):
             self._node(n)
         return self
@@ -249,8 +249,8 @@ class PhraseLexicon:
 
         If ``<name>.trie.npz`` lies next to the TSV and was built from exactly these
         bytes (:meth:`save_trie`), the trie is read from its arrays instead of parsing
-        and building (0.3 s for the shipped lexicon).  Nothing else is ever read from
-        beside the TSV, and no pickle ever.
+        and building (data/LEXICON_CARD.md has the times).  Nothing else is ever read
+        from beside the TSV, and no pickle ever.
         """
         path = default_path() if path is None else Path(path)
         raw = Path(path).read_bytes()
