@@ -161,20 +161,27 @@ class PhraseLexicon:
     def add(self, syllables: Sequence[str], strength: float) -> None:
         """Add a phrase (syllables already normalized); a duplicate keeps the stronger."""
         key = tuple(syllables)
-        if not key:
-            return
-        self._pair_memo.clear()  # memoised matches may now be incomplete
+        if key:
+            self._pair_memo.clear()  # memoised matches may now be incomplete
+            self._insert([(key, strength)])
+
+    def _insert(self, phrases: Iterable[Tuple[Tuple[str, ...], float]]) -> None:
+        """Add (syllables, strength) pairs of non-empty phrases, creating nodes."""
         nodes = self._nodes
-        node = self._node(0)
-        for s in key:
-            child = node.get(s)
-            if child is None:
-                child = node[s] = len(nodes)
-                nodes.append({})
-            node = self._node(child)
-        old = node.get(_END)
-        if old is None or strength > old[1]:
-            node[_END] = (key, strength)
+        root = self._node(0)
+        for key, strength in phrases:
+            node = root
+            for s in key:
+                child = node.get(s)
+                if child is None:
+                    child = node[s] = len(nodes)
+                    nodes.append({})
+                node = nodes[child]
+                if node is None:
+                    node = self._build(child)
+            old = node.get(_END)
+            if old is None or strength > old[1]:
+                node[_END] = (key, strength)
 
     def _node(self, n: int) -> dict:
         node = self._nodes[n]
@@ -262,6 +269,7 @@ class PhraseLexicon:
             return lex
         norm = _Memo(normalize_syllable)  # a document's 50k phrases share ~10k words
         strengths: Dict[tuple, float] = {}  # (count, dominance, source) repeat a lot
+        phrases = []
         lines = raw.decode("utf-8").split("\n")
         for lineno, line in enumerate(lines, 1):
             if not line or line[0] == "#" or line.isspace():
@@ -276,7 +284,10 @@ class PhraseLexicon:
             st = strengths.get((count, dominance, source))
             if st is None:
                 st = strengths[(count, dominance, source)] = strength_of(int(count), float(dominance), source)
-            lex.add(tuple(map(norm.__getitem__, phrase.split())), st)
+            key = tuple(map(norm.__getitem__, phrase.split()))
+            if key:
+                phrases.append((key, st))
+        lex._insert(phrases)
         return lex
 
     # ------------------------------------------------------------ queries
