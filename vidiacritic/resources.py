@@ -41,8 +41,8 @@ def _folder(kind: str) -> Path:
             raise MissingResource(f"{FOLDER_ENV[kind]}={env}: no such folder")
         return Path(env)
     beside = _HERE.parent / kind
-    if (beside / "__init__.py").is_file():
-        return beside
+    if (_HERE.parent / "setup.cfg").is_file() and (beside / "__init__.py").is_file():
+        return beside  # a checkout (not site-packages, where "models" may be anyone's)
     try:
         from importlib.resources import files
 
