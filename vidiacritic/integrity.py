@@ -28,7 +28,6 @@ import json
 import os
 import sys
 import tempfile
-import threading
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -96,8 +95,7 @@ def write_manifest(folder: Path, names: Iterable[str]) -> Path:
 
 # ---------------------------------------------------------------- reading (run time)
 _MANIFESTS: Dict[str, Tuple[Tuple[int, int], Dict[str, Entry]]] = {}
-_QUICK_OK: Dict[str, Tuple[int, int]] = {}  # file → (size, mtime) when its ends matched
-_LOCK = threading.Lock()
+_QUICK_OK: Dict[str, tuple] = {}  # file → (size, mtime, manifest's ends hash) when it matched
 
 
 def _stamp(path: Path) -> Tuple[int, int]:
@@ -140,7 +138,7 @@ def verify_quick(folder: Path, rel: str) -> None:
     """Check the size and ends of every listed file at or under `rel` (a path relative
     to `folder`) that is present; raise CorruptResource on the first mismatch.  Absent
     files are the loaders' business (some are optional).  Each file is checked once
-    per process, again if its size or modification time changes."""
+    per process, again if it or its manifest entry changes."""
     folder = Path(folder)
     for name, entry in read_manifest(folder).items():
         if rel and name != rel and not name.startswith(rel + "/"):
@@ -150,14 +148,14 @@ def verify_quick(folder: Path, rel: str) -> None:
             stamp = _stamp(path)
         except FileNotFoundError:
             continue
-        if _QUICK_OK.get(str(path)) == stamp:
+        ok = (*stamp, entry["ends"])
+        if _QUICK_OK.get(str(path)) == ok:
             continue
         problem = _quick_problem(path, entry, stamp[0])
         if problem:
             raise CorruptResource(f"{path}: {problem}: reinstall vidiacritic, or rebuild the file "
                                   "(and its manifest: python -m scripts.build_manifest)")
-        with _LOCK:
-            _QUICK_OK[str(path)] = stamp
+        _QUICK_OK[str(path)] = ok  # (one dict store: safe from the scorer's loading thread)
 
 
 def _quick_problem(path: Path, entry: Entry, size: int) -> Optional[str]:
