@@ -5,6 +5,7 @@
   vidiacritic explain [FILE]          per-word decisions as a table
   vidiacritic eval HYP GOLD [--json]  the reference metric
   vidiacritic batch INPUT... --out DIR   whole folders and archives
+  vidiacritic check                   verify the model files against their manifests
 
 Every failure is one line ``vidiacritic: error: ...`` on stderr, never a traceback,
 and one of these exit codes (EXIT_CODES, also in ``--help``):
@@ -130,12 +131,12 @@ def write_output(target: safeio.Target, data: bytes, cleaned: Optional[set] = No
 
 
 def _restorer(args: argparse.Namespace):
-    from .resources import MissingResource
+    from .errors import VidiacriticError
     from .restorer import Restorer
 
     try:
         return Restorer(engine=args.engine, tone_style=args.tone_style)
-    except MissingResource as e:
+    except VidiacriticError as e:  # a missing or damaged model file, a bad setting
         raise UserError(str(e)) from None
 
 
@@ -291,6 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("gold")
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(func=cmd_eval)
+    from .integrity import cmd_check
+    sub.add_parser("check", help="verify the model and data files against their manifests "
+                   "(whole SHA-256)").set_defaults(func=cmd_check)
     try:
         from . import batch
     except ImportError:  # pragma: no cover - batch is part of the package
