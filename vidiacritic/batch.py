@@ -8,8 +8,12 @@ Layout.  Member M of input I (a folder, an archive or a single file) is written 
 ``output``, ``status`` ok/skipped/error, ``error``, ``bytes``, ``syllables``,
 ``words_changed``, ``mean_confidence``, ``seconds``, plus ``encoding``,
 ``sha256`` of the source, ``engine_version``, ``decode_options`` and
-``output_bytes`` for resuming).  The exit code is 1 when any member failed, after
-all the others were processed.
+``output_bytes`` for resuming; ``duplicate`` on the second and later members of an
+archive with the same path; ``previous_output`` on a failed member whose earlier
+output is still there; a line with status ``writing`` is logged just before an
+output is renamed into place and superseded by the member's record).  The exit code
+is 1 when any member failed, after all the others were processed; 2 when the
+command is refused (see Safety).
 
 How it works.  The main process walks the inputs member by member (archives are
 streamed, never extracted; see :mod:`vidiacritic.archives` for the safety rules
