@@ -64,7 +64,11 @@ def snapshot(root):
         for f in files + [d for d in dirs if os.path.islink(os.path.join(folder, d))]:
             p = os.path.join(folder, f)
             st = os.lstat(p)
-            data = os.readlink(p).encode() if stat.S_ISLNK(st.st_mode) else open(p, "rb").read()
+            if stat.S_ISLNK(st.st_mode):
+                data = os.readlink(p).encode()
+            else:
+                with open(p, "rb") as fh:
+                    data = fh.read()
             out[os.path.relpath(p, root)] = (data, stat.S_IMODE(st.st_mode))
     return out
 

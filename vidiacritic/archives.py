@@ -368,65 +368,76 @@ def _undecodable_utf8_names(fh: BinaryIO) -> Tuple[List[int], Dict[int, str]]:
     return positions, bad
 
 
-def _open_zip(path: str) -> Tuple[zipfile.ZipFile, Dict[int, str]]:
-    """The ZipFile and {index in infolist(): escaped name} of the members whose
-    UTF-8-flagged names are not UTF-8 (refused one by one, not the whole archive)."""
+def _open_zip(path: str) -> Tuple[zipfile.ZipFile, Dict[int, str], Optional[BinaryIO]]:
+    """The ZipFile, {index in infolist(): escaped name} of the members whose
+    UTF-8-flagged names are not UTF-8 (refused one by one, not the whole archive), and
+    the file to close after the ZipFile when zipfile did not open it itself."""
     try:
-        return zipfile.ZipFile(path), {}
+        return zipfile.ZipFile(path), {}, None
     except UnicodeDecodeError:
         pass
     fh = open(path, "rb")
     try:
         positions, bad = _undecodable_utf8_names(fh)
-        return zipfile.ZipFile(_FlagPatchedFile(fh, positions)), bad  # type: ignore[arg-type]
+        zf = zipfile.ZipFile(_FlagPatchedFile(fh, positions))  # type: ignore[arg-type]
     except BaseException:
         fh.close()
         raise
+    return zf, bad, fh
 
 
 def _iter_zip(path: str, name: str, limits: Limits) -> Iterator[Member]:
     try:
-        zf, bad_names = _open_zip(path)
+        zf, bad_names, own_fh = _open_zip(path)
     except (zipfile.BadZipFile, OSError, ValueError, ArchiveError, struct.error) as exc:
         msg = str(exc) if isinstance(exc, ArchiveError) else f"cannot open zip archive: {exc}"
         yield Member(name, "", error=msg)
         return
+    try:
+        yield from _zip_members(zf, bad_names, name, limits)
+    finally:
+        zf.close()
+        if own_fh is not None:
+            own_fh.close()
+
+
+def _zip_members(zf: zipfile.ZipFile, bad_names: Dict[int, str], name: str,
+                 limits: Limits) -> Iterator[Member]:
     budget = _Budget(limits)
-    with zf:
-        for index, info in enumerate(zf.infolist()):
-            if index in bad_names:
-                yield Member(name, bad_names[index], info.file_size,
-                             error="member name is not valid UTF-8 (refused)")
-                continue
-            raw = info.filename
-            mode = info.external_attr >> 16
-            if info.is_dir() and not stat.S_ISLNK(mode):
-                continue
-            problem = name_problem(raw)
-            if problem is not None:
-                yield Member(name, shown_name(raw), info.file_size, error=problem)
-                continue
-            try:
-                rel = safe_member_path(raw)
-            except UnsafeMember as exc:
-                yield Member(name, raw, info.file_size, error=str(exc))
-                continue
-            if stat.S_ISLNK(mode):
-                yield Member(name, rel, info.file_size, error="symlink (refused)")
-            elif mode and stat.S_IFMT(mode) and not stat.S_ISREG(mode):
-                yield Member(name, rel, info.file_size, error="not a regular file (device, FIFO or socket)")
-            elif info.flag_bits & 0x1:
-                yield Member(name, rel, info.file_size, error="encrypted member (refused)")
-            elif info.file_size > limits.max_member_bytes:
-                yield Member(name, rel, info.file_size,
-                             error=f"member exceeds the size limit ({_fmt_size(limits.max_member_bytes)})")
-            elif budget.used + info.file_size > limits.max_total_bytes:
-                yield Member(name, rel, info.file_size,
-                             error=f"archive exceeds the total size limit "
-                                   f"({_fmt_size(limits.max_total_bytes)} uncompressed)")
-            else:
-                yield Member(name, rel, info.file_size,
-                             _reader=lambda i=info: _read_zip_member(zf, i, limits, budget))
+    for index, info in enumerate(zf.infolist()):
+        if index in bad_names:
+            yield Member(name, bad_names[index], info.file_size,
+                         error="member name is not valid UTF-8 (refused)")
+            continue
+        raw = info.filename
+        mode = info.external_attr >> 16
+        if info.is_dir() and not stat.S_ISLNK(mode):
+            continue
+        problem = name_problem(raw)
+        if problem is not None:
+            yield Member(name, shown_name(raw), info.file_size, error=problem)
+            continue
+        try:
+            rel = safe_member_path(raw)
+        except UnsafeMember as exc:
+            yield Member(name, raw, info.file_size, error=str(exc))
+            continue
+        if stat.S_ISLNK(mode):
+            yield Member(name, rel, info.file_size, error="symlink (refused)")
+        elif mode and stat.S_IFMT(mode) and not stat.S_ISREG(mode):
+            yield Member(name, rel, info.file_size, error="not a regular file (device, FIFO or socket)")
+        elif info.flag_bits & 0x1:
+            yield Member(name, rel, info.file_size, error="encrypted member (refused)")
+        elif info.file_size > limits.max_member_bytes:
+            yield Member(name, rel, info.file_size,
+                         error=f"member exceeds the size limit ({_fmt_size(limits.max_member_bytes)})")
+        elif budget.used + info.file_size > limits.max_total_bytes:
+            yield Member(name, rel, info.file_size,
+                         error=f"archive exceeds the total size limit "
+                               f"({_fmt_size(limits.max_total_bytes)} uncompressed)")
+        else:
+            yield Member(name, rel, info.file_size,
+                         _reader=lambda i=info: _read_zip_member(zf, i, limits, budget))
 
 
 def _read_zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits,

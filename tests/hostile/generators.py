@@ -54,7 +54,7 @@ def long_header_tgz(path, header_bytes=256 * MiB, kind="gnu", after=("after.txt"
         if kind == "pax":
             gz.write(b"\n")
         gz.write(_pad(header_bytes))
-        for i, name in enumerate(("victim.txt",) + tuple(after)):
+        for name in ("victim.txt",) + tuple(after):
             buf, data = _tar_member(name, GOOD.encode())
             gz.write(buf + data + _pad(len(data)))
         gz.write(b"\0" * (2 * tarfile.BLOCKSIZE))
@@ -90,7 +90,8 @@ def non_utf8_name_zip(path):
         zf.writestr("good.txt", GOOD)
         zf.writestr("b\u00e0d.txt", GOOD)  # non-ASCII: written with the UTF-8 flag
         zf.writestr("after.txt", GOOD)
-    raw = open(path, "rb").read()
+    with open(path, "rb") as fh:
+        raw = fh.read()
     old = "b\u00e0d.txt".encode("utf-8")
     assert raw.count(old) == 2  # local header and central directory
     with open(path, "wb") as fh:
