@@ -43,6 +43,19 @@ class StuckRestorer(FakeRestorer):
         return super().explain(text)
 
 
+class GILStuckRestorer(FakeRestorer):
+    """On a text containing GILSTUCK, blocks SIGALRM and sleeps 60 s in C while holding
+    the interpreter lock (ctypes.PyDLL): neither the alarm nor the worker's watchdog
+    thread can run, only the parent can kill the worker."""
+
+    def explain(self, text):
+        if "GILSTUCK" in text:
+            import ctypes
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+            ctypes.PyDLL("libc.so.6").sleep(60)
+        return super().explain(text)
+
+
 def cli(args, **kw):
     """`python -m vidiacritic.cli batch ARGS` with the fake restorer."""
     return subprocess.run([sys.executable, "-m", "vidiacritic.cli", "batch"] + args
@@ -372,11 +385,11 @@ def test_duplicate_zip_member_does_not_shadow_the_first(tmp_path):
 
 # ---------------------------------------------------------------- item 8: time and size limits
 @pytest.mark.parametrize("jobs, factory", [("1", "SlowRestorer"), ("2", "SlowRestorer"),
-                                           ("2", "StuckRestorer")])
+                                           ("2", "StuckRestorer"), ("2", "GILStuckRestorer")])
 def test_member_time_limit(tmp_path, jobs, factory):
     src = tmp_path / "in"
     src.mkdir()
-    word = "SLOW" if factory == "SlowRestorer" else "STUCK"
+    word = {"SlowRestorer": "SLOW", "StuckRestorer": "STUCK", "GILStuckRestorer": "GILSTUCK"}[factory]
     for i in range(6):
         (src / f"{i}.txt").write_text(GOOD if i != 2 else f"{word} " + GOOD)
     out = tmp_path / "out"
@@ -391,7 +404,7 @@ def test_member_time_limit(tmp_path, jobs, factory):
     assert "time limit (1 s" in recs[2]["error"]
     # a member stuck where the alarm cannot reach is stopped by killing its worker; the
     # members in flight beside it are retried and come out ok (above)
-    assert ("worker killed" in recs[2]["error"]) == (factory == "StuckRestorer")
+    assert ("worker killed" in recs[2]["error"]) == (factory != "SlowRestorer")
 
 
 def test_default_member_limits_are_sane():

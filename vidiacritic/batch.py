@@ -97,7 +97,8 @@ STRAY_TMP_AGE_S = 60.0
 # speed, i.e. a member at the default size limit; 0 disables the limit.
 DEFAULT_MEMBER_TIMEOUT_S = 300.0
 # A pool worker still busy this long after the limit (stuck in native code that the
-# alarm cannot interrupt) is killed and replaced.
+# alarm cannot interrupt) exits; twice as long (native code that holds the interpreter
+# lock, so that not even the worker's watchdog runs), the parent kills it.
 HARD_KILL_GRACE_S = 2.0
 EXIT_USAGE = 2
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -272,7 +273,7 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="vidiacritic-parent-watch", daemon=True).start()
 
 
-def _start_watchdog(culprits: Any) -> None:
+def _start_watchdog(events: Any) -> None:
     """A pool worker stuck in native code past its member's time limit + grace (the
     alarm only interrupts Python code) names the member to the parent and exits; the
     parent records that member as timed out and restarts the pool."""
@@ -286,18 +287,21 @@ def _start_watchdog(culprits: Any) -> None:
             index, started, limit = current
             if (limit and limit > 0 and time.monotonic() - started > limit + HARD_KILL_GRACE_S
                     and _WORKER.get("current") is current):
-                culprits.put(index)
+                events.put(("timeout", index))
                 os._exit(70)
 
     threading.Thread(target=watch, name="vidiacritic-watchdog", daemon=True).start()
 
 
-def _init_worker(factory: Factory, ignore_sigint: bool = True, culprits: Any = None) -> None:
+def _init_worker(factory: Factory, ignore_sigint: bool = True, events: Any = None) -> None:
+    """Build the restorer.  `events` (pool workers): a queue to the parent, which hears
+    of the start of each member and of a member that timed out."""
     if ignore_sigint:  # a pool worker
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
         _exit_with_parent()
-    if culprits is not None:
-        _start_watchdog(culprits)
+    _WORKER["events"] = events
+    if events is not None:
+        _start_watchdog(events)
     try:
         _WORKER["restorer"] = factory()
         _WORKER["error"] = None
@@ -319,6 +323,8 @@ def _worker_process(task: Task) -> Result:
     if _WORKER["restorer"] is None:
         return {"index": task[0], "status": "error", "error": _WORKER["error"], "seconds": 0.0}
     _WORKER["current"] = (task[0], time.monotonic(), task[4])
+    if task[4] and _WORKER.get("events") is not None:  # the parent's watch on this member
+        _WORKER["events"].put(("start", task[0], os.getpid(), time.time()))
     try:
         return process_task(_WORKER["restorer"], task)
     finally:
@@ -376,12 +382,16 @@ class _InlineBackend:
 class _PoolBackend:
     """--jobs N: N worker processes, each building the restorer once (pool initializer).
 
-    When a worker dies (killed for a member past its time limit, out of memory,
-    crashed) every task in flight fails with BrokenProcessPool: the member a watchdog
-    named is recorded as timed out, the others are submitted again to a new pool (once;
-    a member that breaks a second pool is recorded as the reason)."""
+    Time limits: the worker's alarm stops a member in Python code; a worker stuck in
+    native code exits by itself (its watchdog thread), or, if that code holds the
+    interpreter lock, is killed by this process, which hears of the start of every
+    member.  When a worker dies (killed, out of memory, crashed) every task in flight
+    fails with BrokenProcessPool: the member that timed out is recorded so, the others
+    are submitted again to a new pool (once; a member that breaks a second pool is
+    recorded as the reason)."""
 
     RETRIES = 1
+    POLL_S = 1.0  # how often the time limits are checked while waiting
 
     def __init__(self, factory: Factory, jobs: int):
         import multiprocessing
@@ -393,7 +403,8 @@ class _PoolBackend:
         self.window = INFLIGHT_PER_WORKER * jobs
         self.name = f"{jobs} processes"
         self.futures: Dict[Any, Tuple[Task, int, int]] = {}  # future → task, pool generation, tries
-        self.culprits = self.ctx.SimpleQueue()
+        self.events = self.ctx.SimpleQueue()
+        self.started: Dict[int, Tuple[int, float]] = {}  # index → worker pid, start time
         self.timed_out: Set[int] = set()
         self.generation = 0
         self._start()
@@ -401,7 +412,7 @@ class _PoolBackend:
     def _start(self) -> None:
         self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=self.ctx,
                                         initializer=_init_worker,
-                                        initargs=(self.factory, True, self.culprits))
+                                        initargs=(self.factory, True, self.events))
 
     def version(self) -> str:
         return self.pool.submit(_worker_version).result()
@@ -419,19 +430,23 @@ class _PoolBackend:
         self.futures[fut] = (task, self.generation, tries)
 
     def wait(self) -> List[Result]:
+        """Results of the tasks finished by now (possibly none: the caller waits again)."""
         if not self.futures:
             return []
-        done, _ = futures_wait(list(self.futures), return_when=FIRST_COMPLETED)
+        limited = any(task[4] for task, _, _ in self.futures.values())
+        done, _ = futures_wait(list(self.futures), timeout=self.POLL_S if limited else None,
+                               return_when=FIRST_COMPLETED)
         out = []
         for fut in done:
             task, generation, tries = self.futures.pop(fut)
             index = task[0]
+            self.started.pop(index, None)
             try:
                 out.append(fut.result())
             except BrokenProcessPool:
                 if generation == self.generation:  # not yet replaced
                     self._restart()
-                self._collect_culprits()
+                self._read_events()
                 if index in self.timed_out:
                     self.timed_out.discard(index)
                     out.append({"index": index, "status": "error", "seconds": 0.0,
@@ -444,16 +459,42 @@ class _PoolBackend:
             except Exception as exc:
                 out.append({"index": index, "status": "error", "seconds": 0.0,
                             "error": _one_line(f"{type(exc).__name__}: {exc}")})
+        if limited:
+            self._kill_overdue()
         return out
 
-    def _collect_culprits(self) -> None:
-        while not self.culprits.empty():
-            self.timed_out.add(self.culprits.get())
+    def _read_events(self) -> None:
+        while not self.events.empty():
+            event = self.events.get()
+            if event[0] == "start":
+                self.started[event[1]] = (event[2], event[3])
+            else:
+                self.timed_out.add(event[1])
+
+    def _kill_overdue(self) -> None:
+        """Kill a worker whose member is far past its limit and whose own watchdog did
+        not act (native code holding the interpreter lock)."""
+        self._read_events()
+        now = time.time()
+        tasks = {task[0]: task for task, _, _ in self.futures.values()}
+        workers = set(getattr(self.pool, "_processes", None) or ())  # this pool's pids only
+        for index, (pid, t0) in list(self.started.items()):
+            task = tasks.get(index)
+            if task is None:  # finished, or retried and not started again yet
+                del self.started[index]
+            elif task[4] and now - t0 > task[4] + 2 * HARD_KILL_GRACE_S and pid in workers:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+                self.timed_out.add(index)
+                del self.started[index]
 
     def _restart(self) -> None:
         # Every future of a broken pool fails; wait() handles them one by one.
         self.pool.shutdown(wait=False, cancel_futures=True)
         self.generation += 1
+        self.started.clear()  # the old workers' pids
         self._start()
 
     def close(self, cancel: bool = False) -> None:
