@@ -201,6 +201,26 @@ def test_tar_header_bytes_count_towards_the_total_limit(tmp_path):
     assert "total size limit" in recs[-1]["error"]
 
 
+def test_gnu_sparse_members_are_refused_and_their_header_chain_bounded(tmp_path):
+    short, long = tmp_path / "short.tar.gz", tmp_path / "long.tar.gz"
+    gen.sparse_chain_tgz(str(short), 3)
+    gen.sparse_chain_tgz(str(long), 20_000)  # 10 MB of extension blocks, 420,000 entries
+    out = tmp_path / "out"
+    tracemalloc.start()
+    try:
+        rc = run_batch([str(short), str(long), "--out", str(out), "--jobs", "1"])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert rc == 1
+    assert peak < 8 * MiB, f"peak {peak / MiB:.0f} MiB"  # tarfile itself: 38 MiB
+    recs = read_manifest(out)
+    assert [(r["input"], r["member"], r["status"]) for r in recs] == [
+        ("short.tar.gz", "sparse.txt", "error"), ("short.tar.gz", "after.txt", "ok"),
+        ("long.tar.gz", "", "error")]
+    assert "sparse" in recs[0]["error"] and "sparse header longer" in recs[2]["error"]
+
+
 # ---------------------------------------------------------------- item 3: names that are not UTF-8
 def test_tar_member_name_not_utf8(tmp_path):
     tgz = tmp_path / "names.tar.gz"

@@ -22,7 +22,9 @@ on a POSIX disk) or longer than ``MAX_NAME_BYTES`` is refused on its own, record
 under an escaped name (``\\xff`` for an undecodable byte, long names cut short:
 ``shown_name``); the other members are read as usual.  A tar extension header (GNU
 long name or link, pax) larger than ``MAX_TAR_HEADER_BYTES`` is skipped in bounded
-chunks rather than read into memory, and the member it belongs to is refused.
+chunks rather than read into memory, and the member it belongs to is refused; GNU
+sparse members are refused, their chain of extension blocks read without keeping it
+and cut off (the rest of the archive unread) past the same size.
 """
 from __future__ import annotations
 
@@ -484,6 +486,29 @@ class _BoundedTarInfo(tarfile.TarInfo):
         nxt.refused = (f"tar pax header larger than {_fmt_size(MAX_TAR_HEADER_BYTES)} "
                        f"({_fmt_size(self.size)}, refused)")
         return nxt
+
+    def _proc_sparse(self, tf: tarfile.TarFile) -> tarfile.TarInfo:  # type: ignore[override]
+        """A GNU sparse member: refused (text is never sparse).  Its chain of extension
+        blocks is passed without keeping its entries, and cut off past
+        MAX_TAR_HEADER_BYTES (tarfile keeps 21 tuples per 512-byte block, unbounded)."""
+        _, extended, origsize = self._sparse_structs  # type: ignore[attr-defined]
+        del self._sparse_structs  # type: ignore[attr-defined]
+        passed = 0
+        while extended:
+            buf = tf.fileobj.read(tarfile.BLOCKSIZE)  # type: ignore[union-attr]
+            if len(buf) < tarfile.BLOCKSIZE:
+                raise tarfile.ReadError("unexpected end of data")
+            passed += len(buf)
+            if passed > MAX_TAR_HEADER_BYTES:
+                raise tarfile.ReadError(f"GNU sparse header longer than "
+                                        f"{_fmt_size(MAX_TAR_HEADER_BYTES)}")
+            extended = bool(buf[504])
+        self.sparse = []
+        self.offset_data = tf.fileobj.tell()  # type: ignore[union-attr]
+        tf.offset = self.offset_data + self._block(self.size)  # type: ignore[attr-defined]
+        self.size = origsize
+        self.refused = "GNU sparse file (refused)"
+        return self
 
     def _skip(self, tf: tarfile.TarFile) -> bytes:
         """Read past this header's data in bounded chunks; return its first bytes."""

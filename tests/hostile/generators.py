@@ -123,3 +123,36 @@ def big_member_zip(path, nbytes=5 * MiB):
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("big.txt", data[:nbytes])
         zf.writestr("small.txt", GOOD)
+
+
+def sparse_chain_tgz(path, blocks, entries=True, after=("after.txt",)):
+    """A GNU sparse member followed by `blocks` extension header blocks (each with 21
+    sparse entries when `entries`), then ordinary text members `after`."""
+    def octal(n, width):
+        return b"%0*o\0" % (width - 1, n)
+
+    info = tarfile.TarInfo("sparse.txt")
+    info.type = tarfile.GNUTYPE_SPARSE
+    info.size = 0
+    info.mtime = 0
+    head = bytearray(info.tobuf(format=tarfile.GNU_FORMAT))
+    head[482] = 1 if blocks else 0                 # isextended
+    head[483:495] = octal(1 << 20, 12)             # real size
+    head[148:156] = b" " * 8
+    head[148:156] = b"%06o\0 " % tarfile.calc_chksums(bytes(head))[0]
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=1,
+                                                mtime=0) as gz:
+        gz.write(bytes(head))
+        for i in range(blocks):
+            block = bytearray(tarfile.BLOCKSIZE)
+            if entries:
+                for k in range(21):
+                    pos = 24 * k
+                    block[pos:pos + 12] = octal(1000 + i * 21 + k, 12)
+                    block[pos + 12:pos + 24] = octal(1, 12)
+            block[504] = 1 if i < blocks - 1 else 0
+            gz.write(bytes(block))
+        for name in after:
+            buf, data = _tar_member(name, GOOD.encode())
+            gz.write(buf + data + _pad(len(data)))
+        gz.write(b"\0" * (2 * tarfile.BLOCKSIZE))
