@@ -330,8 +330,9 @@ def test_resume_after_kill_9_is_byte_identical(tmp_path):
             pass
     done_before = sum(1 for line in manifest.read_bytes().splitlines() if line.strip())
     assert 0 < done_before < n, "the kill came too late to test anything"
-    # a crash may also leave a temporary file and a half-written manifest line
-    stray = out / "corpus.zip" / "d0" / ".f0000.txt.abc.vidiacritic-tmp"
+    # a crash may also leave a temporary file (named with the dead writer's pid) and a
+    # half-written manifest line
+    stray = out / "corpus.zip" / "d0" / f".f0000.txt.{proc.pid}-abc0.vidiacritic-tmp"
     stray.parent.mkdir(parents=True, exist_ok=True)
     stray.write_bytes(b"partial")
     with open(manifest, "ab") as fh:
