@@ -7,29 +7,85 @@ own.  Test sets (line-aligned input/gold):
   dev-stripped  seed_gold.txt with every diacritic removed   (no OCR noise)
   heldout-ocr   Tesseract pairs of held-out legal text, if --heldout-pairs is given
                 (scripts/make_ocr_pairs.py --split heldout)
+  NAME          any `noisy<TAB>clean` pairs file given as --set NAME=PAIRS.tsv (repeatable):
+                the development sets of each kind of issue 9 (poor scans read with `vie`
+                or `eng`, partly marked text; data/OCR_NOISE.md names the recipes)
 Throughput = syllables of all test inputs / seconds spent restoring them (after load).
 
+Two tables: syllable accuracy (the project's metric, vidiacritic/evaluate.py), with a first
+row for the input as given; and, per set, the share of the input's wrong words that each
+system gets right ("fixed"), with the count of words right in the input that it makes
+wrong ("broken").  A gold word is right when the metric's alignment of its line matches
+it, so fixed and broken are counted with the same alignment as the accuracy.
+
 usage: python scripts/benchmark.py [--systems model,statistical,rules,pyvi] [--dev DIR]
-                                   [--heldout-pairs TSV] [--plot PNG]
+                                   [--heldout-pairs TSV] [--set NAME=TSV ...] [--plot PNG]
 """
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+from typing import Dict, Sequence, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 
-from vidiacritic.evaluate import score  # noqa: E402
+from vidiacritic.evaluate import _words, score, syllable_key  # noqa: E402
 from vidiacritic.text import strip_diacritics  # noqa: E402
 
 DEFAULT_DEV = os.path.join(HERE, "..", "..", "shared", "dev")
+AS_GIVEN = "input as given"
+
+
+def right_words(hyp_line: str, gold_line: str) -> set:
+    """Indices of the gold line's words that `hyp_line` gets right under the reference
+    metric (the same words, keys and alignment as vidiacritic.evaluate.score counts)."""
+    gw, hw = _words(gold_line), _words(hyp_line)
+    m = difflib.SequenceMatcher(None, [syllable_key(t) for t in gw],
+                                [syllable_key(t) for t in hw], autojunk=False)
+    return {b.a + k for b in m.get_matching_blocks() for k in range(b.size)}
+
+
+def fixed_and_broken(inp: Sequence[str], hyp: Sequence[str], gold: Sequence[str]) -> Dict[str, int]:
+    """Words the input gets wrong (`wrong`), of those the words `hyp` gets right (`fixed`),
+    and the words right in the input that `hyp` gets wrong (`broken`)."""
+    if not len(inp) == len(hyp) == len(gold):
+        raise ValueError(f"line counts differ: input {len(inp)}, output {len(hyp)}, gold {len(gold)}")
+    wrong = fixed = broken = 0
+    for i, h, g in zip(inp, hyp, gold):
+        n = len(_words(g))
+        right_in, right_out = right_words(i, g), right_words(h, g)
+        wrong += n - len(right_in)
+        fixed += len(right_out - right_in)
+        broken += len(right_in - right_out)
+    return {"wrong": wrong, "fixed": fixed, "broken": broken}
+
+
+def read_pairs(path: str) -> Tuple[str, str]:
+    """(input, gold) texts, one line per pair, from the first two columns of a TSV."""
+    with open(path, encoding="utf-8") as fh:
+        rows = [ln.rstrip("\n").split("\t") for ln in fh]
+    rows = [r for r in rows if len(r) >= 2]
+    if not rows:
+        raise ValueError(f"{path}: no `noisy<TAB>clean` lines")
+    return "\n".join(r[0] for r in rows), "\n".join(r[1] for r in rows)
+
+
+def parse_set(spec: str) -> Tuple[str, str]:
+    """'NAME=PATH' -> (NAME, PATH)."""
+    name, eq, path = spec.partition("=")
+    name = name.strip()
+    if not eq or not path or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", name):
+        raise ValueError(f"--set wants NAME=PAIRS.tsv (NAME: letters, digits, . _ -), got {spec!r}")
+    return name, path
 
 
 def _load_system(name: str):
@@ -74,6 +130,8 @@ def main() -> None:
     ap.add_argument("--systems", default="model,statistical,rules,pyvi")
     ap.add_argument("--dev", default=DEFAULT_DEV)
     ap.add_argument("--heldout-pairs", default=None)
+    ap.add_argument("--set", action="append", default=[], metavar="NAME=PAIRS.tsv",
+                    help="one more column: a noisy<TAB>clean pairs file (repeatable)")
     ap.add_argument("--markdown", action="store_true", help=argparse.SUPPRESS)  # the table is markdown
     ap.add_argument("--plot", default=None, help="write a PNG of accuracy against speed")
     ap.add_argument("--report-runs", type=int, default=3,
@@ -87,22 +145,29 @@ def main() -> None:
         worker(args.worker, args.inputs, args.outdir)
         return
 
+    try:
+        gold = open(os.path.join(args.dev, "seed_gold.txt"), encoding="utf-8").read()
+        sets = {"dev-ocr": (open(os.path.join(args.dev, "seed_ocr.txt"), encoding="utf-8").read(), gold),
+                "dev-stripped": (strip_diacritics(gold), gold)}
+        if args.heldout_pairs:
+            inp, g = read_pairs(args.heldout_pairs)
+            sets["heldout-ocr"] = (inp, g)
+            sets["heldout-stripped"] = (strip_diacritics(g), g)
+        for spec in args.set:
+            name, path = parse_set(spec)
+            if name in sets:
+                raise ValueError(f"--set {name}: the name of another column")
+            sets[name] = read_pairs(path)
+    except (OSError, ValueError) as e:
+        ap.error(str(e))
     work = tempfile.mkdtemp(prefix="vidiacritic-bench-")
-    gold = open(os.path.join(args.dev, "seed_gold.txt"), encoding="utf-8").read()
-    sets = {"dev-ocr": (open(os.path.join(args.dev, "seed_ocr.txt"), encoding="utf-8").read(), gold),
-            "dev-stripped": (strip_diacritics(gold), gold)}
-    if args.heldout_pairs:
-        rows = [ln.rstrip("\n").split("\t") for ln in open(args.heldout_pairs, encoding="utf-8")]
-        rows = [r for r in rows if len(r) >= 2]
-        sets["heldout-ocr"] = ("\n".join(r[0] for r in rows), "\n".join(r[1] for r in rows))
-        sets["heldout-stripped"] = ("\n".join(strip_diacritics(r[1]) for r in rows), "\n".join(r[1] for r in rows))
     paths = {}
     for name, (inp, _) in sets.items():
         paths[name] = os.path.join(work, name + ".txt")
         with open(paths[name], "w", encoding="utf-8") as fh:
             fh.write(inp)
 
-    results = []
+    results = [as_given_row(sets)]
     for system in args.systems.split(","):
         outdir = os.path.join(work, system)
         os.makedirs(outdir)
@@ -113,9 +178,10 @@ def main() -> None:
             continue
         stats = json.loads(proc.stdout.strip().splitlines()[-1])
         row = {"system": system}
-        for name, (_, g) in sets.items():
+        for name, (inp, g) in sets.items():
             hyp = open(os.path.join(outdir, name + ".txt"), encoding="utf-8").read()
             row[name] = score(hyp.split("\n"), g.split("\n"))["syl_acc"]
+            row["fix:" + name] = fixed_and_broken(inp.split("\n"), hyp.split("\n"), g.split("\n"))
         row["syl/s"] = stats["syllables"] / stats["run_s"]
         row["load s"] = stats["load_s"]
         row["peak MB"] = stats["peak_mb"]
@@ -125,14 +191,43 @@ def main() -> None:
     fmt = {"syl/s": "{:.0f}", "load s": "{:.2f}", "peak MB": "{:.0f}"}
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in results:
-        cells = [fmt.get(c, "{:.4f}" if isinstance(r.get(c), float) else "{}").format(r.get(c, "")) for c in cols]
+        cells = [fmt.get(c, "{:.4f}" if isinstance(r.get(c), float) else "{}").format(r[c])
+                 if c in r else "–" for c in cols]
         lines.append("| " + " | ".join(cells) + " |")
     print("\n".join(lines))
+    print()
+    print(fix_table(results, list(sets)))
     if args.report_runs:
         print(whole_report(os.path.join(args.dev, "seed_ocr.txt"), work, args.report_runs))
     print(f"(outputs in {work})", file=sys.stderr)
-    if args.plot and results:
-        plot(results, [k for k in sets], args.plot)
+    systems = [r for r in results if r["system"] != AS_GIVEN]
+    if args.plot and systems:
+        plot(systems, [k for k in sets], args.plot)
+
+
+def as_given_row(sets) -> dict:
+    """The first row: each set's input scored as it is (what the OCR or typist gave)."""
+    row = {"system": AS_GIVEN}
+    for name, (inp, g) in sets.items():
+        row[name] = score(inp.split("\n"), g.split("\n"))["syl_acc"]
+    return row
+
+
+def fix_table(results, set_names) -> str:
+    """Markdown: per system and set, fixed / wrong words of the input, and broken words."""
+    lines = ["share of the input's wrong words fixed (fixed/wrong; broken: words right in the "
+             "input made wrong)", "",
+             "| system | " + " | ".join(set_names) + " |", "|" + "---|" * (len(set_names) + 1)]
+    for r in results:
+        if r["system"] == AS_GIVEN:
+            continue
+        cells = []
+        for name in set_names:
+            f = r["fix:" + name]
+            share = f["fixed"] / f["wrong"] if f["wrong"] else 0.0
+            cells.append(f"{share:.1%} ({f['fixed']}/{f['wrong']}; broken {f['broken']})")
+        lines.append("| " + r["system"] + " | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def whole_report(path: str, work: str, runs: int) -> str:

@@ -36,6 +36,7 @@ from collections import Counter, defaultdict
 from typing import Dict, Iterable, List, Set, Tuple
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from scripts.build_manifest import refresh_for  # noqa: E402
 from scripts.corpus import ALL_FILES, add_corpus_args, iter_lines  # noqa: E402
 from vidiacritic.fixes import CODE_PART_HEADER  # noqa: E402
 from vidiacritic.tokens import document_code_parts  # noqa: E402
@@ -126,6 +127,7 @@ def main() -> None:
         for r in rows:
             fh.write("\t".join(map(str, r)) + "\n")
     os.replace(tmp, a.out)
+    refresh_for(a.out)  # data/MANIFEST.json: the new file's hash
     print(f"{codes:,} codes, {len(parts):,} distinct parts; {len(rows)} parts written to {a.out}; "
           f"dropped: {dropped['ambiguous']} ambiguous, {dropped['rare']} seen fewer than "
           f"{a.min_count} times, {dropped['d_used']} whose D-spelling the corpus uses as a part",

@@ -29,6 +29,9 @@ import sys
 import zipfile
 from typing import List, Tuple
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from scripts.build_manifest import refresh_for  # noqa: E402
+
 PACKAGE = "wordfreq==3.1.1"
 DATA_MEMBER = "wordfreq/data/small_en.msgpack.gz"
 _ASCII_WORD = re.compile(r"^[a-z]+$")
@@ -87,6 +90,7 @@ def main() -> None:
                  f"{DATA_MEMBER}\n# data license CC-BY-SA-4.0; card: data/ENGLISH_WORDS_CARD.md\n")
         fh.writelines(f"{w}\t{f:.3g}\n" for w, f in words)
     os.replace(tmp, a.out)
+    refresh_for(a.out)  # data/MANIFEST.json: the new file's hash
     print(f"{len(words)} words written to {a.out}", file=sys.stderr)
 
 

@@ -492,11 +492,14 @@ def write_tsv(rows, path: str) -> None:
 
 
 def write_trie(tsv: str) -> None:
-    """The built trie next to the TSV, so that the library loads it in 0.03 s."""
+    """The built trie next to the TSV (numpy arrays, ``<name>.trie.npz``), so that the
+    library reads it instead of parsing and building (0.04 s instead of 0.3 s or more)."""
+    from scripts.build_manifest import refresh_for
     from vidiacritic.rules import PhraseLexicon, trie_path
     out = trie_path(tsv)
     PhraseLexicon.load(tsv).save_trie(out, tsv)
     print(f"trie -> {out} ({os.path.getsize(out) / 1e6:.1f} MB)", file=sys.stderr)
+    refresh_for(out)  # data/MANIFEST.json: the new TSV's and trie's hashes
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
@@ -529,7 +532,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     ap.add_argument("--explain", nargs="*", default=[],
                     help="print the selection statistics of these phrases")
     ap.add_argument("--trie-only", action="store_true",
-                    help="only rebuild the trie cache (admin_terms.trie.pickle) of the TSV at --out")
+                    help="only rebuild the built trie (admin_terms.trie.npz) of the TSV at --out")
     args = ap.parse_args(argv)
     if args.trie_only:
         write_trie(args.out)

@@ -35,6 +35,19 @@ split lines, and the whole block must then be dropped) and gave the same noise s
 `--mode block` keeps the `--psm 6` variant.  On the loaded machine the wall-clock rate was
 10–16 lines/s (see data/OCR_NOISE.md).
 
+Kinds of sets (issue 9): `--lang vie` reads with Tesseract's Vietnamese model (Debian
+tesseract-ocr-vie), which keeps marks but often wrong ones; `--scan poor` degrades every
+block like a cheap office scan (12–13 pt at about 100–145 dpi, rotation 0.2–1°, blur,
+noise, JPEG quality 30–60, grey unevenly lit paper: `_draw_poor_params`) instead of the
+milder mix of the default `--scan clean`.  `--start F` begins each file's stream a fraction
+F into it, so that development sets of different kinds use different held-out text:
+
+    python scripts/make_ocr_pairs.py --split heldout --scan poor --lang vie --start 0.35 \
+        --seed 201 --n-lines 400 --out /work/work_data/poor_vie_heldout.tsv
+
+A font that is not installed is replaced by a close installed one (FONT_FALLBACK, with a
+warning); the font column names the font actually used.
+
 Output: TSV `ocr<TAB>clean<TAB>font<TAB>size` (size = em size in pixels of the final
 image), one pair per line, UTF-8 NFC, appended to --out.  A pair whose OCR is empty is
 dropped.
@@ -43,7 +56,9 @@ Resuming: the block stream is a pure function of (files, split, seed, corpus), s
 restart the existing output is matched against the stream block by block (`count_done`)
 and generation continues after the last block found; an incomplete last line is cut off.
 A kill loses at most the block being processed.  A lock file (OUT.lock) keeps a second
-run from writing to the same output.  Generation stops once the output holds
+run from writing to the same output; OUT.recipe.json records the arguments that shape the
+OCR column (scan, lang, start ...), and a run with other ones is refused rather than
+appended.  Generation stops once the output holds
 --n-lines pairs.
 """
 from __future__ import annotations
@@ -105,6 +120,21 @@ P_BINARIZE = 0.15
 P_ROTATE, ROTATE_DEG = 0.25, 0.6
 P_JUSTIFY = 0.6
 P_INK_GREY = 0.3               # toner not fully black
+
+# `--scan poor`: a cheap office scan of a printed page, 12–13 pt type at about 100–145 dpi
+# (em size in pixels = pt * dpi / 72: 16 px is 12 pt at 96 dpi, 26 px 13 pt at 144 dpi),
+# always slightly rotated, blurred and noisy, saved as a low-quality JPEG, on grey paper
+# lit unevenly.  Same fonts as the clean profile.
+POOR_EM_PX_RANGE = (16.0, 26.0)
+POOR_BLUR_RANGE = (0.5, 1.2)
+POOR_NOISE_SIGMA = (6.0, 18.0)
+POOR_ROTATE_DEG = 1.0
+POOR_JPEG_QUALITY = (30, 60)
+POOR_PAPER = (195, 240)        # grey level of the paper where it is brightest
+POOR_UNEVEN = (0.05, 0.25)     # share of that brightness lost in the darkest corner
+P_POOR_BINARIZE = 0.1
+SCANS = ("clean", "poor")
+LANGS = ("eng", "vie")
 
 
 def _allowed_char(ch: str) -> bool:
@@ -233,14 +263,60 @@ def _draw_params(rng: random.Random) -> Dict[str, object]:
     }
 
 
+def _draw_poor_params(rng: random.Random) -> Dict[str, object]:
+    """Rendering recipe of one block for `--scan poor` (see POOR_* above)."""
+    names = [f[0] for f in FONTS]
+    weights = [f[2] for f in FONTS]
+    rotate = rng.uniform(0.2, POOR_ROTATE_DEG) * rng.choice((-1, 1))
+    return {
+        "font": rng.choices(names, weights)[0],
+        "em_px": round(rng.uniform(*POOR_EM_PX_RANGE), 1),
+        "supersample": rng.choice(SUPERSAMPLE),
+        "line_gap": rng.uniform(1.35, 1.8),
+        "justify": rng.random() < P_JUSTIFY,
+        "blur": round(rng.uniform(*POOR_BLUR_RANGE), 2),
+        "noise": round(rng.uniform(*POOR_NOISE_SIGMA), 1),
+        "binarize": rng.random() < P_POOR_BINARIZE,
+        "rotate": round(rotate, 2),
+        "ink": rng.randint(20, 90) if rng.random() < 0.4 else 0,
+        "paper": rng.randint(*POOR_PAPER),
+        "uneven": round(rng.uniform(*POOR_UNEVEN), 3),
+        "jpeg": rng.randint(*POOR_JPEG_QUALITY),
+        "render_seed": rng.randrange(1 << 30),
+    }
+
+
+def draw_params(rng: random.Random, scan: str = "clean") -> Dict[str, object]:
+    """One block's rendering recipe for a scan profile ("clean": the training recipe)."""
+    if scan == "poor":
+        return _draw_poor_params(rng)
+    if scan != "clean":
+        raise ValueError(f"unknown scan profile {scan!r}")
+    return _draw_params(rng)
+
+
+def _stream_length(corpus_dir: str, name: str, split: str, every: int) -> int:
+    """About how many lines iter_lines yields for one file (from stats.json, else counted)."""
+    n_file = _file_lines(corpus_dir, name)
+    if n_file:
+        return n_file // 200 if split == "heldout" else n_file // every
+    return sum(1 for _ in iter_lines(corpus_dir, name, split=split, every=every))
+
+
 def iter_blocks(files: Sequence[Tuple[str, float]], split: str, seed: int,
-                corpus_dir: str, n_hint: int) -> Iterator[Block]:
-    """The deterministic, endless stream of blocks for (files, split, seed, corpus).
+                corpus_dir: str, n_hint: int, scan: str = "clean",
+                start: float = 0.0) -> Iterator[Block]:
+    """The deterministic, endless stream of blocks for (files, split, seed, corpus, scan, start).
 
     `n_hint` (the wanted number of lines) only sets how sparsely each file is sampled
     (`every`), so that the lines come from all over a file rather than from its start.
-    A file that runs out starts over (with a warning).
+    `start` (0–1) begins each file's stream that far in: the held-out split is read from
+    its beginning (every=1), so sets that must not share text (the seed-101 held-out pairs,
+    the poor-scan sets) are given different starts.  A file that runs out starts over
+    from its beginning (with a warning).
     """
+    if not 0.0 <= start < 1.0:
+        raise SystemExit("--start must be in [0, 1)")
     total_w = sum(w for _, w in files)
     master = random.Random(f"blocks:{seed}")
     streams = {}
@@ -255,13 +331,16 @@ def iter_blocks(files: Sequence[Tuple[str, float]], split: str, seed: int,
         if split == "heldout":
             every = 1
         frng = random.Random(f"file:{seed}:{name}")
+        skip = int(start * _stream_length(corpus_dir, name, split, every)) if start else 0
 
-        def paragraphs(name=name, every=every):
+        def paragraphs(name=name, every=every, skip=skip):
             rounds = 0
             while True:
                 n = 0
                 for line in iter_lines(corpus_dir, name, split=split, every=every):
                     n += 1
+                    if rounds == 0 and n <= skip:
+                        continue
                     yield line
                 rounds += 1
                 if n == 0:
@@ -288,7 +367,7 @@ def iter_blocks(files: Sequence[Tuple[str, float]], split: str, seed: int,
                 break
         if not lines:
             raise SystemExit(f"corpus file {name} ({split}) gave no usable lines")
-        params = _draw_params(brng)
+        params = draw_params(brng, scan)
         params["width"] = widths[name]
         yield Block(index, name, lines, params, ends)
         index += 1
@@ -344,6 +423,28 @@ def count_done(done_clean: Sequence[str], blocks: Iterator[Block]) -> int:
 # --------------------------------------------------------------------------------------
 
 _FONT_FILES = {name: path for name, path, _ in FONTS}
+# A font that is not installed (fonts-freefont-ttf, fonts-noto-core) is replaced by the
+# installed one closest in design and metrics, so that a machine with only
+# fonts-liberation2 and fonts-dejavu-core still renders every block of the same stream.
+FONT_FALLBACK = {
+    "FreeSerif": "LiberationSerif",        # both Times clones
+    "NotoSerif": "DejaVuSerif",
+    "NotoSans": "DejaVuSans",
+    "FreeSans": "LiberationSans",          # both Helvetica clones
+}
+_warned_fonts: set = set()
+
+
+def font_used(name: str) -> str:
+    """The font that renders `name`: itself when installed, else its fallback (warned once)."""
+    if os.path.exists(_FONT_FILES[name]) or name not in FONT_FALLBACK:
+        return name
+    alt = FONT_FALLBACK[name]
+    if name not in _warned_fonts:
+        _warned_fonts.add(name)
+        print(f"[make_ocr_pairs] font {name} not installed ({_FONT_FILES[name]}): using {alt}",
+              file=sys.stderr, flush=True)
+    return alt
 
 
 def render_block(block: Block, split_lines: bool = False):
@@ -359,7 +460,7 @@ def render_block(block: Block, split_lines: bool = False):
     rng = random.Random(p["render_seed"])
     scale = int(p["supersample"])
     size = max(6, int(round(float(p["em_px"]) * scale)))
-    font = ImageFont.truetype(_FONT_FILES[str(p["font"])], size)
+    font = ImageFont.truetype(_FONT_FILES[font_used(str(p["font"]))], size)
     ascent, descent = font.getmetrics()
     # column width: the width in pixels of `width` average characters of this block
     sample = " ".join(block.lines)
@@ -409,16 +510,62 @@ def render_block(block: Block, split_lines: bool = False):
         if p["blur"]:
             im = im.filter(ImageFilter.GaussianBlur(float(p["blur"])))
         paper = int(p["paper"])
-        if paper < 255:
+        if p.get("uneven"):
+            im = ImageChops.multiply(im, _illumination(im.size, paper, float(p["uneven"]), rng))
+        elif paper < 255:
             im = im.point(lambda v: int(v * paper / 255))
         if p["noise"]:
-            noise = Image.effect_noise(im.size, float(p["noise"]))  # grey noise around 128
-            im = ImageChops.add(im, noise, scale=1.0, offset=-128)
+            im = _add_noise(im, float(p["noise"]), rng)
         if p["binarize"]:
             thr = rng.randint(110, 170)
             im = im.point(lambda v: 255 if v > thr else 0)
+        if p.get("jpeg"):
+            im = _jpeg(im, int(p["jpeg"]))
         out.append(im)
     return out
+
+
+def _add_noise(im, sigma: float, rng: random.Random):
+    """`im` plus gaussian sensor noise of `sigma` grey levels, clipped to 0–255.
+
+    Drawn from `rng` (Pillow's effect_noise has its own unseeded generator), so that a
+    block renders to the same pixels every time and a set can be rebuilt exactly.
+    """
+    import numpy as np
+    from PIL import Image
+
+    gen = np.random.default_rng(rng.randrange(1 << 32))
+    a = np.asarray(im, dtype=np.float32) + gen.normal(0.0, sigma, (im.height, im.width))
+    return Image.fromarray(np.clip(np.rint(a), 0, 255).astype(np.uint8), "L")
+
+
+def _illumination(size: Tuple[int, int], paper: int, uneven: float, rng: random.Random):
+    """A smooth grey field for multiplying a page image: paper `paper` where it is
+    brightest, down to `paper * (1 - uneven)` (uneven lighting, yellowed or grey paper).
+
+    A 3x2 grid of random levels upsampled bilinearly (bicubic would overshoot below
+    the darkest level): slow variation along the line, as a scanner lamp or a curled page
+    gives, not speckle.
+    """
+    from PIL import Image
+
+    small = Image.new("L", (3, 2))
+    small.putdata([int(paper * (1.0 - uneven * rng.random())) for _ in range(6)])
+    return small.resize(size, Image.BILINEAR)
+
+
+def _jpeg(im, quality: int):
+    """The image after a JPEG save and load at `quality` (blocking and ringing artefacts)."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=quality)
+    buf.seek(0)
+    out = Image.open(buf)
+    out.load()
+    return out.convert("L")
 
 
 def _env() -> Dict[str, str]:
@@ -427,8 +574,10 @@ def _env() -> Dict[str, str]:
     return env
 
 
-def ocr_block(block: Block, mode: str = "lines", tmpdir: Optional[str] = None) -> List[Tuple[str, str]]:
-    """Render and OCR one block; return its (ocr, clean) pairs (empty list if rejected)."""
+def ocr_block(block: Block, mode: str = "lines", tmpdir: Optional[str] = None,
+              lang: str = "eng") -> List[Tuple[str, str]]:
+    """Render and OCR one block with Tesseract's `lang` model; return its (ocr, clean)
+    pairs (empty list if rejected)."""
     images = render_block(block, split_lines=(mode != "block"))
     own_tmp = tmpdir is None
     tmpdir = tmpdir or tempfile.mkdtemp(prefix="ocrpairs_")
@@ -437,7 +586,7 @@ def ocr_block(block: Block, mode: str = "lines", tmpdir: Optional[str] = None) -
         if mode == "block":
             path = os.path.join(tmpdir, "page.png")
             images[0].save(path, dpi=(dpi, dpi))
-            out = subprocess.run(["tesseract", path, "-", "-l", "eng", "--psm", "6"],
+            out = subprocess.run(["tesseract", path, "-", "-l", lang, "--psm", "6"],
                                  capture_output=True, text=True, env=_env()).stdout
             texts = [t for t in out.split("\n") if t.strip()]
         else:
@@ -449,7 +598,7 @@ def ocr_block(block: Block, mode: str = "lines", tmpdir: Optional[str] = None) -
             lst = os.path.join(tmpdir, "list.txt")
             with open(lst, "w") as fh:
                 fh.write("\n".join(paths) + "\n")
-            out = subprocess.run(["tesseract", lst, "-", "-l", "eng", "--psm", "7"],
+            out = subprocess.run(["tesseract", lst, "-", "-l", lang, "--psm", "7"],
                                  capture_output=True, text=True, env=_env()).stdout
             texts = out.split("\f")
             if texts and not texts[-1].strip():
@@ -469,12 +618,51 @@ def ocr_block(block: Block, mode: str = "lines", tmpdir: Optional[str] = None) -
 
 
 def _work(args) -> Tuple[Block, List[Tuple[str, str]]]:
-    block, mode = args
-    return block, ocr_block(block, mode)
+    block, mode, lang = args
+    return block, ocr_block(block, mode, lang=lang)
+
+
+def tesseract_langs() -> List[str]:
+    """The language models the installed Tesseract has (`tesseract --list-langs`)."""
+    out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True).stdout
+    return [ln.strip() for ln in out.splitlines()[1:] if ln.strip()]
+
+
+def recipe_of(args) -> Dict[str, object]:
+    """What decides the OCR column besides the clean text: kept next to the output, since
+    the clean-text stream alone cannot tell an `eng` file from a `vie` one on resuming."""
+    return {"files": args.files, "split": args.split, "seed": args.seed, "scan": args.scan,
+            "lang": args.lang, "start": args.start, "mode": args.mode}
+
+
+def check_recipe(out_path: str, recipe: Dict[str, object], n_have: int) -> None:
+    """Refuse to append to pairs made with another recipe; record the recipe of a new file.
+
+    A file older than the sidecar can only have been made with scan clean, lang eng,
+    start 0: such a file is resumed with that recipe (and the sidecar written).
+    """
+    side = out_path + ".recipe.json"
+    if os.path.exists(side):
+        with open(side, encoding="utf-8") as fh:
+            old = json.load(fh)
+        if old != recipe:
+            diff = ", ".join(f"{k}: {old.get(k)!r} there, {v!r} now"
+                             for k, v in recipe.items() if old.get(k) != v)
+            raise SystemExit(f"{out_path} was made with another recipe ({diff}): "
+                             "use another --out or the same arguments")
+        return
+    if n_have and (recipe["scan"], recipe["lang"], recipe["start"]) != ("clean", "eng", 0.0):
+        raise SystemExit(f"{out_path} has pairs but no {side}: it can only be resumed with "
+                         "--scan clean --lang eng --start 0")
+    tmp = side + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(recipe, fh, ensure_ascii=False, sort_keys=True)
+        fh.write("\n")
+    os.replace(tmp, side)
 
 
 def format_pairs(block: Block, pairs: Sequence[Tuple[str, str]]) -> str:
-    font = block.params["font"]
+    font = font_used(str(block.params["font"]))
     size = block.params["em_px"]
     return "".join(f"{o}\t{c}\t{font}\t{size}\n" for o, c in pairs)
 
@@ -489,12 +677,24 @@ def main(argv=None) -> None:
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", default=DEFAULT_OUT)
+    ap.add_argument("--lang", choices=LANGS, default="eng",
+                    help="Tesseract model: eng (drops most marks, the dev set's OCR; default) or "
+                         "vie (keeps marks, often wrong ones; Debian tesseract-ocr-vie)")
+    ap.add_argument("--scan", choices=SCANS, default="clean",
+                    help="degradation profile: clean (the training recipe; default) or poor "
+                         "(about 100-145 dpi, rotation 0.2-1 degree, blur, noise, JPEG "
+                         "quality 30-60, grey unevenly lit paper)")
+    ap.add_argument("--start", type=float, default=0.0,
+                    help="begin each corpus file's stream this far in (0-1): sets made with "
+                         "different starts use different text (default 0)")
     ap.add_argument("--mode", choices=("lines", "block"), default="lines",
                     help="lines: one image per line, --psm 7 list file (default); "
                          "block: one image per block, --psm 6")
     args = ap.parse_args(argv)
     if shutil.which("tesseract") is None:
         raise SystemExit("tesseract not found: apt-get install tesseract-ocr")
+    if args.lang not in tesseract_langs():
+        raise SystemExit(f"Tesseract has no '{args.lang}' model: apt-get install tesseract-ocr-{args.lang}")
     repo = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
     if os.path.realpath(args.out).startswith(repo + os.sep):
         raise SystemExit("--out must lie outside the repository (corpus text is not to be committed)")
@@ -509,7 +709,13 @@ def main(argv=None) -> None:
         raise SystemExit(f"another make_ocr_pairs.py is writing {args.out} (lock {args.out}.lock)")
     done_clean = read_done(args.out)
     n_have = len(done_clean)
-    skip = count_done(done_clean, iter_blocks(files, args.split, args.seed, args.corpus, args.n_lines))
+    check_recipe(args.out, recipe_of(args), n_have)
+
+    def blocks():
+        return iter_blocks(files, args.split, args.seed, args.corpus, args.n_lines,
+                           scan=args.scan, start=args.start)
+
+    skip = count_done(done_clean, blocks())
     del done_clean
     print(f"[make_ocr_pairs] {args.out}: {n_have} pairs present, resuming after block {skip}",
           file=sys.stderr, flush=True)
@@ -517,9 +723,9 @@ def main(argv=None) -> None:
         return
 
     def todo():
-        for block in iter_blocks(files, args.split, args.seed, args.corpus, args.n_lines):
+        for block in blocks():
             if block.index >= skip:
-                yield block, args.mode
+                yield block, args.mode, args.lang
 
     def cpu() -> float:   # this process and its finished children (tesseract, workers)
         t = os.times()

@@ -64,3 +64,345 @@ def test_eval_matches_reference_format(tmp_path):
     p = cli("eval", str(hyp), str(gold))
     assert p.returncode == 0
     assert p.stdout.decode().strip() == "tokens=6 syl_acc=0.83333 syl_acc_cs=0.83333 cer=0.13043"  # as ../shared/eval/score.py prints
+
+
+# ------------------------------------------------------------------ data safety (issue 11)
+# Devices are only ever reached through links made in tmp_path: on a version that
+# renamed over its target, these tests replace a link in tmp_path, never /dev itself.
+import stat  # noqa: E402
+import time  # noqa: E402
+
+from vidiacritic import cli as cli_module  # noqa: E402
+from vidiacritic.decoding import encode_cp1258, encode_tcvn3, encode_vni  # noqa: E402
+
+FIX = ("fix", "--engine", "rules")
+
+
+def one_line_error(p, code, needle=""):
+    err = p.stderr.decode()
+    assert p.returncode == code, (p.returncode, err)
+    assert err.startswith("vidiacritic: error: ") and len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err and needle in err, err
+
+
+def leftovers(folder):
+    return [n for n in os.listdir(folder) if n.endswith(".tmp") or ".vidiacritic" in n]
+
+
+def test_output_through_a_link_to_stdout_writes_to_stdout(tmp_path):
+    src = tmp_path / "a.txt"
+    src.write_text("quyet dinh\n", encoding="utf-8")
+    link = tmp_path / "so"
+    os.symlink("/proc/self/fd/1", link)
+    p = cli(*FIX, str(src), "-o", str(link))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.decode() == "quyết định\n"
+    assert os.readlink(link) == "/proc/self/fd/1"
+
+
+def test_output_to_dev_fd_1_writes_to_stdout(tmp_path):
+    src = tmp_path / "a.txt"
+    src.write_text("quyet dinh\n", encoding="utf-8")
+    p = cli(*FIX, str(src), "-o", "/dev/fd/1")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.decode() == "quyết định\n"
+
+
+def test_output_to_a_device_is_written_through_not_replaced(tmp_path):
+    src = tmp_path / "a.txt"
+    src.write_text("quyet dinh\n", encoding="utf-8")
+    null = tmp_path / "null"
+    os.symlink("/dev/null", null)
+    p = cli(*FIX, str(src), "-o", str(null))
+    assert p.returncode == 0, p.stderr
+    assert os.path.islink(null) and stat.S_ISCHR(os.stat(null).st_mode)
+    full = tmp_path / "full"
+    os.symlink("/dev/full", full)
+    p = cli(*FIX, str(src), "-o", str(full))
+    one_line_error(p, 1, "No space left on device")
+    assert os.path.islink(full) and stat.S_ISCHR(os.stat(full).st_mode)
+    assert leftovers(tmp_path) == []
+
+
+def test_output_device_node_is_not_replaced(tmp_path):
+    node = tmp_path / "nullnode"
+    try:
+        os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except (PermissionError, AttributeError):
+        pytest.skip("cannot create a device node here")
+    src = tmp_path / "a.txt"
+    src.write_text("quyet dinh\n", encoding="utf-8")
+    p = cli(*FIX, str(src), "-o", str(node))
+    assert p.returncode == 0, p.stderr
+    assert stat.S_ISCHR(os.lstat(node).st_mode)
+
+
+def test_output_to_a_fifo_is_written_through(tmp_path):
+    src = tmp_path / "a.txt"
+    src.write_text("quyet dinh\n", encoding="utf-8")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # so that the writer's open succeeds
+    try:
+        p = cli(*FIX, str(src), "-o", str(fifo))
+        assert p.returncode == 0, p.stderr
+        assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+        assert os.read(reader, 1000).decode() == "quyết định\n"
+    finally:
+        os.close(reader)
+
+
+def test_output_through_a_link_to_a_file_rewrites_the_file_and_keeps_the_link(tmp_path):
+    src = tmp_path / "a.txt"
+    src.write_text("quyet dinh\n", encoding="utf-8")
+    real = tmp_path / "sub" / "real.txt"
+    real.parent.mkdir()
+    real.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "out.txt"
+    os.symlink(os.path.join("sub", "real.txt"), link)
+    p = cli(*FIX, str(src), "-o", str(link))
+    assert p.returncode == 0, p.stderr
+    assert os.readlink(link) == os.path.join("sub", "real.txt")
+    assert real.read_text(encoding="utf-8") == "quyết định\n"
+    dangling = tmp_path / "dangling"
+    os.symlink("nowhere.txt", dangling)
+    one_line_error(cli(*FIX, str(src), "-o", str(dangling)), 2, "missing file")
+
+
+def test_in_place_on_a_link_rewrites_its_file_and_keeps_the_link(tmp_path):
+    real = tmp_path / "real.txt"
+    real.write_text("quyet dinh\n", encoding="utf-8")
+    link = tmp_path / "link.txt"
+    os.symlink("real.txt", link)
+    p = cli(*FIX, "--in-place", "--backup", ".orig", str(link))
+    assert p.returncode == 0, p.stderr
+    assert os.path.islink(link) and os.readlink(link) == "real.txt"
+    assert real.read_text(encoding="utf-8") == "quyết định\n"
+    assert (tmp_path / "link.txt.orig").read_bytes() == b"quyet dinh\n"
+
+
+@pytest.mark.parametrize("how", ["same", "hardlink", "symlink", "stdin"])
+def test_output_onto_an_input_is_refused(tmp_path, how):
+    src = tmp_path / "a.txt"
+    src.write_text("quyet dinh\n", encoding="utf-8")
+    out = src
+    if how == "hardlink":
+        out = tmp_path / "hard.txt"
+        os.link(src, out)
+    elif how == "symlink":
+        out = tmp_path / "sym.txt"
+        os.symlink("a.txt", out)
+    if how == "stdin":
+        with open(src, "rb") as fh:
+            p = subprocess.run([sys.executable, "-m", "vidiacritic.cli", *FIX, "-o", str(src)], stdin=fh,
+                               capture_output=True, cwd=ROOT, timeout=120)
+    else:
+        p = cli(*FIX, str(src), "-o", str(out))
+    one_line_error(p, 2, "is one of the input files")
+    assert src.read_bytes() == b"quyet dinh\n"
+
+
+def test_in_place_refuses_fifos_and_devices(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    one_line_error(cli(*FIX, "--in-place", str(fifo)), 2, "FIFO")  # (it used to block reading it)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    dev = tmp_path / "dev"
+    os.symlink("/dev/null", dev)
+    one_line_error(cli(*FIX, "--in-place", str(dev)), 2, "character device")
+    assert os.path.islink(dev)
+
+
+ENCODED = {
+    "utf-16": "quyet dinh cua Uy ban\n".encode("utf-16"),
+    "utf-32": "quyet dinh cua Uy ban\n".encode("utf-32"),
+    "utf-8-bom": b"\xef\xbb\xbf" + "quyết dinh cua Uy ban\r\n".encode("utf-8"),
+    "nfd": __import__("unicodedata").normalize("NFD", "Quyết định của Ủy ban nhân dân tinh\n").encode("utf-8"),
+    "cp1258": encode_cp1258("Quyết định của Ủy ban nhân dân tỉnh về việc giao đất\n"),
+    "tcvn3": encode_tcvn3("quyết định của ủy ban nhân dân tỉnh về việc giao đất\n"),
+    "vni": encode_vni("Quyết định của Ủy ban nhân dân tỉnh về việc giao đất\n"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ENCODED))
+def test_backup_is_the_original_bytes(tmp_path, kind):
+    src = tmp_path / "a.txt"
+    src.write_bytes(ENCODED[kind])
+    os.chmod(src, 0o640)
+    p = cli(*FIX, "--in-place", "--backup", "~", str(src))
+    assert p.returncode == 0, p.stderr
+    backup = tmp_path / "a.txt~"
+    assert backup.read_bytes() == ENCODED[kind]
+    assert stat.S_IMODE(os.stat(backup).st_mode) == 0o640 == stat.S_IMODE(os.stat(src).st_mode)
+    assert src.read_bytes() != ENCODED[kind] and src.read_text(encoding="utf-8")  # rewritten as UTF-8
+
+
+@pytest.mark.parametrize("suffix,make,needle", [
+    ("", None, "backup suffix is empty"),
+    ("/x", None, "path separator"),
+    (".bak", "dir", "is a directory"),
+    (".bak", "link", "symbolic link"),
+])
+def test_bad_backup_is_a_one_line_error_before_anything_is_written(tmp_path, suffix, make, needle):
+    src = tmp_path / "a.txt"
+    src.write_text("quyet dinh\n", encoding="utf-8")
+    if make == "dir":
+        (tmp_path / "a.txt.bak").mkdir()
+    elif make == "link":
+        os.symlink("elsewhere", tmp_path / "a.txt.bak")
+    one_line_error(cli(*FIX, "--in-place", "--backup", suffix, str(src)), 2, needle)
+    assert src.read_bytes() == b"quyet dinh\n"
+
+
+@pytest.mark.parametrize("where,needle", [
+    (lambda d: str(d / "missing" / "out.txt"), "does not exist"),
+    (lambda d: str(d), "is a directory"),
+])
+def test_output_into_a_missing_folder_or_onto_a_folder(tmp_path, where, needle):
+    src = tmp_path / "a.txt"
+    src.write_text("quyet dinh\n", encoding="utf-8")
+    one_line_error(cli(*FIX, str(src), "-o", where(tmp_path)), 2, needle)
+
+
+def test_stdout_on_a_full_disk_is_one_line(tmp_path):
+    with open("/dev/full", "wb") as full:
+        p = subprocess.run([sys.executable, "-m", "vidiacritic.cli", *FIX], input=b"quyet dinh\n",
+                           stdout=full, stderr=subprocess.PIPE, cwd=ROOT, timeout=120)
+    one_line_error(p, 1, "No space left on device")
+
+
+@pytest.mark.parametrize("redirect,needle", [(">&-", "standard output"), ("<&-", "standard input")])
+def test_closed_stdout_or_stdin_is_one_line(tmp_path, redirect, needle):
+    src = tmp_path / "a.txt"
+    src.write_text("quyet dinh\n", encoding="utf-8")
+    args = " ".join(FIX) + (f" '{src}'" if redirect == ">&-" else "")
+    p = subprocess.run(["sh", "-c", f"'{sys.executable}' -m vidiacritic.cli {args} {redirect}"],
+                       capture_output=True, cwd=ROOT, timeout=120)
+    one_line_error(p, 1, needle)
+
+
+def test_explain_writes_utf8_whatever_the_stdout_encoding():
+    env = dict(os.environ, PYTHONIOENCODING="ascii")
+    p = subprocess.run([sys.executable, "-m", "vidiacritic.cli", "explain", "--engine", "rules"],
+                       input=b"quyet dinh\n", capture_output=True, cwd=ROOT, timeout=120, env=env)
+    assert p.returncode == 0, p.stderr
+    assert "quyết" in p.stdout.decode("utf-8")
+
+
+def test_undecodable_input_is_an_error_or_replaced_with_a_count(tmp_path):
+    src = tmp_path / "a.txt"
+    src.write_bytes("Quyết định của Ủy ban ".encode() + b"\xff" + b" so 12\n")
+    one_line_error(cli(*FIX, str(src)), 1, "not valid UTF-8")
+    p = cli(*FIX, "--errors", "replace", str(src))
+    assert p.returncode == 0
+    assert p.stderr.decode() == f"vidiacritic: warning: {src}: 1 invalid byte sequence(s) replaced with U+FFFD\n"
+    out = p.stdout.decode()
+    assert out.count("\ufffd") == 1 and out.startswith("Quyết định của Ủy ban \ufffd ") and out.endswith(" 12\n")
+
+
+def test_new_outputs_follow_the_umask_and_replaced_ones_keep_their_mode(tmp_path):
+    src = tmp_path / "a.txt"
+    src.write_text("quyet dinh\n", encoding="utf-8")
+    os.chmod(src, 0o604)
+    new = tmp_path / "new.txt"
+    p = subprocess.run([sys.executable, "-m", "vidiacritic.cli", *FIX, str(src), "-o", str(new)],
+                       capture_output=True, cwd=ROOT, timeout=120, preexec_fn=lambda: os.umask(0o027))
+    assert p.returncode == 0, p.stderr
+    assert stat.S_IMODE(os.stat(new).st_mode) == 0o640
+    p = subprocess.run([sys.executable, "-m", "vidiacritic.cli", *FIX, "--in-place", "--backup", ".b", str(src)],
+                       capture_output=True, cwd=ROOT, timeout=120, preexec_fn=lambda: os.umask(0o077))
+    assert p.returncode == 0, p.stderr
+    assert stat.S_IMODE(os.stat(src).st_mode) == 0o604
+    assert stat.S_IMODE(os.stat(str(src) + ".b").st_mode) == 0o604
+
+
+def test_stale_temp_files_are_cleaned_exactly(tmp_path):
+    old = time.time() - 2 * 3600
+    names = {".vidiacritic-abcd1234.tmp": old,        # a killed run's: removed
+             ".vidiacritic-fresh123.tmp": time.time(),  # maybe a live writer's: kept
+             ".vidiacritic-abcd1234.tmp.keep": old, ".vidiacritic-ab.tmp": old,
+             "vidiacritic-abcd1234.tmp": old, ".vidiacritic-ABCD1234.tmp": old}
+    for name, mtime in names.items():
+        (tmp_path / name).write_text("x")
+        os.utime(tmp_path / name, (mtime, mtime))
+    os.symlink("/nonexistent", tmp_path / ".vidiacritic-link0000.tmp")
+    src = tmp_path / "a.txt"
+    src.write_text("quyet dinh\n", encoding="utf-8")
+    p = cli(*FIX, str(src), "-o", str(tmp_path / "out.txt"))
+    assert p.returncode == 0, p.stderr
+    left = set(os.listdir(tmp_path))
+    assert ".vidiacritic-abcd1234.tmp" not in left
+    assert left == set(names) - {".vidiacritic-abcd1234.tmp"} | {".vidiacritic-link0000.tmp", "a.txt", "out.txt"}
+
+
+def test_exit_codes_are_documented():
+    for args in (("--help",), ("fix", "--help")):
+        p = cli(*args)
+        out = p.stdout.decode()
+        assert p.returncode == 0 and "exit codes:" in out
+        for code in ("0 ", "1 ", "2 ", "130"):
+            assert "\n  " + code in out, (args, code)
+    assert "130" in cli_module.__doc__ and "exit codes" in cli_module.__doc__.lower()
+
+
+def test_usage_errors_exit_2(tmp_path):
+    src = tmp_path / "a.txt"
+    src.write_text("x\n", encoding="utf-8")
+    one_line_error(cli(*FIX, str(src), str(src), "-o", str(tmp_path / "o")), 2, "exactly one input")
+    one_line_error(cli(*FIX, "--backup", ".b", str(src)), 2, "--backup only")
+    p = cli(*FIX, str(src), "-o", "")  # used to write to stdout
+    one_line_error(p, 2, "empty output path")
+    assert p.stdout == b""
+
+
+# in-process: failures that cannot be produced as root from outside
+def _run_main(argv, capsys):
+    code = cli_module.main(list(argv))
+    return code, capsys.readouterr()
+
+
+def test_unwritable_folder_in_place_is_one_line_and_changes_nothing(tmp_path, monkeypatch, capsys):
+    src = tmp_path / "a.txt"
+    src.write_text("quyet dinh\n", encoding="utf-8")
+
+    def deny(*a, **k):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(os, "replace", deny)
+    code, out = _run_main([*FIX, "--in-place", str(src)], capsys)
+    assert code == 1 and out.err.startswith("vidiacritic: error: ") and "Permission denied" in out.err
+    assert len(out.err.strip().splitlines()) == 1
+    assert src.read_bytes() == b"quyet dinh\n" and leftovers(tmp_path) == []
+    code, out = _run_main([*FIX, "--in-place", "--backup", ".orig", str(src)], capsys)
+    assert code == 1 and "Permission denied" in out.err and len(out.err.strip().splitlines()) == 1
+    assert src.read_bytes() == b"quyet dinh\n" and sorted(os.listdir(tmp_path)) == ["a.txt"]
+
+
+def test_temporary_file_not_creatable_is_one_line(tmp_path, monkeypatch, capsys):
+    """A read-only folder, as root cannot make one: creating the temporary file fails."""
+    src = tmp_path / "a.txt"
+    src.write_text("quyet dinh\n", encoding="utf-8")
+    real_open = os.open
+
+    def no_new_files(path, flags, *a, **k):
+        if flags & os.O_CREAT and flags & os.O_EXCL:
+            raise PermissionError(13, "Permission denied", path)
+        return real_open(path, flags, *a, **k)
+    monkeypatch.setattr(os, "open", no_new_files)
+    for argv in ([*FIX, "--in-place", "--backup", ".b", str(src)], [*FIX, str(src), "-o", str(tmp_path / "o.txt")]):
+        code, out = _run_main(argv, capsys)
+        assert code == 1 and out.err.startswith("vidiacritic: error: cannot write ") and "Permission denied" in out.err
+        assert len(out.err.strip().splitlines()) == 1
+    assert src.read_bytes() == b"quyet dinh\n" and sorted(os.listdir(tmp_path)) == ["a.txt"]
+
+
+def test_out_of_memory_is_one_line(tmp_path, monkeypatch, capsys):
+    src = tmp_path / "a.txt"
+    src.write_text("quyet dinh\n", encoding="utf-8")
+
+    class Hungry:
+        def restore(self, text):
+            raise MemoryError()
+    monkeypatch.setattr(cli_module, "_restorer", lambda args: Hungry())
+    code, out = _run_main([*FIX, str(src), "-o", str(tmp_path / "out.txt")], capsys)
+    assert code == 1 and out.err == "vidiacritic: error: out of memory (split the input into smaller files)\n"
+    assert sorted(os.listdir(tmp_path)) == ["a.txt"]

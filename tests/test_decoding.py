@@ -111,11 +111,70 @@ def test_unicode_text_is_not_mistaken_for_legacy(text):
     assert decode_bytes(text.encode("utf-8")) == unicodedata.normalize("NFC", text)
 
 
-def test_latin1_text_falls_back_to_charset_normalizer():
+def test_latin1_text_is_refused_unless_named():
+    """Only encodings that make sense for Vietnamese are guessed; Latin-1 was read as
+    cp1257 by charset-normalizer, silently."""
     text = "Grüße aus München, schöne Straße und Äpfel. " * 5
-    got = decode_with_info(text.encode("latin-1"))
-    assert got.encoding not in ("tcvn3", "vni")
-    assert "München" in got.text
+    with pytest.raises(DecodeError, match=r"^cannot detect the encoding: not UTF-8 \(byte 0xfc at offset 2\)") as exc:
+        decode_with_info(text.encode("latin-1"))
+    assert "--encoding" in str(exc.value) and "\n" not in str(exc.value) and exc.value.replaceable
+    assert decode_bytes(text.encode("latin-1"), encoding="latin-1") == text
+
+
+def _with_byte(text: str, at: int, byte: bytes) -> bytes:
+    data = text.encode("utf-8")
+    return data[:at] + byte + data[at:]
+
+
+@pytest.mark.parametrize("at", [0, 7, 100, 250, len(TEXT.encode("utf-8"))])
+@pytest.mark.parametrize("byte", [b"\xff", b"\x80", b"\xc3", b"\x93"])
+def test_one_stray_byte_in_utf8_is_an_error_not_a_guess(at, byte):
+    """A stray byte in UTF-8 text was decoded as mac_iceland ("Vi·ªát Nam"), exit 0.
+    (Inside a letter's sequence it breaks that letter too: up to 3 bad sequences.)"""
+    data = _with_byte(TEXT, at, byte)
+    with pytest.raises(DecodeError, match=r"^not valid UTF-8: [1-3] invalid byte sequence\(s\) in UTF-8 text, "
+                                          r"the first byte 0x[0-9a-f]{2} at offset \d+;") as exc:
+        decode_bytes(data)
+    assert "\n" not in str(exc.value) and "--encoding" in str(exc.value)
+
+
+def test_cp1252_smart_quotes_in_ascii_text_are_an_error():
+    data = b"Uy ban nhan dan tinh \x93Ha Nam\x94 quyet dinh \x96 so 12\n" * 3
+    with pytest.raises(DecodeError, match=r"^cannot detect the encoding: not UTF-8 \(byte 0x93 at offset 21\)"):
+        decode_bytes(data)
+    assert decode_bytes(data, encoding="cp1252").startswith("Uy ban nhan dan tinh \u201cHa Nam\u201d")
+
+
+def test_cp1252_smart_quotes_in_utf8_text_are_an_error():
+    data = TEXT.encode("utf-8") + b"\x93Ha Noi\x94\n"
+    with pytest.raises(DecodeError, match="^not valid UTF-8: 2 invalid"):
+        decode_bytes(data)
+
+
+def test_errors_replace_counts_the_replacements():
+    data = _with_byte(TEXT, 7, b"\xff")
+    data = data[:200] + b"\x93\x94" + data[200:]
+    got = decode_with_info(data, errors="replace")
+    assert got.replaced == 3 and got.encoding == "utf-8"
+    assert got.text.count("\ufffd") == 3
+    assert got.text.replace("\ufffd", "") == TEXT
+    # plain ASCII with one cp1252 byte: replaced too, as UTF-8
+    got = decode_with_info(b"so \x93 12", errors="replace")
+    assert (got.text, got.replaced) == ("so \ufffd 12", 1)
+    # an explicit encoding with errors="replace"
+    got = decode_with_info(b"abc \xff def", encoding="utf-8", errors="replace")
+    assert (got.text, got.replaced) == ("abc \ufffd def", 1)
+    # valid input: nothing replaced, a real U+FFFD is not counted
+    got = decode_with_info("a \ufffd b".encode("utf-8"), errors="replace")
+    assert (got.text, got.replaced) == ("a \ufffd b", 0)
+    with pytest.raises(ValueError):
+        decode_bytes(b"x", errors="ignore")
+
+
+def test_legacy_detection_is_unchanged_by_errors_replace():
+    assert decode_with_info(encode_cp1258(TEXT), errors="replace") == decode_with_info(encode_cp1258(TEXT))
+    assert decode_with_info(encode_tcvn3(TCVN3_TEXT), errors="replace").encoding == "tcvn3"
+    assert decode_with_info(encode_vni(TEXT), errors="replace").encoding == "vni"
 
 
 @pytest.mark.parametrize("data,what", [

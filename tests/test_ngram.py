@@ -266,8 +266,7 @@ def test_cli_builds_from_xz_corpus(tmp_path):
 
 def test_shipped_model_loads():
     path = default_model_dir()
-    if not (path / "vocab.txt").is_file():
-        pytest.skip("no shipped model in models/ngram")
+    assert (path / "vocab.txt").is_file(), "the shipped model (models/ngram) is missing"
     t = time.perf_counter()
     lm = NgramLM.load()
     assert time.perf_counter() - t < 1.0

@@ -138,11 +138,11 @@ def test_shipped_trie_cache_is_fresh_and_equal_to_parsing(tmp_path):
     tsv = default_path()
     assert trie_path(tsv).exists(), "rebuild: python scripts/build_lexicon.py --trie-only"
     cached = PhraseLexicon.load(tsv)
-    assert not cached._pending, "stale trie cache: python scripts/build_lexicon.py --trie-only"
+    assert cached._arrays is not None, "stale built trie: python scripts/build_lexicon.py --trie-only"
     copy = tmp_path / "admin_terms.tsv"
-    shutil.copy(tsv, copy)  # no pickle beside it: parsed
+    shutil.copy(tsv, copy)  # no built trie beside it: parsed
     parsed = PhraseLexicon.load(copy)
-    assert parsed._pending and sorted(parsed) == sorted(cached)
+    assert parsed._arrays is None and sorted(parsed) == sorted(cached)
 
 
 def test_a_stale_trie_cache_is_ignored(tmp_path):
@@ -152,7 +152,7 @@ def test_a_stale_trie_cache_is_ignored(tmp_path):
     PhraseLexicon.load(tsv).save_trie(trie_path(tsv), tsv)
     assert PhraseLexicon.load(tsv).get("ủy ban nhân dân") is not None
     tsv.write_text("phrase\tcount\tsource\tdominance\nhội đồng nhân dân\t10\tcorpus\t1.0\n", encoding="utf-8")
-    lex = PhraseLexicon.load(tsv)  # the pickle no longer matches: the TSV wins
+    lex = PhraseLexicon.load(tsv)  # the built trie no longer matches: the TSV wins
     assert lex.get("hội đồng nhân dân") is not None and lex.get("ủy ban nhân dân") is None
-    trie_path(tsv).write_bytes(b"not a pickle")
+    trie_path(tsv).write_bytes(b"not a trie")
     assert PhraseLexicon.load(tsv).get("hội đồng nhân dân") is not None

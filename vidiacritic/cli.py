@@ -1,14 +1,28 @@
 """Command line: argument parsing and file handling only; the work is in the library.
 
   vidiacritic fix [FILE ...] [-o OUT] [--in-place [--backup SUFFIX]] [--engine E]
-                  [--tone-style S] [--encoding ENC] [--legacy-encoding L]
+                  [--tone-style S] [--encoding ENC] [--legacy-encoding L] [--errors E]
   vidiacritic explain [FILE]          per-word decisions as a table
   vidiacritic eval HYP GOLD [--json]  the reference metric
   vidiacritic batch INPUT... --out DIR   whole folders and archives
+  vidiacritic check                   verify the model files against their manifests
 
-User errors (missing, binary or undecodable files, bad options) print one line
-``vidiacritic: error: ...`` and exit non-zero; outputs are written to a temporary
-file and renamed, so an interrupted run never leaves a half-written file.
+Every failure is one line ``vidiacritic: error: ...`` on stderr, never a traceback,
+and one of these exit codes (EXIT_CODES, also in ``--help``):
+
+  0    success
+  1    failure: a file that cannot be read, decoded or written (full disk,
+       permissions), a missing model, out of memory
+  2    usage error, or a refused output: an input, a directory, a missing folder,
+       a device for --in-place, an empty --backup suffix, a backup path that is a
+       directory or a link
+  130  interrupted (Ctrl-C)
+
+Outputs are written by :mod:`vidiacritic.safeio`: every destination is checked
+before any work; files go to a temporary file in the destination's folder and are
+renamed into place (an interrupted run never leaves a half-written file); devices,
+FIFOs and ``/dev/stdout`` are written through, never replaced; a symbolic link's
+file is rewritten and the link kept; ``--backup`` keeps the original bytes.
 """
 from __future__ import annotations
 
@@ -16,111 +30,193 @@ import argparse
 import json
 import os
 import sys
-import tempfile
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
+from . import safeio
 from .restorer import ENGINES
 from .text import TONE_STYLES
 
-EXIT_USAGE = 2
+EXIT_OK = 0
 EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+EXIT_CODES = f"""exit codes:
+  {EXIT_OK}    success
+  {EXIT_FAILURE}    failure: unreadable, undecodable or unwritable file (full disk,
+       permissions), missing model, out of memory
+  {EXIT_USAGE}    usage error or refused output (an input file, a directory, a missing
+       folder, a device for --in-place, a bad --backup suffix or path)
+  {EXIT_INTERRUPTED}  interrupted"""
 
 
 class UserError(Exception):
     """An error the user can fix; printed as one line, never as a traceback."""
 
-
-def atomic_write(path: str, text: str) -> None:
-    """Write UTF-8 `text` to `path` via a temporary file in the same folder + rename."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".vidiacritic-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if os.path.exists(path):
-            os.chmod(tmp, os.stat(path).st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    code = EXIT_FAILURE
 
 
-def read_text(path: Optional[str], encoding: Optional[str], legacy: str) -> str:
-    from .decoding import DecodeError, decode_bytes
+class UsageError(UserError):
+    """Options that do not go together; exit 2 like argparse's own errors."""
 
+    code = EXIT_USAGE
+
+
+def read_bytes(path: Optional[str]) -> bytes:
+    """The bytes of `path` (None: stdin), or UserError."""
     name = path or "<stdin>"
     try:
         if path is None:
-            data = sys.stdin.buffer.read()
-        else:
-            if os.path.isdir(path):
-                raise UserError(f"{path}: is a directory (use `vidiacritic batch` for folders)")
-            with open(path, "rb") as fh:
-                data = fh.read()
+            if sys.stdin is None:  # started with stdin closed (`<&-`)
+                raise UserError("cannot read <stdin>: standard input is closed")
+            return sys.stdin.buffer.read()
+        if os.path.isdir(path):
+            raise UserError(f"{path}: is a directory (use `vidiacritic batch` for folders)")
+        with open(path, "rb") as fh:
+            return fh.read()
     except OSError as e:
         raise UserError(f"cannot read {name}: {e.strerror or e}") from None
+
+
+def decode_text(data: bytes, name: str, encoding: Optional[str], legacy: str,
+                errors: str = "strict") -> str:
+    """NFC text of one input's bytes, or UserError; replacements are reported on stderr."""
+    from .decoding import DecodeError, decode_with_info
+
     try:
-        return decode_bytes(data, encoding=encoding, legacy=legacy)
+        decoded = decode_with_info(data, encoding=encoding, legacy=legacy, errors=errors)
     except DecodeError as e:
-        raise UserError(f"{name}: {e}") from None
+        hint = ", or use --errors replace" if e.replaceable and errors == "strict" else ""
+        raise UserError(f"{name}: {e}{hint}") from None
     except LookupError:
         raise UserError(f"unknown encoding {encoding!r}") from None
+    if decoded.replaced:
+        print(f"vidiacritic: warning: {name}: {decoded.replaced} invalid byte sequence(s) "
+              "replaced with U+FFFD", file=sys.stderr)
+    return decoded.text
+
+
+def read_text(path: Optional[str], encoding: Optional[str], legacy: str, errors: str = "strict") -> str:
+    return decode_text(read_bytes(path), path or "<stdin>", encoding, legacy, errors)
+
+
+def write_stdout(data: bytes) -> None:
+    """Bytes to stdout, so that output is UTF-8 whatever the locale or PYTHONIOENCODING."""
+    if sys.stdout is None:  # started with stdout closed (`>&-`)
+        raise UserError("cannot write to standard output: it is closed")
+    try:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as e:
+        raise UserError(f"cannot write to standard output: {e.strerror or e}") from None
+
+
+def write_output(target: safeio.Target, data: bytes, cleaned: Optional[set] = None) -> None:
+    """`data` to a checked target; afterwards, temporary files a killed run left in
+    that folder (exact name, over an hour old) are removed, once per folder per run
+    (`cleaned` holds the folders done)."""
+    try:
+        safeio.atomic_write_bytes(target, data)
+    except safeio.RefusedTarget:
+        raise
+    except OSError as e:
+        raise UserError(f"cannot write {target.path}: {e.strerror or e}") from None
+    folder = os.path.dirname(target.real)
+    if target.kind in ("file", "new") and (cleaned is None or folder not in cleaned):
+        safeio.clean_stale_temps(folder)
+        if cleaned is not None:
+            cleaned.add(folder)
 
 
 def _restorer(args: argparse.Namespace):
-    from .resources import MissingResource
+    from .errors import VidiacriticError
     from .restorer import Restorer
 
     try:
         return Restorer(engine=args.engine, tone_style=args.tone_style)
-    except MissingResource as e:
+    except VidiacriticError as e:  # a missing or damaged model file, a bad setting
         raise UserError(str(e)) from None
+
+
+def _check_fix_usage(args: argparse.Namespace, files: List[Optional[str]]) -> None:
+    if args.output is not None and len(files) != 1:  # (-o '' is refused below, not stdout)
+        raise UsageError("-o/--output takes exactly one input file")
+    if args.output is not None and args.in_place:
+        raise UsageError("use either -o/--output or --in-place, not both")
+    if args.in_place and files == [None]:
+        raise UsageError("--in-place needs file arguments")
+    if args.backup is not None and not args.in_place:
+        raise UsageError("--backup only makes sense with --in-place")
+    if args.backup is not None:
+        safeio.backup_path_for("FILE", args.backup)  # empty or with a "/": refused, exit 2
+
+
+Plan = List[Tuple[Optional[safeio.Target], Optional[str]]]
+
+
+def _plan_fix(args: argparse.Namespace, files: List[Optional[str]]) -> Plan:
+    """(output target or None for stdout, backup path or None) per file, every one
+    checked before anything is read or written: a refused target costs nothing."""
+    if args.in_place:
+        plan = []
+        inputs = safeio.input_identities([f for f in files if f is not None]) if args.backup is not None else None
+        for f in files:
+            assert f is not None
+            target = safeio.check_in_place_target(f)
+            backup = safeio.check_backup_target(f, args.backup, inputs) if inputs is not None else None
+            plan.append((target, backup))
+        return plan
+    if args.output is not None:
+        inputs = [f if f is not None else 0 for f in files]  # fd 0: `fix -o a.txt < a.txt`
+        return [(safeio.check_output_target(args.output, inputs), None)]
+    return [(None, None)] * len(files)
 
 
 def cmd_fix(args: argparse.Namespace) -> int:
     files: List[Optional[str]] = list(args.files) or [None]
-    if args.output and len(files) != 1:
-        raise UserError("-o/--output takes exactly one input file")
-    if args.output and args.in_place:
-        raise UserError("use either -o/--output or --in-place, not both")
-    if args.in_place and files == [None]:
-        raise UserError("--in-place needs file arguments")
-    if args.backup and not args.in_place:
-        raise UserError("--backup only makes sense with --in-place")
-    texts = [(f, read_text(f, args.encoding, args.legacy_encoding)) for f in files]  # fail before writing
+    _check_fix_usage(args, files)
+    plan = _plan_fix(args, files)
+    sources = []
+    for f in files:  # read and decode everything first: fail before writing
+        data = read_bytes(f)
+        text = decode_text(data, f or "<stdin>", args.encoding, args.legacy_encoding, args.errors)
+        sources.append((f, data if args.backup is not None else None, text))
     restorer = _restorer(args)
-    for path, text in texts:
-        fixed = restorer.restore(text)
-        if args.in_place:
-            assert path is not None
-            if args.backup:
-                atomic_write(path + args.backup, text)
-            atomic_write(path, fixed)
-        elif args.output:
-            atomic_write(args.output, fixed)
-        else:  # bytes, so that output is UTF-8 whatever the locale
-            sys.stdout.buffer.write(fixed.encode("utf-8"))
-            sys.stdout.buffer.flush()
-    return 0
+    cleaned: set = set()
+    for (path, original, text), (target, backup) in zip(sources, plan):
+        fixed = restorer.restore(text).encode("utf-8")
+        if backup is not None:
+            assert path is not None and original is not None
+            try:
+                safeio.backup_original(path, args.backup, original)
+            except OSError as e:
+                raise UserError(f"cannot write backup {backup}: {e.strerror or e}") from None
+        if target is None:
+            write_stdout(fixed)
+        else:
+            write_output(target, fixed, cleaned)
+    return EXIT_OK
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    text = read_text(args.file, args.encoding, args.legacy_encoding)
+    text = read_text(args.file, args.encoding, args.legacy_encoding, args.errors)
     ex = _restorer(args).explain(text)
+    lines = []
     if args.json:
         for w in ex.words:
-            print(json.dumps({"original": w.original, "chosen": w.chosen, "start": w.start, "source": w.source,
-                              "confidence": round(w.confidence, 4),
-                              "alternatives": [[a, round(p, 4)] for a, p in w.alternatives]}, ensure_ascii=False))
-        return 0
-    for w in ex.words:
-        alts = ", ".join(f"{a} {p:.2f}" for a, p in w.alternatives)
-        mark = "*" if w.changed else " "
-        print(f"{mark} {w.original:<14} → {w.chosen:<14} {w.source:<6} {w.confidence:5.2f}  {alts}")
-    return 0
+            lines.append(json.dumps({"original": w.original, "chosen": w.chosen, "start": w.start,
+                                     "source": w.source, "confidence": round(w.confidence, 4),
+                                     "alternatives": [[a, round(p, 4)] for a, p in w.alternatives]},
+                                    ensure_ascii=False))
+    else:
+        for w in ex.words:
+            alts = ", ".join(f"{a} {p:.2f}" for a, p in w.alternatives)
+            mark = "*" if w.changed else " "
+            lines.append(f"{mark} {w.original:<14} → {w.chosen:<14} {w.source:<6} {w.confidence:5.2f}  {alts}")
+    write_stdout("".join(line + "\n" for line in lines).encode("utf-8"))
+    return EXIT_OK
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -133,10 +229,22 @@ def cmd_eval(args: argparse.Namespace) -> int:
     except ValueError as e:
         raise UserError(str(e)) from None
     if args.json:
-        print(json.dumps(result))
+        line = json.dumps(result)
     else:
-        print(" ".join(f"{k}={v}" for k, v in result.items()))
-    return 0
+        line = " ".join(f"{k}={v}" for k, v in result.items())
+    write_stdout((line + "\n").encode("utf-8"))
+    return EXIT_OK
+
+
+FIX_SAFETY = """safety:
+  -o OUT must not be an input file (hard and symbolic links count); a regular file
+  is replaced atomically (temporary file + rename, mode kept; new files follow the
+  umask); a symbolic link to a file: that file is replaced, the link stays; a
+  device, FIFO or /dev/stdout is written through, never replaced.  --in-place
+  rewrites regular files only (a link's file; devices and FIFOs are refused) and
+  --backup keeps the original bytes, whatever the input encoding.  Left-over
+  .vidiacritic-XXXXXXXX.tmp files of a killed run are removed from an output's
+  folder by the next run writing there, once they are an hour old."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -151,19 +259,27 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--encoding", default=None, help="input encoding (default: detect)")
     p.add_argument("--legacy-encoding", choices=("auto", "tcvn3", "vni", "none"), default="auto",
                    help="legacy Vietnamese font encodings to convert (default: auto-detect)")
+    p.add_argument("--errors", choices=("strict", "replace"), default="strict",
+                   help="undecodable bytes: strict = an error (default); replace = U+FFFD, "
+                        "with their count on stderr")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = _Parser(prog="vidiacritic", description="Give Vietnamese OCR text back its diacritics.")
+    ap = _Parser(prog="vidiacritic", description="Give Vietnamese OCR text back its diacritics.",
+                 epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     from . import __version__
 
     ap.add_argument("--version", action="version", version=f"vidiacritic {__version__}")
     sub = ap.add_subparsers(dest="command", parser_class=_Parser)
-    fix = sub.add_parser("fix", help="restore text files (or stdin) to stdout, a file, or in place")
+    fix = sub.add_parser("fix", help="restore text files (or stdin) to stdout, a file, or in place",
+                         epilog=FIX_SAFETY + "\n\n" + EXIT_CODES,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
     fix.add_argument("files", nargs="*", metavar="FILE")
-    fix.add_argument("-o", "--output", metavar="OUT")
+    fix.add_argument("-o", "--output", metavar="OUT",
+                     help="write here (atomically; a device, FIFO or /dev/stdout is written through)")
     fix.add_argument("--in-place", action="store_true", help="rewrite the files (atomically)")
-    fix.add_argument("--backup", metavar="SUFFIX", help="with --in-place: keep the original as FILE+SUFFIX")
+    fix.add_argument("--backup", metavar="SUFFIX",
+                     help="with --in-place: keep the original bytes as FILE+SUFFIX")
     _add_engine_options(fix)
     fix.set_defaults(func=cmd_fix)
     ex = sub.add_parser("explain", help="show each word's decision, source, confidence and alternatives")
@@ -176,6 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("gold")
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(func=cmd_eval)
+    from .integrity import cmd_check
+    sub.add_parser("check", help="verify the model and data files against their manifests "
+                   "(whole SHA-256)").set_defaults(func=cmd_check)
     try:
         from . import batch
     except ImportError:  # pragma: no cover - batch is part of the package
@@ -194,13 +313,24 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         return int(args.func(args) or 0)
     except UserError as e:
-        print(f"vidiacritic: error: {e}", file=sys.stderr)
-        return EXIT_FAILURE
+        return _fail(str(e), e.code)
+    except safeio.RefusedTarget as e:
+        return _fail(str(e), EXIT_USAGE)
     except KeyboardInterrupt:
         print("vidiacritic: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
-        return 0
+        return EXIT_OK
+    except MemoryError:
+        return _fail("out of memory (split the input into smaller files)", EXIT_FAILURE)
+    except OSError as e:  # the last resort: any I/O failure not named above is one line too
+        where = f"{e.filename}: " if e.filename else ""
+        return _fail(f"{where}{e.strerror or e}", EXIT_FAILURE)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"vidiacritic: error: {message}", file=sys.stderr)
+    return code
 
 
 def entry() -> None:
@@ -212,6 +342,8 @@ def entry() -> None:
     if sys.argv[1:2] == ["batch"]:
         sys.exit(code)
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # closed when the process started
+            continue
         try:
             stream.flush()
         except (BrokenPipeError, ValueError, OSError):

@@ -9,11 +9,19 @@
 3. Binary detection: file signatures (PNG, PDF, ZIP, …), NUL bytes, or a high
    share of control characters.  Binary files are refused, never "decoded".
 4. Valid UTF-8.
-5. Otherwise the Vietnamese single-byte candidates — Windows-1258 (whose tone marks
+5. Not valid UTF-8, but mostly UTF-8 (at least as many valid multi-byte sequences
+   as invalid ones): damaged UTF-8, an error naming the first bad byte.  It is never
+   guessed to be another code page (that turned "Việt" into "Vi·ªát" as mac_iceland).
+6. Otherwise the Vietnamese single-byte candidates — Windows-1258 (whose tone marks
    are *combining* characters, hence the NFC), TCVN3 and VNI — are scored by how
    much of the text reads as Vietnamese syllables; a clear winner is taken, cp1258
-   preferred on near-ties.  If none reads as Vietnamese, charset-normalizer picks
-   the encoding (Latin-1, Windows-125x, …).
+   preferred on near-ties.  If none reads as Vietnamese, it is an error: the
+   encoding is only guessed among those that make sense for Vietnamese text, so a
+   Latin-1 or Windows-1252 file (smart quotes in ASCII text) needs ``encoding=``.
+
+``errors="replace"`` turns the errors of 1, 2, 5 and 6 into U+FFFD replacements
+(strictly as UTF-8 in 5 and 6), counted in ``Decoded.replaced``; the default,
+``"strict"``, raises ``DecodeError``.
 
 Legacy Vietnamese font encodings (``legacy="auto"|"tcvn3"|"vni"|"none"``):
 
@@ -36,26 +44,34 @@ from __future__ import annotations
 
 import codecs
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
 
-__all__ = ["DecodeError", "Decoded", "decode_bytes", "decode_with_info",
+__all__ = ["DecodeError", "Decoded", "decode_bytes", "decode_with_info", "ERRORS_CHOICES",
            "tcvn3_to_unicode", "vni_to_unicode", "encode_tcvn3", "encode_vni", "encode_cp1258",
            "LEGACY_CHOICES"]
 
 LEGACY_CHOICES = ("auto", "tcvn3", "vni", "none")
+ERRORS_CHOICES = ("strict", "replace")
 
 
 class DecodeError(ValueError):
-    """The bytes are not text we can read; the message is one line."""
+    """The bytes are not text we can read; the message is one line.  `replaceable`:
+    decoding with errors="replace" would succeed (the file is text with bad bytes)."""
+
+    def __init__(self, message: str, replaceable: bool = False):
+        super().__init__(message)
+        self.replaceable = replaceable
 
 
 @dataclass(frozen=True)
 class Decoded:
     text: str
     encoding: str  # what was used: "utf-8", "utf-8-sig", "utf-16", "cp1258", "tcvn3", "vni", …
+    replaced: int = 0  # invalid byte sequences replaced by U+FFFD (errors="replace")
 
 
 # ----------------------------------------------------------------- Vietnamese letters
@@ -388,22 +404,52 @@ def _strict(data: bytes, encoding: str) -> str:
     except UnicodeDecodeError as exc:
         bad = data[exc.start:exc.start + 1]
         raise DecodeError(f"cannot decode as {encoding}: {exc.reason} "
-                          f"(byte 0x{bad.hex()} at offset {exc.start})") from None
+                          f"(byte 0x{bad.hex()} at offset {exc.start})", replaceable=True) from None
     except LookupError:
         raise DecodeError(f"unknown encoding: {encoding}") from None
 
 
-def _finish(text: str, encoding: str, legacy: str) -> Decoded:
+_COUNTER = threading.local()
+
+
+def _count_and_replace(exc: UnicodeError) -> Tuple[str, int]:
+    """The "replace" error handler, counting its replacements (per thread)."""
+    _COUNTER.n += 1
+    return "\ufffd", exc.end  # type: ignore[attr-defined]
+
+
+codecs.register_error("vidiacritic.replace", _count_and_replace)
+
+
+def _replacing(data: bytes, encoding: str) -> Tuple[str, int]:
+    """`data` decoded with each invalid sequence replaced by U+FFFD, and how many were."""
+    _COUNTER.n = 0
+    try:
+        return data.decode(encoding, "vidiacritic.replace"), _COUNTER.n
+    except LookupError:
+        raise DecodeError(f"unknown encoding: {encoding}") from None
+
+
+def _decode(data: bytes, encoding: str, errors: str) -> Tuple[str, int]:
+    if errors == "replace":
+        return _replacing(data, encoding)
+    return _strict(data, encoding), 0
+
+
+def _finish(text: str, encoding: str, legacy: str, replaced: int = 0) -> Decoded:
     if text.startswith("\ufeff"):
         text = text[1:]
     converted = _legacy_from_text(text, legacy)
     if converted is not None:
-        return converted
-    return Decoded(unicodedata.normalize("NFC", text), encoding)
+        return Decoded(converted.text, converted.encoding, replaced)
+    return Decoded(unicodedata.normalize("NFC", text), encoding, replaced)
 
 
-def _single_byte(data: bytes, legacy: str) -> Decoded:
-    """Bytes that are not UTF-8: Vietnamese single-byte candidates, then charset-normalizer."""
+def _single_byte(data: bytes, legacy: str) -> Optional[Decoded]:
+    """Bytes that are not UTF-8: the Vietnamese single-byte candidates (Windows-1258,
+    TCVN3, VNI), or None when none of them clearly reads as Vietnamese.  Other code
+    pages are never guessed: a general detector (charset-normalizer) read one stray
+    byte in UTF-8 text as mac_iceland and Latin-1 as cp1257, silently."""
     sample = data[:_SCORE_CHARS]
     if legacy == "tcvn3":
         return Decoded(tcvn3_to_unicode(data), "tcvn3")
@@ -434,22 +480,40 @@ def _single_byte(data: bytes, legacy: str) -> Decoded:
             return Decoded(unicodedata.normalize("NFC", data.decode("cp1258")), "cp1258")
         except UnicodeDecodeError:  # an undefined byte past the sample
             pass
-    try:
-        from charset_normalizer import from_bytes
-    except ImportError:  # pragma: no cover - declared dependency
-        best = None
-    else:
-        best = from_bytes(data).best()
-    if best is None:
-        raise DecodeError("cannot detect the text encoding (not UTF-8, no single-byte encoding fits)")
-    enc = best.encoding
-    return Decoded(unicodedata.normalize("NFC", str(best)).lstrip("\ufeff"), enc)
+    return None
 
 
-def decode_with_info(data: bytes, encoding: Optional[str] = None, legacy: str = "auto") -> Decoded:
-    """Like `decode_bytes`, also saying which encoding was used."""
+def _not_utf8(data: bytes, exc: UnicodeDecodeError, legacy: str, errors: str) -> Decoded:
+    """Bytes with no BOM that are not valid UTF-8: damaged UTF-8 (an error), a
+    Vietnamese single-byte encoding, or an error."""
+    where = f"byte 0x{data[exc.start]:02x} at offset {exc.start}"
+    replaced_text, replaced = _replacing(data, "utf-8")
+    non_ascii = len(replaced_text) - len(replaced_text.encode("ascii", "ignore"))
+    valid = non_ascii - replaced  # characters UTF-8 encodes in 2-4 bytes, read as such
+    if valid >= 1 and valid >= replaced:
+        if errors == "replace":
+            return _finish(replaced_text, "utf-8", legacy, replaced)
+        raise DecodeError(f"not valid UTF-8: {replaced} invalid byte sequence(s) in UTF-8 text, the first "
+                          f"{where}; if it is another encoding, name it with --encoding",
+                          replaceable=True)
+    found = _single_byte(data, legacy)
+    if found is not None:
+        return found
+    if errors == "replace":
+        return _finish(replaced_text, "utf-8", legacy, replaced)
+    raise DecodeError(f"cannot detect the encoding: not UTF-8 ({where}) and not Vietnamese in "
+                      "Windows-1258, TCVN3 or VNI; name it with --encoding (e.g. cp1252, latin-1)",
+                      replaceable=True)
+
+
+def decode_with_info(data: bytes, encoding: Optional[str] = None, legacy: str = "auto",
+                     errors: str = "strict") -> Decoded:
+    """Like `decode_bytes`, also saying which encoding was used (and how many byte
+    sequences were replaced, with errors="replace")."""
     if legacy not in LEGACY_CHOICES:
         raise ValueError(f"legacy must be one of {', '.join(LEGACY_CHOICES)}, not {legacy!r}")
+    if errors not in ERRORS_CHOICES:
+        raise ValueError(f"errors must be one of {', '.join(ERRORS_CHOICES)}, not {errors!r}")
     if encoding:
         name = encoding.lower().replace("_", "-")
         if name in ("tcvn3", "tcvn", "abc"):
@@ -458,32 +522,38 @@ def decode_with_info(data: bytes, encoding: Optional[str] = None, legacy: str = 
             return Decoded(vni_to_unicode(_cp1252_text(data)), "vni")
         if name in ("utf-8", "utf8") and data.startswith(codecs.BOM_UTF8):
             encoding = "utf-8-sig"
-        return _finish(_strict(data, encoding), encoding, legacy)
+        text, replaced = _decode(data, encoding, errors)
+        return _finish(text, encoding, legacy, replaced)
     if not data:
         return Decoded("", "utf-8")
     for bom, enc in _BOMS:
         if data.startswith(bom):
-            return _finish(_strict(data, enc), enc, legacy)
+            text, replaced = _decode(data, enc, errors)
+            return _finish(text, enc, legacy, replaced)
     reason = _binary_reason(data)
     if reason:
         raise DecodeError(reason)
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return _single_byte(data, legacy)
+    except UnicodeDecodeError as exc:
+        return _not_utf8(data, exc, legacy, errors)
     return _finish(text, "utf-8" if not text.isascii() else "ascii", legacy)
 
 
-def decode_bytes(data: bytes, encoding: Optional[str] = None, legacy: str = "auto") -> str:
+def decode_bytes(data: bytes, encoding: Optional[str] = None, legacy: str = "auto",
+                 errors: str = "strict") -> str:
     """Decode one file's bytes to NFC text.
 
-    encoding: force a codec (strict); None detects.  legacy: "auto" converts TCVN3/VNI
-    text when it is clearly in that encoding, "tcvn3"/"vni" force the conversion,
-    "none" never converts.  Raises DecodeError (a ValueError) with a one-line message.
+    encoding: force a codec; None detects (UTF-8, a BOM, Windows-1258, TCVN3, VNI: no
+    other code page is guessed).  legacy: "auto" converts TCVN3/VNI text when it is
+    clearly in that encoding, "tcvn3"/"vni" force the conversion, "none" never
+    converts.  errors: "strict" raises DecodeError (a ValueError) with a one-line
+    message on bytes that do not decode; "replace" puts U+FFFD in their place
+    (`decode_with_info` says how many).
 
     >>> decode_bytes("Việt Nam".encode("utf-8"))
     'Việt Nam'
     >>> decode_bytes(b"Vi\\xd6t Nam \\xae\\xe9c l\\xcbp", legacy="tcvn3")
     'Việt Nam độc lập'
     """
-    return decode_with_info(data, encoding, legacy).text
+    return decode_with_info(data, encoding, legacy, errors).text

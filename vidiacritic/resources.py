@@ -1,111 +1,193 @@
 """Finding and loading the shipped model files (models/ and data/ of the repository,
-installed as the packages ``vidiacritic.models`` and ``vidiacritic.data``)."""
+installed as the packages ``vidiacritic.models`` and ``vidiacritic.data``).
+
+The environment variables ``VIDIACRITIC_MODELS`` and ``VIDIACRITIC_DATA`` name other
+folders to use instead (a copy, another build).  Every file is checked against its
+folder's manifest before it is loaded (:mod:`vidiacritic.integrity`): a missing shipped
+file raises :class:`MissingResource`, a damaged one :class:`CorruptResource`; neither is
+ever replaced by a silent default.
+"""
 from __future__ import annotations
 
-import hashlib
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import Callable, List, Optional, Tuple, TypeVar
 
+from . import integrity
 from .channel import Channel
+from .errors import CorruptResource, MissingResource, SettingError, VidiacriticError
+
+__all__ = ["MissingResource", "CorruptResource", "SettingError", "models_dir", "data_dir", "model_path",
+           "data_path", "load_ngram", "load_channel", "load_lexicon", "load_acronyms", "load_code_parts",
+           "load_english_words", "load_rewrites",
+           "candidate_table_path", "load_scorer", "open_scorer", "fingerprint"]
 
 _HERE = Path(__file__).resolve().parent
+FOLDER_ENV = {"models": "VIDIACRITIC_MODELS", "data": "VIDIACRITIC_DATA"}
+RUNTIME_ENV = "VIDIACRITIC_RUNTIME"
+# What the seq2seq scorer reads (scorer.int8.onnx too, when it is there).
+SCORER_FILES = ("scorer.npz", "scorer.json", "spm.model", "syllables.txt")
+
+T = TypeVar("T")
 
 
-class MissingResource(RuntimeError):
-    """A shipped model or data file is missing (broken install or checkout)."""
-
-
-def _locate(package: str, repo_dir: str, *parts: str) -> Path:
+def _folder(kind: str) -> Path:
+    """models/ or data/: the environment's override, else the checkout's folder beside
+    the package (so a source tree uses its own files even where another checkout is
+    installed), else the installed package."""
+    env = os.environ.get(FOLDER_ENV[kind])
+    if env:
+        if not Path(env).is_dir():
+            raise MissingResource(f"{FOLDER_ENV[kind]}={env}: no such folder")
+        return Path(env)
+    beside = _HERE.parent / kind
+    if (_HERE.parent / "setup.cfg").is_file() and (beside / "__init__.py").is_file():
+        return beside  # a checkout (not site-packages, where "models" may be anyone's)
     try:
         from importlib.resources import files
 
-        p = Path(str(files(package).joinpath(*parts)))
-        if p.exists():
+        p = Path(str(files(f"vidiacritic.{kind}")))
+        if p.is_dir():
             return p
     except (ModuleNotFoundError, TypeError):
         pass
-    p = _HERE.parent.joinpath(repo_dir, *parts)
-    if p.exists():
-        return p
-    raise MissingResource(f"missing {repo_dir}/{'/'.join(parts)}: reinstall vidiacritic or rebuild it (see {repo_dir}/)")
+    raise MissingResource(f"missing {kind}/: reinstall vidiacritic")
+
+
+def models_dir() -> Path:
+    return _folder("models")
+
+
+def data_dir() -> Path:
+    return _folder("data")
+
+
+def _path(folder: Path, kind: str, parts: Tuple[str, ...]) -> Path:
+    p = folder.joinpath(*parts)
+    if not p.exists():
+        raise MissingResource(f"missing {kind}/{'/'.join(parts)} (in {folder}): reinstall vidiacritic "
+                              f"or rebuild it (see {kind}/)")
+    if parts:  # (the folder itself is only a place to look in)
+        integrity.verify_quick(folder, "/".join(parts))
+    return p
 
 
 def model_path(*parts: str) -> Path:
-    return _locate("vidiacritic.models", "models", *parts)
+    """A file or folder of models/, checked against models/MANIFEST.json."""
+    return _path(models_dir(), "models", parts)
 
 
 def data_path(*parts: str) -> Path:
-    return _locate("vidiacritic.data", "data", *parts)
+    """A file of data/, checked against data/MANIFEST.json."""
+    return _path(data_dir(), "data", parts)
+
+
+def _parse(path: Path, load: Callable[[str], T]) -> T:
+    """load(path), any failure to parse a file that passed its manifest check (one
+    rebuilt wrongly, or with its manifest) reported as CorruptResource."""
+    try:
+        return load(str(path))
+    except (VidiacriticError, ImportError, MemoryError):
+        raise
+    except Exception as e:  # numpy, json, gzip, onnxruntime... each has its own errors
+        detail = str(e) if isinstance(e, ValueError) and str(e) else f"{type(e).__name__}: {e}"
+        raise CorruptResource(f"{path}: cannot be loaded ({detail}); "
+                              "reinstall vidiacritic or rebuild the file") from e
+
+
+# Loaders are cached per path, so that a process that switches folders (tests, tools)
+# never gets the files of another.
+def load_ngram():
+    return _ngram_at(model_path("ngram"))
 
 
 @lru_cache(maxsize=None)
-def load_ngram():
+def _ngram_at(path: Path):
     from .ngram import NgramLM
 
-    return NgramLM.load(str(model_path("ngram")))
+    return _parse(path, NgramLM.load)
 
 
-@lru_cache(maxsize=None)
 def load_channel() -> Channel:
-    return Channel.load(str(model_path("channel.json")))
+    return _channel_at(model_path("channel.json"))
 
 
 @lru_cache(maxsize=None)
+def _channel_at(path: Path) -> Channel:
+    return _parse(path, Channel.load)
+
+
 def load_lexicon():
+    """The phrase lexicon (data/admin_terms.tsv with its built trie)."""
+    from .rules import LEXICON_FILE, trie_path
+
+    path = data_path(LEXICON_FILE)
+    if trie_path(path).exists():
+        data_path(trie_path(path).name)  # read beside the TSV: checked like it
+    return _lexicon_at(path)
+
+
+@lru_cache(maxsize=None)
+def _lexicon_at(path: Path):
     from .rules import PhraseLexicon
 
-    try:
-        return PhraseLexicon.load(str(data_path("admin_terms.tsv")))
-    except MissingResource:
-        return None
+    return _parse(path, PhraseLexicon.load)
 
 
-@lru_cache(maxsize=None)
 def load_acronyms():
-    """HDND → HĐND table (data/acronyms_d.tsv), or None when it is not installed."""
-    from .fixes import ACRONYM_FILE, AcronymTable
+    """HDND → HĐND table (data/acronyms_d.tsv)."""
+    from .fixes import ACRONYM_FILE
 
-    try:
-        return AcronymTable.load(str(data_path(ACRONYM_FILE)))
-    except MissingResource:
-        return None
+    return _acronyms_at(data_path(ACRONYM_FILE))
 
 
 @lru_cache(maxsize=None)
+def _acronyms_at(path: Path):
+    from .fixes import AcronymTable
+
+    return _parse(path, AcronymTable.load)
+
+
 def load_code_parts():
-    """QD → QĐ table for the parts of document codes (data/code_parts_d.tsv), or None
-    when it is not installed."""
-    from .fixes import CODE_PART_FILE, CodePartTable
+    """QD → QĐ table for the parts of document codes (data/code_parts_d.tsv)."""
+    from .fixes import CODE_PART_FILE
 
-    try:
-        return CodePartTable.load(str(data_path(CODE_PART_FILE)))
-    except MissingResource:
-        return None
+    return _code_parts_at(data_path(CODE_PART_FILE))
 
 
 @lru_cache(maxsize=None)
+def _code_parts_at(path: Path):
+    from .fixes import CodePartTable
+
+    return _parse(path, CodePartTable.load)
+
+
 def load_english_words() -> dict:
-    """English word → frequency (data/english_words.tsv), or {} when it is not
-    installed (then no English phrase is recognised)."""
-    from .fixes import ENGLISH_FILE, load_word_frequencies
+    """English word → frequency (data/english_words.tsv), for keeping English phrases
+    as written (fixes.foreign_words)."""
+    from .fixes import ENGLISH_FILE
 
-    try:
-        return load_word_frequencies(data_path(ENGLISH_FILE))
-    except MissingResource:
-        return {}
+    return _english_words_at(data_path(ENGLISH_FILE))
 
 
 @lru_cache(maxsize=None)
+def _english_words_at(path: Path) -> dict:
+    from .fixes import load_word_frequencies
+
+    return _parse(path, load_word_frequencies)
+
+
 def load_rewrites():
-    """Learned two-letter OCR rewrites (models/rewrites.tsv), or () when absent."""
+    """Learned two-letter OCR rewrites (models/rewrites.tsv)."""
+    return _rewrites_at(model_path("rewrites.tsv"))
+
+
+@lru_cache(maxsize=None)
+def _rewrites_at(path: Path):
     from .candidates import load_rewrites as _load
 
-    try:
-        return tuple(_load(str(model_path("rewrites.tsv"))))
-    except MissingResource:
-        return ()
+    return tuple(_parse(path, _load))
 
 
 def candidate_table_path() -> Optional[Path]:
@@ -116,28 +198,62 @@ def candidate_table_path() -> Optional[Path]:
         return None
 
 
-@lru_cache(maxsize=None)
-def load_scorer():
-    """The seq2seq candidate scorer (models/seq2seq/scorer.npz and friends).
+def runtime_setting() -> str:
+    """VIDIACRITIC_RUNTIME (default "auto"); a value the scorer does not know is an
+    error, not a silent switch of engine."""
+    from .model.scorer import RUNTIMES
 
-    Raises MissingResource when the files are absent, ImportError when sentencepiece is."""
+    value = os.environ.get(RUNTIME_ENV, "auto")
+    if value not in RUNTIMES:
+        raise SettingError(f"{RUNTIME_ENV}={value!r} is not a runtime; choose one of {', '.join(RUNTIMES)}")
+    return value
+
+
+def load_scorer():
+    """The shipped seq2seq candidate scorer (models/seq2seq/).
+
+    Raises MissingResource when its files are absent, ImportError when sentencepiece
+    is, CorruptResource when a file is damaged, SettingError for a bad
+    VIDIACRITIC_RUNTIME."""
+    runtime = runtime_setting()
+    for name in SCORER_FILES:
+        model_path("seq2seq", name)  # raises MissingResource with the file's name
+    return _scorer_at(model_path("seq2seq"), runtime)
+
+
+def open_scorer(folder) -> object:
+    """The scorer of another trained model in `folder` (``Restorer(model_dir=...)``),
+    with the same errors as :func:`load_scorer` (the folder needs no manifest)."""
+    runtime = runtime_setting()
+    folder = Path(folder)
+    for name in SCORER_FILES:
+        if not (folder / name).is_file():
+            raise MissingResource(f"missing {folder / name}")
+    return _scorer_at(folder, runtime)
+
+
+@lru_cache(maxsize=None)
+def _scorer_at(folder: Path, runtime: str):
     from .model.scorer import CandidateScorer
 
-    folder = model_path("seq2seq")
-    for name in ("scorer.npz", "scorer.json", "spm.model", "syllables.txt"):
-        model_path("seq2seq", name)  # raises MissingResource with the file's name
-    return CandidateScorer(folder)
+    return _parse(folder, lambda f: CandidateScorer(f, runtime=runtime))
 
 
-@lru_cache(maxsize=None)
-def fingerprint() -> str:
-    """Short hash of the shipped files' names and sizes: changes when a model is replaced."""
-    h = hashlib.sha1()
-    for base in (model_path(), data_path()):
-        for root, _, names in sorted(os.walk(base)):
-            for n in sorted(names):
-                if n.endswith((".py", ".pyc", ".md")):
-                    continue
-                p = os.path.join(root, n)
-                h.update(f"{os.path.relpath(p, base)}:{os.path.getsize(p)};".encode())
-    return h.hexdigest()[:12]
+def _scorer_files(folder: Path) -> List[Path]:
+    from .model.scorer import ONNX_FILE
+
+    return [folder / n for n in SCORER_FILES + (ONNX_FILE,)]
+
+
+def fingerprint(model_dir=None) -> str:
+    """Short hash of the whole content of every file listed in the manifests of the
+    models and data folders in use, and of the scorer files of `model_dir` when one is
+    given: any changed byte changes it (``Restorer.version``).  Hashes ~60 MB: call it
+    once per Restorer, not per document."""
+    files = []
+    for kind, folder in (("models", models_dir()), ("data", data_dir())):
+        files += [(f"{kind}/{name}", folder.joinpath(*name.split("/")))
+                  for name in sorted(integrity.read_manifest(folder))]
+    if model_dir is not None:
+        files += [(f"model_dir/{p.name}", p) for p in _scorer_files(Path(model_dir))]
+    return integrity.content_digest(files)

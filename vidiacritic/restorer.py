@@ -14,7 +14,8 @@ Engines
   rules        phrase lexicon + word frequencies + OCR channel, no trigram LM:
                the fallback when the LM files are unavailable
   auto         model when its files and sentencepiece are there; otherwise it warns
-               once and runs statistical
+               (each time a Restorer is made) and runs statistical.  A damaged model
+               file or a bad setting is an error, never a silent switch of engine
 Only WORD tokens are ever rewritten (see :mod:`vidiacritic.tokens`); everything else
 is copied through, and casing follows the input token.
 """
@@ -169,6 +170,7 @@ class Restorer:
         # The scorer loads in a thread while the rest loads here: its ONNX Runtime
         # session is built outside the GIL (init 0.36–0.57 s → 0.25–0.34 s).
         pending = _Background(lambda: _open_scorer(model_dir)) if engine in ("auto", "model") else None
+        self.model_dir, self._version = model_dir, None
         self.ngram = resources.load_ngram()
         self.lm = self.ngram if engine != "rules" else UnigramLM(
             self.ngram.counts, self.ngram.bos_id, self.ngram.eos_id)
@@ -197,8 +199,15 @@ class Restorer:
 
     @property
     def version(self) -> str:
-        from . import __version__
-        return f"vidiacritic-{__version__}/{self.engine}/{resources.fingerprint()}/{self.tone_style}"
+        """Identifies what this restorer computes: package version, engine, a hash of
+        the whole content of the model and data files (and of `model_dir`'s), tone
+        style.  ``batch`` redoes outputs made under another version.  The files
+        (~60 MB) are hashed once per Restorer, when first asked."""
+        if self._version is None:
+            from . import __version__
+            self._version = (f"vidiacritic-{__version__}/{self.engine}/"
+                             f"{resources.fingerprint(self.model_dir)}/{self.tone_style}")
+        return self._version
 
     # ------------------------------------------------------------ public verbs
     def restore(self, text: str) -> str:
@@ -214,6 +223,9 @@ class Restorer:
     def _run(self, text: str, details: bool) -> Explanation:
         if not isinstance(text, str):
             raise TypeError(f"expected str, got {type(text).__name__} (decode bytes first)")
+        if (bad := re.search(r"[\ud800-\udfff]", text)) is not None:  # else sentencepiece's RuntimeError
+            raise ValueError(f"text has a lone surrogate U+{ord(bad.group()):04X} at index {bad.start()} "
+                             "(not valid Unicode: decode bytes with errors='replace', not 'surrogateescape')")
         text = nfc(text)
         toks = tokenize(text)
         words_in = [t.text for t in toks if t.kind == WORD]
@@ -492,9 +504,6 @@ def _source_text(toks: Sequence[Token], first: int, last: int) -> str:
     return " ".join("".join(t.text for t in toks[first:last + 1]).split())
 
 
-_WARNED: List[str] = []
-
-
 class _Background:
     """fn() run in a thread; result() waits, then returns its value or raises its error."""
 
@@ -518,25 +527,22 @@ class _Background:
 
 def _open_scorer(folder=None):
     """The shipped scorer, or the one in `folder` (another trained model)."""
-    if folder is not None:
-        from .model.scorer import CandidateScorer
-        return CandidateScorer(folder)
-    return resources.load_scorer()
+    return resources.load_scorer() if folder is None else resources.open_scorer(folder)
 
 
 def _load_scorer(required: bool, pending: _Background):
     """The seq2seq scorer that `pending` (a _Background running _open_scorer) loads, or
-    None (with one warning per process) when engine="auto" finds no model files or no
-    sentencepiece."""
+    None, with a warning each time, when engine="auto" finds the model's files absent
+    or sentencepiece missing.  Anything else (a damaged file: CorruptResource; a bad
+    VIDIACRITIC_RUNTIME: SettingError) is raised: a broken model never silently
+    becomes a weaker engine."""
     try:
         return pending.result()
-    except (resources.MissingResource, ImportError, OSError, ValueError, KeyError) as e:
+    except (resources.MissingResource, ImportError) as e:
         if required:
             raise resources.MissingResource(f"engine='model' is unavailable: {e}") from None
-        if not _WARNED:
-            _WARNED.append(str(e))
-            warnings.warn(f"vidiacritic: the seq2seq model is unavailable ({e}); "
-                          "using the statistical engine", stacklevel=3)
+        warnings.warn(f"vidiacritic: the seq2seq model is unavailable ({e}); "
+                      "using the statistical engine", stacklevel=3)
         return None
 
 

@@ -10,7 +10,9 @@ phrase.  Columns: phrase, count, source (corpus | admin_units | abbrev), dominan
 given the set of candidate syllables of each word (lowercase, NFC, traditional tones, as
 the candidate generator makes them).  The phrases live in a trie of dicts keyed by
 syllable, so a position costs one dict lookup per candidate plus one per surviving
-prefix; with ``""`` as the end-of-phrase key no syllable can collide with it.
+prefix; with ``""`` as the end-of-phrase key no syllable can collide with it.  The
+shipped trie is stored built, as numpy arrays (``data/admin_terms.trie.npz``, beside
+the TSV it was built from), and its nodes become dicts as matches visit them.
 
 Strength of a phrase, in (0, 1]: ``dominance * evidence`` with
 ``evidence = (count + prior) / (count + prior + EVIDENCE_HALF)``: a corpus phrase seen 10
@@ -22,12 +24,13 @@ saw still gets 0.5 x dominance.
 """
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
-import pickle
+import zipfile
 from pathlib import Path
-from typing import Collection, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Collection, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
+
+import numpy as np
 
 from .text import normalize_syllable
 
@@ -66,65 +69,90 @@ def strength_of(count: int, dominance: float, source: str = "corpus") -> float:
 
 
 def default_path() -> Path:
-    """The shipped lexicon: ``vidiacritic.data/admin_terms.tsv`` when installed, else
-    ``data/admin_terms.tsv`` of the repository checkout."""
-    try:
-        from importlib.resources import files
+    """The shipped lexicon: ``admin_terms.tsv`` of the data folder in use
+    (:func:`vidiacritic.resources.data_dir`)."""
+    from .resources import data_dir
 
-        p = Path(str(files("vidiacritic.data").joinpath(LEXICON_FILE)))
-        if p.exists():
-            return p
-    except (ModuleNotFoundError, TypeError):
-        pass
-    p = Path(__file__).resolve().parent.parent / "data" / LEXICON_FILE
+    p = data_dir() / LEXICON_FILE
     if p.exists():
         return p
     raise FileNotFoundError(
-        f"phrase lexicon {LEXICON_FILE} not found in vidiacritic.data nor at {p}: "
+        f"phrase lexicon {LEXICON_FILE} not found at {p}: "
         "reinstall vidiacritic or rebuild it with scripts/build_lexicon.py")
 
 
-TRIE_FORMAT = "vidiacritic-trie-1"
+TRIE_FORMAT = "vidiacritic-trie-2"
 
 
 def trie_path(tsv_path: Union[str, os.PathLike]) -> Path:
+    """``<name>.trie.npz`` next to ``<name>.tsv``: the built trie of that TSV."""
     p = Path(tsv_path)
-    return p.with_name(p.name[: -len(".tsv")] + ".trie.pickle" if p.name.endswith(".tsv") else p.name + ".trie.pickle")
+    stem = p.name[: -len(".tsv")] if p.name.endswith(".tsv") else p.name
+    return p.with_name(stem + ".trie.npz")
 
 
-def _read_trie(path: Path, digest: str) -> Optional[dict]:
-    """The pickled trie at `path` if it was built from the TSV with this SHA-1, else None.
-    (Our own file, shipped next to the TSV: as trusted as the code.)  The garbage
-    collector is paused while ~100k dicts are created: it would scan them repeatedly
-    for nothing (0.03 s instead of 0.1–0.2 s)."""
-    if not path.exists():
+class _TrieArrays(NamedTuple):
+    """A built trie, nodes numbered breadth-first (root 0), so that the children of a
+    node are consecutive and edge j leads to node j + 1.  Only `edges` becomes a list
+    (sliced for every node built); the rest is read once per node, from numpy."""
+
+    syllables: List[str]  # syllable of each id
+    starts: np.ndarray  # node n's edges are edges[starts[n]:starts[n + 1]]
+    edges: List[int]  # syllable id of each edge
+    strength: np.ndarray  # strength of the phrase ending at each node; NaN where none
+    parents: np.ndarray  # the node each edge leaves
+
+
+def _read_trie(path: Path, digest: str) -> Optional[_TrieArrays]:
+    """The trie arrays at `path` if they were built from the TSV with this SHA-256 and
+    are consistent, else None (the TSV is parsed instead).  numpy reads them with
+    allow_pickle=False: a planted file can hold numbers and text, never code."""
+    if not path.is_file():
         return None
-    enabled = gc.isenabled()
-    gc.disable()
     try:
-        with open(path, "rb") as fh:
-            obj = pickle.load(fh)
-    except Exception:  # a damaged or foreign file: parse the TSV instead
+        with np.load(path, allow_pickle=False) as z:
+            if str(z["format"]) != TRIE_FORMAT or str(z["tsv_sha256"]) != digest:
+                return None
+            text, starts, edges, strength = z["syllables"], z["starts"], z["edges"], z["strength"]
+        syllables = text.tobytes().decode("utf-8").split("\n")
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None  # not a trie file: a damaged or foreign file
+    parents = _parents(len(syllables), starts, edges, strength)
+    return None if parents is None else _TrieArrays(syllables, starts, edges.tolist(), strength, parents)
+
+
+def _parents(n_syllables: int, starts: np.ndarray, edges: np.ndarray, strength: np.ndarray) -> Optional[np.ndarray]:
+    """The node each edge leaves, if the arrays make a breadth-first trie (edge j leads
+    to node j + 1 and leaves a node numbered at most j, so every walk up from a node
+    ends at the root: no file, however crafted, makes one loop), else None."""
+    n = len(strength)
+    if (starts.ndim != 1 or edges.ndim != 1 or strength.ndim != 1 or starts.dtype.kind not in "iu"
+            or edges.dtype.kind not in "iu" or strength.dtype.kind != "f" or n == 0):
         return None
-    finally:
-        if enabled:
-            gc.enable()
-    if not isinstance(obj, dict) or obj.get("format") != TRIE_FORMAT or obj.get("tsv_sha1") != digest:
+    if len(starts) != n + 1 or len(edges) != n - 1 or starts[0] != 0 or starts[-1] != n - 1:
         return None
-    return obj["root"]
+    if len(edges) and not 0 <= edges.min() <= edges.max() < n_syllables:
+        return None
+    counts = np.diff(starts.astype(np.int64))  # (unsigned differences would wrap)
+    if np.any(counts < 0):
+        return None
+    parents = np.repeat(np.arange(n, dtype=np.int32), counts)
+    return parents if np.all(parents <= np.arange(n - 1)) else None
 
 
 class PhraseLexicon:
     """Multi-syllable phrases indexed in a trie; see the module docstring.
 
-    The trie is grown lazily, one first syllable at a time: loading only groups the
-    phrases by first syllable, and the sub-trie of a first syllable is built the first
-    time a candidate asks for it (so ``load`` stays fast on 50k+ phrases).
+    The nodes are numbered (the root is 0).  A node is a dict mapping a syllable to its
+    child's number, and ``_END`` to ``(phrase, strength)`` where a phrase ends.  A lexicon
+    loaded with its built trie (``<name>.trie.npz``) makes a node's dict from the trie
+    arrays the first time a match visits it: a document visits a few thousand of the
+    shipped lexicon's 90k nodes, so loading costs only reading the arrays.
     """
 
     def __init__(self, phrases: Iterable[Tuple[Sequence[str], float]] = ()):
-        self._root: Dict[str, dict] = {}  # first syllable → built sub-trie
-        self._pending: Dict[str, List[Tuple[Tuple[str, ...], float]]] = {}
+        self._nodes: List[Optional[dict]] = [{}]  # node number → dict, None until built
+        self._arrays: Optional[_TrieArrays] = None
         self._pair_memo: Dict[tuple, tuple] = {}  # see matches()
         for syllables, strength in phrases:
             self.add(syllables, strength)
@@ -133,46 +161,91 @@ class PhraseLexicon:
     def add(self, syllables: Sequence[str], strength: float) -> None:
         """Add a phrase (syllables already normalized); a duplicate keeps the stronger."""
         key = tuple(syllables)
-        if not key:
-            return
-        self._pair_memo.clear()  # memoised matches may now be incomplete
-        node = self._root.get(key[0])
-        if node is None:
-            self._pending.setdefault(key[0], []).append((key, strength))
-        else:
-            _insert(node, key, strength)
+        if key:
+            self._pair_memo.clear()  # memoised matches may now be incomplete
+            self._insert([(key, strength)])
+
+    def _insert(self, phrases: Iterable[Tuple[Tuple[str, ...], float]]) -> None:
+        """Add (syllables, strength) pairs of non-empty phrases, creating nodes."""
+        nodes = self._nodes
+        root = self._node(0)
+        for key, strength in phrases:
+            node = root
+            for s in key:
+                child = node.get(s)
+                if child is None:
+                    child = node[s] = len(nodes)
+                    nodes.append({})
+                node = nodes[child]
+                if node is None:
+                    node = self._build(child)
+            old = node.get(_END)
+            if old is None or strength > old[1]:
+                node[_END] = (key, strength)
+
+    def _node(self, n: int) -> dict:
+        node = self._nodes[n]
+        return node if node is not None else self._build(n)
+
+    def _build(self, n: int) -> dict:
+        """Node n's dict from the trie arrays.  Built aside and published whole, so a
+        thread sharing the lexicon never walks a half-built node (two threads may both
+        build it: same result)."""
+        a = self._arrays
+        assert a is not None
+        lo, hi = int(a.starts[n]), int(a.starts[n + 1])
+        node = dict(zip(map(a.syllables.__getitem__, a.edges[lo:hi]), range(lo + 1, hi + 1)))
+        st = float(a.strength[n])
+        if st == st:  # not NaN: a phrase ends here
+            node[_END] = (self._phrase_at(n), st)
+        self._nodes[n] = node
+        return node
+
+    def _phrase_at(self, n: int) -> Tuple[str, ...]:
+        """The syllables on the path from the root to node n of the trie arrays."""
+        a = self._arrays
+        assert a is not None
+        out = []
+        while n:
+            out.append(a.syllables[a.edges[n - 1]])
+            n = int(a.parents[n - 1])
+        return tuple(reversed(out))
 
     def save_trie(self, path: Union[str, os.PathLike], tsv_path: Union[str, os.PathLike]) -> None:
-        """Write the whole built trie for :meth:`load`, tagged with the TSV's SHA-1
+        """Write the trie for :meth:`load` as numpy arrays (``.npz``, no pickled
+        objects), tagged with the SHA-256 of the TSV it was built from
         (``scripts/build_lexicon.py`` does this after writing the TSV)."""
-        self.build_all()
-        digest = hashlib.sha1(Path(tsv_path).read_bytes()).hexdigest()
+        digest = hashlib.sha256(Path(tsv_path).read_bytes()).hexdigest()
+        ids: Dict[str, int] = {}
+        starts, edges, strength = [0], [], []
+        queue, i = [0], 0  # node numbers in breadth-first order
+        while i < len(queue):
+            node = self._node(queue[i])
+            i += 1
+            end = node.get(_END)
+            strength.append(end[1] if end is not None else float("nan"))
+            for s, child in node.items():
+                if s != _END:
+                    edges.append(ids.setdefault(s, len(ids)))
+                    queue.append(child)
+            starts.append(len(edges))
+        if any("\n" in s for s in ids):
+            raise ValueError("a syllable holds a line break: it cannot be stored")
+        arrays = {"format": np.array(TRIE_FORMAT), "tsv_sha256": np.array(digest),
+                  "syllables": np.frombuffer("\n".join(ids).encode("utf-8"), dtype=np.uint8),
+                  "starts": np.array(starts, dtype=np.int32), "edges": np.array(edges, dtype=np.int32),
+                  "strength": np.array(strength, dtype=np.float64)}
         tmp = str(path) + ".tmp"
         with open(tmp, "wb") as fh:
-            pickle.dump({"format": TRIE_FORMAT, "tsv_sha1": digest, "root": self._root}, fh, protocol=4)
+            np.savez(fh, **arrays)
         os.replace(tmp, path)
 
     def build_all(self) -> "PhraseLexicon":
-        """Build the whole trie now (about 0.3 s) instead of on first use, for a
-        long-lived restorer whose load time matters less than its first document."""
-        for first in list(self._pending):
-            self._expand(first)
+        """Build every node now instead of on first visit, for a long-lived restorer
+        whose load time matters less than its first document."""
+        for n in range(len(self._nodes)):
+            self._node(n)
         return self
-
-    def _expand(self, first: str) -> Optional[dict]:
-        """Build (once) and return the sub-trie of phrases starting with `first`.  The
-        sub-trie is built aside and published whole, so a thread sharing the lexicon
-        never walks a half-built one (two threads may both build it: same result)."""
-        node = self._root.get(first)
-        todo = self._pending.get(first)
-        if todo is None:
-            return node
-        node = dict(node) if node is not None else {}
-        for key, strength in todo:
-            _insert(node, key, strength)
-        self._root[first] = node
-        self._pending.pop(first, None)
-        return node
 
     @classmethod
     def load(cls, path: Union[str, os.PathLike, None] = None) -> "PhraseLexicon":
@@ -181,22 +254,22 @@ class PhraseLexicon:
         Lines starting with ``#`` and the header line are skipped.  Phrases are
         normalized (lowercase, NFC, traditional tones) syllable by syllable.
 
-        If ``<name>.trie.pickle`` lies next to the TSV and was built from exactly these
-        bytes (:meth:`save_trie`), the built trie is read from it instead: 0.03 s
-        against 0.25 s for parsing and building.
+        If ``<name>.trie.npz`` lies next to the TSV and was built from exactly these
+        bytes (:meth:`save_trie`), the trie is read from its arrays instead of parsing
+        and building (data/LEXICON_CARD.md has the times).  Nothing else is ever read
+        from beside the TSV, and no pickle ever.
         """
         path = default_path() if path is None else Path(path)
         raw = Path(path).read_bytes()
-        digest = hashlib.sha1(raw).hexdigest()
-        cached = _read_trie(trie_path(path), digest)
-        if cached is not None:
-            lex = cls()
-            lex._root = cached
-            return lex
+        arrays = _read_trie(trie_path(path), hashlib.sha256(raw).hexdigest())
         lex = cls()
-        pending = lex._pending
+        if arrays is not None:
+            lex._arrays = arrays
+            lex._nodes = [None] * len(arrays.strength)
+            return lex
         norm = _Memo(normalize_syllable)  # a document's 50k phrases share ~10k words
         strengths: Dict[tuple, float] = {}  # (count, dominance, source) repeat a lot
+        phrases = []
         lines = raw.decode("utf-8").split("\n")
         for lineno, line in enumerate(lines, 1):
             if not line or line[0] == "#" or line.isspace():
@@ -208,44 +281,41 @@ class PhraseLexicon:
             phrase, count, source, dominance = parts
             if lineno == 1 and phrase == HEADER[0]:
                 continue
-            key = tuple(map(norm.__getitem__, phrase.split()))
-            if not key:
-                continue
             st = strengths.get((count, dominance, source))
             if st is None:
                 st = strengths[(count, dominance, source)] = strength_of(int(count), float(dominance), source)
-            lst = pending.get(key[0])
-            if lst is None:
-                lst = pending[key[0]] = []
-            lst.append((key, st))
+            key = tuple(map(norm.__getitem__, phrase.split()))
+            if key:
+                phrases.append((key, st))
+        lex._insert(phrases)
         return lex
 
     # ------------------------------------------------------------ queries
-    def _expand_all(self) -> None:
-        for first in list(self._pending):
-            self._expand(first)
-
     def __len__(self) -> int:
-        self._expand_all()
-        return sum(_count(node) for node in self._root.values())
+        return sum(1 for _ in self)
 
     def __iter__(self) -> Iterator[Tuple[Tuple[str, ...], float]]:
         """(syllables, strength) of every phrase, in no particular order."""
-        self._expand_all()
-        for node in self._root.values():
-            yield from _walk(node)
+        stack = [0]
+        while stack:
+            for s, value in self._node(stack.pop()).items():
+                if s == _END:
+                    yield value
+                else:
+                    stack.append(value)
 
     def get(self, phrase: Union[str, Sequence[str]]) -> Optional[float]:
         """Strength of `phrase` (a string or its syllables), or None if absent."""
         words = [normalize_syllable(w) for w in (phrase.split() if isinstance(phrase, str) else phrase)]
         if not words:
             return None
-        node = self._expand(words[0])
-        for w in words[1:]:
-            if node is None:
+        node = self._node(0)
+        for w in words:
+            child = node.get(w) if w != _END else None
+            if child is None:
                 return None
-            node = node.get(w)
-        end = None if node is None else node.get(_END)
+            node = self._node(child)
+        end = node.get(_END)
         return None if end is None else end[1]
 
     def __contains__(self, phrase: Union[str, Sequence[str]]) -> bool:
@@ -270,7 +340,7 @@ class PhraseLexicon:
                 hit = self._pair_memo.get(key)
                 if hit is None:
                     first = self._starts(sets[i])
-                    hit = ([node[_END] for node in first if _END in node], _step(first, sets[i + 1]))
+                    hit = ([node[_END] for node in first if _END in node], self._step(first, sets[i + 1]))
                     if len(self._pair_memo) > 100_000:
                         self._pair_memo.clear()
                     self._pair_memo[key] = hit
@@ -287,62 +357,38 @@ class PhraseLexicon:
                         out.append((i, j, end[0], end[1]))
                 if j >= n:
                     break
-                frontier = _step(frontier, sets[j])
+                frontier = self._step(frontier, sets[j])
                 j += 1
         return out
 
     def _starts(self, cands: Collection[str]) -> List[dict]:
-        """Sub-tries of the phrases whose first syllable is among `cands`."""
-        root, pending = self._root, self._pending
+        """The nodes of the phrases' first syllables that are among `cands`."""
+        root, nodes = self._node(0), self._nodes
         frontier = []
         for c in cands:
-            node = root.get(c)
-            if node is None:
-                if c not in pending:
-                    continue
-                node = self._expand(c)
-            frontier.append(node)
+            n = root.get(c)
+            if n is not None and c:
+                node = nodes[n]
+                frontier.append(node if node is not None else self._build(n))
         return frontier
 
-
-def _step(frontier: List[dict], cands: Collection[str]) -> List[dict]:
-    """Advance every trie node of `frontier` by one syllable among `cands`."""
-    nxt = []
-    for node in frontier:
-        if len(node) <= len(cands):
-            for s, child in node.items():
-                if s in cands and s:
-                    nxt.append(child)
-        else:
-            for s in cands:
-                child = node.get(s)
-                if child is not None and s:
-                    nxt.append(child)
-    return nxt
-
-
-def _insert(node: dict, key: Tuple[str, ...], strength: float) -> None:
-    """Insert key[1:] below `node` (the sub-trie of key[0])."""
-    for s in key[1:]:
-        nxt = node.get(s)
-        if nxt is None:
-            nxt = node[s] = {}
-        node = nxt
-    old = node.get(_END)
-    if old is None or strength > old[1]:
-        node[_END] = (key, strength)
-
-
-def _walk(node: dict) -> Iterator[Tuple[Tuple[str, ...], float]]:
-    for s, child in node.items():
-        if s == _END:
-            yield child
-        else:
-            yield from _walk(child)
-
-
-def _count(node: dict) -> int:
-    return sum(1 if s == _END else _count(child) for s, child in node.items())
+    def _step(self, frontier: List[dict], cands: Collection[str]) -> List[dict]:
+        """Advance every trie node of `frontier` by one syllable among `cands`."""
+        nodes = self._nodes
+        nxt = []
+        for node in frontier:
+            if len(node) <= len(cands):
+                for s, n in node.items():
+                    if s in cands and s:
+                        child = nodes[n]
+                        nxt.append(child if child is not None else self._build(n))
+            else:
+                for s in cands:
+                    n = node.get(s)
+                    if n is not None and s:
+                        child = nodes[n]
+                        nxt.append(child if child is not None else self._build(n))
+        return nxt
 
 
 def best_cover(matches: Iterable[Match], n: int) -> List[Optional[Match]]:

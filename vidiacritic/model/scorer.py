@@ -26,6 +26,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..errors import MissingResource, SettingError, VidiacriticError
+
 RUNTIMES = ("auto", "onnxruntime", "numpy")
 ONNX_FILE = "scorer.int8.onnx"
 # Segments longer than this are cut (the model was trained on spans of 3–64 words).
@@ -43,11 +45,33 @@ def _onnx_session(path: Path, required: bool):
             raise
         return None
     if not path.exists():
-        raise FileNotFoundError(f"missing {path}")
+        raise MissingResource(f"missing {path}")
     opts = ort.SessionOptions()
     opts.inter_op_num_threads = 1  # one graph at a time; intra-op threads: all cores
     opts.log_severity_level = 3
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+
+CONFIG_KEYS = ("d_model", "heads", "encoder_layers", "decoder_layers", "syllable_offset", "bos", "eos", "pad")
+
+
+def _read_config(path: Path) -> dict:
+    cfg = json.loads(path.read_text(encoding="utf-8"))
+    missing = [k for k in CONFIG_KEYS if not isinstance(cfg, dict) or not isinstance(cfg.get(k), int)]
+    if missing:
+        raise ValueError(f"no integer {', '.join(missing)}")
+    return cfg
+
+
+def _reading(path: Path, read):
+    """read(path), with any failure but a missing package named after the file (the
+    errors of json, numpy, sentencepiece or onnxruntime on a damaged file rarely are)."""
+    try:
+        return read(path)
+    except (ImportError, VidiacriticError):
+        raise
+    except Exception as e:
+        raise ValueError(f"{path.name}: {type(e).__name__}: {e}") from e
 
 
 def _layer_norm(x, w, b, eps=1e-5):
@@ -76,7 +100,7 @@ def load_weights(path, only: Optional[Sequence[str]] = None) -> Dict[str, np.nda
     ``NAME::int8`` with one float32 scale per row in ``NAME::scale``.  `only`: just
     these names."""
     w: Dict[str, np.ndarray] = {}
-    with np.load(path) as z:
+    with np.load(path, allow_pickle=False) as z:
         for k in z.files:
             if k.endswith("::scale"):
                 continue
@@ -116,29 +140,33 @@ class CandidateScorer:
     VIDIACRITIC_RUNTIME (default "auto")."""
 
     def __init__(self, folder, runtime: Optional[str] = None):
-        import sentencepiece as spm  # small C++ wheel
-
+        # The setting is checked before anything is imported or read: a typo is an
+        # error even where sentencepiece is missing (which makes "auto" fall back).
         if runtime is None:
             runtime = os.environ.get("VIDIACRITIC_RUNTIME", "auto")
         if runtime not in RUNTIMES:
-            raise ValueError(f"unknown runtime {runtime!r}; choose one of {', '.join(RUNTIMES)}")
+            raise SettingError(f"unknown runtime {runtime!r}; choose one of {', '.join(RUNTIMES)}")
+        import sentencepiece as spm  # small C++ wheel
+
         folder = Path(folder)
-        self.cfg = json.loads((folder / "scorer.json").read_text(encoding="utf-8"))
+        self.cfg = _reading(folder / "scorer.json", _read_config)
         self._npz = folder / "scorer.npz"
         self.session = None
         if runtime != "numpy" and (runtime == "onnxruntime" or (folder / ONNX_FILE).exists()):
-            self.session = _onnx_session(folder / ONNX_FILE, required=runtime == "onnxruntime")
+            self.session = _reading(folder / ONNX_FILE,
+                                    lambda p: _onnx_session(p, required=runtime == "onnxruntime"))
         self.runtime = "onnxruntime-int8" if self.session is not None else "numpy"
         # onnxruntime needs only the output embedding from the .npz (the rest loads if
         # something asks for self.w)
         self._w: Optional[Dict[str, np.ndarray]] = None
         if self.session is None:
-            self._w = load_weights(self._npz)
+            self._w = _reading(self._npz, load_weights)
             shared = self._w["model.shared.weight"]
         else:
-            shared = load_weights(self._npz, only=["model.shared.weight"])["model.shared.weight"]
-        self.sp = spm.SentencePieceProcessor(model_file=str(folder / "spm.model"))
-        syl = (folder / "syllables.txt").read_text(encoding="utf-8").split("\n")
+            shared = _reading(self._npz, lambda p: load_weights(p, only=["model.shared.weight"]))[
+                "model.shared.weight"]
+        self.sp = _reading(folder / "spm.model", lambda p: spm.SentencePieceProcessor(model_file=str(p)))
+        syl = _reading(folder / "syllables.txt", lambda p: p.read_text(encoding="utf-8")).split("\n")
         self.syllables = {s: i + 1 for i, s in enumerate(x for x in syl if x)}  # 0: unknown
         self.offset = int(self.cfg["syllable_offset"])
         self.d = int(self.cfg["d_model"])

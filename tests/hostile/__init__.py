@@ -1,0 +1,1 @@
+"""Hostile batch inputs, built on demand (nothing large is committed): see generators."""

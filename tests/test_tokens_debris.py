@@ -1,0 +1,37 @@
+"""OCR-damaged words of five to seven characters are words to restore, not codes.
+
+Tesseract reads ư/ơ/ô as 6, ¢, € or & inside a word ("ngu6i" for người); such a token
+mixes letters with digits or debris and must still reach the restorer.  A limit on
+the length of such tokens keeps long identifiers (abc12345) out; set too low (4) it
+turned every damaged word of 5-7 characters into an untouchable code.
+"""
+import pytest
+
+from vidiacritic import Restorer
+from vidiacritic.tokens import PROTECTED, WORD, tokenize
+
+DAMAGED = ["ngu6i", "nhi€m", "thu6ng", "chuy€n", "Tru6ng", "nghi€ng", "tru&ng", "ngu¢i", "vi€c"]
+
+
+def kinds(text):
+    return [(t.text, t.kind) for t in tokenize(text) if t.kind != "space"]
+
+
+@pytest.mark.parametrize("word", DAMAGED)
+def test_damaged_word_is_a_word(word):
+    assert kinds(word) == [(word, WORD)]
+    assert (word, WORD) in kinds(f"Cac {word} dan, {word}.")
+
+
+def test_the_cases_cover_five_to_seven_characters():
+    assert {len(w) for w in DAMAGED} >= {5, 6, 7}
+
+
+@pytest.mark.parametrize("code", ["abc12345", "H5N1", "A1B2C3", "R&D"])
+def test_long_or_code_shaped_tokens_stay_protected(code):
+    assert kinds(code) == [(code, PROTECTED)]
+
+
+def test_damaged_words_are_restored():
+    out = Restorer(engine="statistical").restore("Cac ngu6i dan thu6ng xuyen tham gia hoat dong chuy€n mon")
+    assert "người dân thường xuyên" in out and "chuyên môn" in out
