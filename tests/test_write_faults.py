@@ -57,7 +57,8 @@ def files_in(folder):
 
 
 def failing(real, target_name, exc):
-    """os.replace that raises `exc` when the destination is `target_name`."""
+    """os.replace (or os.link: a new output is linked into place so that it never
+    replaces a file) that raises `exc` when the destination is `target_name`."""
     def replace(src, dst, *args, **kwargs):
         if os.path.basename(os.fspath(dst)) == target_name:
             raise exc
@@ -122,6 +123,7 @@ def test_batch_failed_write_of_a_new_output_leaves_no_file(tmp_path, monkeypatch
     src = make_inputs(tmp_path, TEXTS)
     out = tmp_path / "out"
     monkeypatch.setattr(os, "replace", failing(os.replace, "b.txt", OSError(errno.EIO, "no")))
+    monkeypatch.setattr(os, "link", failing(os.link, "b.txt", OSError(errno.EIO, "no")))
     assert batch(src, out) != 0
     assert files_in(out / "in") == ["a.txt", "c.txt"]
     with open(out / "manifest.jsonl", encoding="utf-8") as fh:
