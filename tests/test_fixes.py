@@ -3,6 +3,7 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from vidiacritic import Restorer, fixes
 from vidiacritic.fixes import AcronymTable, CodePartTable, currency_unit, defined_acronyms
@@ -192,3 +193,25 @@ def test_foreign_words_need_two_english_words_without_a_vietnamese_reading(stat)
     assert kept("Donald Trump va Mike Pence") == []  # names are no evidence
     assert kept("hormone va stress") == []  # va (và) is no English word here
     assert kept("Zalo OA") == ["OA"] and kept("Zalo OAS") == [] and kept("Huyen UY") == []
+
+
+_PART = st.sampled_from(["QD", "ND", "CP", "HD", "HDND", "UBND", "TTg", "BCD", "DU", "TW", "DA", "QĐ", "D", "Dd"])
+
+
+@given(num=st.from_regex(r"\d{1,4}(/\d{4})?", fullmatch=True), parts=st.lists(_PART, min_size=1, max_size=4),
+       seps=st.lists(st.sampled_from("-/"), min_size=3, max_size=3))
+@settings(max_examples=200, deadline=None)
+def test_a_code_changes_only_in_listed_parts(num, parts, seps):
+    """Property: digits, the year, separators and unlisted parts (HD, TTg, CP) never change."""
+    table = load_code_parts()
+    code = num + "/" + parts[0] + "".join(s + p for s, p in zip(seps, parts[1:]))
+    out = table.restore(code)
+    if out is None:
+        return
+    assert len(out) == len(code) and out.startswith(num + "/")
+    for a, b in zip(code, out):
+        assert a == b or (a == "D" and b == "Đ")
+    def parts_of(c):
+        return c[len(num) + 1:].replace("/", "-").split("-")
+    # each part is its table entry or itself: nothing else in a code changes
+    assert parts_of(out) == [table.table.get(p, p) for p in parts_of(code)]
