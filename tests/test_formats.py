@@ -311,3 +311,32 @@ def test_cli_fix_hocr_alto_page(tmp_path):
     assert "QUYẾT ĐỊNH".encode() in (tmp_path / "page.page.xml").read_bytes()
     p = cli("fix", str(tmp_path / "page.hocr"), "--format", "alto")
     assert p.returncode == 1 and b"not ALTO" in p.stderr and len(p.stderr.splitlines()) == 1
+
+
+# ------------------------------------------------------------ batch
+def test_batch_restores_ocr_markup_and_records_the_format(tmp_path):
+    import json
+
+    src = tmp_path / "in"
+    (src / "sub").mkdir(parents=True)
+    members = {"a.xml": fixture("notice.eng.xml"), "sub/b.hocr": fixture("notice.eng.hocr"),
+               "c.txt": fixture("notice.eng.txt"), "d.xml": strip_words(fixture("decision.page.xml"), "page"),
+               "mets.xml": b'<?xml version="1.0"?><mets><x>Uy ban nhan dan</x></mets>\n',
+               "notes.hocr": b"Uy ban nhan dan\n"}
+    for name, data in members.items():
+        (src / name).write_bytes(data)
+    out = tmp_path / "out"
+    p = cli("batch", str(src), "--out", str(out), "--jobs", "1", "--quiet")
+    assert p.returncode == 0, p.stderr
+    recs = {r["member"]: r for r in map(json.loads, (out / "manifest.jsonl").read_text().splitlines())}
+    assert {m: (r["status"], r["format"]) for m, r in recs.items()} == {
+        "a.xml": ("ok", "alto"), "sub/b.hocr": ("ok", "hocr"), "c.txt": ("ok", "text"),
+        "d.xml": ("ok", "page"), "mets.xml": ("skipped", None), "notes.hocr": ("skipped", None)}
+    assert "not hOCR, ALTO or PAGE" in recs["mets.xml"]["error"]
+    for member, fmt in (("a.xml", "alto"), ("sub/b.hocr", "hocr"), ("d.xml", "page")):
+        got = (out / "in" / member).read_bytes()
+        assert got != members[member] and blanked(got, fmt) == blanked(members[member], fmt)
+        assert recs[member]["words_changed"] > 0
+    assert words((out / "in" / "a.xml").read_bytes(), "alto") == (out / "in" / "c.txt").read_text().split()
+    p = cli("batch", str(src), "--out", str(out), "--jobs", "1", "--quiet")  # resumes: nothing redone
+    assert p.returncode == 0 and "4 ok (4 already done)" in p.stdout.decode() + p.stderr.decode()

@@ -31,7 +31,7 @@ from .xmldoc import FormatError
 FORMATS = ("text", "hocr", "alto", "page")
 MARKUP = ("hocr", "alto", "page")
 __all__ = ["FORMATS", "MARKUP", "FormatError", "detect_format", "check_markup", "restore_markup",
-           "restore_document"]
+           "restore_markup_explained", "restore_document"]
 
 # How far into a file detection looks: the root element and hOCR's head sit at the top.
 _SNIFF = 64 * 1024
@@ -124,8 +124,15 @@ def check_markup(data: bytes, fmt: str):
 
 
 def restore_markup(data: bytes, fmt: str, restorer, *, write_confidence: bool = False) -> Tuple[bytes, int]:
-    """(restored document bytes, number of words changed) for an hOCR, ALTO or PAGE
-    document.  Raises FormatError (one line) for unsafe or unreadable input."""
+    """(restored document bytes, number of markup words changed) for an hOCR, ALTO or
+    PAGE document.  Raises FormatError (one line) for unsafe or unreadable input."""
+    out, changed, _ = restore_markup_explained(data, fmt, restorer, write_confidence=write_confidence)
+    return out, changed
+
+
+def restore_markup_explained(data: bytes, fmt: str, restorer, *, write_confidence: bool = False):
+    """(bytes, markup words changed, the restorer's WordDecisions for the page text):
+    what `vidiacritic batch` records in its manifest."""
     from .page_text import restore_units, write_units
 
     if fmt not in MARKUP:
@@ -133,15 +140,15 @@ def restore_markup(data: bytes, fmt: str, restorer, *, write_confidence: bool = 
     doc = check_markup(data, fmt)
     module = _module(fmt)
     blocks = module.read(doc)
-    changed = restore_units(blocks, restorer)
+    changed, decisions = restore_units(blocks, restorer)
     if not changed:
-        return data, 0  # byte for byte the input
+        return data, 0, decisions  # byte for byte the input
     write_units(blocks)
     if hasattr(module, "write_derived"):
         module.write_derived(doc, blocks)
     if write_confidence:
         module.write_confidence(doc, blocks)
-    return doc.serialize(), changed
+    return doc.serialize(), changed, decisions
 
 
 def restore_document(data: bytes, restorer, fmt: str = "auto", *, name: Optional[str] = None,

@@ -85,14 +85,15 @@ def _flat(s: str) -> str:
     return "".join(" " if c.isspace() else c for c in s) if any(c.isspace() for c in s) else s
 
 
-def restore_units(blocks: Sequence[Block], restorer) -> int:
+def restore_units(blocks: Sequence[Block], restorer) -> Tuple[int, list]:
     """Restore the page and give every changed unit its new text (``new_text``) and
-    confidence; returns the number of units changed.  Nothing is written yet."""
+    confidence; returns (units changed, the restorer's WordDecisions).  Nothing is
+    written yet."""
     import bisect
 
     text, spans = page_text(blocks)
     if not spans:
-        return 0
+        return 0, []
     explanation = restorer.explain(text)
     starts = [s for _, s, _ in spans]
     per_unit: dict = {}
@@ -127,7 +128,7 @@ def restore_units(blocks: Sequence[Block], restorer) -> int:
             unit.new_text = new
             unit.confidence = min(d.confidence for d in decisions)
             changed += 1
-    return changed
+    return changed, explanation.words
 
 
 def write_units(blocks: Sequence[Block]) -> None:
