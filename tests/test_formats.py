@@ -167,15 +167,24 @@ def test_write_confidence_only_when_asked(restorer):
     plain, _ = restore_markup(src, "alto", restorer)
     assert re.findall(rb'WC="[^"]*"', plain) == re.findall(rb'WC="[^"]*"', src)
     out, _ = restore_markup(src, "alto", restorer, write_confidence=True)
+    # the restorer's own confidence in each word, from explain() on the page text
+    text, spans = page_text(alto.read(Document(src)))
+    decisions = {d.start: d for d in restorer.explain(text).words}
+    expected = {}
+    for unit, lo, hi in spans:
+        changed = [d for s, d in decisions.items() if lo <= s < hi and d.changed]
+        if changed:
+            expected[unit.node.get("ID")] = f"{min(d.confidence for d in changed):.2f}"
     before = dict(re.findall(r'ID="(string_\d+)"[^>]*WC="([^"]*)"', src.decode()))
     after = dict(re.findall(r'ID="(string_\d+)"[^>]*WC="([^"]*)"', out.decode()))
-    contents_before = dict(re.findall(r'ID="(string_\d+)"[^>]*CONTENT="([^"]*)"', src.decode()))
-    contents_after = dict(re.findall(r'ID="(string_\d+)"[^>]*CONTENT="([^"]*)"', out.decode()))
-    changed = {k for k in before if contents_before[k] != contents_after[k]}
-    assert changed and all(after[k] != before[k] or after[k] == "1.00" for k in changed)
-    assert all(after[k] == before[k] for k in before if k not in changed)
-    hout, _ = restore_markup(fixture("notice.eng.hocr"), "hocr", restorer, write_confidence=True)
-    assert len(re.findall(rb"x_wconf \d+", hout)) == len(re.findall(rb"x_wconf \d+", fixture("notice.eng.hocr")))
+    assert expected and len(after) == len(before)
+    assert {k: after[k] for k in expected} == expected
+    assert all(after[k] == before[k] for k in before if k not in expected)
+    assert blanked(re.sub(rb'WC="[^"]*"', b"", out), "alto") == blanked(re.sub(rb'WC="[^"]*"', b"", src), "alto")
+    hsrc = fixture("notice.eng.hocr")
+    hout, _ = restore_markup(hsrc, "hocr", restorer, write_confidence=True)
+    confs = re.findall(rb"x_wconf (\d+)", hout)
+    assert len(confs) == len(re.findall(rb"x_wconf \d+", hsrc)) and confs != re.findall(rb"x_wconf (\d+)", hsrc)
 
 
 # ------------------------------------------------------------ hOCR details, escapes, encodings
@@ -340,3 +349,34 @@ def test_batch_restores_ocr_markup_and_records_the_format(tmp_path):
     assert words((out / "in" / "a.xml").read_bytes(), "alto") == (out / "in" / "c.txt").read_text().split()
     p = cli("batch", str(src), "--out", str(out), "--jobs", "1", "--quiet")  # resumes: nothing redone
     assert p.returncode == 0 and "4 ok (4 already done)" in p.stdout.decode() + p.stderr.decode()
+
+
+# ------------------------------------------------------------ property: any word text
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_WORD = st.text(alphabet=st.sampled_from(list("aeiouydnhgtcAEUDN&<>\"'’@6é ") + ["ư", "ờ", "Đ", "\u0301"]),
+                min_size=1, max_size=8).filter(lambda w: w.strip())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(_WORD, min_size=1, max_size=6), min_size=1, max_size=4))
+def test_any_word_text_only_word_text_changes(restorer, lines):
+    """Whatever the words (escapes, quotes, combining marks, spaces inside), the output
+    is well-formed, has the same words count and differs from the input only in words."""
+    from xml.sax.saxutils import quoteattr
+
+    body = "".join("<TextLine>" + "<SP/>".join(f"<String CONTENT={quoteattr(w)} WC='0.5'/>" for w in line)
+                   + "</TextLine>\n" for line in lines)
+    src = ('<?xml version="1.0" encoding="UTF-8"?>\n<alto xmlns="http://www.loc.gov/standards/alto/ns-v4#">'
+           f"<Layout><Page><PrintSpace><TextBlock>\n{body}</TextBlock></PrintSpace></Page></Layout></alto>\n"
+           ).encode("utf-8")
+    out, _ = restore_markup(src, "alto", restorer)
+    blank = re.compile(rb"""CONTENT=("[^"]*"|'[^']*')""")
+    assert blank.sub(b"CONTENT=''", out) == blank.sub(b"CONTENT=''", src)
+    got = [s.get("CONTENT") for s in etree.fromstring(out).iter("{*}String")]
+    assert len(got) == sum(len(line) for line in lines)
+    for before, after in zip((w for line in lines for w in line), got):
+        if after != before:  # only letters change: the rest of the word is kept
+            assert re.sub(r"\w", "", strip_diacritics(after)) == re.sub(r"\w", "", strip_diacritics(before)) \
+                or "@" in before or "’" in before

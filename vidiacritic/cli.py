@@ -313,7 +313,8 @@ def _add_format_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("auto", "text", "hocr", "alto", "page"), default="auto",
                    help="input format: auto (default) detects hOCR, ALTO and PAGE XML from the "
                         "content, anything else is plain text; the output has the input's format "
-                        "(markup: only word text changes, every other byte is kept)")
+                        "(markup: only word text changes, every other byte is kept; --encoding and "
+                        "--legacy-encoding apply to plain text only: XML declares its encoding)")
     p.add_argument("--write-confidence", action="store_true",
                    help="markup: write each changed word's confidence where the format has a "
                         "place (ALTO WC, hOCR x_wconf, PAGE TextEquiv@conf)")

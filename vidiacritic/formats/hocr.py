@@ -6,7 +6,9 @@ A word's text is all the character data inside its element, nested ``<strong>`` 
 nearest ``ocr_par`` (else ``ocr_carea``).  A word written in one run of text gets
 its new text there; a word split over several runs (part bold) keeps the runs'
 boundaries where the new text has the same length, and otherwise gets the whole new
-text in its first run and the other runs emptied (their markup stays).  HTML that is
+text in its first run and the other runs emptied (their markup stays; with
+``hocr_char_boxes`` each letter is a run, so a word whose length changed keeps its
+character boxes but not their letters).  HTML that is
 not well-formed XML is refused.  With ``write_confidence``, a changed word's
 ``x_wconf`` (0–100) in ``title`` becomes the restorer's confidence.
 """

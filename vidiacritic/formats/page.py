@@ -10,7 +10,8 @@ Consistency: a line's own ``TextEquiv/Unicode`` that reads exactly as its words
 joined by single spaces is rewritten from the restored words; a region's that reads
 exactly as its lines joined by line breaks is rewritten from the restored lines.
 Text that differed before (another tool's normalisation) is left as it was: it
-cannot be mapped back safely.  With ``write_confidence``, a changed word's
+cannot be mapped back safely.  ``Glyph`` text and ``PlainText`` are left as they
+were.  With ``write_confidence``, a changed word's
 ``TextEquiv@conf`` (0–1) becomes the restorer's confidence.
 """
 from __future__ import annotations

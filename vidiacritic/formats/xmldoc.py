@@ -60,6 +60,9 @@ def parse(data: bytes):
     try:
         tree = etree.fromstring(data, _parser()).getroottree()
     except etree.XMLSyntaxError as e:
+        if "limit exceeded" in str(e).lower():  # libxml2's own caps (huge_tree=False)
+            raise FormatError("a text or attribute is larger than the XML parser's limit "
+                              "(10 MB; not an OCR file)") from None
         raise FormatError(f"not well-formed XML: {_one_line(e)}") from None
     except ValueError as e:  # e.g. a str with an encoding declaration
         raise FormatError(_one_line(e)) from None
