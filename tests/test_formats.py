@@ -285,6 +285,10 @@ def test_not_well_formed_is_one_line():
     with pytest.raises(FormatError, match="not well-formed XML") as e:
         check_markup(b"<alto><Layout></alto>", "alto")
     assert "\n" not in str(e.value)
+    html5 = b"<!DOCTYPE html>\n<html><head><meta charset='utf-8'></head><body><div class='ocr_page'></div></body></html>"
+    assert detect_format(html5) == "hocr"
+    with pytest.raises(FormatError, match="read as XHTML"):
+        check_markup(html5, "hocr")
 
 
 # ------------------------------------------------------------ the command line
@@ -376,6 +380,15 @@ def test_any_word_text_only_word_text_changes(restorer, lines):
     assert blank.sub(b"CONTENT=''", out) == blank.sub(b"CONTENT=''", src)
     got = [s.get("CONTENT") for s in etree.fromstring(out).iter("{*}String")]
     assert len(got) == sum(len(line) for line in lines)
+    # the same words as hOCR text (escaped as character data, not attributes)
+    from xml.sax.saxutils import escape
+
+    hsrc = hocr_doc("</span><span class='ocr_line'>".join(
+        " ".join(f"<span class='ocrx_word' title='x_wconf 50'>{escape(w)}</span>" for w in line) for line in lines))
+    hout, _ = restore_markup(hsrc, "hocr", restorer)
+    assert blanked(hout, "hocr") == blanked(hsrc, "hocr")
+    hgot = ["".join(s.itertext()) for s in etree.fromstring(hout).iter() if s.get("class") == "ocrx_word"]
+    assert hgot == got  # the same page text, the same words, whatever the format
     from vidiacritic.tokens import HORN_MARKS, OCR_DEBRIS
 
     def kept(w):  # what restoring must keep: not letters, not OCR's stand-ins for marks

@@ -118,7 +118,13 @@ def check_markup(data: bytes, fmt: str):
     otherwise (one line)."""
     from .xmldoc import Document
 
-    doc = Document(data)
+    try:
+        doc = Document(data)
+    except FormatError as e:
+        if fmt == "hocr" and str(e).startswith("not well-formed"):
+            raise FormatError(f"{e} (hOCR is read as XHTML: HTML that is not well-formed XML "
+                              "is not supported)") from None
+        raise
     _check_root(fmt, doc.root)
     return doc
 

@@ -287,8 +287,9 @@ class Document:
         self.nodes = [el for el in self.tree.getroot().iter() if isinstance(el.tag, str)]
         if len(self.nodes) != len(self.scan.elements):
             raise FormatError("the document's elements could not be located in its text")
+        # lxml hands out the same proxy object for a node while one is alive, and
+        # self.nodes keeps them alive: id() identifies an element for this document's life
         self.index = {id(el): i for i, el in enumerate(self.nodes)}
-        self._keep = self.nodes  # ids stay valid while the elements live
         self.edits: List[Tuple[int, int, str]] = []
         self._char_starts = [c.start for c in self.scan.chars]
 
