@@ -1,5 +1,9 @@
 """`vidiacritic batch`: restore every text file of folders and archives.
 
+Members: ``*.txt`` as text, and (``DEFAULT_GLOB``) ``*.hocr`` and ``*.xml`` whose content
+is hOCR, ALTO or PAGE XML, restored in place by :mod:`vidiacritic.formats` (other XML
+is skipped); the manifest's ``format`` says which.
+
     vidiacritic batch scans/ 2019.zip old.tar.gz --out restored/ [--jobs N]
 
 Layout.  Member M of input I (a folder, an archive or a single file) is written to
@@ -110,7 +114,9 @@ WRITER_THREADS = 4
 LOG_EVERY_S = 5.0
 _MAX_ERROR_CHARS = 300
 
-Task = Tuple[int, bytes, Optional[str], str, float]  # index, data, encoding, legacy, time limit
+Task = Tuple[int, bytes, Optional[str], str, float, str]  # index, data, encoding, legacy, time limit, format
+# Members selected when --glob is not given: text, and OCR markup (see _member_format).
+DEFAULT_GLOB = ("*.txt", "*.hocr", "*.xml")
 Result = Dict[str, Any]
 Factory = Callable[[], Any]
 
@@ -211,17 +217,56 @@ def _timeout_error(seconds: float) -> str:
     return f"member took longer than the time limit ({seconds:g} s, --member-timeout)"
 
 
+def _member_format(path: str, data: bytes) -> Tuple[Optional[str], Optional[str]]:
+    """(format, None) for a selected member, or (None, why it is skipped): hOCR, ALTO
+    and PAGE XML are detected from the content; a .xml or .hocr member that is none of
+    them is skipped (restored as text, its tags would be rewritten); a .txt member is
+    text unless its content is one of them."""
+    from .formats import FormatError, detect_format
+
+    try:
+        fmt: Optional[str] = detect_format(data, path)
+    except FormatError:  # XML of another kind
+        fmt = None
+    low = path.lower()
+    if low.endswith(".txt"):
+        return fmt or "text", None
+    if fmt is None or fmt == "text" and low.endswith((".xml", ".hocr")):
+        return None, "not hOCR, ALTO or PAGE XML"
+    return fmt, None
+
+
+def _process_markup(restorer: Any, data: bytes, fmt: str, res: Result) -> None:
+    from .formats import FormatError, restore_markup_explained
+
+    try:
+        out, _, words = restore_markup_explained(data, fmt, restorer)
+    except FormatError as exc:
+        res.update(status="error", error=_one_line(exc))
+    except Exception as exc:  # one bad file must not stop the batch
+        res.update(status="error", error=_one_line(f"restorer failed: {type(exc).__name__}: {exc}"))
+    else:
+        res.update(status="ok", data=out, syllables=len(words),
+                   words_changed=sum(1 for w in words if w.changed),
+                   mean_confidence=(round(sum(float(w.confidence) for w in words) / len(words), 4)
+                                    if words else None))
+
+
 def process_task(restorer: Any, task: Task) -> Result:
     """Decode and restore one member (runs in a worker).  Never raises."""
-    index, data, encoding, legacy, timeout = task
+    index, data, encoding, legacy, timeout = task[:5]
+    fmt = task[5] if len(task) > 5 else "text"
     t0 = time.perf_counter()
-    res: Result = {"index": index}
+    res: Result = {"index": index, "format": fmt}
     try:
         with _time_limit(timeout):
-            _process(restorer, data, encoding, legacy, res)
+            if fmt != "text":  # XML carries its own encoding; only word text changes
+                _process_markup(restorer, data, fmt, res)
+            else:
+                _process(restorer, data, encoding, legacy, res)
     except MemberTimeout:
         res.clear()
-        res.update(index=index, status="error", error=_timeout_error(timeout))
+        res.update(index=index, format=fmt, status="error", error=_timeout_error(timeout))
     res["seconds"] = round(time.perf_counter() - t0, 4)
     return res
 
@@ -1057,6 +1102,7 @@ class _Pending:
     nbytes: int
     sha256: str
     may_replace: bool = False   # the output path is this job's (a manifest record exists)
+    format: str = "text"
 
 
 def _selected(path: str, patterns: Sequence[str]) -> bool:
@@ -1089,7 +1135,7 @@ def _record(member: Member, **kw: Any) -> Dict[str, Any]:
     rec: Dict[str, Any] = {"input": member.input, "member": member.path, "output": None,
                            "status": "error", "error": None, "bytes": member.size,
                            "syllables": None, "words_changed": None, "mean_confidence": None,
-                           "seconds": 0.0}
+                           "seconds": 0.0, "format": None}
     rec.update(kw)
     return rec
 
@@ -1097,14 +1143,14 @@ def _record(member: Member, **kw: Any) -> Dict[str, Any]:
 class BatchJob:
     """One run of the batch command (see the module docstring)."""
 
-    def __init__(self, inputs: Sequence[str], out: str, *, glob: Sequence[str] = ("*.txt",),
+    def __init__(self, inputs: Sequence[str], out: str, *, glob: Sequence[str] = DEFAULT_GLOB,
                  encoding: Optional[str] = None, legacy: str = "auto", limits: Limits = Limits(),
                  fsync: bool = True, progress: str = "log", resume: bool = True,
                  member_timeout: float = DEFAULT_MEMBER_TIMEOUT_S):
         self.inputs = list(inputs)
         self.member_timeout = member_timeout
         self.out = os.path.abspath(out)
-        self.glob = list(glob) or ["*.txt"]
+        self.glob = list(glob) or list(DEFAULT_GLOB)
         self.encoding = encoding
         self.legacy = legacy
         self.limits = limits
@@ -1148,6 +1194,10 @@ class BatchJob:
                 except ArchiveError as exc:
                     yield i, _record(m, error=_one_line(exc)), False
                     continue
+                fmt, why = _member_format(m.path, data)
+                if fmt is None:
+                    yield i, _record(m, status="skipped", error=_one_line(why)), False
+                    continue
                 sha = hashlib.sha256(data).hexdigest()
                 prev = manifest.get((name, m.path)) if self.resume else None
                 if (prev and prev.get("status") == "ok" and prev.get("sha256") == sha
@@ -1158,7 +1208,7 @@ class BatchJob:
                     yield i, prev, True
                     continue
                 yield i, (_Pending(name, m.path, out_rel, len(data), sha,
-                                   manifest.knows((name, m.path))), data), False
+                                   manifest.knows((name, m.path)), fmt), data), False
 
     def _output_intact(self, rel: str, size: Any) -> bool:
         try:
@@ -1175,7 +1225,7 @@ class BatchJob:
                "words_changed": res.get("words_changed"),
                "mean_confidence": res.get("mean_confidence"), "seconds": res.get("seconds", 0.0),
                "encoding": res.get("encoding"), "sha256": p.sha256, "engine_version": version,
-               "decode_options": self.decode_options}
+               "decode_options": self.decode_options, "format": p.format}
         if res["status"] == "ok":
             data = res["data"]
             try:
@@ -1295,7 +1345,7 @@ class BatchJob:
                 while backend.pending >= window:
                     collect()
                 pending[i] = p
-                backend.submit((i, data, self.encoding, self.legacy, self.member_timeout))
+                backend.submit((i, data, self.encoding, self.legacy, self.member_timeout, p.format))
                 del data, item
             while backend.pending:
                 collect()
@@ -1354,7 +1404,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="worker processes, each loading the model once (default: number of cores)")
     p.add_argument("--glob", action="append", metavar="PATTERN",
                    help="members to restore (case-insensitive; on the file name, or on the whole "
-                        "path if the pattern has a /); repeatable; default *.txt")
+                        "path if the pattern has a /); repeatable; default *.txt *.hocr *.xml "
+                        "(XML only when it is hOCR, ALTO or PAGE)")
     p.add_argument("--engine", choices=ENGINES, default="auto")
     p.add_argument("--tone-style", choices=("traditional", "modern"), default="traditional")
     p.add_argument("--encoding", metavar="CODEC",
@@ -1414,7 +1465,7 @@ def run(args: argparse.Namespace, restorer_factory: Optional[Factory] = None) ->
         mode = "bar"
     else:
         mode = "log"
-    job = BatchJob(args.inputs, args.out, glob=args.glob or ["*.txt"], encoding=args.encoding,
+    job = BatchJob(args.inputs, args.out, glob=args.glob or list(DEFAULT_GLOB), encoding=args.encoding,
                    legacy=args.legacy_encoding,
                    limits=Limits(args.max_member_size, args.max_total_size),
                    fsync=not args.no_fsync, progress=mode, resume=not args.no_resume,

@@ -2,6 +2,7 @@
 
   vidiacritic fix [FILE ...] [-o OUT] [--in-place [--backup SUFFIX]] [--engine E]
                   [--tone-style S] [--encoding ENC] [--legacy-encoding L] [--errors E]
+                  [--format {auto,text,hocr,alto,page}] [--write-confidence]
   vidiacritic explain [FILE]          per-word decisions as a table
   vidiacritic eval HYP GOLD [--json]  the reference metric
   vidiacritic batch INPUT... --out DIR   whole folders and archives
@@ -174,6 +175,43 @@ def _plan_fix(args: argparse.Namespace, files: List[Optional[str]]) -> Plan:
     return [(None, None)] * len(files)
 
 
+def input_format(data: bytes, name: str, wanted: str) -> str:
+    """The format of one input: `wanted`, or (auto) detected from its content and name."""
+    from .formats import FormatError, detect_format
+
+    if wanted != "auto":
+        return wanted
+    try:
+        return detect_format(data, name)
+    except FormatError as e:
+        raise UserError(f"{name}: {e}") from None
+
+
+def restore_input(restorer, data: bytes, fmt: str, text: Optional[str], name: str,
+                  write_confidence: bool = False) -> bytes:
+    """One input restored: plain text (already decoded) or markup (its bytes, words
+    rewritten in place)."""
+    if fmt == "text":
+        assert text is not None
+        return restorer.restore(text).encode("utf-8")
+    from .formats import FormatError, restore_markup
+
+    try:
+        return restore_markup(data, fmt, restorer, write_confidence=write_confidence)[0]
+    except FormatError as e:
+        raise UserError(f"{name}: {e}") from None
+
+
+def _check_markup(data: bytes, fmt: str, name: str) -> None:
+    """Parse a markup input before any restoring or writing: a refused file costs nothing."""
+    from .formats import FormatError, check_markup
+
+    try:
+        check_markup(data, fmt)
+    except FormatError as e:
+        raise UserError(f"{name}: {e}") from None
+
+
 def cmd_fix(args: argparse.Namespace) -> int:
     files: List[Optional[str]] = list(args.files) or [None]
     _check_fix_usage(args, files)
@@ -181,12 +219,20 @@ def cmd_fix(args: argparse.Namespace) -> int:
     sources = []
     for f in files:  # read and decode everything first: fail before writing
         data = read_bytes(f)
-        text = decode_text(data, f or "<stdin>", args.encoding, args.legacy_encoding, args.errors)
-        sources.append((f, data if args.backup is not None else None, text))
+        name = f or "<stdin>"
+        fmt = input_format(data, name, args.format)
+        if fmt == "text":
+            text: Optional[str] = decode_text(data, name, args.encoding, args.legacy_encoding, args.errors)
+        else:  # XML carries its own encoding declaration
+            _check_markup(data, fmt, name)
+            text = None
+        keep = fmt != "text" or args.backup is not None  # (text: the decoded copy suffices)
+        sources.append((f, data if keep else None, fmt, text))
     restorer = _restorer(args)
     cleaned: set = set()
-    for (path, original, text), (target, backup) in zip(sources, plan):
-        fixed = restorer.restore(text).encode("utf-8")
+    for (path, data, fmt, text), (target, backup) in zip(sources, plan):
+        fixed = restore_input(restorer, data or b"", fmt, text, path or "<stdin>", args.write_confidence)
+        original = data if args.backup is not None else None
         if backup is not None:
             assert path is not None and original is not None
             try:
@@ -264,6 +310,17 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
                         "with their count on stderr")
 
 
+def _add_format_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("auto", "text", "hocr", "alto", "page"), default="auto",
+                   help="input format: auto (default) detects hOCR, ALTO and PAGE XML from the "
+                        "content, anything else is plain text; the output has the input's format "
+                        "(markup: only word text changes, every other byte is kept; --encoding and "
+                        "--legacy-encoding apply to plain text only: XML declares its encoding)")
+    p.add_argument("--write-confidence", action="store_true",
+                   help="markup: write each changed word's confidence where the format has a "
+                        "place (ALTO WC, hOCR x_wconf, PAGE TextEquiv@conf)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="vidiacritic", description="Give Vietnamese OCR text back its diacritics.",
                  epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -281,6 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--backup", metavar="SUFFIX",
                      help="with --in-place: keep the original bytes as FILE+SUFFIX")
     _add_engine_options(fix)
+    _add_format_options(fix)
     fix.set_defaults(func=cmd_fix)
     ex = sub.add_parser("explain", help="show each word's decision, source, confidence and alternatives")
     ex.add_argument("file", nargs="?", metavar="FILE")
