@@ -4,6 +4,9 @@ syl_acc     case-insensitive syllable accuracy over the gold's word tokens; tone
             placement style (hòa/hoà) is not an error; tokens aligned per line (difflib)
 syl_acc_cs  the same, case-sensitive
 cer         character error rate over whole lines (NFC, case-insensitive, spaces collapsed)
+
+Results are identical to the reference's (tests/test_evaluate.py checks them against
+it); the edit distance and the stripping of edge punctuation are linear-time versions.
 """
 from __future__ import annotations
 
@@ -12,14 +15,27 @@ import re
 import unicodedata
 from typing import Dict, List, Sequence
 
+from rapidfuzz.distance import Levenshtein
+
 from .text import TONE_MARKS
 
-_EDGE_PUNCT = re.compile(r"^[^\w]+|[^\w]+$")
+_NON_WORD = re.compile(r"[^\w]*")
+
+
+def _strip_edge_punct(tok: str) -> str:
+    r"""`tok` without leading and trailing non-word characters: what the reference's
+    re.sub(r"^[^\w]+|[^\w]+$", "", tok) gives, in linear time (that pattern retries its
+    tail at every character of an inner run of punctuation: quadratic)."""
+    lead = _NON_WORD.match(tok).end()
+    if lead == len(tok):
+        return ""
+    trail = _NON_WORD.match(tok[::-1]).end()
+    return tok[lead:len(tok) - trail]
 
 
 def syllable_key(tok: str, case_sensitive: bool = False) -> str:
     """Placement-insensitive identity: letters without tone + the tone numbers."""
-    tok = _EDGE_PUNCT.sub("", unicodedata.normalize("NFC", tok))
+    tok = _strip_edge_punct(unicodedata.normalize("NFC", tok))
     if not case_sensitive:
         tok = tok.lower()
     d = unicodedata.normalize("NFD", tok)
@@ -33,15 +49,10 @@ def _words(line: str) -> List[str]:
 
 
 def levenshtein(a: str, b: str) -> int:
-    if len(a) < len(b):
-        a, b = b, a
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
+    """Unit-cost edit distance, the reference's: rapidfuzz's bit-parallel algorithm
+    (Hyyrö) does 64 cells per machine word, where the reference's pure-Python table
+    took 15 s for one pair of 8 KB lines."""
+    return Levenshtein.distance(a, b)
 
 
 def score(hyp_lines: Sequence[str], gold_lines: Sequence[str]) -> Dict[str, float]:
