@@ -1,6 +1,8 @@
 """Streaming restoration (issue 11, item 6): memory bounded whatever the input size,
 output identical to restoring the same text in pieces."""
 import os
+import subprocess
+import sys
 import tracemalloc
 
 import pytest
@@ -9,6 +11,8 @@ from hypothesis import given, settings, strategies as st
 from vidiacritic import Restorer
 from vidiacritic.decoding import DecodeError
 from vidiacritic.stream import HEAD_BYTES, PIECE_CHARS, PIECE_WORDS, open_source, pieces, restore_stream, restore_text
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 _TEXT = st.lists(st.sampled_from(["a", "bc", "đồng", " ", "  ", "\n", "\n\n", " \n \n", "\r\n", "-", ".",
                                   "\u0301", "\t", "日本"]), max_size=80).map("".join)
@@ -123,6 +127,33 @@ def test_a_nul_byte_far_into_a_large_file_is_refused_as_binary(tmp_path):
     path.write_bytes(_big_text().encode("utf-8") + b"\x00" + b"x" * 10)
     with pytest.raises(DecodeError, match="binary"):
         open_source(str(path))
+
+
+def cli(*args, input=None, timeout=120):
+    return subprocess.run([sys.executable, "-m", "vidiacritic.cli", *args], input=input, capture_output=True,
+                          cwd=ROOT, timeout=timeout)
+
+
+def test_fix_dev_zero_fails_at_once_instead_of_reading_forever():
+    # Before: `fix /dev/zero` read until memory ran out (~0.75 GB/s).
+    p = cli("fix", "/dev/zero", timeout=60)
+    assert p.returncode != 0
+    lines = p.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("vidiacritic: error:") and "binary" in lines[0]
+
+
+def test_fix_streams_a_large_file_and_stdin_like_the_library(tmp_path, restorer):
+    text = _big_text()
+    path = tmp_path / "big.txt"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out.txt"
+    p = cli("fix", "--engine", "statistical", "-o", str(out), str(path))
+    assert p.returncode == 0, p.stderr
+    expected = restore_text(restorer, text)
+    assert out.read_text(encoding="utf-8") == expected
+    p = cli("fix", "--engine", "statistical", input=text.encode("utf-8"))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.decode("utf-8") == expected
 
 
 def _traced_peak(fn):

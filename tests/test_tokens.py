@@ -147,3 +147,31 @@ def test_a_64k_run_of_one_character_costs_no_more_than_normal_text(name):
               "về việc giao chỉ tiêu kế hoạch. ")
     normal = (normal * (65536 // len(normal) + 1))[:65536]
     assert _cost(_pathological(name, 65536)) <= 3 * _cost(normal) + 0.01, name
+
+
+@pytest.fixture(scope="module")
+def default_restorer():
+    from vidiacritic import Restorer
+    return Restorer()
+
+
+def _restore_cost(restorer, text, repeat=2):
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = restorer.restore(text)
+        best = min(best, time.perf_counter() - t0)
+    assert len(out) == len(text)
+    return best
+
+
+def test_64k_pathological_inputs_cost_at_most_3x_normal_text_through_the_default_engine(default_restorer):
+    # Issue 11's bound, through the whole default engine: the dashes took ~50 s before.
+    normal = ("Uy ban nhan dan tinh ban hanh Quyet dinh so 15/2014/QD-UBND ngay 12.3.2014 ve viec "
+              "giao chi tieu ke hoach phat trien kinh te xa hoi nam 2024 cho cac so nganh.\n")
+    normal = (normal * (65536 // len(normal) + 1))[:65536]
+    normal_cost = _restore_cost(default_restorer, normal)
+    for name, text in {"dashes": "a" + "-" * 65536 + "a", "leader dots": "Chuong I" + "." * 65536 + "12",
+                       "one word": "a" * 65536, "digits": "7" * 65536, "one syllable, no spaces": "nguoi" * 13107,
+                       "a. a line of 32k": "a." * 32768}.items():
+        assert _restore_cost(default_restorer, text, repeat=1) <= 3 * normal_cost + 0.05, name

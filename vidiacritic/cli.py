@@ -70,6 +70,25 @@ def read_text(path: Optional[str], encoding: Optional[str], legacy: str) -> str:
         raise UserError(f"unknown encoding {encoding!r}") from None
 
 
+def open_input(path: Optional[str], encoding: Optional[str], legacy: str):
+    """Like read_text, for `fix`: a checked vidiacritic.stream.Source, restored in
+    pieces so that memory stays bounded whatever the file's size."""
+    from .decoding import DecodeError
+    from .stream import open_source
+
+    name = path or "<stdin>"
+    if path is not None and os.path.isdir(path):
+        raise UserError(f"{path}: is a directory (use `vidiacritic batch` for folders)")
+    try:
+        return open_source(path, encoding, legacy)
+    except DecodeError as e:
+        raise UserError(f"{name}: {e}") from None
+    except LookupError:
+        raise UserError(f"unknown encoding {encoding!r}") from None
+    except OSError as e:
+        raise UserError(f"cannot read {name}: {e.strerror or e}") from None
+
+
 def _restorer(args: argparse.Namespace):
     from .resources import MissingResource
     from .restorer import Restorer
@@ -90,20 +109,22 @@ def cmd_fix(args: argparse.Namespace) -> int:
         raise UserError("--in-place needs file arguments")
     if args.backup and not args.in_place:
         raise UserError("--backup only makes sense with --in-place")
-    texts = [(f, read_text(f, args.encoding, args.legacy_encoding)) for f in files]  # fail before writing
+    texts = [(f, open_input(f, args.encoding, args.legacy_encoding)) for f in files]  # fail before writing
     restorer = _restorer(args)
     for path, text in texts:
-        fixed = restorer.restore(text)
+        fixed = text.restore(restorer)  # restored pieces (vidiacritic.stream)
         if args.in_place:
             assert path is not None
             if args.backup:
-                atomic_write(path + args.backup, text)
-            atomic_write(path, fixed)
+                atomic_write(path + args.backup, text.text())
+            atomic_write(path, "".join(fixed))
         elif args.output:
-            atomic_write(args.output, fixed)
+            atomic_write(args.output, "".join(fixed))
         else:  # bytes, so that output is UTF-8 whatever the locale
-            sys.stdout.buffer.write(fixed.encode("utf-8"))
-            sys.stdout.buffer.flush()
+            for part in fixed:
+                sys.stdout.buffer.write(part.encode("utf-8"))
+                sys.stdout.buffer.flush()
+        text.close()
     return 0
 
 
