@@ -113,3 +113,27 @@ def test_a_long_run_of_punctuation_in_a_token_is_linear():
     t0 = time.perf_counter()
     assert syllable_key(tok) == tok
     assert time.perf_counter() - t0 < 0.5
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from("abcd"), max_size=40), st.lists(st.sampled_from("abcd"), max_size=40),
+       st.sampled_from([0.0, 1.0, 1e9]))
+def test_the_dense_matcher_finds_difflibs_blocks(a, b, ratio):
+    # ratio 0: every rectangle with an equal pair is searched with numpy; 1e9: never
+    from vidiacritic import evaluate
+    old = evaluate.DENSE_RATIO
+    evaluate.DENSE_RATIO = ratio
+    try:
+        mine = evaluate._Matcher(a, b).get_matching_blocks()
+    finally:
+        evaluate.DENSE_RATIO = old
+    assert mine == difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+
+
+def test_an_8kb_line_of_one_repeated_syllable_scores_in_under_two_seconds():
+    # every token equal: difflib visits all n*m pairs (13 s before)
+    gold = " ".join(["và"] * 4096)
+    hyp = " ".join(["và"] * 2000 + ["va"] + ["và"] * 2095)
+    t0 = time.perf_counter()
+    score([hyp], [gold])
+    assert time.perf_counter() - t0 < 2.0

@@ -15,6 +15,7 @@ import re
 import unicodedata
 from typing import Dict, List, Sequence
 
+import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from .text import TONE_MARKS
@@ -55,6 +56,65 @@ def levenshtein(a: str, b: str) -> int:
     return Levenshtein.distance(a, b)
 
 
+# A rectangle of the alignment is searched row by row with numpy (below) when its
+# equal pairs would cost difflib more than this many times a numpy row operation over it.
+DENSE_RATIO = 1.0
+# Rough costs, in nanoseconds, of difflib's inner loop per equal pair and of a numpy row
+# (fixed part, per cell).
+_PAIR_NS, _ROW_NS, _CELL_NS = 150, 6000, 4
+
+
+class _Matcher(difflib.SequenceMatcher):
+    """difflib.SequenceMatcher(None, a, b, autojunk=False) with the same matching
+    blocks, found faster where many tokens are equal.
+
+    difflib's find_longest_match visits every equal pair (i, j) of its rectangle: a
+    line made of one repeated syllable has n*m of them (8 KB: 13 s).  Where the pairs
+    would cost more than a vectorized pass over the rectangle, the longest common run is
+    found row by row with numpy instead, and the tie broken as difflib breaks it (the
+    first row, then the first column, where the longest run ends).  Without junk,
+    difflib's extension loops add nothing to that run, so the blocks are identical
+    (tests/test_evaluate.py compares them)."""
+
+    def __init__(self, a: Sequence[str], b: Sequence[str]):
+        super().__init__(None, a, b, autojunk=False)
+        ids: Dict[str, int] = {}
+        self._a_ids = np.array([ids.setdefault(x, len(ids)) for x in a], dtype=np.int64)
+        self._b_ids = np.array([ids.setdefault(x, len(ids)) for x in b], dtype=np.int64)
+
+    def find_longest_match(self, alo=0, ahi=None, blo=0, bhi=None):
+        ahi = len(self.a) if ahi is None else ahi
+        bhi = len(self.b) if bhi is None else bhi
+        rows, cols = ahi - alo, bhi - blo
+        if rows <= 0 or cols <= 0:
+            return super().find_longest_match(alo, ahi, blo, bhi)
+        pairs = sum(len(self.b2j.get(x, ())) for x in self.a[alo:ahi])  # at most: b2j spans all of b
+        if pairs * _PAIR_NS <= DENSE_RATIO * rows * (_ROW_NS + cols * _CELL_NS):
+            return super().find_longest_match(alo, ahi, blo, bhi)
+        return self._dense_longest_match(alo, ahi, blo, bhi)
+
+    def _dense_longest_match(self, alo: int, ahi: int, blo: int, bhi: int) -> difflib.Match:
+        b = self._b_ids[blo:bhi]
+        prev = np.zeros(len(b) + 1, dtype=np.int64)  # prev[j + 1]: run ending at (i - 1, blo + j)
+        cur = np.zeros_like(prev)
+        best, besti, bestj = 0, alo, blo
+        for i in range(alo, ahi):
+            np.add(prev[:-1], 1, out=cur[1:])
+            cur[1:] *= b == self._a_ids[i]
+            top = int(cur.max())
+            if top > best:
+                end = int(cur.argmax()) - 1  # the first column where the row's longest run ends
+                best, besti, bestj = top, i - top + 1, blo + end - top + 1
+            prev, cur = cur, prev
+        return difflib.Match(besti, bestj, best)
+
+
+def matched_syllables(gold_keys: Sequence[str], hyp_keys: Sequence[str]) -> int:
+    """How many of the gold's syllable keys difflib's alignment matches (the
+    reference's count: the sum of the sizes of its matching blocks)."""
+    return sum(b.size for b in _Matcher(gold_keys, hyp_keys).get_matching_blocks())
+
+
 def score(hyp_lines: Sequence[str], gold_lines: Sequence[str]) -> Dict[str, float]:
     if len(hyp_lines) != len(gold_lines):
         raise ValueError(f"line count differs: hyp {len(hyp_lines)} gold {len(gold_lines)}")
@@ -63,9 +123,7 @@ def score(hyp_lines: Sequence[str], gold_lines: Sequence[str]) -> Dict[str, floa
         gw, hw = _words(g), _words(h)
         tot += len(gw)
         for cs in (False, True):
-            m = difflib.SequenceMatcher(None, [syllable_key(t, cs) for t in gw],
-                                        [syllable_key(t, cs) for t in hw], autojunk=False)
-            n = sum(b.size for b in m.get_matching_blocks())
+            n = matched_syllables([syllable_key(t, cs) for t in gw], [syllable_key(t, cs) for t in hw])
             if cs:
                 ok_cs += n
             else:
