@@ -81,3 +81,108 @@ def test_quotes_and_colons_that_are_punctuation_stay_apart(text):
     before = [(t.text, t.kind) for t in tokenize(text)]
     assert [(t.text, t.kind) for t in join_ocr_splits(tokenize(text))] == before
     assert ocr_reading("tu‘ong") == "tuong" and ocr_reading("Ngu@i") == "Nguoi"
+
+
+# ---------------------------------------------------------------- linear time (issue 11, item 5)
+import re
+import time
+
+from vidiacritic.tokens import OCR_DEBRIS, edge_split
+
+# The edge regex tokens.py used before it became linear: the reference for edge_split.
+_OLD_EDGE = re.compile(r"^([^\w" + OCR_DEBRIS + r"]*)(.*?)([^\w" + OCR_DEBRIS + r"]*)$", re.DOTALL)
+_EDGE_ALPHABET = st.sampled_from(list("aZđ9_-.,…“”()!/:&¢€®¥'") + ["\u0301", "\u00a0", "²", "ⅷ"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(_EDGE_ALPHABET, min_size=1, max_size=30),
+                 st.text(alphabet=st.characters(blacklist_categories=("Cs", "Zs", "Zl", "Zp", "Cc")),
+                         min_size=1, max_size=30)))
+def test_edge_split_agrees_with_the_old_regex(chunk):
+    assert edge_split(chunk) == _OLD_EDGE.match(chunk).groups()
+
+
+def _cost(text, repeat=3):
+    """Best of `repeat` wall times of tokenize(text), caches cleared in between."""
+    from vidiacritic import tokens
+    best = float("inf")
+    for _ in range(repeat):
+        tokens._cached_chunk_tokens.cache_clear()
+        t0 = time.perf_counter()
+        tokenize(text)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+# name -> a unit repeated to the input's size (64 KB: cut to size)
+_PATHOLOGICAL = {
+    "dashes between letters": ("a", "-", "a"),  # the old edge regex: ~50 s at 64 KB
+    "leader dots": ("Chương I", ".", "12"),  # a table of contents: 9.8 s at 30k dots
+    "one long word": ("", "a", ""),
+    "digits": ("", "7", ""),
+    "spaces": ("a", " ", "a"),
+    "alternating punctuation": ("", "a-", ""),
+    "dotted letters": ("", "a.", ""),
+    "debris and dots": ("", "¢.", ""),
+}
+
+
+def _pathological(name, size):
+    head, unit, tail = _PATHOLOGICAL[name]
+    return head + unit * (size // len(unit)) + tail
+
+
+@pytest.mark.parametrize("name", sorted(_PATHOLOGICAL))
+def test_tokenize_is_linear_on_pathological_inputs(name):
+    # Quadrupling the input may at most multiply the cost by 8 (linear: 4, quadratic:
+    # 16); the old edge regex went from 3 s to 50 s on the dashes.
+    small, large = _pathological(name, 16384), _pathological(name, 65536)
+    assert "".join(t.text for t in tokenize(large)) == large
+    assert _cost(large) <= 8 * _cost(small) + 0.02, name
+
+
+@pytest.mark.parametrize("name", ["dashes between letters", "leader dots", "one long word", "digits", "spaces"])
+def test_a_64k_run_of_one_character_costs_no_more_than_normal_text(name):
+    normal = ("Ủy ban nhân dân tỉnh ban hành Quyết định số 15/2014/QĐ-UBND, ngày 12.3.2014; "
+              "về việc giao chỉ tiêu kế hoạch. ")
+    normal = (normal * (65536 // len(normal) + 1))[:65536]
+    assert _cost(_pathological(name, 65536)) <= 3 * _cost(normal) + 0.01, name
+
+
+@pytest.fixture(scope="module")
+def default_restorer():
+    from vidiacritic import Restorer
+    return Restorer()
+
+
+def _restore_cost(restorer, text, repeat=2):
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        restorer.restore(text)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _normal_64k():
+    """64 KB of typed administrative text without diacritics, written here: varied word
+    order, so that it is not cheaper than a real report through repetition."""
+    import random
+    words = ("uy ban nhan dan tinh huyen xa ban hanh quyet dinh ve viec giao chi tieu ke hoach phat trien "
+             "kinh te hoi nam cho cac so nganh thuc hien theo quy dinh cua phap luat chu tich hop dong "
+             "can bo cong chuc vien chuc dau tu xay dung cong trinh giao thong nong thon moi").split()
+    rng = random.Random(11)
+    out = []
+    while sum(map(len, out)) < 70000:
+        sentence = " ".join(rng.choice(words) for _ in range(rng.randint(6, 18)))
+        out.append(sentence.capitalize() + rng.choice([". ", ", ", "; ", ".\n", " 2024 ", " 15/2014/QD-UBND "]))
+    return "".join(out)[:65536]
+
+
+def test_64k_pathological_inputs_cost_at_most_3x_normal_text_through_the_default_engine(default_restorer):
+    # Issue 11's bound, through the whole default engine: the dashes took ~50 s before.
+    normal_cost = _restore_cost(default_restorer, _normal_64k())
+    for name, text in {"dashes": "a" + "-" * 65536 + "a", "leader dots": "Chuong I" + "." * 65536 + "12",
+                       "one word": "a" * 65536, "digits": "7" * 65536, "one syllable, no spaces": "nguoi" * 13107,
+                       "a. a line of 32k": "a." * 32768}.items():
+        assert _restore_cost(default_restorer, text, repeat=1) <= 3 * normal_cost + 0.05, name

@@ -31,9 +31,10 @@ import argparse
 import json
 import os
 import sys
-from typing import List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 from . import safeio
+from .decoding import DecodeError
 from .restorer import ENGINES
 from .text import TONE_STYLES
 
@@ -131,6 +132,59 @@ def write_output(target: safeio.Target, data: bytes, cleaned: Optional[set] = No
             cleaned.add(folder)
 
 
+FixInput = Tuple[Optional[str], Any, Optional[bytes], str]  # path, stream.Source, bytes, format
+
+
+def open_fix_input(path: Optional[str], args: argparse.Namespace) -> FixInput:
+    """One `fix` input, checked: (path, Source, bytes, format).  Plain text becomes a
+    vidiacritic.stream.Source, restored in pieces so that memory stays bounded whatever
+    the file's size (its bytes are not kept: a backup copies the file); markup keeps
+    its bytes (its words are rewritten in place).  Standard input is first copied to a
+    temporary file.  Errors are UserErrors, raised before anything is written."""
+    from .formats import _SNIFF
+    from .stream import Source, open_source, spool_stdin
+
+    name = path or "<stdin>"
+    if path is not None and os.path.isdir(path):
+        raise UserError(f"{path}: is a directory (use `vidiacritic batch` for folders)")
+    spooled = None
+    try:
+        if path is None:
+            if sys.stdin is None:  # started with stdin closed (`<&-`)
+                raise UserError("cannot read <stdin>: standard input is closed")
+            spooled = spool_stdin(args.encoding, args.legacy_encoding)
+            head = spooled.read(_SNIFF)
+            spooled.seek(0)
+        else:
+            with open(path, "rb") as fh:
+                head = fh.read(_SNIFF)
+        fmt = input_format(head, name, args.format)
+        if fmt != "text":  # XML carries its own encoding declaration
+            if spooled is not None:
+                data = spooled.read()
+            else:
+                data = read_bytes(path)
+            _check_markup(data, fmt, name)
+            return path, None, data, fmt
+        if args.errors != "strict":  # replacements are counted on the whole text
+            data = spooled.read() if spooled is not None else read_bytes(path)
+            text = decode_text(data, name, args.encoding, args.legacy_encoding, args.errors)
+            return path, Source(name, text=text), None, fmt
+        source = open_source(path, args.encoding, args.legacy_encoding, spooled=spooled)
+        spooled = None  # the Source owns it now
+        return path, source, None, fmt
+    except DecodeError as e:
+        hint = ", or use --errors replace" if getattr(e, "replaceable", False) else ""
+        raise UserError(f"{name}: {e}{hint}") from None
+    except LookupError:
+        raise UserError(f"unknown encoding {args.encoding!r}") from None
+    except OSError as e:
+        raise UserError(f"cannot read {name}: {e.strerror or e}") from None
+    finally:
+        if spooled is not None:
+            spooled.close()
+
+
 def _restorer(args: argparse.Namespace):
     from .errors import VidiacriticError
     from .restorer import Restorer
@@ -216,33 +270,34 @@ def cmd_fix(args: argparse.Namespace) -> int:
     files: List[Optional[str]] = list(args.files) or [None]
     _check_fix_usage(args, files)
     plan = _plan_fix(args, files)
-    sources = []
-    for f in files:  # read and decode everything first: fail before writing
-        data = read_bytes(f)
-        name = f or "<stdin>"
-        fmt = input_format(data, name, args.format)
-        if fmt == "text":
-            text: Optional[str] = decode_text(data, name, args.encoding, args.legacy_encoding, args.errors)
-        else:  # XML carries its own encoding declaration
-            _check_markup(data, fmt, name)
-            text = None
-        keep = fmt != "text" or args.backup is not None  # (text: the decoded copy suffices)
-        sources.append((f, data if keep else None, fmt, text))
+    sources = [open_fix_input(f, args) for f in files]  # read and check everything first: fail before writing
     restorer = _restorer(args)
     cleaned: set = set()
-    for (path, data, fmt, text), (target, backup) in zip(sources, plan):
-        fixed = restore_input(restorer, data or b"", fmt, text, path or "<stdin>", args.write_confidence)
-        original = data if args.backup is not None else None
-        if backup is not None:
-            assert path is not None and original is not None
+    try:
+        for (path, source, data, fmt), (target, backup) in zip(sources, plan):
+            name = path or "<stdin>"
+            if fmt == "text":  # restored piece by piece (vidiacritic.stream): bounded memory
+                fixed = (piece.encode("utf-8") for piece in source.restore(restorer))
+            else:
+                fixed = iter([restore_input(restorer, data, fmt, None, name, args.write_confidence)])
+            if backup is not None:
+                assert path is not None
+                try:  # the original bytes, copied from the file before it is replaced
+                    safeio.backup_original(path, args.backup, data)
+                except OSError as e:
+                    raise UserError(f"cannot write backup {backup}: {e.strerror or e}") from None
             try:
-                safeio.backup_original(path, args.backup, original)
-            except OSError as e:
-                raise UserError(f"cannot write backup {backup}: {e.strerror or e}") from None
-        if target is None:
-            write_stdout(fixed)
-        else:
-            write_output(target, fixed, cleaned)
+                if target is None:
+                    for part in fixed:
+                        write_stdout(part)
+                else:
+                    write_output(target, fixed, cleaned)
+            except DecodeError as e:  # a streamed file that changed while being read
+                raise UserError(f"{name}: {e}") from None
+    finally:
+        for _, source, _, _ in sources:
+            if source is not None:
+                source.close()
     return EXIT_OK
 
 

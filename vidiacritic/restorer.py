@@ -25,7 +25,7 @@ import re
 import threading
 import warnings
 from dataclasses import dataclass, field, replace
-from typing import Dict, Iterable, Iterator, List, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -220,7 +220,22 @@ class Restorer:
     def explain(self, text: str) -> Explanation:
         return self._run(text, details=True)
 
-    def _run(self, text: str, details: bool) -> Explanation:
+    def ocr_word_counts(self, text: str) -> Tuple[int, int]:
+        """(words with OCR marks, words) in `text`: what decides whether a document is
+        OCR output (see is_ocr_document).  vidiacritic.stream sums them over a whole
+        file before restoring it in pieces."""
+        return self._ocr_word_counts(tokenize(nfc(text)))
+
+    def _ocr_word_counts(self, toks: Sequence[Token]) -> Tuple[int, int]:
+        words_in = [t.text for t in toks if t.kind == WORD]
+        # (a lone & ¢ ¥ does not count: typed text has them too, and they are what
+        # this decides)
+        return sum(self._has_ocr_marks(w) for w in words_in if w not in LONE_DEBRIS), len(words_in)
+
+    def _run(self, text: str, details: bool, *, ocr_document: Optional[bool] = None) -> Explanation:
+        """`ocr_document`: whether `text` is OCR output; None decides it from `text`
+        itself.  A caller restoring one document in pieces passes the decision for the
+        whole document, so that every piece is read alike."""
         if not isinstance(text, str):
             raise TypeError(f"expected str, got {type(text).__name__} (decode bytes first)")
         if (bad := re.search(r"[\ud800-\udfff]", text)) is not None:  # else sentencepiece's RuntimeError
@@ -228,11 +243,8 @@ class Restorer:
                              "(not valid Unicode: decode bytes with errors='replace', not 'surrogateescape')")
         text = nfc(text)
         toks = tokenize(text)
-        words_in = [t.text for t in toks if t.kind == WORD]
-        # (a lone & ¢ ¥ does not count: typed text has them too, and they are what
-        # this decides)
-        ocr_document = (sum(self._has_ocr_marks(w) for w in words_in if w not in LONE_DEBRIS)
-                        >= OCR_DOCUMENT_SHARE * max(1, len(words_in)))
+        if ocr_document is None:
+            ocr_document = is_ocr_document(*self._ocr_word_counts(toks))
         if ocr_document:
             toks = join_ocr_splits(toks)  # "tu’" (tư), "Ngu@i" (người): one word each
         runs = [r[i : i + MAX_CHAIN] for r in chains(toks) for i in range(0, len(r), MAX_CHAIN)]
@@ -502,6 +514,12 @@ def _source_text(toks: Sequence[Token], first: int, last: int) -> str:
     """The input text from token `first` to `last`, line breaks as spaces (the scorer
     was trained on single lines)."""
     return " ".join("".join(t.text for t in toks[first:last + 1]).split())
+
+
+def is_ocr_document(marked: int, words: int) -> bool:
+    """Whether a document whose `words` words include `marked` with OCR marks is OCR
+    output (Restorer.ocr_word_counts gives both)."""
+    return marked >= OCR_DOCUMENT_SHARE * max(1, words)
 
 
 class _Background:

@@ -44,7 +44,10 @@ AMOUNT = re.compile(f"^{_AMOUNT_PATTERN}$")
 # An amount with its currency letter attached: 27.600.000đ, or 27.600.000d after OCR.
 _AMOUNT_UNIT = re.compile(f"^(?P<amount>{_AMOUNT_PATTERN})[dđDĐ]$")
 # A chunk's core: strip leading/trailing punctuation but keep OCR debris and digits.
-_EDGE = re.compile(r"^([^\w" + OCR_DEBRIS + r"]*)(.*?)([^\w" + OCR_DEBRIS + r"]*)$", re.DOTALL)
+# (Matched from the front of the chunk and of its reverse: a single regex with a lazy
+# core and an anchored tail retried the tail at every position, quadratic in a run of
+# dashes or leader dots.)
+_NON_CORE = re.compile(r"[^\w" + OCR_DEBRIS + r"]*")
 _WORDLIKE = re.compile(r"^[^\W_]*[^\W\d_][^\W_]*$|^[\w" + OCR_DEBRIS + r"]+$")
 # A word with letters and digits is OCR debris only when short and not shaped like
 # a code (H5N1, A1, 3G): at most one capital, which must come first.
@@ -121,8 +124,32 @@ def _is_code(core: str) -> bool:
     return False
 
 
-@lru_cache(maxsize=100_000)
+def edge_split(chunk: str) -> Tuple[str, str, str]:
+    """(leading punctuation, core, trailing punctuation) of a whitespace-free chunk, in
+    linear time.  A chunk without any word character is all lead."""
+    lead = _NON_CORE.match(chunk).end()
+    trail = _NON_CORE.match(chunk[::-1]).end() if lead < len(chunk) else 0
+    end = len(chunk) - trail
+    return chunk[:lead], chunk[lead:end], chunk[end:]
+
+
+# Chunks longer than this are not cached: the cache holds up to 100,000 chunks, and
+# long ones (a line of leader dots, a run without spaces) would make it hold megabytes
+# each; they are rare enough that splitting them again costs nothing.
+_CACHED_CHUNK_MAX = 64
+
+
 def _chunk_tokens(chunk: str) -> Tuple[Token, ...]:
+    """Tokens of one whitespace-free chunk, offsets relative to the chunk."""
+    if len(chunk) <= _CACHED_CHUNK_MAX:
+        return _cached_chunk_tokens(chunk)
+    out: List[Token] = []
+    _split_chunk(chunk, 0, out)
+    return tuple(out)
+
+
+@lru_cache(maxsize=100_000)
+def _cached_chunk_tokens(chunk: str) -> Tuple[Token, ...]:
     """Tokens of one whitespace-free chunk, offsets relative to the chunk (cached:
     documents repeat their words)."""
     out: List[Token] = []
@@ -134,8 +161,7 @@ def _split_chunk(chunk: str, start: int, out: List[Token]) -> None:
     if _URL.match(chunk) or _EMAIL.match(chunk):
         out.append(Token(chunk, PROTECTED, start))
         return
-    m = _EDGE.match(chunk)
-    lead, core, trail = m.group(1), m.group(2), m.group(3)
+    lead, core, trail = edge_split(chunk)
     pos = start
     for ch in lead:
         out.append(Token(ch, PUNCT, pos))
