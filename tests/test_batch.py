@@ -447,3 +447,27 @@ def test_end_to_end_with_rules_engine(tmp_path):
     recs = read_manifest(out)
     assert recs[0]["words_changed"] >= 3 and 0 < recs[0]["mean_confidence"] <= 1
     assert recs[0]["engine_version"].startswith("vidiacritic-")
+
+
+def test_a_member_is_restored_in_bounded_pieces():
+    """A big member goes to the restorer in pieces of at most stream.PIECE_CHARS
+    characters (memory bounded by the piece, not the member), and the output and the
+    manifest's counts are those of the whole member."""
+    from vidiacritic import stream
+
+    class Recording:
+        version = "recording"
+        sizes = []
+
+        def explain(self, text):
+            self.sizes.append(len(text))
+            words = [SimpleNamespace(changed=w == "hoa", confidence=0.5) for w in text.split()]
+            return SimpleNamespace(text=text.replace("hoa", "hòa"), words=words)
+
+    para = "hoa binh va hop tac " * 200 + "\n\n"
+    text = para * 60  # 240k characters, paragraphs of 4k
+    res = batch.process_task(Recording(), (0, text.encode(), None, "auto", 0, "text"))
+    assert res["status"] == "ok", res
+    assert len(Recording.sizes) > 1 and max(Recording.sizes) <= stream.PIECE_CHARS
+    assert res["data"].decode() == text.replace("hoa", "hòa")
+    assert res["syllables"] == 5 * 200 * 60 and res["words_changed"] == 200 * 60

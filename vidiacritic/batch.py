@@ -85,6 +85,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from . import archives
+from .stream import explain_pieces
 from .archives import ArchiveError, Limits, Member
 from .decoding import LEGACY_CHOICES, DecodeError, decode_with_info
 from .restorer import ENGINES
@@ -282,21 +283,25 @@ def _process(restorer: Any, data: bytes, encoding: Optional[str], legacy: str, r
     else:
         res["encoding"] = dec.encoding
         try:
-            if hasattr(restorer, "explain"):
-                ex = restorer.explain(dec.text)
-                text, words = ex.text, list(ex.words)
+            stats = None
+            if hasattr(restorer, "explain"):  # in pieces: memory bounded by the piece size
+                parts, stats = [], [0, 0, 0.0]  # words, changed, sum of confidences
+                for ex in explain_pieces(restorer, dec.text):
+                    parts.append(ex.text)
+                    stats[0] += len(ex.words)
+                    stats[1] += sum(1 for w in ex.words if w.changed)
+                    stats[2] += sum(float(w.confidence) for w in ex.words)
+                text = "".join(parts)
             else:
-                text, words = restorer.restore(dec.text), None
+                text = restorer.restore(dec.text)
         except Exception as exc:  # one bad file must not stop the batch
             res.update(status="error", error=_one_line(f"restorer failed: {type(exc).__name__}: {exc}"))
         else:
             out = unicodedata.normalize("NFC", text).encode("utf-8")
             res.update(status="ok", data=out)
-            if words is not None:
-                res["syllables"] = len(words)
-                res["words_changed"] = sum(1 for w in words if w.changed)
-                res["mean_confidence"] = (round(sum(float(w.confidence) for w in words) / len(words), 4)
-                                          if words else None)
+            if stats is not None:
+                res["syllables"], res["words_changed"] = stats[0], stats[1]
+                res["mean_confidence"] = round(stats[2] / stats[0], 4) if stats[0] else None
 
 
 # ============================================================ workers

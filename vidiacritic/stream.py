@@ -39,7 +39,7 @@ import shutil
 import sys
 import tempfile
 import unicodedata
-from typing import BinaryIO, Callable, Iterable, Iterator, Optional
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional
 
 # Largest piece the restorer sees: at most PIECE_CHARS characters and PIECE_WORDS
 # words.  Memory grows with words times candidates, so dense one-letter words are the
@@ -155,6 +155,20 @@ def restore_stream(restorer, read: Callable[[], Iterable[str]], max_chars: int =
     decision = ocr_document(restorer, pieces(read(), max_chars, max_words))
     for piece in pieces(read(), max_chars, max_words):
         yield restorer._run(piece, details=False, ocr_document=decision).text
+
+
+def explain_pieces(restorer, text: str, max_chars: int = PIECE_CHARS,
+                   max_words: int = PIECE_WORDS) -> Iterator[Any]:
+    """restorer.explain(text) piece by piece: one Explanation per piece, the OCR
+    decision made for the whole text (as restore_stream makes it), so that a caller
+    that only sums the per-word records holds one piece's lattices at a time."""
+    if not hasattr(restorer, "ocr_word_counts"):
+        for piece in pieces((text,), max_chars, max_words):
+            yield restorer.explain(piece)
+        return
+    decision = ocr_document(restorer, pieces((text,), max_chars, max_words))
+    for piece in pieces((text,), max_chars, max_words):
+        yield restorer._run(piece, details=True, ocr_document=decision)
 
 
 def restore_text(restorer, text: str, max_chars: int = PIECE_CHARS, max_words: int = PIECE_WORDS) -> str:
