@@ -51,7 +51,6 @@ import sys
 import tempfile
 import threading
 import time
-import unicodedata
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from concurrent.futures.process import BrokenProcessPool
@@ -62,6 +61,7 @@ from . import archives
 from .archives import ArchiveError, Limits, Member
 from .decoding import LEGACY_CHOICES, DecodeError, decode_with_info
 from .restorer import ENGINES
+from .text import compose_marks
 
 MANIFEST = "manifest.jsonl"
 TMP_SUFFIX = ".vidiacritic-tmp"
@@ -154,7 +154,7 @@ def process_task(restorer: Any, task: Task) -> Result:
         except Exception as exc:  # one bad file must not stop the batch
             res.update(status="error", error=_one_line(f"restorer failed: {type(exc).__name__}: {exc}"))
         else:
-            out = unicodedata.normalize("NFC", text).encode("utf-8")
+            out = compose_marks(text).encode("utf-8")
             res.update(status="ok", data=out)
             if words is not None:
                 res["syllables"] = len(words)

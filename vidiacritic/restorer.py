@@ -31,8 +31,8 @@ import numpy as np
 from . import fixes, resources
 from .candidates import CandidateGenerator
 from .decoder import Lattice, decode_batch
-from .text import (MODERN, TONE_STYLES, TRADITIONAL, apply_casing, nfc, normalize_syllable, place_tone,
-                   strip_diacritics)
+from .text import (MODERN, TONE_STYLES, TRADITIONAL, apply_casing, compose_marks, normalize_syllable,
+                   place_tone, strip_diacritics)
 from .tokens import (LONE_DEBRIS, OCR_DEBRIS, SPACE, WORD, Token, chains, join_ocr_splits,
                      ocr_reading, tokenize)
 
@@ -212,7 +212,7 @@ class Restorer:
     def _run(self, text: str, details: bool) -> Explanation:
         if not isinstance(text, str):
             raise TypeError(f"expected str, got {type(text).__name__} (decode bytes first)")
-        text = nfc(text)
+        text = compose_marks(text)  # NFC letters; other characters kept exactly
         toks = tokenize(text)
         words_in = [t.text for t in toks if t.kind == WORD]
         # (a lone & ¢ ¥ does not count: typed text has them too, and they are what
