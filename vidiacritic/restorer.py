@@ -107,8 +107,11 @@ _SENTENCE_END = frozenset(".?!;:")
 MAX_CHAIN = 200
 # The document's own marks say how far to trust it (see _document_trust): pseudo-counts
 # of the four writers it mixes (as meant, tone marks dropped, all marks dropped,
-# damaged), and the EM iterations that fit their shares.
-TRUST_PRIOR = (0.0, 0.0, 0.0, 1.0)
+# damaged), and the EM iterations that fit their shares.  One count for "as meant" keeps
+# a text of a few toneless words from reading as tone-dropped: restoring 1,000 random
+# syllable texts again changed 9 with the statistical engine without it, 5 with it;
+# no held-out set changed.
+TRUST_PRIOR = (1.0, 0.0, 0.0, 1.0)
 TRUST_ITERATIONS = 60
 # A lexicon phrase written exactly, marks included ("xã Thung Nai"), is meant as
 # written with this probability (see _lattice): text without marks cannot write it,
