@@ -145,13 +145,17 @@ def test_candidates_equal_the_exhaustive_search(vocab, channel, rewrites):
 
 
 def test_frequent_forms_fill_the_per_skeleton_cap(vocab, channel):
-    """Only the MAX_FORMS_PER_SKELETON most frequent forms of a skeleton compete."""
+    """Only the MAX_FORMS_PER_SKELETON most frequent forms of a skeleton compete, and
+    the observed word itself when it is a syllable (a rare name must not lose its slot
+    to common forms by their prior alone)."""
     gen = CandidateGenerator(vocab, channel, max_candidates=100)
     ban = sorted((w for w in vocab if skeleton(w) == "ban"), key=lambda w: -vocab[w])
     assert len(ban) > cmod.MAX_FORMS_PER_SKELETON
-    got = {f for f, _ in gen.candidates("ban")}
-    assert set(ban[cmod.MAX_FORMS_PER_SKELETON:]).isdisjoint(got)
-    assert got & set(ban) <= set(ban[:cmod.MAX_FORMS_PER_SKELETON])
+    for obs in ban[:1] + ban[-1:]:  # the most frequent form and one beyond the cap
+        got = {f for f, _ in gen.candidates(obs)}
+        assert set(ban[cmod.MAX_FORMS_PER_SKELETON:]) - {obs} == set(ban[cmod.MAX_FORMS_PER_SKELETON:]) - got - {obs}
+        assert got & set(ban) <= set(ban[:cmod.MAX_FORMS_PER_SKELETON]) | {obs}
+        assert obs in got
 
 
 def test_readings_replace_non_letters_and_apply_one_rewrite(channel):

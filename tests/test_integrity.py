@@ -162,13 +162,13 @@ def test_restorer_version_follows_the_models_and_model_dir(folders):
 class _Counting(Restorer):
     calls = 0
 
-    def explain(self, text):
+    def explain(self, text, **kw):
         type(self).calls += 1
-        return super().explain(text)
+        return super().explain(text, **kw)
 
-    def restore(self, text):
+    def restore(self, text, **kw):
         type(self).calls += 1
-        return super().restore(text)
+        return super().restore(text, **kw)
 
 
 def _batch(src: Path, out: Path) -> int:

@@ -76,7 +76,6 @@ import stat
 import sys
 import threading
 import time
-import unicodedata
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
 from concurrent.futures.process import BrokenProcessPool
@@ -89,6 +88,7 @@ from .stream import explain_pieces
 from .archives import ArchiveError, Limits, Member
 from .decoding import LEGACY_CHOICES, DecodeError, decode_with_info
 from .restorer import ENGINES
+from .text import compose_marks
 
 MANIFEST = "manifest.jsonl"
 TMP_SUFFIX = ".vidiacritic-tmp"
@@ -297,7 +297,7 @@ def _process(restorer: Any, data: bytes, encoding: Optional[str], legacy: str, r
         except Exception as exc:  # one bad file must not stop the batch
             res.update(status="error", error=_one_line(f"restorer failed: {type(exc).__name__}: {exc}"))
         else:
-            out = unicodedata.normalize("NFC", text).encode("utf-8")
+            out = compose_marks(text).encode("utf-8")
             res.update(status="ok", data=out)
             if stats is not None:
                 res["syllables"], res["words_changed"] = stats[0], stats[1]

@@ -32,7 +32,7 @@ from typing import Dict, Iterable, List, Mapping, Sequence, Set, Tuple
 from rapidfuzz.distance import Levenshtein
 
 from .channel import Channel
-from .text import nfc, strip_diacritics
+from .text import nfc, place_tone, strip_diacritics
 
 Candidate = Tuple[str, float]  # (normalized syllable, log P(obs | syllable))
 
@@ -132,11 +132,21 @@ class CandidateGenerator:
         hit = self._cache.get(obs)
         if hit is None:
             row = self._table.get(obs)
-            hit = self._parse(row) if row is not None else self._candidates(obs)
+            hit = self._with_itself(obs, self._parse(row) if row is not None else self._candidates(obs))
             if len(self._cache) >= self._cache_size:
                 self._cache.clear()  # bounded memory; refilled from the document at hand
             self._cache[obs] = hit
         return hit
+
+    def _with_itself(self, obs: str, cands: Tuple[Candidate, ...]) -> Tuple[Candidate, ...]:
+        """`cands`, plus the observed word itself when it is a syllable of the vocabulary
+        that the top-K cut left out: a rare syllable ("đú", "dăng" of a place name)
+        loses its slot to common forms by their prior alone, and then has to change
+        whatever its context says."""
+        syl = place_tone(obs)
+        if syl not in self.log_prior or any(f == syl for f, _ in cands):
+            return cands
+        return cands + ((syl, round(float(self.channel.logp_many(obs, [syl])[0]), 4)),)
 
     # ------------------------------------------------------------ precomputed table
     def fingerprint(self) -> str:

@@ -1,6 +1,8 @@
 """Bytes → text for `vidiacritic fix` and `vidiacritic batch`.
 
-``decode_bytes(data)`` turns the bytes of one file into NFC text, or raises
+``decode_bytes(data)`` turns the bytes of one file into NFC text (letters with
+combining marks composed; other characters exactly as decoded, see
+``text.compose_marks``), or raises
 ``DecodeError`` with a one-line reason.  The order of the checks:
 
 1. An explicit ``encoding`` wins (strict decoding; "tcvn3" and "vni" are accepted
@@ -49,6 +51,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Dict, List, Optional, Tuple
+
+from .text import compose_marks
 
 __all__ = ["DecodeError", "Decoded", "decode_bytes", "decode_with_info", "ERRORS_CHOICES",
            "tcvn3_to_unicode", "vni_to_unicode", "encode_tcvn3", "encode_vni", "encode_cp1258",
@@ -188,7 +192,7 @@ _VNI_ENCODE = _vni_encode_table()
 # ----------------------------------------------------------------- conversions
 def tcvn3_to_unicode(data: bytes) -> str:
     """Decode TCVN3 (ABC) bytes; NFC."""
-    return unicodedata.normalize("NFC", data.decode("latin-1").translate(_TCVN3_TRANSLATE))
+    return compose_marks(data.decode("latin-1").translate(_TCVN3_TRANSLATE))
 
 
 _TCVN3_TRANSLATE = {i: _TCVN3_DECODE[i] for i in range(0x80, 0x100)}
@@ -196,7 +200,7 @@ _TCVN3_TRANSLATE = {i: _TCVN3_DECODE[i] for i in range(0x80, 0x100)}
 
 def vni_to_unicode(text: str) -> str:
     """Convert VNI text (its bytes read as Windows-1252 characters) to Unicode; NFC."""
-    return unicodedata.normalize("NFC", _VNI_RE.sub(_vni_sub, text))
+    return compose_marks(_VNI_RE.sub(_vni_sub, text))
 
 
 def encode_tcvn3(text: str) -> bytes:
@@ -442,7 +446,7 @@ def _finish(text: str, encoding: str, legacy: str, replaced: int = 0) -> Decoded
     converted = _legacy_from_text(text, legacy)
     if converted is not None:
         return Decoded(converted.text, converted.encoding, replaced)
-    return Decoded(unicodedata.normalize("NFC", text), encoding, replaced)
+    return Decoded(compose_marks(text), encoding, replaced)
 
 
 def _single_byte(data: bytes, legacy: str) -> Optional[Decoded]:
@@ -477,7 +481,7 @@ def _single_byte(data: bytes, legacy: str) -> Optional[Decoded]:
             return Decoded(vni_to_unicode(_cp1252_text(data)), "vni")
     if cands and cp1258.good >= 1 and cp1258.value >= 0.5 and cp1258.value >= plain.value:
         try:
-            return Decoded(unicodedata.normalize("NFC", data.decode("cp1258")), "cp1258")
+            return Decoded(compose_marks(data.decode("cp1258")), "cp1258")
         except UnicodeDecodeError:  # an undefined byte past the sample
             pass
     return None

@@ -41,6 +41,8 @@ import tempfile
 import unicodedata
 from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional
 
+from .text import compose_marks
+
 # Largest piece the restorer sees: at most PIECE_CHARS characters and PIECE_WORDS
 # words.  Memory grows with words times candidates, so dense one-letter words are the
 # worst case: in pieces of this size "a a a …" peaked at 519 MB and "s6 d¢ …" (OCR
@@ -154,7 +156,7 @@ def restore_stream(restorer, read: Callable[[], Iterable[str]], max_chars: int =
         return
     decision = ocr_document(restorer, pieces(read(), max_chars, max_words))
     for piece in pieces(read(), max_chars, max_words):
-        yield restorer._run(piece, details=False, ocr_document=decision).text
+        yield restorer.restore(piece, ocr_document=decision)
 
 
 def explain_pieces(restorer, text: str, max_chars: int = PIECE_CHARS,
@@ -168,7 +170,7 @@ def explain_pieces(restorer, text: str, max_chars: int = PIECE_CHARS,
         return
     decision = ocr_document(restorer, pieces((text,), max_chars, max_words))
     for piece in pieces((text,), max_chars, max_words):
-        yield restorer._run(piece, details=True, ocr_document=decision)
+        yield restorer.explain(piece, ocr_document=decision)
 
 
 def restore_text(restorer, text: str, max_chars: int = PIECE_CHARS, max_words: int = PIECE_WORDS) -> str:
@@ -242,12 +244,12 @@ def _utf8_chunks(fh: BinaryIO) -> Iterator[str]:
             first = False
         if not data:
             if text:
-                yield unicodedata.normalize("NFC", text)
+                yield compose_marks(text)
             return
         cut = _nfc_safe_end(text)
         pending = text[cut:]
         if cut:
-            yield unicodedata.normalize("NFC", text[:cut])
+            yield compose_marks(text[:cut])
 
 
 def _strip_boms(text: str) -> str:
@@ -339,7 +341,7 @@ def _head_streams(head: bytes, encoding: Optional[str], legacy: str) -> bool:
     if decoded.encoding.lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig", "ascii"):
         return False
     try:
-        mine = unicodedata.normalize("NFC", _strip_boms(head[:cut].decode("utf-8")))
+        mine = compose_marks(_strip_boms(head[:cut].decode("utf-8")))
     except UnicodeDecodeError:
         return False
     return mine == decoded.text

@@ -11,6 +11,7 @@ the *modern* one (hoà, thuỷ, Uỷ) only for the open diphthongs oa, oe, uy.
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 from typing import Tuple
@@ -35,6 +36,56 @@ TONE_STYLES = (TRADITIONAL, MODERN)
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
+
+
+def _composes_backward(ch: str) -> bool:
+    """Does `ch` compose with the character before it under NFC?  Combining marks
+    (categories Mn, Mc, Me: tone marks, Indic vowel signs) and Hangul medial and
+    final jamo do."""
+    return unicodedata.category(ch)[0] == "M" or "\u1160" <= ch <= "\u11ff"
+
+
+def _compose_run(m: "re.Match[str]") -> str:
+    run = m.group()
+    if unicodedata.is_normalized("NFC", run):
+        return run
+    out = []
+    start = 0
+    for i in range(1, len(run) + 1):
+        if i == len(run) or not _composes_backward(run[i]):
+            piece = run[start:i]  # one base character and the marks after it
+            if len(piece) > 1:
+                base = piece[0]
+                # a base that NFC itself would replace (U+212A KELVIN SIGN) stays too
+                piece = (unicodedata.normalize("NFC", piece) if unicodedata.is_normalized("NFC", base)
+                         else base + unicodedata.normalize("NFC", piece[1:]))
+            out.append(piece)
+            start = i
+    return "".join(out)
+
+
+# A run of non-ASCII characters with the character before it (the base letter of a
+# decomposed "e" + U+0301).
+_NON_ASCII_RUN = re.compile("[\x00-\x7f]?[^\x00-\x7f]+")
+
+
+def compose_marks(text: str) -> str:
+    """NFC for every character followed by combining marks (decomposed Vietnamese,
+    Windows-1258's separate tone marks); every other character exactly as it was.
+
+    Plain NFC also replaces characters that have a one-character canonical equivalent
+    (U+2000 EN QUAD → U+2002 EN SPACE, U+037E GREEK QUESTION MARK → ';', U+212A KELVIN
+    SIGN → 'K', CJK compatibility ideographs → the unified ones): punctuation and
+    symbols that the restorer promises to keep.  Here only the runs of a base
+    character and its marks are normalised, so Vietnamese letters come out NFC and
+    nothing else changes.
+
+    >>> compose_marks("Vie\\u0323\\u0302t\\u2000Nam\\u037e") == "Việt\\u2000Nam\\u037e"
+    True
+    """
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text
+    return _NON_ASCII_RUN.sub(_compose_run, text)
 
 
 @lru_cache(maxsize=200_000)
