@@ -53,6 +53,18 @@ def load_channel() -> Channel:
 
 
 @lru_cache(maxsize=None)
+def load_marks():
+    """The marks channel (models/marks.json), or None when it is not installed: then
+    every document is read through the OCR channel as before."""
+    from .marks import MarksChannel
+
+    try:
+        return MarksChannel.load(str(model_path("marks.json")))
+    except MissingResource:
+        return None
+
+
+@lru_cache(maxsize=None)
 def load_lexicon():
     from .rules import PhraseLexicon
 

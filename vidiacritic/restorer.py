@@ -24,13 +24,14 @@ import re
 import threading
 import warnings
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, Iterator, List, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from . import fixes, resources
-from .candidates import CandidateGenerator
+from .candidates import CHANNEL_BEAM, MAX_CANDIDATES, PRIOR_WEIGHT, CandidateGenerator, skeleton
 from .decoder import Lattice, decode_batch
+from .marks import DocumentReading, read_document
 from .text import (MODERN, TONE_STYLES, TRADITIONAL, apply_casing, nfc, normalize_syllable, place_tone,
                    strip_diacritics)
 from .tokens import (LONE_DEBRIS, OCR_DEBRIS, SPACE, WORD, Token, chains, join_ocr_splits,
@@ -98,6 +99,11 @@ MODEL_GATE = 0.8
 SEGMENT_MAX_WORDS = 48
 SEGMENT_MIN_WORDS = 16
 _SENTENCE_END = frozenset(".?!;:")
+# The mark-error rate of a marked document is fitted on at most this many words, with
+# a prior of MARK_FIT_PRIOR words at MARK_FIT_PRIOR_RATE (a one-line document proves little).
+MARK_FIT_WORDS = 4000
+MARK_FIT_PRIOR = 50
+MARK_FIT_PRIOR_RATE = 0.01
 # Longer chains are decoded in windows so that memory and latency stay bounded.
 MAX_CHAIN = 200
 
@@ -122,6 +128,9 @@ class WordDecision:
 class Explanation:
     text: str
     words: List[WordDecision]
+    # How the document was read (eng-ocr, vie-ocr, typed-unmarked, typed-marked) and
+    # the rates estimated from it (vidiacritic.marks.DocumentReading).
+    reading: Optional[DocumentReading] = None
 
 
 class UnigramLM:
@@ -175,6 +184,7 @@ class Restorer:
         if engine != "rules":
             self.ngram.bigram_matrix()  # built at load (0.02–0.2 s, 85 MB), not on the first call
         self.channel = resources.load_channel()
+        self.marks = resources.load_marks()
         # The phrase trie ships built (data/admin_terms.trie.pickle); a lexicon without
         # it grows its trie lazily, one first syllable at a time, as documents ask.
         self.lexicon = resources.load_lexicon()
@@ -222,9 +232,10 @@ class Restorer:
         if ocr_document:
             toks = join_ocr_splits(toks)  # "tu’" (tư), "Ngu@i" (người): one word each
         runs = [r[i : i + MAX_CHAIN] for r in chains(toks) for i in range(0, len(r), MAX_CHAIN)]
+        reading = self._reading(toks, runs, words_in, ocr_document)
         lattices, metas = [], []
         for run in runs:
-            lat, meta = self._lattice(toks, run, ocr_document)
+            lat, meta = self._lattice(toks, run, ocr_document, reading)
             lattices.append(lat)
             metas.append(meta)
         memo: dict = {}  # bigram scores, reused when the model engine decodes again
@@ -264,7 +275,7 @@ class Restorer:
                 if chosen != tok.text:
                     replaced[ti] = chosen
         out = "".join(replaced.get(i, t.text) for i, t in enumerate(toks))
-        return Explanation(out, words)
+        return Explanation(out, words, reading)
 
     # ------------------------------------------------------------ internals
     def _token_fix(self, toks: Sequence[Token], i: int):
@@ -382,12 +393,14 @@ class Restorer:
         word = place_tone(form, MODERN) if self.tone_style == MODERN else form
         return apply_casing(word, original)
 
-    def _entry(self, text: str, ocr_document: bool):
+    def _entry(self, text: str, ocr_document: bool, reading: Optional[DocumentReading] = None):
         """Per distinct token: (forms, LM ids, unary scores, candidate set); cached,
         since a document repeats its words.  forms[k] None means "keep as written"."""
         # The weights are part of the key: scripts/tune_weights.py changes them in place.
+        if reading is not None and not (reading.marked and text.isalpha()):
+            reading = None  # read through the OCR channel
         key = (text, ocr_document, self.channel_weight, self.keep_logp, self.keep_acronym_logp,
-               self.keep_lower_logp)
+               self.keep_lower_logp, reading)
         hit = self._entries.get(key)
         if hit is None:
             # Outside OCR output a single consonant is a letter (điểm đ, khoản b), not a
@@ -395,7 +408,8 @@ class Restorer:
             # stay candidates: "phd" may be phố in a line too short to look like OCR.)
             kept = not ocr_document and (text in LONE_DEBRIS or
                                          len(text) == 1 and not _VOWEL.match(strip_diacritics(text)))
-            cands = () if kept else self.generator.candidates(ocr_reading(text))
+            cands = () if kept else (self._marked_candidates(text, reading) if reading is not None
+                                     else self.generator.candidates(ocr_reading(text)))
             if not cands:
                 hit = ([], np.array([self.ngram.unk_id]), np.zeros(1), frozenset())
             else:
@@ -414,10 +428,69 @@ class Restorer:
             self._entries[key] = hit
         return hit
 
-    def _lattice(self, toks: Sequence[Token], run: Sequence[int], ocr_document: bool):
+    # ------------------------------------------------------------ marks as evidence
+    def _reading(self, toks: Sequence[Token], runs, words_in: Sequence[str], ocr_document: bool) -> DocumentReading:
+        """How this document was read: its kind and tone/quality-drop rates from its own
+        words (vidiacritic.marks.read_document); for a marked document, the mark-error
+        rate fitted by one statistical decoding pass (_fit_mark_error)."""
+        reading = read_document(words_in, ocr_document, self.marks)
+        if reading.marked:
+            reading = self._fit_mark_error(toks, runs, reading, ocr_document)
+        return reading
+
+    def _fit_mark_error(self, toks: Sequence[Token], runs, reading: DocumentReading,
+                        ocr_document: bool) -> DocumentReading:
+        """One EM step for the mark-error rate e: decode (first pass only) with the
+        training pairs' rate, then take the share of words the decoder overturned in a
+        way that dropped marks cannot explain (nhầm → nhằm, tình → trình; đong → đồng
+        is a dropped tone, not an error).  A correct document overturns almost nothing,
+        so its words keep their marks; a vie OCR one keeps a rate near its own."""
+        fit_runs, n_words = [], 0
+        for run in runs:  # a bounded sample: the estimate needs a few thousand words at most
+            if n_words >= MARK_FIT_WORDS:
+                break
+            fit_runs.append(run)
+            n_words += len(run)
+        built = [self._lattice(toks, run, ocr_document, reading) for run in fit_runs]
+        decoded = self._decode([lat for lat, _ in built])
+        n = err = 0
+        for run, (_, meta), dec in zip(fit_runs, built, decoded):
+            for pos, ti in enumerate(run):
+                text = toks[ti].text
+                forms = meta[pos][0]
+                if not forms or not text.isalpha() or forms[dec.best[pos]] is None:
+                    continue
+                n += 1
+                obs, chosen = normalize_syllable(text), forms[dec.best[pos]]
+                if chosen != obs and not np.isfinite(reading.typed_logp(obs, [chosen])[0]):
+                    err += 1
+        return reading.with_error((err + MARK_FIT_PRIOR * MARK_FIT_PRIOR_RATE) / (n + MARK_FIT_PRIOR))
+
+    def _marked_candidates(self, text: str, reading: DocumentReading):
+        """Candidates of a word in a marked document, scored by the document's marks
+        channel: every other mark reading of its skeleton (đong → đồng, đông; nhầm →
+        nhằm) and the OCR channel's nearby syllables (tình → trình)."""
+        obs = normalize_syllable(text)
+        forms = dict.fromkeys(self.generator.forms.get(skeleton(obs), ()))
+        if obs in self.ngram.vocab:
+            forms[obs] = None
+        for f, _ in self.generator.candidates(ocr_reading(text)):
+            forms[f] = None
+        forms = [f for f in forms if f in self.generator.log_prior]
+        if not forms:
+            return ()
+        chans = reading.logp_many(self.marks, obs, forms)
+        best = float(chans.max())
+        scored = sorted(((ch + PRIOR_WEIGHT * self.generator.log_prior[f], f, ch)
+                         for f, ch in zip(forms, chans.tolist()) if ch >= best - CHANNEL_BEAM), reverse=True)
+        return tuple((f, ch) for _, f, ch in scored[:MAX_CANDIDATES])
+
+    def _lattice(self, toks: Sequence[Token], run: Sequence[int], ocr_document: bool,
+                 reading: Optional[DocumentReading] = None):
         ids, unary, meta = [], [], []
         num = (np.array([self.ngram.num_id]), np.zeros(1))
-        entries = [self._entry(toks[ti].text, ocr_document) if toks[ti].kind == WORD else None for ti in run]
+        entries = [self._entry(toks[ti].text, ocr_document, reading) if toks[ti].kind == WORD else None
+                   for ti in run]
         bonus = self._phrase_bonus([e[3] if e is not None else frozenset() for e in entries])
         for pos, entry in enumerate(entries):
             if entry is None:  # a number: seen by the LM as <num>
