@@ -42,7 +42,7 @@ from typing import Dict, Iterable, Optional, Sequence, Tuple
 import numpy as np
 
 from .channel import CharEditModel
-from .text import split_tone, strip_diacritics
+from .text import split_tone
 
 ENG_OCR, VIE_OCR, TYPED_UNMARKED, TYPED_MARKED = "eng-ocr", "vie-ocr", "typed-unmarked", "typed-marked"
 KINDS = (ENG_OCR, VIE_OCR, TYPED_UNMARKED, TYPED_MARKED)
@@ -82,6 +82,7 @@ class MarksChannel:
     tone: np.ndarray  # (6, 6) log P(observed tone | clean tone)
     letters: CharEditModel  # on toneless lowercase letters, quality marks included
     meta: dict = field(default_factory=dict)
+    _identity: Dict[str, float] = field(default_factory=dict, repr=False)
 
     def logp_many(self, obs: str, forms: Sequence[str]) -> np.ndarray:
         """log V(obs | form) for each form (lowercase NFC syllables)."""
@@ -92,8 +93,11 @@ class MarksChannel:
 
     def identity_logp(self, form: str) -> float:
         """log V(form | form): the chance the channel leaves this syllable intact."""
-        cl, ct = letters_and_tone(form)
-        return float(self.letters.logp_many(cl, [cl])[0] + self.tone[ct, ct])
+        hit = self._identity.get(form)
+        if hit is None:
+            cl, ct = letters_and_tone(form)
+            hit = self._identity[form] = float(self.letters.logp(cl, cl) + self.tone[ct, ct])
+        return hit
 
     @property
     def expected_toned(self) -> float:

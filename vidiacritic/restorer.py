@@ -31,7 +31,7 @@ import numpy as np
 from . import fixes, resources
 from .candidates import CHANNEL_BEAM, MAX_CANDIDATES, PRIOR_WEIGHT, CandidateGenerator, skeleton
 from .decoder import Lattice, decode_batch
-from .marks import DocumentReading, read_document
+from .marks import VIE_OCR, DocumentReading, read_document
 from .text import (MODERN, TONE_STYLES, TRADITIONAL, apply_casing, nfc, normalize_syllable, place_tone,
                    strip_diacritics)
 from .tokens import (LONE_DEBRIS, OCR_DEBRIS, SPACE, WORD, Token, chains, join_ocr_splits,
@@ -476,6 +476,10 @@ class Restorer:
             forms[obs] = None
         for f, _ in self.generator.candidates(ocr_reading(text)):
             forms[f] = None
+        if reading.kind == VIE_OCR:  # its letters may be wrong too: one edit away (tình → trình)
+            for sk, dist in self.generator._retrieve(skeleton(obs)).items():
+                if dist <= 1:
+                    forms.update(dict.fromkeys(self.generator.forms[sk]))
         forms = [f for f in forms if f in self.generator.log_prior]
         if not forms:
             return ()
