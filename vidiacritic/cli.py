@@ -116,6 +116,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
                               "confidence": round(w.confidence, 4),
                               "alternatives": [[a, round(p, 4)] for a, p in w.alternatives]}, ensure_ascii=False))
         return 0
+    if ex.reading is not None:  # how the document's marks were read (vidiacritic.marks)
+        print(f"# read as {ex.reading.describe()}")
     for w in ex.words:
         alts = ", ".join(f"{a} {p:.2f}" for a, p in w.alternatives)
         mark = "*" if w.changed else " "

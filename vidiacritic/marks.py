@@ -171,8 +171,8 @@ class DocumentReading:
                                self.tone_drop, self.quality_drop, e, self.words)
 
     def typed_logp(self, obs: str, forms: Sequence[str]) -> np.ndarray:
-        """log T(obs | form): tones dropped at rate r, quality marks at rate q, nothing
-        else changed (-inf where T cannot produce obs)."""
+        """log T(obs | form): tones dropped at rate r, each quality mark at rate q,
+        nothing else changed (-inf where T cannot produce obs)."""
         ol, ot = letters_and_tone(obs)
         r, q = self.tone_drop, self.quality_drop
         out = np.full(len(forms), -np.inf)
@@ -184,13 +184,9 @@ class DocumentReading:
                 tone = math.log(r)
             else:
                 continue
-            if ol == cl:
-                let = math.log1p(-q) if has_quality(cl) else 0.0
-            elif ol == strip_quality(cl):
-                let = math.log(q)
-            else:
-                continue
-            out[k] = tone + let
+            let = _quality_drop_logp(ol, cl, q)
+            if let is not None:
+                out[k] = tone + let
         return out
 
     def logp_many(self, channel: MarksChannel, obs: str, forms: Sequence[str]) -> np.ndarray:
@@ -209,6 +205,22 @@ class DocumentReading:
     def describe(self) -> str:
         return (f"{self.kind} (tone marks dropped {self.tone_drop:.0%}, quality marks dropped "
                 f"{self.quality_drop:.0%}, other mark/letter errors {self.mark_error:.1%}; {self.words} words)")
+
+
+def _quality_drop_logp(obs: str, clean: str, q: float) -> Optional[float]:
+    """log P(obs letters | clean letters) when each quality mark (ă â ê ô ơ ư đ) is
+    dropped with probability q and nothing else changes; None when that cannot give obs."""
+    if len(obs) != len(clean):
+        return None
+    kept = dropped = 0
+    for o, c in zip(obs, clean):
+        if o == c:
+            kept += c in _QUALITY
+        elif _QUALITY.get(c) == o:
+            dropped += 1
+        else:
+            return None
+    return kept * math.log1p(-q) + (dropped * math.log(q) if dropped else 0.0)
 
 
 def _share(words: Sequence[str], test) -> float:
