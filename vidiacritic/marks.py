@@ -59,6 +59,8 @@ RATE_FLOOR, RATE_CEIL = 0.01, 0.99
 ERROR_FLOOR = 1e-4
 # A marked document whose fitted mark-error rate reaches this is called vie-ocr.
 VIE_OCR_ERROR = 0.01
+# Lines are told apart by how many of their words are no syllable: 0, 1, 2 or more.
+LINE_CLASSES = 3
 
 
 def letters_and_tone(syllable: str) -> Tuple[str, int]:
@@ -201,6 +203,18 @@ class DocumentReading:
                 err[k] = v[k] - math.log(-math.expm1(stay))
         err += math.log(self.mark_error)
         return np.logaddexp(typed, err)
+
+    def for_line(self, channel: MarksChannel, invalid_words: int) -> "DocumentReading":
+        """This reading on one line of a vie-OCR document: OCR errors cluster on bad
+        lines, so the mark-error rate is scaled by how much likelier a word is wrong
+        on a line with that many non-syllables (line_error_ratio, from the training
+        pairs).  Other kinds of documents are read the same on every line."""
+        ratios = channel.meta.get("line_error_ratio")
+        if self.kind != VIE_OCR or not ratios:
+            return self
+        e = self.mark_error * ratios[min(invalid_words, len(ratios) - 1)]
+        return DocumentReading(self.kind, self.tone_drop, self.quality_drop,
+                               min(max(e, ERROR_FLOOR), 0.5), self.words)
 
     def describe(self) -> str:
         return (f"{self.kind} (tone marks dropped {self.tone_drop:.0%}, quality marks dropped "

@@ -237,9 +237,10 @@ class Restorer:
             toks = join_ocr_splits(toks)  # "tu’" (tư), "Ngu@i" (người): one word each
         runs = [r[i : i + MAX_CHAIN] for r in chains(toks) for i in range(0, len(r), MAX_CHAIN)]
         reading = self._reading(toks, runs, words_in, ocr_document)
+        by_line = self._line_readings(toks, reading)
         lattices, metas = [], []
         for run in runs:
-            lat, meta = self._lattice(toks, run, ocr_document, reading)
+            lat, meta = self._lattice(toks, run, ocr_document, reading, by_line)
             lattices.append(lat)
             metas.append(meta)
         memo: dict = {}  # bigram scores, reused when the model engine decodes again
@@ -506,12 +507,32 @@ class Restorer:
                          for f, ch in zip(forms, chans.tolist()) if ch >= best - CHANNEL_BEAM), reverse=True)
         return tuple((f, ch) for _, f, ch in scored[:MAX_CANDIDATES])
 
+    def _line_readings(self, toks: Sequence[Token], reading: DocumentReading) -> Optional[Dict[int, DocumentReading]]:
+        """For a vie-OCR document, each word's reading on its own line
+        (DocumentReading.for_line: a line with words that are no syllable is likelier
+        to be wrong elsewhere too); None for other documents."""
+        if reading.kind != VIE_OCR:
+            return None
+        out: Dict[int, DocumentReading] = {}
+        line: List[int] = []
+        invalid = 0
+        for i, tok in enumerate([*toks, Token("\n", SPACE, -1)]):  # a last break ends the last line
+            if tok.kind == WORD:
+                line.append(i)
+                invalid += tok.text.isalpha() and normalize_syllable(tok.text) not in self.ngram.vocab
+            elif "\n" in tok.text and line:
+                line_reading = reading.for_line(self.marks, invalid)
+                out.update((j, line_reading) for j in line)
+                line, invalid = [], 0
+        return out
+
     def _lattice(self, toks: Sequence[Token], run: Sequence[int], ocr_document: bool,
-                 reading: Optional[DocumentReading] = None):
+                 reading: Optional[DocumentReading] = None,
+                 by_line: Optional[Dict[int, DocumentReading]] = None):
         ids, unary, meta = [], [], []
         num = (np.array([self.ngram.num_id]), np.zeros(1))
-        entries = [self._entry(toks[ti].text, ocr_document, reading) if toks[ti].kind == WORD else None
-                   for ti in run]
+        entries = [self._entry(toks[ti].text, ocr_document, by_line.get(ti, reading) if by_line else reading)
+                   if toks[ti].kind == WORD else None for ti in run]
         bonus = self._phrase_bonus([e[3] if e is not None else frozenset() for e in entries])
         for pos, entry in enumerate(entries):
             if entry is None:  # a number: seen by the LM as <num>
