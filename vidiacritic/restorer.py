@@ -31,7 +31,7 @@ import numpy as np
 from . import fixes, resources
 from .candidates import CHANNEL_BEAM, MAX_CANDIDATES, PRIOR_WEIGHT, CandidateGenerator, skeleton
 from .decoder import Lattice, decode_batch
-from .marks import VIE_OCR, DocumentReading, letters_and_tone, read_document
+from .marks import VIE_OCR, DocumentReading, read_document
 from .text import (MODERN, TONE_STYLES, TRADITIONAL, apply_casing, nfc, normalize_syllable, place_tone,
                    strip_diacritics)
 from .tokens import (LONE_DEBRIS, OCR_DEBRIS, SPACE, WORD, Token, chains, join_ocr_splits,
@@ -475,12 +475,11 @@ class Restorer:
         return reading.with_error(self.mark_error_scale * rate)
 
     def _marked_keep_logp(self, token: str, keep: float, reading: DocumentReading) -> float:
-        """In a vie-OCR document a token that is no syllable is damage, not a name or an
-        acronym, when it is lowercase (sêm, ngầy) or carries a tone mark (THÔA, RHOẰN):
-        acronyms carry no tone marks.  Typed text keeps the usual penalties."""
-        if reading.kind != VIE_OCR:
-            return keep
-        if token.islower() or letters_and_tone(token)[1]:
+        """In a vie-OCR document a token that is no syllable is damage, not a name, an
+        acronym or a unit, when it carries Vietnamese marks (sêm, ngầy, THÔA, RHOẰN):
+        those never write acronyms, units (mm, kg) or foreign words.  Typed text keeps
+        the usual penalties."""
+        if reading.kind == VIE_OCR and strip_diacritics(token) != token:
             return min(keep, self.keep_lower_logp)
         return keep
 
