@@ -59,6 +59,10 @@ RATE_FLOOR, RATE_CEIL = 0.01, 0.99
 ERROR_FLOOR = 1e-4
 # A marked document whose fitted mark-error rate reaches this is called vie-ocr.
 VIE_OCR_ERROR = 0.01
+# Too few words prove nothing about how a document was typed ("đ my" is not a text with
+# every tone dropped): below these counts it is read through the OCR channel as before.
+MIN_WORDS = 8
+MIN_MARKED_WORDS = 4
 # Lines are told apart by how many of their words are no syllable: 0, 1, 2 or more.
 LINE_CLASSES = 3
 
@@ -254,7 +258,8 @@ def read_document(words: Iterable[str], ocr_document: bool, channel: Optional[Ma
     quality = _share(split, lambda s: has_quality(s[0]))
     r = _clip(1.0 - toned / channel.expected_toned)
     q = _clip(1.0 - quality / channel.expected_quality)
-    if q >= UNMARKED_QUALITY_DROP:
+    marked = sum(1 for letters, tone in split if tone or has_quality(letters))
+    if q >= UNMARKED_QUALITY_DROP or n < MIN_WORDS or marked < MIN_MARKED_WORDS:
         return DocumentReading(ENG_OCR if ocr_document else TYPED_UNMARKED, r, q, ERROR_FLOOR, n)
     e0 = float(channel.meta.get("error_rate", VIE_OCR_ERROR))
     return DocumentReading(VIE_OCR if ocr_document else TYPED_MARKED, r, q, e0, n)
