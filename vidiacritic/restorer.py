@@ -494,9 +494,8 @@ class Restorer:
         for f, _ in self.generator.candidates(ocr_reading(text)):
             forms[f] = None
         if reading.kind == VIE_OCR:  # its letters may be wrong too: one edit away (tình → trình)
-            for sk, dist in self.generator._retrieve(skeleton(obs)).items():
-                if dist <= 1:
-                    forms.update(dict.fromkeys(self.generator.forms[sk]))
+            for sk in self.generator.neighbours(skeleton(obs), 1):
+                forms.update(dict.fromkeys(self.generator.forms[sk]))
         forms = [f for f in forms if f in self.generator.log_prior]
         if not forms:
             return ()
