@@ -104,9 +104,15 @@ _SENTENCE_END = frozenset(".?!;:")
 MARK_FIT_WORDS = 4000
 MARK_FIT_PRIOR = 50
 MARK_FIT_PRIOR_RATE = 0.01
-# The fitted rate is multiplied by this before the final decoding (the first pass
-# overturns fewer words than are wrong); chosen on TRAIN-split vie pairs.
+# The fitted rate is multiplied by this before the final decoding.  On a 600-line TRAIN
+# slice of Tesseract-vie poor scans (statistical) 1, 2 and 4 gave 0.9572, 0.9571, 0.9573:
+# the first pass's own count is kept.
 MARK_ERROR_SCALE = 1.0
+# In documents read as marked the scorer's weight is multiplied by this: it was trained
+# on Tesseract-eng noise, and on a 600-line TRAIN slice of Tesseract-vie poor scans
+# (channel from the other 2,400 lines) the model engine gave 0.9558 at 1.0, 0.9571 at 0.5
+# and 0.9575 at 0 (statistical); on 600 TRAIN partly-marked lines 0.9954 / 0.9956 / 0.9955.
+MODEL_MARKED_WEIGHT = 0.5
 # Longer chains are decoded in windows so that memory and latency stay bounded.
 MAX_CHAIN = 200
 
@@ -179,6 +185,7 @@ class Restorer:
         self.model_phrase_weight = MODEL_PHRASE_WEIGHT
         self.model_split_unknown = MODEL_SPLIT_UNKNOWN
         self.mark_error_scale = MARK_ERROR_SCALE
+        self.model_marked_weight = MODEL_MARKED_WEIGHT
         # The scorer loads in a thread while the rest loads here: its ONNX Runtime
         # session is built outside the GIL (init 0.36–0.57 s → 0.25–0.34 s).
         pending = _Background(lambda: _open_scorer(model_dir)) if engine in ("auto", "model") else None
@@ -248,7 +255,8 @@ class Restorer:
         if self.scorer is not None and lattices:
             first = lattices
             for _ in range(self.model_passes):  # each pass conditions on the last one's path
-                lattices = self._rescore(toks, runs, metas, decoded, first)
+                lattices = self._rescore(toks, runs, metas, decoded, first,
+                                         self.model_marked_weight if reading.marked else 1.0)
                 decoded = self._decode(lattices, memo)
         replaced: Dict[int, str] = {}
         words: List[WordDecision] = []
@@ -320,9 +328,10 @@ class Restorer:
             segs.append(cur)
         return segs
 
-    def _rescore(self, toks, runs, metas, decoded, lattices) -> List[Lattice]:
+    def _rescore(self, toks, runs, metas, decoded, lattices, scale: float = 1.0) -> List[Lattice]:
         """Second pass: add the seq2seq scorer's log-probability of every candidate,
-        given the segment's noisy text and the first-pass choice of the words before it."""
+        given the segment's noisy text and the first-pass choice of the words before it
+        (times `scale`: MODEL_MARKED_WEIGHT in documents read as marked)."""
         where = {ti: (r, pos) for r, run in enumerate(runs) for pos, ti in enumerate(run)}
         sc = self.scorer
         segments, places = [], []
@@ -349,7 +358,7 @@ class Restorer:
             for cand_ids, (r, pos, has_choice, phrase_hit), lp in zip(seg_cands, place, lps):
                 if not has_choice:  # a single candidate: nothing to re-rank
                     continue
-                weight = self.model_weight * (self.model_phrase_weight if phrase_hit else 1.0)
+                weight = scale * self.model_weight * (self.model_phrase_weight if phrase_hit else 1.0)
                 if weight == 0.0:
                     continue
                 if not self.model_scores_unknown:
