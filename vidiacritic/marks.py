@@ -37,6 +37,7 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Dict, Iterable, Optional, Sequence, Tuple
 
 import numpy as np
@@ -67,6 +68,7 @@ MIN_MARKED_WORDS = 4
 LINE_CLASSES = 3
 
 
+@lru_cache(maxsize=200_000)
 def letters_and_tone(syllable: str) -> Tuple[str, int]:
     """(lowercase letters without the tone mark, tone number 0–5)."""
     return split_tone(syllable.lower())
@@ -197,16 +199,16 @@ class DocumentReading:
 
     def logp_many(self, channel: MarksChannel, obs: str, forms: Sequence[str]) -> np.ndarray:
         """The document's channel: log[(1-e)·T(obs|form) + e·V(obs|form, erred)]."""
-        obs = obs.lower()
-        typed = self.typed_logp(obs, forms) + math.log1p(-self.mark_error)
-        v = channel.logp_many(obs, forms)
-        err = np.full(len(forms), -np.inf)
-        for k, f in enumerate(forms):
-            if f != obs:  # V given an error: renormalised by 1 - V(f | f)
-                stay = min(channel.identity_logp(f), -1e-6)
-                err[k] = v[k] - math.log(-math.expm1(stay))
-        err += math.log(self.mark_error)
-        return np.logaddexp(typed, err)
+        return self.score(mark_evidence(channel, obs, forms))
+
+    def score(self, ev: "MarkEvidence") -> np.ndarray:
+        """logp_many from a word's MarkEvidence (computed once per word, scored here for
+        each document's rates)."""
+        r, q, e = self.tone_drop, self.quality_drop, self.mark_error
+        typed = (ev.toned_kept * math.log1p(-r) + ev.tone_dropped * math.log(r)
+                 + ev.quality_kept * math.log1p(-q) + ev.quality_dropped * math.log(q))
+        typed = np.where(ev.typed_ok, typed + math.log1p(-e), -np.inf)
+        return np.logaddexp(typed, ev.err + math.log(e))
 
     def for_line(self, channel: MarksChannel, invalid_words: int) -> "DocumentReading":
         """This reading on one line of a vie-OCR document: OCR errors cluster on bad
@@ -225,9 +227,55 @@ class DocumentReading:
                 f"{self.quality_drop:.0%}, other mark/letter errors {self.mark_error:.1%}; {self.words} words)")
 
 
-def _quality_drop_logp(obs: str, clean: str, q: float) -> Optional[float]:
-    """log P(obs letters | clean letters) when each quality mark (ă â ê ô ơ ư đ) is
-    dropped with probability q and nothing else changes; None when that cannot give obs."""
+@dataclass(frozen=True)
+class MarkEvidence:
+    """What a document's channel needs to know about an observed word against each of
+    its candidate forms, whatever the document's rates: whether the typed channel can
+    produce the word (and with a tone kept or dropped, how many quality marks kept and
+    dropped) and log V(obs | form, erred), the learned channel given an error (-inf for
+    the form itself)."""
+
+    forms: Tuple[str, ...]
+    typed_ok: np.ndarray
+    toned_kept: np.ndarray
+    tone_dropped: np.ndarray
+    quality_kept: np.ndarray
+    quality_dropped: np.ndarray
+    err: np.ndarray
+
+
+def mark_evidence(channel: MarksChannel, obs: str, forms: Sequence[str]) -> MarkEvidence:
+    """The MarkEvidence of lowercase observation `obs` against `forms`."""
+    obs = obs.lower()
+    ol, ot = letters_and_tone(obs)
+    split = [letters_and_tone(f) for f in forms]
+    n = len(forms)
+    typed_ok = np.zeros(n, dtype=bool)
+    toned_kept, tone_dropped = np.zeros(n), np.zeros(n)
+    kept, dropped = np.zeros(n), np.zeros(n)
+    for k, (cl, ct) in enumerate(split):
+        if ot != ct and ot != 0:
+            continue
+        counts = _quality_counts(ol, cl)
+        if counts is None:
+            continue
+        typed_ok[k] = True
+        toned_kept[k] = ot == ct and ct != 0
+        tone_dropped[k] = ot != ct
+        kept[k], dropped[k] = counts
+    v = (channel.letters.logp_many(ol, [cl for cl, _ in split]) if n else np.zeros(0)) \
+        + np.array([channel.tone[ct, ot] for _, ct in split])
+    err = np.full(n, -np.inf)
+    for k, f in enumerate(forms):
+        if f != obs:  # V given an error: renormalised by 1 - V(f | f)
+            stay = min(channel.identity_logp(f), -1e-6)
+            err[k] = v[k] - math.log(-math.expm1(stay))
+    return MarkEvidence(tuple(forms), typed_ok, toned_kept, tone_dropped, kept, dropped, err)
+
+
+def _quality_counts(obs: str, clean: str) -> Optional[Tuple[int, int]]:
+    """(quality marks kept, dropped) when obs letters are clean letters with some of
+    their quality marks (ă â ê ô ơ ư đ) dropped and nothing else changed, else None."""
     if len(obs) != len(clean):
         return None
     kept = dropped = 0
@@ -238,6 +286,16 @@ def _quality_drop_logp(obs: str, clean: str, q: float) -> Optional[float]:
             dropped += 1
         else:
             return None
+    return kept, dropped
+
+
+def _quality_drop_logp(obs: str, clean: str, q: float) -> Optional[float]:
+    """log P(obs letters | clean letters) when each quality mark (ă â ê ô ơ ư đ) is
+    dropped with probability q and nothing else changes; None when that cannot give obs."""
+    counts = _quality_counts(obs, clean)
+    if counts is None:
+        return None
+    kept, dropped = counts
     return kept * math.log1p(-q) + (dropped * math.log(q) if dropped else 0.0)
 
 

@@ -20,6 +20,7 @@ is copied through, and casing follows the input token.
 """
 from __future__ import annotations
 
+import math
 import re
 import threading
 import warnings
@@ -31,7 +32,7 @@ import numpy as np
 from . import fixes, resources
 from .candidates import CHANNEL_BEAM, MAX_CANDIDATES, PRIOR_WEIGHT, CandidateGenerator, skeleton
 from .decoder import Lattice, decode_batch
-from .marks import VIE_OCR, DocumentReading, read_document
+from .marks import VIE_OCR, DocumentReading, letters_and_tone, mark_evidence, read_document
 from .text import (MODERN, TONE_STYLES, TRADITIONAL, apply_casing, nfc, normalize_syllable, place_tone,
                    strip_diacritics)
 from .tokens import (LONE_DEBRIS, OCR_DEBRIS, SPACE, WORD, Token, chains, join_ocr_splits,
@@ -101,13 +102,18 @@ SEGMENT_MIN_WORDS = 16
 _SENTENCE_END = frozenset(".?!;:")
 # The mark-error rate of a marked document is fitted on at most this many words, with
 # a prior of MARK_FIT_PRIOR words at MARK_FIT_PRIOR_RATE (a one-line document proves little).
-MARK_FIT_WORDS = 4000
+MARK_FIT_WORDS = 1500
 MARK_FIT_PRIOR = 50
 MARK_FIT_PRIOR_RATE = 0.01
 # The fitted rate is multiplied by this before the final decoding.  On a 600-line TRAIN
 # slice of Tesseract-vie poor scans (statistical) 1, 2 and 4 gave 0.9572, 0.9571, 0.9573:
 # the first pass's own count is kept.
 MARK_ERROR_SCALE = 1.0
+# In vie OCR a word's syllables one letter away are candidates when their tone is read
+# as the word's with at least this log-probability (marks.json's tone table: the same
+# tone, or hỏi read as sắc): a wrong letter and a wrong tone together are too rare to pay
+# for scoring every tone of every neighbour.
+NEIGHBOUR_TONE_LOGP = math.log(0.005)
 # In documents read as marked the scorer's weight is multiplied by this: it was trained
 # on Tesseract-eng noise, and on a 600-line TRAIN slice of Tesseract-vie poor scans
 # (channel from the other 2,400 lines) the model engine gave 0.9558 at 1.0, 0.9571 at 0.5
@@ -178,6 +184,7 @@ class Restorer:
         self.prune_to = PRUNE_TO
         self.temperature = CONFIDENCE_TEMPERATURE
         self._entries: Dict[tuple, tuple] = {}
+        self._evidence: Dict[tuple, tuple] = {}  # marked words' MarkEvidence (_mark_evidence)
         self.model_weight = MODEL_WEIGHT
         self.model_gate = MODEL_GATE
         self.model_passes = MODEL_PASSES
@@ -495,24 +502,40 @@ class Restorer:
     def _marked_candidates(self, text: str, reading: DocumentReading):
         """Candidates of a word in a marked document, scored by the document's marks
         channel: every other mark reading of its skeleton (đong → đồng, đông; nhầm →
-        nhằm) and the OCR channel's nearby syllables (tình → trình)."""
-        obs = normalize_syllable(text)
-        forms = dict.fromkeys(self.generator.forms.get(skeleton(obs), ()))
-        if obs in self.ngram.vocab:
-            forms[obs] = None
-        for f, _ in self.generator.candidates(ocr_reading(text)):
-            forms[f] = None
-        if reading.kind == VIE_OCR:  # its letters may be wrong too: one edit away (tình → trình)
-            for sk in self.generator.neighbours(skeleton(obs), 1):
-                forms.update(dict.fromkeys(self.generator.forms[sk]))
-        forms = [f for f in forms if f in self.generator.log_prior]
-        if not forms:
+        nhằm), the OCR channel's nearby syllables and, in vie OCR, the syllables one
+        letter away (tình → trình)."""
+        ev, prior = self._mark_evidence(text, reading.kind == VIE_OCR)
+        if not ev.forms:
             return ()
-        chans = reading.logp_many(self.marks, obs, forms)
+        chans = reading.score(ev)
         best = float(chans.max())
-        scored = sorted(((ch + PRIOR_WEIGHT * self.generator.log_prior[f], f, ch)
-                         for f, ch in zip(forms, chans.tolist()) if ch >= best - CHANNEL_BEAM), reverse=True)
+        scored = sorted(((ch + p, f, ch) for f, ch, p in zip(ev.forms, chans.tolist(), prior)
+                         if ch >= best - CHANNEL_BEAM), reverse=True)
         return tuple((f, ch) for _, f, ch in scored[:MAX_CANDIDATES])
+
+    def _mark_evidence(self, text: str, letters_too: bool):
+        """(MarkEvidence, pruning prior per form) of one word, whatever the document's
+        rates: cached, since the fitting pass and each line's rates score it again."""
+        obs = normalize_syllable(text)
+        key = (obs, letters_too)
+        hit = self._evidence.get(key)
+        if hit is None:
+            forms = dict.fromkeys(self.generator.forms.get(skeleton(obs), ()))
+            if obs in self.ngram.vocab:
+                forms[obs] = None
+            for f, _ in self.generator.candidates(ocr_reading(text)):
+                forms[f] = None
+            if letters_too:  # one letter away, with a tone the OCR plausibly read as obs's
+                tone_ok = self.marks.tone[:, letters_and_tone(obs)[1]] >= NEIGHBOUR_TONE_LOGP
+                for sk in self.generator.neighbours(skeleton(obs), 1):
+                    forms.update((f, None) for f in self.generator.forms[sk] if tone_ok[letters_and_tone(f)[1]])
+            kept = [f for f in forms if f in self.generator.log_prior]
+            prior = [PRIOR_WEIGHT * self.generator.log_prior[f] for f in kept]
+            hit = (mark_evidence(self.marks, obs, kept), prior)
+            if len(self._evidence) > 100_000:
+                self._evidence.clear()
+            self._evidence[key] = hit
+        return hit
 
     def _line_readings(self, toks: Sequence[Token], reading: DocumentReading) -> Optional[Dict[int, DocumentReading]]:
         """For a vie-OCR document, each word's reading on its own line
