@@ -237,6 +237,11 @@ class CandidateGenerator:
                     found[s] = dist
         return found
 
+    def neighbours(self, sk: str, max_dist: int = 1) -> List[str]:
+        """Vocabulary skeletons within `max_dist` edits of some reading of skeleton `sk`
+        (itself included when it is one)."""
+        return [s for s, d in self._retrieve(sk).items() if d <= max_dist]
+
     def _candidates(self, obs: str) -> Tuple[Candidate, ...]:
         sk = skeleton(obs)
         if not sk or len(sk) > 9:

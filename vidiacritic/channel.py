@@ -119,6 +119,10 @@ class CharEditModel:
         """log P(obs | form) for many forms at once (same DP as :meth:`logp`, vectorised
         over the forms; about ten times faster for the usual 20–60 forms)."""
         self._tables()  # builds the letter indices that _clean_index reads
+        # Letters never seen extend the tables first: extending renumbers the letters, so
+        # codes taken before it would point at the wrong rows.
+        for c in {c for f in forms for c in f} - self._cidx.keys():
+            self._clean_index(c)
         n = len(forms)
         lens = np.array([len(f) for f in forms])
         L = int(lens.max()) if n else 0

@@ -312,6 +312,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
                                      "alternatives": [[a, round(p, 4)] for a, p in w.alternatives]},
                                     ensure_ascii=False))
     else:
+        if ex.reading is not None:  # how the document's marks were read (vidiacritic.marks)
+            lines.append(f"# read as {ex.reading.describe()}")
         for w in ex.words:
             alts = ", ".join(f"{a} {p:.2f}" for a, p in w.alternatives)
             mark = "*" if w.changed else " "

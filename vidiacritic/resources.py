@@ -118,6 +118,19 @@ def _channel_at(path: Path) -> Channel:
     return _parse(path, Channel.load)
 
 
+def load_marks():
+    """The marks channel (models/marks.json: vidiacritic.marks), read like every
+    shipped file: missing or damaged is an error, never a quiet switch of method."""
+    return _marks_at(model_path("marks.json"))
+
+
+@lru_cache(maxsize=None)
+def _marks_at(path: Path):
+    from .marks import MarksChannel
+
+    return _parse(path, MarksChannel.load)
+
+
 def load_lexicon():
     """The phrase lexicon (data/admin_terms.tsv with its built trie)."""
     from .rules import LEXICON_FILE, trie_path

@@ -21,6 +21,7 @@ is copied through, and casing follows the input token.
 """
 from __future__ import annotations
 
+import math
 import re
 import threading
 import warnings
@@ -30,8 +31,9 @@ from typing import Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Option
 import numpy as np
 
 from . import fixes, resources
-from .candidates import CandidateGenerator
+from .candidates import CHANNEL_BEAM, MAX_CANDIDATES, PRIOR_WEIGHT, CandidateGenerator, skeleton
 from .decoder import Lattice, decode_batch
+from .marks import VIE_OCR, DocumentReading, letters_and_tone, mark_evidence, read_document
 from .text import (MODERN, TONE_STYLES, TRADITIONAL, apply_casing, compose_marks, normalize_syllable,
                    place_tone, split_tone, strip_diacritics)
 from .tokens import (LONE_DEBRIS, OCR_DEBRIS, PROTECTED, SPACE, WORD, Token, chains, join_ocr_splits,
@@ -104,6 +106,29 @@ MODEL_GATE = 0.8
 SEGMENT_MAX_WORDS = 48
 SEGMENT_MIN_WORDS = 16
 _SENTENCE_END = frozenset(".?!;:")
+# The mark-error rate of a marked document is fitted on at most this many words, with
+# a prior of MARK_FIT_PRIOR words at MARK_FIT_PRIOR_RATE (a one-line document proves little).
+MARK_FIT_WORDS = 1500
+MARK_FIT_PRIOR = 50
+MARK_FIT_PRIOR_RATE = 0.01
+# The fitted rate is multiplied by this before the final decoding.  On a 600-line TRAIN
+# slice of Tesseract-vie poor scans (statistical) 1, 2 and 4 gave 0.9572, 0.9571, 0.9573:
+# the first pass's own count is kept.
+MARK_ERROR_SCALE = 1.0
+# In vie OCR a word's syllables one letter away are candidates when their tone is read
+# as the word's with at least this log-probability (marks.json's tone table: the same
+# tone, or hỏi read as sắc): a wrong letter and a wrong tone together are too rare to pay
+# for scoring every tone of every neighbour.
+NEIGHBOUR_TONE_LOGP = math.log(0.005)
+# Letters away from the word that neighbours may be.  On the 600-line TRAIN slice 2 gave
+# 0.9573 against 0.9564 for 1 but cost 1.6x the time on vie documents, and on the held-out
+# poor-vie set 0.9720 against 0.9725: within noise, so the cheaper one.
+NEIGHBOUR_EDITS = 1
+# In documents read as marked the scorer's weight is multiplied by this: it was trained
+# on Tesseract-eng noise, and on a 600-line TRAIN slice of Tesseract-vie poor scans
+# (channel from the other 2,400 lines) the model engine gave 0.9558 at 1.0, 0.9571 at 0.5
+# and 0.9575 at 0 (statistical); on 600 TRAIN partly-marked lines 0.9954 / 0.9956 / 0.9955.
+MODEL_MARKED_WEIGHT = 0.5
 # Longer chains are decoded in windows so that memory and latency stay bounded.
 MAX_CHAIN = 200
 # The document's own marks say how far to trust it (see _document_trust): pseudo-counts
@@ -144,6 +169,9 @@ class WordDecision:
 class Explanation:
     text: str
     words: List[WordDecision]
+    # How the document was read (eng-ocr, vie-ocr, typed-unmarked, typed-marked) and
+    # the rates estimated from it (vidiacritic.marks.DocumentReading).
+    reading: Optional[DocumentReading] = None
 
 
 class _Entry(NamedTuple):
@@ -197,12 +225,15 @@ class Restorer:
         self.temperature = CONFIDENCE_TEMPERATURE
         self._entries: Dict[tuple, tuple] = {}
         self._shares: Dict[str, Tuple[float, float, float]] = {}
+        self._evidence: Dict[tuple, tuple] = {}  # marked words' MarkEvidence (_mark_evidence)
         self.model_weight = MODEL_WEIGHT
         self.model_gate = MODEL_GATE
         self.model_passes = MODEL_PASSES
         self.model_scores_unknown = MODEL_SCORES_UNKNOWN
         self.model_phrase_weight = MODEL_PHRASE_WEIGHT
         self.model_split_unknown = MODEL_SPLIT_UNKNOWN
+        self.mark_error_scale = MARK_ERROR_SCALE
+        self.model_marked_weight = MODEL_MARKED_WEIGHT
         # The scorer loads in a thread while the rest loads here: its ONNX Runtime
         # session is built outside the GIL (init 0.36–0.57 s → 0.25–0.34 s).
         pending = _Background(lambda: _open_scorer(model_dir)) if engine in ("auto", "model") else None
@@ -213,6 +244,7 @@ class Restorer:
         if engine != "rules":
             self.ngram.bigram_matrix()  # built at load (0.02–0.2 s, 85 MB), not on the first call
         self.channel = resources.load_channel()
+        self.marks = resources.load_marks()
         # The phrase trie ships built (data/admin_terms.trie.pickle); a lexicon without
         # it grows its trie lazily, one first syllable at a time, as documents ask.
         self.lexicon = resources.load_lexicon()
@@ -292,19 +324,26 @@ class Restorer:
         # only other text is trusted by its marks.
         trust = (0.0, 0.0) if ocr_document else self._document_trust(words_in)
         runs = [r[i : i + MAX_CHAIN] for r in chains(toks) for i in range(0, len(r), MAX_CHAIN)]
+        reading = self._reading(toks, runs, words_in, ocr_document)
+        by_line = self._line_readings(toks, reading)
+        # A document read as marked is weighed by the marks channel and its own rates
+        # (vidiacritic.marks); other typed text by its trust in its marks (_document_trust).
+        trust = (0.0, 0.0) if ocr_document or reading.marked else self._document_trust(words_in)
         foreign = fixes.foreign_words(toks, self.english, self._vietnamese_frequency)
         lattices, metas = [], []
         for run in runs:
-            lat, meta = self._lattice(toks, run, ocr_document, trust, foreign)
+            lat, meta = self._lattice(toks, run, ocr_document, reading, by_line, trust, foreign)
             lattices.append(lat)
             metas.append(meta)
         memo: dict = {}  # bigram scores, reused when the model engine decodes again
         decoded = self._decode(lattices, memo)
         if self.scorer is not None and lattices:
             # OCR output is read once: more passes lost a word on the dev OCR, and its
-            # restored text, no longer OCR output, is read with all of them.
+            # restored text, no longer OCR output, is read with all of them.  In a
+            # document read as marked the scorer (trained on Tesseract-eng noise) weighs less.
             decoded = self._refine(toks, runs, metas, decoded, lattices, memo, letters_only=not ocr_document,
-                                   passes=1 if ocr_document else self.model_passes)
+                                   passes=1 if ocr_document else self.model_passes,
+                                   scale=self.model_marked_weight if reading.marked else 1.0)
         replaced: Dict[int, str] = {}
         words: List[WordDecision] = []
         for run, meta, dec in zip(runs, metas, decoded):
@@ -336,7 +375,7 @@ class Restorer:
                     replaced[ti] = chosen
         words = self._document_fixes(toks, replaced, words, details)
         out = "".join(replaced.get(i, t.text) for i, t in enumerate(toks))
-        return Explanation(out, words)
+        return Explanation(out, words, reading)
 
     # ------------------------------------------------------------ internals
     def _token_fix(self, toks: Sequence[Token], i: int):
@@ -400,7 +439,7 @@ class Restorer:
         return segs
 
     def _refine(self, toks, runs, metas, decoded, first: List[Lattice], memo, letters_only: bool,
-                passes: int):
+                passes: int, scale: float = 1.0):
         """The model engine's passes: the seq2seq scorer re-scores the candidates of
         every segment the first pass is unsure of, reading the path decoded so far as
         the words before each one, and Viterbi decodes again.  Where that changed the
@@ -415,7 +454,7 @@ class Restorer:
         todo = None  # the first pass: every segment the gate lets through
         decoded = list(decoded)
         for _ in range(passes):
-            scored = self._rescore(toks, metas, decoded, segs, extra, todo, letters_only)
+            scored = self._rescore(toks, metas, decoded, segs, extra, todo, letters_only, scale)
             if not scored:
                 break
             again = sorted({r for i in scored for r, _ in segs[i][1]})
@@ -429,7 +468,8 @@ class Restorer:
                 break
         return decoded
 
-    def _rescore(self, toks, metas, decoded, segs, extra, todo, letters_only: bool) -> List[int]:
+    def _rescore(self, toks, metas, decoded, segs, extra, todo, letters_only: bool,
+                 scale: float = 1.0) -> List[int]:
         """Add to `extra` the seq2seq scorer's log-probability of every candidate of
         the segments `todo` (indices into `segs`, each a segment's token indices and
         their (run, position) places; None: every segment the first pass is not sure
@@ -466,7 +506,7 @@ class Restorer:
             for cand_ids, (r, pos, has_choice, phrase_hit), lp in zip(seg_cands, place, lps):
                 if not has_choice:  # a single candidate: nothing to re-rank
                     continue
-                weight = self.model_weight * (self.model_phrase_weight if phrase_hit else 1.0)
+                weight = scale * self.model_weight * (self.model_phrase_weight if phrase_hit else 1.0)
                 if weight == 0.0:
                     continue
                 if not self.model_scores_unknown:
@@ -519,12 +559,15 @@ class Restorer:
         word = place_tone(form, MODERN) if self.tone_style == MODERN else form
         return apply_casing(word, original)
 
-    def _entry(self, text: str, ocr_document: bool) -> _Entry:
+    def _entry(self, text: str, ocr_document: bool, reading: Optional[DocumentReading] = None) -> _Entry:
         """Per distinct token: its candidates (an _Entry); cached, since a document
-        repeats its words."""
+        repeats its words.  A word of a document read as marked gets the marks
+        channel's candidates (_marked_candidates)."""
         # The weights are part of the key: scripts/tune_weights.py changes them in place.
+        if reading is not None and not (reading.marked and text.isalpha()):
+            reading = None  # read through the OCR channel
         key = (text, ocr_document, self.channel_weight, self.keep_logp, self.keep_acronym_logp,
-               self.keep_lower_logp)
+               self.keep_lower_logp, reading)
         hit = self._entries.get(key)
         if hit is None:
             # Outside OCR output a single consonant is a letter (điểm đ, khoản b), not a
@@ -532,7 +575,8 @@ class Restorer:
             # stay candidates: "phd" may be phố in a line too short to look like OCR.)
             kept = not ocr_document and (text in LONE_DEBRIS or
                                          len(text) == 1 and not _VOWEL.match(strip_diacritics(text)))
-            cands = () if kept else self.generator.candidates(ocr_reading(text))
+            cands = () if kept else (self._marked_candidates(text, reading) if reading is not None
+                                     else self.generator.candidates(ocr_reading(text)))
             syl = normalize_syllable(text)
             written = syl if syl.isalpha() else None
             if not cands:
@@ -543,6 +587,8 @@ class Restorer:
                 ids = [self.ngram.vocab.get(f, self.ngram.unk_id) for f in forms]
                 scores = [self.channel_weight * s for _, s in cands]
                 keep = self._keep_logp(text, ocr_document)
+                if keep is not None and reading is not None:
+                    keep = self._marked_keep_logp(text, keep, reading)
                 cset = frozenset(forms)
                 if keep is not None:
                     forms.append(None)
@@ -559,18 +605,128 @@ class Restorer:
             self._entries[key] = hit
         return hit
 
+    # ------------------------------------------------------------ marks as evidence
+    def _reading(self, toks: Sequence[Token], runs, words_in: Sequence[str], ocr_document: bool) -> DocumentReading:
+        """How this document was read: its kind and tone/quality-drop rates from its own
+        words (vidiacritic.marks.read_document); for a marked document, the mark-error
+        rate fitted by one statistical decoding pass (_fit_mark_error)."""
+        reading = read_document(words_in, ocr_document, self.marks)
+        if reading.marked:
+            reading = self._fit_mark_error(toks, runs, reading, ocr_document)
+        return reading
+
+    def _fit_mark_error(self, toks: Sequence[Token], runs, reading: DocumentReading,
+                        ocr_document: bool) -> DocumentReading:
+        """One EM step for the mark-error rate e: decode (first pass only) with the
+        training pairs' rate, then take the share of words the decoder overturned in a
+        way that dropped marks cannot explain (nhầm → nhằm, tình → trình; đong → đồng
+        is a dropped tone, not an error).  A correct document overturns almost nothing,
+        so its words keep their marks; a vie OCR one keeps a rate near its own."""
+        fit_runs, n_words = [], 0
+        for run in runs:  # a bounded sample: the estimate needs a few thousand words at most
+            if n_words >= MARK_FIT_WORDS:
+                break
+            fit_runs.append(run)
+            n_words += len(run)
+        built = [self._lattice(toks, run, ocr_document, reading) for run in fit_runs]
+        decoded = self._decode([lat for lat, _ in built])
+        n = err = 0
+        for run, (_, meta), dec in zip(fit_runs, built, decoded):
+            for pos, ti in enumerate(run):
+                text = toks[ti].text
+                forms = meta[pos][0]
+                if not forms or not text.isalpha() or forms[dec.best[pos]] is None:
+                    continue
+                n += 1
+                obs, chosen = normalize_syllable(text), forms[dec.best[pos]]
+                if chosen != obs and not np.isfinite(reading.typed_logp(obs, [chosen])[0]):
+                    err += 1
+        rate = (err + MARK_FIT_PRIOR * MARK_FIT_PRIOR_RATE) / (n + MARK_FIT_PRIOR)
+        return reading.with_error(self.mark_error_scale * rate)
+
+    def _marked_keep_logp(self, token: str, keep: float, reading: DocumentReading) -> float:
+        """In a vie-OCR document a token that is no syllable is damage, not a name, an
+        acronym or a unit, when it carries Vietnamese marks (sêm, ngầy, THÔA, RHOẰN):
+        those never write acronyms, units (mm, kg) or foreign words.  Typed text keeps
+        the usual penalties."""
+        if reading.kind == VIE_OCR and strip_diacritics(token) != token:
+            return min(keep, self.keep_lower_logp)
+        return keep
+
+    def _marked_candidates(self, text: str, reading: DocumentReading):
+        """Candidates of a word in a marked document, scored by the document's marks
+        channel: every other mark reading of its skeleton (đong → đồng, đông; nhầm →
+        nhằm), the OCR channel's nearby syllables and, in vie OCR, the syllables one
+        letter away (tình → trình)."""
+        ev, prior = self._mark_evidence(text, reading.kind == VIE_OCR)
+        if not ev.forms:
+            return ()
+        chans = reading.score(ev)
+        best = float(chans.max())
+        scored = sorted(((ch + p, f, ch) for f, ch, p in zip(ev.forms, chans.tolist(), prior)
+                         if ch >= best - CHANNEL_BEAM), reverse=True)
+        return tuple((f, ch) for _, f, ch in scored[:MAX_CANDIDATES])
+
+    def _mark_evidence(self, text: str, letters_too: bool):
+        """(MarkEvidence, pruning prior per form) of one word, whatever the document's
+        rates: cached, since the fitting pass and each line's rates score it again."""
+        obs = normalize_syllable(text)
+        key = (obs, letters_too)
+        hit = self._evidence.get(key)
+        if hit is None:
+            forms = dict.fromkeys(self.generator.forms.get(skeleton(obs), ()))
+            if obs in self.ngram.vocab:
+                forms[obs] = None
+            for f, _ in self.generator.candidates(ocr_reading(text)):
+                forms[f] = None
+            if letters_too:  # one letter away, with a tone the OCR plausibly read as obs's
+                tone_ok = self.marks.tone[:, letters_and_tone(obs)[1]] >= NEIGHBOUR_TONE_LOGP
+                for sk in self.generator.neighbours(skeleton(obs), NEIGHBOUR_EDITS):
+                    forms.update((f, None) for f in self.generator.forms[sk] if tone_ok[letters_and_tone(f)[1]])
+            kept = [f for f in forms if f in self.generator.log_prior]
+            prior = [PRIOR_WEIGHT * self.generator.log_prior[f] for f in kept]
+            hit = (mark_evidence(self.marks, obs, kept), prior)
+            if len(self._evidence) > 100_000:
+                self._evidence.clear()
+            self._evidence[key] = hit
+        return hit
+
+    def _line_readings(self, toks: Sequence[Token], reading: DocumentReading) -> Optional[Dict[int, DocumentReading]]:
+        """For a vie-OCR document, each word's reading on its own line
+        (DocumentReading.for_line: a line with words that are no syllable is likelier
+        to be wrong elsewhere too); None for other documents."""
+        if reading.kind != VIE_OCR:
+            return None
+        out: Dict[int, DocumentReading] = {}
+        line: List[int] = []
+        invalid = 0
+        for i, tok in enumerate([*toks, Token("\n", SPACE, -1)]):  # a last break ends the last line
+            if tok.kind == WORD:
+                line.append(i)
+                invalid += tok.text.isalpha() and normalize_syllable(tok.text) not in self.ngram.vocab
+            elif "\n" in tok.text and line:
+                line_reading = reading.for_line(self.marks, invalid)
+                out.update((j, line_reading) for j in line)
+                line, invalid = [], 0
+        return out
+
     def _kept_entry(self, text: str) -> "_Entry":
         """An entry without candidates: the token is kept as written (a foreign word)."""
         return _Entry([], np.array([self.ngram.unk_id]), np.zeros(1), frozenset(), None, -1, -1, (),
                       frozenset())
 
     def _lattice(self, toks: Sequence[Token], run: Sequence[int], ocr_document: bool,
+                 reading: Optional[DocumentReading] = None,
+                 by_line: Optional[Dict[int, DocumentReading]] = None,
                  trust: Tuple[float, float] = (0.0, 0.0), foreign=frozenset()):
-        """The lattice of one chain; `trust` is the document's _document_trust; a
-        foreign word (fixes.foreign_words) gets no candidates: it is kept as written."""
+        """The lattice of one chain.  `reading` (by_line: per word, for vie OCR) is how
+        the document was read (marks channel), `trust` the typed document's
+        _document_trust; a foreign word (fixes.foreign_words) gets no candidates: it
+        is kept as written."""
         ids, unary, meta = [], [], []
         num = (np.array([self.ngram.num_id]), np.zeros(1))
-        entries = [(self._kept_entry(toks[ti].text) if ti in foreign else self._entry(toks[ti].text, ocr_document))
+        entries = [(self._kept_entry(toks[ti].text) if ti in foreign else
+                    self._entry(toks[ti].text, ocr_document, by_line.get(ti, reading) if by_line else reading))
                    if toks[ti].kind == WORD else None for ti in run]
         bonus, written_phrases = self._phrase_bonus(entries)
         for pos, entry in enumerate(entries):

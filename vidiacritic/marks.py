@@ -1,0 +1,327 @@
+"""Marks as evidence: a channel for text that already carries Vietnamese marks, and
+how far one document's marks can be trusted.
+
+The OCR channel of :mod:`vidiacritic.channel` was estimated on Tesseract's English
+model, which drops marks; a marked word ("nhầm", "đong") seen through it is nearly
+always kept.  Two kinds of documents carry marks and still need repair:
+
+* **typed with marks**, where a keyboard or converter dropped tone marks (and maybe
+  the vowel-quality marks and đ) on some share of the words: "đong" for đồng;
+* **Vietnamese OCR** (Tesseract ``-l vie``), whose marks are present but sometimes
+  wrong (nhầm for nhằm, điếm for điểm) and whose letters sometimes are (tình for
+  trình).
+
+``MarksChannel`` is P(observed syllable | true syllable) factored as the syllable's
+tone (a 6×6 confusion table) times its toneless letters, vowel-quality marks and đ
+included (a character edit model: ô→o, ơ→o, đ→d, r→t …), both estimated from real
+(Tesseract ``vie``, clean) pairs by ``scripts/build_marks_channel.py``
+(``models/marks.json``).
+
+``DocumentReading`` says how the document was read — eng-ocr, vie-ocr,
+typed-unmarked or typed-marked — with the rates estimated from the document itself:
+the tone-drop rate r (the share of toned syllables against the share the language
+model's unigram counts expect), the quality-drop rate q (the same for ă â ê ô ơ ư đ),
+and the mark-error rate e (the share of words a first decoding pass overturns; fitted
+in :mod:`vidiacritic.restorer`).  Its ``logp_many`` is the document's channel:
+
+    P(obs | clean) = (1 - e) · T_rq(obs | clean) + e · V(obs | clean, obs ≠ clean)
+
+where T drops the tone mark with probability r and all quality marks with probability
+q and changes nothing else, and V is the learned channel given that it erred.  A fully
+and correctly marked text (r, q, e ≈ 0) keeps its words; a tone-dropped one (r ≈ 1)
+reopens its toneless words to every tone, the language model choosing among them.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Dict, Iterable, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .channel import CharEditModel
+from .text import split_tone
+
+ENG_OCR, VIE_OCR, TYPED_UNMARKED, TYPED_MARKED = "eng-ocr", "vie-ocr", "typed-unmarked", "typed-marked"
+KINDS = (ENG_OCR, VIE_OCR, TYPED_UNMARKED, TYPED_MARKED)
+N_TONES = 6
+# Letters whose vowel-quality mark (or đ's bar) a keyboard or converter can drop.
+_QUALITY = {"ă": "a", "â": "a", "ê": "e", "ô": "o", "ơ": "o", "ư": "u", "đ": "d"}
+_QUALITY_TABLE = str.maketrans(_QUALITY)
+# A document whose quality marks are this far below the expected share is read as
+# unmarked (eng OCR keeps none of them, typed-unmarked text none): the old channel.
+UNMARKED_QUALITY_DROP = 0.85
+# Rates are kept inside these bounds: a rate of exactly 0 or 1 would make a reading
+# impossible outright, and a few words cannot prove that.
+RATE_FLOOR, RATE_CEIL = 0.01, 0.99
+ERROR_FLOOR = 1e-4
+# A marked document whose fitted mark-error rate reaches this is called vie-ocr.
+VIE_OCR_ERROR = 0.01
+# Too few words prove nothing about how a document was typed ("đ my" is not a text with
+# every tone dropped): below these counts it is read through the OCR channel as before.
+MIN_WORDS = 8
+MIN_MARKED_WORDS = 4
+# Lines are told apart by how many of their words are no syllable: 0, 1, 2 or more.
+LINE_CLASSES = 3
+
+
+@lru_cache(maxsize=200_000)
+def letters_and_tone(syllable: str) -> Tuple[str, int]:
+    """(lowercase letters without the tone mark, tone number 0–5)."""
+    return split_tone(syllable.lower())
+
+
+def strip_quality(letters: str) -> str:
+    """ă â ê ô ơ ư đ → a a e o o u d (tone marks untouched)."""
+    return letters.translate(_QUALITY_TABLE)
+
+
+def has_quality(letters: str) -> bool:
+    return any(c in _QUALITY for c in letters)
+
+
+@dataclass
+class MarksChannel:
+    """P(observed | clean) for marked text: tone confusion × letter edits (toneless)."""
+
+    tone: np.ndarray  # (6, 6) log P(observed tone | clean tone)
+    letters: CharEditModel  # on toneless lowercase letters, quality marks included
+    meta: dict = field(default_factory=dict)
+    _identity: Dict[str, float] = field(default_factory=dict, repr=False)
+
+    def logp_many(self, obs: str, forms: Sequence[str]) -> np.ndarray:
+        """log V(obs | form) for each form (lowercase NFC syllables)."""
+        ol, ot = letters_and_tone(obs)
+        split = [letters_and_tone(f) for f in forms]
+        lp = self.letters.logp_many(ol, [cl for cl, _ in split]) if forms else np.zeros(0)
+        return lp + np.array([self.tone[ct, ot] for _, ct in split])
+
+    def identity_logp(self, form: str) -> float:
+        """log V(form | form): the chance the channel leaves this syllable intact."""
+        hit = self._identity.get(form)
+        if hit is None:
+            cl, ct = letters_and_tone(form)
+            hit = self._identity[form] = float(self.letters.logp(cl, cl) + self.tone[ct, ct])
+        return hit
+
+    @property
+    def expected_toned(self) -> float:
+        return float(self.meta["expected"]["toned_share"])
+
+    @property
+    def expected_quality(self) -> float:
+        return float(self.meta["expected"]["quality_share"])
+
+    def save(self, path: str) -> None:
+        data = {"tone": np.round(self.tone, 5).tolist(), "letters": self.letters.to_json(), "meta": self.meta}
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, ensure_ascii=False, indent=0, sort_keys=True)
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: str) -> "MarksChannel":
+        with open(path, encoding="utf-8") as fh:
+            d = json.load(fh)
+        tone = np.array(d["tone"], dtype=np.float64)
+        if tone.shape != (N_TONES, N_TONES):
+            raise ValueError(f"{path}: tone table must be {N_TONES}x{N_TONES}")
+        return cls(tone, CharEditModel.from_json(d["letters"]), d.get("meta", {}))
+
+
+def estimate_tones(pair_counts: Dict[Tuple[str, str], int], alpha: float = 0.5) -> np.ndarray:
+    """log P(observed tone | clean tone) from (observed, clean) syllable pair counts."""
+    counts = np.full((N_TONES, N_TONES), alpha)
+    for (obs, clean), k in pair_counts.items():
+        counts[letters_and_tone(clean)[1], letters_and_tone(obs)[1]] += k
+    return np.log(counts / counts.sum(axis=1, keepdims=True))
+
+
+def estimate_marks_channel(pair_counts: Dict[Tuple[str, str], int], meta: Optional[dict] = None) -> MarksChannel:
+    """The channel from (observed, clean) lowercase syllable pairs and their counts."""
+    letter_counts: Dict[Tuple[str, str], int] = {}
+    for (obs, clean), k in pair_counts.items():
+        key = (letters_and_tone(obs)[0], letters_and_tone(clean)[0])
+        letter_counts[key] = letter_counts.get(key, 0) + k
+    from .channel import estimate_edits
+
+    return MarksChannel(estimate_tones(pair_counts), estimate_edits(letter_counts), dict(meta or {}))
+
+
+# ---------------------------------------------------------------- one document
+@dataclass(frozen=True)
+class DocumentReading:
+    """How a document was read, and how far its marks can be trusted.
+
+    kind: eng-ocr, vie-ocr, typed-unmarked or typed-marked.  tone_drop (r): the share
+    of toned words whose tone mark is missing; quality_drop (q): the same for ă â ê ô ơ
+    ư đ; mark_error (e): the share of words whose marks or letters are wrong in other
+    ways (fitted by a first decoding pass); words: how many words it was estimated on.
+    """
+
+    kind: str
+    tone_drop: float = 0.0
+    quality_drop: float = 0.0
+    mark_error: float = ERROR_FLOOR
+    words: int = 0
+
+    @property
+    def marked(self) -> bool:
+        """Whether the marks channel reads this document (else the OCR channel does)."""
+        return self.kind in (VIE_OCR, TYPED_MARKED)
+
+    def with_error(self, e: float) -> "DocumentReading":
+        e = min(max(e, ERROR_FLOOR), 0.5)
+        return DocumentReading(VIE_OCR if e >= VIE_OCR_ERROR else TYPED_MARKED,
+                               self.tone_drop, self.quality_drop, e, self.words)
+
+    def typed_logp(self, obs: str, forms: Sequence[str]) -> np.ndarray:
+        """log T(obs | form): tones dropped at rate r, each quality mark at rate q,
+        nothing else changed (-inf where T cannot produce obs)."""
+        ol, ot = letters_and_tone(obs)
+        r, q = self.tone_drop, self.quality_drop
+        out = np.full(len(forms), -np.inf)
+        for k, f in enumerate(forms):
+            cl, ct = letters_and_tone(f)
+            if ot == ct:
+                tone = math.log1p(-r) if ct else 0.0
+            elif ot == 0:
+                tone = math.log(r)
+            else:
+                continue
+            let = _quality_drop_logp(ol, cl, q)
+            if let is not None:
+                out[k] = tone + let
+        return out
+
+    def logp_many(self, channel: MarksChannel, obs: str, forms: Sequence[str]) -> np.ndarray:
+        """The document's channel: log[(1-e)·T(obs|form) + e·V(obs|form, erred)]."""
+        return self.score(mark_evidence(channel, obs, forms))
+
+    def score(self, ev: "MarkEvidence") -> np.ndarray:
+        """logp_many from a word's MarkEvidence (computed once per word, scored here for
+        each document's rates)."""
+        r, q, e = self.tone_drop, self.quality_drop, self.mark_error
+        typed = (ev.toned_kept * math.log1p(-r) + ev.tone_dropped * math.log(r)
+                 + ev.quality_kept * math.log1p(-q) + ev.quality_dropped * math.log(q))
+        typed = np.where(ev.typed_ok, typed + math.log1p(-e), -np.inf)
+        return np.logaddexp(typed, ev.err + math.log(e))
+
+    def for_line(self, channel: MarksChannel, invalid_words: int) -> "DocumentReading":
+        """This reading on one line of a vie-OCR document: OCR errors cluster on bad
+        lines, so the mark-error rate is scaled by how much likelier a word is wrong
+        on a line with that many non-syllables (line_error_ratio, from the training
+        pairs).  Other kinds of documents are read the same on every line."""
+        ratios = channel.meta.get("line_error_ratio")
+        if self.kind != VIE_OCR or not ratios:
+            return self
+        e = self.mark_error * ratios[min(invalid_words, len(ratios) - 1)]
+        return DocumentReading(self.kind, self.tone_drop, self.quality_drop,
+                               min(max(e, ERROR_FLOOR), 0.5), self.words)
+
+    def describe(self) -> str:
+        return (f"{self.kind} (tone marks dropped {self.tone_drop:.0%}, quality marks dropped "
+                f"{self.quality_drop:.0%}, other mark/letter errors {self.mark_error:.1%}; {self.words} words)")
+
+
+@dataclass(frozen=True)
+class MarkEvidence:
+    """What a document's channel needs to know about an observed word against each of
+    its candidate forms, whatever the document's rates: whether the typed channel can
+    produce the word (and with a tone kept or dropped, how many quality marks kept and
+    dropped) and log V(obs | form, erred), the learned channel given an error (-inf for
+    the form itself)."""
+
+    forms: Tuple[str, ...]
+    typed_ok: np.ndarray
+    toned_kept: np.ndarray
+    tone_dropped: np.ndarray
+    quality_kept: np.ndarray
+    quality_dropped: np.ndarray
+    err: np.ndarray
+
+
+def mark_evidence(channel: MarksChannel, obs: str, forms: Sequence[str]) -> MarkEvidence:
+    """The MarkEvidence of lowercase observation `obs` against `forms`."""
+    obs = obs.lower()
+    ol, ot = letters_and_tone(obs)
+    split = [letters_and_tone(f) for f in forms]
+    n = len(forms)
+    typed_ok = np.zeros(n, dtype=bool)
+    toned_kept, tone_dropped = np.zeros(n), np.zeros(n)
+    kept, dropped = np.zeros(n), np.zeros(n)
+    for k, (cl, ct) in enumerate(split):
+        if ot != ct and ot != 0:
+            continue
+        counts = _quality_counts(ol, cl)
+        if counts is None:
+            continue
+        typed_ok[k] = True
+        toned_kept[k] = ot == ct and ct != 0
+        tone_dropped[k] = ot != ct
+        kept[k], dropped[k] = counts
+    v = (channel.letters.logp_many(ol, [cl for cl, _ in split]) if n else np.zeros(0)) \
+        + np.array([channel.tone[ct, ot] for _, ct in split])
+    err = np.full(n, -np.inf)
+    for k, f in enumerate(forms):
+        if f != obs:  # V given an error: renormalised by 1 - V(f | f)
+            stay = min(channel.identity_logp(f), -1e-6)
+            err[k] = v[k] - math.log(-math.expm1(stay))
+    return MarkEvidence(tuple(forms), typed_ok, toned_kept, tone_dropped, kept, dropped, err)
+
+
+def _quality_counts(obs: str, clean: str) -> Optional[Tuple[int, int]]:
+    """(quality marks kept, dropped) when obs letters are clean letters with some of
+    their quality marks (ă â ê ô ơ ư đ) dropped and nothing else changed, else None."""
+    if len(obs) != len(clean):
+        return None
+    kept = dropped = 0
+    for o, c in zip(obs, clean):
+        if o == c:
+            kept += c in _QUALITY
+        elif _QUALITY.get(c) == o:
+            dropped += 1
+        else:
+            return None
+    return kept, dropped
+
+
+def _quality_drop_logp(obs: str, clean: str, q: float) -> Optional[float]:
+    """log P(obs letters | clean letters) when each quality mark (ă â ê ô ơ ư đ) is
+    dropped with probability q and nothing else changes; None when that cannot give obs."""
+    counts = _quality_counts(obs, clean)
+    if counts is None:
+        return None
+    kept, dropped = counts
+    return kept * math.log1p(-q) + (dropped * math.log(q) if dropped else 0.0)
+
+
+def _share(words: Sequence[str], test) -> float:
+    return sum(1 for w in words if test(w)) / len(words) if words else 0.0
+
+
+def read_document(words: Iterable[str], ocr_document: bool, channel: Optional[MarksChannel]) -> DocumentReading:
+    """First estimate from the document's own words (alphabetic tokens): its kind and
+    the tone- and quality-drop rates.  The mark-error rate starts at the training
+    pairs' and is fitted by the restorer's first decoding pass."""
+    low = [w.lower() for w in words if w.isalpha()]
+    n = len(low)
+    if channel is None or n == 0:
+        return DocumentReading(ENG_OCR if ocr_document else TYPED_UNMARKED, words=n)
+    split = [letters_and_tone(w) for w in low]
+    toned = _share(split, lambda s: s[1] > 0)
+    quality = _share(split, lambda s: has_quality(s[0]))
+    r = _clip(1.0 - toned / channel.expected_toned)
+    q = _clip(1.0 - quality / channel.expected_quality)
+    marked = sum(1 for letters, tone in split if tone or has_quality(letters))
+    if q >= UNMARKED_QUALITY_DROP or n < MIN_WORDS or marked < MIN_MARKED_WORDS:
+        return DocumentReading(ENG_OCR if ocr_document else TYPED_UNMARKED, r, q, ERROR_FLOOR, n)
+    e0 = float(channel.meta.get("error_rate", VIE_OCR_ERROR))
+    return DocumentReading(VIE_OCR if ocr_document else TYPED_MARKED, r, q, e0, n)
+
+
+def _clip(x: float) -> float:
+    return min(max(x, RATE_FLOOR), RATE_CEIL)
