@@ -256,7 +256,8 @@ def plot(results, set_names, path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    markers = dict(zip(set_names, "osD^v"))
+    shapes = "osD^vP*Xph<>"  # one per column, however many --set columns there are
+    markers = {name: shapes[i % len(shapes)] for i, name in enumerate(set_names)}
     for r in results:
         for name in set_names:
             ax.scatter(r["syl/s"], r[name], marker=markers[name], s=40,
