@@ -319,12 +319,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
     text = read_text(args.file, args.encoding, args.legacy_encoding, args.errors)
     ex = _restorer(args).explain(text)
     lines = []
-    if args.json:
-        for w in ex.words:
-            lines.append(json.dumps({"original": w.original, "chosen": w.chosen, "start": w.start,
-                                     "source": w.source, "confidence": round(w.confidence, 4),
-                                     "alternatives": [[a, round(p, 4)] for a, p in w.alternatives]},
-                                    ensure_ascii=False))
+    if args.json:  # the review page's word records (vidiacritic.review.word_records)
+        from .review import word_records
+
+        lines.extend(json.dumps(rec, ensure_ascii=False) for rec in word_records(ex.words))
     else:
         if ex.reading is not None:  # how the document's marks were read (vidiacritic.marks)
             lines.append(f"# read as {ex.reading.describe()}")
@@ -429,6 +427,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("gold")
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(func=cmd_eval)
+    from .review import register as register_review
+    register_review(sub, sys.modules[__name__])
     from .integrity import cmd_check
     sub.add_parser("check", help="verify the model and data files against their manifests "
                    "(whole SHA-256)").set_defaults(func=cmd_check)
