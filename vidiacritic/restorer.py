@@ -172,7 +172,7 @@ class WordDecision:
     original: str
     chosen: str
     start: int
-    source: str  # "ngram", "rule", "model" or "kept" (no plausible Vietnamese reading)
+    source: str  # "ngram", "rule", "model", "user" (a user term) or "kept" (no plausible Vietnamese reading)
     confidence: float
     alternatives: List[Tuple[str, float]] = field(default_factory=list)
 
