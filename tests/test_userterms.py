@@ -120,3 +120,10 @@ def test_cli_bad_lexicon_is_one_line_exit_2(tmp_path):
         assert p.returncode == 2 and err.count("\n") == 1 and f"{bad}:2:" in err, err
         assert err.startswith("vidiacritic: error: ")
     assert not out.exists()
+
+
+def test_text_no_term_fits_is_restored_as_without_terms(plain, taught):
+    # term syllables (Phài, Tân, Phong, Tiến) appear, but no whole term fits: nothing changes
+    text = "Ong Ha Van Phai, can bo xa Phong Tho, tien do cong viec tai xa Nam Dinh."
+    assert taught.restore(text) == plain.restore(text)
+    assert not [w for w in taught.explain(text).words if w.source == "user"]

@@ -202,7 +202,8 @@ class _Entry(NamedTuple):
     keep: int  # index of None in forms, or -1
     toned: Tuple[int, ...]  # indices of the forms that are `written` with a tone mark added
     lookup: FrozenSet[str]  # cset and `written`: what lexicon phrases are matched against
-    user: FrozenSet[str] = frozenset()  # user-term syllables among forms (_user_candidates)
+    user: FrozenSet[str] = frozenset()  # user-term syllables among forms (_user_fit)
+    extra: Tuple[int, ...] = ()  # indices of the forms only the user terms made candidates
 
 
 class UnigramLM:
@@ -624,6 +625,7 @@ class Restorer:
                                      else self.generator.candidates(ocr_reading(text)))
             syl = normalize_syllable(text)
             written = syl if syl.isalpha() else None
+            n_base = len(cands)
             if self._user_by_skeleton and not kept:
                 cands = self._with_user_candidates(text, tuple(cands))
             if not cands:
@@ -647,7 +649,7 @@ class Restorer:
                 hit = _Entry(forms, np.array(ids), np.array(scores), cset, written,
                              forms.index(syl) if syl in cset else -1, len(forms) - 1 if keep is not None else -1,
                              toned, cset if written is None or written in cset else cset | {written},
-                             self._user_fit(text, cset))
+                             self._user_fit(text, cset), tuple(range(n_base, len(cands))))
             if len(self._entries) > 200_000:
                 self._entries.clear()
             self._entries[key] = hit
@@ -708,9 +710,17 @@ class Restorer:
             for s in fits[k]:
                 for term in self.user_terms.starting_with(s):
                     if self._term_fits(term.parts, toks, words, fits, seps, k):
-                        found.append(tuple((i, part.syllable) for part, i in
+                        rare = self._rare_term(term)
+                        found.append(tuple((i, part.syllable, rare) for part, i in
                                            zip(term.parts, words[k : k + len(term.parts)]) if toks[i].kind == WORD))
         return [m for m in found if m]
+
+    def _rare_term(self, term) -> bool:
+        """Whether a term has a syllable outside the language model's vocabulary: the
+        model read such a name in its corpus with <unk> in it ("xã sùng <unk>"), so its
+        syllables are scored as <unk> too (USER_AS_UNKNOWN), not as the common words
+        they may spell.  Other terms (Tân Phong) keep the model's view of their context."""
+        return any(p.syllable not in self.ngram.vocab for p in term.parts if not p.syllable.isdigit())
 
     @staticmethod
     def _term_fits(parts, toks, words, fits, seps, k: int) -> bool:
@@ -838,12 +848,12 @@ class Restorer:
                  reading: Optional[DocumentReading] = None,
                  by_line: Optional[Dict[int, DocumentReading]] = None,
                  trust: Tuple[float, float] = (0.0, 0.0), foreign=frozenset(),
-                 user: Optional[Dict[int, str]] = None):
+                 user: Optional[Dict[int, Tuple[str, bool]]] = None):
         """The lattice of one chain.  `reading` (by_line: per word, for vie OCR) is how
         the document was read (marks channel), `trust` the typed document's
         _document_trust; a foreign word (fixes.foreign_words) gets no candidates: it
-        is kept as written.  `user` (_user_matches): token index → the user term's
-        syllable there, which gets USER_BONUS instead of the phrase lexicon's bonus.
+        is kept as written.  `user` (_user_choices): token index → the user term's
+        syllable there (and whether the term is rare), which gets USER_BONUS instead of the phrase lexicon's bonus.
         Each position's meta is (forms, hits): hits[k] is "user" where form k is a
         user term's, True where a lexicon phrase's, else False."""
         ids, unary, meta = [], [], []
@@ -854,7 +864,7 @@ class Restorer:
         bonus, written_phrases = self._phrase_bonus(entries)
         for pos, ti in enumerate(run):
             if user and ti in user:
-                bonus[pos] = {user[ti]: self.user_bonus}
+                bonus[pos] = {user[ti][0]: self.user_bonus}
         for pos, entry in enumerate(entries):
             if entry is None:  # a number: seen by the LM as <num>
                 ids.append(num[0])
@@ -887,13 +897,16 @@ class Restorer:
             if b:
                 scores = scores + np.array([b.get(f, 0.0) if f is not None else 0.0 for f in forms])
                 hits = [("user" if user and run[pos] in user else True) if f in b else False for f in forms]
-                if user and run[pos] in user and self.user_as_unknown:
-                    # The language model read the names of its corpus as <unk> (the rare
-                    # syllables of a name made them no words it knew): a user term's
-                    # word is scored like one, not as the common word it may spell.
-                    form_ids = np.where([f == user[run[pos]] for f in forms], self.ngram.unk_id, form_ids)
+                if user and run[pos] in user and user[run[pos]][1] and self.user_as_unknown:
+                    # The language model read such a name in its corpus with <unk> in
+                    # it (Restorer._rare_term): its words are scored like one.
+                    form_ids = np.where([f == user[run[pos]][0] for f in forms], self.ngram.unk_id, form_ids)
             else:
                 hits = [False] * len(forms)
+            if entry.extra and not (user and run[pos] in user):
+                # Forms that only a user term made candidates serve where a term matched.
+                forms, form_ids, scores, hits = _without(entry.extra, forms, form_ids, scores, hits,
+                                                         self.ngram.unk_id)
             ids.append(form_ids)
             unary.append(scores)
             meta.append((forms, hits))
@@ -1003,18 +1016,19 @@ class Restorer:
         return out, exact
 
 
-UserMatch = Tuple[Tuple[int, str], ...]  # a user term's words: (token index, syllable)
+# A user term's words: (token index, syllable, whether the term is rare: _rare_term)
+UserMatch = Tuple[Tuple[int, str, bool], ...]
 
 
-def _user_choices(found: Sequence[UserMatch]) -> Dict[int, str]:
-    """Token index → the user term's syllable there; where matches overlap, the
-    longer term's."""
-    out: Dict[int, Tuple[int, str]] = {}
+def _user_choices(found: Sequence[UserMatch]) -> Dict[int, Tuple[str, bool]]:
+    """Token index → (the user term's syllable there, the term is rare); where matches
+    overlap, the longer term's."""
+    out: Dict[int, Tuple[int, str, bool]] = {}
     for match in found:
-        for i, syl in match:
-            if out.get(i, (0, ""))[0] < len(match):
-                out[i] = (len(match), syl)
-    return {i: syl for i, (_, syl) in out.items()}
+        for i, syl, rare in match:
+            if out.get(i, (0, "", False))[0] < len(match):
+                out[i] = (len(match), syl, rare)
+    return {i: (syl, rare) for i, (_, syl, rare) in out.items()}
 
 
 def _partial_terms(found: Sequence[UserMatch], runs, metas, decoded) -> List[UserMatch]:
@@ -1030,10 +1044,19 @@ def _partial_terms(found: Sequence[UserMatch], runs, metas, decoded) -> List[Use
 
     out = []
     for match in found:
-        hits = [took(ti, syl) for ti, syl in match]
+        hits = [took(ti, syl) for ti, syl, _ in match]
         if any(hits) and not all(hits):
             out.append(match)
     return out
+
+
+def _without(drop: Sequence[int], forms: list, ids: np.ndarray, scores: np.ndarray, hits: list, unk: int):
+    """A lattice position's candidates less those at `drop`; with none left, the word
+    is kept as written (as _kept_entry)."""
+    idx = [k for k in range(len(forms)) if k not in drop]
+    if not idx:
+        return [], np.array([unk]), np.zeros(1), []
+    return [forms[k] for k in idx], ids[idx], scores[idx], [hits[k] for k in idx]
 
 
 def _separator(between: Sequence[Token]) -> Optional[str]:
