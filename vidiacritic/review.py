@@ -284,7 +284,11 @@ def register(sub: Any, cli: Any) -> None:
 def cmd_review(args: argparse.Namespace, cli: Any) -> int:
     if not 0 <= args.port <= 65535:
         raise cli.UsageError(f"--port {args.port}: not a port number")
+    named = list(args.lexicon or [])
+    if named and not os.path.lexists(named[0]):
+        args.lexicon = named[1:]  # a new lexicon: "Add to lexicon" creates it
     terms = cli.load_lexicon(args)
+    args.lexicon = named
     target = safeio.check_output_target(args.output, [args.file], streams=False)
     lexicon_target = None
     if args.lexicon:  # added terms go to the first lexicon file named
