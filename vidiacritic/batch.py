@@ -134,6 +134,7 @@ class RestorerSpec:
     engine: str = "auto"
     tone_style: str = "traditional"
     target: Optional[str] = None
+    lexicon: Tuple[str, ...] = ()  # the user's lexicon files (vidiacritic.userterms)
 
     def __call__(self) -> Any:
         if self.target:
@@ -141,9 +142,11 @@ class RestorerSpec:
             obj: Any = importlib.import_module(mod)
             for part in (attr or "Restorer").split("."):
                 obj = getattr(obj, part)
+            if self.lexicon:
+                return obj(engine=self.engine, tone_style=self.tone_style, lexicon=list(self.lexicon))
             return obj(engine=self.engine, tone_style=self.tone_style)
         from . import Restorer
-        return Restorer(engine=self.engine, tone_style=self.tone_style)
+        return Restorer(engine=self.engine, tone_style=self.tone_style, lexicon=list(self.lexicon))
 
 
 _TRIM: Any = None
@@ -1438,6 +1441,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     prog = p.add_mutually_exclusive_group()
     prog.add_argument("--progress", action="store_true", help="force the progress bar")
     prog.add_argument("--quiet", "-q", action="store_true", help="only the summary line")
+    from .cli import add_lexicon_option
+    add_lexicon_option(p)
     p.add_argument("--restorer-factory", metavar="MODULE:CALLABLE",
                    help="use this callable(engine=, tone_style=) instead of vidiacritic.Restorer")
 
@@ -1454,8 +1459,16 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace, restorer_factory: Optional[Factory] = None) -> int:
     """Run the batch command; returns the exit code (0: no member failed, 1: some did)."""
+    lexicon = tuple(os.path.abspath(f) for f in getattr(args, "lexicon", None) or ())
+    if lexicon:  # checked here: a bad line is one error before any work
+        from . import userterms
+        try:
+            userterms.load(lexicon)
+        except userterms.LexiconError as e:
+            print(f"batch: error: {e}", file=sys.stderr)
+            return 2
     factory: Factory = restorer_factory or RestorerSpec(
-        args.engine, args.tone_style, getattr(args, "restorer_factory", None))
+        args.engine, args.tone_style, getattr(args, "restorer_factory", None), lexicon)
     if args.encoding and args.encoding.lower().replace("_", "-") not in (
             "tcvn3", "tcvn", "abc", "vni", "vni-windows"):
         import codecs

@@ -185,12 +185,25 @@ def open_fix_input(path: Optional[str], args: argparse.Namespace) -> FixInput:
             spooled.close()
 
 
-def _restorer(args: argparse.Namespace):
+def load_lexicon(args: argparse.Namespace):
+    """The user terms of the --lexicon files (vidiacritic.userterms.UserTerms), or
+    UsageError naming the file and line of the first bad one."""
+    from . import userterms
+
+    try:
+        return userterms.load(getattr(args, "lexicon", None) or [])
+    except userterms.LexiconError as e:
+        raise UsageError(str(e)) from None
+
+
+def _restorer(args: argparse.Namespace, terms=None):
     from .errors import VidiacriticError
     from .restorer import Restorer
 
+    if terms is None:
+        terms = load_lexicon(args)
     try:
-        return Restorer(engine=args.engine, tone_style=args.tone_style)
+        return Restorer(engine=args.engine, tone_style=args.tone_style, lexicon=terms)
     except VidiacriticError as e:  # a missing or damaged model file, a bad setting
         raise UserError(str(e)) from None
 
@@ -269,6 +282,7 @@ def _check_markup(data: bytes, fmt: str, name: str) -> None:
 def cmd_fix(args: argparse.Namespace) -> int:
     files: List[Optional[str]] = list(args.files) or [None]
     _check_fix_usage(args, files)
+    load_lexicon(args)  # checked first: a bad lexicon line costs nothing either
     plan = _plan_fix(args, files)
     sources = [open_fix_input(f, args) for f in files]  # read and check everything first: fail before writing
     restorer = _restorer(args)
@@ -305,12 +319,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
     text = read_text(args.file, args.encoding, args.legacy_encoding, args.errors)
     ex = _restorer(args).explain(text)
     lines = []
-    if args.json:
-        for w in ex.words:
-            lines.append(json.dumps({"original": w.original, "chosen": w.chosen, "start": w.start,
-                                     "source": w.source, "confidence": round(w.confidence, 4),
-                                     "alternatives": [[a, round(p, 4)] for a, p in w.alternatives]},
-                                    ensure_ascii=False))
+    if args.json:  # the review page's word records (vidiacritic.review.word_records)
+        from .review import word_records
+
+        lines.extend(json.dumps(rec, ensure_ascii=False) for rec in word_records(ex.words))
     else:
         if ex.reading is not None:  # how the document's marks were read (vidiacritic.marks)
             lines.append(f"# read as {ex.reading.describe()}")
@@ -365,6 +377,14 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--errors", choices=("strict", "replace"), default="strict",
                    help="undecodable bytes: strict = an error (default); replace = U+FFFD, "
                         "with their count on stderr")
+    add_lexicon_option(p)
+
+
+def add_lexicon_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lexicon", action="append", metavar="FILE", default=None,
+                   help="your own terms: a UTF-8 file, one term or phrase per line as it should be "
+                        "written (Sùng Phài), # comments; they outrank the built-in lexicon and the "
+                        "model wherever the OCR fits them (repeatable)")
 
 
 def _add_format_options(p: argparse.ArgumentParser) -> None:
@@ -407,6 +427,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("gold")
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(func=cmd_eval)
+    from .review import register as register_review
+    register_review(sub, sys.modules[__name__])
     from .integrity import cmd_check
     sub.add_parser("check", help="verify the model and data files against their manifests "
                    "(whole SHA-256)").set_defaults(func=cmd_check)

@@ -29,15 +29,16 @@ from dataclasses import dataclass, field, replace
 from typing import Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
-from . import fixes, resources
-from .candidates import CHANNEL_BEAM, MAX_CANDIDATES, PRIOR_WEIGHT, CandidateGenerator, skeleton
+from . import fixes, resources, userterms
+from .candidates import CHANNEL_BEAM, MAX_CANDIDATES, PRIOR_WEIGHT, CandidateGenerator, _deletes, skeleton
 from .decoder import Lattice, decode_batch
 from .marks import VIE_OCR, DocumentReading, letters_and_tone, mark_evidence, read_document
 from .text import (MODERN, TONE_STYLES, TRADITIONAL, apply_casing, compose_marks, normalize_syllable,
                    place_tone, split_tone, strip_diacritics)
-from .tokens import (LONE_DEBRIS, OCR_DEBRIS, PROTECTED, SPACE, WORD, Token, chains, join_ocr_splits,
-                     ocr_reading, tokenize)
+from .tokens import (LONE_DEBRIS, NUMBER, OCR_DEBRIS, PROTECTED, PUNCT, SPACE, WORD, Token, chains,
+                     join_ocr_splits, ocr_reading, tokenize)
 
 ENGINES = ("auto", "model", "statistical", "rules")
 # Channel log-probabilities are scaled before joining the LM score; estimated on
@@ -146,6 +147,21 @@ TRUST_ITERATIONS = 60
 # (scripts/check_stability.py places --every 5 --alone); the dev OCR, stripped and
 # gold results were the same at both.
 LEXICON_WRITTEN = 0.99
+# Bonus (nats per syllable) of a user term's syllable where the term matched (see
+# vidiacritic.userterms): it replaces the built-in lexicon's bonus there and the seq2seq
+# scorer does not vote (its vocabulary lacks most local names), so only the OCR channel
+# and the language model can still overrule it: a term is not forced onto a word whose
+# letters say otherwise.
+USER_BONUS = 6.0
+# Decodings at most for the user terms: a term the first one took only part of is
+# dropped and the document decoded again, once (a second partial term stays partial).
+USER_ROUNDS = 2
+USER_AS_UNKNOWN = True
+# A user term's syllable is a candidate of a word whose letters are that many edits
+# from it (the OCR channel scores it), for syllables of at least USER_EDIT_MIN letters:
+# "Stung" for Sùng.  The generator's own candidates stop short of rare syllables.
+USER_EDITS = 1
+USER_EDIT_MIN = 4
 _MARKED, _UNMARKED, _DAMAGED, _OTHER = range(4)  # how a token was written (_written_kind)
 
 
@@ -156,7 +172,7 @@ class WordDecision:
     original: str
     chosen: str
     start: int
-    source: str  # "ngram", "rule", "model" or "kept" (no plausible Vietnamese reading)
+    source: str  # "ngram", "rule", "model", "user" (a user term) or "kept" (no plausible Vietnamese reading)
     confidence: float
     alternatives: List[Tuple[str, float]] = field(default_factory=list)
 
@@ -186,6 +202,8 @@ class _Entry(NamedTuple):
     keep: int  # index of None in forms, or -1
     toned: Tuple[int, ...]  # indices of the forms that are `written` with a tone mark added
     lookup: FrozenSet[str]  # cset and `written`: what lexicon phrases are matched against
+    user: FrozenSet[str] = frozenset()  # user-term syllables among forms (_user_fit)
+    extra: Tuple[int, ...] = ()  # indices of the forms only the user terms made candidates
 
 
 class UnigramLM:
@@ -211,12 +229,25 @@ class Restorer:
     def __init__(self, engine: str = "auto", tone_style: str = TRADITIONAL, *,
                  channel_weight: float = CHANNEL_WEIGHT, phrase_bonus: float = PHRASE_BONUS,
                  keep_logp: float = KEEP_LOGP, keep_acronym_logp: float = ACRONYM_KEEP_LOGP,
-                 keep_lower_logp: float = LOWER_KEEP_LOGP, model_dir=None):
+                 keep_lower_logp: float = LOWER_KEEP_LOGP, model_dir=None, lexicon=None,
+                 user_bonus: float = USER_BONUS):
+        """lexicon: the user's terms, a lexicon file's path, several paths, or a
+        vidiacritic.userterms.UserTerms (a bad file raises userterms.LexiconError)."""
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
         if tone_style not in TONE_STYLES:
             raise ValueError(f"unknown tone style {tone_style!r}; choose traditional or modern")
         self.tone_style = tone_style
+        self.user_terms = userterms.load(lexicon)  # first: a bad file fails before the models load
+        self.user_bonus = user_bonus
+        self.user_as_unknown = USER_AS_UNKNOWN
+        self._user_by_skeleton: Dict[str, List[Tuple[str, bool, bool]]] = {}
+        for syl, (low, cap) in self.user_terms.letter_syllables().items():
+            self._user_by_skeleton.setdefault(skeleton(syl), []).append((syl, low, cap))
+        self._user_deletes: Dict[str, set] = {}  # a skeleton less a letter → user skeletons
+        for sk in self._user_by_skeleton:
+            for d in _deletes(sk, USER_EDITS if len(sk) >= USER_EDIT_MIN else 0):
+                self._user_deletes.setdefault(d, set()).add(sk)
         self.channel_weight = channel_weight
         self.phrase_bonus = phrase_bonus
         self.keep_logp, self.keep_acronym_logp = keep_logp, keep_acronym_logp
@@ -274,7 +305,8 @@ class Restorer:
         if self._version is None:
             from . import __version__
             self._version = (f"vidiacritic-{__version__}/{self.engine}/"
-                             f"{resources.fingerprint(self.model_dir)}/{self.tone_style}")
+                             f"{resources.fingerprint(self.model_dir)}/{self.tone_style}"
+                             + (f"/user-{self.user_terms.digest()}" if self.user_terms else ""))
         return self._version
 
     # ------------------------------------------------------------ public verbs
@@ -330,20 +362,32 @@ class Restorer:
         # (vidiacritic.marks); other typed text by its trust in its marks (_document_trust).
         trust = (0.0, 0.0) if ocr_document or reading.marked else self._document_trust(words_in)
         foreign = fixes.foreign_words(toks, self.english, self._vietnamese_frequency)
-        lattices, metas = [], []
-        for run in runs:
-            lat, meta = self._lattice(toks, run, ocr_document, reading, by_line, trust, foreign)
-            lattices.append(lat)
-            metas.append(meta)
-        memo: dict = {}  # bigram scores, reused when the model engine decodes again
-        decoded = self._decode(lattices, memo)
-        if self.scorer is not None and lattices:
-            # OCR output is read once: more passes lost a word on the dev OCR, and its
-            # restored text, no longer OCR output, is read with all of them.  In a
-            # document read as marked the scorer (trained on Tesseract-eng noise) weighs less.
-            decoded = self._refine(toks, runs, metas, decoded, lattices, memo, letters_only=not ocr_document,
-                                   passes=1 if ocr_document else self.model_passes,
-                                   scale=self.model_marked_weight if reading.marked else 1.0)
+        # (a word a user term fits is no foreign word: "Stung" for Sùng)
+        found = self._user_matches(toks, {ti: self._entry_at(toks, ti, ocr_document, reading, by_line, ())
+                                          for run in runs for ti in run}) if self.user_terms else []
+        for attempt in range(USER_ROUNDS):
+            lattices, metas = [], []
+            user = _user_choices(found)
+            for run in runs:
+                lat, meta = self._lattice(toks, run, ocr_document, reading, by_line, trust, foreign, user)
+                lattices.append(lat)
+                metas.append(meta)
+            memo: dict = {}  # bigram scores, reused when the model engine decodes again
+            decoded = self._decode(lattices, memo)
+            if self.scorer is not None and lattices:
+                # OCR output is read once: more passes lost a word on the dev OCR, and its
+                # restored text, no longer OCR output, is read with all of them.  In a
+                # document read as marked the scorer (trained on Tesseract-eng noise) weighs less.
+                decoded = self._refine(toks, runs, metas, decoded, lattices, memo, letters_only=not ocr_document,
+                                       passes=1 if ocr_document else self.model_passes,
+                                       scale=self.model_marked_weight if reading.marked else 1.0)
+            # A term is a whole: where the decoder took only part of one (Song Phài for
+            # the term Sùng Phài), the OCR did not write that term there.  Decode again
+            # without those matches.
+            partial = _partial_terms(found, runs, metas, decoded)
+            if not partial:
+                break
+            found = [m for m in found if m not in partial]
         replaced: Dict[int, str] = {}
         words: List[WordDecision] = []
         for run, meta, dec in zip(runs, metas, decoded):
@@ -369,7 +413,8 @@ class Restorer:
                     probs = dec.marginals[pos]
                     order = np.argsort(-probs)
                     alts = [(self._surface(forms[j], tok.text), float(probs[j])) for j in order[:4] if j != k][:3]
-                    source = "kept" if forms[k] is None else "rule" if phrase_hit[k] else self.source
+                    source = ("kept" if forms[k] is None else "user" if phrase_hit[k] == "user"
+                              else "rule" if phrase_hit[k] else self.source)
                     words.append(WordDecision(tok.text, chosen, tok.start, source, float(probs[k]), alts))
                 if chosen != tok.text:
                     replaced[ti] = chosen
@@ -495,7 +540,8 @@ class Restorer:
                 else:
                     prefix.append(0)
                 cands.append(np.array([sc.syllable_id(f) for f in forms] or [0]))
-                place.append((r, pos, len(forms) > 1, any(metas[r][pos][1])))
+                hits = metas[r][pos][1]
+                place.append((r, pos, len(forms) > 1, "user" if "user" in hits else any(hits)))
             if todo is None and least >= self.model_gate and self.model_gate < 1.0:
                 continue  # the first pass is sure of every word here
             source = _source_text(toks, seg_toks[0], seg_toks[-1])
@@ -504,7 +550,7 @@ class Restorer:
             scored.append(i)
         for seg_cands, place, lps in zip((c for _, _, c in segments), places, sc.score(segments)):
             for cand_ids, (r, pos, has_choice, phrase_hit), lp in zip(seg_cands, place, lps):
-                if not has_choice:  # a single candidate: nothing to re-rank
+                if not has_choice or phrase_hit == "user":  # nothing to re-rank; a user term's word
                     continue
                 weight = scale * self.model_weight * (self.model_phrase_weight if phrase_hit else 1.0)
                 if weight == 0.0:
@@ -579,6 +625,9 @@ class Restorer:
                                      else self.generator.candidates(ocr_reading(text)))
             syl = normalize_syllable(text)
             written = syl if syl.isalpha() else None
+            n_base = len(cands)
+            if self._user_by_skeleton and not kept:
+                cands = self._with_user_candidates(text, tuple(cands))
             if not cands:
                 hit = _Entry([], np.array([self.ngram.unk_id]), np.zeros(1), frozenset(), written, -1, -1, (),
                              frozenset([written] if written else []))
@@ -599,11 +648,91 @@ class Restorer:
                     and split_tone(f)[0] == written)
                 hit = _Entry(forms, np.array(ids), np.array(scores), cset, written,
                              forms.index(syl) if syl in cset else -1, len(forms) - 1 if keep is not None else -1,
-                             toned, cset if written is None or written in cset else cset | {written})
+                             toned, cset if written is None or written in cset else cset | {written},
+                             self._user_fit(text, cset), tuple(range(n_base, len(cands))))
             if len(self._entries) > 200_000:
                 self._entries.clear()
             self._entries[key] = hit
         return hit
+
+    # ------------------------------------------------------------ user terms
+    def _user_readings(self, text: str) -> List[str]:
+        """User-term syllables whose letters `text` reads as (its skeleton, or one of
+        the generator's readings of its OCR marks: "Ph&i" → phai; or USER_EDITS letters
+        from one of those: "Stung" → sùng), allowed by its case
+        (a syllable only ever written with a capital fits capitalized words only)."""
+        capital = text[:1].isupper()
+        out: List[str] = []
+        for reading in self.generator._readings(skeleton(ocr_reading(text))):
+            near = {sk for d in _deletes(reading, USER_EDITS) for sk in self._user_deletes.get(d, ())
+                    if sk == reading or (len(sk) >= USER_EDIT_MIN and Levenshtein.distance(sk, reading) <= USER_EDITS)}
+            for sk in sorted(near):
+                for syl, low, cap in self._user_by_skeleton[sk]:
+                    if (low or capital) and syl not in out:
+                        out.append(syl)
+        return out
+
+    def _with_user_candidates(self, text: str, cands: Tuple[Tuple[str, float], ...]):
+        """`cands` plus the user-term syllables `text` reads as (_user_readings) that are
+        not among them, scored by the OCR channel: a local name's syllable the language
+        model never saw ("Phài") can then be chosen where a term says so."""
+        have = {f for f, _ in cands}
+        extra = [s for s in self._user_readings(text) if s not in have]
+        if not extra:
+            return cands
+        chans = self.channel.logp_many(ocr_reading(text).lower(), extra)
+        return cands + tuple((s, round(float(ch), 4)) for s, ch in zip(extra, chans.tolist()))
+
+    def _user_fit(self, text: str, cset: FrozenSet[str]) -> FrozenSet[str]:
+        """The user-term syllables a word could be: among its candidates `cset`
+        (which _with_user_candidates extended with those its letters read as)."""
+        if not self._user_by_skeleton:
+            return frozenset()
+        capital = text[:1].isupper()
+        return frozenset(s for s in cset for syl, low, cap in self._user_by_skeleton.get(skeleton(s), ())
+                         if syl == s and (low or capital))
+
+    def _user_matches(self, toks: Sequence[Token], entries: Dict[int, Optional[_Entry]]) -> List[UserMatch]:
+        """Where the user's terms fit the document: per match, its words' (token
+        index, the term's syllable there).  A term fits words (and numbers) that follow each other with one space
+        or line break between them (a hyphen too, where the term has one), each having
+        the term's syllable among its candidates and a capital where the term has
+        one.  `entries`: each WORD token's _Entry."""
+        words = [i for i, t in enumerate(toks) if t.kind in (WORD, NUMBER)]
+        fits: List[FrozenSet[str]] = []
+        for i in words:
+            entry = entries.get(i)
+            fits.append(frozenset([toks[i].text]) if toks[i].kind == NUMBER else
+                        entry.user if entry is not None else frozenset())
+        seps = [None] + [_separator(toks[a + 1 : b]) for a, b in zip(words, words[1:])]
+        found: List[UserMatch] = []
+        for k in range(len(words)):
+            for s in fits[k]:
+                for term in self.user_terms.starting_with(s):
+                    if self._term_fits(term.parts, toks, words, fits, seps, k):
+                        rare = self._rare_term(term)
+                        found.append(tuple((i, part.syllable, rare) for part, i in
+                                           zip(term.parts, words[k : k + len(term.parts)]) if toks[i].kind == WORD))
+        return [m for m in found if m]
+
+    def _rare_term(self, term) -> bool:
+        """Whether a term has a syllable outside the language model's vocabulary: the
+        model read such a name in its corpus with <unk> in it ("xã sùng <unk>"), so its
+        syllables are scored as <unk> too (USER_AS_UNKNOWN), not as the common words
+        they may spell.  Other terms (Tân Phong) keep the model's view of their context."""
+        return any(p.syllable not in self.ngram.vocab for p in term.parts if not p.syllable.isdigit())
+
+    @staticmethod
+    def _term_fits(parts, toks, words, fits, seps, k: int) -> bool:
+        if k + len(parts) > len(words):
+            return False
+        for j, part in enumerate(parts):
+            i = words[k + j]
+            if part.syllable not in fits[k + j] or (part.capital and not toks[i].text[:1].isupper()):
+                return False
+            if j and seps[k + j] not in (("space", "hyphen") if part.hyphen else ("space",)):
+                return False
+        return True
 
     # ------------------------------------------------------------ marks as evidence
     def _reading(self, toks: Sequence[Token], runs, words_in: Sequence[str], ocr_document: bool) -> DocumentReading:
@@ -718,17 +847,24 @@ class Restorer:
     def _lattice(self, toks: Sequence[Token], run: Sequence[int], ocr_document: bool,
                  reading: Optional[DocumentReading] = None,
                  by_line: Optional[Dict[int, DocumentReading]] = None,
-                 trust: Tuple[float, float] = (0.0, 0.0), foreign=frozenset()):
+                 trust: Tuple[float, float] = (0.0, 0.0), foreign=frozenset(),
+                 user: Optional[Dict[int, Tuple[str, bool]]] = None):
         """The lattice of one chain.  `reading` (by_line: per word, for vie OCR) is how
         the document was read (marks channel), `trust` the typed document's
         _document_trust; a foreign word (fixes.foreign_words) gets no candidates: it
-        is kept as written."""
+        is kept as written.  `user` (_user_choices): token index → the user term's
+        syllable there (and whether the term is rare), which gets USER_BONUS instead of the phrase lexicon's bonus.
+        Each position's meta is (forms, hits): hits[k] is "user" where form k is a
+        user term's, True where a lexicon phrase's, else False."""
         ids, unary, meta = [], [], []
         num = (np.array([self.ngram.num_id]), np.zeros(1))
-        entries = [(self._kept_entry(toks[ti].text) if ti in foreign else
-                    self._entry(toks[ti].text, ocr_document, by_line.get(ti, reading) if by_line else reading))
-                   if toks[ti].kind == WORD else None for ti in run]
+        if user:
+            foreign = foreign - user.keys()
+        entries = [self._entry_at(toks, ti, ocr_document, reading, by_line, foreign) for ti in run]
         bonus, written_phrases = self._phrase_bonus(entries)
+        for pos, ti in enumerate(run):
+            if user and ti in user:
+                bonus[pos] = {user[ti][0]: self.user_bonus}
         for pos, entry in enumerate(entries):
             if entry is None:  # a number: seen by the LM as <num>
                 ids.append(num[0])
@@ -760,13 +896,31 @@ class Restorer:
             b = bonus.get(pos)
             if b:
                 scores = scores + np.array([b.get(f, 0.0) if f is not None else 0.0 for f in forms])
-                hits = [f in b for f in forms]
+                hits = [("user" if user and run[pos] in user else True) if f in b else False for f in forms]
+                if user and run[pos] in user and user[run[pos]][1] and self.user_as_unknown:
+                    # The language model read such a name in its corpus with <unk> in
+                    # it (Restorer._rare_term): its words are scored like one.
+                    form_ids = np.where([f == user[run[pos]][0] for f in forms], self.ngram.unk_id, form_ids)
             else:
                 hits = [False] * len(forms)
+            if entry.extra and not (user and run[pos] in user):
+                # Forms that only a user term made candidates serve where a term matched.
+                forms, form_ids, scores, hits = _without(entry.extra, forms, form_ids, scores, hits,
+                                                         self.ngram.unk_id)
             ids.append(form_ids)
             unary.append(scores)
             meta.append((forms, hits))
         return Lattice(ids, unary), meta
+
+    def _entry_at(self, toks: Sequence[Token], ti: int, ocr_document: bool,
+                  reading: Optional[DocumentReading], by_line: Optional[Dict[int, DocumentReading]],
+                  foreign) -> Optional[_Entry]:
+        """Token ti's _Entry in this document (None for a number)."""
+        if toks[ti].kind != WORD:
+            return None
+        if ti in foreign:
+            return self._kept_entry(toks[ti].text)
+        return self._entry(toks[ti].text, ocr_document, by_line.get(ti, reading) if by_line else reading)
 
     def _document_trust(self, words: Sequence[str]) -> Tuple[float, float]:
         """The shares of the document's words written exactly as meant and with their
@@ -860,6 +1014,62 @@ class Restorer:
                 cur = out.setdefault(p, {})
                 cur[s] = max(cur.get(s, 0.0), self.phrase_bonus * strength)
         return out, exact
+
+
+# A user term's words: (token index, syllable, whether the term is rare: _rare_term)
+UserMatch = Tuple[Tuple[int, str, bool], ...]
+
+
+def _user_choices(found: Sequence[UserMatch]) -> Dict[int, Tuple[str, bool]]:
+    """Token index → (the user term's syllable there, the term is rare); where matches
+    overlap, the longer term's."""
+    out: Dict[int, Tuple[int, str, bool]] = {}
+    for match in found:
+        for i, syl, rare in match:
+            if out.get(i, (0, "", False))[0] < len(match):
+                out[i] = (len(match), syl, rare)
+    return {i: (syl, rare) for i, (_, syl, rare) in out.items()}
+
+
+def _partial_terms(found: Sequence[UserMatch], runs, metas, decoded) -> List[UserMatch]:
+    """The matches of `found` whose words the decoding took some of, not all."""
+    if not found:
+        return []
+    where = {ti: (r, pos) for r, run in enumerate(runs) for pos, ti in enumerate(run)}
+
+    def took(ti: int, syl: str) -> bool:
+        r, pos = where[ti]
+        forms = metas[r][pos][0]
+        return bool(forms) and forms[decoded[r].best[pos]] == syl
+
+    out = []
+    for match in found:
+        hits = [took(ti, syl) for ti, syl, _ in match]
+        if any(hits) and not all(hits):
+            out.append(match)
+    return out
+
+
+def _without(drop: Sequence[int], forms: list, ids: np.ndarray, scores: np.ndarray, hits: list, unk: int):
+    """A lattice position's candidates less those at `drop`; with none left, the word
+    is kept as written (as _kept_entry)."""
+    idx = [k for k in range(len(forms)) if k not in drop]
+    if not idx:
+        return [], np.array([unk]), np.zeros(1), []
+    return [forms[k] for k in idx], ids[idx], scores[idx], [hits[k] for k in idx]
+
+
+def _separator(between: Sequence[Token]) -> Optional[str]:
+    """What lies between two words: "space" (whitespace with at most one line break),
+    "hyphen" (a hyphen alone), or None (anything else ends a term's match)."""
+    if len(between) != 1:
+        return None
+    tok = between[0]
+    if tok.kind == SPACE and tok.text.count("\n") < 2:
+        return "space"
+    if tok.kind == PUNCT and tok.text in ("-", "\u2010", "\u2011"):
+        return "hyphen"
+    return None
 
 
 def _source_text(toks: Sequence[Token], first: int, last: int) -> str:
