@@ -250,12 +250,17 @@ def run_tests(module: str, site: Optional[Site], full: bool, timeout: float,
             _test_args(module, full)
         t0 = time.time()
         try:
-            proc = subprocess.run(cmd, cwd=box, env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL, timeout=timeout, start_new_session=True)
+            # the baseline's output is kept: when it fails, the reason is shown
+            out = subprocess.PIPE if site is None else subprocess.DEVNULL
+            proc = subprocess.run(cmd, cwd=box, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                  timeout=timeout, start_new_session=True)
         except subprocess.TimeoutExpired:
             return "timeout", time.time() - t0
         ok = proc.returncode == 0
         if site is None:
+            if not ok:
+                tail = proc.stdout.decode("utf-8", "replace").splitlines()[-30:]
+                print("\n".join(tail), file=sys.stderr)
             return ("passed" if ok else "failed"), time.time() - t0
         return ("survived" if ok else "killed"), time.time() - t0
     finally:

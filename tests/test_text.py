@@ -1,7 +1,7 @@
 import unicodedata
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from vidiacritic.text import (MODERN, TRADITIONAL, apply_casing, apply_tone, casing_of, normalize_syllable,
                               place_tone, split_tone, strip_diacritics, tone_position)
@@ -70,5 +70,7 @@ def _casing_by_definition(token):
 
 @settings(max_examples=400, deadline=None)
 @given(st.text(st.sampled_from(list("aAđĐưƯỦủ19-.'")), max_size=6))
+@example("Đ")
+@example("A.")
 def test_casing_fast_paths_agree_with_the_definition(token):
     assert casing_of(token) == _casing_by_definition(token), token

@@ -1,7 +1,7 @@
 import os
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from vidiacritic.tokens import NUMBER, PROTECTED, WORD, chains, lm_units, tokenize
 
@@ -48,6 +48,8 @@ _CHUNKY = st.lists(st.one_of(st.text(st.sampled_from(list("aZđ9-.,’@(/") + ["
 
 @settings(max_examples=300, deadline=None)
 @given(_CHUNKY)
+@example("số " + "Bà-Rịa-Vũng-Tàu," * 6 + " và (" + "x.y/" * 20 + ")")  # chunks past the cache's 64
+@example("a-b" * 40)
 def test_every_token_starts_where_its_text_is(text):
     # Token.start is the token's offset in the text (explain and the fixes point with it)
     for t in tokenize(text):
