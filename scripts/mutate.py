@@ -19,6 +19,7 @@ line, to be reviewed (an equivalent mutant, or a missing test).
     python scripts/mutate.py --modules decoder --max-per-module 10       # a quick look
     python scripts/mutate.py --max-per-module 8 --jobs 2                 # the campaign
     python scripts/mutate.py --list --modules channel                    # sites only
+    python scripts/mutate.py --rerun-survivors                           # after adding tests
 
 Mutants are sampled per module with a fixed seed (--seed), so a rerun tries the same
 ones.  Nothing in the working tree is modified.
@@ -57,16 +58,23 @@ TESTS: Dict[str, Tuple[str, ...]] = {
     "candidates": ("test_candidates_reference.py", "test_candidates.py", "test_candidate_table.py",
                    "test_accuracy_floors.py"),
     "ngram": ("test_ngram.py", "test_accuracy_floors.py"),
-    "text": ("test_text.py", "test_restorer.py", "test_accuracy_floors.py"),
-    "tokens": ("test_tokens.py", "test_tokens_debris.py", "test_restorer.py", "test_accuracy_floors.py"),
+    "text": ("test_text.py", "test_text_reference.py", "test_restorer.py", "test_normalization.py",
+             "test_accuracy_floors.py"),
+    "tokens": ("test_tokens_debris.py", "test_restorer.py", "test_accuracy_floors.py", "test_tokens.py"),
     "fixes": ("test_fixes.py", "test_restorer.py", "test_accuracy_floors.py"),
     "rules": ("test_rules.py", "test_accuracy_floors.py"),
-    "restorer": ("test_restorer.py", "test_accuracy_floors.py", "test_model_engine.py"),
-    "batch": ("test_write_faults.py", "test_batch.py"),
-    "archives": ("test_batch.py",),
-    "cli": ("test_write_faults.py", "test_cli.py"),
+    "marks": ("test_marks.py", "test_idempotence.py", "test_restorer.py"),
+    "restorer": ("test_restorer.py", "test_marks.py", "test_accuracy_floors.py", "test_idempotence.py",
+                 "test_model_engine.py"),
+    "safeio": ("test_safeio.py", "test_write_faults.py", "test_cli.py"),
+    "stream": ("test_stream.py", "test_cli.py"),
+    "integrity": ("test_integrity.py",),
+    "formats": ("test_formats.py",),
+    "batch": ("test_write_faults.py", "test_batch_fuzz.py", "test_batch.py", "test_batch_hostile.py"),
+    "archives": ("test_batch.py", "test_batch_hostile.py"),
+    "cli": ("test_write_faults.py", "test_safeio.py", "test_cli.py", "test_marks.py"),
     "decoding": ("test_decoding.py", "test_cli.py"),
-    "evaluate": ("test_cli.py", "test_accuracy_floors.py"),
+    "evaluate": ("test_evaluate.py", "test_cli.py", "test_accuracy_floors.py"),
 }
 
 _FLIP = {ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE, ast.LtE: ast.Gt, ast.Eq: ast.NotEq,
@@ -242,12 +250,17 @@ def run_tests(module: str, site: Optional[Site], full: bool, timeout: float,
             _test_args(module, full)
         t0 = time.time()
         try:
-            proc = subprocess.run(cmd, cwd=box, env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL, timeout=timeout, start_new_session=True)
+            # the baseline's output is kept: when it fails, the reason is shown
+            out = subprocess.PIPE if site is None else subprocess.DEVNULL
+            proc = subprocess.run(cmd, cwd=box, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                  timeout=timeout, start_new_session=True)
         except subprocess.TimeoutExpired:
             return "timeout", time.time() - t0
         ok = proc.returncode == 0
         if site is None:
+            if not ok:
+                tail = proc.stdout.decode("utf-8", "replace").splitlines()[-30:]
+                print("\n".join(tail), file=sys.stderr)
             return ("passed" if ok else "failed"), time.time() - t0
         return ("survived" if ok else "killed"), time.time() - t0
     finally:
@@ -287,6 +300,39 @@ def reviewed_reasons(path: str) -> Dict[str, str]:
                 if m and m.group("why") != "(to review)":
                     out[m.group("name")] = m.group("why")
     return out
+
+
+_ROW = re.compile(r"^\| `(?P<name>[^`]+)` \| (?P<result>[a-z]+) \| (?P<secs>\d+) \|$")
+_COMMAND = re.compile(r"^Command: `(?P<cmd>.*)`\s*$")
+
+
+def previous_results(path: str) -> Tuple[str, List[Tuple[Site, str, float]]]:
+    """The command and the per-mutant results of an earlier report, each mutant matched
+    back to its site in the current code (by name, in order: one line may hold the same
+    change twice).  ValueError when a mutant no longer exists: the code changed since,
+    so the campaign itself has to be rerun."""
+    command, rows = "", []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            line = line.rstrip("\n")
+            m = _COMMAND.match(line)
+            if m and not command:
+                command = m.group("cmd")
+            m = _ROW.match(line)
+            if m:
+                rows.append((m.group("name"), m.group("result"), float(m.group("secs"))))
+    if not command or not rows:
+        raise ValueError(f"{path} holds no earlier campaign")
+    free: Dict[str, List[Site]] = {}
+    for module in sorted({name.split(":")[0] for name, _, _ in rows}):
+        for s in sites_of(module):
+            free.setdefault(s.name, []).append(s)
+    out = []
+    for name, result, secs in rows:
+        if not free.get(name):
+            raise ValueError(f"mutant {name} is not in the current code: rerun the campaign")
+        out.append((free[name].pop(0), result, secs))
+    return command, out
 
 
 def write_report(path: str, command: str, results: List[Tuple[Site, str, float]], note: str) -> None:
@@ -332,12 +378,24 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--list", action="store_true", help="list the chosen mutants and stop")
     ap.add_argument("--report", default=REPORT)
     ap.add_argument("--note", default="", help="a line written under the result (e.g. 'partial run')")
+    ap.add_argument("--rerun-survivors", action="store_true",
+                    help="test again only the survivors of the report's campaign (after adding tests) "
+                         "and merge the results into it")
     args = ap.parse_args(argv)
-    modules = [m.strip() for m in args.modules.split(",") if m.strip()] or all_modules()
-    for m in modules:
-        if not os.path.exists(module_path(m)):
-            ap.error(f"no module {PACKAGE}/{m}.py")
-    picked = choose(modules, args.max_per_module, args.seed)
+    earlier: List[Tuple[Site, str, float]] = []
+    if args.rerun_survivors:
+        try:
+            earlier_command, earlier = previous_results(args.report)
+        except (OSError, ValueError) as e:
+            ap.error(str(e))
+        picked = [s for s, r, _ in earlier if r == "survived"]
+        modules = sorted({s.module for s in picked})
+    else:
+        modules = [m.strip() for m in args.modules.split(",") if m.strip()] or all_modules()
+        for m in modules:
+            if not os.path.exists(module_path(m)):
+                ap.error(f"no module {PACKAGE}/{m}.py")
+        picked = choose(modules, args.max_per_module, args.seed)
     if args.list:
         for s in picked:
             print(s.name)
@@ -361,6 +419,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         results = list(pool.map(one, picked))
     command = shlex.join(["python", "scripts/mutate.py", *(argv if argv is not None else sys.argv[1:])])
+    if args.rerun_survivors:  # the campaign's results, its survivors replaced by this run's
+        again = {(s.module, s.index): (s, r, t) for s, r, t in results}
+        results = [again.get((s.module, s.index), (s, r, t)) for s, r, t in earlier]
+        command = earlier_command + " && " + command
     write_report(args.report, command, results, args.note)
     killed = sum(1 for _, r, _ in results if r != "survived")
     print(f"killed: {killed} of {len(results)} -> {os.path.relpath(args.report, ROOT)}")

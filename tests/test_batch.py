@@ -292,6 +292,43 @@ def _env(delay):
     return env
 
 
+def test_a_second_batch_on_a_busy_output_folder_refuses_and_touches_nothing(tmp_path, capsys):
+    import fcntl
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(GOOD, encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_batch([str(src), "--out", str(out)]) == 0
+    (src / "b.txt").write_text(GOOD, encoding="utf-8")
+    before = tree(str(out), skip=())
+    capsys.readouterr()
+    with open(out / "manifest.jsonl", "a") as held:  # a batch still running there
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        rc = run_batch([str(src), "--out", str(out)])
+    err = capsys.readouterr().err.splitlines()
+    assert rc == 1  # a run that did not do its work, not a usage error
+    assert len(err) == 1 and "another batch" in err[0] and str(out) in err[0], err
+    assert tree(str(out), skip=()) == before
+
+
+def test_default_jobs_is_at_least_one_where_the_cpu_count_is_unknown(monkeypatch):
+    monkeypatch.setattr(batch.os, "cpu_count", lambda: None)  # os.cpu_count() may be None
+    ap = argparse.ArgumentParser()
+    batch.add_arguments(ap)
+    assert ap.parse_args(["x", "--out", "o"]).jobs >= 1
+
+
+def test_an_unknown_encoding_is_a_usage_error_before_any_work(tmp_path, capsys):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text(GOOD, encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_batch([str(src), "--out", str(out), "--encoding", "no-such-codec"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "no-such-codec" in err[0]
+    assert not out.exists()
+
+
 def test_resume_after_kill_9_is_byte_identical(tmp_path):
     n = 200
     src = tmp_path / "corpus.zip"

@@ -427,6 +427,32 @@ def test_member_time_limit(tmp_path, jobs, factory):
     assert ("worker killed" in recs[2]["error"]) == (factory != "SlowRestorer")
 
 
+_WATCHDOG = """
+import sys, time
+from vidiacritic import batch
+class Events:  # the pool's event queue: what the worker tells the parent
+    def put(self, event):
+        print(repr(event), flush=True)
+started, limit = float(sys.argv[1]), float(sys.argv[2])
+batch._WORKER["current"] = (7, time.monotonic() - started, limit)
+batch._start_watchdog(Events())
+time.sleep(1.5)
+print("alive", flush=True)
+"""
+
+
+@pytest.mark.parametrize("started_ago, limit, stopped", [(60, 1, True), (0, 30, False), (60, 0, False)])
+def test_a_worker_past_its_members_limit_stops_itself(started_ago, limit, stopped):
+    # the worker's own watchdog ends a member that the alarm cannot interrupt, names it
+    # to the parent, and leaves a member within its limit (or without one) alone
+    res = subprocess.run([sys.executable, "-c", _WATCHDOG, str(started_ago), str(limit)],
+                         env=_env(0), capture_output=True, text=True, timeout=60)
+    if stopped:
+        assert res.returncode != 0 and res.stdout == "('timeout', 7)\n", (res.stdout, res.stderr)
+    else:
+        assert res.returncode == 0 and res.stdout == "alive\n", (res.stdout, res.stderr)
+
+
 def test_default_member_limits_are_sane():
     ap = __import__("argparse").ArgumentParser()
     batch.add_arguments(ap)

@@ -27,6 +27,18 @@ def test_file_to_output_and_options_in_any_order(tmp_path):
     assert out.read_bytes() == "hội đồng nhân dân\r\n".encode()
 
 
+def test_ocr_markup_from_a_file_and_from_stdin_is_restored_alike(tmp_path):
+    with open(os.path.join(ROOT, "tests", "fixtures", "ocr_formats", "heading.eng.hocr"), "rb") as fh:
+        data = fh.read()
+    src = tmp_path / "page.hocr"
+    src.write_bytes(data)
+    from_file = cli("fix", "--engine", "statistical", str(src))
+    from_stdin = cli("fix", "--engine", "statistical", input=data)
+    assert from_file.returncode == 0 and from_stdin.returncode == 0, (from_file.stderr, from_stdin.stderr)
+    assert from_file.stdout == from_stdin.stdout != data  # restored, still the page's markup
+    assert b"ocrx_word" in from_file.stdout
+
+
 def test_in_place_with_backup(tmp_path):
     src = tmp_path / "a.txt"
     src.write_text("quyet dinh\n", encoding="utf-8")

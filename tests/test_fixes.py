@@ -54,6 +54,15 @@ def test_acronym_table_only_for_all_caps(tmp_path):
     assert t.restore("Hdnd") is None and t.restore("UBND") is None
 
 
+def test_word_frequency_errors_name_the_line(tmp_path):
+    p = tmp_path / "english_words.tsv"
+    p.write_text("# word<TAB>frequency\nthe\t0.05\n\nwith\tmany\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="english_words.tsv:4:"):
+        fixes.load_word_frequencies(p)
+    p.write_text("# word<TAB>frequency\nthe\t0.05\n\nwith\t0.01\n", encoding="utf-8")
+    assert fixes.load_word_frequencies(p) == {"the": 0.05, "with": 0.01}
+
+
 def test_acronym_table_rejects_a_malformed_row(tmp_path):
     p = tmp_path / "a.tsv"
     p.write_text("HDND\tUBND\t1\t0\n", encoding="utf-8")

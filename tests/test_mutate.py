@@ -57,3 +57,28 @@ def test_reviewed_reasons_survive_a_rerun(tmp_path):
     report.write_text(text.replace("(to review)", "equivalent: reason"), encoding="utf-8")
     mutate.write_report(str(report), "cmd", [(site, "survived", 1.0)], "")
     assert "why acceptable: equivalent: reason" in report.read_text(encoding="utf-8")
+
+
+def test_every_test_file_the_map_names_exists():
+    # A misspelt or renamed file would silently drop out of a module's tests.
+    for module, files in mutate.TESTS.items():
+        for f in files:
+            assert os.path.exists(os.path.join(ROOT, "tests", f)), (module, f)
+
+
+def test_a_rerun_reads_back_the_campaign_it_completes(tmp_path, monkeypatch):
+    report = tmp_path / "MUTATION.md"
+    sites = mutate.sites_in(SRC, "m")
+    monkeypatch.setattr(mutate, "sites_of", lambda module: mutate.sites_in(SRC, module))
+    results = [(sites[0], "killed", 3.0), (sites[1], "survived", 7.0), (sites[2], "timeout", 9.0)]
+    mutate.write_report(str(report), "python scripts/mutate.py --seed 3", results, "")
+    command, back = mutate.previous_results(str(report))
+    assert command == "python scripts/mutate.py --seed 3"
+    assert [(s.index, r) for s, r, _ in back] == [(0, "killed"), (1, "survived"), (2, "timeout")]
+    monkeypatch.setattr(mutate, "sites_of", lambda module: [])  # the code changed since
+    try:
+        mutate.previous_results(str(report))
+    except ValueError as e:
+        assert "rerun the campaign" in str(e)
+    else:
+        raise AssertionError("a mutant missing from the code was accepted")

@@ -71,6 +71,16 @@ def test_modern_tone_style():
     assert "hoà" in out and unicodedata.is_normalized("NFC", out)
 
 
+def test_version_tells_engines_and_tone_styles_apart(stat, rules):
+    # batch redoes an output made under another version: a restorer that would write
+    # other text must not share its version with this one
+    modern = Restorer(engine="statistical", tone_style="modern")
+    versions = [stat.version, modern.version, rules.version]
+    assert all(isinstance(v, str) and v for v in versions)
+    assert len(set(versions)) == 3
+    assert Restorer(engine="statistical").version == stat.version
+
+
 def test_traditional_is_default(stat):
     assert "hòa" in stat.restore("hoa binh")
 

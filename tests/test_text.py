@@ -1,9 +1,10 @@
 import unicodedata
 
 import pytest
+from hypothesis import example, given, settings, strategies as st
 
-from vidiacritic.text import (MODERN, TRADITIONAL, apply_casing, casing_of, normalize_syllable, place_tone,
-                              split_tone, strip_diacritics)
+from vidiacritic.text import (MODERN, TRADITIONAL, apply_casing, apply_tone, casing_of, normalize_syllable,
+                              place_tone, split_tone, strip_diacritics, tone_position)
 
 TONE_CASES = [
     # (any form, traditional, modern)
@@ -46,3 +47,30 @@ def test_casing(word, like, expected):
 
 def test_casing_kinds():
     assert casing_of("MTTQ") == "upper" and casing_of("Nam") == "title" and casing_of("nam") == "lower"
+
+
+def test_a_syllable_without_a_vowel_has_no_tone_position():
+    # consonant runs (OCR fragments, units) carry no tone: apply_tone leaves them alone
+    for toneless in ("nh", "ng", "x", "kg", "NGH"):
+        assert tone_position(toneless) == -1, toneless
+        assert apply_tone(toneless, 2) == toneless
+
+
+def _casing_by_definition(token):
+    """casing_of written plainly over the token's letters, without its fast paths."""
+    letters = [c for c in token if c.isalpha()]
+    if not letters:
+        return "lower"
+    if all(c.isupper() for c in letters):
+        return "upper" if len(letters) > 1 else "title"  # one capital starts a sentence
+    if letters[0].isupper() and all(c.islower() for c in letters[1:]):
+        return "title"
+    return "lower" if all(c.islower() for c in letters) else "mixed"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(st.sampled_from(list("aAđĐưƯỦủ19-.'")), max_size=6))
+@example("Đ")
+@example("A.")
+def test_casing_fast_paths_agree_with_the_definition(token):
+    assert casing_of(token) == _casing_by_definition(token), token

@@ -1,7 +1,7 @@
 import os
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from vidiacritic.tokens import NUMBER, PROTECTED, WORD, chains, lm_units, tokenize
 
@@ -41,6 +41,21 @@ def test_tokenize_is_lossless(text):
     assert "".join(t.text for t in tokenize(text)) == text
 
 
+# Chunks (text between whitespace) of any length: long ones are split outside the cache.
+_CHUNKY = st.lists(st.one_of(st.text(st.sampled_from(list("aZđ9-.,’@(/") + ["\u0301"]), min_size=1, max_size=150),
+                             st.sampled_from([" ", "\n", "\t "])), max_size=8).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_CHUNKY)
+@example("số " + "Bà-Rịa-Vũng-Tàu," * 6 + " và (" + "x.y/" * 20 + ")")  # chunks past the cache's 64
+@example("a-b" * 40)
+def test_every_token_starts_where_its_text_is(text):
+    # Token.start is the token's offset in the text (explain and the fixes point with it)
+    for t in tokenize(text):
+        assert text[t.start:t.start + len(t.text)] == t.text, (t, text)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=60))
 def test_chains_only_hold_words_and_numbers(text):
@@ -66,6 +81,7 @@ def test_ampersand_inside_a_word_is_ocr_debris_but_codes_are_kept():
 @pytest.mark.parametrize("text,joined", [
     ("trật tu’ theo", "tu’"), ("các tu‘ong ứng", "tu‘ong"), ("như: Chu:ong trình", "Chu:ong"),
     ("nhà nu@c (có", "nu@c"), ("Chỉ đạo S@ Y tế", "S@"), ("ĂN CHO NGU‘O! BỆNH", "NGU‘O"),
+    ("trật tu’", "tu’"),  # the split word ends the text: nothing follows the quote
 ])
 def test_ocr_splits_are_joined_losslessly(text, joined):
     from vidiacritic.tokens import join_ocr_splits
@@ -75,7 +91,11 @@ def test_ocr_splits_are_joined_losslessly(text, joined):
 
 
 @pytest.mark.parametrize("text", ["mô hình ‘Nhà sạch’ và ‘cơ so’ tốt", "sau:Uy ban", "khi : nao",
-                                  "Điều 5:khoản"])
+                                  "Điều 5:khoản",
+                                  # an opening quote without its space, before a capital: no horn
+                                  "theo‘Kế hoạch’ năm", "THEO‘Kế hoạch’ NĂM",
+                                  # nested quotations: each closing quote closes one
+                                  "như thế ‘nói ‘tự do’ mà không làm theo’ rồi"])
 def test_quotes_and_colons_that_are_punctuation_stay_apart(text):
     from vidiacritic.tokens import join_ocr_splits, ocr_reading
     before = [(t.text, t.kind) for t in tokenize(text)]
