@@ -307,7 +307,7 @@ def test_a_second_batch_on_a_busy_output_folder_refuses_and_touches_nothing(tmp_
         rc = run_batch([str(src), "--out", str(out)])
     err = capsys.readouterr().err.splitlines()
     assert rc == 1  # a run that did not do its work, not a usage error
-    assert len(err) == 1 and "another batch" in err[0] and str(out) in err[0], err
+    assert len(err) == 1 and err[0].startswith("vidiacritic: error: another batch") and str(out) in err[0], err
     assert tree(str(out), skip=()) == before
 
 
@@ -325,7 +325,7 @@ def test_an_unknown_encoding_is_a_usage_error_before_any_work(tmp_path, capsys):
     out = tmp_path / "out"
     assert run_batch([str(src), "--out", str(out), "--encoding", "no-such-codec"]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert len(err) == 1 and "no-such-codec" in err[0]
+    assert len(err) == 1 and err[0].startswith("vidiacritic: error: ") and "no-such-codec" in err[0]
     assert not out.exists()
 
 

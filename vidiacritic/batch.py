@@ -566,7 +566,7 @@ class _DaskBackend:
         try:
             import distributed
         except ImportError:
-            raise SystemExit("batch: error: Dask is not installed (pip install 'vidiacritic[dask]')")
+            raise SystemExit("vidiacritic: error: Dask is not installed (pip install 'vidiacritic[dask]')")
         import logging
         self.distributed = distributed
         self.cluster = None
@@ -1270,7 +1270,7 @@ class BatchJob:
             return 1
         if lock is None:
             os.close(out_fd)
-            print(f"batch: error: another batch is writing to {self.out}", file=sys.stderr)
+            print(f"vidiacritic: error: another batch is writing to {self.out}", file=sys.stderr)
             return 1
         try:
             return self._run_locked(backend_factory, manifest_path, out_fd)
@@ -1294,7 +1294,7 @@ class BatchJob:
                 backend = backend_factory()
                 version = backend.version()
             except Exception as exc:  # the restorer (or the cluster) cannot be had
-                print(f"batch: error: {_one_line(exc)}", file=sys.stderr)
+                print(f"vidiacritic: error: {_one_line(exc)}", file=sys.stderr)
                 return 1
             mode = self.progress_mode
             progress = _Progress(mode, backend.name)
@@ -1465,7 +1465,7 @@ def run(args: argparse.Namespace, restorer_factory: Optional[Factory] = None) ->
         try:
             userterms.load(lexicon)
         except userterms.LexiconError as e:
-            print(f"batch: error: {e}", file=sys.stderr)
+            print(f"vidiacritic: error: {e}", file=sys.stderr)
             return 2
     factory: Factory = restorer_factory or RestorerSpec(
         args.engine, args.tone_style, getattr(args, "restorer_factory", None), lexicon)
@@ -1475,7 +1475,7 @@ def run(args: argparse.Namespace, restorer_factory: Optional[Factory] = None) ->
         try:
             codecs.lookup(args.encoding)
         except LookupError:
-            print(f"batch: error: unknown encoding: {args.encoding}", file=sys.stderr)
+            print(f"vidiacritic: error: unknown encoding: {args.encoding}", file=sys.stderr)
             return 2
     if getattr(args, "quiet", False):
         mode = "quiet"
