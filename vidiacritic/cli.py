@@ -31,7 +31,7 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 from . import safeio
 from .decoding import DecodeError
@@ -115,13 +115,15 @@ def write_stdout(data: bytes) -> None:
         raise UserError(f"cannot write to standard output: {e.strerror or e}") from None
 
 
-def write_output(target: safeio.Target, data: bytes, cleaned: Optional[set] = None) -> None:
-    """`data` to a checked target; afterwards, temporary files a killed run left in
-    that folder (exact name, over an hour old) are removed, once per folder per run
-    (`cleaned` holds the folders done)."""
+def write_output(target: safeio.Target, data: Any, cleaned: Optional[set] = None,
+                 before_replace: Optional[Callable[[], Any]] = None) -> None:
+    """`data` (bytes or chunks) to a checked target; afterwards, temporary files a
+    killed run left in that folder (exact name, over an hour old) are removed, once per
+    folder per run (`cleaned` holds the folders done).  before_replace: see
+    safeio.atomic_write_bytes (the --in-place backup)."""
     try:
-        safeio.atomic_write_bytes(target, data)
-    except safeio.RefusedTarget:
+        safeio.atomic_write_bytes(target, data, before_replace=before_replace)
+    except (safeio.RefusedTarget, UserError):
         raise
     except OSError as e:
         raise UserError(f"cannot write {target.path}: {e.strerror or e}") from None
@@ -266,6 +268,22 @@ def _check_markup(data: bytes, fmt: str, name: str) -> None:
         raise UserError(f"{name}: {e}") from None
 
 
+def _backup_maker(path: str, suffix: str, shown: str, data: Optional[bytes]) -> Callable[[], None]:
+    """The --in-place backup of `path`, to run once its restored text is complete in
+    the temporary file, just before the rename: an input that fails midway (a streamed
+    file that changed while being read, out of memory) leaves the file and any old
+    backup untouched.  `data`: the bytes already read (markup), else the file is copied
+    in chunks, so the backup is the original bytes in bounded memory."""
+    def make() -> None:
+        try:
+            safeio.backup_original(path, suffix, data)
+        except safeio.RefusedTarget:
+            raise
+        except OSError as e:
+            raise UserError(f"cannot write backup {shown}: {e.strerror or e}") from None
+    return make
+
+
 def cmd_fix(args: argparse.Namespace) -> int:
     files: List[Optional[str]] = list(args.files) or [None]
     _check_fix_usage(args, files)
@@ -280,18 +298,16 @@ def cmd_fix(args: argparse.Namespace) -> int:
                 fixed = (piece.encode("utf-8") for piece in source.restore(restorer))
             else:
                 fixed = iter([restore_input(restorer, data, fmt, None, name, args.write_confidence)])
+            make_backup = None
             if backup is not None:
                 assert path is not None
-                try:  # the original bytes, copied from the file before it is replaced
-                    safeio.backup_original(path, args.backup, data)
-                except OSError as e:
-                    raise UserError(f"cannot write backup {backup}: {e.strerror or e}") from None
+                make_backup = _backup_maker(path, args.backup, backup, data)
             try:
                 if target is None:
                     for part in fixed:
                         write_stdout(part)
                 else:
-                    write_output(target, fixed, cleaned)
+                    write_output(target, fixed, cleaned, before_replace=make_backup)
             except DecodeError as e:  # a streamed file that changed while being read
                 raise UserError(f"{name}: {e}") from None
     finally:
