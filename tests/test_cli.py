@@ -479,3 +479,34 @@ def test_in_place_backup_of_a_streamed_file_is_its_bytes_copied_in_bounded_memor
     assert (tmp_path / "a.txt.orig").read_bytes() == original
     assert reads and all(0 < n <= safeio.COPY_BYTES for n in reads)
     assert src.read_bytes().decode("utf-8") == original.decode("utf-8-sig").upper()
+
+
+def test_explain_is_streamed_piece_by_piece_with_positions_in_the_whole_text(tmp_path, monkeypatch, capsys):
+    """`explain` on a text larger than a piece: the restorer never sees more than
+    stream.PIECE_CHARS characters at once (memory bounded), and the JSON records are
+    those of explaining the whole text, starts counted in the whole text."""
+    import json
+
+    from vidiacritic import stream
+    from vidiacritic.restorer import Restorer
+
+    paragraph = "quyet dinh so mot cua uy ban nhan dan tinh\n" * 400 + "\n"
+    text = paragraph * (2 * stream.PIECE_CHARS // len(paragraph) + 1)
+    src = tmp_path / "a.txt"
+    src.write_text(text, encoding="utf-8")
+    real = Restorer(engine="rules")
+    seen = []
+
+    class Spy:
+        def ocr_word_counts(self, piece):
+            return real.ocr_word_counts(piece)
+
+        def explain(self, piece, **kw):
+            seen.append(len(piece))
+            return real.explain(piece, **kw)
+    monkeypatch.setattr(cli_module, "_restorer", lambda args: Spy())
+    code, out = _run_main(["explain", "--engine", "rules", "--json", str(src)], capsys)
+    assert code == 0, out.err
+    assert len(seen) > 1 and max(seen) <= stream.PIECE_CHARS and sum(seen) == len(text)
+    got = [(r["original"], r["chosen"], r["start"]) for r in map(json.loads, out.out.splitlines())]
+    assert got == [(w.original, w.chosen, w.start) for w in real.explain(text).words]

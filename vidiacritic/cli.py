@@ -98,10 +98,6 @@ def decode_text(data: bytes, name: str, encoding: Optional[str], legacy: str,
     return decoded.text
 
 
-def read_text(path: Optional[str], encoding: Optional[str], legacy: str, errors: str = "strict") -> str:
-    return decode_text(read_bytes(path), path or "<stdin>", encoding, legacy, errors)
-
-
 def write_stdout(data: bytes) -> None:
     """Bytes to stdout, so that output is UTF-8 whatever the locale or PYTHONIOENCODING."""
     if sys.stdout is None:  # started with stdout closed (`>&-`)
@@ -318,24 +314,38 @@ def cmd_fix(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    text = read_text(args.file, args.encoding, args.legacy_encoding, args.errors)
-    ex = _restorer(args).explain(text)
-    lines = []
-    if args.json:
-        for w in ex.words:
-            lines.append(json.dumps({"original": w.original, "chosen": w.chosen, "start": w.start,
-                                     "source": w.source, "confidence": round(w.confidence, 4),
-                                     "alternatives": [[a, round(p, 4)] for a, p in w.alternatives]},
-                                    ensure_ascii=False))
-    else:
-        if ex.reading is not None:  # how the document's marks were read (vidiacritic.marks)
-            lines.append(f"# read as {ex.reading.describe()}")
-        for w in ex.words:
-            alts = ", ".join(f"{a} {p:.2f}" for a, p in w.alternatives)
-            mark = "*" if w.changed else " "
-            lines.append(f"{mark} {w.original:<14} → {w.chosen:<14} {w.source:<6} {w.confidence:5.2f}  {alts}")
-    write_stdout("".join(line + "\n" for line in lines).encode("utf-8"))
+    """Each word's decision, written piece by piece as it is restored (stream.explain_stream):
+    memory is bounded by the piece size, not the input's."""
+    _, source, _, _ = open_fix_input(args.file, args)  # args.format is "text": explain reads text
+    restorer = _restorer(args)
+    shown = None  # the last "# read as" line written
+    try:
+        for offset, ex in source.explain(restorer):
+            lines = []
+            if not args.json and ex.reading is not None:  # how the marks were read (vidiacritic.marks)
+                line = f"# read as {ex.reading.describe()}"
+                if line != shown:  # once, and again only where a later piece reads otherwise
+                    lines.append(line)
+                    shown = line
+            lines.extend(_explain_line(w, offset, args.json) for w in ex.words)
+            write_stdout("".join(line + "\n" for line in lines).encode("utf-8"))
+    except DecodeError as e:  # a streamed file that changed while being read
+        raise UserError(f"{source.name}: {e}") from None
+    finally:
+        source.close()
     return EXIT_OK
+
+
+def _explain_line(w: Any, offset: int, as_json: bool) -> str:
+    """One word of `explain`: a JSON object (start: in the whole text) or a table row."""
+    if as_json:
+        return json.dumps({"original": w.original, "chosen": w.chosen, "start": offset + w.start,
+                           "source": w.source, "confidence": round(w.confidence, 4),
+                           "alternatives": [[a, round(p, 4)] for a, p in w.alternatives]},
+                          ensure_ascii=False)
+    alts = ", ".join(f"{a} {p:.2f}" for a, p in w.alternatives)
+    mark = "*" if w.changed else " "
+    return f"{mark} {w.original:<14} → {w.chosen:<14} {w.source:<6} {w.confidence:5.2f}  {alts}"
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -417,7 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("file", nargs="?", metavar="FILE")
     ex.add_argument("--json", action="store_true", help="one JSON object per word")
     _add_engine_options(ex)
-    ex.set_defaults(func=cmd_explain)
+    ex.set_defaults(func=cmd_explain, format="text")  # no markup: explain reads plain text
     ev = sub.add_parser("eval", help="score a restored file against a line-aligned gold file")
     ev.add_argument("hyp")
     ev.add_argument("gold")
