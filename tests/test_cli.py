@@ -491,7 +491,7 @@ def test_explain_is_streamed_piece_by_piece_with_positions_in_the_whole_text(tmp
     from vidiacritic.restorer import Restorer
 
     paragraph = "quyet dinh so mot cua uy ban nhan dan tinh\n" * 400 + "\n"
-    text = paragraph * (2 * stream.PIECE_CHARS // len(paragraph) + 1)
+    text = paragraph * (stream.PIECE_WORDS // 4000 + 1)  # more words than a piece holds: two pieces
     src = tmp_path / "a.txt"
     src.write_text(text, encoding="utf-8")
     real = Restorer(engine="rules")
