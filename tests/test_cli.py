@@ -418,3 +418,107 @@ def test_out_of_memory_is_one_line(tmp_path, monkeypatch, capsys):
     code, out = _run_main([*FIX, str(src), "-o", str(tmp_path / "out.txt")], capsys)
     assert code == 1 and out.err == "vidiacritic: error: out of memory (split the input into smaller files)\n"
     assert sorted(os.listdir(tmp_path)) == ["a.txt"]
+
+
+class _FailsMidway:
+    """Restores the first piece, then the input fails: the file changes under the
+    reader (an invalid byte appended) or memory runs out."""
+
+    def __init__(self, path, how):
+        self.path, self.how, self.calls = path, how, 0
+
+    def restore(self, text, **kw):
+        self.calls += 1
+        if self.calls == 1 and self.how == "changed":
+            with open(self.path, "ab") as fh:
+                fh.write(b"\xff")
+        if self.calls == 2 and self.how == "memory":
+            raise MemoryError()
+        return text.upper()
+
+
+@pytest.mark.parametrize("how,needle", [("changed", "changed while being read"), ("memory", "out of memory")])
+def test_in_place_failing_midway_touches_neither_the_file_nor_the_old_backup(tmp_path, monkeypatch, capsys, how, needle):
+    """A streamed --in-place input (larger than stream.HEAD_BYTES) that fails after its
+    first piece: the file keeps its bytes, an old backup is not replaced by a new one
+    (the backup is made only once the output is complete), no temporary file is left."""
+    from vidiacritic import stream
+
+    src = tmp_path / "a.txt"
+    original = b"quyet dinh so mot\n" * (2 * stream.HEAD_BYTES // 18 + 1)
+    src.write_bytes(original)
+    (tmp_path / "a.txt.orig").write_bytes(b"the first run's backup\n")
+    monkeypatch.setattr(cli_module, "_restorer", lambda args: _FailsMidway(str(src), how))
+    code, out = _run_main([*FIX, "--in-place", "--backup", ".orig", str(src)], capsys)
+    assert code == 1 and out.err.startswith("vidiacritic: error: ") and needle in out.err, out.err
+    assert src.read_bytes()[:len(original)] == original and src.stat().st_size <= len(original) + 1
+    assert (tmp_path / "a.txt.orig").read_bytes() == b"the first run's backup\n"
+    assert sorted(os.listdir(tmp_path)) == ["a.txt", "a.txt.orig"]
+
+
+def test_in_place_backup_of_a_streamed_file_is_its_bytes_copied_in_bounded_memory(tmp_path, monkeypatch, capsys):
+    """A large UTF-8 file (streamed, its bytes never held whole): the backup is the
+    original bytes, copied in chunks of safeio.COPY_BYTES, never read whole."""
+    from vidiacritic import safeio, stream
+
+    src = tmp_path / "a.txt"
+    original = "\ufeffQuyết định số một, quyet dinh\r\n".encode("utf-8") * (3 * stream.HEAD_BYTES // 30)
+    src.write_bytes(original)
+    reads = []
+    real_open = open
+
+    class Counting:
+        def __init__(self, fh):
+            self.fh = fh
+
+        def read(self, n=-1):
+            reads.append(n)
+            return self.fh.read(n)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.fh.close()
+
+    def spy_open(path, mode="r", *a, **k):
+        fh = real_open(path, mode, *a, **k)
+        return Counting(fh) if path == str(src) and mode == "rb" else fh
+    monkeypatch.setattr(safeio, "open", spy_open, raising=False)
+    monkeypatch.setattr(cli_module, "_restorer", lambda args: _FailsMidway(str(src), "none"))
+    code, out = _run_main([*FIX, "--in-place", "--backup", ".orig", str(src)], capsys)
+    assert code == 0, out.err
+    assert (tmp_path / "a.txt.orig").read_bytes() == original
+    assert reads and all(0 < n <= safeio.COPY_BYTES for n in reads)
+    assert src.read_bytes().decode("utf-8") == original.decode("utf-8-sig").upper()
+
+
+def test_explain_is_streamed_piece_by_piece_with_positions_in_the_whole_text(tmp_path, monkeypatch, capsys):
+    """`explain` on a text larger than a piece: the restorer never sees more than
+    stream.PIECE_CHARS characters at once (memory bounded), and the JSON records are
+    those of explaining the whole text, starts counted in the whole text."""
+    import json
+
+    from vidiacritic import stream
+    from vidiacritic.restorer import Restorer
+
+    paragraph = "quyet dinh so mot cua uy ban nhan dan tinh\n" * 400 + "\n"
+    text = paragraph * (stream.PIECE_WORDS // 4000 + 1)  # more words than a piece holds: two pieces
+    src = tmp_path / "a.txt"
+    src.write_text(text, encoding="utf-8")
+    real = Restorer(engine="rules")
+    seen = []
+
+    class Spy:
+        def ocr_word_counts(self, piece):
+            return real.ocr_word_counts(piece)
+
+        def explain(self, piece, **kw):
+            seen.append(len(piece))
+            return real.explain(piece, **kw)
+    monkeypatch.setattr(cli_module, "_restorer", lambda args: Spy())
+    code, out = _run_main(["explain", "--engine", "rules", "--json", str(src)], capsys)
+    assert code == 0, out.err
+    assert len(seen) > 1 and max(seen) <= stream.PIECE_CHARS and sum(seen) == len(text)
+    got = [(r["original"], r["chosen"], r["start"]) for r in map(json.loads, out.out.splitlines())]
+    assert got == [(w.original, w.chosen, w.start) for w in real.explain(text).words]

@@ -39,7 +39,7 @@ replaced only if the manifest says this job wrote it (``_Manifest`` "Ownership")
 anything else there is left alone and the member is an error.  Folders of ``--out``
 that hold a manifest of their own belong to another job and are never cleaned.
 Files are created with mode 0666 less the umask.  Each member has a time limit
-(``--member-timeout``, default 300 s): past it the member is an error and the job
+(``--member-timeout``, default 600 s): past it the member is an error and the job
 goes on (a pool worker stuck in native code is killed and replaced; with ``--jobs 1``
 a native call is only interrupted when it returns; Dask runs have no limit).
 Member names are escaped when printed (``printable``).
@@ -98,9 +98,12 @@ _TMP_RE = re.compile(r"^\..*" + re.escape(TMP_SUFFIX) + r"$")
 _TMP_PID_RE = re.compile(r"\.(\d+)-[0-9a-f]+" + re.escape(TMP_SUFFIX) + r"$")
 # A temporary file without a pid (older versions) is only removed past this age.
 STRAY_TMP_AGE_S = 60.0
-# Default per-member time limit (seconds): ~700,000 syllables at the default engine's
-# speed, i.e. a member at the default size limit; 0 disables the limit.
-DEFAULT_MEMBER_TIMEOUT_S = 300.0
+# Default per-member time limit (seconds): a member at the default size limit (4 MiB,
+# ~650,000 syllables) at the default engine's speed, with room to spare; 0 disables the
+# limit.  Unmarked or OCR text is read twice (restorer.SECOND_READING): a 4 MiB member
+# of legal text with its marks stripped took 327 s on a shared 2-core machine (the
+# same text with its marks, read once: 193 s), so 300 s was no longer enough.
+DEFAULT_MEMBER_TIMEOUT_S = 600.0
 # A pool worker still busy this long after the limit (stuck in native code that the
 # alarm cannot interrupt) exits; twice as long (native code that holds the interpreter
 # lock, so that not even the worker's watchdog runs), the parent kills it.

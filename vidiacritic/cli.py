@@ -31,7 +31,7 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 from . import safeio
 from .decoding import DecodeError
@@ -98,10 +98,6 @@ def decode_text(data: bytes, name: str, encoding: Optional[str], legacy: str,
     return decoded.text
 
 
-def read_text(path: Optional[str], encoding: Optional[str], legacy: str, errors: str = "strict") -> str:
-    return decode_text(read_bytes(path), path or "<stdin>", encoding, legacy, errors)
-
-
 def write_stdout(data: bytes) -> None:
     """Bytes to stdout, so that output is UTF-8 whatever the locale or PYTHONIOENCODING."""
     if sys.stdout is None:  # started with stdout closed (`>&-`)
@@ -115,13 +111,15 @@ def write_stdout(data: bytes) -> None:
         raise UserError(f"cannot write to standard output: {e.strerror or e}") from None
 
 
-def write_output(target: safeio.Target, data: bytes, cleaned: Optional[set] = None) -> None:
-    """`data` to a checked target; afterwards, temporary files a killed run left in
-    that folder (exact name, over an hour old) are removed, once per folder per run
-    (`cleaned` holds the folders done)."""
+def write_output(target: safeio.Target, data: Any, cleaned: Optional[set] = None,
+                 before_replace: Optional[Callable[[], Any]] = None) -> None:
+    """`data` (bytes or chunks) to a checked target; afterwards, temporary files a
+    killed run left in that folder (exact name, over an hour old) are removed, once per
+    folder per run (`cleaned` holds the folders done).  before_replace: see
+    safeio.atomic_write_bytes (the --in-place backup)."""
     try:
-        safeio.atomic_write_bytes(target, data)
-    except safeio.RefusedTarget:
+        safeio.atomic_write_bytes(target, data, before_replace=before_replace)
+    except (safeio.RefusedTarget, UserError):
         raise
     except OSError as e:
         raise UserError(f"cannot write {target.path}: {e.strerror or e}") from None
@@ -279,6 +277,22 @@ def _check_markup(data: bytes, fmt: str, name: str) -> None:
         raise UserError(f"{name}: {e}") from None
 
 
+def _backup_maker(path: str, suffix: str, shown: str, data: Optional[bytes]) -> Callable[[], None]:
+    """The --in-place backup of `path`, to run once its restored text is complete in
+    the temporary file, just before the rename: an input that fails midway (a streamed
+    file that changed while being read, out of memory) leaves the file and any old
+    backup untouched.  `data`: the bytes already read (markup), else the file is copied
+    in chunks, so the backup is the original bytes in bounded memory."""
+    def make() -> None:
+        try:
+            safeio.backup_original(path, suffix, data)
+        except safeio.RefusedTarget:
+            raise
+        except OSError as e:
+            raise UserError(f"cannot write backup {shown}: {e.strerror or e}") from None
+    return make
+
+
 def cmd_fix(args: argparse.Namespace) -> int:
     files: List[Optional[str]] = list(args.files) or [None]
     _check_fix_usage(args, files)
@@ -294,18 +308,16 @@ def cmd_fix(args: argparse.Namespace) -> int:
                 fixed = (piece.encode("utf-8") for piece in source.restore(restorer))
             else:
                 fixed = iter([restore_input(restorer, data, fmt, None, name, args.write_confidence)])
+            make_backup = None
             if backup is not None:
                 assert path is not None
-                try:  # the original bytes, copied from the file before it is replaced
-                    safeio.backup_original(path, args.backup, data)
-                except OSError as e:
-                    raise UserError(f"cannot write backup {backup}: {e.strerror or e}") from None
+                make_backup = _backup_maker(path, args.backup, backup, data)
             try:
                 if target is None:
                     for part in fixed:
                         write_stdout(part)
                 else:
-                    write_output(target, fixed, cleaned)
+                    write_output(target, fixed, cleaned, before_replace=make_backup)
             except DecodeError as e:  # a streamed file that changed while being read
                 raise UserError(f"{name}: {e}") from None
     finally:
@@ -316,22 +328,42 @@ def cmd_fix(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    text = read_text(args.file, args.encoding, args.legacy_encoding, args.errors)
-    ex = _restorer(args).explain(text)
-    lines = []
-    if args.json:  # the review page's word records (vidiacritic.review.word_records)
+    """Each word's decision, written piece by piece as it is restored (stream.explain_stream):
+    memory is bounded by the piece size, not the input's."""
+    _, source, _, _ = open_fix_input(args.file, args)  # args.format is "text": explain reads text
+    restorer = _restorer(args)
+    shown = None  # the last "# read as" line written
+    index = 0  # words written so far (the JSON records' index)
+    try:
+        for offset, ex in source.explain(restorer):
+            lines = []
+            if not args.json and ex.reading is not None:  # how the marks were read (vidiacritic.marks)
+                line = f"# read as {ex.reading.describe()}"
+                if line != shown:  # once, and again only where a later piece reads otherwise
+                    lines.append(line)
+                    shown = line
+            lines.extend(_explain_line(w, offset, args.json, index + k) for k, w in enumerate(ex.words))
+            index += len(ex.words)
+            write_stdout("".join(line + "\n" for line in lines).encode("utf-8"))
+    except DecodeError as e:  # a streamed file that changed while being read
+        raise UserError(f"{source.name}: {e}") from None
+    finally:
+        source.close()
+    return EXIT_OK
+
+
+def _explain_line(w: Any, offset: int, as_json: bool, index: int = 0) -> str:
+    """One word of `explain`: a JSON object, the review page's word record
+    (vidiacritic.review.word_records; index and start in the whole text), or a table row."""
+    if as_json:
         from .review import word_records
 
-        lines.extend(json.dumps(rec, ensure_ascii=False) for rec in word_records(ex.words))
-    else:
-        if ex.reading is not None:  # how the document's marks were read (vidiacritic.marks)
-            lines.append(f"# read as {ex.reading.describe()}")
-        for w in ex.words:
-            alts = ", ".join(f"{a} {p:.2f}" for a, p in w.alternatives)
-            mark = "*" if w.changed else " "
-            lines.append(f"{mark} {w.original:<14} → {w.chosen:<14} {w.source:<6} {w.confidence:5.2f}  {alts}")
-    write_stdout("".join(line + "\n" for line in lines).encode("utf-8"))
-    return EXIT_OK
+        (rec,) = word_records([w])
+        rec.update(index=index, start=offset + w.start)
+        return json.dumps(rec, ensure_ascii=False)
+    alts = ", ".join(f"{a} {p:.2f}" for a, p in w.alternatives)
+    mark = "*" if w.changed else " "
+    return f"{mark} {w.original:<14} → {w.chosen:<14} {w.source:<6} {w.confidence:5.2f}  {alts}"
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -421,7 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("file", nargs="?", metavar="FILE")
     ex.add_argument("--json", action="store_true", help="one JSON object per word")
     _add_engine_options(ex)
-    ex.set_defaults(func=cmd_explain)
+    ex.set_defaults(func=cmd_explain, format="text")  # no markup: explain reads plain text
     ev = sub.add_parser("eval", help="score a restored file against a line-aligned gold file")
     ev.add_argument("hyp")
     ev.add_argument("gold")

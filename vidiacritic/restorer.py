@@ -96,6 +96,15 @@ MODEL_SPLIT_UNKNOWN = False
 # nearly twice the time; on the dev text stripped, 0 words with either, 1.01 s against
 # 1.36 s (CPU).  So one pass; OCR output always gets one (more lost a dev OCR word).
 MODEL_PASSES = 1
+# Restore a document not read as marked (OCR output, unmarked text) twice when the first
+# reading changed something: its output is read as a marked document (vidiacritic.marks),
+# which may reopen a toneless word, so restoring it again could change it (dev OCR: Quý
+# Mao → Quý Mão, 1 word).  Restoring twice makes the second restore a no-op; measured
+# (model engine) dev OCR 0.96854 → 0.96882, dev stripped 0.98274 → 0.98302, held-out eng
+# OCR 0.98492 = 0.98492, poor-eng 0.91475 → 0.91494; marked sets (gold, poor-vie,
+# partly-marked) are read once as before.  Costs a second reading of such documents:
+# 330k unmarked syllables through `fix`, 65 s → 151 s CPU, peak 495 → 579 MB.
+SECOND_READING = True
 # A segment whose every word the first pass chose with at least this confidence is not
 # re-scored (speed); 1.0 re-scores everything.  On 800 held-out Tesseract lines accuracy
 # was the same for every gate from 1.0 down to 0.8 (0.9564 OCR, 0.9846 stripped; 0.8:
@@ -339,7 +348,27 @@ class Restorer:
     def _run(self, text: str, details: bool, *, ocr_document: Optional[bool] = None) -> Explanation:
         """`ocr_document`: whether `text` is OCR output; None decides it from `text`
         itself.  A caller restoring one document in pieces passes the decision for the
-        whole document, so that every piece is read alike."""
+        whole document, so that every piece is read alike.
+
+        A document that was not read as marked (OCR output, text without marks) comes
+        out marked, and a marked document is read otherwise (vidiacritic.marks: its few
+        toneless words are reopened at its own tone-drop rate).  So its restored text
+        is read once more, as restoring it again would read it, and that reading is the
+        answer: restoring the output again then changes nothing (issue 11 item 12; see
+        SECOND_READING for what it measured)."""
+        first, positions = self._run_once(text, details, ocr_document=ocr_document)
+        if not SECOND_READING or first.reading is None or first.reading.marked or not positions:
+            return first  # read as marked already, or nothing changed: it reads itself alike
+        second, _ = self._run_once(first.text, details)
+        # (the reading reported is the input's: how the document itself was read)
+        if not details:
+            return Explanation(second.text, [], first.reading)
+        return Explanation(second.text, _merge_readings(first.words, second.words, positions), first.reading)
+
+    def _run_once(self, text: str, details: bool, *,
+                  ocr_document: Optional[bool] = None) -> Tuple[Explanation, Dict[int, Tuple[int, str, str]]]:
+        """One reading of `text` (see _run), and where each token whose text changed
+        went: {start in the output: (start in the input, input text, output text)}."""
         if not isinstance(text, str):
             raise TypeError(f"expected str, got {type(text).__name__} (decode bytes first)")
         if (bad := re.search(r"[\ud800-\udfff]", text)) is not None:  # else sentencepiece's RuntimeError
@@ -419,8 +448,14 @@ class Restorer:
                 if chosen != tok.text:
                     replaced[ti] = chosen
         words = self._document_fixes(toks, replaced, words, details)
-        out = "".join(replaced.get(i, t.text) for i, t in enumerate(toks))
-        return Explanation(out, words, reading)
+        parts = [replaced.get(i, t.text) for i, t in enumerate(toks)]
+        positions: Dict[int, Tuple[int, str, str]] = {}
+        at = 0
+        for i, part in enumerate(parts):
+            if i in replaced and part != toks[i].text:
+                positions[at] = (toks[i].start, toks[i].text, part)
+            at += len(part)
+        return Explanation("".join(parts), words, reading), positions
 
     # ------------------------------------------------------------ internals
     def _token_fix(self, toks: Sequence[Token], i: int):
@@ -1070,6 +1105,42 @@ def _separator(between: Sequence[Token]) -> Optional[str]:
     if tok.kind == PUNCT and tok.text in ("-", "\u2010", "\u2011"):
         return "hyphen"
     return None
+
+
+def _merge_readings(first: List[WordDecision], second: List[WordDecision],
+                    positions: Dict[int, Tuple[int, str, str]]) -> List[WordDecision]:
+    """The words of a two-reading explanation (Restorer._run): the first reading's,
+    except where the second changed a word the first had changed (its decision, with
+    the input's word and start); a word the first kept is at the same place in both."""
+    out = {w.start: w for w in first}
+    shift = _start_map(first, positions)
+    for w in second:
+        if not w.changed:
+            continue
+        hit = positions.get(w.start)
+        if hit is not None and hit[2] == w.original:  # a word the first reading changed
+            start, original = hit[0], hit[1]
+        elif w.start in shift:  # a word the first reading kept
+            start, original = shift[w.start], w.original
+        else:  # the second reading cut its words otherwise (not seen on the dev sets):
+            continue  # the text has its choice; the first reading's record stays
+        out[start] = replace(w, original=original, start=start)
+    return sorted(out.values(), key=lambda w: w.start)
+
+
+def _start_map(first: List[WordDecision], positions: Dict[int, Tuple[int, str, str]]) -> Dict[int, int]:
+    """{start in the output: start in the input} of the words the first reading kept:
+    the output is the input with the changed tokens of `positions` replaced."""
+    changes = sorted((start_in, len(old) - len(new)) for _, (start_in, old, new) in positions.items())
+    out: Dict[int, int] = {}
+    k = delta = 0
+    for w in sorted(first, key=lambda w: w.start):
+        while k < len(changes) and changes[k][0] < w.start:
+            delta += changes[k][1]
+            k += 1
+        if not w.changed:
+            out[w.start - delta] = w.start
+    return out
 
 
 def _source_text(toks: Sequence[Token], first: int, last: int) -> str:

@@ -45,7 +45,7 @@ import re
 import secrets
 import stat
 from dataclasses import dataclass
-from typing import FrozenSet, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Union
 
 __all__ = ["RefusedTarget", "Target", "check_output_target", "check_in_place_target",
            "check_backup_target", "backup_path_for", "input_identities", "atomic_write_bytes", "backup_original",
@@ -57,6 +57,7 @@ TEMP_SUFFIX = ".tmp"
 # exactly what _temp_name makes (and what tempfile.mkstemp made in earlier versions)
 TEMP_RE = re.compile(r"^\.vidiacritic-[a-z0-9_]{8}\.tmp$")
 STALE_AFTER = 3600.0  # seconds
+COPY_BYTES = 1 << 16  # a backup is copied this many bytes at a time
 
 _MAX_LINKS = 40  # as the kernel's ELOOP limit
 _STD_STREAMS = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
@@ -262,8 +263,10 @@ def _fsync_folder(folder: str) -> None:
 
 
 def _replace(final: str, data: Data, mode: Optional[int], owner: Optional[Tuple[int, int]],
-             fsync: bool) -> None:
-    """Temporary file next to `final`, written, synced, then renamed onto `final`."""
+             fsync: bool, before_replace: Optional[Callable[[], Any]] = None) -> None:
+    """Temporary file next to `final`, written, synced, then renamed onto `final`.
+    `before_replace` (a backup) runs once the temporary file is complete: if the data
+    fails midway (an input that cannot be read to its end), nothing else happened."""
     folder = os.path.dirname(final)
     fd, tmp = _create_temp(folder)
     try:
@@ -288,6 +291,8 @@ def _replace(final: str, data: Data, mode: Optional[int], owner: Optional[Tuple[
         else:
             if not stat.S_ISREG(now.st_mode):
                 raise RefusedTarget(f"{final}: became {_kind_name(now.st_mode)}; not replaced")
+        if before_replace is not None:
+            before_replace()
         os.replace(tmp, final)
     except BaseException:
         try:
@@ -313,7 +318,8 @@ def _write_through(target: Target, data: Data) -> None:
 
 
 def atomic_write_bytes(dest: Union[str, Target], data: Data, *, refuse: Inputs = (),
-                       links: str = "follow", streams: bool = True, fsync: bool = True) -> Target:
+                       links: str = "follow", streams: bool = True, fsync: bool = True,
+                       before_replace: Optional[Callable[[], Any]] = None) -> Target:
     """Write `data` (bytes, or an iterable of bytes chunks) to `dest` safely.
 
     dest: a path (checked here with `check_output_target(dest, refuse, links=links,
@@ -321,15 +327,17 @@ def atomic_write_bytes(dest: Union[str, Target], data: Data, *, refuse: Inputs =
     file in the destination's folder and renamed; streams are written through.
     Returns the Target written.  Raises RefusedTarget or OSError; on any error no
     temporary file is left and an existing destination file is unchanged.
+    before_replace: called (files only) once all of `data` is written, just before the
+    rename (--in-place's backup: made only when the new file is complete).
     """
     target = dest if isinstance(dest, Target) else check_output_target(dest, refuse, links=links,
                                                                          streams=streams)
     if target.kind in ("fd", "stream"):
         _write_through(target, data)
     elif target.kind == "file":
-        _replace(target.real, data, target.mode, target.owner, fsync)
+        _replace(target.real, data, target.mode, target.owner, fsync, before_replace)
     elif target.kind == "new":
-        _replace(target.real, data, None, None, fsync)
+        _replace(target.real, data, None, None, fsync, before_replace)
     else:
         raise ValueError(f"unknown target kind {target.kind!r}")
     return target
@@ -372,16 +380,17 @@ def backup_original(path: str, suffix: str, original: Optional[bytes] = None, *,
     """Save the original bytes of `path` as `path + suffix`, atomically; returns that path.
 
     original: the bytes already read from `path` (what was restored; saves a second
-    read); None copies the file.  The backup gets the original's permission bits (a
+    read); None copies the file in chunks (memory bounded whatever its size).  The backup gets the original's permission bits (a
     private file's backup stays private).  An existing backup file is replaced; an
     existing directory, link or device there is refused (RefusedTarget).
     """
     source = check_in_place_target(path)
     dest = check_backup_target(path, suffix)
-    if original is None:
-        with open(source.real, "rb") as fh:
-            original = fh.read()
-    _replace(os.path.abspath(dest), original, source.mode, None, fsync)
+    if original is not None:
+        _replace(os.path.abspath(dest), original, source.mode, None, fsync)
+        return dest
+    with open(source.real, "rb") as fh:
+        _replace(os.path.abspath(dest), iter(lambda: fh.read(COPY_BYTES), b""), source.mode, None, fsync)
     return dest
 
 

@@ -39,7 +39,7 @@ import shutil
 import sys
 import tempfile
 import unicodedata
-from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional, Tuple
 
 from .text import compose_marks
 
@@ -159,18 +159,31 @@ def restore_stream(restorer, read: Callable[[], Iterable[str]], max_chars: int =
         yield restorer.restore(piece, ocr_document=decision)
 
 
+def explain_stream(restorer, read: Callable[[], Iterable[str]], max_chars: int = PIECE_CHARS,
+                   max_words: int = PIECE_WORDS) -> Iterator[Tuple[int, Any]]:
+    """restorer.explain of the document that `read()` yields in chunks (called twice,
+    as restore_stream calls it), piece by piece: (offset of the piece in the text, its
+    Explanation), the OCR decision made for the whole document.  A word's position in
+    the whole text is the offset plus its start in the piece."""
+    offset = 0
+    if not hasattr(restorer, "ocr_word_counts"):
+        for piece in pieces(read(), max_chars, max_words):
+            yield offset, restorer.explain(piece)
+            offset += len(piece)
+        return
+    decision = ocr_document(restorer, pieces(read(), max_chars, max_words))
+    for piece in pieces(read(), max_chars, max_words):
+        yield offset, restorer.explain(piece, ocr_document=decision)
+        offset += len(piece)
+
+
 def explain_pieces(restorer, text: str, max_chars: int = PIECE_CHARS,
                    max_words: int = PIECE_WORDS) -> Iterator[Any]:
     """restorer.explain(text) piece by piece: one Explanation per piece, the OCR
     decision made for the whole text (as restore_stream makes it), so that a caller
     that only sums the per-word records holds one piece's lattices at a time."""
-    if not hasattr(restorer, "ocr_word_counts"):
-        for piece in pieces((text,), max_chars, max_words):
-            yield restorer.explain(piece)
-        return
-    decision = ocr_document(restorer, pieces((text,), max_chars, max_words))
-    for piece in pieces((text,), max_chars, max_words):
-        yield restorer.explain(piece, ocr_document=decision)
+    for _, ex in explain_stream(restorer, lambda: (text,), max_chars, max_words):
+        yield ex
 
 
 def restore_text(restorer, text: str, max_chars: int = PIECE_CHARS, max_words: int = PIECE_WORDS) -> str:
@@ -213,6 +226,11 @@ class Source:
     def restore(self, restorer, max_chars: int = PIECE_CHARS, max_words: int = PIECE_WORDS) -> Iterator[str]:
         """The restored text, one piece at a time (see restore_stream)."""
         return restore_stream(restorer, self.chunks, max_chars, max_words)
+
+    def explain(self, restorer, max_chars: int = PIECE_CHARS,
+                max_words: int = PIECE_WORDS) -> Iterator[Tuple[int, Any]]:
+        """(offset, Explanation) one piece at a time (see explain_stream)."""
+        return explain_stream(restorer, self.chunks, max_chars, max_words)
 
     def close(self) -> None:
         if self._fh is not None:
