@@ -309,7 +309,10 @@ class NgramLM:
     def bigram_lookup(self, v: np.ndarray, w: np.ndarray) -> np.ndarray:
         """log P(w | v) from the dense table, bit-identical to :meth:`logprob_bigram`
         (seen: the stored float16 value; unseen: backoff weight + unigram, in float32)."""
-        d = self.bigram_matrix()[v, w]
+        dense = self.bigram_matrix()
+        # One flat take: numpy's two-array fancy index reads the same cells about three
+        # times slower (3.5M lookups on the dev OCR: 0.10 s → 0.035 s).
+        d = dense.reshape(-1).take(np.asarray(v, dtype=np.int64) * dense.shape[1] + w)
         out = d.astype(np.float32)
         unseen = d.view(np.uint16) == 0
         if unseen.any():
