@@ -381,14 +381,13 @@ class Restorer:
             ocr_document = is_ocr_document(*self._ocr_word_counts(toks))
         if ocr_document:
             toks = join_ocr_splits(toks)  # "tu’" (tư), "Ngu@i" (người): one word each
-        # OCR output writes marks of its own (Tesseract's é, ó for damaged letters), so
-        # only other text is trusted by its marks.
-        trust = (0.0, 0.0) if ocr_document else self._document_trust(words_in)
         runs = [r[i : i + MAX_CHAIN] for r in chains(toks) for i in range(0, len(r), MAX_CHAIN)]
         reading = self._reading(toks, runs, words_in, ocr_document)
         by_line = self._line_readings(toks, reading)
         # A document read as marked is weighed by the marks channel and its own rates
         # (vidiacritic.marks); other typed text by its trust in its marks (_document_trust).
+        # OCR output writes marks of its own (Tesseract's é, ó for damaged letters), so
+        # only other text is trusted by its marks.
         trust = (0.0, 0.0) if ocr_document or reading.marked else self._document_trust(words_in)
         foreign = fixes.foreign_words(toks, self.english, self._vietnamese_frequency)
         # (a word a user term fits is no foreign word: "Stung" for Sùng)
