@@ -189,10 +189,7 @@ class Channel:
             "edits": self.edits.to_json(),
             "meta": self.meta,
         }
-        tmp = path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, indent=0, sort_keys=True)
-        os.replace(tmp, path)
+        write_json(path, data)
 
     @classmethod
     def load(cls, path: str) -> "Channel":
@@ -268,3 +265,12 @@ def estimate_edits(pair_counts: Mapping[Tuple[str, str], int], alpha: float = 0.
         total = sum(row.values()) + alpha * (len(row) + 1)
         model.sub[c] = {o: math.log((k + alpha) / total) for o, k in row.items()}
     return model
+
+
+def write_json(path: str, data: dict) -> None:
+    """A model file's JSON (sorted keys, one item a line), written to a temporary file
+    and renamed: a build interrupted midway never leaves half a model."""
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=0, sort_keys=True)
+    os.replace(tmp, path)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Set, Union
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 from .tokens import AMOUNT, NUMBER, SPACE, WORD, Token, document_code_parts
 
@@ -67,6 +67,24 @@ def roman_numeral(toks: Sequence[Token], i: int) -> Optional[str]:
     return text.replace("l", "I")
 
 
+def _load_d_table(path: Union[str, Path], header: Tuple[str, ...], what: str,
+                  valid: Callable[[str, str], bool]) -> Dict[str, str]:
+    """written → form with Đ, from a TSV `written<TAB>{what}<TAB>count<TAB>count_written`
+    (an optional header line); a line that is not one, or whose pair `valid` refuses, is
+    a ValueError naming the file and line (the acronym and code-part tables)."""
+    table: Dict[str, str] = {}
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            parts = line.rstrip("\n").split("\t")
+            if lineno == 1 and tuple(parts) == header:
+                continue
+            if len(parts) != len(header) or not valid(parts[0], parts[1]):
+                raise ValueError(f"{path}:{lineno}: expected written<TAB>{what}<TAB>count"
+                                 f"<TAB>count_written, the {what} being the written form with Đ")
+            table[parts[0]] = parts[1]
+    return table
+
+
 class AcronymTable:
     """D-spelling → acronym with Đ (HDND → HĐND), for all-caps tokens only."""
 
@@ -75,17 +93,8 @@ class AcronymTable:
 
     @classmethod
     def load(cls, path: Union[str, Path]) -> "AcronymTable":
-        table: Dict[str, str] = {}
-        with open(path, encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                parts = line.rstrip("\n").split("\t")
-                if lineno == 1 and tuple(parts) == ACRONYM_HEADER:
-                    continue
-                if len(parts) != len(ACRONYM_HEADER) or parts[1].replace("Đ", "D") != parts[0]:
-                    raise ValueError(f"{path}:{lineno}: expected written<TAB>acronym<TAB>count"
-                                     "<TAB>count_written, the acronym being the written form with Đ")
-                table[parts[0]] = parts[1]
-        return cls(table)
+        return cls(_load_d_table(path, ACRONYM_HEADER, "acronym",
+                                 lambda written, fixed: fixed.replace("Đ", "D") == written))
 
     def restore(self, token: str) -> Optional[str]:
         """The acronym with its Đ, or None.  Mixed-case tokens are left alone (Dd, Db:
@@ -111,18 +120,9 @@ class CodePartTable:
 
     @classmethod
     def load(cls, path: Union[str, Path]) -> "CodePartTable":
-        table: Dict[str, str] = {}
-        with open(path, encoding="utf-8") as fh:
-            for lineno, line in enumerate(fh, 1):
-                parts = line.rstrip("\n").split("\t")
-                if lineno == 1 and tuple(parts) == CODE_PART_HEADER:
-                    continue
-                if len(parts) != len(CODE_PART_HEADER) or parts[0] == parts[1] or \
-                        parts[1].replace("Đ", "D").replace("đ", "d") != parts[0]:
-                    raise ValueError(f"{path}:{lineno}: expected written<TAB>part<TAB>count"
-                                     "<TAB>count_written, the part being the written form with Đ")
-                table[parts[0]] = parts[1]
-        return cls(table)
+        return cls(_load_d_table(path, CODE_PART_HEADER, "part",
+                                 lambda written, fixed: written != fixed and
+                                 fixed.replace("Đ", "D").replace("đ", "d") == written))
 
     def restore(self, code: str) -> Optional[str]:
         """The code with the Đ of its listed parts restored, or None when `code` is no

@@ -35,14 +35,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, Iterable, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .channel import CharEditModel
+from .channel import CharEditModel, write_json
 from .text import split_tone
 
 ENG_OCR, VIE_OCR, TYPED_UNMARKED, TYPED_MARKED = "eng-ocr", "vie-ocr", "typed-unmarked", "typed-marked"
@@ -116,11 +115,8 @@ class MarksChannel:
         return float(self.meta["expected"]["quality_share"])
 
     def save(self, path: str) -> None:
-        data = {"tone": np.round(self.tone, 5).tolist(), "letters": self.letters.to_json(), "meta": self.meta}
-        tmp = path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False, indent=0, sort_keys=True)
-        os.replace(tmp, path)
+        write_json(path, {"tone": np.round(self.tone, 5).tolist(), "letters": self.letters.to_json(),
+                          "meta": self.meta})
 
     @classmethod
     def load(cls, path: str) -> "MarksChannel":
