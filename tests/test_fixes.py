@@ -117,11 +117,6 @@ def test_roman_fix_needs_line_start_and_a_mark(text):
 CASES = json.loads((Path(__file__).parent / "cases" / "fixes.json").read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def stat():
-    return Restorer(engine="statistical")
-
-
 @pytest.mark.parametrize("code,expected", CASES["codes"])
 def test_code_parts_from_the_shipped_table(code, expected):
     table = load_code_parts()

@@ -12,7 +12,6 @@ import unicodedata
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from vidiacritic import Restorer
 from vidiacritic.text import strip_diacritics
 from vidiacritic.tokens import WORD, tokenize
 
@@ -39,19 +38,6 @@ def _syllables(n):
 
 
 SYLLABLES = _syllables(3000)
-
-
-@pytest.fixture(scope="module")
-def stat():
-    return Restorer(engine="statistical")
-
-
-@pytest.fixture(scope="module")
-def model():
-    r = Restorer(engine="auto")
-    if r.engine != "model":
-        pytest.skip("the seq2seq model is not installed")
-    return r
 
 
 def _partly(line, keep_every=2):

@@ -5,7 +5,6 @@ import os
 import numpy as np
 import pytest
 
-from vidiacritic import Restorer
 from vidiacritic.marks import (ENG_OCR, TYPED_MARKED, TYPED_UNMARKED, VIE_OCR, DocumentReading, MarksChannel,
                                estimate_marks_channel, estimate_tones, letters_and_tone, read_document)
 from vidiacritic.text import apply_tone, strip_diacritics
@@ -29,11 +28,6 @@ def drop_tones(text: str) -> str:
 
 def apply_casing_like(letters: str, like: str) -> str:
     return "".join(c.upper() if o.isupper() else c for c, o in zip(letters, like)) + letters[len(like):]
-
-
-@pytest.fixture(scope="module")
-def stat():
-    return Restorer(engine="statistical")
 
 
 # ---------------------------------------------------------------- estimation

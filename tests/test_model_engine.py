@@ -38,11 +38,6 @@ def random_model(tmp_path_factory):
     return out
 
 
-@pytest.fixture(scope="module")
-def stat():
-    return Restorer(engine="statistical")
-
-
 def test_weight_zero_gives_the_statistical_result(random_model, stat):
     r = Restorer(engine="model", model_dir=random_model)
     r.model_weight = 0.0

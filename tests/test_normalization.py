@@ -7,22 +7,8 @@ import unicodedata
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from vidiacritic import Restorer
 from vidiacritic.decoding import decode_bytes
 from vidiacritic.text import compose_marks
-
-
-@pytest.fixture(scope="module")
-def stat():
-    return Restorer(engine="statistical")
-
-
-@pytest.fixture(scope="module")
-def model():
-    r = Restorer(engine="auto")
-    if r.engine != "model":
-        pytest.skip("the seq2seq model is not installed")
-    return r
 
 
 # Characters whose NFC is another character (singleton canonical decompositions)

@@ -18,21 +18,8 @@ def _lines(name):
 
 
 @pytest.fixture(scope="module")
-def stat():
-    return Restorer(engine="statistical")
-
-
-@pytest.fixture(scope="module")
 def rules():
     return Restorer(engine="rules")
-
-
-@pytest.fixture(scope="module")
-def model():
-    """The default engine.  Only a missing optional dependency skips: the model files
-    ship with the package, so a model that fails to load fails these tests."""
-    pytest.importorskip("sentencepiece")
-    return Restorer(engine="model")
 
 
 @pytest.mark.parametrize("text", _lines("unchanged.txt"))
