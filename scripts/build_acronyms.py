@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build data/acronyms_d.tsv: acronyms whose Đ the OCR or a stripped text turned into D.
 
-    python scripts/build_acronyms.py --fetch --pkgs /tmp/lexpkgs --corpus ../shared/corpus \
+    python -m scripts.build_acronyms --fetch --pkgs /tmp/lexpkgs --corpus ../shared/corpus \
         --out data/acronyms_d.tsv
 
 Vietnamese administrative text is full of acronyms with Đ (HĐND, BCĐ, ĐTN).  Stripping
@@ -36,10 +36,9 @@ import time
 from collections import Counter, defaultdict
 from typing import Dict, Set
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from scripts.build_lexicon import abbrev_entries, fetch_packages  # noqa: E402
-from scripts.build_ngram import plausible_syllable  # noqa: E402
-from scripts.corpus import ALL_FILES, add_corpus_args, iter_lines  # noqa: E402
+from scripts.build_lexicon import abbrev_entries, fetch_packages
+from scripts.corpus import ALL_FILES, add_corpus_args, iter_lines
+from vidiacritic.text import plausible_syllable
 
 _ACRONYM = re.compile(r"^[A-ZĐ]{2,10}$")
 _CAPS_TOKEN = re.compile(r"(?<![\w])[A-ZĐ]{2,10}(?![\w])")

@@ -2,7 +2,7 @@
 """Build data/english_words.tsv: the most frequent English words, for keeping English
 phrases inside Vietnamese text as written (vidiacritic.fixes.foreign_words).
 
-    python scripts/build_english_words.py --fetch --pkgs /tmp/wordfreq --out data/english_words.tsv
+    python -m scripts.build_english_words --fetch --pkgs /tmp/wordfreq --out data/english_words.tsv
 
 Source: the ``small_en`` frequency list of the PyPI package ``wordfreq`` 3.1.1
 (``wordfreq/data/small_en.msgpack.gz`` inside the wheel, read straight from the zip: the
@@ -29,8 +29,7 @@ import sys
 import zipfile
 from typing import List, Tuple
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from scripts.build_manifest import refresh_for  # noqa: E402
+from scripts.build_manifest import refresh_for
 
 PACKAGE = "wordfreq==3.1.1"
 DATA_MEMBER = "wordfreq/data/small_en.msgpack.gz"

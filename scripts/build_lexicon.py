@@ -1,6 +1,6 @@
 """Build data/admin_terms.tsv: multi-syllable administrative phrases for the rules engine.
 
-    python scripts/build_lexicon.py --fetch --pkgs /tmp/lexpkgs --corpus ../shared/corpus \
+    python -m scripts.build_lexicon --fetch --pkgs /tmp/lexpkgs --corpus ../shared/corpus \
         --out data/admin_terms.tsv
 
 (the command data/LEXICON_CARD.md records; ``--fetch`` downloads the packages below).
@@ -70,10 +70,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from scripts.corpus import LEGAL_FILES, add_corpus_args, iter_lines  # noqa: E402
-from vidiacritic.text import normalize_syllable, place_tone, strip_diacritics  # noqa: E402
-from vidiacritic.tokens import NUM_TOKEN, lm_units  # noqa: E402
+from scripts.corpus import LEGAL_FILES, add_corpus_args, iter_lines
+from vidiacritic.text import normalize_syllable, place_tone, strip_diacritics
+from vidiacritic.tokens import NUM_TOKEN, lm_units
 
 MIN_LEN, MAX_LEN = 2, 8
 SOURCES_PRIORITY = ("admin_units", "abbrev", "corpus")

@@ -12,10 +12,9 @@ import os
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
 
-from scripts.corpus import DEFAULT_CORPUS, iter_lines  # noqa: E402
-from vidiacritic.text import strip_diacritics  # noqa: E402
+from scripts.corpus import DEFAULT_CORPUS, iter_lines
+from vidiacritic.text import strip_diacritics
 
 PER_FILE = {"legal_phapdien": 25, "legal_congbao": 20, "legal_vlc": 15}
 

@@ -1,8 +1,6 @@
 """The candidate scorer's runtimes compute what transformers' BART computes: numpy
 exactly (same weights), onnxruntime int8 up to quantization."""
-import importlib.util
 import os
-import sys
 
 import numpy as np
 import pytest
@@ -12,15 +10,11 @@ pytest.importorskip("transformers")
 pytest.importorskip("sentencepiece")
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
-SCRIPTS = os.path.join(ROOT, "scripts", "seq2seq")
 
 
 def _train_scorer():
-    sys.path.insert(0, SCRIPTS)
-    spec = importlib.util.spec_from_file_location("train_scorer", os.path.join(SCRIPTS, "train_scorer.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    from scripts.seq2seq import train_scorer
+    return train_scorer
 
 
 def test_numpy_forward_matches_transformers(tmp_path):

@@ -2,14 +2,12 @@
 """Write the scorer's output vocabulary: the n-gram model's alphabetic words (lower case,
 traditional tone placement) seen at least --min-count times, most frequent first.
 
-    python scripts/seq2seq/make_syllables.py --out models/seq2seq/syllables.txt
+    python -m scripts.seq2seq.make_syllables --out models/seq2seq/syllables.txt
 """
 import argparse
 import os
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
-from vidiacritic import resources  # noqa: E402
+from vidiacritic import resources
 
 ap = argparse.ArgumentParser(description=__doc__)
 ap.add_argument("--out", default="models/seq2seq/syllables.txt")
