@@ -4,7 +4,7 @@
 The pairs come from scripts/make_ocr_pairs.py (corpus text rendered to images and
 read back by Tesseract's English model).  Lines are aligned word by word on their
 diacritic-free skeletons; each aligned (observed, clean) word pair is aligned letter
-by letter and the edits are counted (vidiacritic.channel.estimate_edits).
+by letter and the edits are counted (scripts.estimate_channels.estimate_edits).
 
 usage: python -m scripts.build_channel PAIRS.tsv [PAIRS2.tsv ...] [--out models/channel.json]
 """
@@ -19,7 +19,8 @@ from collections import Counter
 from typing import Iterator, List, Tuple
 
 
-from vidiacritic.channel import Channel, estimate_edits
+from scripts.estimate_channels import estimate_edits
+from vidiacritic.channel import Channel
 from vidiacritic.text import nfc, place_tone, strip_diacritics
 from vidiacritic.tokens import WORD, tokenize
 

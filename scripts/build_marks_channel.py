@@ -8,7 +8,7 @@ is kept when both sides are letters only (edge punctuation removed) and the clea
 is a syllable of the language model's vocabulary.  Errors cluster on bad lines, so
 the error rate is also kept by the number of non-syllables the OCR left on the line, as
 a ratio to the overall rate (``line_error_ratio``).  From the (observed, clean) syllable
-counts :func:`vidiacritic.marks.estimate_marks_channel` estimates the tone confusion
+counts :func:`scripts.estimate_channels.estimate_marks_channel` estimates the tone confusion
 table and the toneless letter edits.  Also stored: the share of words the OCR got wrong
 (the mark-error rate a document starts from) and the shares of toned and
 quality-marked syllables that the language model's unigram counts expect (what a
@@ -24,9 +24,10 @@ import sys
 import time
 from typing import Dict, Tuple
 
+from scripts.estimate_channels import estimate_marks_channel
 from vidiacritic import resources
 from vidiacritic.evaluate import _strip_edge_punct
-from vidiacritic.marks import LINE_CLASSES, estimate_marks_channel, has_quality, letters_and_tone
+from vidiacritic.marks import LINE_CLASSES, has_quality, letters_and_tone
 from vidiacritic.text import nfc, normalize_syllable
 
 HERE = os.path.dirname(os.path.abspath(__file__))

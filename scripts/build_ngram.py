@@ -47,8 +47,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import numpy as np
 
 from scripts.corpus import GENERAL_FILES, LEGAL_FILES, add_corpus_args, iter_lines
-from vidiacritic.ngram import (FORMAT, SPECIALS, NgramLM, Table, backoff_logprob,
-                               pack, split_keys)
+from vidiacritic.ngram import FORMAT, SPECIALS, NgramLM, Table, backoff_logprob, pack
 from vidiacritic.text import normalize_syllable, plausible_syllable
 from vidiacritic.tokens import lm_units
 
@@ -334,6 +333,18 @@ def estimate(counts, bits: int, thresholds: Sequence[int], quantize: bool = True
         log(f"  order {n}: seen {len(keys[n]):,} kept {int(k.sum()):,} "
             f"(count >= {thresholds[n]}), D = {np.round(disc[n][1:], 3).tolist()}")
     return tables, info
+
+
+def split_keys(keys: np.ndarray):
+    """Sorted int64 keys → (uint32 low halves, int64 bucket starts), the stored form
+    that vidiacritic.ngram.Table reads (``starts=``).
+
+    Trigram keys take 20 + 13 bits with a million bigram contexts: two buckets.
+    """
+    high = keys >> 32
+    buckets = int(high[-1]) + 1 if len(keys) else 1
+    starts = np.searchsorted(high, np.arange(buckets + 1)).astype(np.int64)
+    return (keys & 0xFFFFFFFF).astype(np.uint32), starts
 
 
 def save_model(out: str, vocab: List[str], vocab_counts: np.ndarray, tables, bits: int,

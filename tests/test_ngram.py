@@ -7,8 +7,8 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-from scripts.build_ngram import Segment, build, kn_discounts, main, quantize_codebook, save_model
-from vidiacritic.ngram import NgramLM, Table, default_model_dir, split_keys
+from scripts.build_ngram import Segment, build, kn_discounts, main, quantize_codebook, save_model, split_keys
+from vidiacritic.ngram import NgramLM, Table, default_model_dir
 
 SENTENCES = [
     "Ủy ban nhân dân tỉnh ban hành kế hoạch thực hiện",

@@ -204,7 +204,7 @@ def export(model, out_dir, preset, sp_path, syllables_path, offset):
     with a scale per row, float16 for the rest) for the numpy runtime, and
     ``scorer.int8.onnx`` for onnxruntime (onnx_export.py)."""
     import shutil
-    from vidiacritic.model.scorer import quantize_rows
+    from scripts.seq2seq.quantize import quantize_rows
     os.makedirs(out_dir, exist_ok=True)
     d, el, dl, h, ffn = PRESETS[preset]
     # Tied copies of model.shared (encoder/decoder embed_tokens, lm_head) are left out.
