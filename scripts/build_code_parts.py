@@ -29,7 +29,6 @@ Derived data only: code parts and counts, no corpus text.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections import Counter, defaultdict
@@ -37,6 +36,7 @@ from typing import Dict, Iterable, List, Set, Tuple
 
 from scripts.build_manifest import refresh_for
 from scripts.corpus import ALL_FILES, add_corpus_args, iter_lines
+from scripts.tables import write_tsv
 from vidiacritic.fixes import CODE_PART_HEADER
 from vidiacritic.tokens import document_code_parts
 
@@ -120,12 +120,7 @@ def main() -> None:
         codes += n
         print(f"{name}: {n:,} codes, {time.time() - t0:.0f} s", file=sys.stderr)
     rows, dropped = select(parts, a.min_count, a.max_d_share, a.min_dominance)
-    tmp = a.out + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write("\t".join(CODE_PART_HEADER) + "\n")
-        for r in rows:
-            fh.write("\t".join(map(str, r)) + "\n")
-    os.replace(tmp, a.out)
+    write_tsv(a.out, rows, header=CODE_PART_HEADER)
     refresh_for(a.out)  # data/MANIFEST.json: the new file's hash
     print(f"{codes:,} codes, {len(parts):,} distinct parts; {len(rows)} parts written to {a.out}; "
           f"dropped: {dropped['ambiguous']} ambiguous, {dropped['rare']} seen fewer than "

@@ -71,6 +71,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from scripts.corpus import LEGAL_FILES, add_corpus_args, iter_lines
+from scripts.tables import write_tsv
 from vidiacritic.text import normalize_syllable, place_tone, strip_diacritics
 from vidiacritic.tokens import NUM_TOKEN, lm_units
 
@@ -482,12 +483,11 @@ def build(args) -> Tuple[List[Tuple[str, int, str, float]], dict]:
     return [(r[0], r[1], r[2], r[3]) for r in rows], stats
 
 
-def write_tsv(rows, path: str) -> None:
+def write_lexicon(rows, path: str) -> None:
+    """The lexicon TSV: phrase, count, source, dominance (3 decimals)."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write("phrase\tcount\tsource\tdominance\n")
-        for phrase, count, source, dom in rows:
-            fh.write(f"{phrase}\t{count}\t{source}\t{dom:.3f}\n")
+    write_tsv(path, ((phrase, count, source, f"{dom:.3f}") for phrase, count, source, dom in rows),
+              header=("phrase", "count", "source", "dominance"))
 
 
 def write_trie(tsv: str) -> None:
@@ -539,7 +539,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     if args.fetch:
         fetch_packages(args.pkgs)
     rows, stats = build(args)
-    write_tsv(rows, args.out)
+    write_lexicon(rows, args.out)
     write_trie(args.out)
     stats["rows"] = len(rows)
     stats["by_source"] = dict(Counter(r[2] for r in rows))

@@ -47,6 +47,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import numpy as np
 
 from scripts.corpus import GENERAL_FILES, LEGAL_FILES, add_corpus_args, iter_lines
+from scripts.tables import write_tsv
 from vidiacritic.ngram import FORMAT, SPECIALS, NgramLM, Table, backoff_logprob, pack
 from vidiacritic.text import normalize_syllable, plausible_syllable
 from vidiacritic.tokens import lm_units
@@ -355,9 +356,7 @@ def save_model(out: str, vocab: List[str], vocab_counts: np.ndarray, tables, bit
     for f in os.listdir(out):  # stale tables of another order or layout
         if re.fullmatch(r"\d+\.(keys|starts|logp|codebook|bow)\.npy", f):
             os.remove(os.path.join(out, f))
-    with open(os.path.join(out, "vocab.txt"), "w", encoding="utf-8") as fh:
-        for s, c in zip(vocab, vocab_counts.tolist()):
-            fh.write(f"{s}\t{c}\n")
+    write_tsv(os.path.join(out, "vocab.txt"), zip(vocab, vocab_counts.tolist()))
 
     def save(name, a):
         if a.dtype == np.float64:

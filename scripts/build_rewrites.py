@@ -24,7 +24,6 @@ the held-out pairs and the dev set are never read.
 from __future__ import annotations
 
 import argparse
-import os
 import time
 import warnings
 from collections import Counter
@@ -32,6 +31,7 @@ from collections import Counter
 from rapidfuzz.distance import Levenshtein
 
 
+from scripts.tables import write_tsv
 from vidiacritic import Restorer
 from vidiacritic.candidates import REWRITES_HEADER, skeleton
 from vidiacritic.text import normalize_syllable
@@ -91,12 +91,7 @@ def main() -> None:
                     misses += 1
                     counts.update(evidence(osk, gsk))
     rows = [(pair, letter, k) for (pair, letter), k in counts.most_common() if k >= a.min_count]
-    tmp = a.out + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write("\t".join(REWRITES_HEADER) + "\n")
-        for pair, letter, k in rows:
-            fh.write(f"{pair}\t{letter}\t{k}\n")
-    os.replace(tmp, a.out)
+    write_tsv(a.out, rows, header=REWRITES_HEADER)
     print(f"{words:,} aligned words, {misses:,} without their syllable among the candidates; "
           f"{len(rows)} rewrites seen >= {a.min_count} times -> {a.out} ({time.time() - t0:.0f} s)")
 

@@ -37,6 +37,7 @@ from typing import Iterator, List, Sequence, Tuple
 from scripts.corpus import LEGAL_FILES, add_corpus_args, iter_lines
 from scripts.make_ocr_pairs import (_stream_length, chop_paragraph, clean_text,
                                     parse_files, piece_ok)
+from scripts.tables import write_tsv
 from vidiacritic.text import TONE_MARKS
 
 DEFAULT_RATES = (0.3, 0.6, 1.0)
@@ -122,14 +123,6 @@ def make_pairs(files: Sequence[Tuple[str, float]], split: str, start: float, wid
     return out
 
 
-def write_atomic(path: str, text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same folder and a rename."""
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
-
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_corpus_args(ap)
@@ -158,7 +151,7 @@ def main(argv=None) -> None:
     if len(pairs) < args.n_lines:
         print(f"[make_partly_marked] only {len(pairs)} lines available", file=sys.stderr)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    write_atomic(args.out, "".join(f"{n}\t{c}\t{r}\n" for n, c, r in pairs))
+    write_tsv(args.out, pairs)
     print(f"[make_partly_marked] {args.out}: {len(pairs)} lines", file=sys.stderr)
 
 
