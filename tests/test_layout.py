@@ -82,8 +82,8 @@ def test_runtime_imports_nothing_from_scripts():
     assert not found, "the runtime package must not need training code: " + ", ".join(found)
 
 
-_BY_PATH = re.compile(r"\bpython3?(?: +-[A-Za-z]+)* +scripts/[\w/]+\.py\b")
-_AS_MODULE = re.compile(r"\bpython3? +-m +(scripts(?:\.\w+)+)")
+_BY_PATH = re.compile(r"\bpython3?(?: +-[A-Za-z]+)* +(?:scripts|tests)/[\w/]+\.py\b")
+_AS_MODULE = re.compile(r"\bpython3? +-m +((?:scripts|tests)(?:\.\w+)+)")
 
 
 RETIRED = {os.path.join("models", "seq2seq", "generator", "CARD.md")}
