@@ -113,3 +113,12 @@ def test_documented_commands_run_tools_as_modules():
     assert not by_path, by_path
     assert not missing, missing
     assert "scripts.build_ngram" in seen  # the scan reads the documents at all
+
+
+def test_tests_import_this_checkout():
+    """pytest's pythonpath (setup.cfg) puts this checkout first: the runtime and the tools
+    under test are these files, not an installed copy of another checkout."""
+    import scripts
+    import vidiacritic
+    for module in (vidiacritic, scripts):
+        assert os.path.dirname(os.path.dirname(os.path.abspath(module.__file__))) == ROOT, module.__file__
