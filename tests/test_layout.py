@@ -122,3 +122,33 @@ def test_tests_import_this_checkout():
     import vidiacritic
     for module in (vidiacritic, scripts):
         assert os.path.dirname(os.path.dirname(os.path.abspath(module.__file__))) == ROOT, module.__file__
+
+
+# Dependencies of some tools that the test environment may lack (training, rendering, plots).
+OPTIONAL = {"torch", "transformers", "onnx", "onnxruntime", "sentencepiece", "PIL", "matplotlib",
+            "psutil", "pyvi", "msgpack", "datasets"}
+
+
+def _tool_modules():
+    """Every module of the scripts package (read from the folder at collection time)."""
+    out = []
+    for folder, dirs, files in os.walk(os.path.join(ROOT, "scripts")):
+        dirs[:] = [d for d in dirs if os.path.exists(os.path.join(folder, d, "__init__.py"))]
+        for f in files:
+            if f.endswith(".py"):
+                rel = os.path.relpath(os.path.join(folder, f), ROOT)
+                out.append(rel[:-3].replace(os.sep, ".").replace(".__init__", ""))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("module", _tool_modules())
+def test_every_tool_imports_as_a_module(module):
+    """Each tool imports as part of the scripts package (what 'python -m' does first),
+    without running: a module moved or renamed under it shows here, not at its next run."""
+    import importlib
+    try:
+        importlib.import_module(module)
+    except ModuleNotFoundError as e:
+        if (e.name or "").split(".")[0] in OPTIONAL:
+            pytest.skip(f"{module} needs {e.name}")
+        raise
