@@ -1,7 +1,7 @@
 """Benchmark `vidiacritic batch`: files/s, syllables/s and peak memory for --jobs 1,
 --jobs 2 and a Dask LocalCluster, on an archive built from corpus text.
 
-    python scripts/bench_batch.py [--files 1000] [--lines 8] [--engine auto]
+    python -m scripts.bench_batch [--files 1000] [--lines 8] [--engine auto]
                                   [--configs jobs1,jobs2,dask2] [--work /work/work_data/bench]
 
 The archive (a .tar.gz of FILES members, each LINES held-out corpus lines with the
@@ -30,12 +30,11 @@ import sys
 import tarfile
 import time
 
+from scripts.corpus import DEFAULT_CORPUS, iter_lines
+from vidiacritic.text import strip_diacritics
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-sys.path.insert(0, ROOT)
-
-from scripts.corpus import DEFAULT_CORPUS, iter_lines  # noqa: E402
-from vidiacritic.text import strip_diacritics  # noqa: E402
 
 
 def _legal_lines(corpus: str):

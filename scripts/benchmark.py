@@ -18,7 +18,7 @@ system gets right ("fixed"), with the count of words right in the input that it 
 wrong ("broken").  A gold word is right when the metric's alignment of its line matches
 it, so fixed and broken are counted with the same alignment as the accuracy.
 
-usage: python scripts/benchmark.py [--systems model,statistical,rules,pyvi] [--dev DIR]
+usage: python -m scripts.benchmark [--systems model,statistical,rules,pyvi] [--dev DIR]
                                    [--heldout-pairs TSV] [--set NAME=TSV ...] [--plot PNG]
 """
 from __future__ import annotations
@@ -35,11 +35,10 @@ import tempfile
 import time
 from typing import Dict, Sequence, Tuple
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, ".."))
+from vidiacritic.evaluate import _words, score, syllable_key
+from vidiacritic.text import strip_diacritics
 
-from vidiacritic.evaluate import _words, score, syllable_key  # noqa: E402
-from vidiacritic.text import strip_diacritics  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 DEFAULT_DEV = os.path.join(HERE, "..", "..", "shared", "dev")
 AS_GIVEN = "input as given"
@@ -171,8 +170,10 @@ def main() -> None:
     for system in args.systems.split(","):
         outdir = os.path.join(work, system)
         os.makedirs(outdir)
-        proc = subprocess.run([sys.executable, __file__, "--worker", system, "--inputs", *paths.values(),
-                               "--outdir", outdir], capture_output=True, text=True)
+        # -m from the repository root: the worker imports this package like its parent did
+        proc = subprocess.run([sys.executable, "-m", "scripts.benchmark", "--worker", system,
+                               "--inputs", *paths.values(), "--outdir", outdir],
+                              capture_output=True, text=True, cwd=os.path.dirname(HERE))
         if proc.returncode != 0:
             print(f"{system}: failed: {proc.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
             continue

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build data/acronyms_d.tsv: acronyms whose Đ the OCR or a stripped text turned into D.
 
-    python scripts/build_acronyms.py --fetch --pkgs /tmp/lexpkgs --corpus ../shared/corpus \
+    python -m scripts.build_acronyms --fetch --pkgs /tmp/lexpkgs --corpus ../shared/corpus \
         --out data/acronyms_d.tsv
 
 Vietnamese administrative text is full of acronyms with Đ (HĐND, BCĐ, ĐTN).  Stripping
@@ -29,17 +29,16 @@ the acronym), count_written (corpus count of the D-spelling).  Derived data only
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 import time
 from collections import Counter, defaultdict
 from typing import Dict, Set
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from scripts.build_lexicon import abbrev_entries, fetch_packages  # noqa: E402
-from scripts.build_ngram import plausible_syllable  # noqa: E402
-from scripts.corpus import ALL_FILES, add_corpus_args, iter_lines  # noqa: E402
+from scripts.build_lexicon import abbrev_entries, fetch_packages
+from scripts.corpus import ALL_FILES, add_corpus_args, iter_lines
+from scripts.tables import write_tsv
+from vidiacritic.text import plausible_syllable
 
 _ACRONYM = re.compile(r"^[A-ZĐ]{2,10}$")
 _CAPS_TOKEN = re.compile(r"(?<![\w])[A-ZĐ]{2,10}(?![\w])")
@@ -102,12 +101,7 @@ def main() -> None:
             continue
         rows.append((w, best, counts[best], counts[w]))
     rows.sort(key=lambda r: (-r[2], r[0]))
-    tmp = a.out + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write("written\tacronym\tcount\tcount_written\n")
-        for r in rows:
-            fh.write("\t".join(map(str, r)) + "\n")
-    os.replace(tmp, a.out)
+    write_tsv(a.out, rows, header=("written", "acronym", "count", "count_written"))
     print(f"{len(rows)} acronyms written to {a.out}; dropped: {len(dropped_key)} whose D-spelling "
           f"is a syllable or a dictionary key, {ambiguous} ambiguous, {d_used} whose D-spelling the corpus uses, "
           f"{rare} seen fewer than {a.min_count} times",

@@ -8,21 +8,19 @@ seen at least --min-count times in Tesseract training pairs.  The table carries 
 fingerprint of the channel and vocabulary: if either changes, the restorer ignores
 the stale table (and a test fails), so rebuild it after rebuilding either model.
 
-usage: python scripts/build_candidate_table.py [PAIRS.tsv ...] [--min-count 2]
+usage: python -m scripts.build_candidate_table [PAIRS.tsv ...] [--min-count 2]
 """
 import argparse
 import os
-import sys
 import time
 import warnings
 from collections import Counter
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from vidiacritic import Restorer  # noqa: E402
-from vidiacritic.resources import model_path  # noqa: E402
-from vidiacritic.text import strip_diacritics  # noqa: E402
-from vidiacritic.tokens import WORD, tokenize  # noqa: E402
+from vidiacritic import Restorer
+from vidiacritic.resources import model_path
+from vidiacritic.text import strip_diacritics
+from vidiacritic.tokens import WORD, tokenize
 
 
 def main() -> None:

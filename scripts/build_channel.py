@@ -4,9 +4,9 @@
 The pairs come from scripts/make_ocr_pairs.py (corpus text rendered to images and
 read back by Tesseract's English model).  Lines are aligned word by word on their
 diacritic-free skeletons; each aligned (observed, clean) word pair is aligned letter
-by letter and the edits are counted (vidiacritic.channel.estimate_edits).
+by letter and the edits are counted (scripts.estimate_channels.estimate_edits).
 
-usage: python scripts/build_channel.py PAIRS.tsv [PAIRS2.tsv ...] [--out models/channel.json]
+usage: python -m scripts.build_channel PAIRS.tsv [PAIRS2.tsv ...] [--out models/channel.json]
 """
 from __future__ import annotations
 
@@ -14,16 +14,15 @@ import argparse
 import difflib
 import json
 import os
-import sys
 import time
 from collections import Counter
 from typing import Iterator, List, Tuple
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from vidiacritic.channel import Channel, estimate_edits  # noqa: E402
-from vidiacritic.text import nfc, place_tone, strip_diacritics  # noqa: E402
-from vidiacritic.tokens import WORD, tokenize  # noqa: E402
+from scripts.estimate_channels import estimate_edits
+from vidiacritic.channel import Channel
+from vidiacritic.text import nfc, place_tone, strip_diacritics
+from vidiacritic.tokens import WORD, tokenize
 
 
 def words(line: str) -> List[str]:
@@ -70,7 +69,7 @@ def main() -> None:
     edits = estimate_edits(counts)
     same = sum(k for (o, c), k in counts.items() if o == c)
     meta = {
-        "built_by": "python scripts/build_channel.py " + " ".join(os.path.basename(p) for p in args.pairs),
+        "built_by": "python -m scripts.build_channel " + " ".join(os.path.basename(p) for p in args.pairs),
         "lines": n_lines,
         "word_pairs": len(tok_pairs),
         "distinct_word_pairs": len(counts),

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build data/code_parts_d.tsv: parts of document codes whose Đ the OCR turned into D.
 
-    python scripts/build_code_parts.py --corpus ../shared/corpus --out data/code_parts_d.tsv
+    python -m scripts.build_code_parts --corpus ../shared/corpus --out data/code_parts_d.tsv
 
 Vietnamese document codes name the document type and the issuing body with acronyms
 (15/2014/NĐ-CP, 760/QĐ-UBND, 217-QĐ/TW, 03/CV-BCĐ).  Stripping diacritics, or
@@ -29,17 +29,16 @@ Derived data only: code parts and counts, no corpus text.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections import Counter, defaultdict
 from typing import Dict, Iterable, List, Set, Tuple
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from scripts.build_manifest import refresh_for  # noqa: E402
-from scripts.corpus import ALL_FILES, add_corpus_args, iter_lines  # noqa: E402
-from vidiacritic.fixes import CODE_PART_HEADER  # noqa: E402
-from vidiacritic.tokens import document_code_parts  # noqa: E402
+from scripts.build_manifest import refresh_for
+from scripts.corpus import ALL_FILES, add_corpus_args, iter_lines
+from scripts.tables import write_tsv
+from vidiacritic.fixes import CODE_PART_HEADER
+from vidiacritic.tokens import document_code_parts
 
 # The tokenizer strips a chunk's leading and trailing non-word characters before it
 # classifies the core ("(15/2014/NĐ-CP)," → 15/2014/NĐ-CP); a code begins with a digit
@@ -121,12 +120,7 @@ def main() -> None:
         codes += n
         print(f"{name}: {n:,} codes, {time.time() - t0:.0f} s", file=sys.stderr)
     rows, dropped = select(parts, a.min_count, a.max_d_share, a.min_dominance)
-    tmp = a.out + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write("\t".join(CODE_PART_HEADER) + "\n")
-        for r in rows:
-            fh.write("\t".join(map(str, r)) + "\n")
-    os.replace(tmp, a.out)
+    write_tsv(a.out, rows, header=CODE_PART_HEADER)
     refresh_for(a.out)  # data/MANIFEST.json: the new file's hash
     print(f"{codes:,} codes, {len(parts):,} distinct parts; {len(rows)} parts written to {a.out}; "
           f"dropped: {dropped['ambiguous']} ambiguous, {dropped['rare']} seen fewer than "

@@ -2,7 +2,7 @@
 """Build data/english_words.tsv: the most frequent English words, for keeping English
 phrases inside Vietnamese text as written (vidiacritic.fixes.foreign_words).
 
-    python scripts/build_english_words.py --fetch --pkgs /tmp/wordfreq --out data/english_words.tsv
+    python -m scripts.build_english_words --fetch --pkgs /tmp/wordfreq --out data/english_words.tsv
 
 Source: the ``small_en`` frequency list of the PyPI package ``wordfreq`` 3.1.1
 (``wordfreq/data/small_en.msgpack.gz`` inside the wheel, read straight from the zip: the
@@ -29,8 +29,8 @@ import sys
 import zipfile
 from typing import List, Tuple
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from scripts.build_manifest import refresh_for  # noqa: E402
+from scripts.build_manifest import refresh_for
+from scripts.tables import write_tsv
 
 PACKAGE = "wordfreq==3.1.1"
 DATA_MEMBER = "wordfreq/data/small_en.msgpack.gz"
@@ -84,12 +84,9 @@ def main() -> None:
     if not wheels:
         sys.exit(f"error: no wordfreq 3.1.1 wheel under {a.pkgs} (use --fetch)")
     words = top_words(read_cbpack(wheels[0]), a.top)
-    tmp = a.out + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(f"# {len(words)} most frequent English words (a-z only) of PyPI {PACKAGE}, "
-                 f"{DATA_MEMBER}\n# data license CC-BY-SA-4.0; card: data/ENGLISH_WORDS_CARD.md\n")
-        fh.writelines(f"{w}\t{f:.3g}\n" for w, f in words)
-    os.replace(tmp, a.out)
+    write_tsv(a.out, ((w, f"{f:.3g}") for w, f in words),
+              comments=(f"{len(words)} most frequent English words (a-z only) of PyPI {PACKAGE}, {DATA_MEMBER}",
+                        "data license CC-BY-SA-4.0; card: data/ENGLISH_WORDS_CARD.md"))
     refresh_for(a.out)  # data/MANIFEST.json: the new file's hash
     print(f"{len(words)} words written to {a.out}", file=sys.stderr)
 

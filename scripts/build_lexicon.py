@@ -1,6 +1,6 @@
 """Build data/admin_terms.tsv: multi-syllable administrative phrases for the rules engine.
 
-    python scripts/build_lexicon.py --fetch --pkgs /tmp/lexpkgs --corpus ../shared/corpus \
+    python -m scripts.build_lexicon --fetch --pkgs /tmp/lexpkgs --corpus ../shared/corpus \
         --out data/admin_terms.tsv
 
 (the command data/LEXICON_CARD.md records; ``--fetch`` downloads the packages below).
@@ -70,10 +70,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from scripts.corpus import LEGAL_FILES, add_corpus_args, iter_lines  # noqa: E402
-from vidiacritic.text import normalize_syllable, place_tone, strip_diacritics  # noqa: E402
-from vidiacritic.tokens import NUM_TOKEN, lm_units  # noqa: E402
+from scripts.corpus import LEGAL_FILES, add_corpus_args, iter_lines
+from scripts.tables import write_tsv
+from vidiacritic.text import normalize_syllable, place_tone, strip_diacritics
+from vidiacritic.tokens import NUM_TOKEN, lm_units
 
 MIN_LEN, MAX_LEN = 2, 8
 SOURCES_PRIORITY = ("admin_units", "abbrev", "corpus")
@@ -483,12 +483,11 @@ def build(args) -> Tuple[List[Tuple[str, int, str, float]], dict]:
     return [(r[0], r[1], r[2], r[3]) for r in rows], stats
 
 
-def write_tsv(rows, path: str) -> None:
+def write_lexicon(rows, path: str) -> None:
+    """The lexicon TSV: phrase, count, source, dominance (3 decimals)."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write("phrase\tcount\tsource\tdominance\n")
-        for phrase, count, source, dom in rows:
-            fh.write(f"{phrase}\t{count}\t{source}\t{dom:.3f}\n")
+    write_tsv(path, ((phrase, count, source, f"{dom:.3f}") for phrase, count, source, dom in rows),
+              header=("phrase", "count", "source", "dominance"))
 
 
 def write_trie(tsv: str) -> None:
@@ -540,7 +539,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     if args.fetch:
         fetch_packages(args.pkgs)
     rows, stats = build(args)
-    write_tsv(rows, args.out)
+    write_lexicon(rows, args.out)
     write_trie(args.out)
     stats["rows"] = len(rows)
     stats["by_source"] = dict(Counter(r[2] for r in rows))

@@ -14,14 +14,40 @@ from __future__ import annotations
 import argparse
 import configparser
 import glob
+import json
+import os
+import tempfile
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Iterable, List, Optional, Sequence
 
-from vidiacritic.integrity import MANIFEST, write_manifest
+from vidiacritic.integrity import FORMAT, MANIFEST, ends_sha256, sha256_file
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("models", "data")
 NOT_LISTED = (".md", ".py", ".pyc")
+
+
+def write_manifest(folder: Path, names: Iterable[str]) -> Path:
+    """Write ``folder/MANIFEST.json`` for these files (paths relative to `folder`, with
+    "/"), atomically; returns its path."""
+    folder = Path(folder)
+    files = {}
+    for name in sorted(set(names)):
+        path = folder.joinpath(*name.split("/"))
+        files[name] = {"size": path.stat().st_size, "sha256": sha256_file(path), "ends": ends_sha256(path)}
+    out = folder / MANIFEST
+    fd, tmp = tempfile.mkstemp(prefix=".manifest-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            json.dump({"format": FORMAT, "files": files}, fh, indent=1, sort_keys=True)
+            fh.write("\n")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return out
 
 
 def shipped_patterns(kind: str) -> List[str]:

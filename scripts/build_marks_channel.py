@@ -1,20 +1,20 @@
 #!/usr/bin/env python3
 """Estimate the marks channel (models/marks.json) from real (OCR, clean) line pairs.
 
-The pairs come from ``scripts/make_ocr_pairs.py --lang vie`` (Tesseract's Vietnamese
+The pairs come from ``python -m scripts.make_ocr_pairs --lang vie`` (Tesseract's Vietnamese
 model, clean and ``--scan poor`` renders of TRAIN-split text).  Lines whose OCR and
 clean sides have the same number of whitespace tokens are aligned word by word; a pair
 is kept when both sides are letters only (edge punctuation removed) and the clean word
 is a syllable of the language model's vocabulary.  Errors cluster on bad lines, so
 the error rate is also kept by the number of non-syllables the OCR left on the line, as
 a ratio to the overall rate (``line_error_ratio``).  From the (observed, clean) syllable
-counts :func:`vidiacritic.marks.estimate_marks_channel` estimates the tone confusion
+counts :func:`scripts.estimate_channels.estimate_marks_channel` estimates the tone confusion
 table and the toneless letter edits.  Also stored: the share of words the OCR got wrong
 (the mark-error rate a document starts from) and the shares of toned and
 quality-marked syllables that the language model's unigram counts expect (what a
 document's own shares are compared with).  Only aggregate counts are stored, no text.
 
-usage: python scripts/build_marks_channel.py PAIRS.tsv [PAIRS.tsv ...] --out models/marks.json
+usage: python -m scripts.build_marks_channel PAIRS.tsv [PAIRS.tsv ...] --out models/marks.json
 """
 from __future__ import annotations
 
@@ -24,13 +24,13 @@ import sys
 import time
 from typing import Dict, Tuple
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, ".."))
+from scripts.estimate_channels import estimate_marks_channel
+from vidiacritic import resources
+from vidiacritic.evaluate import _strip_edge_punct
+from vidiacritic.marks import LINE_CLASSES, has_quality, letters_and_tone
+from vidiacritic.text import nfc, normalize_syllable
 
-from vidiacritic import resources  # noqa: E402
-from vidiacritic.evaluate import _strip_edge_punct  # noqa: E402
-from vidiacritic.marks import LINE_CLASSES, estimate_marks_channel, has_quality, letters_and_tone  # noqa: E402
-from vidiacritic.text import nfc, normalize_syllable  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def aligned_pairs(path: str, vocab) -> Tuple[Dict[Tuple[str, str], int], dict]:
@@ -114,7 +114,7 @@ def main(argv=None) -> int:
         ratio.append(round((wrong + 1) / (words + 1 / max(error_rate, 1e-3)) / max(error_rate, 1e-3), 4))
     meta = {"sources": sources, "word_pairs": sum(total.values()), "distinct_pairs": len(total),
             "error_rate": round(error_rate, 5), "line_error_ratio": ratio, "expected": expected_shares(ngram),
-            "command": "python scripts/build_marks_channel.py " + " ".join(
+            "command": "python -m scripts.build_marks_channel " + " ".join(
                 os.path.basename(p) for p in args.pairs)
             + (f" --error-from {os.path.basename(args.error_from)}" if args.error_from else "")}
     channel = estimate_marks_channel(total, meta)

@@ -13,7 +13,7 @@ over the vocabulary (the mass of pruned n-grams moves into the backoff).
 
 Units: ``lm_units`` chains (as the decoders see them), each word mapped by
 ``normalize_syllable``; a word is kept only if it is a plausible Vietnamese syllable
-(``plausible_syllable``: onset + rhyme shape, stop codas only with sắc/nặng tones, at
+(``vidiacritic.text.plausible_syllable``: onset + rhyme shape, stop codas only with sắc/nặng tones, at
 most 7 letters) seen at least ``--min-count`` times, else it becomes <unk>.  Each chain
 is ``<s> … </s>``.
 
@@ -30,7 +30,7 @@ Data (defaults): the three legal files in full (the target domain) and one line 
 ``--general-every`` (2) of Wikipedia and news, so legal text is about 60% of the counts.
 Subsampling, not duplicating, keeps the counts-of-counts honest for the KN discounts.
 
-usage: python scripts/build_ngram.py [--corpus ../shared/corpus] [--out models/ngram]
+usage: python -m scripts.build_ngram [--corpus ../shared/corpus] [--out models/ngram]
 """
 from __future__ import annotations
 
@@ -40,65 +40,22 @@ import os
 import re
 import sys
 import time
-import unicodedata
 from array import array
 from collections import Counter
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(_HERE))
+from scripts.corpus import GENERAL_FILES, LEGAL_FILES, add_corpus_args, iter_lines
+from scripts.tables import write_tsv
+from vidiacritic.ngram import FORMAT, SPECIALS, NgramLM, Table, backoff_logprob, pack
+from vidiacritic.text import normalize_syllable, plausible_syllable
+from vidiacritic.tokens import lm_units
 
-from scripts.corpus import GENERAL_FILES, LEGAL_FILES, add_corpus_args, iter_lines  # noqa: E402
-from vidiacritic.ngram import (FORMAT, SPECIALS, NgramLM, Table, backoff_logprob,  # noqa: E402
-                               pack, split_keys)
-from vidiacritic.text import TONE_MARKS, normalize_syllable, split_tone  # noqa: E402
-from vidiacritic.tokens import lm_units  # noqa: E402
+_HERE = os.path.dirname(os.path.abspath(__file__))
 
 UNK_ID, BOS_ID, EOS_ID, NUM_ID = range(4)
 LOG_ZERO = -99.0  # ARPA's log-probability of <s>, which is never predicted
-
-# ----------------------------------------------------------------- syllable shape
-_ONSETS = "ngh ng nh ch gh gi kh ph qu th tr b c d đ g h k l m n p r s t v x".split()
-# Rhymes without a final consonant only (they end in a glide or are closed diphthongs).
-_OPEN_ONLY = ("ai ao au ay âu ây eo êu ia iu oi ôi ơi ua ui ưa ưi ưu iêu yêu oai oay oao "
-              "oeo uây uôi ươi ươu uya uyu uơ").split()
-# Nuclei that may stand alone or take a final consonant.
-_FREE = "a e ê i o ô ơ u ư y oa oe uê uy".split()
-# Nuclei that need a final consonant.
-_CLOSED = "ă â iê yê uô ươ uâ oă uyê oo".split()
-_CODAS = "ch ng nh c m n p t k".split()  # k: Đắk Lắk and other place names
-_STOP_CODAS = ("c", "ch", "p", "t", "k")  # only with the sắc (1) or nặng (5) tone
-
-
-def _alt(items: Iterable[str]) -> str:
-    return "|".join(sorted(items, key=len, reverse=True))
-
-
-_SYLLABLE = re.compile(
-    f"^(?:{_alt(_ONSETS)})?(?:(?:{_alt(_OPEN_ONLY)})|(?:{_alt(_FREE)})(?P<c1>{_alt(_CODAS)})?"
-    f"|(?:{_alt(_CLOSED)})(?P<c2>{_alt(_CODAS)}))$")
-MAX_SYLLABLE_LETTERS = 7
-
-
-def plausible_syllable(s: str) -> bool:
-    """Is `s` (normalized: lowercase NFC) shaped like one Vietnamese syllable?
-
-    >>> [plausible_syllable(x) for x in ["nghiêng", "khuyếch", "đắk", "ubnd", "tăng", "tăc", "the"]]
-    [True, True, True, False, True, False, True]
-    """
-    if not s or len(s) > MAX_SYLLABLE_LETTERS or not s.isalpha():
-        return False
-    if sum(ch in TONE_MARKS for ch in unicodedata.normalize("NFD", s)) > 1:
-        return False
-    toneless, tone = split_tone(s)
-    m = _SYLLABLE.match(toneless)
-    if not m:
-        return False
-    coda = m.group("c1") or m.group("c2")
-    return coda not in _STOP_CODAS or tone in (1, 5)
-
 
 # ----------------------------------------------------------------- tokenized text
 class Segment:
@@ -379,6 +336,18 @@ def estimate(counts, bits: int, thresholds: Sequence[int], quantize: bool = True
     return tables, info
 
 
+def split_keys(keys: np.ndarray):
+    """Sorted int64 keys → (uint32 low halves, int64 bucket starts), the stored form
+    that vidiacritic.ngram.Table reads (``starts=``).
+
+    Trigram keys take 20 + 13 bits with a million bigram contexts: two buckets.
+    """
+    high = keys >> 32
+    buckets = int(high[-1]) + 1 if len(keys) else 1
+    starts = np.searchsorted(high, np.arange(buckets + 1)).astype(np.int64)
+    return (keys & 0xFFFFFFFF).astype(np.uint32), starts
+
+
 def save_model(out: str, vocab: List[str], vocab_counts: np.ndarray, tables, bits: int,
                meta: dict) -> int:
     """Write the model directory (see vidiacritic.ngram); returns its size in bytes."""
@@ -387,9 +356,7 @@ def save_model(out: str, vocab: List[str], vocab_counts: np.ndarray, tables, bit
     for f in os.listdir(out):  # stale tables of another order or layout
         if re.fullmatch(r"\d+\.(keys|starts|logp|codebook|bow)\.npy", f):
             os.remove(os.path.join(out, f))
-    with open(os.path.join(out, "vocab.txt"), "w", encoding="utf-8") as fh:
-        for s, c in zip(vocab, vocab_counts.tolist()):
-            fh.write(f"{s}\t{c}\n")
+    write_tsv(os.path.join(out, "vocab.txt"), zip(vocab, vocab_counts.tolist()))
 
     def save(name, a):
         if a.dtype == np.float64:
@@ -551,7 +518,7 @@ def main(argv=None) -> int:
     meta = {"log_base": "e", "smoothing":
             "interpolated modified Kneser-Ney, count-pruned, renormalized backoff",
             "corpus_files": per_file, **info,
-            "command": " ".join(["python scripts/build_ngram.py"]
+            "command": " ".join(["python -m scripts.build_ngram"]
                                 + list(argv if argv is not None else sys.argv[1:]))}
     size = save_model(args.out, vocab, vocab_counts, tables, bits, meta)
     del tables

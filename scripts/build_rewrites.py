@@ -16,7 +16,7 @@ at all.  This script finds the rewrites in Tesseract training pairs:
    are dropped: those are a single inserted letter, which retrieval already handles.
 3. Rewrites seen at least ``--min-count`` times are written, most frequent first.
 
-    python scripts/build_rewrites.py /work/work_data/ocr_pairs_train.tsv --out models/rewrites.tsv
+    python -m scripts.build_rewrites /work/work_data/ocr_pairs_train.tsv --out models/rewrites.tsv
 
 The pairs are Tesseract output of training-split corpus lines (scripts/make_ocr_pairs.py);
 the held-out pairs and the dev set are never read.
@@ -24,20 +24,18 @@ the held-out pairs and the dev set are never read.
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import time
 import warnings
 from collections import Counter
 
 from rapidfuzz.distance import Levenshtein
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from vidiacritic import Restorer  # noqa: E402
-from vidiacritic.candidates import REWRITES_HEADER, skeleton  # noqa: E402
-from vidiacritic.text import normalize_syllable  # noqa: E402
-from vidiacritic.tokens import WORD, tokenize  # noqa: E402
+from scripts.tables import write_tsv
+from vidiacritic import Restorer
+from vidiacritic.candidates import REWRITES_HEADER, skeleton
+from vidiacritic.text import normalize_syllable
+from vidiacritic.tokens import WORD, tokenize
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -93,12 +91,7 @@ def main() -> None:
                     misses += 1
                     counts.update(evidence(osk, gsk))
     rows = [(pair, letter, k) for (pair, letter), k in counts.most_common() if k >= a.min_count]
-    tmp = a.out + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write("\t".join(REWRITES_HEADER) + "\n")
-        for pair, letter, k in rows:
-            fh.write(f"{pair}\t{letter}\t{k}\n")
-    os.replace(tmp, a.out)
+    write_tsv(a.out, rows, header=REWRITES_HEADER)
     print(f"{words:,} aligned words, {misses:,} without their syllable among the candidates; "
           f"{len(rows)} rewrites seen >= {a.min_count} times -> {a.out} ({time.time() - t0:.0f} s)")
 

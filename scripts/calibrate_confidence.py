@@ -5,19 +5,16 @@ For each temperature, words of lines whose OCR and clean sides have the same num
 words are binned by confidence; prints the expected calibration error (ECE: mean |accuracy
 - confidence| over bins, weighted by bin size) and the accuracy of low-confidence words.
 
-usage: python scripts/calibrate_confidence.py HELDOUT_PAIRS.tsv [--temperatures 1,2,3,5,8]
+usage: python -m scripts.calibrate_confidence HELDOUT_PAIRS.tsv [--temperatures 1,2,3,5,8]
 """
 import argparse
-import os
-import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from vidiacritic import Restorer  # noqa: E402
-from vidiacritic.evaluate import syllable_key  # noqa: E402
-from vidiacritic.tokens import WORD, tokenize  # noqa: E402
+from vidiacritic import Restorer
+from vidiacritic.evaluate import syllable_key
+from vidiacritic.tokens import WORD, tokenize
 
 
 def main() -> None:

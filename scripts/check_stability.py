@@ -9,8 +9,8 @@
                       its own; counts the place-name words the restorer changes
 
 usage:
-  python scripts/check_stability.py rerestore ../shared/dev/seed_ocr.txt [-v]
-  python scripts/check_stability.py places [--every 5] [--alone] [-v]
+  python -m scripts.check_stability rerestore ../shared/dev/seed_ocr.txt [-v]
+  python -m scripts.check_stability places [--every 5] [--alone] [-v]
 
 Words are compared line by line, split on whitespace; a line whose word count changed
 counts all its words.
@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import sys
 import time
 from typing import Iterable, List, Sequence, Tuple
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from vidiacritic import Restorer  # noqa: E402
-from vidiacritic.resources import data_path  # noqa: E402
+from vidiacritic import Restorer
+from vidiacritic.resources import data_path
 
 # The sentence each place name is written in (written for this check).
 SENTENCE = "Đoàn công tác của tỉnh đã đến làm việc tại {} và kiểm tra tình hình sản xuất."

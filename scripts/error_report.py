@@ -20,18 +20,15 @@ Gold tokens without a letter (numbers, codes, punctuation) are skipped, as the m
 skips them.  Errors on lines whose word counts differ (merged or split words) are
 counted apart.
 
-    python scripts/error_report.py OUTPUT GOLD INPUT [--examples 10] [--vocab]
+    python -m scripts.error_report OUTPUT GOLD INPUT [--examples 10] [--vocab]
 """
 import argparse
-import os
-import sys
 from collections import Counter
 from typing import Callable, Optional
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from vidiacritic.evaluate import score  # noqa: E402
-from vidiacritic.text import normalize_syllable, split_tone, strip_diacritics  # noqa: E402
+from vidiacritic.evaluate import score
+from vidiacritic.text import normalize_syllable, split_tone, strip_diacritics
 
 KINDS = ("marks", "kept", "letters")
 FINE_KINDS = ("marks", "kept-valid-tone", "kept-valid-marks", "kept-valid-letters", "kept-invalid", "letters-missing", "letters-extra",

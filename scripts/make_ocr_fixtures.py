@@ -1,6 +1,6 @@
 """Make the hOCR and ALTO test fixtures: Tesseract's own output for rendered pages.
 
-    python scripts/make_ocr_fixtures.py [--out tests/fixtures/ocr_formats]
+    python -m scripts.make_ocr_fixtures [--out tests/fixtures/ocr_formats]
 
 Each page is a few short lines written for these tests (not corpus or dev text),
 rendered as a clean scan with scripts/make_ocr_pairs.py's renderer (`render_block`)
@@ -19,11 +19,9 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
-import sys
 import tempfile
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from scripts.make_ocr_pairs import Block, _env, render_block  # noqa: E402
+from scripts.make_ocr_pairs import Block, _env, render_block
 
 # Written for these fixtures: a notice of the kind the project restores.
 PAGES = {

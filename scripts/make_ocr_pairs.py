@@ -1,6 +1,6 @@
 """Make realistic (noisy OCR, clean) line pairs by rendering corpus text and running Tesseract.
 
-    python scripts/make_ocr_pairs.py --files legal_phapdien:0.35,legal_congbao:0.2,... \\
+    python -m scripts.make_ocr_pairs --files legal_phapdien:0.35,legal_congbao:0.2,... \\
         --split train --n-lines 40000 --jobs 1 --seed 1 --out /work/work_data/ocr_pairs_train.tsv
 
 Why this works (../shared/DATA_SOURCES.md section 3): Tesseract 5 with the *English* model
@@ -42,7 +42,7 @@ noise, JPEG quality 30–60, grey unevenly lit paper: `_draw_poor_params`) inste
 milder mix of the default `--scan clean`.  `--start F` begins each file's stream a fraction
 F into it, so that development sets of different kinds use different held-out text:
 
-    python scripts/make_ocr_pairs.py --split heldout --scan poor --lang vie --start 0.35 \
+    python -m scripts.make_ocr_pairs --split heldout --scan poor --lang vie --start 0.35 \
         --seed 201 --n-lines 400 --out /work/work_data/poor_vie_heldout.tsv
 
 A font that is not installed is replaced by a close installed one (FONT_FALLBACK, with a
@@ -77,8 +77,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from scripts.corpus import LEGAL_FILES, add_corpus_args, iter_lines  # noqa: E402
+from scripts.corpus import LEGAL_FILES, add_corpus_args, iter_lines
 
 DEFAULT_OUT = "/work/work_data/ocr_pairs.tsv"
 

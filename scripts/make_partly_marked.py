@@ -1,6 +1,6 @@
 """Make (partly marked, clean) line pairs: tone marks dropped, the other marks kept.
 
-    python scripts/make_partly_marked.py --split heldout --start 0.75 --rates 0.3,0.6,1.0 \\
+    python -m scripts.make_partly_marked --split heldout --start 0.75 --rates 0.3,0.6,1.0 \\
         --n-lines 600 --seed 301 --out /work/work_data/partly_marked_heldout.tsv
 
 Why (issue 9): a keyboard without a Vietnamese input method, a font converter or an OCR
@@ -34,11 +34,11 @@ import sys
 import unicodedata
 from typing import Iterator, List, Sequence, Tuple
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from scripts.corpus import LEGAL_FILES, add_corpus_args, iter_lines  # noqa: E402
-from scripts.make_ocr_pairs import (_stream_length, chop_paragraph, clean_text,  # noqa: E402
+from scripts.corpus import LEGAL_FILES, add_corpus_args, iter_lines
+from scripts.make_ocr_pairs import (_stream_length, chop_paragraph, clean_text,
                                     parse_files, piece_ok)
-from vidiacritic.text import TONE_MARKS  # noqa: E402
+from scripts.tables import write_tsv
+from vidiacritic.text import TONE_MARKS
 
 DEFAULT_RATES = (0.3, 0.6, 1.0)
 DEFAULT_WIDTH = 200
@@ -123,14 +123,6 @@ def make_pairs(files: Sequence[Tuple[str, float]], split: str, start: float, wid
     return out
 
 
-def write_atomic(path: str, text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same folder and a rename."""
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
-
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     add_corpus_args(ap)
@@ -159,7 +151,7 @@ def main(argv=None) -> None:
     if len(pairs) < args.n_lines:
         print(f"[make_partly_marked] only {len(pairs)} lines available", file=sys.stderr)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    write_atomic(args.out, "".join(f"{n}\t{c}\t{r}\n" for n, c, r in pairs))
+    write_tsv(args.out, pairs)
     print(f"[make_partly_marked] {args.out}: {len(pairs)} lines", file=sys.stderr)
 
 

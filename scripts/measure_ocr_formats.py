@@ -1,6 +1,6 @@
 """Restoring inside hOCR/ALTO against restoring the same page's plain text (issue 13).
 
-    python scripts/measure_ocr_formats.py --pages 20 [--seed 13] [--start 0.8] [--work DIR]
+    python -m scripts.measure_ocr_formats --pages 20 [--seed 13] [--start 0.8] [--work DIR]
 
 Pages: blocks of held-out corpus text (scripts/make_ocr_pairs.py's block stream,
 `--split heldout`), each rendered as one page with its renderer (`render_block`) and
@@ -23,13 +23,11 @@ import argparse
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from scripts.corpus import LEGAL_FILES, add_corpus_args  # noqa: E402
-from scripts.make_ocr_pairs import _env, iter_blocks, parse_files, render_block  # noqa: E402
+from scripts.corpus import LEGAL_FILES, add_corpus_args
+from scripts.make_ocr_pairs import _env, iter_blocks, parse_files, render_block
 
 
 def ocr_page(block, work: str, index: int) -> str:

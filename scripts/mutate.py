@@ -16,10 +16,10 @@ is *killed* when a test fails or the run times out, and *survives* when all test
 The result goes to tests/MUTATION.md: `killed: K of N`, then every survivor with its
 line, to be reviewed (an equivalent mutant, or a missing test).
 
-    python scripts/mutate.py --modules decoder --max-per-module 10       # a quick look
-    python scripts/mutate.py --max-per-module 8 --jobs 2                 # the campaign
-    python scripts/mutate.py --list --modules channel                    # sites only
-    python scripts/mutate.py --rerun-survivors                           # after adding tests
+    python -m scripts.mutate --modules decoder --max-per-module 10       # a quick look
+    python -m scripts.mutate --max-per-module 8 --jobs 2                 # the campaign
+    python -m scripts.mutate --list --modules channel                    # sites only
+    python -m scripts.mutate --rerun-survivors                           # after adding tests
 
 Mutants are sampled per module with a fixed seed (--seed), so a rerun tries the same
 ones.  Nothing in the working tree is modified.
@@ -418,7 +418,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         results = list(pool.map(one, picked))
-    command = shlex.join(["python", "scripts/mutate.py", *(argv if argv is not None else sys.argv[1:])])
+    command = shlex.join(["python", "-m", "scripts.mutate", *(argv if argv is not None else sys.argv[1:])])
     if args.rerun_survivors:  # the campaign's results, its survivors replaced by this run's
         again = {(s.module, s.index): (s, r, t) for s, r, t in results}
         results = [again.get((s.module, s.index), (s, r, t)) for s, r, t in earlier]

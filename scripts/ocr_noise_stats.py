@@ -1,6 +1,6 @@
 """Noise statistics of (OCR, clean) line pairs, to compare synthetic OCR with the dev set.
 
-    python scripts/ocr_noise_stats.py PAIRS.tsv [PAIRS2.tsv ...] [--dev] [--limit N]
+    python -m scripts.ocr_noise_stats PAIRS.tsv [PAIRS2.tsv ...] [--dev] [--limit N]
 
 PAIRS.tsv is the output of scripts/make_ocr_pairs.py (``ocr<TAB>clean<TAB>font<TAB>size``).
 ``--dev`` adds a column for the dev set (../shared/dev/seed_ocr.txt against
@@ -24,14 +24,12 @@ import argparse
 import difflib
 import os
 import re
-import sys
 import unicodedata
 from collections import defaultdict
 from typing import Dict, Iterable, List, Sequence, Tuple
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from vidiacritic.evaluate import levenshtein  # noqa: E402  (the metric's own edit distance)
-from vidiacritic.text import strip_diacritics  # noqa: E402
+from vidiacritic.evaluate import levenshtein  # (the metric's own edit distance)
+from vidiacritic.text import strip_diacritics
 
 DEV_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "dev")
 # A token mixing letters and digits in either order: t6, d6i, ph01, 1ap (but not 2023, 05-CT).

@@ -8,19 +8,16 @@ CHANNEL_WEIGHT / PHRASE_BONUS in vidiacritic/restorer.py.  With --model-weight i
 the model engine instead and sweeps MODEL_WEIGHT (the seq2seq scorer's weight in the
 second pass) at the shipped channel weight and phrase bonus.
 
-usage: python scripts/tune_weights.py HELDOUT_PAIRS.tsv [--channel 0.5,1,1.5] [--bonus 0,1,2,3]
-       python scripts/tune_weights.py HELDOUT_PAIRS.tsv --model-weight 0,0.5,1,1.5 [--model-dir D]
+usage: python -m scripts.tune_weights HELDOUT_PAIRS.tsv [--channel 0.5,1,1.5] [--bonus 0,1,2,3]
+       python -m scripts.tune_weights HELDOUT_PAIRS.tsv --model-weight 0,0.5,1,1.5 [--model-dir D]
 """
 import argparse
 import itertools
-import os
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from vidiacritic import Restorer  # noqa: E402
-from vidiacritic.evaluate import score  # noqa: E402
-from vidiacritic.text import strip_diacritics  # noqa: E402
+from vidiacritic import Restorer
+from vidiacritic.evaluate import score
+from vidiacritic.text import strip_diacritics
 
 
 def main() -> None:

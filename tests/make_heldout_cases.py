@@ -5,17 +5,14 @@ which calls `pick` at test time (corpus text is never committed to the project).
 Only the legal files are used: official legal text, the target domain.  Lines of 50 to
 180 characters, mostly letters, with marks to restore; the first ones of each file.
 
-    python tests/make_heldout_cases.py [--corpus ../shared/corpus] > cases.tsv   # to look at them
+    python -m tests.make_heldout_cases [--corpus ../shared/corpus] > cases.tsv   # to look at them
 """
 import argparse
 import os
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-from scripts.corpus import DEFAULT_CORPUS, iter_lines  # noqa: E402
-from vidiacritic.text import strip_diacritics  # noqa: E402
+from scripts.corpus import DEFAULT_CORPUS, iter_lines
+from vidiacritic.text import strip_diacritics
 
 PER_FILE = {"legal_phapdien": 25, "legal_congbao": 20, "legal_vlc": 15}
 

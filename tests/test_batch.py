@@ -27,8 +27,6 @@ from vidiacritic.decoding import encode_cp1258
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-if HERE not in sys.path:  # FakeRestorer is loaded by name ("test_batch:FakeRestorer") in workers
-    sys.path.insert(0, HERE)
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
 
 

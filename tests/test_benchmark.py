@@ -5,9 +5,8 @@ import sys
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from scripts import benchmark as bm  # noqa: E402
-from vidiacritic.evaluate import score  # noqa: E402
+from scripts import benchmark as bm
+from vidiacritic.evaluate import score
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 GOLD = ["Cộng hòa xã hội chủ nghĩa Việt Nam", "Điều 5. Ủy ban nhân dân tỉnh, năm 2024",
@@ -52,8 +51,8 @@ def test_parse_set_and_read_pairs(tmp_path):
 
 def _run(args):
     env = dict(os.environ, PYTHONPATH=ROOT)
-    return subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "benchmark.py"), *args],
-                          capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run([sys.executable, "-m", "scripts.benchmark", *args],
+                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
 
 
 def test_set_columns_end_to_end(tmp_path):

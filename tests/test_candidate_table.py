@@ -3,7 +3,7 @@ document instead of the code in candidates.py and channel.py.  Its fingerprint c
 the channel, the vocabulary and the settings, not the code: a change to retrieval or
 scoring would not reach production until the table is rebuilt.  So a spread sample of
 the shipped rows is recomputed by the live code here and must come out identical
-(rebuild: python scripts/build_candidate_table.py PAIRS.tsv)."""
+(rebuild: python -m scripts.build_candidate_table PAIRS.tsv)."""
 import pytest
 
 from vidiacritic import Restorer

@@ -4,7 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from vidiacritic.channel import Channel, estimate_edits
+from scripts.estimate_channels import estimate_edits
+from vidiacritic.channel import Channel
 from vidiacritic.resources import load_channel
 
 PAIRS = {("phé", "phố"): 5, ("pho", "phố"): 3, ("chic", "chức"): 2, ("chuc", "chức"): 4, ("s6", "số"): 3,

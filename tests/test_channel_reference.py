@@ -17,7 +17,8 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from vidiacritic.channel import UNSEEN_EDIT_LOGP, Channel, CharEditModel, estimate_edits
+from scripts.estimate_channels import estimate_edits
+from vidiacritic.channel import UNSEEN_EDIT_LOGP, Channel, CharEditModel
 from vidiacritic.text import strip_diacritics
 
 CLEAN = "abcdáăđ"

@@ -1,9 +1,6 @@
 """scripts/error_report.py: the kinds of a wrong word."""
-import os
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from scripts.error_report import kind_of  # noqa: E402
+from scripts.error_report import kind_of
 
 VALID = {"nhầm", "nhằm", "tình", "trình", "được", "đảo", "đào"}
 

@@ -6,20 +6,17 @@ One Restorer per engine is loaded once for the module; the property tests draw f
 examples, derandomized, so that CI time and results stay fixed.
 """
 import os
-import sys
 import unicodedata
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from scripts import check_stability
 from vidiacritic.text import strip_diacritics
 from vidiacritic.tokens import WORD, tokenize
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 CASES = os.path.join(os.path.dirname(__file__), "cases")
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
-
-import check_stability  # noqa: E402
 
 
 def _lines(name):

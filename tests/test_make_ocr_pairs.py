@@ -7,12 +7,10 @@ import lzma
 import os
 import random
 import shutil
-import sys
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from scripts import make_ocr_pairs as mop  # noqa: E402
+from scripts import make_ocr_pairs as mop
 
 PARA = ("Ủy ban nhân dân tỉnh chịu trách nhiệm tổ chức thực hiện Nghị định số "
         "15/2023/NĐ-CP, bảo đảm đúng quy định của pháp luật về ngân sách nhà nước; "

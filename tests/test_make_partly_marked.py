@@ -2,15 +2,13 @@
 import lzma
 import os
 import random
-import sys
 import unicodedata
 
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from scripts import make_partly_marked as mpm  # noqa: E402
-from scripts.corpus import is_heldout  # noqa: E402
-from vidiacritic.text import TONE_MARKS  # noqa: E402
+from scripts import make_partly_marked as mpm
+from scripts.corpus import is_heldout
+from vidiacritic.text import TONE_MARKS
 
 LINE = ("Điều 5. Ủy ban nhân dân tỉnh được giao quản lý 1.250 tỷ đồng (Nghị định "
         "15/2023/NĐ-CP), bảo đảm đúng quy định; ngày 31/12/2024 báo cáo Thủ tướng.")

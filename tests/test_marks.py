@@ -5,8 +5,9 @@ import os
 import numpy as np
 import pytest
 
+from scripts.estimate_channels import estimate_marks_channel, estimate_tones
 from vidiacritic.marks import (ENG_OCR, TYPED_MARKED, TYPED_UNMARKED, VIE_OCR, DocumentReading, MarksChannel,
-                               estimate_marks_channel, estimate_tones, letters_and_tone, read_document)
+                               letters_and_tone, read_document)
 from vidiacritic.text import apply_tone, strip_diacritics
 
 CASES = os.path.join(os.path.dirname(__file__), "cases")

@@ -1,7 +1,5 @@
 """The model engine: the seq2seq scorer's second pass, its guardrails and the fallback."""
-import importlib.util
 import os
-import sys
 
 import pytest
 
@@ -9,7 +7,6 @@ from vidiacritic import Restorer, resources
 from vidiacritic.tokens import WORD, tokenize
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
-SCRIPTS = os.path.join(ROOT, "scripts", "seq2seq")
 TEXT = ("Uy ban MTTQ Viét Nam thanh phd da phéi hop té chic trén 180 hoi nghi.\n"
         "Ngay 15/3/2024, so 132/KH-MTTQ-BTT (www.laichau.gov.vn) - 07-TT/ThU\n\n"
         "  Cac dong chi lanh dao Hoi dong nhan dan tinh\n")
@@ -21,10 +18,7 @@ def random_model(tmp_path_factory):
     guardrails must contain."""
     torch = pytest.importorskip("torch")
     pytest.importorskip("transformers")
-    sys.path.insert(0, SCRIPTS)
-    spec = importlib.util.spec_from_file_location("train_scorer", os.path.join(SCRIPTS, "train_scorer.py"))
-    ts = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(ts)
+    from scripts.seq2seq import train_scorer as ts
     out = tmp_path_factory.mktemp("scorer")
     syl = out / "syl_src.txt"
     syl.write_text("\n".join(["và", "của", "ủy", "ban", "việt", "nam", "thành", "phố", "uy"]) + "\n",

@@ -2,12 +2,10 @@
 mutation the tool promises is produced (the campaign itself is not run here)."""
 import ast
 import os
-import sys
+
+from scripts import mutate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, "scripts"))
-
-import mutate  # noqa: E402
 
 SRC = '''
 def f(x, y):
@@ -71,9 +69,9 @@ def test_a_rerun_reads_back_the_campaign_it_completes(tmp_path, monkeypatch):
     sites = mutate.sites_in(SRC, "m")
     monkeypatch.setattr(mutate, "sites_of", lambda module: mutate.sites_in(SRC, module))
     results = [(sites[0], "killed", 3.0), (sites[1], "survived", 7.0), (sites[2], "timeout", 9.0)]
-    mutate.write_report(str(report), "python scripts/mutate.py --seed 3", results, "")
+    mutate.write_report(str(report), "python -m scripts.mutate --seed 3", results, "")
     command, back = mutate.previous_results(str(report))
-    assert command == "python scripts/mutate.py --seed 3"
+    assert command == "python -m scripts.mutate --seed 3"
     assert [(s.index, r) for s, r, _ in back] == [(0, "killed"), (1, "survived"), (2, "timeout")]
     monkeypatch.setattr(mutate, "sites_of", lambda module: [])  # the code changed since
     try:

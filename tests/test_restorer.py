@@ -115,7 +115,7 @@ def test_non_words_preserved_and_idempotent(stat, text):
 
 def test_shipped_candidate_table_matches_the_models(stat):
     """The precomputed table must be rebuilt whenever the channel or the LM vocabulary
-    changes (python scripts/build_candidate_table.py PAIRS.tsv)."""
+    changes (python -m scripts.build_candidate_table PAIRS.tsv)."""
     from vidiacritic import resources
 
     path = resources.candidate_table_path()

@@ -136,9 +136,9 @@ def test_shipped_trie_cache_is_fresh_and_equal_to_parsing(tmp_path):
     import shutil
     from vidiacritic.rules import PhraseLexicon, default_path, trie_path
     tsv = default_path()
-    assert trie_path(tsv).exists(), "rebuild: python scripts/build_lexicon.py --trie-only"
+    assert trie_path(tsv).exists(), "rebuild: python -m scripts.build_lexicon --trie-only"
     cached = PhraseLexicon.load(tsv)
-    assert cached._arrays is not None, "stale built trie: python scripts/build_lexicon.py --trie-only"
+    assert cached._arrays is not None, "stale built trie: python -m scripts.build_lexicon --trie-only"
     copy = tmp_path / "admin_terms.tsv"
     shutil.copy(tsv, copy)  # no built trie beside it: parsed
     parsed = PhraseLexicon.load(copy)

@@ -1,8 +1,6 @@
 """The candidate scorer's runtimes compute what transformers' BART computes: numpy
 exactly (same weights), onnxruntime int8 up to quantization."""
-import importlib.util
 import os
-import sys
 
 import numpy as np
 import pytest
@@ -12,15 +10,11 @@ pytest.importorskip("transformers")
 pytest.importorskip("sentencepiece")
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
-SCRIPTS = os.path.join(ROOT, "scripts", "seq2seq")
 
 
 def _train_scorer():
-    sys.path.insert(0, SCRIPTS)
-    spec = importlib.util.spec_from_file_location("train_scorer", os.path.join(SCRIPTS, "train_scorer.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    from scripts.seq2seq import train_scorer
+    return train_scorer
 
 
 def test_numpy_forward_matches_transformers(tmp_path):
@@ -74,8 +68,10 @@ def test_padding_does_not_change_scores(tmp_path):
     assert np.allclose(alone, batched, atol=1e-4)
 
 
-def test_int8_rows_round_trip():
-    from vidiacritic.model.scorer import quantize_rows
+def test_int8_rows_round_trip(tmp_path):
+    """What the trainer writes (scripts/seq2seq/quantize.py), the runtime reads back."""
+    from scripts.seq2seq.quantize import quantize_rows
+    from vidiacritic.model.scorer import load_weights
     rng = np.random.default_rng(0)
     w = {"a.weight": rng.normal(size=(64, 128)).astype(np.float32), "a.bias": np.ones(64, np.float32),
          "z.weight": np.zeros((64, 128), np.float32)}
@@ -84,6 +80,10 @@ def test_int8_rows_round_trip():
     back = q["a.weight::int8"].astype(np.float32) * q["a.weight::scale"][:, None]
     assert np.abs(back - w["a.weight"]).max() <= np.abs(w["a.weight"]).max(1).max() / 254 + 1e-6
     assert (q["z.weight::int8"] == 0).all()
+    np.savez(tmp_path / "w.npz", **q)
+    read = load_weights(tmp_path / "w.npz")
+    assert sorted(read) == sorted(w) and np.array_equal(read["a.weight"], back)
+    assert np.array_equal(read["a.bias"], w["a.bias"]) and not read["z.weight"].any()
 
 
 def test_onnxruntime_int8_agrees_with_numpy_on_the_shipped_model():

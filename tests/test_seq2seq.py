@@ -1,16 +1,14 @@
 """Seq2seq model: noise channel (pure Python) and a tiny training run (torch, if present)."""
 import os
 import random
-import sys
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from vidiacritic.model.noise import (CharNoise, align_counts, noise_stats,  # noqa: E402
+from scripts.seq2seq.noise import (CharNoise, align_counts, noise_stats,
                                      partial_strip, strip_line)
-from vidiacritic.text import strip_diacritics  # noqa: E402
+from vidiacritic.text import strip_diacritics
 
 SENTS = [
     "Ủy ban nhân dân tỉnh có trách nhiệm hướng dẫn thi hành Nghị định này.",
@@ -51,11 +49,13 @@ def test_noise_fit_and_stats():
     assert noise_stats(SENTS, SENTS)["exact"] == 1.0
 
 
-def test_tiny_model_trains(tmp_path):
+def test_pair_stream_trains_a_tiny_bart(tmp_path):
+    """The shared pair stream's batches (scripts/seq2seq/data.py) teach a tiny BART."""
     torch = pytest.importorskip("torch")
     pytest.importorskip("transformers")
     spm = pytest.importorskip("sentencepiece")
-    from scripts.seq2seq import train as T
+    from scripts.seq2seq import data as T
+    from scripts.seq2seq.train_scorer import PRESETS
 
     rng = random.Random(0)
     cn = CharNoise.default()
@@ -75,7 +75,7 @@ def test_tiny_model_trains(tmp_path):
     ds = T.PairStream(SENTS, SENTS[:2], [], sp_path, cn.to_json(), "pretrain",
                       max_len=64, max_tokens=400, seed=0, pool_batches=4)
     it = iter(ds)
-    model = T.build_model(sp.get_piece_size(), "tiny", max_pos=128, dropout=0.0)
+    model = T.build_model(sp.get_piece_size(), "tiny", max_pos=128, dropout=0.0, presets=PRESETS)
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
     batches = [next(it) for _ in range(4)]
     losses = []
@@ -87,8 +87,6 @@ def test_tiny_model_trains(tmp_path):
         opt.step()
         losses.append(float(loss.detach()))
     assert sum(losses[-4:]) / 4 < 0.7 * sum(losses[:4]) / 4
-    out = T.translate(model, sp, ["", strip_line(SENTS[0])], torch.device("cpu"))
-    assert out[0] == "" and isinstance(out[1], str)
 
 
 def test_scorer_training_runs_resumes_and_exports(tmp_path):

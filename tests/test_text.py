@@ -4,7 +4,7 @@ import pytest
 from hypothesis import example, given, settings, strategies as st
 
 from vidiacritic.text import (MODERN, TRADITIONAL, apply_casing, apply_tone, casing_of, normalize_syllable,
-                              place_tone, split_tone, strip_diacritics, tone_position)
+                              place_tone, plausible_syllable, split_tone, strip_diacritics, tone_position)
 
 TONE_CASES = [
     # (any form, traditional, modern)
@@ -74,3 +74,11 @@ def _casing_by_definition(token):
 @example("A.")
 def test_casing_fast_paths_agree_with_the_definition(token):
     assert casing_of(token) == _casing_by_definition(token), token
+
+
+def test_plausible_syllable():
+    """Vietnamese spelling: onset + rhyme, stop codas only with sắc/nặng, one tone, letters only."""
+    ok = ["nghiêng", "người", "khuyếch", "quyền", "giữa", "gì", "thuở", "đắk", "hòa", "ủy", "xoong"]
+    bad = ["ubnd", "mttq", "windows", "tăc", "bắcc", "ng", "x2", "nghiêngg", "thành phố"]
+    assert all(map(plausible_syllable, ok))
+    assert not any(map(plausible_syllable, bad))

@@ -9,15 +9,10 @@ outputs that are not intact (truncated, deleted) and nothing else.
 import errno
 import json
 import os
-import sys
 
 import pytest
 
 from vidiacritic import cli
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-if HERE not in sys.path:  # the batch loads Upper by name ("test_write_faults:Upper")
-    sys.path.insert(0, HERE)
 
 
 class Upper:

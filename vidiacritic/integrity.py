@@ -27,7 +27,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -67,30 +66,6 @@ def ends_sha256(path: Path) -> str:
 
 def _file(folder: Path, name: str) -> Path:
     return folder.joinpath(*name.split("/"))
-
-
-# ---------------------------------------------------------------- writing (build time)
-def write_manifest(folder: Path, names: Iterable[str]) -> Path:
-    """Write ``folder/MANIFEST.json`` for these files (paths relative to `folder`, with
-    "/"), atomically; returns its path."""
-    folder = Path(folder)
-    files = {}
-    for name in sorted(set(names)):
-        path = _file(folder, name)
-        files[name] = {"size": path.stat().st_size, "sha256": sha256_file(path), "ends": ends_sha256(path)}
-    out = folder / MANIFEST
-    fd, tmp = tempfile.mkstemp(prefix=".manifest-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            json.dump({"format": FORMAT, "files": files}, fh, indent=1, sort_keys=True)
-            fh.write("\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return out
 
 
 # ---------------------------------------------------------------- reading (run time)

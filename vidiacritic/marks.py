@@ -128,25 +128,6 @@ class MarksChannel:
         return cls(tone, CharEditModel.from_json(d["letters"]), d.get("meta", {}))
 
 
-def estimate_tones(pair_counts: Dict[Tuple[str, str], int], alpha: float = 0.5) -> np.ndarray:
-    """log P(observed tone | clean tone) from (observed, clean) syllable pair counts."""
-    counts = np.full((N_TONES, N_TONES), alpha)
-    for (obs, clean), k in pair_counts.items():
-        counts[letters_and_tone(clean)[1], letters_and_tone(obs)[1]] += k
-    return np.log(counts / counts.sum(axis=1, keepdims=True))
-
-
-def estimate_marks_channel(pair_counts: Dict[Tuple[str, str], int], meta: Optional[dict] = None) -> MarksChannel:
-    """The channel from (observed, clean) lowercase syllable pairs and their counts."""
-    letter_counts: Dict[Tuple[str, str], int] = {}
-    for (obs, clean), k in pair_counts.items():
-        key = (letters_and_tone(obs)[0], letters_and_tone(clean)[0])
-        letter_counts[key] = letter_counts.get(key, 0) + k
-    from .channel import estimate_edits
-
-    return MarksChannel(estimate_tones(pair_counts), estimate_edits(letter_counts), dict(meta or {}))
-
-
 # ---------------------------------------------------------------- one document
 @dataclass(frozen=True)
 class DocumentReading:

@@ -76,17 +76,6 @@ def pack(cols: Sequence[np.ndarray], bits: int) -> np.ndarray:
     return key
 
 
-def split_keys(keys: np.ndarray):
-    """Sorted int64 keys → (uint32 low halves, int64 bucket starts), the stored form.
-
-    Trigram keys take 20 + 13 bits with a million bigram contexts: two buckets.
-    """
-    high = keys >> 32
-    buckets = int(high[-1]) + 1 if len(keys) else 1
-    starts = np.searchsorted(high, np.arange(buckets + 1)).astype(np.int64)
-    return (keys & _LOW).astype(np.uint32), starts
-
-
 def _via_sorted(find, query: np.ndarray):
     """Run `find` on the sorted, flattened queries and put the answers back in place."""
     flat = query.ravel()

@@ -297,7 +297,7 @@ class Restorer:
         table = resources.candidate_table_path()
         if table is not None and not self.generator.load_table(str(table)):
             warnings.warn("models/candidates.tsv.gz was built for another channel or vocabulary; "
-                          "ignoring it (rebuild: python scripts/build_candidate_table.py)", stacklevel=2)
+                          "ignoring it (rebuild: python -m scripts.build_candidate_table)", stacklevel=2)
         self.scorer = None
         if pending is not None:
             self.scorer = _load_scorer(required=engine == "model", pending=pending)

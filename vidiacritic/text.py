@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Tuple
+from typing import Iterable, Tuple
 
 # Combining tone marks (NFD) → tone number; 0 means no tone (ngang).
 TONE_MARKS = {"\u0300": 2, "\u0301": 1, "\u0303": 4, "\u0309": 3, "\u0323": 5}
@@ -252,3 +252,46 @@ def apply_casing(word: str, like: str) -> str:
     if len(like) == len(word):
         return "".join(w.upper() if l.isupper() else w for w, l in zip(word, like))
     return word[:1].upper() + word[1:] if like[:1].isupper() else word
+
+
+# ----------------------------------------------------------------- syllable shape
+# Vietnamese spelling: which strings can be one syllable (the n-gram's vocabulary filter,
+# the acronym table's test for words that are ordinary syllables).
+_ONSETS = "ngh ng nh ch gh gi kh ph qu th tr b c d đ g h k l m n p r s t v x".split()
+# Rhymes without a final consonant only (they end in a glide or are closed diphthongs).
+_OPEN_ONLY = ("ai ao au ay âu ây eo êu ia iu oi ôi ơi ua ui ưa ưi ưu iêu yêu oai oay oao "
+              "oeo uây uôi ươi ươu uya uyu uơ").split()
+# Nuclei that may stand alone or take a final consonant.
+_FREE = "a e ê i o ô ơ u ư y oa oe uê uy".split()
+# Nuclei that need a final consonant.
+_CLOSED = "ă â iê yê uô ươ uâ oă uyê oo".split()
+_CODAS = "ch ng nh c m n p t k".split()  # k: Đắk Lắk and other place names
+_STOP_CODAS = ("c", "ch", "p", "t", "k")  # only with the sắc (1) or nặng (5) tone
+
+
+def _alt(items: Iterable[str]) -> str:
+    return "|".join(sorted(items, key=len, reverse=True))
+
+
+_SYLLABLE = re.compile(
+    f"^(?:{_alt(_ONSETS)})?(?:(?:{_alt(_OPEN_ONLY)})|(?:{_alt(_FREE)})(?P<c1>{_alt(_CODAS)})?"
+    f"|(?:{_alt(_CLOSED)})(?P<c2>{_alt(_CODAS)}))$")
+MAX_SYLLABLE_LETTERS = 7
+
+
+def plausible_syllable(s: str) -> bool:
+    """Is `s` (normalized: lowercase NFC) shaped like one Vietnamese syllable?
+
+    >>> [plausible_syllable(x) for x in ["nghiêng", "khuyếch", "đắk", "ubnd", "tăng", "tăc", "the"]]
+    [True, True, True, False, True, False, True]
+    """
+    if not s or len(s) > MAX_SYLLABLE_LETTERS or not s.isalpha():
+        return False
+    if sum(ch in TONE_MARKS for ch in unicodedata.normalize("NFD", s)) > 1:
+        return False
+    toneless, tone = split_tone(s)
+    m = _SYLLABLE.match(toneless)
+    if not m:
+        return False
+    coda = m.group("c1") or m.group("c2")
+    return coda not in _STOP_CODAS or tone in (1, 5)

@@ -6,20 +6,17 @@ how far their scores are from numpy's.
 The segments are the ones the model engine sends when it restores INPUT (default: the
 dev OCR), captured from a real run.
 
-    python scripts/seq2seq/bench_scorer.py [INPUT] [--model models/seq2seq] [--repeat 3]
+    python -m scripts.seq2seq.bench_scorer [INPUT] [--model models/seq2seq] [--repeat 3]
 """
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", ".."))
-sys.path.insert(0, HERE)
+import numpy as np
 
-import numpy as np  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main() -> None:
@@ -67,7 +64,7 @@ def main() -> None:
                  "words_s": words / t, **compare(theirs)})
 
     import torch
-    from onnx_export import model_from_npz
+    from scripts.seq2seq.onnx_export import model_from_npz
     model, _ = model_from_npz(a.model)
     off = sc.offset
 

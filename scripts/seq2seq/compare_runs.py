@@ -5,7 +5,7 @@ and a PNG of teacher-forced held-out accuracy against training time.
 Used for the model card's tokenizer and model-size choices: runs of equal wall-clock
 budget on the same machine, started together so that they share it evenly.
 
-    python scripts/seq2seq/compare_runs.py spm-small=runs/cmp_spm/train_log.jsonl \\
+    python -m scripts.seq2seq.compare_runs spm-small=runs/cmp_spm/train_log.jsonl \\
         char-small=runs/cmp_char/train_log.jsonl --png models/seq2seq/choices.png
 """
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The training loop both seq2seq trainers share (train.py: the free generator;
-train_scorer.py: the candidate scorer): a JSONL log, a wall-clock plan with a
+"""The training loop of the seq2seq candidate scorer (train_scorer.py; the retired free
+generator used it too, models/seq2seq/generator/CARD.md): a JSONL log, a wall-clock plan with a
 pretrain → fine-tune switch, warm-up + cosine learning rate, resumable checkpoints,
 and periodic logging, evaluation and checkpointing.
 

@@ -13,12 +13,12 @@ What it writes (everything the GPU machine needs travels in this one folder):
   pairs_sample.tsv               a few hundred materialized (kind, noisy, clean) pairs
   stats.json                     files, lines, syllables, noise statistics
 
-The noisy sides are *not* stored: ``scripts/seq2seq/train.py`` draws them on the fly
-from the clean chunks with ``vidiacritic.model.noise`` (fresh noise every pass), and
+The noisy sides are *not* stored: ``scripts/seq2seq/data.py`` draws them on the fly
+from the clean chunks with ``scripts.seq2seq.noise`` (fresh noise every pass), and
 ``--materialize N`` writes N pairs per kind to pairs_<kind>.tsv.xz for inspection or
 for other trainers.
 
-    python scripts/seq2seq/make_pairs.py --corpus ../shared/corpus --out runs/s2s_data
+    python -m scripts.seq2seq.make_pairs --corpus ../shared/corpus --out runs/s2s_data
 """
 from __future__ import annotations
 
@@ -29,14 +29,12 @@ import os
 import random
 import re
 import shutil
-import sys
 import time
 import unicodedata
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
-from scripts.corpus import (GENERAL_FILES, LEGAL_FILES, add_corpus_args,  # noqa: E402
+from scripts.corpus import (GENERAL_FILES, LEGAL_FILES, add_corpus_args,
                             is_heldout, iter_lines)
-from vidiacritic.model.noise import (CharNoise, noise_stats, partial_strip,  # noqa: E402
+from scripts.seq2seq.noise import (CharNoise, noise_stats, partial_strip,
                                      strip_line)
 
 _SENT_END = re.compile(r"[.;:?!]$")

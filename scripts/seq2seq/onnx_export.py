@@ -9,7 +9,7 @@ Measured on the dev OCR segments: ``scripts/seq2seq/bench_scorer.py``.
 
 Used by ``train_scorer.py``'s export; on its own:
 
-    python scripts/seq2seq/onnx_export.py --model models/seq2seq
+    python -m scripts.seq2seq.onnx_export --model models/seq2seq
 
 (rebuilds ``scorer.int8.onnx`` from ``scorer.npz``).  Needs torch, transformers, onnx
 and onnxruntime (the ``train`` extra); the library needs only onnxruntime.
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -62,9 +61,7 @@ def model_from_npz(folder: str):
     """A transformers BART holding the weights of ``folder/scorer.npz``."""
     import torch
 
-    sys.path.insert(0, HERE)
-    sys.path.insert(0, os.path.join(HERE, "..", ".."))
-    import train_scorer as TS
+    from scripts.seq2seq import train_scorer as TS
     from vidiacritic.model.scorer import CandidateScorer
 
     sc = CandidateScorer(folder, runtime="numpy")

@@ -2,7 +2,7 @@
 """Train the seq2seq *candidate scorer*: a BART that reads the noisy line and writes its
 words back one syllable token per input word.
 
-Why not free generation: the first GPU run (train.py, sentencepiece on both sides,
+Why not free generation: the first GPU run (models/seq2seq/generator/CARD.md, sentencepiece on both sides,
 greedy decoding) reached only 0.72 on the dev OCR and rewrote 15% of correct words,
 because it could drop, repeat and invent words.  Here the decoder's vocabulary is the
 Vietnamese syllables themselves (lower case, traditional tone placement, ~6k), and its
@@ -17,11 +17,11 @@ Decoder tokens: S + syllable index (S + 0 is "not a known syllable": acronyms, n
 foreign words).  Embeddings are shared, as in BART.
 
 Pairs are drawn on the fly from the clean chunks of make_pairs.py (legal + general),
-with the noise kinds and the pretraining → fine-tuning schedule of train.py, plus the
+with the noise kinds and the pretraining → fine-tuning schedule of data.py, plus the
 real Tesseract pairs (--real, word counts must match after tokenization).
 
 CPU (background, resumable; a run resumes from --ckpt-dir):
-    nohup python scripts/seq2seq/train_scorer.py --max-minutes 100 --train-minutes 100 \
+    nohup python -m scripts.seq2seq.train_scorer --max-minutes 100 --train-minutes 100 \
         --real /work/work_data/ocr_pairs_train.tsv > runs/scorer.log 2>&1 &
 GPU (device tool): add --max-tokens 30000 --workers 12.
 """
@@ -32,23 +32,20 @@ import copy
 import functools
 import json
 import os
-import sys
 import time
 
 _T0 = time.time()
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
-sys.path.insert(0, os.path.dirname(__file__))
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
+import numpy as np
+import torch
+import torch.nn.functional as F
 
-from loop import JsonLog, TrainLoop  # noqa: E402
-from train import PairStream, collate, read_xz_lines  # noqa: E402
-from train import build_model as train_build_model  # noqa: E402
-from vidiacritic.model.noise import CharNoise, strip_line  # noqa: E402
-from vidiacritic.text import normalize_syllable  # noqa: E402
-from vidiacritic.tokens import WORD, tokenize  # noqa: E402
+from scripts.seq2seq.data import PairStream, collate, read_xz_lines
+from scripts.seq2seq.data import build_model as train_build_model
+from scripts.seq2seq.loop import JsonLog, TrainLoop
+from scripts.seq2seq.noise import CharNoise, strip_line
+from vidiacritic.text import normalize_syllable
+from vidiacritic.tokens import WORD, tokenize
 
 PAD, UNK, BOS, EOS = 0, 1, 2, 3
 
@@ -71,7 +68,7 @@ def load_syllables(path):
 
 
 class ScorerStream(PairStream):
-    """train.py's stream with syllable labels: one per input word, then EOS."""
+    """data.py's pair stream with syllable labels: one per input word, then EOS."""
 
     scale_real = False
 
@@ -207,7 +204,7 @@ def export(model, out_dir, preset, sp_path, syllables_path, offset):
     with a scale per row, float16 for the rest) for the numpy runtime, and
     ``scorer.int8.onnx`` for onnxruntime (onnx_export.py)."""
     import shutil
-    from vidiacritic.model.scorer import quantize_rows
+    from scripts.seq2seq.quantize import quantize_rows
     os.makedirs(out_dir, exist_ok=True)
     d, el, dl, h, ffn = PRESETS[preset]
     # Tied copies of model.shared (encoder/decoder embed_tokens, lm_head) are left out.
@@ -227,7 +224,7 @@ def export(model, out_dir, preset, sp_path, syllables_path, offset):
         shutil.copy(sp_path, os.path.join(out_dir, "spm.model"))
     if os.path.abspath(syllables_path) != os.path.abspath(os.path.join(out_dir, "syllables.txt")):
         shutil.copy(syllables_path, os.path.join(out_dir, "syllables.txt"))
-    from onnx_export import ONNX_FILE, export_onnx
+    from scripts.seq2seq.onnx_export import ONNX_FILE, export_onnx
     was_training = model.training
     export_onnx(copy.deepcopy(model).eval(), os.path.join(out_dir, ONNX_FILE), PAD)
     model.train(was_training)

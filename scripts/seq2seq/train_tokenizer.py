@@ -6,7 +6,7 @@ same chunks (fully stripped, partly stripped, synthetic OCR), and the real OCR p
 when present, with a few upper-cased lines (headings).  Unigram, byte fallback,
 character coverage 1.0, digits split, identity normalization (NFC is done beforehand).
 
-    python scripts/seq2seq/train_tokenizer.py --data runs/s2s_data --out models/seq2seq
+    python -m scripts.seq2seq.train_tokenizer --data runs/s2s_data --out models/seq2seq
 """
 from __future__ import annotations
 
@@ -14,11 +14,9 @@ import argparse
 import lzma
 import os
 import random
-import sys
 import tempfile
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
-from vidiacritic.model.noise import CharNoise, partial_strip, strip_line  # noqa: E402
+from scripts.seq2seq.noise import CharNoise, partial_strip, strip_line
 
 PAD, UNK, BOS, EOS = 0, 1, 2, 3
 

@@ -1,5 +1,6 @@
-"""Seq2seq OCR-repair model: noise models for training pairs, training helpers.
+"""The seq2seq candidate scorer the default engine runs (``scorer.py``: numpy or
+onnxruntime, no torch).
 
-Nothing here is imported by the engines yet; integration comes later (issue 3).
-Only ``noise`` is pure Python; training code lives in ``scripts/seq2seq``.
+Its training code (noise models for training pairs, trainer, exporter) lives in
+``scripts/seq2seq`` and imports this package, never the reverse.
 """

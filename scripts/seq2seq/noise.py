@@ -26,7 +26,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from ..text import strip_diacritics, split_tone
+from vidiacritic.text import split_tone, strip_diacritics
 
 _TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
 _LATIN1_KEEP = set("áàãóòõôúùíìéèêâý")  # glyphs the English model does know
