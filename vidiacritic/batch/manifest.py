@@ -9,10 +9,18 @@ import json
 import os
 import stat
 import threading
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
+from .. import safeio
 from .common import MANIFEST, printable
-from .outputs import _O_NOFOLLOW, OutputRefused, _create_temp
+from .outputs import _O_NOFOLLOW, OutputRefused, _temp_name
+
+_CHUNK = 1 << 20
+
+
+def _manifest_temp() -> str:
+    """A temporary name for the manifest (the batch's: with the writer's pid)."""
+    return _temp_name(MANIFEST)
 
 
 def _key(rec: Dict[str, Any]) -> Tuple[str, str]:
@@ -80,8 +88,7 @@ class _Manifest:
         if needs_newline:
             self.log.write(b"\n")
         folder = os.path.dirname(path) or "."
-        fd, name = _create_temp(MANIFEST, folder=folder)
-        self.ordered_path = os.path.join(folder, name)
+        fd, self.ordered_path = safeio.create_temp(folder, name=_manifest_temp)
         self.ordered = os.fdopen(fd, "wb")
         self.next_index = 0
         self.reorder: Dict[int, bytes] = {}
@@ -138,31 +145,30 @@ class _Manifest:
             self.next_index += 1
 
     def finalize(self) -> None:
+        """Replace the manifest, atomically (safeio.write_at), by the records of the
+        members not seen in this run, then this run's in input order."""
         assert not self.reorder, "records missing from the manifest"
         self.log.close()
         self.ordered.close()
-        folder = os.path.dirname(self.path) or "."
-        fd, name = _create_temp(MANIFEST, folder=folder)
-        tmp = os.path.join(folder, name)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                if self.reader is not None and not self.fresh:
-                    for h, off in self.previous.items():
-                        if h not in self.seen:
-                            self.reader.seek(off)
-                            out.write(self.reader.readline().rstrip(b"\n") + b"\n")
-                with open(self.ordered_path, "rb") as fh:
-                    while True:
-                        chunk = fh.read(1 << 20)
-                        if not chunk:
-                            break
-                        out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            _unlink(tmp)
-            raise
+        safeio.write_at(None, self.path, self._final_chunks(), temp_name=_manifest_temp)
+
+    def _final_chunks(self) -> Iterator[bytes]:
+        """The new manifest, in chunks of about 1 MiB."""
+        lines: List[bytes] = []
+        size = 0
+        if self.reader is not None and not self.fresh:
+            for h, off in self.previous.items():
+                if h not in self.seen:
+                    self.reader.seek(off)
+                    lines.append(self.reader.readline().rstrip(b"\n") + b"\n")
+                    size += len(lines[-1])
+                    if size >= _CHUNK:
+                        yield b"".join(lines)
+                        lines, size = [], 0
+        if lines:
+            yield b"".join(lines)
+        with open(self.ordered_path, "rb") as fh:
+            yield from iter(lambda: fh.read(_CHUNK), b"")
 
     def close(self) -> None:
         for fh in (self.log, self.ordered, self.reader):

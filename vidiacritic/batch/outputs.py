@@ -2,7 +2,8 @@
 onto a file that is not this job's, never half-written.
 
 Outputs are written through folder descriptors opened without following links
-(``_Writer``), each through a temporary file + fsync + rename (``_atomic_write_at``).
+(``_Writer``), each through a temporary file + fsync + rename (``_atomic_write_at``:
+:func:`vidiacritic.safeio.write_at`, the project's one atomic writer).
 Temporary files are named ``.<name>.<pid>-<random>.vidiacritic-tmp``: the pid tells
 a live writer's file from one left by a killed run, which the next run removes
 (``_remove_stray_temps``).
@@ -15,8 +16,9 @@ import re
 import secrets
 import stat
 import time
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, List, Optional
 
+from .. import safeio
 from .archives import ArchiveError
 from .common import MANIFEST, printable
 
@@ -39,71 +41,38 @@ def _temp_name(base: str) -> str:
     return f".{base[:80]}.{os.getpid()}-{secrets.token_hex(4)}{TMP_SUFFIX}"
 
 
-def _create_temp(base: str, dir_fd: Optional[int] = None, folder: Optional[str] = None
-                 ) -> Tuple[int, str]:
-    """A new temporary file next to `base` (in `dir_fd`, or in `folder`): (fd, name).
-    Created with mode 0666 less the umask, like any file the user makes (mkstemp's
-    0600 would leave outputs unreadable to the user's group), never through a link."""
-    for _ in range(100):
-        name = _temp_name(base)
-        path = name if folder is None else os.path.join(folder, name)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW, 0o666,
-                         dir_fd=dir_fd)
-        except FileExistsError:
-            continue
-        return fd, name
-    raise FileExistsError(f"cannot create a temporary file for {base}")
-
-
-def _write_all(fd: int, data: bytes, fsync: bool) -> None:
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        if fsync:
-            os.fsync(fh.fileno())
+_NOT_OURS = ("output path exists and is not an output of this batch (no manifest record); "
+             "not replaced")
+_NOT_A_FILE = ("output path exists and is not a regular file (a folder, a link or a device); "
+               "not replaced")
 
 
 def _atomic_write_at(dir_fd: int, base: str, data: bytes, fsync: bool, may_replace: bool,
                      before_commit: Callable[[], None] = lambda: None) -> None:
-    """Write `base` in the folder `dir_fd` via a temporary file + fsync + rename.
+    """Write `base` in the folder `dir_fd` with the project's one atomic writer
+    (safeio.write_at: temporary file + fsync + rename), under the batch's rules.
 
     An existing entry is replaced only if it is a regular file and `may_replace` (it is
     this job's output); otherwise the file is linked into place, which fails if the
     name was taken meanwhile, so nothing that is not ours is ever overwritten.
-    `before_commit` runs just before the rename (the manifest notes the intent)."""
+    `before_commit` runs just before the rename (the manifest notes the intent).  The
+    folder is not synced after each output: after a power cut, resume checks every
+    output against its record and redoes the ones that are not there."""
     try:
         st: Optional[os.stat_result] = os.stat(base, dir_fd=dir_fd, follow_symlinks=False)
     except FileNotFoundError:
         st = None
     if st is not None and not stat.S_ISREG(st.st_mode):
-        raise OutputRefused("output path exists and is not a regular file (a folder, a link "
-                            "or a device); not replaced")
+        raise OutputRefused(_NOT_A_FILE)
     if st is not None and not may_replace:
-        raise OutputRefused("output path exists and is not an output of this batch "
-                            "(no manifest record); not replaced")
-    fd, tmp = _create_temp(base, dir_fd=dir_fd)
+        raise OutputRefused(_NOT_OURS)
     try:
-        _write_all(fd, data, fsync)
-        before_commit()
-        if may_replace:
-            os.replace(tmp, base, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-            return
-        try:
-            os.link(tmp, base, src_dir_fd=dir_fd, dst_dir_fd=dir_fd, follow_symlinks=False)
-        except FileExistsError:
-            raise OutputRefused("output path exists and is not an output of this batch "
-                                "(no manifest record); not replaced") from None
-        except OSError:  # no hard links on this file system: the check above must do
-            os.replace(tmp, base, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-            return
-        os.unlink(tmp, dir_fd=dir_fd)
-    except BaseException:
-        try:
-            os.unlink(tmp, dir_fd=dir_fd)
-        except OSError:
-            pass
-        raise
+        safeio.write_at(dir_fd, base, data, fsync=fsync, sync_folder=False, exclusive=not may_replace,
+                        before_replace=before_commit, temp_name=lambda: _temp_name(base))
+    except FileExistsError:  # taken since the check above
+        raise OutputRefused(_NOT_OURS) from None
+    except safeio.RefusedTarget:  # became a folder, a link or a device since the check
+        raise OutputRefused(_NOT_A_FILE) from None
 
 
 def _open_subdir(parent_fd: int, name: str) -> int:
