@@ -8,8 +8,8 @@ import os
 import sys
 from typing import Any, List, Optional
 
-from ..decoding import LEGACY_CHOICES
-from ..restorer import ENGINES
+from ..decoding import known_encoding
+from ..options import add_decoding_options, add_engine_options, add_lexicon_option
 from .archives import Limits, parse_size
 from .backends import _DaskBackend, _InlineBackend, _PoolBackend
 from .common import DEFAULT_GLOB, DEFAULT_MEMBER_TIMEOUT_S, Factory
@@ -57,18 +57,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="members to restore (case-insensitive; on the file name, or on the whole "
                         "path if the pattern has a /); repeatable; default *.txt *.hocr *.xml "
                         "(XML only when it is hOCR, ALTO or PAGE)")
-    p.add_argument("--engine", choices=ENGINES, default="auto")
-    p.add_argument("--tone-style", choices=("traditional", "modern"), default="traditional")
-    p.add_argument("--encoding", metavar="CODEC",
-                   help="force the input encoding (default: detect; tcvn3 and vni accepted)")
-    p.add_argument("--legacy-encoding", choices=LEGACY_CHOICES, default="auto",
-                   help="TCVN3/VNI font encodings: detect (auto), force, or never convert")
+    add_engine_options(p)
+    add_decoding_options(p)
     p.add_argument("--max-member-size", type=_size_arg, default=Limits.max_member_bytes,
                    metavar="SIZE", help="refuse members larger than this (default 4M: about "
                                         "700,000 syllables, within the restorer's memory)")
     p.add_argument("--member-timeout", type=_seconds_arg, default=DEFAULT_MEMBER_TIMEOUT_S,
-                   metavar="SECONDS", help="record a member that takes longer as an error and go "
-                                           "on (default 300; 0: no limit; not enforced on Dask)")
+                   metavar="SECONDS", help=f"record a member that takes longer as an error and go on "
+                                           f"(default {DEFAULT_MEMBER_TIMEOUT_S:g}; 0: no limit; not "
+                                           f"enforced on Dask)")
     p.add_argument("--max-total-size", type=_size_arg, default=Limits.max_total_bytes,
                    metavar="SIZE", help="stop reading an archive past this many uncompressed "
                                         "bytes (default 4G)")
@@ -84,7 +81,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     prog = p.add_mutually_exclusive_group()
     prog.add_argument("--progress", action="store_true", help="force the progress bar")
     prog.add_argument("--quiet", "-q", action="store_true", help="only the summary line")
-    from ..cli import add_lexicon_option
     add_lexicon_option(p)
     p.add_argument("--restorer-factory", metavar="MODULE:CALLABLE",
                    help="use this callable(engine=, tone_style=) instead of vidiacritic.Restorer")
@@ -112,14 +108,9 @@ def run(args: argparse.Namespace, restorer_factory: Optional[Factory] = None) ->
             return 2
     factory: Factory = restorer_factory or RestorerSpec(
         args.engine, args.tone_style, getattr(args, "restorer_factory", None), lexicon)
-    if args.encoding and args.encoding.lower().replace("_", "-") not in (
-            "tcvn3", "tcvn", "abc", "vni", "vni-windows"):
-        import codecs
-        try:
-            codecs.lookup(args.encoding)
-        except LookupError:
-            print(f"vidiacritic: error: unknown encoding: {args.encoding}", file=sys.stderr)
-            return 2
+    if args.encoding and not known_encoding(args.encoding):
+        print(f"vidiacritic: error: unknown encoding: {args.encoding}", file=sys.stderr)
+        return 2
     if getattr(args, "quiet", False):
         mode = "quiet"
     elif getattr(args, "progress", False) or sys.stderr.isatty():
