@@ -27,7 +27,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -78,18 +77,11 @@ def write_manifest(folder: Path, names: Iterable[str]) -> Path:
     for name in sorted(set(names)):
         path = _file(folder, name)
         files[name] = {"size": path.stat().st_size, "sha256": sha256_file(path), "ends": ends_sha256(path)}
+    from . import safeio  # the project's one atomic writer
+
     out = folder / MANIFEST
-    fd, tmp = tempfile.mkstemp(prefix=".manifest-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            json.dump({"format": FORMAT, "files": files}, fh, indent=1, sort_keys=True)
-            fh.write("\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    data = json.dumps({"format": FORMAT, "files": files}, indent=1, sort_keys=True) + "\n"
+    safeio.write_at(None, str(out), data.encode("utf-8"), mode=0o644)
     return out
 
 
