@@ -15,11 +15,10 @@ import argparse
 import configparser
 import glob
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Iterable, List, Optional, Sequence
 
+from vidiacritic import safeio
 from vidiacritic.integrity import FORMAT, MANIFEST, ends_sha256, sha256_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,17 +35,8 @@ def write_manifest(folder: Path, names: Iterable[str]) -> Path:
         path = folder.joinpath(*name.split("/"))
         files[name] = {"size": path.stat().st_size, "sha256": sha256_file(path), "ends": ends_sha256(path)}
     out = folder / MANIFEST
-    fd, tmp = tempfile.mkstemp(prefix=".manifest-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            json.dump({"format": FORMAT, "files": files}, fh, indent=1, sort_keys=True)
-            fh.write("\n")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, out)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    data = json.dumps({"format": FORMAT, "files": files}, indent=1, sort_keys=True) + "\n"
+    safeio.write_at(None, str(out), data.encode("utf-8"), mode=0o644)  # the project's one atomic writer
     return out
 
 

@@ -70,10 +70,16 @@ TESTS: Dict[str, Tuple[str, ...]] = {
     "stream": ("test_stream.py", "test_cli.py"),
     "integrity": ("test_integrity.py",),
     "formats": ("test_formats.py",),
-    "batch": ("test_write_faults.py", "test_batch_fuzz.py", "test_batch.py", "test_batch_hostile.py"),
-    "archives": ("test_batch.py", "test_batch_hostile.py"),
+    **{f"batch.{m}": ("test_write_faults.py", "test_batch_fuzz.py", "test_batch.py", "test_batch_hostile.py")
+       for m in ("cli", "common", "job", "manifest", "outputs", "progress", "worker", "backends")},
+    **{f"batch.{m}": ("test_batch.py", "test_batch_hostile.py")
+       for m in ("archives", "members", "zipread", "tarread")},
     "cli": ("test_write_faults.py", "test_safeio.py", "test_cli.py", "test_marks.py"),
+    "cli_io": ("test_write_faults.py", "test_safeio.py", "test_cli.py"),
+    "options": ("test_cli.py", "test_batch.py"),
+    "destinations": ("test_safeio.py", "test_write_faults.py", "test_cli.py"),
     "decoding": ("test_decoding.py", "test_cli.py"),
+    "legacy": ("test_decoding.py", "test_cli.py"),
     "evaluate": ("test_evaluate.py", "test_cli.py", "test_accuracy_floors.py"),
 }
 

@@ -21,8 +21,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from vidiacritic import archives, batch
-from vidiacritic.archives import Limits, UnsafeMember, iter_members, safe_member_path
+from vidiacritic import batch
+from vidiacritic.batch import archives
+from vidiacritic.batch.archives import Limits, UnsafeMember, iter_members, safe_member_path
 from vidiacritic.decoding import encode_cp1258
 
 HERE = os.path.dirname(os.path.abspath(__file__))

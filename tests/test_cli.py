@@ -522,3 +522,20 @@ def test_explain_is_streamed_piece_by_piece_with_positions_in_the_whole_text(tmp
     assert len(seen) > 1 and max(seen) <= stream.PIECE_CHARS and sum(seen) == len(text)
     got = [(r["original"], r["chosen"], r["start"]) for r in map(json.loads, out.out.splitlines())]
     assert got == [(w.original, w.chosen, w.start) for w in real.explain(text).words]
+
+
+def test_fix_and_batch_take_their_option_choices_from_one_place():
+    """Issue 10: the choices of the options fix, explain and batch share are defined once
+    (vidiacritic.options), not copied into each command line."""
+    import argparse
+
+    from vidiacritic import options
+
+    ap = cli_module.build_parser()
+    sub = next(a for a in ap._actions if isinstance(a, argparse._SubParsersAction))
+    for name in ("fix", "explain", "batch"):
+        acts = {a.dest: a for a in sub.choices[name]._actions}
+        assert acts["engine"].choices is options.ENGINES, name
+        assert acts["tone_style"].choices is options.TONE_STYLES, name
+        assert acts["legacy_encoding"].choices is options.LEGACY_CHOICES, name
+        assert acts["lexicon"].help == {a.dest: a for a in sub.choices["fix"]._actions}["lexicon"].help

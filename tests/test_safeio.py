@@ -187,3 +187,26 @@ def test_clean_stale_temps_removes_only_old_exact_matches(tmp_path):
     assert safeio.clean_stale_temps(str(tmp_path)) == [".vidiacritic-abc_1234.tmp"]
     assert ".vidiacritic-abc_9999.tmp" in names(tmp_path) and len(names(tmp_path)) == 4
     assert safeio.clean_stale_temps(str(tmp_path / "missing")) == []
+
+
+def test_write_at_through_a_folder_descriptor(tmp_path):
+    """The one atomic writer (batch writes below --out this way): a name in a folder
+    opened as a descriptor; exclusive never replaces what is there, a folder or link
+    is never replaced, and no temporary file is left behind either way."""
+    (tmp_path / "other").write_bytes(b"not ours")
+    (tmp_path / "d").mkdir()
+    os.symlink(tmp_path / "other", tmp_path / "link")
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        safeio.write_at(fd, "new.txt", [b"ab", b"cd"], exclusive=True)
+        safeio.write_at(fd, "new.txt", b"replaced")
+        with pytest.raises(FileExistsError):
+            safeio.write_at(fd, "other", b"x", exclusive=True)
+        for taken in ("d", "link"):
+            with pytest.raises(RefusedTarget):
+                safeio.write_at(fd, taken, b"x")
+    finally:
+        os.close(fd)
+    assert (tmp_path / "new.txt").read_bytes() == b"replaced"
+    assert (tmp_path / "other").read_bytes() == b"not ours" and os.path.islink(tmp_path / "link")
+    assert names(tmp_path) == ["d", "link", "new.txt", "other"]

@@ -33,6 +33,12 @@ left in one folder, and only files that match the name exactly, are regular file
 seconds ago (a live writer writes its temporary file in one go, so an hour-old
 one is dead).  Nothing else is ever deleted.
 
+The writer itself is ``write_at``: one temporary file + fsync + rename, in a folder
+given by path or by an open descriptor (``vidiacritic.batch`` writes below its
+--out through descriptors opened without following links); ``atomic_write_bytes``
+and ``backup_original`` are built on it.  The checks live in
+:mod:`vidiacritic.destinations` and are re-exported here.
+
 Errors: ``RefusedTarget`` (a ``ValueError``, one-line message) for a destination that
 is not allowed; ``OSError`` for failures while writing (full disk, permissions), after
 the temporary file has been removed.
@@ -44,12 +50,14 @@ import os
 import re
 import secrets
 import stat
-from dataclasses import dataclass
-from typing import Any, Callable, FrozenSet, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
+
+from .destinations import (Inputs, RefusedTarget, Target, backup_path_for, check_backup_target,
+                           check_in_place_target, check_output_target, input_identities, kind_name)
 
 __all__ = ["RefusedTarget", "Target", "check_output_target", "check_in_place_target",
            "check_backup_target", "backup_path_for", "input_identities", "atomic_write_bytes", "backup_original",
-           "clean_stale_temps",
+           "clean_stale_temps", "write_at", "create_temp",
            "TEMP_PREFIX", "TEMP_SUFFIX", "TEMP_RE", "STALE_AFTER"]
 
 TEMP_PREFIX = ".vidiacritic-"
@@ -58,160 +66,11 @@ TEMP_SUFFIX = ".tmp"
 TEMP_RE = re.compile(r"^\.vidiacritic-[a-z0-9_]{8}\.tmp$")
 STALE_AFTER = 3600.0  # seconds
 COPY_BYTES = 1 << 16  # a backup is copied this many bytes at a time
-
-_MAX_LINKS = 40  # as the kernel's ELOOP limit
-_STD_STREAMS = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
-_FD_PATH = re.compile(r"^/(?:proc/(?:self|thread-self|(\d+))/fd|dev/fd)/(\d+)$")
+# a new file only (O_EXCL), never through a link, not inherited by programs run later
+_CREATE = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+           | getattr(os, "O_NOFOLLOW", 0))
 
 Data = Union[bytes, bytearray, memoryview, Iterable[bytes]]
-Inputs = Union[Sequence[Union[str, int, "os.PathLike[str]"]], FrozenSet[Tuple[int, int]]]
-
-
-class RefusedTarget(ValueError):
-    """This destination must not be written (a directory, an input, a device where no
-    stream is allowed, …); the message is one line."""
-
-
-@dataclass(frozen=True)
-class Target:
-    """A checked destination.
-
-    kind: "new" (create `real`), "file" (replace the regular file `real`),
-    "stream" (open `real` and write through), "fd" (write to descriptor `fd`).
-    """
-    path: str                 # as given
-    kind: str
-    real: str                 # the file that is created, replaced or opened
-    fd: Optional[int] = None
-    mode: Optional[int] = None  # permission bits to keep ("file")
-    owner: Optional[Tuple[int, int]] = None
-
-
-# ------------------------------------------------------------------ checks
-def _kind_name(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
-
-
-def _own_fd(path: str) -> Optional[int]:
-    """N when `path` (or the chain of links it starts) names this process's open
-    descriptor N: /dev/stdout, /dev/fd/N, /proc/self/fd/N.  Writing there must go to
-    the descriptor itself: renaming over the name would replace a system link, and
-    reopening a file descriptor would truncate a `>>` log."""
-    p = os.path.abspath(path)
-    for _ in range(_MAX_LINKS):
-        if p in _STD_STREAMS:
-            return _STD_STREAMS[p]
-        m = _FD_PATH.match(p)
-        if m and (m.group(1) is None or int(m.group(1)) == os.getpid()):
-            return int(m.group(2))
-        if not os.path.islink(p):
-            return None
-        p = os.path.normpath(os.path.join(os.path.dirname(p), os.readlink(p)))
-    return None
-
-
-def input_identities(inputs: Inputs) -> FrozenSet[Tuple[int, int]]:
-    """(device, inode) of the regular files among `inputs` (paths or descriptors).
-    Every function taking `inputs` also takes this set: compute it once when checking
-    many destinations against many inputs."""
-    if isinstance(inputs, frozenset):
-        return inputs
-    out = set()
-    for item in inputs:
-        try:
-            st = os.fstat(item) if isinstance(item, int) else os.stat(item)
-        except (OSError, ValueError):
-            continue
-        if stat.S_ISREG(st.st_mode):
-            out.add((st.st_dev, st.st_ino))
-    return frozenset(out)
-
-
-def _is_input(st: os.stat_result, inputs: Inputs, shown: str) -> None:
-    if stat.S_ISREG(st.st_mode) and (st.st_dev, st.st_ino) in input_identities(inputs):
-        raise RefusedTarget(f"{shown}: is one of the input files (use --in-place to rewrite it)")
-
-
-def check_output_target(path: str, inputs: Inputs = (), *, links: str = "follow",
-                        streams: bool = True) -> Target:
-    """Decide how `path` may be written, or raise RefusedTarget.  See the module notes.
-
-    inputs: paths or open descriptors that must not be overwritten (compared by
-    device and inode, so hard links and symbolic links to an input count).
-    links: "follow" (replace the file a link points to, keep the link) or "refuse".
-    streams: allow writing through to devices, FIFOs, sockets and open descriptors.
-    """
-    if links not in ("follow", "refuse"):
-        raise ValueError(f"links must be 'follow' or 'refuse', not {links!r}")
-    path = os.fspath(path)
-    if not path:
-        raise RefusedTarget("empty output path")
-    fd = _own_fd(path) if streams else None
-    if fd is not None:
-        try:
-            st = os.fstat(fd)
-        except OSError:
-            raise RefusedTarget(f"{path}: descriptor {fd} is not open") from None
-        _is_input(st, inputs, path)
-        return Target(path, "fd", path, fd=fd)
-    try:
-        lst = os.lstat(path)
-    except FileNotFoundError:
-        return _new_file(path)
-    except OSError as e:
-        raise RefusedTarget(f"{path}: {e.strerror}") from None
-    if stat.S_ISLNK(lst.st_mode):
-        if links == "refuse":
-            raise RefusedTarget(f"{path}: is a symbolic link (not followed here)")
-        try:
-            st = os.stat(path)
-        except FileNotFoundError:
-            raise RefusedTarget(f"{path}: is a symbolic link to a missing file") from None
-        except OSError as e:  # a loop, a permission problem on the way
-            raise RefusedTarget(f"{path}: {e.strerror}") from None
-        real = os.path.realpath(path)
-    else:
-        st, real = lst, os.path.abspath(path)
-    _is_input(st, inputs, path)
-    if stat.S_ISREG(st.st_mode):
-        return Target(path, "file", real, mode=stat.S_IMODE(st.st_mode) & 0o1777,
-                      owner=(st.st_uid, st.st_gid))
-    if streams and (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode) or stat.S_ISSOCK(st.st_mode)):
-        return Target(path, "stream", path)
-    raise RefusedTarget(f"{path}: is {_kind_name(st.st_mode)}; not written")
-
-
-def _new_file(path: str) -> Target:
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        what = "does not exist" if not os.path.lexists(folder) else "is not a directory"
-        raise RefusedTarget(f"{path}: folder {folder} {what}")
-    return Target(path, "new", os.path.abspath(path))
-
-
-def check_in_place_target(path: str) -> Target:
-    """`path` as a file to rewrite in place: it must be a regular file (a link to one
-    is followed: its file is rewritten, the link stays).  Devices, FIFOs and
-    directories are refused: there is nothing to rewrite."""
-    path = os.fspath(path)
-    try:
-        st = os.stat(path)
-    except OSError as e:
-        raise RefusedTarget(f"{path}: {e.strerror}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise RefusedTarget(f"{path}: is {_kind_name(st.st_mode)}; --in-place rewrites regular files only")
-    return Target(path, "file", os.path.realpath(path), mode=stat.S_IMODE(st.st_mode) & 0o1777,
-                  owner=(st.st_uid, st.st_gid))
 
 
 # ------------------------------------------------------------------ writing
@@ -236,39 +95,90 @@ def _temp_name() -> str:
     return TEMP_PREFIX + "".join(secrets.choice(alphabet) for _ in range(8)) + TEMP_SUFFIX
 
 
-def _create_temp(folder: str) -> Tuple[int, str]:
-    """A new temporary file in `folder`, mode 0666 & ~umask (the kernel applies the
-    umask, so no process-wide umask() call is needed)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+def _at(dir_fd: Optional[int]) -> Dict[str, int]:
+    """The dir_fd keyword of an os call: none for a path (as a plain call makes it)."""
+    return {} if dir_fd is None else {"dir_fd": dir_fd}
+
+
+def create_temp(folder: str = "", *, dir_fd: Optional[int] = None,
+                name: Callable[[], str] = _temp_name) -> Tuple[int, str]:
+    """A new temporary file in `folder` (or in the folder open as `dir_fd`), never
+    through a link, mode 0666 & ~umask (the kernel applies the umask, so no
+    process-wide umask() call is needed; mkstemp's 0600 would leave outputs unreadable
+    to the user's group).  `name()` makes the names tried.  Returns (fd, its path:
+    `folder` joined to the name, relative to `dir_fd` when given)."""
     for _ in range(100):
-        tmp = os.path.join(folder, _temp_name())
+        tmp = os.path.join(folder, name())
         try:
-            return os.open(tmp, flags, 0o666), tmp
+            return os.open(tmp, _CREATE, 0o666, **_at(dir_fd)), tmp
         except FileExistsError:
             continue
     raise FileExistsError(errno.EEXIST, "no free temporary name", folder)
 
 
-def _fsync_folder(folder: str) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
+def _fsync_folder(folder: str, dir_fd: Optional[int] = None) -> None:
+    fd = dir_fd
+    if fd is None:
+        try:
+            fd = os.open(folder or ".", os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except OSError:
+            return
     try:
         os.fsync(fd)
     except OSError:  # some filesystems cannot sync a directory; the data is synced
         pass
     finally:
-        os.close(fd)
+        if dir_fd is None:
+            os.close(fd)
 
 
-def _replace(final: str, data: Data, mode: Optional[int], owner: Optional[Tuple[int, int]],
-             fsync: bool, before_replace: Optional[Callable[[], Any]] = None) -> None:
-    """Temporary file next to `final`, written, synced, then renamed onto `final`.
-    `before_replace` (a backup) runs once the temporary file is complete: if the data
-    fails midway (an input that cannot be read to its end), nothing else happened."""
-    folder = os.path.dirname(final)
-    fd, tmp = _create_temp(folder)
+def _refuse_unless_regular(dir_fd: Optional[int], name: str) -> None:
+    """A directory, link or device that appeared at `name` since it was checked is
+    not replaced either."""
+    try:
+        now = os.stat(name, follow_symlinks=False, **_at(dir_fd))
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(now.st_mode):
+        raise RefusedTarget(f"{name}: became {kind_name(now.st_mode)}; not replaced")
+
+
+def _commit(dir_fd: Optional[int], tmp: str, name: str, exclusive: bool) -> None:
+    """Rename the complete temporary file onto `name`; `exclusive`: link it there
+    instead, which fails (FileExistsError) if the name was taken meanwhile."""
+    fds = {} if dir_fd is None else {"src_dir_fd": dir_fd, "dst_dir_fd": dir_fd}
+    if exclusive:
+        try:
+            os.link(tmp, name, follow_symlinks=False, **fds)
+        except FileExistsError:
+            raise
+        except OSError:  # no hard links on this file system: the caller's check must do
+            pass
+        else:
+            os.unlink(tmp, **_at(dir_fd))
+            return
+    os.replace(tmp, name, **fds)
+
+
+def write_at(dir_fd: Optional[int], name: str, data: Data, *, fsync: bool = True,
+             sync_folder: Optional[bool] = None, exclusive: bool = False,
+             mode: Optional[int] = None, owner: Optional[Tuple[int, int]] = None,
+             before_replace: Optional[Callable[[], Any]] = None,
+             temp_name: Callable[[], str] = _temp_name) -> None:
+    """The project's one atomic write: `data` (bytes or chunks) to a temporary file
+    next to `name`, synced (`fsync`), then renamed onto `name`, and the folder synced
+    (`sync_folder`, default `fsync`).  `name` is a path, or with `dir_fd` a name in
+    the folder open as that descriptor.
+
+    mode, owner: given to the new file (a replaced file's permission bits and owner).
+    before_replace: runs once the temporary file is complete, just before the rename
+    (a backup; the batch's manifest notes its intent): if `data` fails midway,
+    nothing else happened.  exclusive: `name` must be free; the file is linked into
+    place, so nothing is ever overwritten (FileExistsError if the name was taken).
+    An entry at `name` that is not a regular file is never replaced (RefusedTarget).
+    On any error the temporary file is removed and `name` is unchanged."""
+    folder = "" if dir_fd is not None else os.path.dirname(name)
+    fd, tmp = create_temp(folder, dir_fd=dir_fd, name=temp_name)
     try:
         try:
             _write_all(fd, data)
@@ -283,25 +193,18 @@ def _replace(final: str, data: Data, mode: Optional[int], owner: Optional[Tuple[
                 os.fsync(fd)
         finally:
             os.close(fd)
-        # a device or directory that appeared since the check is not replaced either
-        try:
-            now = os.lstat(final)
-        except FileNotFoundError:
-            pass
-        else:
-            if not stat.S_ISREG(now.st_mode):
-                raise RefusedTarget(f"{final}: became {_kind_name(now.st_mode)}; not replaced")
+        _refuse_unless_regular(dir_fd, name)
         if before_replace is not None:
             before_replace()
-        os.replace(tmp, final)
+        _commit(dir_fd, tmp, name, exclusive)
     except BaseException:
         try:
-            os.unlink(tmp)
+            os.unlink(tmp, **_at(dir_fd))
         except OSError:
             pass
         raise
-    if fsync:
-        _fsync_folder(folder)
+    if fsync if sync_folder is None else sync_folder:
+        _fsync_folder(folder, dir_fd)
 
 
 def _write_through(target: Target, data: Data) -> None:
@@ -335,44 +238,13 @@ def atomic_write_bytes(dest: Union[str, Target], data: Data, *, refuse: Inputs =
     if target.kind in ("fd", "stream"):
         _write_through(target, data)
     elif target.kind == "file":
-        _replace(target.real, data, target.mode, target.owner, fsync, before_replace)
+        write_at(None, target.real, data, fsync=fsync, mode=target.mode, owner=target.owner,
+                 before_replace=before_replace)
     elif target.kind == "new":
-        _replace(target.real, data, None, None, fsync, before_replace)
+        write_at(None, target.real, data, fsync=fsync, before_replace=before_replace)
     else:
         raise ValueError(f"unknown target kind {target.kind!r}")
     return target
-
-
-def backup_path_for(path: str, suffix: str) -> str:
-    """FILE+SUFFIX, refusing suffixes that would not name a sibling of FILE."""
-    if not suffix:
-        raise RefusedTarget("the backup suffix is empty (it would name the file itself)")
-    if os.sep in suffix or (os.altsep and os.altsep in suffix) or "\0" in suffix:
-        raise RefusedTarget(f"the backup suffix {suffix!r} contains a path separator")
-    return os.fspath(path) + suffix
-
-
-def check_backup_target(path: str, suffix: str, inputs: Inputs = ()) -> str:
-    """The backup's path, or RefusedTarget when it exists as anything but a regular
-    file (a directory, a link, a device), is one of `inputs` (another file being
-    rewritten), or its folder does not exist."""
-    dest = backup_path_for(path, suffix)
-    try:
-        st = os.lstat(dest)
-    except FileNotFoundError:
-        folder = os.path.dirname(os.path.abspath(dest))
-        if not os.path.isdir(folder):
-            raise RefusedTarget(f"backup {dest}: folder {folder} does not exist") from None
-        return dest
-    except OSError as e:
-        raise RefusedTarget(f"backup {dest}: {e.strerror}") from None
-    if stat.S_ISLNK(st.st_mode):
-        raise RefusedTarget(f"backup {dest}: exists and is a symbolic link; not replaced")
-    if not stat.S_ISREG(st.st_mode):
-        raise RefusedTarget(f"backup {dest}: exists and is {_kind_name(st.st_mode)}")
-    if (st.st_dev, st.st_ino) in input_identities(inputs):
-        raise RefusedTarget(f"backup {dest}: is one of the input files")
-    return dest
 
 
 def backup_original(path: str, suffix: str, original: Optional[bytes] = None, *,
@@ -387,10 +259,11 @@ def backup_original(path: str, suffix: str, original: Optional[bytes] = None, *,
     source = check_in_place_target(path)
     dest = check_backup_target(path, suffix)
     if original is not None:
-        _replace(os.path.abspath(dest), original, source.mode, None, fsync)
+        write_at(None, os.path.abspath(dest), original, fsync=fsync, mode=source.mode)
         return dest
     with open(source.real, "rb") as fh:
-        _replace(os.path.abspath(dest), iter(lambda: fh.read(COPY_BYTES), b""), source.mode, None, fsync)
+        write_at(None, os.path.abspath(dest), iter(lambda: fh.read(COPY_BYTES), b""), fsync=fsync,
+                 mode=source.mode)
     return dest
 
 

@@ -41,6 +41,7 @@ import tempfile
 import unicodedata
 from typing import Any, BinaryIO, Callable, Iterable, Iterator, Optional, Tuple
 
+from .legacy import UTF8_NAMES, encoding_key
 from .text import compose_marks
 
 # Largest piece the restorer sees: at most PIECE_CHARS characters and PIECE_WORDS
@@ -323,7 +324,7 @@ def open_source(path: Optional[str], encoding: Optional[str] = None, legacy: str
 
 
 def _is_utf8_request(encoding: Optional[str]) -> bool:
-    return encoding is None or encoding.lower().replace("_", "-") in ("utf-8", "utf8")
+    return encoding is None or encoding_key(encoding) in UTF8_NAMES
 
 
 def _decode_bytes(data: bytes, encoding: Optional[str], legacy: str) -> str:
