@@ -10,6 +10,7 @@ usage: python scripts/calibrate_confidence.py HELDOUT_PAIRS.tsv [--temperatures 
 import argparse
 import os
 import sys
+from dataclasses import replace
 
 import numpy as np
 
@@ -27,10 +28,10 @@ def main() -> None:
     ap.add_argument("--max-lines", type=int, default=1500)
     args = ap.parse_args()
     rows = [ln.rstrip("\n").split("\t") for ln in open(args.pairs, encoding="utf-8")][: args.max_lines]
-    r = Restorer(engine="statistical")
+    base = Restorer(engine="statistical")
     print("temperature ECE mean_conf accuracy acc(conf<0.8) n(conf<0.8)")
     for temp in map(float, args.temperatures.split(",")):
-        r.temperature = temp
+        r = base.with_config(replace(base.config, confidence_temperature=temp))
         conf, ok = [], []
         for row in rows:
             if len(row) < 2:

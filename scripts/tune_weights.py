@@ -4,8 +4,8 @@
 Input: Tesseract pairs of held-out corpus lines (scripts/make_ocr_pairs.py --split heldout).
 For each (channel_weight, phrase_bonus) it restores the OCR side and the diacritic-
 stripped clean side and prints syllable accuracy on both; pick the best mean and set
-CHANNEL_WEIGHT / PHRASE_BONUS in vidiacritic/restorer.py.  With --model-weight it runs
-the model engine instead and sweeps MODEL_WEIGHT (the seq2seq scorer's weight in the
+channel_weight / phrase_bonus in vidiacritic/config.py.  With --model-weight it runs
+the model engine instead and sweeps model_weight (the seq2seq scorer's weight in the
 second pass) at the shipped channel weight and phrase bonus.
 
 usage: python scripts/tune_weights.py HELDOUT_PAIRS.tsv [--channel 0.5,1,1.5] [--bonus 0,1,2,3]
@@ -15,6 +15,7 @@ import argparse
 import itertools
 import os
 import sys
+from dataclasses import replace
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
@@ -47,7 +48,7 @@ def main() -> None:
     stripped = [strip_diacritics(g) for g in gold]
     if args.model_weight:
         import time
-        r = Restorer(engine="model", model_dir=args.model_dir)
+        base = Restorer(engine="model", model_dir=args.model_dir)
         print("model_weight gate passes unknown phrase split ocr stripped mean seconds")
         grid = itertools.product(map(float, args.model_weight.split(",")),
                                  map(float, args.model_gate.split(",")),
@@ -56,9 +57,9 @@ def main() -> None:
                                  map(float, args.model_phrase.split(",")),
                                  map(int, args.model_split.split(",")))
         for mw, gate, passes, unk, phrase, split in grid:
-            r.model_weight, r.model_gate, r.model_passes = mw, gate, passes
-            r.model_scores_unknown = bool(unk)
-            r.model_phrase_weight, r.model_split_unknown = phrase, bool(split)
+            r = base.with_config(replace(base.config, model_weight=mw, model_gate=gate, model_passes=passes,
+                                         model_scores_unknown=bool(unk), model_phrase_weight=phrase,
+                                         model_split_unknown=bool(split)))
             t = time.perf_counter()
             a = score([r.restore(x) for x in ocr], gold)["syl_acc"]
             b = score([r.restore(x) for x in stripped], gold)["syl_acc"]
@@ -68,9 +69,9 @@ def main() -> None:
     base = Restorer(engine="statistical")
     print("channel_weight phrase_bonus ocr stripped mean")
     for cw, pb in itertools.product(map(float, args.channel.split(",")), map(float, args.bonus.split(","))):
-        base.channel_weight, base.phrase_bonus = cw, pb
-        a = score([base.restore(x) for x in ocr], gold)["syl_acc"]
-        b = score([base.restore(x) for x in stripped], gold)["syl_acc"]
+        r = base.with_config(replace(base.config, channel_weight=cw, phrase_bonus=pb))
+        a = score([r.restore(x) for x in ocr], gold)["syl_acc"]
+        b = score([r.restore(x) for x in stripped], gold)["syl_acc"]
         print(f"{cw:<14} {pb:<12} {a:.4f} {b:.4f} {(a + b) / 2:.4f}", flush=True)
 
 

@@ -2,10 +2,12 @@
 import importlib.util
 import os
 import sys
+from dataclasses import replace
 
 import pytest
 
 from vidiacritic import Restorer, resources
+from vidiacritic.config import DEFAULT
 from vidiacritic.tokens import WORD, tokenize
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
@@ -39,15 +41,13 @@ def random_model(tmp_path_factory):
 
 
 def test_weight_zero_gives_the_statistical_result(random_model, stat):
-    r = Restorer(engine="model", model_dir=random_model)
-    r.model_weight = 0.0
+    r = Restorer(engine="model", model_dir=random_model, config=replace(DEFAULT, model_weight=0.0))
     assert r.engine == "model"
     assert r.restore(TEXT) == stat.restore(TEXT)
 
 
 def test_a_loud_random_model_only_picks_among_candidates(random_model, stat):
-    r = Restorer(engine="model", model_dir=random_model)
-    r.model_weight = 50.0
+    r = Restorer(engine="model", model_dir=random_model, config=replace(DEFAULT, model_weight=50.0))
     out = r.restore(TEXT)
     a, b = tokenize(TEXT), tokenize(out)
     assert [t.kind for t in a] == [t.kind for t in b]  # nothing dropped, added or moved
@@ -72,8 +72,7 @@ def test_model_words_are_candidates_of_the_lattice(random_model):
     from vidiacritic.text import normalize_syllable
     from vidiacritic.tokens import ocr_reading
 
-    r = Restorer(engine="model", model_dir=random_model)
-    r.model_weight = 50.0
+    r = Restorer(engine="model", model_dir=random_model, config=replace(DEFAULT, model_weight=50.0))
     ex = r.explain(TEXT)
     checked = 0
     for w in ex.words:
