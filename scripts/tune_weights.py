@@ -6,7 +6,8 @@ For each (channel_weight, phrase_bonus) it restores the OCR side and the diacrit
 stripped clean side and prints syllable accuracy on both; pick the best mean and set
 channel_weight / phrase_bonus in vidiacritic/config.py.  With --model-weight it runs
 the model engine instead and sweeps model_weight (the seq2seq scorer's weight in the
-second pass) at the shipped channel weight and phrase bonus.
+second pass; the shipped values are models/seq2seq/weights.json) at the shipped channel weight
+and phrase bonus.
 
 usage: python scripts/tune_weights.py HELDOUT_PAIRS.tsv [--channel 0.5,1,1.5] [--bonus 0,1,2,3]
        python scripts/tune_weights.py HELDOUT_PAIRS.tsv --model-weight 0,0.5,1,1.5 [--model-dir D]
@@ -20,6 +21,7 @@ from dataclasses import replace
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from vidiacritic import Restorer  # noqa: E402
+from vidiacritic.config import ModelWeights  # noqa: E402
 from vidiacritic.evaluate import score  # noqa: E402
 from vidiacritic.text import strip_diacritics  # noqa: E402
 
@@ -32,13 +34,8 @@ def main() -> None:
     ap.add_argument("--max-lines", type=int, default=800)
     ap.add_argument("--model-weight", default="", help="sweep the seq2seq scorer's weight")
     ap.add_argument("--model-gate", default="1.0", help="with --model-weight: gates to sweep")
-    ap.add_argument("--model-passes", default="1", help="with --model-weight: passes to sweep")
-    ap.add_argument("--model-unknown", default="0", help="with --model-weight: 0/1, does the model "
-                    "score keep-as-written and unknown syllables")
-    ap.add_argument("--model-phrase", default="1", help="with --model-weight: factors on the model's "
-                    "weight where the phrase lexicon matched")
-    ap.add_argument("--model-split", default="0", help="with --model-weight: 0/1, split the unknown "
-                    "token's probability among the candidates it stands for")
+    ap.add_argument("--model-marked", default="1.0", help="with --model-weight: factors on the weight "
+                    "in documents read as marked")
     ap.add_argument("--model-dir", default=None, help="scorer folder (default: models/seq2seq)")
     args = ap.parse_args()
     rows = [ln.rstrip("\n").split("\t") for ln in open(args.pairs, encoding="utf-8")]
@@ -49,22 +46,17 @@ def main() -> None:
     if args.model_weight:
         import time
         base = Restorer(engine="model", model_dir=args.model_dir)
-        print("model_weight gate passes unknown phrase split ocr stripped mean seconds")
+        print("model_weight gate marked ocr stripped mean seconds")
         grid = itertools.product(map(float, args.model_weight.split(",")),
                                  map(float, args.model_gate.split(",")),
-                                 map(int, args.model_passes.split(",")),
-                                 map(int, args.model_unknown.split(",")),
-                                 map(float, args.model_phrase.split(",")),
-                                 map(int, args.model_split.split(",")))
-        for mw, gate, passes, unk, phrase, split in grid:
-            r = base.with_config(replace(base.config, model_weight=mw, model_gate=gate, model_passes=passes,
-                                         model_scores_unknown=bool(unk), model_phrase_weight=phrase,
-                                         model_split_unknown=bool(split)))
+                                 map(float, args.model_marked.split(",")))
+        for mw, gate, marked in grid:
+            r = base.with_config(replace(base.config, model=ModelWeights(mw, gate, marked)))
             t = time.perf_counter()
             a = score([r.restore(x) for x in ocr], gold)["syl_acc"]
             b = score([r.restore(x) for x in stripped], gold)["syl_acc"]
             dt = time.perf_counter() - t
-            print(f"{mw:<12} {gate:<6} {passes:<6} {unk:<7} {phrase:<6} {split:<5} {a:.4f} {b:.4f} {(a + b) / 2:.4f} {dt:.1f}", flush=True)
+            print(f"{mw:<12} {gate:<6} {marked:<6} {a:.4f} {b:.4f} {(a + b) / 2:.4f} {dt:.1f}", flush=True)
         return
     base = Restorer(engine="statistical")
     print("channel_weight phrase_bonus ocr stripped mean")

@@ -50,13 +50,16 @@ class Background:
 
 
 def open_scorer(folder=None):
-    """The shipped scorer, or the one in `folder` (another trained model)."""
-    return resources.load_scorer() if folder is None else resources.open_scorer(folder)
+    """(scorer, its ModelWeights): the shipped model's, or those of the model in
+    `folder` (another trained model, with its own weights.json)."""
+    if folder is None:
+        return resources.load_scorer(), resources.load_model_weights()
+    return resources.open_scorer(folder), resources.load_model_weights(folder)
 
 
 def load_scorer(required: bool, pending: Background):
-    """The seq2seq scorer that `pending` (a Background running open_scorer) loads, or
-    None, with a warning each time, when engine="auto" finds the model's files absent
+    """(scorer, its ModelWeights) as `pending` (a Background running open_scorer)
+    loads them, or None, with a warning each time, when engine="auto" finds the model's files absent
     or sentencepiece missing.  Anything else (a damaged file: CorruptResource; a bad
     VIDIACRITIC_RUNTIME: SettingError) is raised: a broken model never silently
     becomes a weaker engine."""

@@ -164,7 +164,7 @@ class LatticeBuilder:
             if b:
                 scores = scores + np.array([b.get(f, 0.0) if f is not None else 0.0 for f in forms])
                 hits = [("user" if user and run[pos] in user else True) if f in b else False for f in forms]
-                if user and run[pos] in user and user[run[pos]][1] and self.config.user_as_unknown:
+                if user and run[pos] in user and user[run[pos]][1]:
                     # The language model read such a name in its corpus with <unk> in
                     # it (UserMatcher.rare_term): its words are scored like one.
                     form_ids = np.where([f == user[run[pos]][0] for f in forms], self.ngram.unk_id, form_ids)

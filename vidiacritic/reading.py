@@ -82,7 +82,7 @@ class DocumentReader:
                 if chosen != obs and not np.isfinite(reading.typed_logp(obs, [chosen])[0]):
                     err += 1
         rate = (err + cfg.mark_fit_prior * cfg.mark_fit_prior_rate) / (n + cfg.mark_fit_prior)
-        return reading.with_error(cfg.mark_error_scale * rate)
+        return reading.with_error(rate)
 
     def line_readings(self, toks: Sequence[Token], reading: DocumentReading) -> Optional[Dict[int, DocumentReading]]:
         """For a vie-OCR document, each word's reading on its own line

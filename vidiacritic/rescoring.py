@@ -47,51 +47,40 @@ class Rescorer:
         return segs
 
     def refine(self, toks, runs, metas, decoded, first: List[Lattice], memo, letters_only: bool,
-                passes: int, scale: float = 1.0):
-        """The model engine's passes: the seq2seq scorer re-scores the candidates of
-        every segment the first pass is unsure of, reading the path decoded so far as
-        the words before each one, and Viterbi decodes again.  Where that changed the
-        path of a segment, the scorer read it a context that is no longer the answer, so
-        those segments are scored again on the new path, and so on until no path
-        changes (at most `passes` passes; see Config.model_passes for what more cost and
-        gave).  Only runs with a scored segment are decoded again: the others keep the
-        first pass's path, which their unchanged lattices would give again."""
+               scale: float = 1.0):
+        """The model engine's second pass: the seq2seq scorer re-scores the candidates
+        of every segment the first pass is unsure of, reading the first pass's path as
+        the words before each one, and Viterbi decodes again.  Only runs with a scored
+        segment are decoded again: the others keep the first pass's path, which their
+        unchanged lattices would give again.  `scale`: a factor on the scorer's weight."""
         where = {ti: (r, pos) for r, run in enumerate(runs) for pos, ti in enumerate(run)}
         segs = [(seg, [where[ti] for ti in seg]) for seg in self.segments(toks)]
         extra: Dict[Tuple[int, int], np.ndarray] = {}
-        todo = None  # the first pass: every segment the gate lets through
         decoded = list(decoded)
-        for _ in range(passes):
-            scored = self.rescore(toks, metas, decoded, segs, extra, todo, letters_only, scale)
-            if not scored:
-                break
-            again = sorted({r for i in scored for r, _ in segs[i][1]})
-            lattices = [Lattice(first[r].ids, [u + extra[(r, pos)] if (r, pos) in extra else u
-                                               for pos, u in enumerate(first[r].unary)]) for r in again]
-            before = {r: decoded[r].best for r in again}
-            for r, dec in zip(again, self.decode(lattices, memo)):
-                decoded[r] = dec
-            todo = [i for i in scored if any(decoded[r].best[pos] != before[r][pos] for r, pos in segs[i][1])]
-            if not todo:
-                break
+        scored = self.rescore(toks, metas, decoded, segs, extra, letters_only, scale)
+        again = sorted({r for i in scored for r, _ in segs[i][1]})
+        lattices = [Lattice(first[r].ids, [u + extra[(r, pos)] if (r, pos) in extra else u
+                                           for pos, u in enumerate(first[r].unary)]) for r in again]
+        for r, dec in zip(again, self.decode(lattices, memo)):
+            decoded[r] = dec
         return decoded
 
-    def rescore(self, toks, metas, decoded, segs, extra, todo, letters_only: bool,
-                 scale: float = 1.0) -> List[int]:
+    def rescore(self, toks, metas, decoded, segs, extra, letters_only: bool, scale: float = 1.0) -> List[int]:
         """Add to `extra` the seq2seq scorer's log-probability of every candidate of
-        the segments `todo` (indices into `segs`, each a segment's token indices and
-        their (run, position) places; None: every segment the first pass is not sure
-        of), given the segment's text and the path `decoded` as the words before
-        each one; returns the indices of the segments scored.
+        the segments of `segs` (each a segment's token indices and their (run,
+        position) places) the first pass is not sure of, given the segment's text and
+        the path `decoded` as the words before each one; returns the indices of the
+        segments scored.  The scorer's one "unknown" token scores "keep as written" and
+        the syllables outside its vocabulary too.
 
         letters_only: the scorer reads the text with its marks stripped.  Outside OCR
         output the marks a text has are weighed by the channel and the document's trust
-        (vidiacritic.lattice), so the scorer need not read them; reading the letters only, it reads
-        a restored text exactly as it read the input, which keeps restoring again stable."""
-        sc = self.scorer
+        (vidiacritic.lattice), so the scorer need not read them; reading the letters
+        only, it reads a restored text exactly as it read the input, which keeps
+        restoring again stable."""
+        sc, weights = self.scorer, self.config.model
         segments, places, scored = [], [], []
-        for i in range(len(segs)) if todo is None else todo:
-            seg_toks, seg = segs[i]
+        for i, (seg_toks, seg) in enumerate(segs):
             prefix, cands, place = [], [], []
             least = 1.0
             for r, pos in seg:
@@ -103,39 +92,19 @@ class Rescorer:
                 else:
                     prefix.append(0)
                 cands.append(np.array([sc.syllable_id(f) for f in forms] or [0]))
-                hits = metas[r][pos][1]
-                place.append((r, pos, len(forms) > 1, "user" if "user" in hits else any(hits)))
-            if todo is None and least >= self.config.model_gate and self.config.model_gate < 1.0:
+                place.append((r, pos, len(forms) > 1, "user" in metas[r][pos][1]))
+            if least >= weights.gate and weights.gate < 1.0:
                 continue  # the first pass is sure of every word here
             source = source_text(toks, seg_toks[0], seg_toks[-1])
             segments.append((strip_diacritics(source) if letters_only else source, prefix, cands))
             places.append(place)
             scored.append(i)
-        for seg_cands, place, lps in zip((c for _, _, c in segments), places, sc.score(segments)):
-            for cand_ids, (r, pos, has_choice, phrase_hit), lp in zip(seg_cands, place, lps):
-                if not has_choice or phrase_hit == "user":  # nothing to re-rank; a user term's word
-                    continue
-                weight = scale * self.config.model_weight * (self.config.model_phrase_weight if phrase_hit else 1.0)
-                if weight == 0.0:
-                    continue
-                if not self.config.model_scores_unknown:
-                    # The model's one "unknown" token lumps names and acronyms together
-                    # with words it cannot read, so it can push a damaged word to stay
-                    # damaged ("gbc" for gốc).  Optionally it abstains on "keep as written"
-                    # and on syllables outside its vocabulary: they get the best score
-                    # among the candidates it does know, and the n-gram model and the keep
-                    # penalties decide them as in the statistical engine.
-                    unknown = cand_ids == 0
-                    if unknown.all():
-                        continue
-                    if unknown.any():
-                        lp = np.where(unknown, lp[~unknown].max(), lp)
-                elif self.config.model_split_unknown:
-                    unknown = cand_ids == 0
-                    n_unknown = int(unknown.sum())
-                    if n_unknown > 1:
-                        lp = np.where(unknown, lp - np.log(n_unknown), lp)
-                extra[(r, pos)] = weight * lp
+        weight = scale * weights.weight
+        for place, lps in zip(places, sc.score(segments)):
+            for (r, pos, has_choice, user_term), lp in zip(place, lps):
+                # (one candidate: nothing to re-rank; a user term's word: the term decides)
+                if has_choice and not user_term and weight != 0.0:
+                    extra[(r, pos)] = weight * lp
         return scored
 
 

@@ -29,6 +29,7 @@ the tuning is one frozen :class:`vidiacritic.config.Config`.
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
 import warnings
 from dataclasses import dataclass, replace
@@ -107,17 +108,17 @@ class Restorer:
         self.tone_style = tone_style
         self.user_terms = userterms.load(lexicon)  # first: a bad file fails before the models load
         # The scorer loads in a thread while the rest loads here: its ONNX Runtime
-        # session is built outside the GIL (init 0.36–0.57 s → 0.25–0.34 s).
+        # session is built outside the GIL (models/seq2seq/CARD.md, Speed).
         pending = Background(lambda: open_scorer(model_dir)) if engine in ("auto", "model") else None
         self.model_dir, self._version = model_dir, None
         self.ngram = resources.load_ngram()
         self.lm = self.ngram if engine != "rules" else UnigramLM(
             self.ngram.counts, self.ngram.bos_id, self.ngram.eos_id)
         if engine != "rules":
-            self.ngram.bigram_matrix()  # built at load (0.02–0.2 s, 85 MB), not on the first call
+            self.ngram.bigram_matrix()  # built at load, not on the first call (models/ngram/CARD.md)
         self.channel = resources.load_channel()
         self.marks = resources.load_marks()
-        # The phrase trie ships built (data/admin_terms.trie.pickle); a lexicon without
+        # The phrase trie ships built (data/admin_terms.trie.npz); a lexicon without
         # it grows its trie lazily, one first syllable at a time, as documents ask.
         self.lexicon = resources.load_lexicon()
         self.acronyms = resources.load_acronyms()
@@ -130,16 +131,22 @@ class Restorer:
         if table is not None and not self.generator.load_table(str(table)):
             warnings.warn("models/candidates.tsv.gz was built for another channel or vocabulary; "
                           "ignoring it (rebuild: python scripts/build_candidate_table.py)", stacklevel=2)
-        self.scorer = None
+        self.scorer, self._model_weights = None, None
         if pending is not None:
-            self.scorer = load_scorer(required=engine == "model", pending=pending)
+            loaded = load_scorer(required=engine == "model", pending=pending)
+            if loaded is not None:
+                self.scorer, self._model_weights = loaded
             engine = "model" if self.scorer is not None else "statistical"
         self.engine = engine
         self.source = {"model": "model", "statistical": "ngram", "rules": "rule"}[self.engine]
+        self._files = None  # resources.fingerprint, when first asked (version)
         self._set_config(config)
 
     def _set_config(self, config: Config) -> None:
-        """Build the stages' helpers under `config` (with empty caches)."""
+        """Build the stages' helpers under `config` (with empty caches); config.model
+        None: the scorer's own weights (its folder's weights.json)."""
+        if config.model is None and self._model_weights is not None:
+            config = replace(config, model=self._model_weights)
         self.config, self._version = config, None
         self.users = UserMatcher(self.user_terms, self.generator, self.channel, self.ngram.vocab,
                                  config.user_edits, config.user_edit_min)
@@ -149,7 +156,7 @@ class Restorer:
 
     def with_config(self, config: Config) -> "Restorer":
         """A restorer like this one, with another configuration, sharing the loaded
-        models (a sweep: ``r.with_config(dataclasses.replace(r.config, ...))``)."""
+        models (a sweep: ``r.with_config(dataclasses.replace(r.config, phrase_bonus=2))``)."""
         other = copy.copy(self)
         other._set_config(config)
         return other
@@ -158,12 +165,16 @@ class Restorer:
     def version(self) -> str:
         """Identifies what this restorer computes: package version, engine, a hash of
         the whole content of the model and data files (and of `model_dir`'s), tone
-        style.  ``batch`` redoes outputs made under another version.  The files
-        (~60 MB) are hashed once per Restorer, when first asked."""
+        style, a hash of the configuration (with the model's weights).  ``batch``
+        redoes outputs made under another version.  The files (~60 MB) are hashed
+        once per Restorer, when first asked."""
         if self._version is None:
             from . import __version__
-            self._version = (f"vidiacritic-{__version__}/{self.engine}/"
-                             f"{resources.fingerprint(self.model_dir)}/{self.tone_style}"
+            if self._files is None:
+                self._files = resources.fingerprint(self.model_dir)
+            tuning = hashlib.sha256(repr(self.config).encode("utf-8")).hexdigest()[:12]
+            self._version = (f"vidiacritic-{__version__}/{self.engine}/{self._files}/{self.tone_style}"
+                             f"/config-{tuning}"
                              + (f"/user-{self.user_terms.digest()}" if self.user_terms else ""))
         return self._version
 
@@ -197,10 +208,10 @@ class Restorer:
         out marked, and a marked document is read otherwise (vidiacritic.marks: its few
         toneless words are reopened at its own tone-drop rate).  So its restored text
         is read once more, as restoring it again would read it, and that reading is the
-        answer: restoring the output again then changes nothing (issue 11 item 12; see
-        Config.second_reading for what it measured)."""
+        answer: restoring the output again then changes nothing (issue 11 item 12;
+        models/CHANNEL.md has what it gained and cost)."""
         first, positions = self._run_once(text, details, ocr_document=ocr_document)
-        if not self.config.second_reading or first.reading is None or first.reading.marked or not positions:
+        if first.reading is None or first.reading.marked or not positions:
             return first  # read as marked already, or nothing changed: it reads itself alike
         second, _ = self._run_once(first.text, details)
         # (the reading reported is the input's: how the document itself was read)
@@ -279,13 +290,10 @@ class Restorer:
             memo: dict = {}  # bigram scores, reused when the model engine decodes again
             decoded = self.rescorer.decode(lattices, memo)
             if self.scorer is not None and lattices:
-                # OCR output is read once: more passes lost a word on the dev OCR, and its
-                # restored text, no longer OCR output, is read with all of them.  In a
-                # document read as marked the scorer (trained on Tesseract-eng noise) weighs less.
+                # (in a document read as marked the scorer, trained on Tesseract-eng noise, weighs less)
                 decoded = self.rescorer.refine(
                     doc.toks, doc.runs, metas, decoded, lattices, memo, letters_only=not doc.ocr_document,
-                    passes=1 if doc.ocr_document else self.config.model_passes,
-                    scale=self.config.model_marked_weight if doc.reading.marked else 1.0)
+                    scale=self.config.model.marked_weight if doc.reading.marked else 1.0)
             # A term is a whole: where the decoder took only part of one (Song Phài for
             # the term Sùng Phài), the OCR did not write that term there.  Decode again
             # without those matches.

@@ -94,7 +94,7 @@ class UserMatcher:
     def rare_term(self, term) -> bool:
         """Whether a term has a syllable outside the language model's vocabulary: the
         model read such a name in its corpus with <unk> in it ("xã sùng <unk>"), so its
-        syllables are scored as <unk> too (Config.user_as_unknown), not as the common words
+        syllables are scored as <unk> too (LatticeBuilder.build), not as the common words
         they may spell.  Other terms (Tân Phong) keep the model's view of their context."""
         return any(p.syllable not in self.vocab for p in term.parts if not p.syllable.isdigit())
 
