@@ -23,7 +23,8 @@ This module is the facade: a document goes through the STAGES listed below, in t
 order; the work of each lies in its own module: :mod:`vidiacritic.reading` (how the
 document was written), :mod:`vidiacritic.user_matching` (the user's terms),
 :mod:`vidiacritic.lattice` (candidates and their scores), :mod:`vidiacritic.rescoring`
-(Viterbi and the seq2seq scorer), :mod:`vidiacritic.explanation` (per-word decisions);
+(Viterbi and the seq2seq scorer), :mod:`vidiacritic.assembly` (the output and its fixes),
+:mod:`vidiacritic.explanation` (per-word decisions);
 the tuning is one frozen :class:`vidiacritic.config.Config`.
 """
 from __future__ import annotations
@@ -39,6 +40,7 @@ import numpy as np
 
 from . import fixes, resources, userterms
 from .candidates import CandidateGenerator
+from .assembly import Assembler, join
 from .config import DEFAULT, Config
 from .engine_loading import Background, UnigramLM, load_scorer, open_scorer
 from .explanation import Explanation, WordDecision, merge_readings
@@ -46,8 +48,8 @@ from .lattice import LatticeBuilder
 from .marks import DocumentReading
 from .reading import DocumentReader, is_ocr_document
 from .rescoring import Rescorer
-from .text import MODERN, TONE_STYLES, TRADITIONAL, apply_casing, compose_marks, place_tone, strip_diacritics
-from .tokens import PROTECTED, WORD, Token, chains, join_ocr_splits, tokenize
+from .text import TONE_STYLES, TRADITIONAL, compose_marks, strip_diacritics
+from .tokens import WORD, Token, chains, join_ocr_splits, tokenize
 from .user_matching import UserMatch, UserMatcher, partial_terms, user_choices
 
 __all__ = ["ENGINES", "STAGES", "Config", "Explanation", "Restorer", "WordDecision", "explain",
@@ -64,7 +66,7 @@ STAGES = (
     "find_foreign_words",    # English words, kept as written (vidiacritic.fixes)
     "match_user_terms",      # where the user's terms fit (vidiacritic.user_matching)
     "decode",                # lattices (vidiacritic.lattice), Viterbi, model (vidiacritic.rescoring)
-    "choose_words",          # each word's choice; fixes of tokens that are no syllable
+    "choose_words",          # each word's choice; fixes of tokens that are no syllable (vidiacritic.assembly)
     "apply_document_fixes",  # code parts' Đ, acronyms the document defines (vidiacritic.fixes)
     "join",                  # the output text, and where each changed token went
 )
@@ -153,6 +155,7 @@ class Restorer:
         self.reader = DocumentReader(self.ngram, self.generator, self.marks, config)
         self.lattices = LatticeBuilder(self.ngram, self.generator, self.lexicon, self.reader, self.users, config)
         self.rescorer = Rescorer(self.lm, self.scorer, config)
+        self.assembler = Assembler(self.acronyms, self.code_parts, self.tone_style, self.source)
 
     def with_config(self, config: Config) -> "Restorer":
         """A restorer like this one, with another configuration, sharing the loaded
@@ -304,89 +307,17 @@ class Restorer:
         doc.metas, doc.decoded = metas, decoded
 
     def _choose_words(self, doc: _Document) -> None:
-        toks, details = doc.toks, doc.details
-        replaced: Dict[int, str] = {}
-        words: List[WordDecision] = []
-        for run, meta, dec in zip(doc.runs, doc.metas, doc.decoded):
-            for pos, ti in enumerate(run):
-                tok = toks[ti]
-                if tok.kind != WORD:
-                    continue
-                forms, phrase_hit = meta[pos]
-                fixed = self._token_fix(toks, ti)
-                if fixed is not None:
-                    if details:
-                        words.append(WordDecision(tok.text, fixed, tok.start, "rule", 1.0, []))
-                    if fixed != tok.text:
-                        replaced[ti] = fixed
-                    continue
-                if not forms:
-                    if details:
-                        words.append(WordDecision(tok.text, tok.text, tok.start, "kept", 1.0, []))
-                    continue
-                k = dec.best[pos]
-                chosen = self._surface(forms[k], tok.text)
-                if details:  # restore() needs only the text
-                    probs = dec.marginals[pos]
-                    order = np.argsort(-probs)
-                    alts = [(self._surface(forms[j], tok.text), float(probs[j])) for j in order[:4] if j != k][:3]
-                    source = ("kept" if forms[k] is None else "user" if phrase_hit[k] == "user"
-                              else "rule" if phrase_hit[k] else self.source)
-                    words.append(WordDecision(tok.text, chosen, tok.start, source, float(probs[k]), alts))
-                if chosen != tok.text:
-                    replaced[ti] = chosen
-        doc.replaced, doc.words = replaced, words
+        doc.replaced, doc.words = self.assembler.choose_words(doc.toks, doc.runs, doc.metas, doc.decoded,
+                                                              doc.details)
 
     def _apply_document_fixes(self, doc: _Document) -> None:
-        doc.words = self._document_fixes(doc.toks, doc.replaced, doc.words, doc.details)
+        doc.words = self.assembler.document_fixes(doc.toks, doc.replaced, doc.words, doc.details)
 
     def _join(self, doc: _Document) -> None:
-        toks, replaced = doc.toks, doc.replaced
-        parts = [replaced.get(i, t.text) for i, t in enumerate(toks)]
-        positions: Dict[int, Tuple[int, str, str]] = {}
-        at = 0
-        for i, part in enumerate(parts):
-            if i in replaced and part != toks[i].text:
-                positions[at] = (toks[i].start, toks[i].text, part)
-            at += len(part)
-        doc.output, doc.positions = "".join(parts), positions
+        doc.output, doc.positions = join(doc.toks, doc.replaced)
+
 
     # ------------------------------------------------------------ internals
-    def _token_fix(self, toks: Sequence[Token], i: int):
-        """A fix from vidiacritic.fixes for a token that is no syllable (27.600.000d,
-        HDND), or None."""
-        text = toks[i].text
-        if len(text) == 1:
-            return fixes.currency_unit(toks, i)
-        if self.acronyms is not None:
-            hit = self.acronyms.restore(text)
-            if hit is not None:
-                return hit
-        return fixes.roman_numeral(toks, i)
-
-    def _document_fixes(self, toks: Sequence[Token], replaced: Dict[int, str],
-                        words: List[WordDecision], details: bool) -> List[WordDecision]:
-        """Fixes that need the whole document or its restored words, applied to
-        `replaced` (token index → new text): the Đ of document-code parts (760/QD-UBND)
-        and of acronyms the document defines (tự đánh giá (TDG)).  Returns `words` with
-        these reported as "rule", in text order."""
-        fixed: Dict[int, str] = {}
-        if self.code_parts is not None:
-            for i, tok in enumerate(toks):
-                code = self.code_parts.restore(tok.text) if tok.kind == PROTECTED else None
-                if code is not None:
-                    fixed[i] = code
-        fixed.update(fixes.defined_acronyms(toks, [replaced.get(i, t.text) for i, t in enumerate(toks)]))
-        replaced.update(fixed)
-        if not details or not fixed:
-            return words
-        by_start = {toks[i].start: new for i, new in fixed.items()}
-        words = [replace(w, chosen=by_start.pop(w.start), source="rule", confidence=1.0, alternatives=[])
-                 if w.start in by_start else w for w in words]
-        words += [WordDecision(toks[i].text, new, toks[i].start, "rule", 1.0, [])
-                  for i, new in fixed.items() if toks[i].start in by_start]
-        return sorted(words, key=lambda w: w.start)
-
     def _vietnamese_frequency(self, token: str) -> float:
         """Unigram frequency of the Vietnamese readings of `token`'s letters (its
         skeleton), 0 when it has none: how likely the token is Vietnamese as written or
@@ -395,11 +326,6 @@ class Restorer:
         prior = self.generator.log_prior
         return float(sum(np.exp(prior[f]) for f in forms if f in prior))
 
-    def _surface(self, form, original: str) -> str:
-        if form is None:
-            return original
-        word = place_tone(form, MODERN) if self.tone_style == MODERN else form
-        return apply_casing(word, original)
 
 
 _DEFAULT: Dict[Tuple[str, str], Restorer] = {}
