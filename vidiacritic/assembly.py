@@ -5,7 +5,7 @@ no syllable and for those that need the whole document; the output text; and, fo
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -34,10 +34,11 @@ class Assembler:
                 if tok.kind != WORD:
                     continue
                 forms, phrase_hit = meta[pos]
-                fixed = self.token_fix(toks, ti)
-                if fixed is not None:
+                fix = self.token_fix(toks, ti)
+                if fix is not None:
+                    fixed, source = fix
                     if details:
-                        words.append(WordDecision(tok.text, fixed, tok.start, "rule", 1.0, []))
+                        words.append(WordDecision(tok.text, fixed, tok.start, source, 1.0, []))
                     if fixed != tok.text:
                         replaced[ti] = fixed
                     continue
@@ -52,45 +53,50 @@ class Assembler:
                     order = np.argsort(-probs)
                     alts = [(self.surface(forms[j], tok.text), float(probs[j])) for j in order[:4] if j != k][:3]
                     source = ("kept" if forms[k] is None else "user" if phrase_hit[k] == "user"
-                              else "rule" if phrase_hit[k] else self.source)
+                              else "lexicon" if phrase_hit[k] else self.source)
                     words.append(WordDecision(tok.text, chosen, tok.start, source, float(probs[k]), alts))
                 if chosen != tok.text:
                     replaced[ti] = chosen
         return replaced, words
 
-    def token_fix(self, toks: Sequence[Token], i: int):
-        """A fix from vidiacritic.fixes for a token that is no syllable (27.600.000d,
-        HDND), or None."""
+    def token_fix(self, toks: Sequence[Token], i: int) -> Optional[Tuple[str, str]]:
+        """(text, source) of a fix from vidiacritic.fixes for a token that is no
+        syllable (27.600.000d: "fix:currency", HDND: "fix:acronym", Il: "fix:roman"),
+        or None."""
         text = toks[i].text
         if len(text) == 1:
-            return fixes.currency_unit(toks, i)
+            fixed = fixes.currency_unit(toks, i)
+            return None if fixed is None else (fixed, "fix:currency")
         if self.acronyms is not None:
             hit = self.acronyms.restore(text)
             if hit is not None:
-                return hit
-        return fixes.roman_numeral(toks, i)
+                return hit, "fix:acronym"
+        fixed = fixes.roman_numeral(toks, i)
+        return None if fixed is None else (fixed, "fix:roman")
 
     def document_fixes(self, toks: Sequence[Token], replaced: Dict[int, str],
                        words: List[WordDecision], details: bool) -> List[WordDecision]:
         """Fixes that need the whole document or its restored words, applied to
         `replaced` (token index → new text): the Đ of document-code parts (760/QD-UBND)
         and of acronyms the document defines (tự đánh giá (TDG)).  Returns `words` with
-        these reported as "rule", in text order."""
+        these reported as "fix:code" and "fix:acronym", in text order."""
         fixed: Dict[int, str] = {}
+        source: Dict[int, str] = {}
         if self.code_parts is not None:
             for i, tok in enumerate(toks):
                 code = self.code_parts.restore(tok.text) if tok.kind == PROTECTED else None
                 if code is not None:
-                    fixed[i] = code
-        fixed.update(fixes.defined_acronyms(toks, [replaced.get(i, t.text) for i, t in enumerate(toks)]))
+                    fixed[i], source[i] = code, "fix:code"
+        restored = [replaced.get(i, t.text) for i, t in enumerate(toks)]
+        for i, acronym in fixes.defined_acronyms(toks, restored).items():
+            fixed[i], source[i] = acronym, "fix:acronym"
         replaced.update(fixed)
         if not details or not fixed:
             return words
-        by_start = {toks[i].start: new for i, new in fixed.items()}
-        words = [replace(w, chosen=by_start.pop(w.start), source="rule", confidence=1.0, alternatives=[])
-                 if w.start in by_start else w for w in words]
-        words += [WordDecision(toks[i].text, new, toks[i].start, "rule", 1.0, [])
-                  for i, new in fixed.items() if toks[i].start in by_start]
+        at = {toks[i].start: i for i in fixed}
+        words = [replace(w, chosen=fixed[at[w.start]], source=source[at.pop(w.start)], confidence=1.0,
+                         alternatives=[]) if w.start in at else w for w in words]
+        words += [WordDecision(toks[i].text, fixed[i], start, source[i], 1.0, []) for start, i in at.items()]
         return sorted(words, key=lambda w: w.start)
 
     def surface(self, form, original: str) -> str:

@@ -8,6 +8,21 @@ from typing import Dict, List, Optional, Tuple
 from .marks import DocumentReading
 
 
+# What can decide a word (WordDecision.source):
+SOURCES = (
+    "model",         # the model engine's decoding: n-gram and OCR channel, re-scored by the seq2seq scorer
+    "ngram",         # the statistical engine's decoding: trigram LM and OCR channel
+    "unigram",       # the rules engine's decoding: word frequencies and OCR channel
+    "lexicon",       # a phrase of the built-in lexicon (data/admin_terms.tsv) matched there
+    "user",          # a term of the user's lexicon matched there (Restorer(lexicon=...))
+    "fix:acronym",   # an acronym's Đ (data/acronyms_d.tsv, or an acronym the document defines)
+    "fix:code",      # a document code's Đ (data/code_parts_d.tsv: 15/2014/ND-CP)
+    "fix:currency",  # đ after an amount (27.600.000d)
+    "fix:roman",     # a Roman numeral OCR read with l for I (Ill.)
+    "kept",          # kept as written: no plausible Vietnamese reading, or a foreign word
+)
+
+
 @dataclass(frozen=True)
 class WordDecision:
     """What happened to one input word."""
@@ -15,7 +30,7 @@ class WordDecision:
     original: str
     chosen: str
     start: int
-    source: str  # "ngram", "rule", "model", "user" (a user term) or "kept" (no plausible Vietnamese reading)
+    source: str  # what decided the word: one of SOURCES
     confidence: float
     alternatives: List[Tuple[str, float]] = field(default_factory=list)
 

@@ -140,7 +140,8 @@ class Restorer:
                 self.scorer, self._model_weights = loaded
             engine = "model" if self.scorer is not None else "statistical"
         self.engine = engine
-        self.source = {"model": "model", "statistical": "ngram", "rules": "rule"}[self.engine]
+        # what a decoded word's decision reports as its source (vidiacritic.explanation)
+        self.source = {"model": "model", "statistical": "ngram", "rules": "unigram"}[self.engine]
         self._files = None  # resources.fingerprint, when first asked (version)
         self._set_config(config)
 
