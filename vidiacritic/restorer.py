@@ -283,7 +283,7 @@ class Restorer:
 
     def _decode(self, doc: _Document) -> None:
         found = doc.found
-        for attempt in range(self.config.user_rounds):
+        for _ in range(self.config.user_rounds):
             lattices, metas = [], []
             user = user_choices(found)
             for run in doc.runs:
