@@ -8,6 +8,7 @@ words are binned by confidence; prints the expected calibration error (ECE: mean
 usage: python -m scripts.calibrate_confidence HELDOUT_PAIRS.tsv [--temperatures 1,2,3,5,8]
 """
 import argparse
+from dataclasses import replace
 
 import numpy as np
 
@@ -24,10 +25,10 @@ def main() -> None:
     ap.add_argument("--max-lines", type=int, default=1500)
     args = ap.parse_args()
     rows = [ln.rstrip("\n").split("\t") for ln in open(args.pairs, encoding="utf-8")][: args.max_lines]
-    r = Restorer(engine="statistical")
+    base = Restorer(engine="statistical")
     print("temperature ECE mean_conf accuracy acc(conf<0.8) n(conf<0.8)")
     for temp in map(float, args.temperatures.split(",")):
-        r.temperature = temp
+        r = base.with_config(replace(base.config, confidence_temperature=temp))
         conf, ok = [], []
         for row in rows:
             if len(row) < 2:

@@ -84,7 +84,7 @@ def test_fixes_in_the_restorer(engine):
     out = r.restore("HDND tinh chi 27.600.000d; muc d) giu nguyen")
     assert out.startswith("HĐND ") and "27.600.000đ;" in out and " d) " in out
     words = {w.original: w for w in r.explain("HDND chi 1.000d").words}
-    assert words["HDND"].chosen == "HĐND" and words["HDND"].source == "rule"
+    assert words["HDND"].chosen == "HĐND" and words["HDND"].source == "fix:acronym"
     assert words["d"].chosen == "đ"
 
 
@@ -179,10 +179,10 @@ def test_issue9_restore_cases(stat, src, expected, default):
         assert model.restore(src) == expected
 
 
-def test_code_and_acronym_fixes_are_reported_as_rules(stat):
+def test_code_and_acronym_fixes_are_reported_as_fixes(stat):
     words = {w.original: w for w in stat.explain("Nghi dinh 15/2014/ND-CP; tu danh gia (TDG), TDG").words}
-    assert words["15/2014/ND-CP"].chosen == "15/2014/NĐ-CP" and words["15/2014/ND-CP"].source == "rule"
-    assert words["TDG"].chosen == "TĐG" and words["TDG"].source == "rule"
+    assert words["15/2014/ND-CP"].chosen == "15/2014/NĐ-CP" and words["15/2014/ND-CP"].source == "fix:code"
+    assert words["TDG"].chosen == "TĐG" and words["TDG"].source == "fix:acronym"
     starts = [w.start for w in stat.explain("15/2014/ND-CP va tu danh gia (TDG) TDG").words]
     assert starts == sorted(starts)
 

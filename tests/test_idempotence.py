@@ -151,7 +151,7 @@ def _drop_tones(line, every=1):
 
 def test_trust_follows_the_documents_marks(stat):
     def trust(text):
-        return stat._document_trust([t.text for t in tokenize(text) if t.kind == WORD])
+        return stat.reader.document_trust([t.text for t in tokenize(text) if t.kind == WORD])
 
     text = "\n".join(CORRECT)
     meant, toneless = trust(text)
@@ -170,7 +170,7 @@ def test_trust_follows_the_documents_marks(stat):
 @pytest.mark.parametrize("engine", ["stat", "model"])
 def test_tone_marks_dropped_are_restored(request, engine):
     """Text whose tone marks were dropped and other marks kept: its toneless words are
-    read as such (writer c of _document_trust), not kept because they happen to be
+    read as such (writer c of DocumentReader.document_trust), not kept because they happen to be
     syllables ("đông" for đồng).  Of the 587 words of tests/cases/idempotence.txt,
     wrong before with every tone dropped: statistical 115, default 67, now 44 and 33;
     with every other word's tones dropped: 45 and 27, now 15 and 14."""
@@ -187,13 +187,13 @@ def test_ocr_text_is_not_trusted_by_its_marks(stat, monkeypatch):
     output are no sign of a writer who writes them (the dev OCR lost a word when they
     were: phố read "pho", restored as phó).  Its restored text, read once more as
     restoring it again reads it (Restorer._run), is typed text and may be."""
-    judge = stat._document_trust
+    judge = stat.reader.document_trust
 
     def refuse(words):
         if "phé" in words:
             raise AssertionError("an OCR document was judged by its marks")
         return judge(words)
-    monkeypatch.setattr(stat, "_document_trust", refuse)
+    monkeypatch.setattr(stat.reader, "document_trust", refuse)
     out = stat.restore("Uy ban nhan dan thanh phé Lai Chau da t6 chirc hoi nghi")
     assert out.startswith("Ủy ban nhân dân thành phố")
 

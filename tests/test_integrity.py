@@ -314,3 +314,18 @@ def test_a_damaged_built_trie_is_an_error_not_a_slower_lexicon(folders):
     _flip(data / "admin_terms.trie.npz", offset=100)
     with pytest.raises(CorruptResource, match="admin_terms.trie.npz"):
         resources.load_lexicon()
+
+
+@pytest.mark.parametrize("manifest,content,says", [
+    ("stale", '{"weight": 1.0, "gate": 0.8,', "the manifest says"),
+    ("rebuilt", '{"weight": 1.0, "gate": 0.8,', "weights.json: cannot be loaded"),
+    ("rebuilt", '{"weight": 1.0, "gate": 0.8, "marked_weight": 0.5, "passes": 2}', "keys"),
+])
+def test_a_bad_model_weights_file_is_an_error(folders, manifest, content, says):
+    """The scorer's tuned weights (models/seq2seq/weights.json) are a model file like
+    the others: damaged, or rebuilt wrongly with its manifest, a one-line error."""
+    models, data = folders
+    (models / "seq2seq" / "weights.json").write_text(content, encoding="utf-8")
+    if manifest == "rebuilt":
+        _rebuild_manifest(models)
+    _one_line_error(_fix({}, models, data), "weights.json", says)

@@ -1,9 +1,11 @@
 """The model engine: the seq2seq scorer's second pass, its guardrails and the fallback."""
 import os
+from dataclasses import replace
 
 import pytest
 
 from vidiacritic import Restorer, resources
+from vidiacritic.config import DEFAULT
 from vidiacritic.tokens import WORD, tokenize
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
@@ -32,16 +34,20 @@ def random_model(tmp_path_factory):
     return out
 
 
+def _weights(weight: float):
+    """The configuration with the shipped model's weights but this one's `weight` (the
+    random model's folder has no weights.json of its own)."""
+    return replace(DEFAULT, model=replace(resources.load_model_weights(), weight=weight))
+
+
 def test_weight_zero_gives_the_statistical_result(random_model, stat):
-    r = Restorer(engine="model", model_dir=random_model)
-    r.model_weight = 0.0
+    r = Restorer(engine="model", model_dir=random_model, config=_weights(0.0))
     assert r.engine == "model"
     assert r.restore(TEXT) == stat.restore(TEXT)
 
 
 def test_a_loud_random_model_only_picks_among_candidates(random_model, stat):
-    r = Restorer(engine="model", model_dir=random_model)
-    r.model_weight = 50.0
+    r = Restorer(engine="model", model_dir=random_model, config=_weights(50.0))
     out = r.restore(TEXT)
     a, b = tokenize(TEXT), tokenize(out)
     assert [t.kind for t in a] == [t.kind for t in b]  # nothing dropped, added or moved
@@ -66,17 +72,16 @@ def test_model_words_are_candidates_of_the_lattice(random_model):
     from vidiacritic.text import normalize_syllable
     from vidiacritic.tokens import ocr_reading
 
-    r = Restorer(engine="model", model_dir=random_model)
-    r.model_weight = 50.0
+    r = Restorer(engine="model", model_dir=random_model, config=_weights(50.0))
     ex = r.explain(TEXT)
     checked = 0
     for w in ex.words:
         if w.source == "kept":
             assert w.chosen == w.original
             continue
-        assert w.source in ("model", "rule")
+        assert w.source in ("model", "lexicon") or w.source.startswith("fix:")
         cands = {c for c, _ in r.generator.candidates(ocr_reading(w.original))}
-        if w.source == "rule" and not w.alternatives and w.confidence == 1.0:
+        if w.source.startswith("fix:"):
             continue  # a token fix (acronym, roman numeral): not decoded
         assert normalize_syllable(w.chosen) in cands, (w.original, w.chosen)
         for alt, p in w.alternatives:

@@ -87,6 +87,26 @@ def test_explain_reports_every_word(stat):
     assert ex.text == stat.restore("Uy ban MTTQ nam 2023")
 
 
+@pytest.mark.parametrize("engine,decoded", [("statistical", "ngram"), ("rules", "unigram")])
+def test_explain_says_what_decided_each_word(engine, decoded, stat, rules):
+    """Each word's source names what acted: the engine's decoding, a lexicon phrase, a
+    named fix, or nothing (kept); "rule" used to stand for the first three alike."""
+    from vidiacritic.explanation import SOURCES
+
+    r = stat if engine == "statistical" else rules
+    text = "HDND tinh chi 27.600.000d theo Nghi dinh 15/2014/ND-CP; tu danh gia (TDG)\nIll. Ket qua MTTQ"
+    got = {w.original: (w.chosen, w.source) for w in r.explain(text).words}
+    assert got["HDND"] == ("HĐND", "fix:acronym")  # the acronym table
+    assert got["TDG"] == ("TĐG", "fix:acronym")  # an acronym the document defines
+    assert got["d"] == ("đ", "fix:currency")
+    assert got["15/2014/ND-CP"] == ("15/2014/NĐ-CP", "fix:code")
+    assert got["Ill"] == ("III", "fix:roman")
+    assert got["Nghi"] == ("Nghị", "lexicon") and got["dinh"] == ("định", "lexicon")
+    assert got["tinh"] == ("tỉnh", decoded)
+    assert got["MTTQ"] == ("MTTQ", "kept")
+    assert {source for _, source in got.values()} <= set(SOURCES)
+
+
 def test_module_level_verbs():
     assert vidiacritic.restore("quyet dinh", engine="statistical") == "quyết định"
     assert vidiacritic.explain("quyet dinh", engine="statistical").text == "quyết định"

@@ -2,7 +2,7 @@
 
 The decoder chooses among syllable readings of a word; a few tokens are not syllables
 at all yet still lost a mark, and each such case gets one small function here.  The
-restorer applies them after decoding (and ``explain()`` reports them as "rule").
+restorer applies them after decoding (and ``explain()`` reports them as "fix:…").
 
 ``currency_unit``  27.600.000d → 27.600.000đ: "đ" (đồng) after an amount.
 ``roman_numeral``  Il. → II., Ill. → III.: a heading number whose I was read as l.

@@ -9,6 +9,7 @@ ever replaced by a silent default.
 """
 from __future__ import annotations
 
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -21,7 +22,7 @@ from .errors import CorruptResource, MissingResource, SettingError, VidiacriticE
 __all__ = ["MissingResource", "CorruptResource", "SettingError", "models_dir", "data_dir", "model_path",
            "data_path", "load_ngram", "load_channel", "load_lexicon", "load_acronyms", "load_code_parts",
            "load_english_words", "load_rewrites",
-           "candidate_table_path", "load_scorer", "open_scorer", "fingerprint"]
+           "candidate_table_path", "load_scorer", "open_scorer", "load_model_weights", "fingerprint"]
 
 _HERE = Path(__file__).resolve().parent
 FOLDER_ENV = {"models": "VIDIACRITIC_MODELS", "data": "VIDIACRITIC_DATA"}
@@ -252,10 +253,33 @@ def _scorer_at(folder: Path, runtime: str):
     return _parse(folder, lambda f: CandidateScorer(f, runtime=runtime))
 
 
+def load_model_weights(folder=None):
+    """The seq2seq scorer's tuned weights (vidiacritic.config.ModelWeights): the shipped
+    model's (models/seq2seq/weights.json, checked against the manifest), or those of
+    the model in `folder`, whose weights.json may be absent (then the untuned
+    defaults).  A file that is no valid weights file raises CorruptResource."""
+    from .config import WEIGHTS_FILE, ModelWeights
+
+    if folder is None:
+        return _weights_at(model_path("seq2seq", WEIGHTS_FILE))
+    path = Path(folder) / WEIGHTS_FILE
+    return _weights_at(path) if path.exists() else ModelWeights()
+
+
+def _weights_at(path: Path):
+    from .config import ModelWeights
+
+    def read(p: str):
+        with open(p, encoding="utf-8") as f:
+            return ModelWeights.from_json(json.load(f))
+    return _parse(path, read)
+
+
 def _scorer_files(folder: Path) -> List[Path]:
+    from .config import WEIGHTS_FILE
     from .model.scorer import ONNX_FILE
 
-    return [folder / n for n in SCORER_FILES + (ONNX_FILE,)]
+    return [folder / n for n in SCORER_FILES + (ONNX_FILE, WEIGHTS_FILE)]
 
 
 def fingerprint(model_dir=None) -> str:

@@ -8,7 +8,7 @@ MANIFEST = "manifest.jsonl"
 EXIT_USAGE = 2
 # Default per-member time limit (seconds): a member at the default size limit (4 MiB,
 # ~650,000 syllables) at the default engine's speed, with room to spare; 0 disables the
-# limit.  Unmarked or OCR text is read twice (restorer.SECOND_READING): a 4 MiB member
+# limit.  Unmarked or OCR text is read twice (restorer.STAGES: the second reading): a 4 MiB member
 # of legal text with its marks stripped took 327 s on a shared 2-core machine (the
 # same text with its marks, read once: 193 s), so 300 s was no longer enough.
 DEFAULT_MEMBER_TIMEOUT_S = 600.0

@@ -1,0 +1,91 @@
+"""One frozen configuration (issue 10): Restorer(config=...), sweeps through
+dataclasses.replace, the version that follows the configuration, and the seq2seq
+scorer's weights read from its model folder (weights.json), checked like any model file."""
+import json
+import shutil
+from dataclasses import FrozenInstanceError, replace
+
+import pytest
+
+from vidiacritic import Restorer, resources
+from vidiacritic.config import DEFAULT, WEIGHTS_FILE, Config, ModelWeights
+from vidiacritic.errors import CorruptResource
+
+TEXT = "Uy ban nhan dan tinh quyet dinh giao dat cho nguoi su dung tai xa Thanh Binh.\n"
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return Restorer(engine="rules")
+
+
+def test_the_configuration_is_frozen(rules):
+    with pytest.raises(FrozenInstanceError):
+        rules.config.phrase_bonus = 0.0
+    with pytest.raises(FrozenInstanceError):
+        DEFAULT.channel_weight = 2.0
+
+
+def test_with_config_equals_a_restorer_made_with_it(rules):
+    """A sweep shares the loaded models and gives what a fresh restorer would; the
+    original restorer keeps its own configuration, and the version follows it."""
+    other = replace(DEFAULT, phrase_bonus=0.0, keep_logp=-1.0)
+    swept = rules.with_config(other)
+    fresh = Restorer(engine="rules", config=other)
+    assert swept.restore(TEXT) == fresh.restore(TEXT)
+    assert swept.restore(TEXT) != rules.restore(TEXT)  # the values act
+    assert rules.config == DEFAULT and swept.generator is rules.generator
+    assert swept.version == fresh.version != rules.version
+
+
+@pytest.mark.parametrize("data,problem", [
+    ({"weight": 1.0, "gate": 0.8}, "keys"),
+    ({"weight": 1.0, "gate": 0.8, "marked_weight": 0.5, "passes": 2}, "keys"),
+    ({"weight": "1", "gate": 0.8, "marked_weight": 0.5}, "weight must be a finite number"),
+    ({"weight": float("nan"), "gate": 0.8, "marked_weight": 0.5}, "finite"),
+    ({"weight": True, "gate": 0.8, "marked_weight": 0.5}, "finite number"),
+    ({"weight": 1.0, "gate": 1.5, "marked_weight": 0.5}, "gate = 1.5 is out of range"),
+    ({"weight": -1.0, "gate": 0.8, "marked_weight": 0.5}, "out of range"),
+    ([1.0, 0.8, 0.5], "keys"),
+])
+def test_weights_files_are_validated(data, problem):
+    with pytest.raises(ValueError, match=problem):
+        ModelWeights.from_json(data)
+
+
+def test_the_shipped_weights_are_read_from_the_model_folder():
+    shipped = json.loads((resources.models_dir() / "seq2seq" / WEIGHTS_FILE).read_text(encoding="utf-8"))
+    assert resources.load_model_weights() == ModelWeights(**shipped)
+    assert Config().model is None  # nothing tuned for a model lives in code
+
+
+@pytest.fixture(scope="module")
+def other_model(tmp_path_factory):
+    pytest.importorskip("sentencepiece")
+    folder = tmp_path_factory.mktemp("other") / "seq2seq"
+    shutil.copytree(resources.models_dir() / "seq2seq", folder,
+                    ignore=shutil.ignore_patterns("generator", "*.png", "train_log.jsonl"))
+    return folder
+
+
+def test_a_model_dir_brings_its_own_weights(other_model, stat, model):
+    """model_dir's weights.json is the model's tuning: with weight 0 the model engine
+    gives the statistical result; without the file, the untuned defaults."""
+    assert model.config.model == resources.load_model_weights()
+    (other_model / WEIGHTS_FILE).write_text('{"weight": 0, "gate": 0.8, "marked_weight": 0.5}', encoding="utf-8")
+    silent = Restorer(engine="model", model_dir=other_model)
+    assert silent.config.model == ModelWeights(0.0, 0.8, 0.5)
+    assert silent.restore(TEXT) == stat.restore(TEXT)
+    # an explicit configuration's weights win over the folder's
+    loud = Restorer(engine="model", model_dir=other_model, config=replace(DEFAULT, model=ModelWeights(1.0, 0.8, 0.5)))
+    assert loud.config.model == model.config.model and loud.version != silent.version
+    (other_model / WEIGHTS_FILE).unlink()
+    assert Restorer(engine="model", model_dir=other_model).config.model == ModelWeights()
+
+
+def test_a_bad_weights_file_in_model_dir_is_an_error(other_model):
+    (other_model / WEIGHTS_FILE).write_text('{"weight": 1.0, "gate": 2, "marked_weight": 0.5}', encoding="utf-8")
+    for engine in ("model", "auto"):  # never a silent fallback to a weaker engine
+        with pytest.raises(CorruptResource, match=r"weights.json: cannot be loaded \(gate = 2 is out of range\)"):
+            Restorer(engine=engine, model_dir=other_model)
+    (other_model / WEIGHTS_FILE).unlink()

@@ -1,0 +1,122 @@
+"""Assembling the output: each word's choice on its decoded path, written in the tone
+style and the input's casing; the fixes of :mod:`vidiacritic.fixes` for tokens that are
+no syllable and for those that need the whole document; the output text; and, for
+``explain()``, each word's decision."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from . import fixes
+from .explanation import WordDecision
+from .text import MODERN, apply_casing, place_tone
+from .tokens import PROTECTED, WORD, Token
+
+
+class Assembler:
+    """Writes a document's words (acronyms, code_parts: the fixes' tables, or None;
+    tone_style: the Restorer's; source: what a decoded word's decision reports)."""
+
+    def __init__(self, acronyms, code_parts, tone_style: str, source: str):
+        self.acronyms, self.code_parts, self.tone_style, self.source = acronyms, code_parts, tone_style, source
+
+    def choose_words(self, toks: Sequence[Token], runs, metas, decoded, details: bool):
+        """(token index → output text, the words' decisions when `details`): each
+        word's choice on its decoded path, or a token fix for a token that is no
+        syllable (token_fix)."""
+        replaced: Dict[int, str] = {}
+        words: List[WordDecision] = []
+        for run, meta, dec in zip(runs, metas, decoded):
+            for pos, ti in enumerate(run):
+                tok = toks[ti]
+                if tok.kind != WORD:
+                    continue
+                forms, phrase_hit = meta[pos]
+                fix = self.token_fix(toks, ti)
+                if fix is not None:
+                    fixed, source = fix
+                    if details:
+                        words.append(WordDecision(tok.text, fixed, tok.start, source, 1.0, []))
+                    if fixed != tok.text:
+                        replaced[ti] = fixed
+                    continue
+                if not forms:
+                    if details:
+                        words.append(WordDecision(tok.text, tok.text, tok.start, "kept", 1.0, []))
+                    continue
+                k = dec.best[pos]
+                chosen = self.surface(forms[k], tok.text)
+                if details:  # restore() needs only the text
+                    probs = dec.marginals[pos]
+                    order = np.argsort(-probs)
+                    alts = [(self.surface(forms[j], tok.text), float(probs[j])) for j in order[:4] if j != k][:3]
+                    source = ("kept" if forms[k] is None else "user" if phrase_hit[k] == "user"
+                              else "lexicon" if phrase_hit[k] else self.source)
+                    words.append(WordDecision(tok.text, chosen, tok.start, source, float(probs[k]), alts))
+                if chosen != tok.text:
+                    replaced[ti] = chosen
+        return replaced, words
+
+    def token_fix(self, toks: Sequence[Token], i: int) -> Optional[Tuple[str, str]]:
+        """(text, source) of a fix from vidiacritic.fixes for a token that is no
+        syllable (27.600.000d: "fix:currency", HDND: "fix:acronym", Il: "fix:roman"),
+        or None."""
+        text = toks[i].text
+        if len(text) == 1:
+            fixed = fixes.currency_unit(toks, i)
+            return None if fixed is None else (fixed, "fix:currency")
+        if self.acronyms is not None:
+            hit = self.acronyms.restore(text)
+            if hit is not None:
+                return hit, "fix:acronym"
+        fixed = fixes.roman_numeral(toks, i)
+        return None if fixed is None else (fixed, "fix:roman")
+
+    def document_fixes(self, toks: Sequence[Token], replaced: Dict[int, str],
+                       words: List[WordDecision], details: bool) -> List[WordDecision]:
+        """Fixes that need the whole document or its restored words, applied to
+        `replaced` (token index → new text): the Đ of document-code parts (760/QD-UBND)
+        and of acronyms the document defines (tự đánh giá (TDG)).  Returns `words` with
+        these reported as "fix:code" and "fix:acronym", in text order."""
+        fixed: Dict[int, str] = {}
+        source: Dict[int, str] = {}
+        if self.code_parts is not None:
+            for i, tok in enumerate(toks):
+                code = self.code_parts.restore(tok.text) if tok.kind == PROTECTED else None
+                if code is not None:
+                    fixed[i], source[i] = code, "fix:code"
+        restored = [replaced.get(i, t.text) for i, t in enumerate(toks)]
+        for i, acronym in fixes.defined_acronyms(toks, restored).items():
+            fixed[i], source[i] = acronym, "fix:acronym"
+        replaced.update(fixed)
+        if not details or not fixed:
+            return words
+        at = {toks[i].start: i for i in fixed}
+        words = [replace(w, chosen=fixed[at[w.start]], source=source[at.pop(w.start)], confidence=1.0,
+                         alternatives=[]) if w.start in at else w for w in words]
+        words += [WordDecision(toks[i].text, fixed[i], start, source[i], 1.0, []) for start, i in at.items()]
+        return sorted(words, key=lambda w: w.start)
+
+    def surface(self, form, original: str) -> str:
+        """How syllable `form` is written in place of `original` (None: as written):
+        the tone style's tone placement, the original's casing."""
+        if form is None:
+            return original
+        word = place_tone(form, MODERN) if self.tone_style == MODERN else form
+        return apply_casing(word, original)
+
+
+def join(toks: Sequence[Token], replaced: Dict[int, str]) -> Tuple[str, Dict[int, Tuple[int, str, str]]]:
+    """The output text (`toks` with the texts of `replaced`), and where each token
+    whose text changed went: {start in the output: (start in the input, input text,
+    output text)}."""
+    parts = [replaced.get(i, t.text) for i, t in enumerate(toks)]
+    positions: Dict[int, Tuple[int, str, str]] = {}
+    at = 0
+    for i, part in enumerate(parts):
+        if i in replaced and part != toks[i].text:
+            positions[at] = (toks[i].start, toks[i].text, part)
+        at += len(part)
+    return "".join(parts), positions

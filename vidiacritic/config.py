@@ -1,0 +1,136 @@
+"""The restorer's tuning, in one frozen value.
+
+``Config()`` is what the shipped models were tuned with; a sweep or an experiment
+makes another with :func:`dataclasses.replace` and passes it to
+``Restorer(config=...)`` (or ``Restorer.with_config``), never by changing a restorer
+in place:
+
+    >>> from dataclasses import replace
+    >>> from vidiacritic.config import Config
+    >>> replace(Config(), phrase_bonus=2.0).phrase_bonus
+    2.0
+
+The weights tuned for one trained seq2seq model (:class:`ModelWeights`) ship in that
+model's folder, in ``weights.json``, so that ``Restorer(model_dir=...)`` brings its own.
+The comments say why each value is there; what was measured to choose it is in the
+cards (models/CHANNEL.md, models/seq2seq/CARD.md, data/LEXICON_CARD.md).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Optional, Tuple
+
+WEIGHTS_FILE = "weights.json"  # a model folder's ModelWeights
+
+
+@dataclass(frozen=True)
+class ModelWeights:
+    """How much the seq2seq scorer counts, tuned for one trained model (its folder's
+    weights.json; models/seq2seq/CARD.md).  A folder without that file gets these
+    defaults, which tune nothing: full weight everywhere, every segment re-scored."""
+
+    # Weight of the scorer's log-probabilities in the second Viterbi pass.
+    weight: float = 1.0
+    # A segment whose every word the first pass chose with at least this confidence is
+    # not re-scored (speed); 1.0 re-scores everything.
+    gate: float = 1.0
+    # The weight's factor in documents read as marked (vidiacritic.marks): the scorer
+    # learned from Tesseract-eng noise, not from the marks such documents get wrong.
+    marked_weight: float = 1.0
+
+    @classmethod
+    def from_json(cls, data: object) -> "ModelWeights":
+        """ModelWeights from a parsed weights.json: an object with exactly these keys,
+        each a finite number (weights >= 0, the gate within [0, 1]); anything else is a
+        ValueError whose message says what is wrong."""
+        names = [f.name for f in fields(cls)]
+        if not isinstance(data, dict) or set(data) != set(names):
+            keys = sorted(data) if isinstance(data, dict) else type(data).__name__
+            raise ValueError(f"expected an object with the keys {', '.join(names)}; got {keys}")
+        for name in names:
+            value = data[name]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite number, not {value!r}")
+            if value < 0 or (name == "gate" and value > 1):
+                raise ValueError(f"{name} = {value} is out of range")
+        return cls(**{name: float(data[name]) for name in names})
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every tuning value of :class:`vidiacritic.restorer.Restorer`."""
+
+    # Channel log-probabilities are scaled before joining the LM score (chosen on
+    # generated Tesseract held-out pairs: scripts/tune_weights.py).
+    channel_weight: float = 1.0
+    # Bonus (nats per syllable, times the phrase's strength) for lexicon phrases.
+    phrase_bonus: float = 3.0
+    # "Keep the token as written" competes with the syllable candidates whenever the token
+    # is not itself a Vietnamese syllable: acronyms (MTTQ, UBND), names, foreign words.  The
+    # LM scores it as <unk>, which it learned from exactly such tokens in the corpus.
+    keep_logp: float = -9.0
+    # All-caps tokens that are not a syllable are usually acronyms: a much weaker penalty.
+    acronym_keep_logp: float = -3.0
+    # A token that is no syllable is damage when it carries OCR marks (digits, debris, é:
+    # "16i", "h¢", "S6"), or is a Vietnamese skeleton written without its marks ("dep",
+    # "HUYEN"), or is lowercase in a document that is OCR output ("phd", "chire").  In typed
+    # text a lowercase non-syllable may be a unit or a foreign word (km, internet).
+    lower_keep_logp: float = -15.0
+    # A document is treated as OCR output when this share of its words carry OCR marks.
+    ocr_document_share: float = 0.02
+    # A bigram pass keeps this many candidates per word for the trigram pass (0: no pruning).
+    prune_to: int = 4
+    # Max-marginal scores are divided by this before the softmax that gives confidences
+    # (calibrated on held-out Tesseract pairs: scripts/calibrate_confidence.py).
+    confidence_temperature: float = 2.0
+    # Chains decoded together (memory grows with this, speed up to a few hundred).
+    decode_slice: int = 2000
+    # Longer chains are decoded in windows so that memory and latency stay bounded.
+    max_chain: int = 200
+    # The seq2seq scorer's weights; None: those of the model's folder (weights.json).
+    model: Optional[ModelWeights] = None
+    # Segments the scorer reads: at most this many words, cut at paragraph breaks and, once
+    # a segment has segment_min_words words, after sentence-ending punctuation.
+    segment_max_words: int = 48
+    segment_min_words: int = 16
+    # The mark-error rate of a marked document is fitted on at most this many words, with
+    # a prior of mark_fit_prior words at mark_fit_prior_rate (a one-line document proves little).
+    mark_fit_words: int = 1500
+    mark_fit_prior: int = 50
+    mark_fit_prior_rate: float = 0.01
+    # In vie OCR a word's syllables one letter away are candidates when their tone is read
+    # as the word's with at least this log-probability (marks.json's tone table: the same
+    # tone, or hỏi read as sắc): a wrong letter and a wrong tone together are too rare to pay
+    # for scoring every tone of every neighbour.
+    neighbour_tone_logp: float = math.log(0.005)
+    # Letters away from the word that neighbours may be (more cost time and gained
+    # nothing: models/CHANNEL.md).
+    neighbour_edits: int = 1
+    # The document's own marks say how far to trust it (DocumentReader.document_trust):
+    # pseudo-counts of the four writers it mixes (as meant, tone marks dropped, all marks
+    # dropped, damaged), and the EM iterations that fit their shares.  One count for "as
+    # meant" keeps a text of a few toneless words from reading as tone-dropped.
+    trust_prior: Tuple[float, float, float, float] = (1.0, 0.0, 0.0, 1.0)
+    trust_iterations: int = 60
+    # A lexicon phrase written exactly, marks included ("xã Thung Nai"), is meant as
+    # written with this probability (LatticeBuilder.build): text without marks cannot
+    # write it, and OCR rarely writes a whole phrase right by chance.
+    lexicon_written: float = 0.99
+    # Bonus (nats per syllable) of a user term's syllable where the term matched (see
+    # vidiacritic.userterms): it replaces the built-in lexicon's bonus there and the seq2seq
+    # scorer does not vote (its vocabulary lacks most local names), so only the OCR channel
+    # and the language model can still overrule it: a term is not forced onto a word whose
+    # letters say otherwise.
+    user_bonus: float = 6.0
+    # Decodings at most for the user terms: a term the first one took only part of is
+    # dropped and the document decoded again, once (a second partial term stays partial).
+    user_rounds: int = 2
+    # A user term's syllable is a candidate of a word whose letters are that many edits
+    # from it (the OCR channel scores it), for syllables of at least user_edit_min letters:
+    # "Stung" for Sùng.  The generator's own candidates stop short of rare syllables.
+    user_edits: int = 1
+    user_edit_min: int = 4
+
+
+DEFAULT = Config()

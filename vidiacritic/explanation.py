@@ -1,0 +1,84 @@
+"""What the restorer tells about each word (``Restorer.explain``), and how the accounts
+of a document's two readings become one (see ``Restorer._run``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Dict, List, Optional, Tuple
+
+from .marks import DocumentReading
+
+
+# What can decide a word (WordDecision.source):
+SOURCES = (
+    "model",         # the model engine's decoding: n-gram and OCR channel, re-scored by the seq2seq scorer
+    "ngram",         # the statistical engine's decoding: trigram LM and OCR channel
+    "unigram",       # the rules engine's decoding: word frequencies and OCR channel
+    "lexicon",       # a phrase of the built-in lexicon (data/admin_terms.tsv) matched there
+    "user",          # a term of the user's lexicon matched there (Restorer(lexicon=...))
+    "fix:acronym",   # an acronym's Đ (data/acronyms_d.tsv, or an acronym the document defines)
+    "fix:code",      # a document code's Đ (data/code_parts_d.tsv: 15/2014/ND-CP)
+    "fix:currency",  # đ after an amount (27.600.000d)
+    "fix:roman",     # a Roman numeral OCR read with l for I (Ill.)
+    "kept",          # kept as written: no plausible Vietnamese reading, or a foreign word
+)
+
+
+@dataclass(frozen=True)
+class WordDecision:
+    """What happened to one input word."""
+
+    original: str
+    chosen: str
+    start: int
+    source: str  # what decided the word: one of SOURCES
+    confidence: float
+    alternatives: List[Tuple[str, float]] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.chosen != self.original
+
+
+@dataclass(frozen=True)
+class Explanation:
+    text: str
+    words: List[WordDecision]
+    # How the document was read (eng-ocr, vie-ocr, typed-unmarked, typed-marked) and
+    # the rates estimated from it (vidiacritic.marks.DocumentReading).
+    reading: Optional[DocumentReading] = None
+
+
+def merge_readings(first: List[WordDecision], second: List[WordDecision],
+                   positions: Dict[int, Tuple[int, str, str]]) -> List[WordDecision]:
+    """The words of a two-reading explanation (Restorer._run): the first reading's,
+    except where the second changed a word the first had changed (its decision, with
+    the input's word and start); a word the first kept is at the same place in both."""
+    out = {w.start: w for w in first}
+    shift = start_map(first, positions)
+    for w in second:
+        if not w.changed:
+            continue
+        hit = positions.get(w.start)
+        if hit is not None and hit[2] == w.original:  # a word the first reading changed
+            start, original = hit[0], hit[1]
+        elif w.start in shift:  # a word the first reading kept
+            start, original = shift[w.start], w.original
+        else:  # the second reading cut its words otherwise (not seen on the dev sets):
+            continue  # the text has its choice; the first reading's record stays
+        out[start] = replace(w, original=original, start=start)
+    return sorted(out.values(), key=lambda w: w.start)
+
+
+def start_map(first: List[WordDecision], positions: Dict[int, Tuple[int, str, str]]) -> Dict[int, int]:
+    """{start in the output: start in the input} of the words the first reading kept:
+    the output is the input with the changed tokens of `positions` replaced."""
+    changes = sorted((start_in, len(old) - len(new)) for _, (start_in, old, new) in positions.items())
+    out: Dict[int, int] = {}
+    k = delta = 0
+    for w in sorted(first, key=lambda w: w.start):
+        while k < len(changes) and changes[k][0] < w.start:
+            delta += changes[k][1]
+            k += 1
+        if not w.changed:
+            out[w.start - delta] = w.start
+    return out

@@ -1,0 +1,222 @@
+"""Lattice building: each word's candidates with their channel scores, the score of
+keeping a word as written, the document's trust in its marks, and the bonuses of
+lexicon phrases and user terms; one :class:`vidiacritic.decoder.Lattice` per chain of
+words, decoded by :mod:`vidiacritic.rescoring`."""
+from __future__ import annotations
+
+import re
+from typing import Dict, FrozenSet, NamedTuple, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .decoder import Lattice
+from .marks import DocumentReading
+from .text import normalize_syllable, split_tone, strip_diacritics
+from .tokens import LONE_DEBRIS, WORD, Token, ocr_reading
+
+_VOWEL = re.compile("[aeiouyAEIOUY]")
+
+
+class Entry(NamedTuple):
+    """One distinct token's candidates (LatticeBuilder.entry)."""
+
+    forms: list  # normalized syllables; None means "keep as written"
+    ids: np.ndarray  # their LM ids
+    scores: np.ndarray  # channel scores (weighted); the keep penalty for None
+    cset: FrozenSet[str]  # the syllables among forms
+    written: Optional[str]  # the token as a normalized syllable, if it is all letters
+    same: int  # index of `written` in forms, or -1 (no syllable of the vocabulary)
+    keep: int  # index of None in forms, or -1
+    toned: Tuple[int, ...]  # indices of the forms that are `written` with a tone mark added
+    lookup: FrozenSet[str]  # cset and `written`: what lexicon phrases are matched against
+    user: FrozenSet[str] = frozenset()  # user-term syllables among forms (UserMatcher.fit)
+    extra: Tuple[int, ...] = ()  # indices of the forms only the user terms made candidates
+
+
+class LatticeBuilder:
+    """Builds the lattices of a document's chains (ngram: the language model's
+    vocabulary; generator: the CandidateGenerator; lexicon: the phrase lexicon or None;
+    reader: the vidiacritic.reading.DocumentReader; users: the
+    vidiacritic.user_matching.UserMatcher; config: the Restorer's Config)."""
+
+    def __init__(self, ngram, generator, lexicon, reader, users, config):
+        self.ngram, self.generator, self.lexicon = ngram, generator, lexicon
+        self.reader, self.users, self.config = reader, users, config
+        self._entries: Dict[tuple, tuple] = {}
+
+    def keep_logp(self, token: str, ocr_document: bool):
+        """Score of leaving `token` unchanged, or None when it is a known syllable
+        (then the identity candidate already stands for "keep")."""
+        if normalize_syllable(token) in self.ngram.vocab:
+            return None
+        if token.lower() in self.generator.forms or self.reader.has_ocr_marks(token):
+            return self.config.lower_keep_logp  # a syllable without its marks, or OCR damage: HUYEN, s6
+        if len(token) >= 2 and token.isupper():
+            return self.config.acronym_keep_logp  # MTTQ, UBND
+        if ocr_document and not any(c.isupper() for c in token):
+            return self.config.lower_keep_logp  # phd, chire
+        return self.config.keep_logp
+
+    def entry(self, text: str, ocr_document: bool, reading: Optional[DocumentReading] = None) -> Entry:
+        """Per distinct token: its candidates (an Entry); cached, since a document
+        repeats its words.  A word of a document read as marked gets the marks
+        channel's candidates (DocumentReader.marked_candidates)."""
+        if reading is not None and not (reading.marked and text.isalpha()):
+            reading = None  # read through the OCR channel
+        key = (text, ocr_document, reading)  # (the config is frozen: one cache per builder)
+        hit = self._entries.get(key)
+        if hit is None:
+            # Outside OCR output a single consonant is a letter (điểm đ, khoản b), not a
+            # damaged syllable, and a lone & ¢ ¥ is itself.  (Longer vowelless tokens
+            # stay candidates: "phd" may be phố in a line too short to look like OCR.)
+            kept = not ocr_document and (text in LONE_DEBRIS or
+                                         len(text) == 1 and not _VOWEL.match(strip_diacritics(text)))
+            cands = () if kept else (self.reader.marked_candidates(text, reading) if reading is not None
+                                     else self.generator.candidates(ocr_reading(text)))
+            syl = normalize_syllable(text)
+            written = syl if syl.isalpha() else None
+            n_base = len(cands)
+            if self.users.by_skeleton and not kept:
+                cands = self.users.with_candidates(text, tuple(cands))
+            if not cands:
+                hit = Entry([], np.array([self.ngram.unk_id]), np.zeros(1), frozenset(), written, -1, -1, (),
+                            frozenset([written] if written else []))
+            else:
+                forms: list = [c for c, _ in cands]
+                ids = [self.ngram.vocab.get(f, self.ngram.unk_id) for f in forms]
+                scores = [self.config.channel_weight * s for _, s in cands]
+                keep = self.keep_logp(text, ocr_document)
+                if keep is not None and reading is not None:
+                    keep = self.reader.marked_keep_logp(text, keep, reading)
+                cset = frozenset(forms)
+                if keep is not None:
+                    forms.append(None)
+                    ids.append(self.ngram.unk_id)
+                    scores.append(keep)
+                toned = () if written is None or split_tone(written)[1] else tuple(
+                    k for k, f in enumerate(forms) if f is not None and f != written
+                    and split_tone(f)[0] == written)
+                hit = Entry(forms, np.array(ids), np.array(scores), cset, written,
+                            forms.index(syl) if syl in cset else -1, len(forms) - 1 if keep is not None else -1,
+                            toned, cset if written is None or written in cset else cset | {written},
+                            self.users.fit(text, cset), tuple(range(n_base, len(cands))))
+            if len(self._entries) > 200_000:
+                self._entries.clear()
+            self._entries[key] = hit
+        return hit
+
+    def kept_entry(self, text: str) -> "Entry":
+        """An entry without candidates: the token is kept as written (a foreign word)."""
+        return Entry([], np.array([self.ngram.unk_id]), np.zeros(1), frozenset(), None, -1, -1, (),
+                     frozenset())
+
+    def build(self, toks: Sequence[Token], run: Sequence[int], ocr_document: bool,
+              reading: Optional[DocumentReading] = None,
+              by_line: Optional[Dict[int, DocumentReading]] = None,
+              trust: Tuple[float, float] = (0.0, 0.0), foreign=frozenset(),
+              user: Optional[Dict[int, Tuple[str, bool]]] = None):
+        """The lattice of one chain.  `reading` (by_line: per word, for vie OCR) is how
+        the document was read (marks channel), `trust` the typed document's
+        DocumentReader.document_trust; a foreign word (fixes.foreign_words) gets no candidates: it
+        is kept as written.  `user` (user_matching.user_choices): token index → the user term's
+        syllable there (and whether the term is rare), which gets Config.user_bonus instead of the phrase lexicon's bonus.
+        Each position's meta is (forms, hits): hits[k] is "user" where form k is a
+        user term's, True where a lexicon phrase's, else False."""
+        ids, unary, meta = [], [], []
+        num = (np.array([self.ngram.num_id]), np.zeros(1))
+        if user:
+            foreign = foreign - user.keys()
+        entries = [self.entry_at(toks, ti, ocr_document, reading, by_line, foreign) for ti in run]
+        bonus, written_phrases = self.phrase_bonus(entries)
+        for pos, ti in enumerate(run):
+            if user and ti in user:
+                bonus[pos] = {user[ti][0]: self.config.user_bonus}
+        for pos, entry in enumerate(entries):
+            if entry is None:  # a number: seen by the LM as <num>
+                ids.append(num[0])
+                unary.append(num[1])
+                meta.append(([], []))
+                continue
+            forms, form_ids, scores = entry.forms, entry.ids, entry.scores
+            # A syllable is as written with probability a, written with its tone mark
+            # dropped with probability c, else it went through the channel:
+            # P(obs | x) = a [x = obs] + c [x less its tone = obs] + (1 - a - c) P_channel.
+            # Divided by (1 - a - c), the same for every candidate of a word, the channel
+            # scores stay, the as-written candidate's becomes log(a / (1 - a - c) + P)
+            # and those of its toned forms log(c / (1 - a - c) + P).  A word of a lexicon
+            # phrase written exactly (marks included) is as written unless both the
+            # document and the phrase mislead (Config.lexicon_written); a name's syllable
+            # outside the vocabulary is then kept as written.
+            same, (a, c) = entry.same, trust
+            if pos in written_phrases:
+                same = same if same >= 0 else entry.keep
+                lw = self.config.lexicon_written
+                a, c = 1.0 - (1.0 - a) * (1.0 - lw), c * (1.0 - lw)
+            if (a > 0.0 and same >= 0) or (c > 0.0 and entry.toned):
+                scores = scores.copy()
+                w, rest = self.config.channel_weight, 1.0 - a - c
+                if a > 0.0 and same >= 0:
+                    scores[same] = w * np.logaddexp(np.log(a / rest), scores[same] / w)
+                if c > 0.0 and entry.toned:
+                    toned = list(entry.toned)
+                    scores[toned] = w * np.logaddexp(np.log(c / rest), scores[toned] / w)
+            b = bonus.get(pos)
+            if b:
+                scores = scores + np.array([b.get(f, 0.0) if f is not None else 0.0 for f in forms])
+                hits = [("user" if user and run[pos] in user else True) if f in b else False for f in forms]
+                if user and run[pos] in user and user[run[pos]][1]:
+                    # The language model read such a name in its corpus with <unk> in
+                    # it (UserMatcher.rare_term): its words are scored like one.
+                    form_ids = np.where([f == user[run[pos]][0] for f in forms], self.ngram.unk_id, form_ids)
+            else:
+                hits = [False] * len(forms)
+            if entry.extra and not (user and run[pos] in user):
+                # Forms that only a user term made candidates serve where a term matched.
+                forms, form_ids, scores, hits = without(entry.extra, forms, form_ids, scores, hits,
+                                                        self.ngram.unk_id)
+            ids.append(form_ids)
+            unary.append(scores)
+            meta.append((forms, hits))
+        return Lattice(ids, unary), meta
+
+    def entry_at(self, toks: Sequence[Token], ti: int, ocr_document: bool,
+                 reading: Optional[DocumentReading], by_line: Optional[Dict[int, DocumentReading]],
+                 foreign) -> Optional[Entry]:
+        """Token ti's Entry in this document (None for a number)."""
+        if toks[ti].kind != WORD:
+            return None
+        if ti in foreign:
+            return self.kept_entry(toks[ti].text)
+        return self.entry(toks[ti].text, ocr_document, by_line.get(ti, reading) if by_line else reading)
+
+    def phrase_bonus(self, entries: Sequence[Optional[Entry]]):
+        """Lexicon phrases over a chain's candidates: {position: {syllable: bonus}},
+        and the positions covered by a phrase written exactly, marks included."""
+        if self.lexicon is None or self.config.phrase_bonus == 0 or len(entries) < 2:
+            return {}, set()  # phrases have two syllables or more
+        empty: FrozenSet[str] = frozenset()
+        # The words as written join the candidates (a name's rare syllable may be none:
+        # "Ngối"), but only to find phrases written exactly.
+        sets = [e.lookup if e is not None else empty for e in entries]
+        out: Dict[int, Dict[str, float]] = {}
+        exact: set = set()
+        for start, end, syls, strength in self.lexicon.matches(sets):
+            span = range(start, end)
+            if all(entries[p].written == s for p, s in zip(span, syls)):
+                if any(strip_diacritics(s) != s for s in syls):  # text without marks cannot write it
+                    exact.update(span)
+            elif not all(s in entries[p].cset for p, s in zip(span, syls)):
+                continue
+            for p, s in zip(span, syls):
+                cur = out.setdefault(p, {})
+                cur[s] = max(cur.get(s, 0.0), self.config.phrase_bonus * strength)
+        return out, exact
+
+
+def without(drop: Sequence[int], forms: list, ids: np.ndarray, scores: np.ndarray, hits: list, unk: int):
+    """A lattice position's candidates less those at `drop`; with none left, the word
+    is kept as written (as LatticeBuilder.kept_entry)."""
+    idx = [k for k in range(len(forms)) if k not in drop]
+    if not idx:
+        return [], np.array([unk]), np.zeros(1), []
+    return [forms[k] for k in idx], ids[idx], scores[idx], [hits[k] for k in idx]

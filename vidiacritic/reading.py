@@ -1,0 +1,222 @@
+"""How a document was written, read from the document itself: whether it is OCR
+output, how far its marks can be trusted, and, for a document read as marked
+(:mod:`vidiacritic.marks`), its mark-error rate and each word's candidates under the
+marks channel."""
+from __future__ import annotations
+
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .candidates import CHANNEL_BEAM, MAX_CANDIDATES, PRIOR_WEIGHT, skeleton
+from .config import DEFAULT
+from .marks import VIE_OCR, DocumentReading, letters_and_tone, mark_evidence, read_document
+from .text import normalize_syllable, split_tone, strip_diacritics
+from .tokens import LONE_DEBRIS, OCR_DEBRIS, SPACE, WORD, Token, ocr_reading
+
+_OCR_MARKS = frozenset("0123456789éÉ" + OCR_DEBRIS)
+_MARKED, _UNMARKED, _DAMAGED, _OTHER = range(4)  # how a token was written (written_kind)
+
+
+def is_ocr_document(marked: int, words: int, share: float = DEFAULT.ocr_document_share) -> bool:
+    """Whether a document whose `words` words include `marked` with OCR marks is OCR
+    output (Restorer.ocr_word_counts gives both; share: Config.ocr_document_share)."""
+    return marked >= share * max(1, words)
+
+
+class DocumentReader:
+    """Reads a document's way of writing from its words (ngram: the language model's
+    vocabulary and counts; generator: the CandidateGenerator; marks: the marks channel)."""
+
+    def __init__(self, ngram, generator, marks, config):
+        self.ngram, self.generator, self.marks, self.config = ngram, generator, marks, config
+        self._shares: Dict[str, Tuple[float, float, float]] = {}
+        self._evidence: Dict[tuple, tuple] = {}  # marked words' MarkEvidence (mark_evidence)
+
+    def has_ocr_marks(self, token: str) -> bool:
+        return any(c in _OCR_MARKS for c in token) and normalize_syllable(token) not in self.ngram.vocab
+
+    def ocr_word_counts(self, toks: Sequence[Token]) -> Tuple[int, int]:
+        """(words with OCR marks, words) among `toks` (see is_ocr_document)."""
+        words_in = [t.text for t in toks if t.kind == WORD]
+        # (a lone & ¢ ¥ does not count: typed text has them too, and they are what
+        # this decides)
+        return sum(self.has_ocr_marks(w) for w in words_in if w not in LONE_DEBRIS), len(words_in)
+
+    # ------------------------------------------------------------ marks as evidence
+    def read(self, toks: Sequence[Token], runs, words_in: Sequence[str], ocr_document: bool,
+             first_pass: Callable) -> DocumentReading:
+        """How this document was read: its kind and tone/quality-drop rates from its own
+        words (vidiacritic.marks.read_document); for a marked document, the mark-error
+        rate fitted by one statistical decoding pass (fit_mark_error)."""
+        reading = read_document(words_in, ocr_document, self.marks)
+        if reading.marked:
+            reading = self.fit_mark_error(toks, runs, reading, first_pass)
+        return reading
+
+    def fit_mark_error(self, toks: Sequence[Token], runs, reading: DocumentReading,
+                       first_pass: Callable) -> DocumentReading:
+        """One EM step for the mark-error rate e: decode (first pass only) with the
+        training pairs' rate, then take the share of words the decoder overturned in a
+        way that dropped marks cannot explain (nhầm → nhằm, tình → trình; đong → đồng
+        is a dropped tone, not an error).  A correct document overturns almost nothing,
+        so its words keep their marks; a vie OCR one keeps a rate near its own.
+        first_pass(runs, reading): the runs' lattice metas and their decodings."""
+        cfg = self.config
+        fit_runs, n_words = [], 0
+        for run in runs:  # a bounded sample: the estimate needs a few thousand words at most
+            if n_words >= cfg.mark_fit_words:
+                break
+            fit_runs.append(run)
+            n_words += len(run)
+        metas, decoded = first_pass(fit_runs, reading)
+        n = err = 0
+        for run, meta, dec in zip(fit_runs, metas, decoded):
+            for pos, ti in enumerate(run):
+                text = toks[ti].text
+                forms = meta[pos][0]
+                if not forms or not text.isalpha() or forms[dec.best[pos]] is None:
+                    continue
+                n += 1
+                obs, chosen = normalize_syllable(text), forms[dec.best[pos]]
+                if chosen != obs and not np.isfinite(reading.typed_logp(obs, [chosen])[0]):
+                    err += 1
+        rate = (err + cfg.mark_fit_prior * cfg.mark_fit_prior_rate) / (n + cfg.mark_fit_prior)
+        return reading.with_error(rate)
+
+    def line_readings(self, toks: Sequence[Token], reading: DocumentReading) -> Optional[Dict[int, DocumentReading]]:
+        """For a vie-OCR document, each word's reading on its own line
+        (DocumentReading.for_line: a line with words that are no syllable is likelier
+        to be wrong elsewhere too); None for other documents."""
+        if reading.kind != VIE_OCR:
+            return None
+        out: Dict[int, DocumentReading] = {}
+        line: List[int] = []
+        invalid = 0
+        for i, tok in enumerate([*toks, Token("\n", SPACE, -1)]):  # a last break ends the last line
+            if tok.kind == WORD:
+                line.append(i)
+                invalid += tok.text.isalpha() and normalize_syllable(tok.text) not in self.ngram.vocab
+            elif "\n" in tok.text and line:
+                line_reading = reading.for_line(self.marks, invalid)
+                out.update((j, line_reading) for j in line)
+                line, invalid = [], 0
+        return out
+
+    def marked_keep_logp(self, token: str, keep: float, reading: DocumentReading) -> float:
+        """In a vie-OCR document a token that is no syllable is damage, not a name, an
+        acronym or a unit, when it carries Vietnamese marks (sêm, ngầy, THÔA, RHOẰN):
+        those never write acronyms, units (mm, kg) or foreign words.  Typed text keeps
+        the usual penalties."""
+        if reading.kind == VIE_OCR and strip_diacritics(token) != token:
+            return min(keep, self.config.lower_keep_logp)
+        return keep
+
+    def marked_candidates(self, text: str, reading: DocumentReading):
+        """Candidates of a word in a marked document, scored by the document's marks
+        channel: every other mark reading of its skeleton (đong → đồng, đông; nhầm →
+        nhằm), the OCR channel's nearby syllables and, in vie OCR, the syllables one
+        letter away (tình → trình)."""
+        ev, prior = self.mark_evidence(text, reading.kind == VIE_OCR)
+        if not ev.forms:
+            return ()
+        chans = reading.score(ev)
+        best = float(chans.max())
+        scored = sorted(((ch + p, f, ch) for f, ch, p in zip(ev.forms, chans.tolist(), prior)
+                         if ch >= best - CHANNEL_BEAM), reverse=True)
+        return tuple((f, ch) for _, f, ch in scored[:MAX_CANDIDATES])
+
+    def mark_evidence(self, text: str, letters_too: bool):
+        """(MarkEvidence, pruning prior per form) of one word, whatever the document's
+        rates: cached, since the fitting pass and each line's rates score it again."""
+        obs = normalize_syllable(text)
+        key = (obs, letters_too)
+        hit = self._evidence.get(key)
+        if hit is None:
+            forms = dict.fromkeys(self.generator.forms.get(skeleton(obs), ()))
+            if obs in self.ngram.vocab:
+                forms[obs] = None
+            for f, _ in self.generator.candidates(ocr_reading(text)):
+                forms[f] = None
+            if letters_too:  # one letter away, with a tone the OCR plausibly read as obs's
+                tone_ok = self.marks.tone[:, letters_and_tone(obs)[1]] >= self.config.neighbour_tone_logp
+                for sk in self.generator.neighbours(skeleton(obs), self.config.neighbour_edits):
+                    forms.update((f, None) for f in self.generator.forms[sk] if tone_ok[letters_and_tone(f)[1]])
+            kept = [f for f in forms if f in self.generator.log_prior]
+            prior = [PRIOR_WEIGHT * self.generator.log_prior[f] for f in kept]
+            hit = (mark_evidence(self.marks, obs, kept), prior)
+            if len(self._evidence) > 100_000:
+                self._evidence.clear()
+            self._evidence[key] = hit
+        return hit
+
+    # ------------------------------------------------------------ trust in typed marks
+    def document_trust(self, words: Sequence[str]) -> Tuple[float, float]:
+        """The shares of the document's words written exactly as meant and with their
+        tone marks dropped, estimated from the document itself: the weights of the
+        first two of four writers mixed word by word (EM, Config.trust_prior pseudo-counts):
+
+        a  writes every word as meant;
+        c  drops the tone marks and keeps the others ("đong" for đồng, đóng, đong);
+        b  drops every mark ("dung" for dung, dùng, đúng, đứng, …);
+        d  damages it: a token with marks that is no syllable, OCR damage, or a
+           syllable's letters without their marks ("Viét", "16n", "Đieu", "HUYEN").
+
+        A syllable with a tone mark comes from a only; one without comes from a with
+        the share of its own form among the corpus counts of the forms it could stand
+        for (writer_shares), from c or b when it has the form they write.  Acronyms,
+        names and foreign words say nothing.  A restored document trusts itself (its
+        marked words outweigh its rare unmarked ones), so restoring it again keeps it;
+        text without marks, or with tone marks dropped, does not.
+        """
+        counts: Dict[str, int] = {}
+        damaged = 0
+        for w in words:
+            kind = self.written_kind(w)
+            if kind in (_MARKED, _UNMARKED):
+                syl = normalize_syllable(w)
+                counts[syl] = counts.get(syl, 0) + 1
+            elif kind == _DAMAGED:
+                damaged += 1
+        if not any(strip_diacritics(s) != s for s in counts):
+            return 0.0, 0.0  # no word shows a writer who writes marks
+        # likelihood of each word type under writers a, c, b, d (relative to its letters)
+        lik = np.array([self.writer_shares(s) + (0.0,) for s in counts] + [(0.0, 0.0, 0.0, 1.0)])
+        n = np.array(list(counts.values()) + [damaged], dtype=np.float64)
+        prior = np.array(self.config.trust_prior)
+        mix = np.full(4, 0.25)
+        for _ in range(self.config.trust_iterations):
+            resp = mix * lik  # E: which writer wrote each word type
+            resp /= np.maximum(resp.sum(axis=1, keepdims=True), 1e-300)
+            mix = (n @ resp + prior) / (n.sum() + prior.sum())  # M: the writers' shares
+        return float(mix[0]), float(mix[1])
+
+    def written_kind(self, token: str) -> int:
+        """_MARKED or _UNMARKED (a syllable with or without marks), _DAMAGED (a token
+        that is no syllable but has marks or OCR damage, or is a syllable's letters
+        without its marks: "Đieu", "16n", "HUYEN") or _OTHER (acronyms, names,
+        foreign words, which say nothing about how the text was written)."""
+        syl = normalize_syllable(token)
+        bare = strip_diacritics(syl)
+        if syl in self.ngram.vocab and syl.isalpha():
+            return _UNMARKED if bare == syl else _MARKED
+        if bare != syl or token.lower() in self.generator.forms or self.has_ocr_marks(token):
+            return _DAMAGED
+        return _OTHER
+
+    def writer_shares(self, syl: str) -> Tuple[float, float, float]:
+        """How likely writers a, c, b of document_trust write `syl` (relative to the
+        other forms of its letters): the corpus share of syl itself, of the forms whose
+        tone mark dropped gives syl, of every form with syl's letters (b's one form)."""
+        shares = self._shares.get(syl)
+        if shares is None:
+            vocab, counts = self.ngram.vocab, self.ngram.counts
+            forms = [f for f in self.generator.forms.get(strip_diacritics(syl), ()) if f in vocab]
+            total = sum(int(counts[vocab[f]]) for f in forms) or 1
+            own = int(counts[vocab[syl]]) / total
+            toneless, tone = split_tone(syl)
+            dropped = 0.0 if tone else max(own, sum(int(counts[vocab[f]]) for f in forms
+                                                      if split_tone(f)[0] == toneless) / total)
+            shares = (min(own, 1.0), min(dropped, 1.0), 1.0 if strip_diacritics(syl) == syl else 0.0)
+            self._shares[syl] = shares
+        return shares

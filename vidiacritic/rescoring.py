@@ -1,0 +1,114 @@
+"""Decoding: Viterbi over a document's lattices (:mod:`vidiacritic.decoder`) and, for the
+model engine, the seq2seq scorer's second pass, which re-scores the candidates of
+each segment with the whole segment in view and decodes again."""
+from __future__ import annotations
+
+from typing import Dict, List, Sequence, Tuple
+
+import numpy as np
+
+from .decoder import Lattice, decode_batch
+from .text import strip_diacritics
+from .tokens import SPACE, WORD, Token
+
+_SENTENCE_END = frozenset(".?!;:")
+
+
+class Rescorer:
+    """Decodes lattices with the language model `lm`, and re-scores them with the
+    seq2seq `scorer` (None: the statistical and rules engines) under `config`."""
+
+    def __init__(self, lm, scorer, config):
+        self.lm, self.scorer, self.config = lm, scorer, config
+
+    def decode(self, lattices: List[Lattice], memo=None):
+        # Decode in slices so that memory stays bounded for very long documents.
+        return [d for i in range(0, len(lattices), self.config.decode_slice)
+                for d in decode_batch(lattices[i : i + self.config.decode_slice], self.lm, prune_to=self.config.prune_to,
+                                      temperature=self.config.confidence_temperature, memo=memo)]
+
+    def segments(self, toks: Sequence[Token]) -> List[List[int]]:
+        """WORD token indices grouped into the spans the scorer reads: paragraphs cut
+        into pieces of at most Config.segment_max_words words, preferably at sentence ends."""
+        segs: List[List[int]] = []
+        cur: List[int] = []
+        for i, tok in enumerate(toks):
+            if tok.kind == WORD:
+                cur.append(i)
+                if len(cur) >= self.config.segment_max_words:
+                    segs.append(cur)
+                    cur = []
+            elif cur and ((tok.kind == SPACE and tok.text.count("\n") >= 2) or
+                          (len(cur) >= self.config.segment_min_words and tok.text in _SENTENCE_END)):
+                segs.append(cur)
+                cur = []
+        if cur:
+            segs.append(cur)
+        return segs
+
+    def refine(self, toks, runs, metas, decoded, first: List[Lattice], memo, letters_only: bool,
+               scale: float = 1.0):
+        """The model engine's second pass: the seq2seq scorer re-scores the candidates
+        of every segment the first pass is unsure of, reading the first pass's path as
+        the words before each one, and Viterbi decodes again.  Only runs with a scored
+        segment are decoded again: the others keep the first pass's path, which their
+        unchanged lattices would give again.  `scale`: a factor on the scorer's weight."""
+        where = {ti: (r, pos) for r, run in enumerate(runs) for pos, ti in enumerate(run)}
+        segs = [(seg, [where[ti] for ti in seg]) for seg in self.segments(toks)]
+        extra: Dict[Tuple[int, int], np.ndarray] = {}
+        decoded = list(decoded)
+        scored = self.rescore(toks, metas, decoded, segs, extra, letters_only, scale)
+        again = sorted({r for i in scored for r, _ in segs[i][1]})
+        lattices = [Lattice(first[r].ids, [u + extra[(r, pos)] if (r, pos) in extra else u
+                                           for pos, u in enumerate(first[r].unary)]) for r in again]
+        for r, dec in zip(again, self.decode(lattices, memo)):
+            decoded[r] = dec
+        return decoded
+
+    def rescore(self, toks, metas, decoded, segs, extra, letters_only: bool, scale: float = 1.0) -> List[int]:
+        """Add to `extra` the seq2seq scorer's log-probability of every candidate of
+        the segments of `segs` (each a segment's token indices and their (run,
+        position) places) the first pass is not sure of, given the segment's text and
+        the path `decoded` as the words before each one; returns the indices of the
+        segments scored.  The scorer's one "unknown" token scores "keep as written" and
+        the syllables outside its vocabulary too.
+
+        letters_only: the scorer reads the text with its marks stripped.  Outside OCR
+        output the marks a text has are weighed by the channel and the document's trust
+        (vidiacritic.lattice), so the scorer need not read them; reading the letters
+        only, it reads a restored text exactly as it read the input, which keeps
+        restoring again stable."""
+        sc, weights = self.scorer, self.config.model
+        segments, places, scored = [], [], []
+        for i, (seg_toks, seg) in enumerate(segs):
+            prefix, cands, place = [], [], []
+            least = 1.0
+            for r, pos in seg:
+                forms = metas[r][pos][0]
+                if forms:
+                    k = decoded[r].best[pos]
+                    prefix.append(sc.syllable_id(forms[k]))
+                    least = min(least, float(decoded[r].marginals[pos][k]))
+                else:
+                    prefix.append(0)
+                cands.append(np.array([sc.syllable_id(f) for f in forms] or [0]))
+                place.append((r, pos, len(forms) > 1, "user" in metas[r][pos][1]))
+            if least >= weights.gate and weights.gate < 1.0:
+                continue  # the first pass is sure of every word here
+            source = source_text(toks, seg_toks[0], seg_toks[-1])
+            segments.append((strip_diacritics(source) if letters_only else source, prefix, cands))
+            places.append(place)
+            scored.append(i)
+        weight = scale * weights.weight
+        for place, lps in zip(places, sc.score(segments)):
+            for (r, pos, has_choice, user_term), lp in zip(place, lps):
+                # (one candidate: nothing to re-rank; a user term's word: the term decides)
+                if has_choice and not user_term and weight != 0.0:
+                    extra[(r, pos)] = weight * lp
+        return scored
+
+
+def source_text(toks: Sequence[Token], first: int, last: int) -> str:
+    """The input text from token `first` to `last`, line breaks as spaces (the scorer
+    was trained on single lines)."""
+    return " ".join("".join(t.text for t in toks[first:last + 1]).split())
