@@ -31,7 +31,7 @@ from typing import Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Option
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from . import fixes, resources, userterms
+from . import fixes, resources, userterms, word_breaks
 from .candidates import CHANNEL_BEAM, MAX_CANDIDATES, PRIOR_WEIGHT, CandidateGenerator, _deletes, skeleton
 from .decoder import Lattice, decode_batch
 from .marks import VIE_OCR, DocumentReading, letters_and_tone, mark_evidence, read_document
@@ -381,6 +381,9 @@ class Restorer:
             ocr_document = is_ocr_document(*self._ocr_word_counts(toks))
         if ocr_document:
             toks = join_ocr_splits(toks)  # "tu’" (tư), "Ngu@i" (người): one word each
+        breaks = word_breaks.Breaks()  # word_breaks hook 1/2: merged and split words
+        if word_breaks.ENABLED:
+            toks, breaks = word_breaks.apply(self, toks, ocr_document)
         runs = [r[i : i + MAX_CHAIN] for r in chains(toks) for i in range(0, len(r), MAX_CHAIN)]
         reading = self._reading(toks, runs, words_in, ocr_document)
         by_line = self._line_readings(toks, reading)
@@ -454,6 +457,8 @@ class Restorer:
             if i in replaced and part != toks[i].text:
                 positions[at] = (toks[i].start, toks[i].text, part)
             at += len(part)
+        if breaks:  # word_breaks hook 2/2: breaks the decoder did not use are put back
+            parts, words, positions = breaks.settle(toks, parts, words)
         return Explanation("".join(parts), words, reading), positions
 
     # ------------------------------------------------------------ internals
