@@ -54,6 +54,9 @@ MIN_SPLIT_LETTERS = 4
 # eng OCR ("nuéc" → nước -1.8, "truéng" → trưởng -1.7) stay single words, and cost
 # no window decoding.
 SPLIT_GATE = -8.0
+# One piece of a split may be a damaged syllable when a candidate reads it with at
+# least this channel score (the other piece must be a syllable's letters).
+PIECE_GATE = -6.0
 # Letters of the longest syllable (nghiêng): longer joins are no merge site.
 MAX_SYLLABLE = 7
 # Pieces at least this many letters: a one-letter piece is a syllable's skeleton
@@ -154,7 +157,9 @@ def _is_word(restorer, text: str) -> bool:
 def _reads_badly(restorer, text: str) -> bool:
     """Whether no candidate reads `text` as one syllable well (SPLIT_GATE)."""
     entry = restorer._entry(text, True, None)
-    return not entry.forms or float(np.max(entry.scores)) < SPLIT_GATE
+    # (not "keep as written": an all-caps token's keep costs little, "VACHA" for VÀ CHA)
+    scores = [s for f, s in zip(entry.forms, entry.scores.tolist()) if f is not None]
+    return not scores or max(scores) < SPLIT_GATE
 
 
 def _sites(restorer, toks: Sequence[Token], marked_only: bool = False) -> List[_Site]:
@@ -189,9 +194,24 @@ def _split_cuts(restorer, text: str) -> List[int]:
     if len(text) > 2 * MAX_SYLLABLE or restorer.english and text.lower() in restorer.english \
             or _is_word(restorer, text) or not _reads_badly(restorer, text):
         return []
-    return [cut for cut in range(MIN_PIECE, len(text) - MIN_PIECE + 1)
-            if len(text) - cut <= MAX_SYLLABLE and cut <= MAX_SYLLABLE
-            and _is_skeleton(restorer, text[:cut]) and _is_skeleton(restorer, text[cut:])]
+    out = []
+    for cut in range(MIN_PIECE, len(text) - MIN_PIECE + 1):
+        a, b = text[:cut], text[cut:]
+        if len(a) > MAX_SYLLABLE or len(b) > MAX_SYLLABLE:
+            continue
+        sa, sb = _is_skeleton(restorer, a), _is_skeleton(restorer, b)
+        if sa and sb or (sa or sb) and _reads_well(restorer, b if sa else a):
+            out.append(cut)
+    return out
+
+
+def _reads_well(restorer, piece: str) -> bool:
+    """Whether a piece that is no syllable skeleton is one damaged syllable ("cdc" for
+    các): at least two letters and a candidate the channel reads it as well."""
+    if len(piece) < 2:
+        return False
+    entry = restorer._entry(piece, True, None)
+    return any(f is not None and s >= PIECE_GATE for f, s in zip(entry.forms, entry.scores.tolist()))
 
 
 def _is_syllable(restorer, text: str) -> bool:
