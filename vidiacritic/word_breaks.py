@@ -42,8 +42,8 @@ ENABLED = True
 # vie output often has too few OCR marks to be read as OCR output.
 MARKED_TEXT = True
 # Log-probability that the OCR lost or added one space inside a word's span.  In the
-# Tesseract-vie poor-scan TRAIN pairs (3,008 lines, ~30k words) 3 words were split or
-# merged by the OCR: about 1e-4 per word.
+# Tesseract-vie poor-scan TRAIN pairs (3,008 lines, 39,910 gold words) 3 words were
+# split or merged by the OCR (scripts/word_break_errors.py, read by eye): about 1e-4.
 BREAK_LOGP = math.log(1e-4)
 # Words of context on each side of a site (the trigram model sees two back).
 CONTEXT = 2
@@ -59,8 +59,8 @@ SPLIT_GATE = -8.0
 PIECE_GATE = -6.0
 # Letters of the longest syllable (nghiêng): longer joins are no merge site.
 MAX_SYLLABLE = 7
-# Pieces at least this many letters: a one-letter piece is a syllable's skeleton
-# ("a", "o", "y") far too often to be evidence of a cut.
+# Letters of a split's pieces at least (one-letter syllables exist: a, ở, ý; the
+# window decoding weighs them).
 MIN_PIECE = 1
 
 
@@ -130,7 +130,7 @@ def apply(restorer, toks: List[Token], ocr_document: bool) -> Tuple[List[Token],
     """The document's tokens with the merges and splits the lattice decides (module
     docstring), and the Breaks to settle the output with.  Outside documents read as
     OCR output (Tesseract's vie model writes few OCR marks, so its output is often not
-    one) only marked material is a site (_marked_site)."""
+    one) only marked material is a site (_marked_cuts, _marked_merge)."""
     if not (ocr_document or MARKED_TEXT):
         return toks, Breaks()
     sites = _sites(restorer, toks, marked_only=not ocr_document)
@@ -164,7 +164,7 @@ def _reads_badly(restorer, text: str) -> bool:
 
 def _sites(restorer, toks: Sequence[Token], marked_only: bool = False) -> List[_Site]:
     """Every split and merge site of the document (module docstring), in text order;
-    `marked_only`: those of _marked_site only."""
+    `marked_only`: only those of _marked_cuts and _marked_merge."""
     out: List[_Site] = []
     cuts: Dict[str, List[int]] = {}  # a document repeats its words
     for run in chains(toks):
@@ -221,7 +221,7 @@ def _is_syllable(restorer, text: str) -> bool:
 def _marked_cuts(restorer, text: str) -> List[int]:
     """Split cuts of a marked token that is no syllable into two syllables of the
     vocabulary written exactly, marks included ("họpcủa" → họp của): what a marked
-    document that is not OCR output may have split (_marked_site)."""
+    document that is not OCR output may have split."""
     if strip_diacritics(text) == text or _is_syllable(restorer, text):
         return []
     return [cut for cut in range(1, len(text))
