@@ -12,6 +12,11 @@ counted: those the reference metric does not match (vidiacritic.evaluate).
 
     python -m scripts.word_break_errors PAIRS.tsv [OUTPUT]   # OUTPUT: restored OCR column
                                                            # (without it: the OCR itself)
+
+With --rewrites, the file is text instead (correct text, say), read as one OCR
+document, and the merges and splits vidiacritic.word_breaks would make are listed:
+
+    python -m scripts.word_break_errors --rewrites TEXT.txt [--strip]
 """
 import argparse
 from typing import List, Sequence, Tuple
@@ -88,12 +93,35 @@ def break_errors(hyp_line: str, gold_line: str) -> Tuple[int, int, int]:
     return wrong, split, merged
 
 
+def list_rewrites(path: str, strip: bool) -> None:
+    """Print the merges and splits word_breaks makes in `path` read as an OCR document."""
+    from vidiacritic import word_breaks
+    from vidiacritic.restorer import Restorer
+    from vidiacritic.tokens import WORD, join_ocr_splits, tokenize
+
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    toks = join_ocr_splits(tokenize(strip_diacritics(text) if strip else text))
+    out, breaks = word_breaks.apply(Restorer(engine="statistical"), toks, True)
+    for i, spaced in breaks.merged.items():
+        print(f"  merged {spaced!r} → {out[i].text!r}")
+    for a, b in breaks.inserted.values():
+        print(f"  split {out[a].text + out[b].text!r} → {out[a].text!r} {out[b].text!r}")
+    words = sum(t.kind == WORD for t in toks)
+    print(f"words {words}: merged {len(breaks.merged)}, split {len(breaks.inserted)}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("pairs", help="TSV: ocr<TAB>gold<TAB>...")
+    ap.add_argument("pairs", help="TSV: ocr<TAB>gold<TAB>... (with --rewrites: a text file)")
     ap.add_argument("output", nargs="?", help="restored OCR column, one line per row (default: the OCR)")
     ap.add_argument("--examples", type=int, default=0, help="print this many lines with such errors")
+    ap.add_argument("--rewrites", action="store_true", help="list word_breaks' rewrites of a text file")
+    ap.add_argument("--strip", action="store_true", help="with --rewrites: strip the text's marks first")
     args = ap.parse_args()
+    if args.rewrites:
+        list_rewrites(args.pairs, args.strip)
+        return
     with open(args.pairs, encoding="utf-8") as fh:
         rows = [(line.rstrip("\n").split("\t") + [""])[:2] for line in fh]
     hyp = [r[0] for r in rows]

@@ -82,3 +82,19 @@ def test_break_error_count():
     assert break_errors("tiếp tucthuc hiện", "tiếp tục thực hiện") == (2, 0, 2)
     assert break_errors("4) Phương án", "d) Phương án") == (1, 0, 0)
     assert break_errors("các trường học", "các trường học") == (0, 0, 0)
+
+
+@pytest.mark.parametrize("marked", [False, True])
+def test_correct_text_read_as_ocr_keeps_its_breaks(stat, marked):
+    """The 60 held-out corpus lines of tests/make_heldout_cases.py (marks stripped, or
+    as written), read as one OCR document: no two words are merged, and only a token
+    that is no word may be split (corpus text glues some: "năngthanh").  Skips where the
+    corpus is absent (its text is never committed)."""
+    from tests.test_accuracy_floors import _heldout
+
+    stripped, gold = _heldout()
+    toks = tokenize("\n".join(gold if marked else stripped))
+    out, breaks = word_breaks.apply(stat, toks, True)
+    assert not breaks.merged
+    for a, b in breaks.inserted.values():
+        assert not word_breaks._is_word(stat, out[a].text + out[b].text)
