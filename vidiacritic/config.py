@@ -84,6 +84,12 @@ class Config:
     # Max-marginal scores are divided by this before the softmax that gives confidences
     # (calibrated on held-out Tesseract pairs: scripts/calibrate_confidence.py).
     confidence_temperature: float = 2.0
+    # OCR output: repair words the OCR merged or split where decoding decides
+    # (vidiacritic.word_breaks); with word_breaks_marked_text also in text not read as
+    # OCR output, for marked material only ("họpcủa", "đá nh").  Off by default: typed
+    # text keeps its spacing, and the Tesseract-vie dev sets had no such errors to repair.
+    word_breaks: bool = True
+    word_breaks_marked_text: bool = False
     # Chains decoded together (memory grows with this, speed up to a few hundred).
     decode_slice: int = 2000
     # Longer chains are decoded in windows so that memory and latency stay bounded.

@@ -38,7 +38,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import fixes, resources, userterms
+from . import fixes, resources, userterms, word_breaks
 from .candidates import CandidateGenerator
 from .assembly import Assembler, join
 from .config import DEFAULT, Config
@@ -61,6 +61,7 @@ ENGINES = ("auto", "model", "statistical", "rules")
 STAGES = (
     "tokenize",              # NFC letters; tokens (vidiacritic.tokens)
     "detect_ocr_output",     # OCR output or typed text; OCR splits joined ("Ngu@i")
+    "mend_word_breaks",      # OCR output: words it merged or split, where decoding decides (vidiacritic.word_breaks)
     "cut_chains",            # the runs of words decoded together
     "read_document",         # how it was written: marks, rates, trust (vidiacritic.reading)
     "find_foreign_words",    # English words, kept as written (vidiacritic.fixes)
@@ -86,6 +87,7 @@ class _Document:
     by_line: Optional[Dict[int, DocumentReading]] = None  # per word, for vie OCR
     trust: Tuple[float, float] = (0.0, 0.0)  # typed text's trust in its marks
     foreign: frozenset = frozenset()  # token indices of foreign words
+    breaks: word_breaks.Breaks = None  # the merges and splits made (mend_word_breaks)
     found: List[UserMatch] = None  # where the user's terms fit
     metas: list = None  # per run, per position: (forms, hits) (LatticeBuilder.build)
     decoded: list = None  # per run: its decoding
@@ -250,6 +252,11 @@ class Restorer:
         if doc.ocr_document:
             doc.toks = join_ocr_splits(doc.toks)  # "tu’" (tư), "Ngu@i" (người): one word each
 
+    def _mend_word_breaks(self, doc: _Document) -> None:
+        doc.breaks = word_breaks.Breaks()
+        if self.config.word_breaks:
+            doc.toks, doc.breaks = word_breaks.apply(self, doc.toks, doc.ocr_document)
+
     def _cut_chains(self, doc: _Document) -> None:
         n = self.config.max_chain
         doc.runs = [r[i : i + n] for r in chains(doc.toks) for i in range(0, len(r), n)]
@@ -315,7 +322,13 @@ class Restorer:
         doc.words = self.assembler.document_fixes(doc.toks, doc.replaced, doc.words, doc.details)
 
     def _join(self, doc: _Document) -> None:
-        doc.output, doc.positions = join(doc.toks, doc.replaced)
+        if not doc.breaks:
+            doc.output, doc.positions = join(doc.toks, doc.replaced)
+            return
+        # breaks the decoder did not use are put back as written (word_breaks.Breaks.settle)
+        parts = [doc.replaced.get(i, t.text) for i, t in enumerate(doc.toks)]
+        parts, doc.words, doc.positions = doc.breaks.settle(doc.toks, parts, doc.words)
+        doc.output = "".join(parts)
 
 
     # ------------------------------------------------------------ internals
