@@ -148,3 +148,11 @@ def test_table_and_live_candidates_agree(stat):
     for obs in ("cua", "phé", "nguoi", "chúc"):
         if obs in gen._table:
             assert gen._parse(gen._table[obs]) == gen._candidates(obs)
+
+
+@pytest.mark.parametrize("measure", ["3ha", "2,5km", "500mg", "1m", "4G"])
+def test_measures_stay_in_ocr_output(stat, measure):
+    """A number glued to its unit is kept even in OCR output, where "16i" is damage."""
+    src = f"Dién tich dat canh tac cua xa la {measure} theo bao cao, co 16i di rieng"
+    out = stat.restore(src, ocr_document=True)
+    assert f" {measure} " in out and "lối" in out

@@ -15,6 +15,16 @@ from .text import normalize_syllable, split_tone, strip_diacritics
 from .tokens import LONE_DEBRIS, WORD, Token, ocr_reading
 
 _VOWEL = re.compile("[aeiouyAEIOUY]")
+# A number glued to its unit ("3ha", "1m", "2,5km", "500mg", "4G"): a measure, never a
+# damaged word, even in OCR output (where "16i" may be lối, "3ha" is three hectares).
+_NUMBER_WITH_UNIT = re.compile(
+    r"\d+(?:[.,]\d+)*(?:m|cm|mm|km|dm|m2|m3|km2|ha|kg|g|mg|t|l|ml|kw|kwh|mw|w|v|kv|h|ph|"
+    r"s|gb|mb|kb|tb|hz|mhz|ghz|g|x|k|tr|đ|vnđ|usd|ppm)", re.IGNORECASE)
+
+
+def is_measure(token: str) -> bool:
+    """Whether `token` is a number glued to a unit ("3ha", "1m", "4G")."""
+    return _NUMBER_WITH_UNIT.fullmatch(token) is not None
 
 
 class Entry(NamedTuple):
@@ -69,8 +79,11 @@ class LatticeBuilder:
             # Outside OCR output a single consonant is a letter (điểm đ, khoản b), not a
             # damaged syllable, and a lone & ¢ ¥ is itself.  (Longer vowelless tokens
             # stay candidates: "phd" may be phố in a line too short to look like OCR.)
-            kept = not ocr_document and (text in LONE_DEBRIS or
-                                         len(text) == 1 and not _VOWEL.match(strip_diacritics(text)))
+            # A word with a digit is OCR damage only in OCR output ("16i" lối); in typed
+            # text it is a measure, a code or a name ("1m", "3ha", "4G", "A1"), kept.
+            kept = (not ocr_document and (text in LONE_DEBRIS or any(c.isdigit() for c in text) or
+                                          len(text) == 1 and not _VOWEL.match(strip_diacritics(text)))
+                    or is_measure(text))
             cands = () if kept else (self.reader.marked_candidates(text, reading) if reading is not None
                                      else self.generator.candidates(ocr_reading(text)))
             syl = normalize_syllable(text)
