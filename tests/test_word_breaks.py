@@ -21,22 +21,17 @@ def test_ocr_breaks(stat, src, expected):
     assert stat.restore(src, ocr_document=True) == expected
 
 
-@pytest.fixture(scope="module")
-def marked_too(stat):
-    """Word breaks also in marked text not read as OCR output (off by default)."""
-    return stat.with_config(replace(stat.config, word_breaks_marked_text=True))
+@pytest.mark.parametrize("src,expected", CASES["marked"])
+def test_marked_breaks(stat, src, expected):
+    assert stat.restore(src) == expected
 
 
 @pytest.mark.parametrize("src,expected", CASES["marked"])
-def test_marked_breaks(marked_too, src, expected):
-    assert marked_too.restore(src) == expected
-
-
-@pytest.mark.parametrize("src,expected", CASES["marked"])
-def test_typed_text_keeps_its_breaks_by_default(stat, src, expected):
-    """By default only OCR output is mended: typed text keeps its spacing."""
-    assert stat.restore(src).split(" ") != expected.split(" ")
-    assert re.findall(r"\s+", stat.restore(src)) == re.findall(r"\s+", src)
+def test_typed_text_keeps_its_breaks_when_asked(stat, src, expected):
+    """With word_breaks_marked_text off only OCR output is mended: typed text keeps its
+    spacing."""
+    off = stat.with_config(replace(stat.config, word_breaks_marked_text=False))
+    assert re.findall(r"\s+", off.restore(src)) == re.findall(r"\s+", src)
 
 
 @pytest.mark.parametrize("src", CASES["breaks_kept"])

@@ -84,12 +84,12 @@ class Config:
     # Max-marginal scores are divided by this before the softmax that gives confidences
     # (calibrated on held-out Tesseract pairs: scripts/calibrate_confidence.py).
     confidence_temperature: float = 2.0
-    # OCR output: repair words the OCR merged or split where decoding decides
-    # (vidiacritic.word_breaks); with word_breaks_marked_text also in text not read as
-    # OCR output, for marked material only ("họpcủa", "đá nh").  Off by default: typed
-    # text keeps its spacing, and the Tesseract-vie dev sets had no such errors to repair.
+    # Repair words merged or split (vidiacritic.word_breaks) where decoding decides: in OCR
+    # output; with word_breaks_marked_text also in other text, for marked material only
+    # (two marked syllables glued, "tạiKhoản", "(ởhuyện"; a marked syllable cut, "đá nh"),
+    # where without it a glued word was read as one syllable and lost letters ("(huyện").
     word_breaks: bool = True
-    word_breaks_marked_text: bool = False
+    word_breaks_marked_text: bool = True
     # Chains decoded together (memory grows with this, speed up to a few hundred).
     decode_slice: int = 2000
     # Longer chains are decoded in windows so that memory and latency stay bounded.
