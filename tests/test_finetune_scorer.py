@@ -1,13 +1,10 @@
 """The fine-tune of the shipped scorer starts from its weights: the float BART rebuilt from
 scorer.npz must reproduce the shipped runtime's scores (finetune_scorer.check_rebuild)."""
 import os
-import sys
 
 import pytest
 
 HERE = os.path.dirname(__file__)
-sys.path.insert(0, os.path.join(HERE, ".."))
-sys.path.insert(0, os.path.join(HERE, "..", "scripts", "seq2seq"))
 
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
@@ -18,12 +15,12 @@ MODEL = os.path.join(HERE, "..", "models", "seq2seq")
 
 @pytest.fixture(scope="module")
 def rebuilt():
-    from onnx_export import model_from_npz
+    from scripts.seq2seq.onnx_export import model_from_npz
     return model_from_npz(MODEL)
 
 
 def test_rebuilt_model_reproduces_shipped_scores(rebuilt):
-    import finetune_scorer as FS
+    from scripts.seq2seq import finetune_scorer as FS
     model, sc = rebuilt
     assert FS.check_rebuild(model, sc, int(sc.cfg["syllable_offset"])) < 1e-3
 
@@ -31,7 +28,7 @@ def test_rebuilt_model_reproduces_shipped_scores(rebuilt):
 def test_check_detects_changed_weights(rebuilt):
     """The check is not vacuous: a small change of one layer's weights is caught."""
     import torch
-    import finetune_scorer as FS
+    from scripts.seq2seq import finetune_scorer as FS
     model, sc = rebuilt
     w = model.model.decoder.layers[0].fc1.weight
     keep = w.detach().clone()

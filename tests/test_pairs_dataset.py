@@ -2,12 +2,9 @@
 noise, the tone-dropping kind, and the Arrow dataset it writes."""
 import os
 import random
-import sys
 import unicodedata
 
 import pytest
-
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from scripts.seq2seq import pairs_dataset as PD  # noqa: E402
 from vidiacritic.marks import MarksChannel, letters_and_tone  # noqa: E402

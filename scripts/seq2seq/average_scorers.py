@@ -7,18 +7,12 @@ Both are read from their ``scorer.npz`` (dequantized float32, onnx_export.model_
 Fine-tuning from one starting point keeps the two in one basin, so the average keeps much
 of each one's skills; it is the cheap alternative to a longer mixed fine-tune.
 
-    python scripts/seq2seq/average_scorers.py runs/ft_out runs/old_scorer --alpha 0.5 --out runs/avg
+    python -m scripts.seq2seq.average_scorers runs/ft_out runs/old_scorer --alpha 0.5 --out runs/avg
 """
 from __future__ import annotations
 
 import argparse
 import os
-import sys
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-for p in (HERE, os.path.join(HERE, "..", "..")):
-    if p not in sys.path:
-        sys.path.insert(0, p)
 
 
 def main(argv=None) -> None:
@@ -30,8 +24,8 @@ def main(argv=None) -> None:
     ap.add_argument("--out", required=True)
     a = ap.parse_args(argv)
     import torch
-    import train_scorer as TS
-    from onnx_export import model_from_npz
+    from scripts.seq2seq import train_scorer as TS
+    from scripts.seq2seq.onnx_export import model_from_npz
 
     ma, sa = model_from_npz(a.a)
     mb, sb = model_from_npz(a.b)

@@ -13,7 +13,7 @@ Batches are drawn from the Arrow dataset (memory-mapped): with probability
 ``--real-share`` a row of a real Tesseract kind, else the next synthetic row of a
 shuffled pass; rows are tokenized, pooled and bucketed by length like train.py.
 
-    nice -n 10 python scripts/seq2seq/finetune_scorer.py --data runs/pairs_ds \\
+    nice -n 10 python -m scripts.seq2seq.finetune_scorer --data runs/pairs_ds \\
         --ckpt-dir runs/ft_ckpt --out runs/ft_out --max-minutes 50 --threads 1
 """
 from __future__ import annotations
@@ -22,24 +22,19 @@ import argparse
 import json
 import os
 import random
-import sys
 import time
 
 _T0 = time.time()
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.join(HERE, "..", "..")
-for p in (HERE, ROOT):
-    if p not in sys.path:
-        sys.path.insert(0, p)
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-import train_scorer as TS  # noqa: E402
-from loop import JsonLog, TrainLoop  # noqa: E402
-from onnx_export import model_from_npz  # noqa: E402
-from train import collate  # noqa: E402
+from scripts.seq2seq import train_scorer as TS  # noqa: E402
+from scripts.seq2seq.loop import JsonLog, TrainLoop  # noqa: E402
+from scripts.seq2seq.onnx_export import model_from_npz  # noqa: E402
+from scripts.seq2seq.data import collate  # noqa: E402
 from vidiacritic.text import normalize_syllable  # noqa: E402
 
 SHIPPED = os.path.join(ROOT, "models", "seq2seq")

@@ -25,7 +25,7 @@ Clean text comes from ``../shared/corpus``, train split only (``scripts/corpus.p
 held-out lines and the dev set are never read.  Nothing here is committed: the dataset
 lives under ``runs/``.
 
-    python scripts/seq2seq/pairs_dataset.py --out runs/pairs_ds \\
+    python -m scripts.seq2seq.pairs_dataset --out runs/pairs_ds \\
         --real vie-poor=/work/work_data/marks_poor_vie_train.tsv ...
 """
 from __future__ import annotations
@@ -41,12 +41,9 @@ import unicodedata
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
 from scripts.corpus import DEFAULT_CORPUS, iter_lines  # noqa: E402
 from vidiacritic.marks import MarksChannel, letters_and_tone  # noqa: E402
-from vidiacritic.model.noise import CharNoise, partial_strip, strip_line  # noqa: E402
+from scripts.seq2seq.noise import CharNoise, partial_strip, strip_line  # noqa: E402
 from vidiacritic.text import TONE_MARKS, apply_casing, apply_tone  # noqa: E402
 from vidiacritic.tokens import WORD, tokenize  # noqa: E402
 
