@@ -85,7 +85,7 @@ import stat  # noqa: E402
 import time  # noqa: E402
 
 from vidiacritic import cli as cli_module  # noqa: E402
-from vidiacritic.decoding import encode_cp1258, encode_tcvn3, encode_vni  # noqa: E402
+from vidiacritic.encodings import encode_cp1258, encode_tcvn3, encode_vni  # noqa: E402
 
 FIX = ("fix", "--engine", "rules")
 

@@ -41,7 +41,7 @@ from .cli_io import (EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageE
                      _check_fix_usage, _plan_fix, open_fix_input, restore_input, write_output, write_stdout)
 # what `review` (vidiacritic.review) uses through this module
 from .cli_io import decode_text, input_format, read_bytes  # noqa: F401
-from .decoding import DecodeError
+from .encodings import DecodeError
 from .options import (add_decoding_options, add_engine_options, add_errors_option, add_format_options,
                       add_lexicon_option)
 

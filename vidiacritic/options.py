@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from .decoding import ERRORS_CHOICES, LEGACY_CHOICES
+from .encodings import ERRORS_CHOICES, LEGACY_CHOICES
 from .formats import FORMATS
 from .restorer import ENGINES
 from .text import TONE_STYLES, TRADITIONAL
@@ -25,7 +25,7 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_decoding_options(p: argparse.ArgumentParser) -> None:
-    """--encoding and --legacy-encoding (vidiacritic.decoding's encoding= and legacy=)."""
+    """--encoding and --legacy-encoding (vidiacritic.encodings's encoding= and legacy=)."""
     p.add_argument("--encoding", default=None, metavar="CODEC",
                    help="input encoding (default: detect; tcvn3 and vni name the legacy font encodings)")
     p.add_argument("--legacy-encoding", choices=LEGACY_CHOICES, default="auto",

@@ -134,7 +134,7 @@ def _marks_at(path: Path):
 
 def load_lexicon():
     """The phrase lexicon (data/admin_terms.tsv with its built trie)."""
-    from .rules import LEXICON_FILE, trie_path
+    from .lexicon import LEXICON_FILE, trie_path
 
     path = data_path(LEXICON_FILE)
     if trie_path(path).exists():
@@ -144,7 +144,7 @@ def load_lexicon():
 
 @lru_cache(maxsize=None)
 def _lexicon_at(path: Path):
-    from .rules import PhraseLexicon
+    from .lexicon import PhraseLexicon
 
     return _parse(path, PhraseLexicon.load)
 

@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Any, List, Optional
 
-from ..decoding import known_encoding
+from ..encodings import known_encoding
 from ..options import add_decoding_options, add_engine_options, add_lexicon_option
 from .archives import Limits, parse_size
 from .backends import _DaskBackend, _InlineBackend, _PoolBackend
