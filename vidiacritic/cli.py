@@ -43,7 +43,7 @@ from .cli_io import (EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageE
 from .cli_io import decode_text, input_format, read_bytes  # noqa: F401
 from .encodings import DecodeError
 from .explanation import SOURCES
-from .options import (add_decoding_options, add_engine_options, add_errors_option, add_format_options,
+from .options import (add_encoding_options, add_engine_options, add_errors_option, add_format_options,
                       add_lexicon_option)
 
 EXIT_CODES = f"""exit codes:
@@ -191,7 +191,7 @@ class _Parser(argparse.ArgumentParser):
 def _add_engine_options(p: argparse.ArgumentParser) -> None:
     """The options of every subcommand that restores text (fix, explain, review)."""
     add_engine_options(p)
-    add_decoding_options(p)
+    add_encoding_options(p)
     add_errors_option(p)
     add_lexicon_option(p)
 

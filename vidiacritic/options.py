@@ -11,7 +11,7 @@ from .restorer import ENGINES
 from .text import TONE_STYLES, TRADITIONAL
 
 __all__ = ["ENGINES", "TONE_STYLES", "LEGACY_CHOICES", "ERRORS_CHOICES", "FORMAT_CHOICES",
-           "add_engine_options", "add_decoding_options", "add_errors_option", "add_lexicon_option",
+           "add_engine_options", "add_encoding_options", "add_errors_option", "add_lexicon_option",
            "add_format_options"]
 
 FORMAT_CHOICES = ("auto",) + FORMATS
@@ -24,7 +24,7 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
                    help="traditional: hòa, thủy (default); modern: hoà, thuỷ")
 
 
-def add_decoding_options(p: argparse.ArgumentParser) -> None:
+def add_encoding_options(p: argparse.ArgumentParser) -> None:
     """--encoding and --legacy-encoding (vidiacritic.encodings's encoding= and legacy=)."""
     p.add_argument("--encoding", default=None, metavar="CODEC",
                    help="input encoding (default: detect; tcvn3 and vni name the legacy font encodings)")
