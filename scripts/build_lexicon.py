@@ -494,7 +494,7 @@ def write_trie(tsv: str) -> None:
     """The built trie next to the TSV (numpy arrays, ``<name>.trie.npz``), so that the
     library reads it instead of parsing and building (0.04 s instead of 0.3 s or more)."""
     from scripts.build_manifest import refresh_for
-    from vidiacritic.rules import PhraseLexicon, trie_path
+    from vidiacritic.lexicon import PhraseLexicon, trie_path
     out = trie_path(tsv)
     PhraseLexicon.load(tsv).save_trie(out, tsv)
     print(f"trie -> {out} ({os.path.getsize(out) / 1e6:.1f} MB)", file=sys.stderr)

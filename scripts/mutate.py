@@ -16,7 +16,7 @@ is *killed* when a test fails or the run times out, and *survives* when all test
 The result goes to tests/MUTATION.md: `killed: K of N`, then every survivor with its
 line, to be reviewed (an equivalent mutant, or a missing test).
 
-    python -m scripts.mutate --modules decoder --max-per-module 10       # a quick look
+    python -m scripts.mutate --modules viterbi --max-per-module 10       # a quick look
     python -m scripts.mutate --max-per-module 8 --jobs 2                 # the campaign
     python -m scripts.mutate --list --modules channel                    # sites only
     python -m scripts.mutate --rerun-survivors                           # after adding tests
@@ -52,7 +52,7 @@ LINKED = ("models", "data")
 # The tests that exercise each module, fast ones first (pytest -x stops at the first
 # failure).  Modules not listed run the whole suite.
 TESTS: Dict[str, Tuple[str, ...]] = {
-    "decoder": ("test_decoder_reference.py", "test_accuracy_floors.py"),
+    "viterbi": ("test_viterbi_reference.py", "test_accuracy_floors.py"),
     "channel": ("test_channel_reference.py", "test_channel.py", "test_candidates_reference.py",
                 "test_candidate_table.py"),
     "candidates": ("test_candidates_reference.py", "test_candidates.py", "test_candidate_table.py",
@@ -62,7 +62,7 @@ TESTS: Dict[str, Tuple[str, ...]] = {
              "test_accuracy_floors.py"),
     "tokens": ("test_tokens_debris.py", "test_restorer.py", "test_accuracy_floors.py", "test_tokens.py"),
     "fixes": ("test_fixes.py", "test_restorer.py", "test_accuracy_floors.py"),
-    "rules": ("test_rules.py", "test_accuracy_floors.py"),
+    "lexicon": ("test_lexicon.py", "test_accuracy_floors.py"),
     "marks": ("test_marks.py", "test_idempotence.py", "test_restorer.py"),
     "restorer": ("test_restorer.py", "test_marks.py", "test_accuracy_floors.py", "test_idempotence.py",
                  "test_model_engine.py"),
@@ -87,8 +87,8 @@ TESTS: Dict[str, Tuple[str, ...]] = {
     "cli_io": ("test_write_faults.py", "test_safeio.py", "test_cli.py"),
     "options": ("test_cli.py", "test_batch.py"),
     "destinations": ("test_safeio.py", "test_write_faults.py", "test_cli.py"),
-    "decoding": ("test_decoding.py", "test_cli.py"),
-    "legacy": ("test_decoding.py", "test_cli.py"),
+    "encodings": ("test_encodings.py", "test_cli.py"),
+    "legacy": ("test_encodings.py", "test_cli.py"),
     "evaluate": ("test_evaluate.py", "test_cli.py", "test_accuracy_floors.py"),
 }
 
@@ -102,7 +102,7 @@ _SYMBOL = {ast.Lt: "<", ast.GtE: ">=", ast.Gt: ">", ast.LtE: "<=", ast.Eq: "==",
 
 @dataclass(frozen=True)
 class Site:
-    module: str  # "decoder"
+    module: str  # "viterbi"
     index: int  # position among the module's sites, in tree-walk order
     kind: str
     line: int

@@ -24,7 +24,7 @@ import pytest
 from vidiacritic import batch
 from vidiacritic.batch import archives
 from vidiacritic.batch.archives import Limits, UnsafeMember, iter_members, safe_member_path
-from vidiacritic.decoding import encode_cp1258
+from vidiacritic.encodings import encode_cp1258
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)

@@ -85,7 +85,7 @@ import stat  # noqa: E402
 import time  # noqa: E402
 
 from vidiacritic import cli as cli_module  # noqa: E402
-from vidiacritic.decoding import encode_cp1258, encode_tcvn3, encode_vni  # noqa: E402
+from vidiacritic.encodings import encode_cp1258, encode_tcvn3, encode_vni  # noqa: E402
 
 FIX = ("fix", "--engine", "rules")
 
@@ -299,6 +299,18 @@ def test_explain_writes_utf8_whatever_the_stdout_encoding():
                        input=b"quyet dinh\n", capture_output=True, cwd=ROOT, timeout=120, env=env)
     assert p.returncode == 0, p.stderr
     assert "quyết" in p.stdout.decode("utf-8")
+
+
+def test_explain_columns_line_up_whatever_the_source():
+    """The source column is as wide as the longest source (fix:currency), so the
+    confidence starts in the same column on every row (it was 6 wide, and a
+    'fix:currency' or 'lexicon' row pushed its confidence right)."""
+    from vidiacritic.explanation import SOURCES, WordDecision
+
+    rows = [cli_module._explain_line(WordDecision("dong", "đồng", 0, s, 0.5, [("đông", 0.25)]), 0, False)
+            for s in SOURCES]
+    assert len({row.index("0.50") for row in rows}) == 1, rows
+    assert all(s in row for s, row in zip(SOURCES, rows))
 
 
 def test_undecodable_input_is_an_error_or_replaced_with_a_count(tmp_path):

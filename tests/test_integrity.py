@@ -20,7 +20,7 @@ import pytest
 
 from vidiacritic import Restorer, batch, integrity, resources
 from vidiacritic.errors import CorruptResource, MissingResource, SettingError, VidiacriticError
-from vidiacritic.rules import PhraseLexicon, trie_path
+from vidiacritic.lexicon import PhraseLexicon, trie_path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = "Uy ban nhan dan tinh quyet dinh giao dat cho nguoi su dung.\n"
@@ -110,7 +110,7 @@ def test_a_crafted_trie_that_loops_is_refused(tmp_path):
     itself: building node 2 (build_all) would walk up from it forever.  Refused: the
     TSV is parsed instead."""
     import hashlib
-    from vidiacritic.rules import TRIE_FORMAT
+    from vidiacritic.lexicon import TRIE_FORMAT
     tsv = tmp_path / "t.tsv"
     tsv.write_text("phrase\tcount\tsource\tdominance\nủy ban\t10\tcorpus\t1.0\n", encoding="utf-8")
     with open(trie_path(tsv), "wb") as fh:

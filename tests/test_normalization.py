@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from vidiacritic.decoding import decode_bytes
+from vidiacritic.encodings import decode_bytes
 from vidiacritic.text import compose_marks
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from vidiacritic import Restorer
-from vidiacritic.decoding import DecodeError
+from vidiacritic.encodings import DecodeError
 from vidiacritic.stream import HEAD_BYTES, PIECE_CHARS, open_source, pieces, restore_stream, restore_text
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -102,7 +102,7 @@ def _big_text():
 
 
 def test_a_large_utf8_file_is_streamed_and_decodes_as_before(tmp_path):
-    from vidiacritic.decoding import decode_bytes
+    from vidiacritic.encodings import decode_bytes
     text = _big_text()
     path = tmp_path / "big.txt"
     path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))

@@ -5,7 +5,7 @@
     'Ủy ban nhân dân tỉnh'
 
 The pipeline, one module per stage: text (normalization, tones, casing) → tokens
-→ candidates (OCR channel) → decoder (n-gram Viterbi) → restorer (the API).
+→ candidates (OCR channel) → lattice → viterbi (n-gram decoding) → restorer (the API).
 """
 __version__ = "0.1.0"
 

@@ -41,8 +41,9 @@ from .cli_io import (EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageE
                      _check_fix_usage, _plan_fix, open_fix_input, restore_input, write_output, write_stdout)
 # what `review` (vidiacritic.review) uses through this module
 from .cli_io import decode_text, input_format, read_bytes  # noqa: F401
-from .decoding import DecodeError
-from .options import (add_decoding_options, add_engine_options, add_errors_option, add_format_options,
+from .encodings import DecodeError
+from .explanation import SOURCES
+from .options import (add_encoding_options, add_engine_options, add_errors_option, add_format_options,
                       add_lexicon_option)
 
 EXIT_CODES = f"""exit codes:
@@ -52,6 +53,10 @@ EXIT_CODES = f"""exit codes:
   {EXIT_USAGE}    usage error or refused output (an input file, a directory, a missing
        folder, a device for --in-place, a bad --backup suffix or path)
   {EXIT_INTERRUPTED}  interrupted"""
+
+# explain's source column is as wide as the longest source name (fix:currency), so the
+# confidences line up whatever decided each word.
+SOURCE_WIDTH = max(len(s) for s in SOURCES)
 
 
 def load_lexicon(args: argparse.Namespace):
@@ -147,7 +152,7 @@ def _explain_line(w: Any, offset: int, as_json: bool, index: int = 0) -> str:
         return json.dumps(rec, ensure_ascii=False)
     alts = ", ".join(f"{a} {p:.2f}" for a, p in w.alternatives)
     mark = "*" if w.changed else " "
-    return f"{mark} {w.original:<14} → {w.chosen:<14} {w.source:<6} {w.confidence:5.2f}  {alts}"
+    return f"{mark} {w.original:<14} → {w.chosen:<14} {w.source:<{SOURCE_WIDTH}} {w.confidence:5.2f}  {alts}"
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -186,7 +191,7 @@ class _Parser(argparse.ArgumentParser):
 def _add_engine_options(p: argparse.ArgumentParser) -> None:
     """The options of every subcommand that restores text (fix, explain, review)."""
     add_engine_options(p)
-    add_decoding_options(p)
+    add_encoding_options(p)
     add_errors_option(p)
     add_lexicon_option(p)
 

@@ -9,7 +9,7 @@ import sys
 from typing import Any, Callable, List, Optional, Tuple
 
 from . import safeio
-from .decoding import DecodeError
+from .encodings import DecodeError
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -48,7 +48,7 @@ def read_bytes(path: Optional[str]) -> bytes:
 def decode_text(data: bytes, name: str, encoding: Optional[str], legacy: str,
                 errors: str = "strict") -> str:
     """NFC text of one input's bytes, or UserError; replacements are reported on stderr."""
-    from .decoding import DecodeError, decode_with_info
+    from .encodings import DecodeError, decode_with_info
 
     try:
         decoded = decode_with_info(data, encoding=encoding, legacy=legacy, errors=errors)

@@ -49,16 +49,16 @@ class Background:
         return self._value
 
 
-def open_scorer(folder=None):
+def scorer_and_weights(folder=None):
     """(scorer, its ModelWeights): the shipped model's, or those of the model in
     `folder` (another trained model, with its own weights.json)."""
     if folder is None:
         return resources.load_scorer(), resources.load_model_weights()
-    return resources.open_scorer(folder), resources.load_model_weights(folder)
+    return resources.load_scorer_from(folder), resources.load_model_weights(folder)
 
 
-def load_scorer(required: bool, pending: Background):
-    """(scorer, its ModelWeights) as `pending` (a Background running open_scorer)
+def scorer_or_fallback(required: bool, pending: Background):
+    """(scorer, its ModelWeights) as `pending` (a Background running scorer_and_weights)
     loads them, or None, with a warning each time, when engine="auto" finds the model's files absent
     or sentencepiece missing.  Anything else (a damaged file: CorruptResource; a bad
     VIDIACRITIC_RUNTIME: SettingError) is raised: a broken model never silently

@@ -1,6 +1,6 @@
 """Lattice building: each word's candidates with their channel scores, the score of
 keeping a word as written, the document's trust in its marks, and the bonuses of
-lexicon phrases and user terms; one :class:`vidiacritic.decoder.Lattice` per chain of
+lexicon phrases and user terms; one :class:`vidiacritic.viterbi.Lattice` per chain of
 words, decoded by :mod:`vidiacritic.rescoring`."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Dict, FrozenSet, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .decoder import Lattice
+from .viterbi import Lattice
 from .marks import DocumentReading
 from .text import normalize_syllable, split_tone, strip_diacritics
 from .tokens import LONE_DEBRIS, WORD, Token, ocr_reading

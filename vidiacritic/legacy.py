@@ -14,7 +14,7 @@ Legacy Vietnamese font encodings (``legacy="auto"|"tcvn3"|"vni"|"none"``):
 
 Both are usually met either as raw bytes or, after a font-unaware conversion
 to Unicode, as the Windows-1252 characters of those bytes ("Bé T­ph¸p").
-Both forms are read here; :mod:`vidiacritic.decoding` decides which, if any,
+Both forms are read here; :mod:`vidiacritic.encodings` decides which, if any,
 applies.
 """
 from __future__ import annotations

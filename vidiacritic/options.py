@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import argparse
 
-from .decoding import ERRORS_CHOICES, LEGACY_CHOICES
+from .encodings import ERRORS_CHOICES, LEGACY_CHOICES
 from .formats import FORMATS
 from .restorer import ENGINES
 from .text import TONE_STYLES, TRADITIONAL
 
 __all__ = ["ENGINES", "TONE_STYLES", "LEGACY_CHOICES", "ERRORS_CHOICES", "FORMAT_CHOICES",
-           "add_engine_options", "add_decoding_options", "add_errors_option", "add_lexicon_option",
+           "add_engine_options", "add_encoding_options", "add_errors_option", "add_lexicon_option",
            "add_format_options"]
 
 FORMAT_CHOICES = ("auto",) + FORMATS
@@ -24,8 +24,8 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
                    help="traditional: hòa, thủy (default); modern: hoà, thuỷ")
 
 
-def add_decoding_options(p: argparse.ArgumentParser) -> None:
-    """--encoding and --legacy-encoding (vidiacritic.decoding's encoding= and legacy=)."""
+def add_encoding_options(p: argparse.ArgumentParser) -> None:
+    """--encoding and --legacy-encoding (vidiacritic.encodings's encoding= and legacy=)."""
     p.add_argument("--encoding", default=None, metavar="CODEC",
                    help="input encoding (default: detect; tcvn3 and vni name the legacy font encodings)")
     p.add_argument("--legacy-encoding", choices=LEGACY_CHOICES, default="auto",

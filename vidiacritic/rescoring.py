@@ -1,4 +1,4 @@
-"""Decoding: Viterbi over a document's lattices (:mod:`vidiacritic.decoder`) and, for the
+"""Decoding: Viterbi over a document's lattices (:mod:`vidiacritic.viterbi`) and, for the
 model engine, the seq2seq scorer's second pass, which re-scores the candidates of
 each segment with the whole segment in view and decodes again."""
 from __future__ import annotations
@@ -7,7 +7,7 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
-from .decoder import Lattice, decode_batch
+from .viterbi import Lattice, decode_batch
 from .text import strip_diacritics
 from .tokens import SPACE, WORD, Token
 

@@ -22,7 +22,7 @@ from .errors import CorruptResource, MissingResource, SettingError, VidiacriticE
 __all__ = ["MissingResource", "CorruptResource", "SettingError", "models_dir", "data_dir", "model_path",
            "data_path", "load_ngram", "load_channel", "load_lexicon", "load_acronyms", "load_code_parts",
            "load_english_words", "load_rewrites",
-           "candidate_table_path", "load_scorer", "open_scorer", "load_model_weights", "fingerprint"]
+           "candidate_table_path", "load_scorer", "load_scorer_from", "load_model_weights", "fingerprint"]
 
 _HERE = Path(__file__).resolve().parent
 FOLDER_ENV = {"models": "VIDIACRITIC_MODELS", "data": "VIDIACRITIC_DATA"}
@@ -134,7 +134,7 @@ def _marks_at(path: Path):
 
 def load_lexicon():
     """The phrase lexicon (data/admin_terms.tsv with its built trie)."""
-    from .rules import LEXICON_FILE, trie_path
+    from .lexicon import LEXICON_FILE, trie_path
 
     path = data_path(LEXICON_FILE)
     if trie_path(path).exists():
@@ -144,7 +144,7 @@ def load_lexicon():
 
 @lru_cache(maxsize=None)
 def _lexicon_at(path: Path):
-    from .rules import PhraseLexicon
+    from .lexicon import PhraseLexicon
 
     return _parse(path, PhraseLexicon.load)
 
@@ -235,7 +235,7 @@ def load_scorer():
     return _scorer_at(model_path("seq2seq"), runtime)
 
 
-def open_scorer(folder) -> object:
+def load_scorer_from(folder) -> object:
     """The scorer of another trained model in `folder` (``Restorer(model_dir=...)``),
     with the same errors as :func:`load_scorer` (the folder needs no manifest)."""
     runtime = runtime_setting()

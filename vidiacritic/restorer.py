@@ -42,7 +42,7 @@ from . import fixes, resources, userterms, word_breaks
 from .candidates import CandidateGenerator
 from .assembly import Assembler, join
 from .config import DEFAULT, Config
-from .engine_loading import Background, UnigramLM, load_scorer, open_scorer
+from .engine_loading import Background, UnigramLM, scorer_and_weights, scorer_or_fallback
 from .explanation import Explanation, WordDecision, merge_readings
 from .lattice import LatticeBuilder
 from .marks import DocumentReading
@@ -113,7 +113,7 @@ class Restorer:
         self.user_terms = userterms.load(lexicon)  # first: a bad file fails before the models load
         # The scorer loads in a thread while the rest loads here: its ONNX Runtime
         # session is built outside the GIL (models/seq2seq/CARD.md, Speed).
-        pending = Background(lambda: open_scorer(model_dir)) if engine in ("auto", "model") else None
+        pending = Background(lambda: scorer_and_weights(model_dir)) if engine in ("auto", "model") else None
         self.model_dir, self._version = model_dir, None
         self.ngram = resources.load_ngram()
         self.lm = self.ngram if engine != "rules" else UnigramLM(
@@ -137,7 +137,7 @@ class Restorer:
                           "ignoring it (rebuild: python -m scripts.build_candidate_table)", stacklevel=2)
         self.scorer, self._model_weights = None, None
         if pending is not None:
-            loaded = load_scorer(required=engine == "model", pending=pending)
+            loaded = scorer_or_fallback(required=engine == "model", pending=pending)
             if loaded is not None:
                 self.scorer, self._model_weights = loaded
             engine = "model" if self.scorer is not None else "statistical"

@@ -26,7 +26,7 @@ memory, grows with the input).
 
 Decoding: a valid UTF-8 file (the usual case) is decoded incrementally.  Anything else
 (another or a legacy encoding, a BOM other than UTF-8's, an invalid byte) is decoded
-whole by :func:`vidiacritic.decoding.decode_bytes`, as before: detection needs all the
+whole by :func:`vidiacritic.encodings.decode_bytes`, as before: detection needs all the
 bytes.  The head of every streamed file is decoded both ways and must agree, so the
 streamed text is the text ``decode_bytes`` gives.
 """
@@ -256,7 +256,7 @@ def _utf8_chunks(fh: BinaryIO) -> Iterator[str]:
         try:
             text = pending + decoder.decode(data, final=not data)
         except UnicodeDecodeError as e:  # it was valid UTF-8 when open_source checked it
-            from .decoding import DecodeError
+            from .encodings import DecodeError
             raise DecodeError(f"changed while being read: not UTF-8 any more ({e.reason})") from None
         if first and text:
             text = _strip_boms(text)
@@ -299,8 +299,8 @@ def open_source(path: Optional[str], encoding: Optional[str] = None, legacy: str
                 spooled: Optional[BinaryIO] = None) -> Source:
     """Open and check `path` (None: standard input, copied to a temporary file, or
     `spooled`, such a copy already made, which the Source then owns) for
-    restore_stream.  Raises OSError, decoding.DecodeError or LookupError as
-    decoding.decode_bytes on the whole file would, before anything is restored."""
+    restore_stream.  Raises OSError, encodings.DecodeError or LookupError as
+    encodings.decode_bytes on the whole file would, before anything is restored."""
     if path is not None and os.path.isdir(path):
         raise IsADirectoryError(21, "Is a directory", path)
     if path is None:
@@ -328,7 +328,7 @@ def _is_utf8_request(encoding: Optional[str]) -> bool:
 
 
 def _decode_bytes(data: bytes, encoding: Optional[str], legacy: str) -> str:
-    from .decoding import decode_bytes
+    from .encodings import decode_bytes
     return decode_bytes(data, encoding=encoding, legacy=legacy)
 
 
@@ -351,7 +351,7 @@ def _head_streams(head: bytes, encoding: Optional[str], legacy: str) -> bool:
     """Whether a file starting with `head` may be streamed: its start, cut at a space
     or line end, decodes as decode_bytes decodes it (no other encoding detected, no
     legacy conversion; decode_bytes raises here if it is binary)."""
-    from .decoding import decode_with_info
+    from .encodings import decode_with_info
 
     cut = max(head.rfind(b"\n", 0, HEAD_BYTES), head.rfind(b" ", 0, HEAD_BYTES))
     if cut < HEAD_BYTES // 2:  # too little to look at as decode_bytes looks at a file

@@ -32,7 +32,7 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 
 from .candidates import skeleton
-from .decoder import Lattice, decode_batch
+from .viterbi import Lattice, decode_batch
 from .text import normalize_syllable, strip_diacritics
 from .tokens import NUMBER, SPACE, WORD, Token, chains
 

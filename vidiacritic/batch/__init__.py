@@ -22,7 +22,7 @@ command is refused (see Safety).
 How it works.  The main process walks the inputs member by member (archives are
 streamed, never extracted; see :mod:`vidiacritic.batch.archives` for the safety rules
 and size limits), reads each selected member, hashes it, and hands the bytes to a
-worker; the worker decodes them (:mod:`vidiacritic.decoding`) and runs the
+worker; the worker decodes them (:mod:`vidiacritic.encodings`) and runs the
 restorer, which each worker builds once.  The main process writes every output
 through a temporary file in the same folder + fsync + ``os.replace``, then appends
 its manifest line, so a crash or ``kill -9`` leaves either the old file or the new

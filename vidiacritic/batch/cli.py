@@ -8,8 +8,8 @@ import os
 import sys
 from typing import Any, List, Optional
 
-from ..decoding import known_encoding
-from ..options import add_decoding_options, add_engine_options, add_lexicon_option
+from ..encodings import known_encoding
+from ..options import add_encoding_options, add_engine_options, add_lexicon_option
 from .archives import Limits, parse_size
 from .backends import _DaskBackend, _InlineBackend, _PoolBackend
 from .common import DEFAULT_GLOB, DEFAULT_MEMBER_TIMEOUT_S, Factory
@@ -58,7 +58,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "path if the pattern has a /); repeatable; default *.txt *.hocr *.xml "
                         "(XML only when it is hOCR, ALTO or PAGE)")
     add_engine_options(p)
-    add_decoding_options(p)
+    add_encoding_options(p)
     p.add_argument("--max-member-size", type=_size_arg, default=Limits.max_member_bytes,
                    metavar="SIZE", help="refuse members larger than this (default 4M: about "
                                         "700,000 syllables, within the restorer's memory)")

@@ -2,7 +2,7 @@
 onto a file that is not this job's, never half-written.
 
 Outputs are written through folder descriptors opened without following links
-(``_Writer``), each through a temporary file + fsync + rename (``_atomic_write_at``:
+(``_Writer``), each through a temporary file + fsync + rename (``_write_output_at``:
 :func:`vidiacritic.safeio.write_at`, the project's one atomic writer).
 Temporary files are named ``.<name>.<pid>-<random>.vidiacritic-tmp``: the pid tells
 a live writer's file from one left by a killed run, which the next run removes
@@ -47,7 +47,7 @@ _NOT_A_FILE = ("output path exists and is not a regular file (a folder, a link o
                "not replaced")
 
 
-def _atomic_write_at(dir_fd: int, base: str, data: bytes, fsync: bool, may_replace: bool,
+def _write_output_at(dir_fd: int, base: str, data: bytes, fsync: bool, may_replace: bool,
                      before_commit: Callable[[], None] = lambda: None) -> None:
     """Write `base` in the folder `dir_fd` with the project's one atomic writer
     (safeio.write_at: temporary file + fsync + rename), under the batch's rules.
@@ -160,7 +160,7 @@ class _Writer:
             for part in parts[:-1]:
                 folder = _open_subdir(folder, part)
                 opened.append(folder)
-            _atomic_write_at(folder, parts[-1], data, self.fsync, may_replace, before_commit)
+            _write_output_at(folder, parts[-1], data, self.fsync, may_replace, before_commit)
         finally:
             for fd in opened:
                 os.close(fd)

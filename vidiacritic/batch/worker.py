@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from ..decoding import DecodeError, decode_with_info
+from ..encodings import DecodeError, decode_with_info
 from ..stream import explain_pieces
 from ..text import compose_marks
 from .common import HARD_KILL_GRACE_S, TRIM_EVERY, Factory, Result, Task, _one_line, _timeout_error

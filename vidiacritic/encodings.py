@@ -22,7 +22,7 @@ combining marks composed; other characters exactly as decoded, see
    Latin-1 or Windows-1252 file (smart quotes in ASCII text) needs ``encoding=``.
 
 ``errors="replace"`` turns the errors of 1, 2, 5 and 6 into U+FFFD replacements
-(strictly as UTF-8 in 5 and 6), counted in ``Decoded.replaced``; the default,
+(strictly as UTF-8 in 5 and 6), counted in ``DecodedText.replaced``; the default,
 ``"strict"``, raises ``DecodeError``.
 
 TCVN3 and VNI (``legacy="auto"|"tcvn3"|"vni"|"none"``) are read by
@@ -43,7 +43,7 @@ from .legacy import (_TONE_SET, UTF8_NAMES, VIETNAMESE_LETTERS, _as_cp1252_bytes
                      encode_tcvn3, encode_vni, encoding_key, legacy_name, tcvn3_to_unicode, vni_to_unicode)
 from .text import compose_marks
 
-__all__ = ["DecodeError", "Decoded", "decode_bytes", "decode_with_info", "ERRORS_CHOICES",
+__all__ = ["DecodeError", "DecodedText", "decode_bytes", "decode_with_info", "ERRORS_CHOICES",
            "tcvn3_to_unicode", "vni_to_unicode", "encode_tcvn3", "encode_vni", "encode_cp1258",
            "LEGACY_CHOICES", "known_encoding"]
 
@@ -61,7 +61,7 @@ class DecodeError(ValueError):
 
 
 @dataclass(frozen=True)
-class Decoded:
+class DecodedText:
     text: str
     encoding: str  # what was used: "utf-8", "utf-8-sig", "utf-16", "cp1258", "tcvn3", "vni", …
     replaced: int = 0  # invalid byte sequences replaced by U+FFFD (errors="replace")
@@ -145,7 +145,7 @@ def _clearly(candidate: _Score, baseline: _Score) -> bool:
             and candidate.value >= baseline.value + 0.3)
 
 
-def _legacy_from_text(text: str, legacy: str) -> Optional[Decoded]:
+def _legacy_from_text(text: str, legacy: str) -> Optional[DecodedText]:
     """Convert text that is really TCVN3/VNI shown as Windows-1252 characters."""
     if legacy == "none" or text.isascii():
         return None
@@ -153,9 +153,9 @@ def _legacy_from_text(text: str, legacy: str) -> Optional[Decoded]:
     if raw is None:
         return None
     if legacy == "tcvn3":
-        return Decoded(tcvn3_to_unicode(_as_cp1252_bytes(text) or b""), "tcvn3")
+        return DecodedText(tcvn3_to_unicode(_as_cp1252_bytes(text) or b""), "tcvn3")
     if legacy == "vni":
-        return Decoded(vni_to_unicode(text), "vni")
+        return DecodedText(vni_to_unicode(text), "vni")
     base = _vietnamese_score(text)
     cands = [("tcvn3", tcvn3_to_unicode(raw)), ("vni", vni_to_unicode(text[:_SCORE_CHARS]))]
     best = None
@@ -167,8 +167,8 @@ def _legacy_from_text(text: str, legacy: str) -> Optional[Decoded]:
         return None
     full_raw = _as_cp1252_bytes(text)
     if best[0] == "tcvn3":
-        return Decoded(tcvn3_to_unicode(full_raw or b""), "tcvn3")
-    return Decoded(vni_to_unicode(text), "vni")
+        return DecodedText(tcvn3_to_unicode(full_raw or b""), "tcvn3")
+    return DecodedText(vni_to_unicode(text), "vni")
 
 
 # ----------------------------------------------------------------- binary detection
@@ -245,25 +245,25 @@ def _decode(data: bytes, encoding: str, errors: str) -> Tuple[str, int]:
     return _strict(data, encoding), 0
 
 
-def _finish(text: str, encoding: str, legacy: str, replaced: int = 0) -> Decoded:
+def _finish(text: str, encoding: str, legacy: str, replaced: int = 0) -> DecodedText:
     if text.startswith("\ufeff"):
         text = text[1:]
     converted = _legacy_from_text(text, legacy)
     if converted is not None:
-        return Decoded(converted.text, converted.encoding, replaced)
-    return Decoded(compose_marks(text), encoding, replaced)
+        return DecodedText(converted.text, converted.encoding, replaced)
+    return DecodedText(compose_marks(text), encoding, replaced)
 
 
-def _single_byte(data: bytes, legacy: str) -> Optional[Decoded]:
+def _single_byte(data: bytes, legacy: str) -> Optional[DecodedText]:
     """Bytes that are not UTF-8: the Vietnamese single-byte candidates (Windows-1258,
     TCVN3, VNI), or None when none of them clearly reads as Vietnamese.  Other code
     pages are never guessed: a general detector (charset-normalizer) read one stray
     byte in UTF-8 text as mac_iceland and Latin-1 as cp1257, silently."""
     sample = data[:_SCORE_CHARS]
     if legacy == "tcvn3":
-        return Decoded(tcvn3_to_unicode(data), "tcvn3")
+        return DecodedText(tcvn3_to_unicode(data), "tcvn3")
     if legacy == "vni":
-        return Decoded(vni_to_unicode(_cp1252_text(data)), "vni")
+        return DecodedText(vni_to_unicode(_cp1252_text(data)), "vni")
     cands: List[Tuple[str, str, _Score]] = []
     try:
         cp = unicodedata.normalize("NFC", sample.decode("cp1258"))
@@ -282,17 +282,17 @@ def _single_byte(data: bytes, legacy: str) -> Optional[Decoded]:
                 best_legacy = (name, sc)
         if best_legacy is not None:
             if best_legacy[0] == "tcvn3":
-                return Decoded(tcvn3_to_unicode(data), "tcvn3")
-            return Decoded(vni_to_unicode(_cp1252_text(data)), "vni")
+                return DecodedText(tcvn3_to_unicode(data), "tcvn3")
+            return DecodedText(vni_to_unicode(_cp1252_text(data)), "vni")
     if cands and cp1258.good >= 1 and cp1258.value >= 0.5 and cp1258.value >= plain.value:
         try:
-            return Decoded(compose_marks(data.decode("cp1258")), "cp1258")
+            return DecodedText(compose_marks(data.decode("cp1258")), "cp1258")
         except UnicodeDecodeError:  # an undefined byte past the sample
             pass
     return None
 
 
-def _not_utf8(data: bytes, exc: UnicodeDecodeError, legacy: str, errors: str) -> Decoded:
+def _not_utf8(data: bytes, exc: UnicodeDecodeError, legacy: str, errors: str) -> DecodedText:
     """Bytes with no BOM that are not valid UTF-8: damaged UTF-8 (an error), a
     Vietnamese single-byte encoding, or an error."""
     where = f"byte 0x{data[exc.start]:02x} at offset {exc.start}"
@@ -316,7 +316,7 @@ def _not_utf8(data: bytes, exc: UnicodeDecodeError, legacy: str, errors: str) ->
 
 
 def decode_with_info(data: bytes, encoding: Optional[str] = None, legacy: str = "auto",
-                     errors: str = "strict") -> Decoded:
+                     errors: str = "strict") -> DecodedText:
     """Like `decode_bytes`, also saying which encoding was used (and how many byte
     sequences were replaced, with errors="replace")."""
     if legacy not in LEGACY_CHOICES:
@@ -326,15 +326,15 @@ def decode_with_info(data: bytes, encoding: Optional[str] = None, legacy: str = 
     if encoding:
         font = legacy_name(encoding)
         if font == "tcvn3":
-            return Decoded(tcvn3_to_unicode(data), "tcvn3")
+            return DecodedText(tcvn3_to_unicode(data), "tcvn3")
         if font == "vni":
-            return Decoded(vni_to_unicode(_cp1252_text(data)), "vni")
+            return DecodedText(vni_to_unicode(_cp1252_text(data)), "vni")
         if encoding_key(encoding) in UTF8_NAMES and data.startswith(codecs.BOM_UTF8):
             encoding = "utf-8-sig"
         text, replaced = _decode(data, encoding, errors)
         return _finish(text, encoding, legacy, replaced)
     if not data:
-        return Decoded("", "utf-8")
+        return DecodedText("", "utf-8")
     for bom, enc in _BOMS:
         if data.startswith(bom):
             text, replaced = _decode(data, enc, errors)

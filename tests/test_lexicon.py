@@ -4,11 +4,11 @@ import time
 
 import pytest
 
-from vidiacritic.rules import PhraseLexicon, best_cover, default_path, strength_of
+from vidiacritic.lexicon import PhraseLexicon, best_cover, default_path, strength_of
 from vidiacritic.text import strip_diacritics
 
 HERE = os.path.dirname(__file__)
-with open(os.path.join(HERE, "cases", "rules_lexicon.json"), encoding="utf-8") as _fh:
+with open(os.path.join(HERE, "cases", "lexicon.json"), encoding="utf-8") as _fh:
     CASES = json.load(_fh)
 
 
@@ -134,7 +134,7 @@ def test_memoised_pairs_give_the_same_matches():
 
 def test_shipped_trie_cache_is_fresh_and_equal_to_parsing(tmp_path):
     import shutil
-    from vidiacritic.rules import PhraseLexicon, default_path, trie_path
+    from vidiacritic.lexicon import PhraseLexicon, default_path, trie_path
     tsv = default_path()
     assert trie_path(tsv).exists(), "rebuild: python -m scripts.build_lexicon --trie-only"
     cached = PhraseLexicon.load(tsv)
@@ -146,7 +146,7 @@ def test_shipped_trie_cache_is_fresh_and_equal_to_parsing(tmp_path):
 
 
 def test_a_stale_trie_cache_is_ignored(tmp_path):
-    from vidiacritic.rules import PhraseLexicon, trie_path
+    from vidiacritic.lexicon import PhraseLexicon, trie_path
     tsv = tmp_path / "t.tsv"
     tsv.write_text("phrase\tcount\tsource\tdominance\nỦy ban nhân dân\t10\tcorpus\t1.0\n", encoding="utf-8")
     PhraseLexicon.load(tsv).save_trie(trie_path(tsv), tsv)

@@ -1,4 +1,4 @@
-"""vidiacritic.decoding: bytes → NFC text, with legacy Vietnamese encodings."""
+"""vidiacritic.encodings: bytes → NFC text, with legacy Vietnamese encodings."""
 import codecs
 import shutil
 import subprocess
@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from vidiacritic.decoding import (DecodeError, decode_bytes, decode_with_info, encode_cp1258,
+from vidiacritic.encodings import (DecodeError, decode_bytes, decode_with_info, encode_cp1258,
                                   encode_tcvn3, encode_vni, tcvn3_to_unicode, vni_to_unicode)
 
 TEXT = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"

@@ -1,4 +1,4 @@
-"""The decoder (vidiacritic.decoder) against brute force on small random lattices.
+"""The decoder (vidiacritic.viterbi) against brute force on small random lattices.
 
 A fake trigram model with random log-probabilities over a tiny vocabulary stands in
 for the real one, so every quantity the decoder promises can be recomputed by plain
@@ -18,7 +18,7 @@ import itertools
 import numpy as np
 import pytest
 
-from vidiacritic.decoder import Lattice, _bigram_keep, _stack, decode_batch
+from vidiacritic.viterbi import Lattice, _bigram_keep, _stack, decode_batch
 
 V = 6  # real words 0..V-1; BOS and EOS follow
 
