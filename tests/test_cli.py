@@ -551,3 +551,25 @@ def test_fix_and_batch_take_their_option_choices_from_one_place():
         assert acts["tone_style"].choices is options.TONE_STYLES, name
         assert acts["legacy_encoding"].choices is options.LEGACY_CHOICES, name
         assert acts["lexicon"].help == {a.dest: a for a in sub.choices["fix"]._actions}["lexicon"].help
+
+
+def test_a_light_command_does_not_import_review_or_batch(tmp_path):
+    """Speed (issue 9): `fix` and its like parse their command line without importing
+    the review page's web server or batch's archive readers and process pools (about
+    0.1 s of CPU of a one-report run); `batch` and `review` are still parsed, and the
+    top-level help still lists them."""
+    hyp = tmp_path / "h.txt"
+    hyp.write_text("Ủy ban\n", encoding="utf-8")
+    probe = ("import sys; from vidiacritic import cli; "
+             f"code = cli.main(['eval', {str(hyp)!r}, {str(hyp)!r}]); "
+             "print(code, sorted(m for m in ('vidiacritic.batch', 'vidiacritic.review', 'http.server') "
+             "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "0 []"
+    top = cli("--help")
+    assert top.returncode == 0 and b"batch" in top.stdout and b"review" in top.stdout
+    for name in ("batch", "review"):
+        r = cli(name, "--help")
+        assert r.returncode == 0 and f"usage: vidiacritic {name}".encode() in r.stdout, r.stderr
+    bad = cli("fixx")
+    assert bad.returncode == 2 and b"'batch'" in bad.stderr and b"'review'" in bad.stderr

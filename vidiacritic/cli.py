@@ -196,7 +196,17 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
     add_lexicon_option(p)
 
 
-def build_parser() -> argparse.ArgumentParser:
+# The subcommands whose modules import quickly; review (http.server) and batch
+# (archives, process pools) are registered only when the command line may name them.
+_LIGHT_COMMANDS = ("fix", "explain", "eval", "check")
+
+
+def build_parser(command: Optional[str] = None) -> argparse.ArgumentParser:
+    """The command-line parser.  command: the subcommand the command line names (see
+    _command_word); a light one gets a parser without the heavy subcommands, whose
+    imports would cost a one-report run about 0.1 s of CPU (models/seq2seq/CARD.md,
+    Speed).  None (help, no command, any other word): every subcommand."""
+    heavy = command not in _LIGHT_COMMANDS
     ap = _Parser(prog="vidiacritic", description="Give Vietnamese OCR text back its diacritics.",
                  epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     from . import __version__
@@ -225,22 +235,31 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("gold")
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(func=cmd_eval)
-    from .review import register as register_review
-    register_review(sub, sys.modules[__name__])
+    if heavy:
+        from .review import register as register_review
+        register_review(sub, sys.modules[__name__])
     from .integrity import cmd_check
     sub.add_parser("check", help="verify the model and data files against their manifests "
                    "(whole SHA-256)").set_defaults(func=cmd_check)
-    try:
-        from . import batch
-    except ImportError:  # pragma: no cover - batch is part of the package
-        batch = None
-    if batch is not None:
-        batch.register(sub)
+    if heavy:
+        try:
+            from . import batch
+        except ImportError:  # pragma: no cover - batch is part of the package
+            batch = None
+        if batch is not None:
+            batch.register(sub)
     return ap
 
 
+def _command_word(argv: List[str]) -> Optional[str]:
+    """The subcommand `argv` names: its first word that is no option (the top-level
+    options, --version and --help, take no value); None when there is none."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
-    ap = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    ap = build_parser(_command_word(argv))
     args = ap.parse_args(argv)
     if not getattr(args, "command", None):
         ap.print_help(sys.stderr)

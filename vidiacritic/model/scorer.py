@@ -48,6 +48,10 @@ def _onnx_session(path: Path, required: bool):
         raise MissingResource(f"missing {path}")
     opts = ort.SessionOptions()
     opts.inter_op_num_threads = 1  # one graph at a time; intra-op threads: all cores
+    # Its threads sleep between operators instead of spinning: on cores other processes
+    # share, spinning only takes their time (the scores are the same either way;
+    # models/seq2seq/CARD.md, Speed).
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     opts.log_severity_level = 3
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
