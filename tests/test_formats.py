@@ -398,3 +398,16 @@ def test_any_word_text_only_word_text_changes(restorer, lines):
     for before, after in zip((w for line in lines for w in line), got):
         if kept(before) is not None:
             assert kept(after) == kept(before), (before, after)
+
+
+def test_markup_words_keep_their_boundaries(restorer):
+    """Word breaks are the markup's: a String holding two pieces of a split word, or a
+    merged word, comes back with its spacing (plain text would be mended)."""
+    words = ["Uy", "ban", "chi", "dao", "cac", "tru ong", "hoc", "phattrien", "kinh", "te"]
+    body = "<TextLine>" + "<SP/>".join(f"<String CONTENT='{w}'/>" for w in words) + "</TextLine>\n"
+    src = ('<?xml version="1.0" encoding="UTF-8"?>\n<alto xmlns="http://www.loc.gov/standards/alto/ns-v4#">'
+           f"<Layout><Page><PrintSpace><TextBlock>\n{body}</TextBlock></PrintSpace></Page></Layout></alto>\n"
+           ).encode("utf-8")
+    out, _ = restore_markup(src, "alto", restorer)
+    got = [s.get("CONTENT") for s in etree.fromstring(out).iter("{*}String")]
+    assert [g.count(" ") for g in got] == [w.count(" ") for w in words]

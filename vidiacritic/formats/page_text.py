@@ -85,6 +85,22 @@ def _flat(s: str) -> str:
     return "".join(" " if c.isspace() else c for c in s) if any(c.isspace() for c in s) else s
 
 
+def _keeping_word_breaks(restorer):
+    """The restorer without word-break repair (vidiacritic.word_breaks): in markup the
+    words are the OCR engine's elements, so their boundaries are the markup's, not the
+    restorer's to move.  Made once per restorer (it shares the loaded models)."""
+    config = getattr(restorer, "config", None)
+    if config is None or not (config.word_breaks or config.word_breaks_marked_text):
+        return restorer  # a stand-in restorer, or breaks already off
+    made = getattr(restorer, "_markup_restorer", None)  # (the config it was made from, it)
+    if made is None or made[0] is not config:
+        from dataclasses import replace
+
+        made = config, restorer.with_config(replace(config, word_breaks=False, word_breaks_marked_text=False))
+        restorer._markup_restorer = made
+    return made[1]
+
+
 def restore_units(blocks: Sequence[Block], restorer) -> Tuple[int, list]:
     """Restore the page and give every changed unit its new text (``new_text``) and
     confidence; returns (units changed, the restorer's WordDecisions).  Nothing is
@@ -94,7 +110,7 @@ def restore_units(blocks: Sequence[Block], restorer) -> Tuple[int, list]:
     text, spans = page_text(blocks)
     if not spans:
         return 0, []
-    explanation = restorer.explain(text)
+    explanation = _keeping_word_breaks(restorer).explain(text)
     starts = [s for _, s, _ in spans]
     per_unit: dict = {}
     for d in explanation.words:
