@@ -403,7 +403,8 @@ def test_any_word_text_only_word_text_changes(restorer, lines):
 def test_markup_words_keep_their_boundaries(restorer):
     """Word breaks are the markup's: a String holding two pieces of a split word, or a
     merged word, comes back with its spacing (plain text would be mended)."""
-    words = ["Uy", "ban", "chi", "dao", "cac", "tru ong", "hoc", "phattrien", "kinh", "te"]
+    words = ["Hội", "đồng", "đã", "tổ", "chức", "cuộc", "họpcủa", "các", "thành", "viên", "để", "đá nh", "giá"]
+    assert restorer.restore(" ".join(words)).count(" ") > len(words) - 1  # plain text: mended
     body = "<TextLine>" + "<SP/>".join(f"<String CONTENT='{w}'/>" for w in words) + "</TextLine>\n"
     src = ('<?xml version="1.0" encoding="UTF-8"?>\n<alto xmlns="http://www.loc.gov/standards/alto/ns-v4#">'
            f"<Layout><Page><PrintSpace><TextBlock>\n{body}</TextBlock></PrintSpace></Page></Layout></alto>\n"
