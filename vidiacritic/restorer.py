@@ -31,7 +31,7 @@ from typing import Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Option
 import numpy as np
 from rapidfuzz.distance import Levenshtein
 
-from . import fixes, resources, userterms
+from . import digit_letters, fixes, resources, userterms  # digit_letters: digit-letters hook
 from .candidates import CHANNEL_BEAM, MAX_CANDIDATES, PRIOR_WEIGHT, CandidateGenerator, _deletes, skeleton
 from .decoder import Lattice, decode_batch
 from .marks import VIE_OCR, DocumentReading, letters_and_tone, mark_evidence, read_document
@@ -421,7 +421,7 @@ class Restorer:
         for run, meta, dec in zip(runs, metas, decoded):
             for pos, ti in enumerate(run):
                 tok = toks[ti]
-                if tok.kind != WORD:
+                if tok.kind != WORD and not meta[pos][0]:  # digit-letters hook: numbers with a slot go on
                     continue
                 forms, phrase_hit = meta[pos]
                 fixed = self._token_fix(toks, ti)
@@ -467,7 +467,7 @@ class Restorer:
             hit = self.acronyms.restore(text)
             if hit is not None:
                 return hit
-        return fixes.roman_numeral(toks, i)
+        return fixes.roman_numeral(toks, i) or digit_letters.roman_numeral(toks, i)  # digit-letters hook
 
     def _document_fixes(self, toks: Sequence[Token], replaced: Dict[int, str],
                         words: List[WordDecision], details: bool) -> List[WordDecision]:
@@ -950,8 +950,8 @@ class Restorer:
                   reading: Optional[DocumentReading], by_line: Optional[Dict[int, DocumentReading]],
                   foreign) -> Optional[_Entry]:
         """Token ti's _Entry in this document (None for a number)."""
-        if toks[ti].kind != WORD:
-            return None
+        if toks[ti].kind != WORD:  # digit-letters hook (issue 9.3): a bare number of OCR may be letters
+            return digit_letters.entry(self, toks, ti) if ocr_document and toks[ti].kind == NUMBER else None
         if ti in foreign:
             return self._kept_entry(toks[ti].text)
         return self._entry(toks[ti].text, ocr_document, by_line.get(ti, reading) if by_line else reading)
