@@ -170,11 +170,12 @@ def measure(lines: Sequence[str], restorer, sample_ocr: str = SAMPLE_OCR) -> Dic
     with open(sample_ocr, encoding="utf-8") as fh:
         ocr_lines = fh.read().split("\n")
     mixed, ours = interleave(stripped, ocr_lines)
+    mixed_out = restorer.restore(mixed).split("\n")  # once: the whole document
     outs = {
         "correct": restorer.restore("\n".join(lines)).split("\n"),
         "stripped": restorer.restore("\n".join(stripped)).split("\n"),
         "ocr-document": restorer.restore("\n".join(stripped), ocr_document=True).split("\n"),
-        "in-real-ocr": [restorer.restore(mixed).split("\n")[i] for i in ours],
+        "in-real-ocr": [mixed_out[i] for i in ours],
     }
     report: Dict[str, object] = {}
     for name, out in outs.items():
