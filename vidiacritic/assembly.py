@@ -9,7 +9,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import fixes
+from . import digit_letters, fixes
 from .explanation import WordDecision
 from .text import MODERN, apply_casing, place_tone
 from .tokens import PROTECTED, WORD, Token
@@ -31,7 +31,7 @@ class Assembler:
         for run, meta, dec in zip(runs, metas, decoded):
             for pos, ti in enumerate(run):
                 tok = toks[ti]
-                if tok.kind != WORD:
+                if tok.kind != WORD and not meta[pos][0]:  # a number with a slot (digit_letters) goes on
                     continue
                 forms, phrase_hit = meta[pos]
                 fix = self.token_fix(toks, ti)
@@ -71,7 +71,7 @@ class Assembler:
             hit = self.acronyms.restore(text)
             if hit is not None:
                 return hit, "fix:acronym"
-        fixed = fixes.roman_numeral(toks, i)
+        fixed = fixes.roman_numeral(toks, i) or digit_letters.roman_numeral(toks, i)
         return None if fixed is None else (fixed, "fix:roman")
 
     def document_fixes(self, toks: Sequence[Token], replaced: Dict[int, str],

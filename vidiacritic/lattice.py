@@ -9,10 +9,11 @@ from typing import Dict, FrozenSet, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
+from . import digit_letters
 from .viterbi import Lattice
 from .marks import DocumentReading
 from .text import normalize_syllable, split_tone, strip_diacritics
-from .tokens import LONE_DEBRIS, WORD, Token, ocr_reading
+from .tokens import LONE_DEBRIS, NUMBER, WORD, Token, ocr_reading
 
 _VOWEL = re.compile("[aeiouyAEIOUY]")
 # A number glued to its unit ("3ha", "1m", "2,5km", "500mg", "4G"): a measure, never a
@@ -195,9 +196,10 @@ class LatticeBuilder:
     def entry_at(self, toks: Sequence[Token], ti: int, ocr_document: bool,
                  reading: Optional[DocumentReading], by_line: Optional[Dict[int, DocumentReading]],
                  foreign) -> Optional[Entry]:
-        """Token ti's Entry in this document (None for a number)."""
+        """Token ti's Entry in this document (None for a number, unless a bare number of
+        OCR output may be letters: vidiacritic.digit_letters)."""
         if toks[ti].kind != WORD:
-            return None
+            return digit_letters.entry(self, toks, ti) if ocr_document and toks[ti].kind == NUMBER else None
         if ti in foreign:
             return self.kept_entry(toks[ti].text)
         return self.entry(toks[ti].text, ocr_document, by_line.get(ti, reading) if by_line else reading)

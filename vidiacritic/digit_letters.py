@@ -1,0 +1,234 @@
+"""Digits read for letters, inside OCR documents only (issue 9, item 3).
+
+Tesseract's English model, on poor scans, writes whole Vietnamese words as digits:
+``6`` for có, ở or tổ, ``14`` for là, ``16`` for tổ or lệ, ``190`` for tạo, ``X111`` for
+the chapter number XIII.  Such a token is a NUMBER token (vidiacritic.tokens), which
+the decoder sees as ``<num>`` and never rewrites; letters mixed with digits ("s6",
+"16n") are WORD tokens already and read through the OCR channel as usual.
+
+Here a bare number of an OCR document becomes a lattice slot (``entry``) whose
+candidates are
+
+1. the number kept as written, scored by the language model as ``<num>`` — the default;
+2. the syllables its digits may stand for, from the OCR channel (models/channel.json,
+   estimated from real Tesseract pairs: l read as 1, ó ô ổ ộ as 6, á â ã as 4 …),
+   each with DIGIT_MARGIN taken off, so that a letter reading wins only where the
+   context prefers it to a number by that margin.
+
+Never a slot (``number_context``): tokens that look like real numbers — with 4 or more
+digits or a leading zero, after a word that numbers (Điều, khoản, ngày, số …), before
+a unit (%, người, năm, đồng, km …), next to another number, a list number opening a
+line, a digit glued to other characters.  Outside OCR documents nothing here applies.
+
+Roman numerals (``roman_numeral``): a heading number whose I Tesseract read as 1
+("Chương X111", "111." opening a line) becomes XIII / III.
+"""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Callable, FrozenSet, Optional, Sequence
+
+import numpy as np
+from rapidfuzz.distance import Levenshtein
+
+from .text import strip_diacritics
+from .tokens import NUMBER, PUNCT, SPACE, WORD, Token, ocr_reading
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .lattice import LatticeBuilder
+
+# Taken off every letter reading of a number (in the decoder's log-probability units,
+# on top of the channel's own score).  Chosen on training-split data only (poor-scan
+# eng pairs and numbers lines of the training split; scripts/make_numbers_set.py):
+# see models/CHANNEL.md, "Digits read for letters".
+DIGIT_MARGIN = 2.0
+# How many of a neighbour's readings are checked for a numbering word or unit.
+READINGS = 3
+# The numbering words recognised with one letter damaged (OCR writes Điều as "Ditu",
+# "Diku", "Biéu", khoản as "khodn"); only these: a shorter or rarer word one letter
+# away is too often another word (nhóm / nhằm).
+FUZZY_WORDS = frozenset({"dieu", "khoan", "diem", "chuong"})
+# A number with more digits than this is a number (years, amounts, codes).
+MAX_DIGITS = 3
+
+_DIGITS = re.compile(r"^[1-9]\d{0,%d}$" % (MAX_DIGITS - 1))
+# Words a number follows (marks stripped, lowercase, as OCR leaves them): Điều 16,
+# khoản 4, ngày 14, số 190, lần 2, Chương 4 …
+NUMBERING_WORDS = frozenset("""
+dieu khoan diem chuong muc phan so nam thang ngay lan tiet luc trang quy khoa thu
+lop tang phong tuan tuoi ky hang cap nhom bang hinh mau gio phut cau buoc s6
+""".split())
+# Words and signs that follow a count or measure: 16 người, 14 ngày, 190 km, 6 %.
+UNIT_WORDS = frozenset("""
+% nguoi nam thang ngay gio phut giay tuan km m cm mm ha kg g tan trieu ty nghin ngan
+dong d usd vnd lan xa huyen tinh ho don vi co so truong lop tiet trang ban muc dieu
+khoan diem chuong phan lit ml m2 m3 cm2 cm3 km2 mw kw kwh nha can cai chiec con
+""".split())
+# Opening and closing punctuation a bare number may stand inside: (6), “14”.
+_OPEN = "(“\"'‘["
+_CLOSE = ".,;:!?)”\"'’]"
+
+_ROMAN = re.compile(r"^(?=[IVXLC])C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
+_ROMAN_READ = re.compile(r"^[IVXLC1l]{2,6}$")
+# Words before a chapter or part number, which is written in Roman numerals.
+ROMAN_HEADINGS = frozenset({"chuong", "phan", "muc"})
+
+
+def _bare(word: str) -> str:
+    return strip_diacritics(word).lower()
+
+
+def _neighbour(toks: Sequence[Token], i: int, step: int) -> Optional[Token]:
+    """The next token from i in direction `step` that is not a space on the same
+    line (None at a line break or the text's end)."""
+    j = i + step
+    while 0 <= j < len(toks):
+        tok = toks[j]
+        if tok.kind != SPACE:
+            return tok
+        if "\n" in tok.text:
+            return None
+        j += step
+    return None
+
+
+def _index_before(toks: Sequence[Token], i: int) -> Optional[int]:
+    """Index of the last token before i that is not a space on the same line."""
+    j = i - 1
+    while j >= 0 and toks[j].kind == SPACE and "\n" not in toks[j].text:
+        j -= 1
+    return j if j >= 0 and toks[j].kind != SPACE else None
+
+
+def _reads_as(word: str, words: FrozenSet[str], readings: Callable[[str], Sequence[str]]) -> bool:
+    """`word` (marks stripped, lowercase) is one of `words`, or one of its readings is."""
+    bare = _bare(word)
+    if bare in words or any(_bare(r) in words for r in readings(word)):
+        return True
+    # one letter damaged in a longer word: "Ditu", "Diku" for Điều, "khodn" for khoản
+    return any(w in words and Levenshtein.distance(bare, w) <= 1 for w in FUZZY_WORDS)
+
+
+def _line_start(toks: Sequence[Token], i: int) -> bool:
+    return i == 0 or (toks[i - 1].kind == SPACE and "\n" in toks[i - 1].text) or \
+        (i == 1 and toks[0].kind == SPACE)
+
+
+def number_context(toks: Sequence[Token], i: int,
+                   readings: Callable[[str], Sequence[str]] = lambda w: ()) -> bool:
+    """True when the NUMBER token `i` looks like a real number (module docstring), or
+    is no bare number at all; such a token is never read as letters.  `readings(word)`:
+    the syllables a damaged neighbour may stand for (OCR writes Điều as "Diku",
+    "Biéu", "Ditu"; the restorer passes its best candidates), so that a numbering
+    word or unit is recognised under its damage too."""
+    text = toks[i].text
+    if toks[i].kind != NUMBER or not _DIGITS.match(text):
+        return True
+    before = toks[i - 1] if i > 0 else None
+    after = toks[i + 1] if i + 1 < len(toks) else None
+    # glued to something other than a bracket or quote: 6/7, 14-16, $6, 16h
+    if before is not None and before.kind != SPACE and before.text not in _OPEN:
+        return True
+    if after is not None and after.kind != SPACE and after.text not in _CLOSE:
+        return True
+    if _line_start(toks, i) and after is not None and after.kind == PUNCT:
+        return True  # a list number: "2. Chính phủ …", "3) …", "1, …" (OCR)
+    if after is not None and after.text in ".):":
+        then = _neighbour(toks, i + 1, +1)
+        if then is None or then.text[:1].isupper():
+            return True  # an item number inside a line: "… như sau: 1. Doanh nghiệp"
+    if before is not None and before.text == "(" and after is not None and after.text == ")":
+        return True  # (3)
+    prev = _neighbour(toks, i, -1)
+    nxt = _neighbour(toks, i, +1)
+    if prev is not None and prev.kind in (PUNCT,) and prev.text in _OPEN:
+        prev = _neighbour(toks, i - 1, -1)
+    if after is not None and after.kind == PUNCT:
+        if after.text in ",;-–:" and _neighbour(toks, i + 1, +1) is not None \
+                and _neighbour(toks, i + 1, +1).kind == NUMBER:
+            return True  # 6, 7 và 8
+        nxt = None  # a sentence or clause ends: no unit follows
+    for tok in (prev, nxt):
+        if tok is not None and (tok.kind == NUMBER or any(c.isdigit() for c in tok.text)):
+            return True  # 14 16, tháng 6 năm 2024, CG1 12
+    if prev is not None and prev.kind == WORD and _reads_as(prev.text, NUMBERING_WORDS, readings):
+        return True
+    if nxt is not None and (nxt.text == "%" or nxt.kind == WORD and _reads_as(nxt.text, UNIT_WORDS, readings)):
+        return True
+    if prev is not None and prev.kind == PUNCT and prev.text in ",;-–":
+        k = _index_before(toks, i)
+        earlier = _neighbour(toks, k, -1) if k is not None else None
+        if earlier is not None and earlier.kind == NUMBER:
+            return True  # 4, 6
+    return False
+
+
+def entry(builder: "LatticeBuilder", toks: Sequence[Token], i: int):
+    """The lattice entry (vidiacritic.lattice.Entry) of NUMBER token `i` of an OCR document: the
+    number kept (scored as <num>) and its letter readings less DIGIT_MARGIN; None when
+    it looks like a real number (number_context), which the lattice then reads as <num>.
+    A heading number that roman_numeral rewrites gets a kept-only entry, so that the
+    restorer's token fixes see it."""
+    if roman_numeral(toks, i) is not None:
+        return _kept(builder, toks[i].text)
+    if number_context(toks, i, lambda w: _best_readings(builder, w)):
+        return None
+    text = toks[i].text
+    key = ("digit-letters", text)  # (the builder's config is frozen: one cache per builder)
+    hit = builder._entries.get(key)
+    if hit is not None:
+        return hit
+    from .lattice import Entry
+    vocab, num_id = builder.ngram.vocab, builder.ngram.num_id
+    cands = [(f, s) for f, s in builder.generator.candidates(text) if f in vocab]
+    if not cands:
+        hit = _kept(builder, text)
+    else:
+        forms: list = [f for f, _ in cands] + [None]
+        ids = np.array([vocab[f] for f, _ in cands] + [num_id])
+        scores = np.array([builder.config.channel_weight * s - DIGIT_MARGIN for _, s in cands] + [0.0])
+        cset = frozenset(forms[:-1])
+        hit = Entry(forms, ids, scores, cset, None, -1, len(forms) - 1, (), cset)
+    builder._entries[key] = hit
+    return hit
+
+
+def _best_readings(builder: "LatticeBuilder", word: str) -> Sequence[str]:
+    """The READINGS syllables a damaged word most likely stands for (by channel score)."""
+    if not any(c.isalpha() for c in word):
+        return ()
+    cands = sorted(builder.generator.candidates(ocr_reading(word)), key=lambda c: -c[1])
+    return [f for f, _ in cands[:READINGS]]
+
+
+def _kept(builder: "LatticeBuilder", text: str):
+    """An entry whose one choice is the number as written (<num>)."""
+    from .lattice import Entry
+    return Entry([None], np.array([builder.ngram.num_id]), np.zeros(1), frozenset(), None, -1, 0, (),
+                  frozenset())
+
+
+def roman_numeral(toks: Sequence[Token], i: int) -> Optional[str]:
+    """"XIII" for "X111", "III" for "111" …: a heading number whose I Tesseract read as
+    1 (or l), or None.  Only where a Roman numeral is expected: after Chương, Phần or
+    Mục (any case), or opening a line and followed by ".", ":" or ")".  A token of
+    ones only ("111") is a Roman numeral only with three of them (11. and 1. are list
+    numbers far more often); one with a Roman letter ("X111", "V1") never is a number."""
+    tok = toks[i]
+    text = tok.text
+    if tok.kind not in (NUMBER, WORD) or not _ROMAN_READ.match(text) or not any(c in text for c in "1l"):
+        return None
+    read = text.replace("1", "I").replace("l", "I")
+    if not _ROMAN.match(read):
+        return None
+    if set(text) <= {"1"} and text != "111":
+        return None
+    if "l" in text and "1" not in text:
+        return None  # "Ill", "Il": fixes.roman_numeral's case, or a word
+    prev = _neighbour(toks, i, -1)
+    after = toks[i + 1] if i + 1 < len(toks) else None
+    if prev is not None and prev.kind == WORD and _bare(prev.text) in ROMAN_HEADINGS:
+        return read if after is None or after.kind in (SPACE, PUNCT) else None
+    if _line_start(toks, i) and after is not None and after.text[:1] in ".:)":
+        return read
+    return None
