@@ -133,20 +133,39 @@ def _bare(text: str) -> str:
     return strip_diacritics(text).replace("đ", "d").replace("Đ", "D")
 
 
+def _blocks(a: Sequence[str], b: Sequence[str]):
+    """Aligned blocks (a chunks, b chunks) of two chunk lists: chunk by chunk where the
+    counts agree, else by their marks-free text (a merged or split word, issue 9.5,
+    changes the whitespace of the words around, never of a number)."""
+    if len(a) == len(b):
+        return [([x], [y]) for x, y in zip(a, b)]
+    import difflib
+
+    ops = difflib.SequenceMatcher(None, [_bare(x) for x in a], [_bare(y) for y in b], autojunk=False)
+    blocks = []
+    for tag, i1, i2, j1, j2 in ops.get_opcodes():
+        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+            blocks += [([x], [y]) for x, y in zip(a[i1:i2], b[j1:j2])]
+        else:
+            blocks.append((list(a[i1:i2]), list(b[j1:j2])))
+    return blocks
+
+
 def changed_numbers(src: str, out: str) -> List[Tuple[str, str]]:
     """(input chunk, output chunk) of every chunk whose number tokens changed beyond
     their marks (see the module docstring)."""
-    a, b = src.split(), out.split()
-    if len(a) != len(b):
-        raise ValueError(f"whitespace changed: {src!r} → {out!r}")
-    return [(x, y) for x, y in zip(a, b)
-            if (nums := number_tokens(x)) and [_bare(t) for t in nums] != [_bare(t) for t in number_tokens(y)]]
+    changed = []
+    for x, y in _blocks(src.split(), out.split()):
+        x, y = " ".join(x), " ".join(y)
+        if (nums := number_tokens(x)) and [_bare(t) for t in nums] != [_bare(t) for t in number_tokens(y)]:
+            changed.append((x, y))
+    return changed
 
 
 def changed_words(src: str, out: str) -> Tuple[int, int]:
-    """(chunks changed, chunks) between two texts with the same whitespace."""
-    a, b = src.split(), out.split()
-    return sum(x != y for x, y in zip(a, b)), len(a)
+    """(chunks changed, chunks) between two texts (a merged or split word counts once)."""
+    a = src.split()
+    return sum(x != y for x, y in _blocks(a, out.split())), len(a)
 
 
 def interleave(lines: Sequence[str], ocr_lines: Sequence[str]) -> Tuple[str, List[int]]:

@@ -115,6 +115,9 @@ def test_measurement_helpers():
     # a code's Đ restored is no change of the number; a digit read as a letter is
     assert changed_numbers("so 15/2014/ND-CP va 6 nha", "số 15/2014/NĐ-CP và 6 nhà") == []
     assert changed_numbers("so 15 va 6 nha", "số 15 và ở nhà") == [("6", "ở")]
+    # a split word elsewhere changes the chunk count, not the numbers' pairing
+    assert changed_numbers("theoMẫu 3.19 và 6 nha", "theo Mẫu 3.19 và 6 nhà") == []
+    assert changed_numbers("theoMẫu 3.19 và 6 nha", "theo Mẫu 3.19 và ở nhà") == [("6", "ở")]
     assert set(line_kinds("Điều 5. Theo Quyết định 760/QĐ-UBND ngày 03/02/2014")) >= {"article", "code", "date"}
     text, ours = interleave(["a 1", "b 2", "c 3"], ["x", "", "y"])
     assert text.split("\n") == ["a 1", "x", "b 2", "y", "c 3", "x"] and ours == [0, 2, 4]
