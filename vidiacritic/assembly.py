@@ -9,7 +9,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import digit_letters, fixes
+from . import digit_letters, fixes, list_markers
 from .explanation import WordDecision
 from .text import MODERN, apply_casing, place_tone
 from .tokens import PROTECTED, WORD, Token
@@ -75,11 +75,13 @@ class Assembler:
         return None if fixed is None else (fixed, "fix:roman")
 
     def document_fixes(self, toks: Sequence[Token], replaced: Dict[int, str],
-                       words: List[WordDecision], details: bool) -> List[WordDecision]:
+                       words: List[WordDecision], details: bool, ocr: bool = False) -> List[WordDecision]:
         """Fixes that need the whole document or its restored words, applied to
         `replaced` (token index → new text): the Đ of document-code parts (760/QD-UBND)
-        and of acronyms the document defines (tự đánh giá (TDG)).  Returns `words` with
-        these reported as "fix:code" and "fix:acronym", in text order."""
+        and of acronyms the document defines (tự đánh giá (TDG)); in OCR output (`ocr`),
+        list markers misread (e) for c) between b) and d): vidiacritic.list_markers).
+        Returns `words` with these reported as "fix:code", "fix:acronym" and
+        "fix:list-marker", in text order."""
         fixed: Dict[int, str] = {}
         source: Dict[int, str] = {}
         if self.code_parts is not None:
@@ -90,6 +92,9 @@ class Assembler:
         restored = [replaced.get(i, t.text) for i, t in enumerate(toks)]
         for i, acronym in fixes.defined_acronyms(toks, restored).items():
             fixed[i], source[i] = acronym, "fix:acronym"
+        if ocr:  # (typed text's markers are as the writer typed them)
+            for i, marker in list_markers.repair(toks, restored).items():
+                fixed[i], source[i] = marker, "fix:list-marker"
         replaced.update(fixed)
         if not details or not fixed:
             return words

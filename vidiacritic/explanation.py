@@ -19,6 +19,7 @@ SOURCES = (
     "fix:code",      # a document code's Đ (data/code_parts_d.tsv: 15/2014/ND-CP)
     "fix:currency",  # đ after an amount (27.600.000d)
     "fix:roman",     # a Roman numeral OCR read with l for I (Ill.)
+    "fix:list-marker",  # a line-start list marker OCR misread, decided by its list (e) for c))
     "kept",          # kept as written: no plausible Vietnamese reading, or a foreign word
 )
 

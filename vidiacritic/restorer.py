@@ -45,7 +45,7 @@ from .config import DEFAULT, Config
 from .engine_loading import Background, UnigramLM, scorer_and_weights, scorer_or_fallback
 from .explanation import Explanation, WordDecision, merge_readings
 from .lattice import LatticeBuilder
-from .marks import DocumentReading
+from .marks import ENG_OCR, VIE_OCR, DocumentReading
 from .reading import DocumentReader, is_ocr_document
 from .rescoring import Rescorer
 from .text import TONE_STYLES, TRADITIONAL, compose_marks, strip_diacritics
@@ -68,7 +68,7 @@ STAGES = (
     "match_user_terms",      # where the user's terms fit (vidiacritic.user_matching)
     "decode",                # lattices (vidiacritic.lattice), Viterbi, model (vidiacritic.rescoring)
     "choose_words",          # each word's choice; fixes of tokens that are no syllable (vidiacritic.assembly)
-    "apply_document_fixes",  # code parts' Đ, acronyms the document defines (vidiacritic.fixes)
+    "apply_document_fixes",  # code parts' Đ, acronyms the document defines (vidiacritic.fixes); OCR list markers (vidiacritic.list_markers)
     "join",                  # the output text, and where each changed token went
 )
 
@@ -319,7 +319,10 @@ class Restorer:
                                                               doc.details)
 
     def _apply_document_fixes(self, doc: _Document) -> None:
-        doc.words = self.assembler.document_fixes(doc.toks, doc.replaced, doc.words, doc.details)
+        # (Tesseract-vie output is often not an OCR document by its share of OCR marks,
+        # yet its reading says how it was written)
+        ocr = bool(doc.ocr_document) or doc.reading.kind in (ENG_OCR, VIE_OCR)
+        doc.words = self.assembler.document_fixes(doc.toks, doc.replaced, doc.words, doc.details, ocr)
 
     def _join(self, doc: _Document) -> None:
         if not doc.breaks:
