@@ -156,3 +156,13 @@ def test_measures_stay_in_ocr_output(stat, measure):
     src = f"Dién tich dat canh tac cua xa la {measure} theo bao cao, co 16i di rieng"
     out = stat.restore(src, ocr_document=True)
     assert f" {measure} " in out and "lối" in out
+
+
+def test_keeps_marks_reads_a_word_with_some_marks_dropped():
+    """lattice.keeps_marks: a form is the word with marks added only."""
+    from vidiacritic.lattice import keeps_marks
+
+    assert keeps_marks("Đieu", "điều") and keeps_marks("nhiêm", "nhiệm") and keeps_marks("đong", "đồng")
+    assert not keeps_marks("đieu", "đều")  # a letter less
+    assert not keeps_marks("đong", "dòng")  # đ dropped is not a mark added
+    assert not keeps_marks("nhiệm", "nhiềm")  # the tone it has is kept

@@ -11,7 +11,7 @@ import numpy as np
 
 from . import digit_letters
 from .viterbi import Lattice
-from .marks import DocumentReading
+from .marks import DocumentReading, letters_and_tone
 from .text import normalize_syllable, split_tone, strip_diacritics
 from .tokens import LONE_DEBRIS, NUMBER, WORD, Token, ocr_reading
 
@@ -21,6 +21,17 @@ _VOWEL = re.compile("[aeiouyAEIOUY]")
 _NUMBER_WITH_UNIT = re.compile(
     r"\d+(?:[.,]\d+)*(?:m|cm|mm|km|dm|m2|m3|km2|ha|kg|g|mg|t|l|ml|kw|kwh|mw|w|v|kv|h|ph|"
     r"s|gb|mb|kb|tb|hz|mhz|ghz|g|x|k|tr|đ|vnđ|usd|ppm)", re.IGNORECASE)
+
+
+def keeps_marks(text: str, form: str) -> bool:
+    """Whether syllable `form` is `text` with marks added only: every letter of `text`
+    is `form`'s letter or that letter without its marks, and a tone `text` has is
+    `form`'s (đieu → điều, not → đều)."""
+    letters, tone = letters_and_tone(text.lower())
+    f_letters, f_tone = letters_and_tone(form)
+    if len(letters) != len(f_letters) or (tone and tone != f_tone):
+        return False
+    return all(a == b or a == strip_diacritics(b) for a, b in zip(letters, f_letters))
 
 
 def is_measure(token: str) -> bool:
@@ -88,6 +99,8 @@ class LatticeBuilder:
             cands = () if kept else (self.reader.marked_candidates(text, reading) if reading is not None
                                      else self.generator.candidates(ocr_reading(text)))
             syl = normalize_syllable(text)
+            if cands and reading is None and not ocr_document and syl not in self.ngram.vocab:
+                cands = self._with_kept_marks(text, cands)
             written = syl if syl.isalpha() else None
             n_base = len(cands)
             if self.users.by_skeleton and not kept:
@@ -118,6 +131,20 @@ class LatticeBuilder:
                 self._entries.clear()
             self._entries[key] = hit
         return hit
+
+    def _with_kept_marks(self, text: str, cands):
+        """A typed word that kept some marks and lost others (`Đieu`, `đong`, `nhiêm`) in a
+        document read as typed without marks: its readings as a stripped word that keep
+        every mark it has (điều), at the stripped word's cost.  The OCR channel alone
+        charges each missing mark as OCR damage, while here the typist dropped them."""
+        stripped = strip_diacritics(text)
+        if stripped == text or not text.isalpha():
+            return cands
+        best = dict(cands)
+        for form, score in self.generator.candidates(stripped):
+            if score > best.get(form, -np.inf) and keeps_marks(text, form):
+                best[form] = score
+        return sorted(best.items(), key=lambda c: -c[1])
 
     def kept_entry(self, text: str) -> "Entry":
         """An entry without candidates: the token is kept as written (a foreign word)."""
