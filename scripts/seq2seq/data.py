@@ -19,7 +19,7 @@ import random
 
 import torch
 
-from scripts.seq2seq.noise import CharNoise, partial_strip, strip_line
+from scripts.seq2seq.noise import CharNoise, partial_strip, span_length, strip_line
 
 PAD, UNK, BOS, EOS = 0, 1, 2, 3
 
@@ -46,14 +46,22 @@ def read_xz_lines(path: str, limit: int = 0):
     return out
 
 
-def span_length(rng: random.Random) -> int:
-    """Words in one drawn span: mostly short, sometimes a long sentence."""
-    r = rng.random()
-    if r < 0.55:
-        return rng.randint(3, 18)
-    if r < 0.85:
-        return rng.randint(18, 36)
-    return rng.randint(36, 64)
+def token_batches(pool, max_tokens: int, rng: random.Random) -> list:
+    """The (source ids, target ids) pairs of `pool` in batches of at most `max_tokens`
+    padded tokens (pairs of like length together, so little padding), in random order."""
+    pool = sorted(pool, key=lambda p: (len(p[0]), len(p[1])))
+    batches, cur, width = [], [], 0
+    for s, t in pool:
+        w = max(width, len(s), len(t))
+        if cur and w * (len(cur) + 1) > max_tokens:
+            batches.append(cur)
+            cur, w = [], max(len(s), len(t))
+        cur.append((s, t))
+        width = w
+    if cur:
+        batches.append(cur)
+    rng.shuffle(batches)
+    return batches
 
 
 class PairStream(torch.utils.data.IterableDataset):
@@ -129,19 +137,7 @@ class PairStream(torch.utils.data.IterableDataset):
                     continue
                 pool.append(st)
                 used += max(len(st[0]), len(st[1]))
-            pool.sort(key=lambda p: (len(p[0]), len(p[1])))
-            batches, cur, width = [], [], 0
-            for s, t in pool:
-                w = max(width, len(s), len(t))
-                if cur and w * (len(cur) + 1) > self.max_tokens:
-                    batches.append(cur)
-                    cur, w = [], max(len(s), len(t))
-                cur.append((s, t))
-                width = w
-            if cur:
-                batches.append(cur)
-            rng.shuffle(batches)
-            for b in batches:
+            for b in token_batches(pool, self.max_tokens, rng):
                 yield collate(b)
 
 

@@ -34,7 +34,7 @@ import torch.nn.functional as F  # noqa: E402
 from scripts.seq2seq import train_scorer as TS  # noqa: E402
 from scripts.seq2seq.loop import JsonLog, TrainLoop  # noqa: E402
 from scripts.seq2seq.onnx_export import model_from_npz  # noqa: E402
-from scripts.seq2seq.data import collate  # noqa: E402
+from scripts.seq2seq.data import collate, token_batches  # noqa: E402
 from vidiacritic.text import normalize_syllable  # noqa: E402
 
 SHIPPED = os.path.join(ROOT, "models", "seq2seq")
@@ -128,19 +128,7 @@ class ArrowPairs(torch.utils.data.IterableDataset):
                 if st is not None:
                     pool.append(st)
                     used += max(len(st[0]), len(st[1]))
-            pool.sort(key=lambda p: (len(p[0]), len(p[1])))
-            batches, cur, width = [], [], 0
-            for s, t in pool:
-                w = max(width, len(s), len(t))
-                if cur and w * (len(cur) + 1) > self.max_tokens:
-                    batches.append(cur)
-                    cur, w = [], max(len(s), len(t))
-                cur.append((s, t))
-                width = w
-            if cur:
-                batches.append(cur)
-            rng.shuffle(batches)
-            for b in batches:
+            for b in token_batches(pool, self.max_tokens, rng):
                 yield collate(b)
 
 

@@ -430,3 +430,13 @@ def noise_stats(noisy_lines: Sequence[str], clean_lines: Sequence[str]) -> Dict[
         "e_acute": round(e_ac / max(marked, 1), 4),
         "marked_kept": round(kept / max(marked, 1), 4),
     }
+
+
+def span_length(rng: random.Random) -> int:
+    """Words in one drawn span: mostly short, sometimes a long sentence."""
+    r = rng.random()
+    if r < 0.55:
+        return rng.randint(3, 18)
+    if r < 0.85:
+        return rng.randint(18, 36)
+    return rng.randint(36, 64)

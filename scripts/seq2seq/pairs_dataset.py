@@ -43,7 +43,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 from scripts.corpus import DEFAULT_CORPUS, iter_lines  # noqa: E402
 from vidiacritic.marks import MarksChannel, letters_and_tone  # noqa: E402
-from scripts.seq2seq.noise import CharNoise, partial_strip, strip_line  # noqa: E402
+from scripts.seq2seq.noise import CharNoise, partial_strip, span_length, strip_line  # noqa: E402
 from vidiacritic.text import TONE_MARKS, apply_casing, apply_tone  # noqa: E402
 from vidiacritic.tokens import WORD, tokenize  # noqa: E402
 
@@ -63,16 +63,6 @@ def aligned(noisy: str, clean: str) -> bool:
     """Same number of words on both sides (the scorer's 1:1 output needs it)."""
     cw = words_of(clean)
     return bool(cw) and len(words_of(noisy)) == len(cw)
-
-
-def span_length(rng: random.Random) -> int:
-    """Span lengths of train.py's stream: mostly short, some up to 64 words."""
-    r = rng.random()
-    if r < 0.55:
-        return rng.randint(3, 18)
-    if r < 0.85:
-        return rng.randint(18, 36)
-    return rng.randint(36, 64)
 
 
 def drop_tones(line: str, rate: float, rng: random.Random) -> str:
