@@ -11,7 +11,7 @@ import numpy as np
 
 from . import digit_letters
 from .viterbi import Lattice
-from .marks import DocumentReading, letters_and_tone
+from .marks import DocumentReading, letters_and_tone, quality_counts
 from .text import normalize_syllable, split_tone, strip_diacritics
 from .tokens import LONE_DEBRIS, NUMBER, WORD, Token, ocr_reading
 
@@ -29,9 +29,7 @@ def keeps_marks(text: str, form: str) -> bool:
     `form`'s (đieu → điều, not → đều)."""
     letters, tone = letters_and_tone(text.lower())
     f_letters, f_tone = letters_and_tone(form)
-    if len(letters) != len(f_letters) or (tone and tone != f_tone):
-        return False
-    return all(a == b or a == strip_diacritics(b) for a, b in zip(letters, f_letters))
+    return (not tone or tone == f_tone) and quality_counts(letters, f_letters) is not None
 
 
 def is_measure(token: str) -> bool:

@@ -233,7 +233,7 @@ def mark_evidence(channel: MarksChannel, obs: str, forms: Sequence[str]) -> Mark
     for k, (cl, ct) in enumerate(split):
         if ot != ct and ot != 0:
             continue
-        counts = _quality_counts(ol, cl)
+        counts = quality_counts(ol, cl)
         if counts is None:
             continue
         typed_ok[k] = True
@@ -250,7 +250,7 @@ def mark_evidence(channel: MarksChannel, obs: str, forms: Sequence[str]) -> Mark
     return MarkEvidence(tuple(forms), typed_ok, toned_kept, tone_dropped, kept, dropped, err)
 
 
-def _quality_counts(obs: str, clean: str) -> Optional[Tuple[int, int]]:
+def quality_counts(obs: str, clean: str) -> Optional[Tuple[int, int]]:
     """(quality marks kept, dropped) when obs letters are clean letters with some of
     their quality marks (ă â ê ô ơ ư đ) dropped and nothing else changed, else None."""
     if len(obs) != len(clean):
@@ -269,7 +269,7 @@ def _quality_counts(obs: str, clean: str) -> Optional[Tuple[int, int]]:
 def _quality_drop_logp(obs: str, clean: str, q: float) -> Optional[float]:
     """log P(obs letters | clean letters) when each quality mark (ă â ê ô ơ ư đ) is
     dropped with probability q and nothing else changes; None when that cannot give obs."""
-    counts = _quality_counts(obs, clean)
+    counts = quality_counts(obs, clean)
     if counts is None:
         return None
     kept, dropped = counts
