@@ -82,6 +82,20 @@ def test_the_ocr_decision_is_made_for_the_whole_document(restorer):
     assert alone != whole  # the first piece, alone, is not read as OCR
 
 
+def test_the_ocr_decision_uses_the_restorers_own_share(restorer):
+    # About one word in six has an OCR mark (S6, Ngu@i): OCR output at the default
+    # share, typed text for a restorer whose Config asks for twice that share.
+    # Streaming must decide as restore() decides on the whole text with that Config.
+    import dataclasses
+    from vidiacritic.stream import ocr_document
+    text = "\n\n".join(["S6 cong van nay gui"] * 6 + ["Ngu@i dan tu’ phap"]) + "\n"
+    marked, words = restorer.ocr_word_counts(text)
+    strict = restorer.with_config(dataclasses.replace(restorer.config, ocr_document_share=2 * marked / words))
+    assert ocr_document(restorer, [text]) and not ocr_document(strict, [text])
+    assert strict.restore(text) != restorer.restore(text)  # the decision shows in the output
+    assert restore_text(strict, text, 30, 10) == strict.restore(text)
+
+
 def test_restore_stream_is_the_pieces_restored_with_one_decision(restorer):
     text = "\n".join(_PARAGRAPHS * 5)  # no blank lines: cut at line ends
     expected_pieces = list(pieces([text], 100, 20))

@@ -136,15 +136,16 @@ def _window(buf: str, start: int, max_chars: int, max_words: int) -> Optional[st
 # ---------------------------------------------------------------- restoring
 def ocr_document(restorer, texts: Iterable[str]) -> bool:
     """Whether the document made of `texts` is OCR output, counted as the restorer
-    counts it on the whole document (Restorer.ocr_word_counts)."""
-    from .restorer import is_ocr_document
+    counts it on the whole document (Restorer.ocr_word_counts), at the restorer's own
+    share (Config.ocr_document_share), as Restorer.restore decides it for one text."""
+    from .reading import is_ocr_document
 
     marked = words = 0
     for text in texts:
         m, w = restorer.ocr_word_counts(text)
         marked += m
         words += w
-    return is_ocr_document(marked, words)
+    return is_ocr_document(marked, words, restorer.config.ocr_document_share)
 
 
 def restore_stream(restorer, read: Callable[[], Iterable[str]], max_chars: int = PIECE_CHARS,
