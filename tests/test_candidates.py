@@ -1,8 +1,11 @@
-"""Candidate retrieval: learned two-letter rewrites (models/rewrites.tsv)."""
+"""Candidate retrieval: learned two-letter rewrites (models/rewrites.tsv) and learned
+whole-word misreadings of OCR output (models/ocr_forms.tsv)."""
 import pytest
 
 from vidiacritic import Restorer
-from vidiacritic.candidates import load_rewrites
+import math
+
+from vidiacritic.candidates import OCR_FORMS_SHARE, CandidateGenerator, load_ocr_forms, load_rewrites
 from vidiacritic.resources import load_rewrites as shipped_rewrites
 
 
@@ -44,3 +47,48 @@ def test_load_rewrites_rejects_bad_rows(tmp_path):
     p.write_text("irr\tu\t5\n", encoding="utf-8")
     with pytest.raises(ValueError, match="r.tsv:1"):
         load_rewrites(str(p))
+
+
+# ---------------------------------------------------------------- learned OCR forms
+@pytest.mark.parametrize("observed,syllable", [("dutge", "được"), ("iyc", "lực")])
+def test_a_learned_misreading_is_a_candidate_of_ocr_output(gen, observed, syllable):
+    # Several letters apart: the letter channel alone does not reach the syllable.
+    assert syllable not in [f for f, _ in gen.candidates(observed)]
+    scores = dict(gen.ocr_candidates(observed))
+    assert scores[syllable] == max(scores.values())
+
+
+def test_ocr_forms_mix_with_the_letter_channel(gen):
+    # A token with no learned readings keeps the letter channel's candidates exactly;
+    # one with some gets log(share * P_learned + (1 - share) * P_letters) for each.
+    gen = CandidateGenerator(dict(gen._vocab_counts), gen.channel, rewrites=gen.rewrites,
+                             ocr_forms={"xdy": (("đây", -0.5), ("not a syllable", -0.1))})
+    assert gen.ocr_candidates("trí") == gen.candidates("trí")
+    letters = dict(gen.candidates("xdy"))
+    mixed = dict(gen.ocr_candidates("xdy"))
+    assert "not a syllable" not in mixed
+    assert set(mixed) == set(letters) | {"đây"}
+    lp_letters = letters.get("đây", float(gen.channel.logp_many("xdy", ["đây"])[0]))
+    want = math.log(OCR_FORMS_SHARE * math.exp(-0.5) + (1 - OCR_FORMS_SHARE) * math.exp(lp_letters))
+    assert mixed["đây"] == pytest.approx(want, abs=1e-3)
+    for form, lp in letters.items():
+        if form != "đây":
+            assert mixed[form] == pytest.approx(lp + math.log(1 - OCR_FORMS_SHARE), abs=1e-3)
+
+
+def test_typed_text_does_not_get_ocr_forms():
+    # "dutge" in an OCR page is được; the same word in typed text is not OCR damage.
+    r = Restorer(engine="statistical")
+    page = "Viéc nay dutge thyc hién theo quy dinh cua phap luat."
+    assert "được" in r.restore(page, ocr_document=True)
+    assert "được" not in r.restore(page.replace("Viéc", "Viec").replace("hién", "hien"), ocr_document=False)
+
+
+def test_load_ocr_forms_rejects_bad_rows(tmp_path):
+    p = tmp_path / "f.tsv"
+    p.write_text("observed\tsyllable\tlogp\ndutge\tđược\t-0.1\ndutge\tđức\t-3\n", encoding="utf-8")
+    assert load_ocr_forms(str(p)) == {"dutge": (("được", -0.1), ("đức", -3.0))}
+    for bad in ("dutge\tđược\n", "dutge\tđược\tx\n", "dutge\tđược\t0.5\n", "\tđược\t-1\n"):
+        p.write_text(bad, encoding="utf-8")
+        with pytest.raises(ValueError, match="f.tsv:1"):
+            load_ocr_forms(str(p))

@@ -259,6 +259,7 @@ def test_missing_acronym_table_is_an_error(folders):
     ("data", "english_words.tsv", resources.load_english_words),
     ("data", "admin_terms.tsv", resources.load_lexicon),
     ("models", "rewrites.tsv", resources.load_rewrites),
+    ("models", "ocr_forms.tsv", resources.load_ocr_forms),
 ])
 def test_a_missing_shipped_table_never_becomes_none(folders, kind, name, loader):
     folder = folders[0] if kind == "models" else folders[1]
@@ -267,11 +268,13 @@ def test_a_missing_shipped_table_never_becomes_none(folders, kind, name, loader)
         loader()
 
 
-def test_a_damaged_table_is_a_vidiacritic_error(folders):
+@pytest.mark.parametrize("name,loader", [("rewrites.tsv", resources.load_rewrites),
+                                         ("ocr_forms.tsv", resources.load_ocr_forms)])
+def test_a_damaged_table_is_a_vidiacritic_error(folders, name, loader):
     models, _ = folders
-    _flip(models / "rewrites.tsv", offset=0)
-    with pytest.raises(CorruptResource, match="rewrites.tsv") as exc:
-        resources.load_rewrites()
+    _flip(models / name, offset=0)
+    with pytest.raises(CorruptResource, match=re.escape(name)) as exc:
+        loader()
     assert isinstance(exc.value, VidiacriticError)
 
 

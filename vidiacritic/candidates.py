@@ -29,6 +29,7 @@ import os
 from itertools import combinations
 from typing import Dict, Iterable, List, Mapping, Sequence, Set, Tuple
 
+import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from .channel import Channel
@@ -52,6 +53,9 @@ MAX_READINGS = 16
 CHANNEL_BEAM = 12.0
 # Weight of the unigram prior used only for pruning (the decoder applies the LM).
 PRIOR_WEIGHT = 0.5
+# Share of the channel given to learned whole-word misreadings (models/ocr_forms.tsv)
+# for a token that has some: P(obs | syllable) = share * P_learned + (1 - share) * P_letters.
+OCR_FORMS_SHARE = 0.5
 
 
 def _deletes(s: str, depth: int) -> Set[str]:
@@ -80,6 +84,29 @@ def load_rewrites(path: str) -> List[Tuple[str, str]]:
     return out
 
 
+OCR_FORMS_HEADER = ("observed", "syllable", "logp")
+
+
+def load_ocr_forms(path: str) -> Dict[str, Tuple[Tuple[str, float], ...]]:
+    """{observed form: ((syllable, log P(form | syllable)), ...)} from an OCR forms TSV
+    (``models/ocr_forms.tsv``; header: observed, syllable, logp)."""
+    out: Dict[str, List[Tuple[str, float]]] = {}
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            parts = line.rstrip("\n").split("\t")
+            if lineno == 1 and tuple(parts) == OCR_FORMS_HEADER:
+                continue
+            try:
+                obs, syl, logp = parts
+                value = float(logp)
+            except ValueError:
+                raise ValueError(f"{path}:{lineno}: expected form<TAB>syllable<TAB>log-probability") from None
+            if not obs or not syl or not (-50.0 < value <= 0.0):
+                raise ValueError(f"{path}:{lineno}: expected form<TAB>syllable<TAB>log-probability")
+            out.setdefault(obs, []).append((syl, value))
+    return {k: tuple(v) for k, v in out.items()}
+
+
 def skeleton(token: str) -> str:
     return strip_diacritics(nfc(token).lower())
 
@@ -89,8 +116,12 @@ class CandidateGenerator:
 
     def __init__(self, vocab_counts: Mapping[str, int], channel: Channel,
                  max_candidates: int = MAX_CANDIDATES, cache_size: int = 200_000,
-                 rewrites: Sequence[Tuple[str, str]] = ()):
+                 rewrites: Sequence[Tuple[str, str]] = (),
+                 ocr_forms: Mapping[str, Sequence[Tuple[str, float]]] = {}):
         self.channel = channel
+        # {observed form: (syllable, log P(form | syllable))}, learned whole-word misreadings
+        self.ocr_forms = {obs: tuple((f, lp) for f, lp in rows if f in vocab_counts)
+                          for obs, rows in ocr_forms.items()}
         self.max_candidates = max_candidates
         # (two observed letters, the letter they stand for), most frequent first.
         self.rewrites: List[Tuple[str, str]] = [(a, b) for a, b in rewrites]
@@ -121,6 +152,7 @@ class CandidateGenerator:
                     w[base] = w.get(base, 0.0) + math.exp(lp)
         self._letters_for = {o: sorted(w, key=lambda b: -w[b])[:3] for o, w in weight.items()}
         self._cache: Dict[str, Tuple[Candidate, ...]] = {}
+        self._ocr_cache: Dict[str, Tuple[Candidate, ...]] = {}
         self._cache_size = cache_size
         self._table: Dict[str, str] = {}
         self._vocab_counts = vocab_counts
@@ -263,3 +295,30 @@ class CandidateGenerator:
         scored.sort(reverse=True)
         # Rounded as in the precomputed table, so both paths give identical results.
         return tuple((form, round(ch, 4)) for _, form, ch in scored[: self.max_candidates])
+
+    def ocr_candidates(self, token: str) -> Tuple[Candidate, ...]:
+        """Candidates of a word of OCR output: those of :meth:`candidates`, plus the
+        syllables Tesseract was seen to misread as this very token in training
+        (``models/ocr_forms.tsv``), every score mixed with the learned one:
+        log(share * P_learned + (1 - share) * P_letters), P_learned 0 for a syllable the
+        token was never seen to stand for.  Typed text is not OCR: its tokens keep
+        :meth:`candidates` alone."""
+        base = self.candidates(token)
+        obs = nfc(token).lower()
+        learned = self.ocr_forms.get(obs)
+        if not learned:
+            return base
+        hit = self._ocr_cache.get(obs)
+        if hit is None:
+            forms = [f for f, _ in base]
+            extra = [f for f, _ in learned if f not in set(forms)]
+            chans = np.array([s for _, s in base] + self.channel.logp_many(obs, extra).tolist())
+            seen = dict(learned)
+            p_learned = np.array([math.exp(seen.get(f, -np.inf)) for f in forms + extra])
+            mixed = np.log(OCR_FORMS_SHARE * p_learned + (1.0 - OCR_FORMS_SHARE) * np.exp(chans))
+            hit = tuple(sorted(((f, round(float(s), 4)) for f, s in zip(forms + extra, mixed)),
+                               key=lambda c: -c[1]))
+            if len(self._ocr_cache) >= self._cache_size:
+                self._ocr_cache.clear()
+            self._ocr_cache[obs] = hit
+        return hit

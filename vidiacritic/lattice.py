@@ -95,6 +95,7 @@ class LatticeBuilder:
                                           len(text) == 1 and not _VOWEL.match(strip_diacritics(text)))
                     or is_measure(text))
             cands = () if kept else (self.reader.marked_candidates(text, reading) if reading is not None
+                                     else self.generator.ocr_candidates(ocr_reading(text)) if ocr_document
                                      else self.generator.candidates(ocr_reading(text)))
             syl = normalize_syllable(text)
             if cands and reading is None and not ocr_document and syl not in self.ngram.vocab:

@@ -21,7 +21,7 @@ from .errors import CorruptResource, MissingResource, SettingError, VidiacriticE
 
 __all__ = ["MissingResource", "CorruptResource", "SettingError", "models_dir", "data_dir", "model_path",
            "data_path", "load_ngram", "load_channel", "load_lexicon", "load_acronyms", "load_code_parts",
-           "load_english_words", "load_rewrites",
+           "load_english_words", "load_rewrites", "load_ocr_forms",
            "candidate_table_path", "load_scorer", "load_scorer_from", "load_model_weights", "fingerprint"]
 
 _HERE = Path(__file__).resolve().parent
@@ -202,6 +202,18 @@ def _rewrites_at(path: Path):
     from .candidates import load_rewrites as _load
 
     return tuple(_parse(path, _load))
+
+
+def load_ocr_forms():
+    """Learned whole-word OCR misreadings (models/ocr_forms.tsv)."""
+    return _ocr_forms_at(model_path("ocr_forms.tsv"))
+
+
+@lru_cache(maxsize=None)
+def _ocr_forms_at(path: Path):
+    from .candidates import load_ocr_forms as _load
+
+    return _parse(path, _load)
 
 
 def candidate_table_path() -> Optional[Path]:

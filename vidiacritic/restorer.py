@@ -130,7 +130,7 @@ class Restorer:
         self.english = resources.load_english_words()
         self.generator = CandidateGenerator(
             {w: int(self.ngram.counts[i]) for w, i in self.ngram.vocab.items() if w.isalpha()},
-            self.channel, rewrites=resources.load_rewrites())
+            self.channel, rewrites=resources.load_rewrites(), ocr_forms=resources.load_ocr_forms())
         table = resources.candidate_table_path()
         if table is not None and not self.generator.load_table(str(table)):
             warnings.warn("models/candidates.tsv.gz was built for another channel or vocabulary; "

@@ -1,0 +1,24 @@
+"""scripts/build_ocr_forms.py: which (OCR form, syllable) pairs are learned, and their
+log P(form | syllable)."""
+import math
+
+from scripts.build_ocr_forms import aligned_words, count_forms, table_rows
+
+
+def test_only_letter_damage_is_counted_against_every_occurrence(tmp_path):
+    pairs = tmp_path / "p.tsv"
+    pairs.write_text(
+        "Viéc nay dutge thyc hién\tViệc này được thực hiện\tfont\n"
+        "dutge lam ngay\tđược làm ngay\tfont\n"
+        "duoc lam\tđược làm\tfont\n"            # marks lost only: the letter channel's job
+        "mot hai ba\tmột hai\tfont\n"            # words do not line up: skipped
+        "Tu’ phap\tTư pháp\tfont\n", encoding="utf-8")
+    words = list(aligned_words([str(pairs)]))
+    assert ("dutge", "được") in words and ("tu", "tư") in words  # joined, read as lookup sees it
+    assert not any(g == "một" for _, g in words)
+    forms, counts = count_forms(words)
+    assert forms[("dutge", "được")] == 2 and ("duoc", "được") not in forms
+    assert counts["được"] == 3
+    rows = table_rows(forms, counts, min_count=2)
+    assert rows == [("dutge", "được", round(math.log(2 / 3), 4))]
+    assert ("thyc", "thực", 0.0) in table_rows(forms, counts, min_count=1)
