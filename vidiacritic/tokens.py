@@ -304,6 +304,17 @@ def ocr_reading(word: str) -> str:
     return "".join("o" if c == "@" else c for c in word if c not in HORN_MARKS)
 
 
+def capital_i_reading(word: str) -> Optional[str]:
+    """`word` with its opening capital I read as l, when the rest is lowercase: "Iợi" →
+    "lợi", "Iya" → "lya"; None for any other word ("II", "ĐIỀU", "It's", "I").
+    Tesseract's English model writes a word-initial l as I: in 7,314 training-split
+    pairs 110 of about 3,400 such l, and 94 of the 110 words opening with I and a
+    lowercase letter stood for l (12 for an I: Roman "Il", English "Integer")."""
+    if len(word) < 2 or word[0] != "I" or not word[1:].islower():
+        return None
+    return "l" + word[1:]
+
+
 def chains(tokens: Sequence[Token]) -> Iterator[List[int]]:
     """Yield runs of token indices that form one decoding context.
 
