@@ -219,3 +219,18 @@ def test_a_code_changes_only_in_listed_parts(num, parts, seps):
         return c[len(num) + 1:].replace("/", "-").split("-")
     # each part is its table entry or itself: nothing else in a code changes
     assert parts_of(out) == [table.table.get(p, p) for p in parts_of(code)]
+
+
+@given(before=st.lists(st.integers(1, 99), min_size=2, max_size=3), part=_PART,
+       after=st.lists(st.integers(1, 99), min_size=1, max_size=2))
+@settings(max_examples=200, deadline=None)
+def test_an_article_code_changes_only_in_its_listed_part(before, part, after):
+    """Property: in a dotted article code (30.2.ND.1.41) the numbers and dots never
+    change, and the letter part only by the table."""
+    table = load_code_parts()
+    head, tail = ".".join(map(str, before)) + ".", "." + ".".join(map(str, after))
+    out = table.restore(head + part + tail)
+    if out is None:
+        assert table.table.get(part) is None
+        return
+    assert out == head + table.table[part] + tail

@@ -12,7 +12,7 @@ import numpy as np
 from . import digit_letters, fixes, list_markers
 from .explanation import WordDecision
 from .text import MODERN, apply_casing, place_tone
-from .tokens import PROTECTED, WORD, Token
+from .tokens import PROTECTED, WORD, Token, capital_i_reading
 
 
 class Assembler:
@@ -22,10 +22,10 @@ class Assembler:
     def __init__(self, acronyms, code_parts, tone_style: str, source: str):
         self.acronyms, self.code_parts, self.tone_style, self.source = acronyms, code_parts, tone_style, source
 
-    def choose_words(self, toks: Sequence[Token], runs, metas, decoded, details: bool):
+    def choose_words(self, toks: Sequence[Token], runs, metas, decoded, details: bool, ocr: bool = False):
         """(token index → output text, the words' decisions when `details`): each
         word's choice on its decoded path, or a token fix for a token that is no
-        syllable (token_fix)."""
+        syllable (token_fix).  `ocr`: the document is OCR output (casing_like)."""
         replaced: Dict[int, str] = {}
         words: List[WordDecision] = []
         for run, meta, dec in zip(runs, metas, decoded):
@@ -47,11 +47,12 @@ class Assembler:
                         words.append(WordDecision(tok.text, tok.text, tok.start, "kept", 1.0, []))
                     continue
                 k = dec.best[pos]
-                chosen = self.surface(forms[k], tok.text)
+                chosen = self.surface(forms[k], casing_like(tok.text, forms[k], ocr))
                 if details:  # restore() needs only the text
                     probs = dec.marginals[pos]
                     order = np.argsort(-probs)
-                    alts = [(self.surface(forms[j], tok.text), float(probs[j])) for j in order[:4] if j != k][:3]
+                    alts = [(self.surface(forms[j], casing_like(tok.text, forms[j], ocr)), float(probs[j]))
+                            for j in order[:4] if j != k][:3]
                     source = ("kept" if forms[k] is None else "user" if phrase_hit[k] == "user"
                               else "lexicon" if phrase_hit[k] else self.source)
                     words.append(WordDecision(tok.text, chosen, tok.start, source, float(probs[k]), alts))
@@ -111,6 +112,17 @@ class Assembler:
             return original
         word = place_tone(form, MODERN) if self.tone_style == MODERN else form
         return apply_casing(word, original)
+
+
+def casing_like(original: str, form, ocr: bool) -> str:
+    """The text whose casing syllable `form` takes in place of `original`: in OCR
+    output, a word whose opening capital I stood for l ("Igi" → lợi, "Iya" → lựa: the
+    form opens with l) is cased as its l reading, lowercase; else `original` itself."""
+    if ocr and form is not None and form[:1] == "l":
+        l_text = capital_i_reading(original)
+        if l_text is not None:
+            return l_text
+    return original
 
 
 def join(toks: Sequence[Token], replaced: Dict[int, str]) -> Tuple[str, Dict[int, Tuple[int, str, str]]]:

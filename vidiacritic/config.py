@@ -77,6 +77,12 @@ class Config:
     # "HUYEN"), or is lowercase in a document that is OCR output ("phd", "chire").  In typed
     # text a lowercase non-syllable may be a unit or a foreign word (km, internet).
     lower_keep_logp: float = -15.0
+    # In OCR output a word opening with a capital I and lowercase letters is also read with
+    # l for that I (Tesseract-eng writes lợi as "Igi", lựa as "Iya"; tokens.capital_i_reading):
+    # that reading's candidates cost this much more than the same letters written with l
+    # (chosen on training-split Tesseract pairs: models/CHANNEL.md, "Capital I for l").
+    # None: no such reading.
+    capital_i_logp: Optional[float] = -1.0
     # A document is treated as OCR output when this share of its words carry OCR marks.
     ocr_document_share: float = 0.02
     # A bigram pass keeps this many candidates per word for the trigram pass (0: no pruning).

@@ -9,8 +9,9 @@ restorer applies them after decoding (and ``explain()`` reports them as "fix:…
 ``AcronymTable``   HDND → HĐND, BCD → BCĐ: all-caps acronyms whose Đ became D, from
                    ``data/acronyms_d.tsv`` (``scripts/build_acronyms.py``; card:
                    ``data/ACRONYMS_CARD.md``).
-``CodePartTable``  15/2014/ND-CP → 15/2014/NĐ-CP: the document-type and issuing-body
-                   parts of document codes, from ``data/code_parts_d.tsv``
+``CodePartTable``  15/2014/ND-CP → 15/2014/NĐ-CP, 30.2.ND.1.41 → 30.2.NĐ.1.41: the
+                   document-type and issuing-body parts of document codes and of the
+                   legal code's dotted article codes, from ``data/code_parts_d.tsv``
                    (``scripts/build_code_parts.py``; card: ``data/CODE_PARTS_CARD.md``).
 ``defined_acronyms``  tự đánh giá (TDG) → (TĐG), and later TDG: acronyms the document
                    defines, read from the restored words before them.
@@ -24,7 +25,7 @@ import re
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
-from .tokens import AMOUNT, NUMBER, SPACE, WORD, Token, document_code_parts
+from .tokens import AMOUNT, NUMBER, SPACE, WORD, Token, article_code_parts, document_code_parts
 
 ACRONYM_FILE = "acronyms_d.tsv"
 ACRONYM_HEADER = ("written", "acronym", "count", "count_written")
@@ -111,9 +112,10 @@ CODE_PART_HEADER = ("written", "part", "count", "count_written")
 
 class CodePartTable:
     """D-spelling → code part with Đ (QD → QĐ, ND → NĐ, HDND → HĐND), applied to the
-    document-type and issuing-body parts of document codes only (15/2014/ND-CP →
-    15/2014/NĐ-CP).  The number, the year, the separators and every part not in the
-    table are kept as written."""
+    document-type and issuing-body parts of document codes (15/2014/ND-CP →
+    15/2014/NĐ-CP) and to the letter part of the legal code's dotted article codes
+    (30.2.ND.1.41 → 30.2.NĐ.1.41) only.  The numbers, the year, the separators and
+    every part not in the table are kept as written."""
 
     def __init__(self, table: Dict[str, str]):
         self.table = table
@@ -126,8 +128,9 @@ class CodePartTable:
 
     def restore(self, code: str) -> Optional[str]:
         """The code with the Đ of its listed parts restored, or None when `code` is no
-        document code (tokens.document_code_parts) or none of its parts is listed."""
-        found = document_code_parts(code)
+        document code (tokens.document_code_parts) nor dotted article code
+        (tokens.article_code_parts), or none of its parts is listed."""
+        found = document_code_parts(code) or article_code_parts(code)
         if found is None:
             return None
         num, pieces = found

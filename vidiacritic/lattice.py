@@ -13,7 +13,7 @@ from . import digit_letters
 from .viterbi import Lattice
 from .marks import DocumentReading, letters_and_tone, quality_counts
 from .text import normalize_syllable, split_tone, strip_diacritics
-from .tokens import LONE_DEBRIS, NUMBER, WORD, Token, ocr_reading
+from .tokens import LONE_DEBRIS, NUMBER, WORD, Token, capital_i_reading, ocr_reading
 
 _VOWEL = re.compile("[aeiouyAEIOUY]")
 # A number glued to its unit ("3ha", "1m", "2,5km", "500mg", "4G"): a measure, never a
@@ -100,6 +100,8 @@ class LatticeBuilder:
             syl = normalize_syllable(text)
             if cands and reading is None and not ocr_document and syl not in self.ngram.vocab:
                 cands = self._with_kept_marks(text, cands)
+            if ocr_document and reading is None and not kept and self.config.capital_i_logp is not None:
+                cands = self._with_capital_i_read_as_l(text, cands)
             written = syl if syl.isalpha() else None
             n_base = len(cands)
             if self.users.by_skeleton and not kept:
@@ -143,6 +145,21 @@ class LatticeBuilder:
         for form, score in self.generator.candidates(stripped):
             if score > best.get(form, -np.inf) and keeps_marks(text, form):
                 best[form] = score
+        return sorted(best.items(), key=lambda c: -c[1])
+
+    def _with_capital_i_read_as_l(self, text: str, cands):
+        """An OCR word opening with a capital I and lowercase letters (tokens.capital_i_reading):
+        also the candidates of its l reading, each at Config.capital_i_logp more than
+        that reading's own channel score.  The lowercased word's candidates alone reach
+        lợi from "Igi" but not lựa from "Iya" (two letters away from "lua")."""
+        l_text = capital_i_reading(text)
+        if l_text is None:
+            return cands
+        cost = self.config.capital_i_logp
+        best = dict(cands)
+        for form, score in self.generator.candidates(ocr_reading(l_text)):
+            if score + cost > best.get(form, -np.inf):
+                best[form] = score + cost
         return sorted(best.items(), key=lambda c: -c[1])
 
     def kept_entry(self, text: str) -> "Entry":

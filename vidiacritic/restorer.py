@@ -316,7 +316,7 @@ class Restorer:
 
     def _choose_words(self, doc: _Document) -> None:
         doc.replaced, doc.words = self.assembler.choose_words(doc.toks, doc.runs, doc.metas, doc.decoded,
-                                                              doc.details)
+                                                              doc.details, bool(doc.ocr_document))
 
     def _apply_document_fixes(self, doc: _Document) -> None:
         # (Tesseract-vie output is often not an OCR document by its share of OCR marks,

@@ -1,0 +1,40 @@
+"""A capital I read for a lowercase l at a word's start, inside OCR output only (issue 9):
+the cases of tests/cases/capital_i.tsv, and the two helpers that make it."""
+import os
+
+import pytest
+
+from vidiacritic.assembly import casing_like
+from vidiacritic.tokens import capital_i_reading
+
+CASES = os.path.join(os.path.dirname(__file__), "cases", "capital_i.tsv")
+
+
+def _rows():
+    with open(CASES, encoding="utf-8") as fh:
+        rows = [ln.rstrip("\n").split("\t") for ln in fh if ln.strip() and not ln.startswith("#")]
+    assert rows and all(len(r) == 3 and r[0] in ("ocr", "typed") for r in rows)
+    return rows
+
+
+@pytest.mark.parametrize("reading,text,expected", _rows())
+@pytest.mark.parametrize("engine", ["stat", "model"])
+def test_capital_i_cases(request, engine, reading, text, expected):
+    restorer = request.getfixturevalue(engine)
+    assert restorer.restore(text, ocr_document=reading == "ocr") == expected
+
+
+@pytest.mark.parametrize("word,expected", [
+    ("Igi", "lgi"), ("Iya", "lya"), ("Iợi", "lợi"), ("Ia", "la"), ("Il", "ll"), ("I6i", "l6i"),
+    ("I", None), ("II", None), ("IIi", None), ("ĐIỀU", None), ("Iuật", "luật"), ("iya", None), ("lya", None),
+    ("IUAT", None), ("I6", None), ("Ỉa", None)])
+def test_capital_i_reading(word, expected):
+    assert capital_i_reading(word) == expected
+
+
+def test_a_word_read_with_l_is_cased_as_that_reading_in_ocr_only():
+    assert casing_like("Igi", "lợi", ocr=True) == "lgi"
+    assert casing_like("Igi", "lợi", ocr=False) == "Igi"  # typed text: the original's casing
+    assert casing_like("Ich", "ích", ocr=True) == "Ich"  # read as written: Ích stays capital
+    assert casing_like("Igi", None, ocr=True) == "Igi"  # kept as written
+    assert casing_like("Lgi", "lợi", ocr=True) == "Lgi"
