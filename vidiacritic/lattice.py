@@ -157,7 +157,7 @@ class LatticeBuilder:
             return cands
         cost = self.config.capital_i_logp
         best = dict(cands)
-        for form, score in self.generator.candidates(ocr_reading(l_text)):
+        for form, score in self.generator.ocr_candidates(ocr_reading(l_text)):
             if score + cost > best.get(form, -np.inf):
                 best[form] = score + cost
         return sorted(best.items(), key=lambda c: -c[1])
