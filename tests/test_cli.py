@@ -522,6 +522,8 @@ def test_explain_is_streamed_piece_by_piece_with_positions_in_the_whole_text(tmp
     seen = []
 
     class Spy:
+        config = real.config
+
         def ocr_word_counts(self, piece):
             return real.ocr_word_counts(piece)
 
