@@ -139,7 +139,7 @@ class DocumentReader:
             for f, _ in self.generator.candidates(ocr_reading(text)):
                 forms[f] = None
             if letters_too:  # one letter away, with a tone the OCR plausibly read as obs's
-                tone_ok = self.marks.tone[:, letters_and_tone(obs)[1]] >= self.config.neighbour_tone_logp
+                tone_ok = self.marks.tone_table(True)[:, letters_and_tone(obs)[1]] >= self.config.neighbour_tone_logp
                 for sk in self.generator.neighbours(skeleton(obs), self.config.neighbour_edits):
                     forms.update((f, None) for f in self.generator.forms[sk] if tone_ok[letters_and_tone(f)[1]])
             kept = [f for f in forms if f in self.generator.log_prior]
