@@ -8,7 +8,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .candidates import CHANNEL_BEAM, MAX_CANDIDATES, PRIOR_WEIGHT, skeleton
+from .candidates import CHANNEL_BEAM, PRIOR_WEIGHT, skeleton
 from .config import DEFAULT
 from .marks import VIE_OCR, DocumentReading, letters_and_tone, mark_evidence, read_document
 from .text import normalize_syllable, split_tone, strip_diacritics
@@ -124,7 +124,7 @@ class DocumentReader:
         best = float(chans.max())
         scored = sorted(((ch + p, f, ch) for f, ch, p in zip(ev.forms, chans.tolist(), prior)
                          if ch >= best - CHANNEL_BEAM), reverse=True)
-        return tuple((f, ch) for _, f, ch in scored[:MAX_CANDIDATES])
+        return tuple((f, ch) for _, f, ch in scored[:self.config.marked_candidates])
 
     def mark_evidence(self, text: str, letters_too: bool):
         """(MarkEvidence, pruning prior per form) of one word, whatever the document's
