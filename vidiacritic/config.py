@@ -112,12 +112,14 @@ class Config:
     # gating the new one at 0.03, 0.05, 0.08 fixed 754, 753, 748 wrong words of 971 on a
     # TRAIN slice against 754: models/CHANNEL.md).
     neighbour_tone_logp: float = math.log(0.005)
-    # Candidates kept per word of a document read as marked (the OCR channel's own lists
-    # keep MAX_CANDIDATES, 24): in vie OCR a word's pool holds its neighbours one letter away
-    # with every tone, 150–350 forms, and at 24 the letter-and-tone misreads the context
-    # wanted were cut (two-fold on the TRAIN poor-scan pairs, default engine: wrong words
-    # fixed 754 → 760 of 971 and 1,720 → 1,742 of 2,425; 48 gave no more: models/CHANNEL.md).
-    marked_candidates: int = 40
+    # Candidates kept per word of a document read as marked (as many as the OCR channel's
+    # lists, MAX_CANDIDATES).  In vie OCR a word's pool holds its neighbours one letter away
+    # with every tone, 150–350 forms; keeping 40 fixed a few more letter-and-tone misreads
+    # (two-fold on the TRAIN poor-scan pairs, default engine: 754 → 760 of 971 and 1,720 →
+    # 1,742 of 2,425 wrong words) but cost 1.7× the CPU on such documents (the decoder pads
+    # every position to the largest list), and 40 only on lines with non-syllables still
+    # 1.4×; held-out poor-vie lost a word.  Not adopted: models/CHANNEL.md.
+    marked_candidates: int = 24
     # Letters away from the word that neighbours may be (more cost time and gained
     # nothing: models/CHANNEL.md).
     neighbour_edits: int = 1
