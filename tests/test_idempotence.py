@@ -106,9 +106,12 @@ def test_restore_is_idempotent_default(model, items):
 # Random syllables of the model's vocabulary, half of them stripped of their marks (as
 # test_restore_is_idempotent_* draws them; seed 11 of a 300-text run): each changed when
 # its restored text was restored again, before a document not read as marked was read a
-# second time (Restorer._run; 13 of those 300 texts changed then, 3 now).
+# second time (Restorer._run; 13 of those 300 texts changed then, 3 now).  Dropped in
+# session 6: 'khổng rủ sai, nghien nhung. can. tin, Bụi', whose second reading is a near
+# tie (rủ 0.58, rõ 0.34) that the marks channel's tone-given-letters tables tipped the
+# other way on the third (models/CHANNEL.md); drawn syllable texts restored twice changed
+# 11 of 1,500 then against 8 of 1,500 before (seeds 5, 7, 11: 2/2, 3/3, 6/3).
 RESTORED_AGAIN_CHANGED = [
-    'khổng rủ sai, nghien nhung. can. tin, Bụi',
     'vac\nKhe, thoại Giuc. Thặng, xỉ linh thy\nUn. cach.',
     'khoa\nhoành may\ncảnh. San hiên',
     'quat am dấy Khi ngot\nXem Trả nần',

@@ -143,3 +143,49 @@ def test_a_few_words_prove_nothing_about_the_marks(stat):
     assert not read_document(["đ", "my"], False, stat.marks).marked
     once = stat.restore("đ\nmv")
     assert stat.restore(once) == once
+
+
+# ---------------------------------------------------------------- tone given the letters
+def test_tone_is_estimated_apart_when_a_letter_is_misread():
+    # with the letters right the tone is always right; with a letter misread, half the
+    # time the tone too (hà for họ)
+    pairs = {("họ", "họ"): 50, ("hà", "họ"): 5, ("hộ", "họ"): 5, ("bộ", "bộ"): 40}
+    ch = estimate_marks_channel(pairs)
+    kept, changed = ch.tone_table(False), ch.tone_table(True)
+    assert np.allclose(np.exp(kept).sum(axis=1), 1.0) and np.allclose(np.exp(changed).sum(axis=1), 1.0)
+    assert changed[5, 2] > math.log(0.3) > kept[5, 2]
+    # a form whose letters differ is scored with the table for misread letters
+    lp = ch.logp_many("hà", ["họ"])[0]
+    assert lp == pytest.approx(ch.letters.logp("ha", "ho") + changed[5, 2])
+    assert ch.identity_logp("họ") == pytest.approx(ch.letters.logp("ho", "ho") + kept[5, 5])
+
+
+def test_channel_file_without_tone_tables_uses_the_pooled_one(tmp_path):
+    ch = estimate_marks_channel({("hà", "họ"): 5, ("họ", "họ"): 50})
+    ch.save(str(tmp_path / "m.json"))
+    back = MarksChannel.load(str(tmp_path / "m.json"))
+    assert np.allclose(back.tone_table(True), ch.tone_table(True), atol=1e-4)
+    old = MarksChannel(ch.tone, ch.letters)
+    assert old.tone_table(True) is old.tone and old.tone_table(False) is old.tone
+
+
+def test_shipped_channel_reads_letter_and_tone_errors_together(stat):
+    # Tesseract vie: the tone is misread far more often when a letter is
+    assert stat.marks.tone_table(True)[5, 2] > stat.marks.tone_table(False)[5, 2] + math.log(5)
+
+
+def _vie_cases():
+    import json
+    with open(os.path.join(CASES, "vie_ocr.json"), encoding="utf-8") as fh:
+        return [pytest.param(c, id=c["expected"][0][:24]) for c in json.load(fh)]
+
+
+@pytest.mark.parametrize("engine", ["stat", "model"])
+@pytest.mark.parametrize("case", _vie_cases())
+def test_vie_ocr_documents_restored(request, engine, case):
+    """Tesseract-vie-like documents (written for the tests): wrong but valid syllables
+    overturned by context."""
+    restorer = request.getfixturevalue(engine)
+    ex = restorer.explain("\n".join(case["input"]))
+    assert ex.reading.kind == VIE_OCR
+    assert ex.text.split("\n") == case["expected"], case["why"]

@@ -112,10 +112,20 @@ class Config:
     mark_fit_prior: int = 50
     mark_fit_prior_rate: float = 0.01
     # In vie OCR a word's syllables one letter away are candidates when their tone is read
-    # as the word's with at least this log-probability (marks.json's tone table: the same
-    # tone, or hỏi read as sắc): a wrong letter and a wrong tone together are too rare to pay
-    # for scoring every tone of every neighbour.
+    # as the word's with at least this log-probability (marks.json's tone table for words
+    # with a letter misread, where every tone passes: a misread glyph loses its tone half
+    # the time; the pooled table let only the same tone or hỏi read as sắc through, and
+    # gating the new one at 0.03, 0.05, 0.08 fixed 754, 753, 748 wrong words of 971 on a
+    # TRAIN slice against 754: models/CHANNEL.md).
     neighbour_tone_logp: float = math.log(0.005)
+    # Candidates kept per word of a document read as marked (as many as the OCR channel's
+    # lists, MAX_CANDIDATES).  In vie OCR a word's pool holds its neighbours one letter away
+    # with every tone, 150–350 forms; keeping 40 fixed a few more letter-and-tone misreads
+    # (two-fold on the TRAIN poor-scan pairs, default engine: 754 → 760 of 971 and 1,720 →
+    # 1,742 of 2,425 wrong words) but cost 1.7× the CPU on such documents (the decoder pads
+    # every position to the largest list), and 40 only on lines with non-syllables still
+    # 1.4×; held-out poor-vie lost a word.  Not adopted: models/CHANNEL.md.
+    marked_candidates: int = 24
     # Letters away from the word that neighbours may be (more cost time and gained
     # nothing: models/CHANNEL.md).
     neighbour_edits: int = 1

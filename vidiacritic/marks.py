@@ -11,9 +11,11 @@ always kept.  Two kinds of documents carry marks and still need repair:
   wrong (nhầm for nhằm, điếm for điểm) and whose letters sometimes are (tình for
   trình).
 
-``MarksChannel`` is P(observed syllable | true syllable) factored as the syllable's
-tone (a 6×6 confusion table) times its toneless letters, vowel-quality marks and đ
-included (a character edit model: ô→o, ơ→o, đ→d, r→t …), both estimated from real
+``MarksChannel`` is P(observed syllable | true syllable) factored as its toneless
+letters, vowel-quality marks and đ included (a character edit model: ô→o, ơ→o, đ→d,
+r→t …), times its tone given whether the letters were read right (two 6×6 confusion
+tables: a misread glyph often loses its tone too, 49% of the time in the Tesseract
+``vie`` training pairs against 3% with the letters right), all estimated from real
 (Tesseract ``vie``, clean) pairs by ``scripts/build_marks_channel.py``
 (``models/marks.json``).
 
@@ -84,26 +86,42 @@ def has_quality(letters: str) -> bool:
 
 @dataclass
 class MarksChannel:
-    """P(observed | clean) for marked text: tone confusion × letter edits (toneless)."""
+    """P(observed | clean) for marked text: letter edits (toneless) × tone confusion
+    given whether the letters were read right."""
 
-    tone: np.ndarray  # (6, 6) log P(observed tone | clean tone)
+    tone: np.ndarray  # (6, 6) log P(observed tone | clean tone), all words pooled
     letters: CharEditModel  # on toneless lowercase letters, quality marks included
     meta: dict = field(default_factory=dict)
+    # log P(observed tone | clean tone) for words whose letters were read right and for
+    # words with a letter misread; a channel file without them uses `tone` for both.
+    tone_letters_kept: Optional[np.ndarray] = None
+    tone_letters_changed: Optional[np.ndarray] = None
     _identity: Dict[str, float] = field(default_factory=dict, repr=False)
+
+    def tone_table(self, letters_changed: bool) -> np.ndarray:
+        """log P(observed tone | clean tone) given whether the letters were misread."""
+        table = self.tone_letters_changed if letters_changed else self.tone_letters_kept
+        return self.tone if table is None else table
+
+    def tone_logps(self, obs_letters: str, obs_tone: int, split: Sequence[Tuple[str, int]]) -> np.ndarray:
+        """log P(obs_tone | each form's tone, its letters against obs_letters) for
+        forms given as (letters, tone)."""
+        kept, changed = self.tone_table(False), self.tone_table(True)
+        return np.array([(changed if cl != obs_letters else kept)[ct, obs_tone] for cl, ct in split])
 
     def logp_many(self, obs: str, forms: Sequence[str]) -> np.ndarray:
         """log V(obs | form) for each form (lowercase NFC syllables)."""
         ol, ot = letters_and_tone(obs)
         split = [letters_and_tone(f) for f in forms]
         lp = self.letters.logp_many(ol, [cl for cl, _ in split]) if forms else np.zeros(0)
-        return lp + np.array([self.tone[ct, ot] for _, ct in split])
+        return lp + self.tone_logps(ol, ot, split)
 
     def identity_logp(self, form: str) -> float:
         """log V(form | form): the chance the channel leaves this syllable intact."""
         hit = self._identity.get(form)
         if hit is None:
             cl, ct = letters_and_tone(form)
-            hit = self._identity[form] = float(self.letters.logp(cl, cl) + self.tone[ct, ct])
+            hit = self._identity[form] = float(self.letters.logp(cl, cl) + self.tone_table(False)[ct, ct])
         return hit
 
     @property
@@ -115,17 +133,30 @@ class MarksChannel:
         return float(self.meta["expected"]["quality_share"])
 
     def save(self, path: str) -> None:
-        write_json(path, {"tone": np.round(self.tone, 5).tolist(), "letters": self.letters.to_json(),
-                          "meta": self.meta})
+        out = {"tone": np.round(self.tone, 5).tolist(), "letters": self.letters.to_json(), "meta": self.meta}
+        for name in _TONE_TABLES:
+            if getattr(self, name) is not None:
+                out[name] = np.round(getattr(self, name), 5).tolist()
+        write_json(path, out)
 
     @classmethod
     def load(cls, path: str) -> "MarksChannel":
         with open(path, encoding="utf-8") as fh:
             d = json.load(fh)
-        tone = np.array(d["tone"], dtype=np.float64)
-        if tone.shape != (N_TONES, N_TONES):
-            raise ValueError(f"{path}: tone table must be {N_TONES}x{N_TONES}")
-        return cls(tone, CharEditModel.from_json(d["letters"]), d.get("meta", {}))
+        tables = {name: _tone_table(d[name], path) for name in ("tone", *_TONE_TABLES) if name in d}
+        if "tone" not in tables:
+            raise ValueError(f"{path}: no tone table")
+        return cls(letters=CharEditModel.from_json(d["letters"]), meta=d.get("meta", {}), **tables)
+
+
+_TONE_TABLES = ("tone_letters_kept", "tone_letters_changed")
+
+
+def _tone_table(rows, path: str) -> np.ndarray:
+    table = np.array(rows, dtype=np.float64)
+    if table.shape != (N_TONES, N_TONES):
+        raise ValueError(f"{path}: tone table must be {N_TONES}x{N_TONES}")
+    return table
 
 
 # ---------------------------------------------------------------- one document
@@ -241,7 +272,7 @@ def mark_evidence(channel: MarksChannel, obs: str, forms: Sequence[str]) -> Mark
         tone_dropped[k] = ot != ct
         kept[k], dropped[k] = counts
     v = (channel.letters.logp_many(ol, [cl for cl, _ in split]) if n else np.zeros(0)) \
-        + np.array([channel.tone[ct, ot] for _, ct in split])
+        + channel.tone_logps(ol, ot, split)
     err = np.full(n, -np.inf)
     for k, f in enumerate(forms):
         if f != obs:  # V given an error: renormalised by 1 - V(f | f)

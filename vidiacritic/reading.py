@@ -8,7 +8,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .candidates import CHANNEL_BEAM, MAX_CANDIDATES, PRIOR_WEIGHT, skeleton
+from .candidates import CHANNEL_BEAM, PRIOR_WEIGHT, skeleton
 from .config import DEFAULT
 from .marks import VIE_OCR, DocumentReading, letters_and_tone, mark_evidence, read_document
 from .text import normalize_syllable, split_tone, strip_diacritics
@@ -124,7 +124,7 @@ class DocumentReader:
         best = float(chans.max())
         scored = sorted(((ch + p, f, ch) for f, ch, p in zip(ev.forms, chans.tolist(), prior)
                          if ch >= best - CHANNEL_BEAM), reverse=True)
-        return tuple((f, ch) for _, f, ch in scored[:MAX_CANDIDATES])
+        return tuple((f, ch) for _, f, ch in scored[:self.config.marked_candidates])
 
     def mark_evidence(self, text: str, letters_too: bool):
         """(MarkEvidence, pruning prior per form) of one word, whatever the document's
@@ -139,7 +139,7 @@ class DocumentReader:
             for f, _ in self.generator.candidates(ocr_reading(text)):
                 forms[f] = None
             if letters_too:  # one letter away, with a tone the OCR plausibly read as obs's
-                tone_ok = self.marks.tone[:, letters_and_tone(obs)[1]] >= self.config.neighbour_tone_logp
+                tone_ok = self.marks.tone_table(True)[:, letters_and_tone(obs)[1]] >= self.config.neighbour_tone_logp
                 for sk in self.generator.neighbours(skeleton(obs), self.config.neighbour_edits):
                     forms.update((f, None) for f in self.generator.forms[sk] if tone_ok[letters_and_tone(f)[1]])
             kept = [f for f in forms if f in self.generator.log_prior]
