@@ -106,12 +106,14 @@ def test_restore_is_idempotent_default(model, items):
 # Random syllables of the model's vocabulary, half of them stripped of their marks (as
 # test_restore_is_idempotent_* draws them; seed 11 of a 300-text run): each changed when
 # its restored text was restored again, before a document not read as marked was read a
-# second time (Restorer._run; 13 of those 300 texts changed then, 3 now).  Dropped in
-# session 6: 'khổng rủ sai, nghien nhung. can. tin, Bụi', whose second reading is a near
-# tie (rủ 0.58, rõ 0.34) that the marks channel's tone-given-letters tables tipped the
-# other way on the third (models/CHANNEL.md); drawn syllable texts restored twice changed
-# 11 of 1,500 then against 8 of 1,500 before (seeds 5, 7, 11: 2/2, 3/3, 6/3).
+# second time (Restorer._run; 13 of those 300 texts changed then, 3 now).  The first
+# one changes again since session 6 (a strict xfail, kept so that a fix shows): its second
+# reading is a near tie (rủ 0.58, rõ 0.34) that the marks channel's tone-given-letters
+# tables tipped the other way on the third (models/CHANNEL.md); drawn syllable texts
+# restored twice changed 11 of 1,500 then against 8 of 1,500 before (seeds 5, 7, 11).
 RESTORED_AGAIN_CHANGED = [
+    pytest.param('khổng rủ sai, nghien nhung. can. tin, Bụi', marks=pytest.mark.xfail(
+        strict=True, reason="a near tie of rủ/rõ tipped by the tone-given-letters tables (session 6)")),
     'vac\nKhe, thoại Giuc. Thặng, xỉ linh thy\nUn. cach.',
     'khoa\nhoành may\ncảnh. San hiên',
     'quat am dấy Khi ngot\nXem Trả nần',
@@ -127,7 +129,7 @@ def test_restored_again_is_unchanged_where_it_used_to_change(model, text):
     _assert_stable(model, text)
 
 
-@pytest.mark.parametrize("text", RESTORED_AGAIN_CHANGED[:4])
+@pytest.mark.parametrize("text", RESTORED_AGAIN_CHANGED[1:5])
 def test_explain_agrees_with_the_second_reading(model, text):
     """explain() gives restore()'s text, and its words (read twice) still name the
     input's words at their places: the output is the input with each word's choice."""
