@@ -54,23 +54,30 @@ def aligned_words(paths: Iterable[str]) -> Iterator[Tuple[str, str]]:
                     yield nfc(ocr_reading(o)).lower(), normalize_syllable(c.lower())
 
 
-def count_forms(pairs: Iterable[Tuple[str, str]]) -> Tuple[Counter, Counter]:
-    """(count of each (form, syllable) with other letters, count of each syllable)."""
+def count_forms(pairs: Iterable[Tuple[str, str]]) -> Tuple[Counter, Counter, Counter]:
+    """(count of each (form, syllable) with other letters, count of each syllable, count
+    of each form)."""
     forms: Counter = Counter()
     words: Counter = Counter()
+    seen: Counter = Counter()
     for obs, gold in pairs:
         if not plausible_syllable(gold):
             continue  # names, codes, foreign words: not the vocabulary's
         words[gold] += 1
+        seen[obs] += 1
         if skeleton(obs) != skeleton(gold):
             forms[(obs, gold)] += 1
-    return forms, words
+    return forms, words, seen
 
 
-def table_rows(forms: Counter, words: Counter, min_count: int):
-    """(form, syllable, log P(form | syllable)) rows, by form, most likely first."""
+def table_rows(forms: Counter, words: Counter, min_count: int, seen: Counter = None, min_share: float = 0.0):
+    """(form, syllable, log P(form | syllable)) rows, by form, most likely first: pairs
+    seen at least `min_count` times that account for at least `min_share` of the form's
+    occurrences (a common word paired once with a far one is a misaligned line, not a
+    reading: `nha` for nước)."""
     rows = [(obs, gold, round(math.log(k / words[gold]), 4))
-            for (obs, gold), k in forms.items() if k >= min_count]
+            for (obs, gold), k in forms.items()
+            if k >= min_count and (seen is None or k >= min_share * seen[obs])]
     rows.sort(key=lambda r: (r[0], -r[2], r[1]))
     return rows
 
@@ -79,15 +86,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("pairs", nargs="+", help="Tesseract (ocr, clean) TSV files")
-    ap.add_argument("--min-count", type=int, default=3)
+    ap.add_argument("--min-count", type=int, default=1)
+    ap.add_argument("--min-share", type=float, default=0.0,
+                    help="least share of the form's aligned occurrences a pair must account for")
     ap.add_argument("--out", default="models/ocr_forms.tsv")
     a = ap.parse_args()
     t0 = time.time()
-    forms, words = count_forms(aligned_words(a.pairs))
-    rows = table_rows(forms, words, a.min_count)
+    forms, words, seen = count_forms(aligned_words(a.pairs))
+    rows = table_rows(forms, words, a.min_count, seen, a.min_share)
     write_tsv(a.out, rows, header=OCR_FORMS_HEADER)
     print(f"{sum(words.values()):,} aligned words, {sum(forms.values()):,} read with other letters; "
-          f"{len(rows)} (form, syllable) pairs seen >= {a.min_count} times -> {a.out} ({time.time() - t0:.0f} s)")
+          f"{len(rows)} (form, syllable) pairs seen >= {a.min_count} times, >= {a.min_share:.0%} of their form -> {a.out} ({time.time() - t0:.0f} s)")
 
 
 if __name__ == "__main__":

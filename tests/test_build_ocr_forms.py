@@ -16,9 +16,18 @@ def test_only_letter_damage_is_counted_against_every_occurrence(tmp_path):
     words = list(aligned_words([str(pairs)]))
     assert ("dutge", "được") in words and ("tu", "tư") in words  # joined, read as lookup sees it
     assert not any(g == "một" for _, g in words)
-    forms, counts = count_forms(words)
+    forms, counts, seen = count_forms(words)
     assert forms[("dutge", "được")] == 2 and ("duoc", "được") not in forms
     assert counts["được"] == 3
     rows = table_rows(forms, counts, min_count=2)
     assert rows == [("dutge", "được", round(math.log(2 / 3), 4))]
     assert ("thyc", "thực", 0.0) in table_rows(forms, counts, min_count=1)
+    assert seen["lam"] == 2 and seen["dutge"] == 2
+
+
+def test_a_pair_rare_among_its_forms_readings_is_misalignment():
+    # "nha" read right 99 times and once paired with nước (a line whose words shifted)
+    words = [("nha", "nha")] * 99 + [("nha", "nước"), ("dutge", "được")]
+    forms, counts, seen = count_forms(words)
+    assert [r[:2] for r in table_rows(forms, counts, 1, seen, min_share=0.02)] == [("dutge", "được")]
+    assert len(table_rows(forms, counts, 1, seen, min_share=0.0)) == 2
