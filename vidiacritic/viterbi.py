@@ -47,6 +47,9 @@ class Decoded:
 
 
 NEG = -1e9  # score of a padding candidate (finite, so that max-marginals stay finite)
+# Lattices of different lengths are decoded together when the longest is at most this
+# many times the shortest (plus one): see _groups.
+GROUP_STRETCH = 1.5
 
 
 def _unique_calls(fn, *cols: np.ndarray) -> np.ndarray:
@@ -64,19 +67,35 @@ def _unique_calls(fn, *cols: np.ndarray) -> np.ndarray:
 
 
 def _stack(lattices: Sequence[Lattice], lm: LanguageModel, K: int, n_bos: int):
-    """Pad equal-length lattices into (B, n_bos + n + 1, K) id and score arrays,
-    with BOS positions in front and an EOS position at the end."""
-    B, n = len(lattices), len(lattices[0].ids)
+    """Pad lattices into (B, n_bos + n + 1, K) id and score arrays (n: the longest),
+    with BOS positions in front and an EOS position at the end.  A shorter lattice gets
+    more BOS positions in front (n - its length; see _front): its words end where the
+    longest one's do.  Returns ids, scores and each lattice's count of extra BOS."""
+    B, n = len(lattices), max(len(lat.ids) for lat in lattices)
     ids = np.full((B, n_bos + n + 1, K), lm.eos_id, dtype=np.int64)
     un = np.full((B, n_bos + n + 1, K), NEG)
-    ids[:, :n_bos, 0] = lm.bos_id
-    un[:, :n_bos, 0] = 0.0
+    front = np.array([n - len(lat.ids) for lat in lattices], dtype=np.int64)
+    bos = np.arange(n_bos + n)[None, :] < (n_bos + front)[:, None]  # (B, n_bos + n)
+    ids[:, :-1, 0][bos] = lm.bos_id
+    un[:, :-1, 0][bos] = 0.0
     un[:, -1, 0] = 0.0
     for b, lat in enumerate(lattices):
+        at = n_bos + int(front[b])
         for i, (a, u) in enumerate(zip(lat.ids, lat.unary)):
-            ids[b, n_bos + i, : len(a)] = a
-            un[b, n_bos + i, : len(u)] = u
-    return ids, un
+            ids[b, at + i, : len(a)] = a
+            un[b, at + i, : len(u)] = u
+    return ids, un, front
+
+
+def _front(scores: np.ndarray, front: Optional[np.ndarray]) -> np.ndarray:
+    """Set to exactly 0 the language-model scores (B, T', ...) of the steps into a
+    lattice's extra BOS positions, its first `front` steps.  A path then reaches the
+    last BOS with score 0 + 0 + ... = 0, exactly as with the usual BOS positions alone,
+    and every number the decoder computes for the lattice's words is the same to the
+    bit (the extra positions' other candidates are padding, NEG, and never win a max)."""
+    if front is not None and front.any():
+        scores[np.arange(scores.shape[1])[None, :] < front[:, None]] = 0.0
+    return scores
 
 
 def _bigram_scores(ids: np.ndarray, valid: np.ndarray, lm, lm_weight: float) -> np.ndarray:
@@ -94,17 +113,18 @@ def _bigram_scores(ids: np.ndarray, valid: np.ndarray, lm, lm_weight: float) -> 
 
 
 def _bigram_keep(ids: np.ndarray, un: np.ndarray, lm, keep: int, lm_weight: float,
-                 memo: Optional[dict] = None) -> np.ndarray:
-    """Indices (B, n, keep) of the best candidates by bigram max-marginal (1 BOS pad).
-    `memo` keeps the bigram scores of lattices seen before: the model engine decodes the
-    same candidates twice, with other unary scores."""
+                 memo: Optional[dict] = None, front: Optional[np.ndarray] = None) -> np.ndarray:
+    """Indices (B, n, keep) of the best candidates by bigram max-marginal (1 BOS pad,
+    `front` more per lattice: see _stack).  `memo` keeps the bigram scores of lattices
+    seen before: the model engine decodes the same candidates twice, with other unary
+    scores."""
     B, T, K = ids.shape
     key = (ids.shape, hash(ids.tobytes()), lm_weight)
     hit = memo.get(key) if memo is not None else None
     if hit is not None and np.array_equal(hit[0], ids):
         M = hit[1]
     else:
-        M = _bigram_scores(ids, un > NEG / 2, lm, lm_weight)
+        M = _front(_bigram_scores(ids, un > NEG / 2, lm, lm_weight), front)
         if memo is not None:
             memo[key] = (ids.copy(), M)
     alpha = np.empty((B, T, K))
@@ -119,8 +139,9 @@ def _bigram_keep(ids: np.ndarray, un: np.ndarray, lm, keep: int, lm_weight: floa
 
 
 def _viterbi2(ids: np.ndarray, un: np.ndarray, lm: LanguageModel, lm_weight: float,
-              temperature: float = 1.0):
-    """Second-order Viterbi over (B, 2 + n + 1, K) padded arrays (2 BOS, 1 EOS).
+              temperature: float = 1.0, front: Optional[np.ndarray] = None):
+    """Second-order Viterbi over (B, 2 + n + 1, K) padded arrays (2 BOS, 1 EOS; `front`
+    more BOS per lattice: see _stack).
 
     Returns best candidate index (B, n) and max-marginal softmax (B, n, K)."""
     B, T, K = ids.shape
@@ -128,7 +149,7 @@ def _viterbi2(ids: np.ndarray, un: np.ndarray, lm: LanguageModel, lm_weight: flo
     u = np.broadcast_to(ids[:, :-2, :, None, None], shape)
     v = np.broadcast_to(ids[:, 1:-1, None, :, None], shape)
     w = np.broadcast_to(ids[:, 2:, None, None, :], shape)
-    L = _unique_calls(lm.logprob, u.ravel(), v.ravel(), w.ravel()).reshape(shape) * lm_weight
+    L = _front(_unique_calls(lm.logprob, u.ravel(), v.ravel(), w.ravel()).reshape(shape) * lm_weight, front)
     L = L + un[:, 2:, None, None, :]  # fold the unary score of the new word in
     delta = np.empty((B, T, K, K))
     back = np.zeros((B, T, K, K), dtype=np.int64)
@@ -156,32 +177,49 @@ def _viterbi2(ids: np.ndarray, un: np.ndarray, lm: LanguageModel, lm_weight: flo
 def _decode_group(lattices: Sequence[Lattice], lm, lm_weight: float, prune_to: int,
                   temperature: float, memo: Optional[dict] = None) -> List[Decoded]:
     K = max(len(a) for lat in lattices for a in lat.ids)
-    ids, un = _stack(lattices, lm, K, n_bos=2)
+    ids, un, front = _stack(lattices, lm, K, n_bos=2)
     kept = None
     if prune_to and K > prune_to and hasattr(lm, "logprob_bigram"):
-        kept = _bigram_keep(ids[:, 1:], un[:, 1:], lm, prune_to, lm_weight, memo)  # (B, n, keep)
+        kept = _bigram_keep(ids[:, 1:], un[:, 1:], lm, prune_to, lm_weight, memo, front)  # (B, n, keep)
         pad = np.broadcast_to(np.arange(prune_to), (len(lattices), 2, prune_to))
         sel = np.concatenate([pad, kept, pad[:, :1]], axis=1)
         sel[:, [0, 1, -1]] = np.arange(prune_to)
         ids = np.take_along_axis(ids, sel, axis=2)
         un = np.take_along_axis(un, sel, axis=2)
-    best, marg = _viterbi2(ids, un, lm, lm_weight, temperature)
+    best, marg = _viterbi2(ids, un, lm, lm_weight, temperature, front)
     out = []
     for b, lat in enumerate(lattices):
+        f = int(front[b])  # the lattice's words start after its extra BOS positions
         if kept is None:
-            out.append(Decoded([int(x) for x in best[b]],
-                               [marg[b, i, : len(a)] for i, a in enumerate(lat.ids)]))
+            out.append(Decoded([int(x) for x in best[b, f:]],
+                               [marg[b, f + i, : len(a)] for i, a in enumerate(lat.ids)]))
             continue
         bests, margs = [], []
         for i, a in enumerate(lat.ids):
             full = np.zeros(len(a))
-            k = kept[b, i]
+            k = kept[b, f + i]
             valid = k < len(a)
-            full[k[valid]] = marg[b, i][valid]
+            full[k[valid]] = marg[b, f + i][valid]
             margs.append(full)
-            bests.append(int(k[best[b, i]]))
+            bests.append(int(k[best[b, f + i]]))
         out.append(Decoded(bests, margs))
     return out
+
+
+def _groups(lengths: Sequence[int], stretch: float = GROUP_STRETCH) -> List[List[int]]:
+    """Indices of non-empty lattices, grouped to be decoded together: by length, the
+    longest of a group at most `stretch` times its shortest (plus one).  One group costs
+    a Python loop step per position of its longest lattice, whatever its size; the
+    stretch bounds the padding (extra BOS positions) it adds."""
+    order = sorted((n, i) for i, n in enumerate(lengths) if n > 0)
+    groups: List[List[int]] = []
+    low = 0
+    for n, i in order:
+        if not groups or n > low * stretch + 1:
+            groups.append([])
+            low = n
+        groups[-1].append(i)
+    return groups
 
 
 def decode_batch(lattices: Sequence[Lattice], lm: LanguageModel, lm_weight: float = 1.0,
@@ -194,15 +232,8 @@ def decode_batch(lattices: Sequence[Lattice], lm: LanguageModel, lm_weight: floa
     `temperature` flattens the max-marginal softmax (calibrated confidences).
     `memo`: a dict shared by calls that decode the same candidates again (bigram scores).
     """
-    out: List[Decoded] = [None] * len(lattices)  # type: ignore[list-item]
-    groups: dict = {}
-    for i, lat in enumerate(lattices):
-        groups.setdefault(len(lat.ids), []).append(i)
-    for n, members in groups.items():
-        if n == 0:
-            for i in members:
-                out[i] = Decoded([], [])
-            continue
+    out: List[Decoded] = [Decoded([], []) for lat in lattices]  # (empty lattices stay so)
+    for members in _groups([len(lat.ids) for lat in lattices]):
         for i, dec in zip(members, _decode_group([lattices[i] for i in members], lm, lm_weight, prune_to,
                                                  temperature, memo)):
             out[i] = dec
