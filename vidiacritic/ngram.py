@@ -320,12 +320,10 @@ class NgramLM:
         # One flat take: numpy's two-array fancy index reads the same cells about three
         # times slower (3.5M lookups on the dev OCR: 0.10 s → 0.035 s).
         d = dense.reshape(-1).take(np.asarray(v, dtype=np.int64) * dense.shape[1] + w)
-        out = d.astype(np.float32)
-        unseen = d.view(np.uint16) == 0
-        if unseen.any():
-            t1 = self.tables[1]
-            out[unseen] = t1.bow[v[unseen]] + t1.logprob(w[unseen])
-        return out
+        # Most candidate pairs are unseen (81% on the dev OCR): the backoff for every
+        # pair and one select cost less than picking the unseen ones out (same values).
+        t1 = self.tables[1]
+        return np.where(d.view(np.uint16) == 0, t1.bow[v] + t1.logprob(w), d.astype(np.float32))
 
     def _bigram_keys(self) -> np.ndarray:
         t2 = self.tables[2]
