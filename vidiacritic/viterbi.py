@@ -79,12 +79,23 @@ def _stack(lattices: Sequence[Lattice], lm: LanguageModel, K: int, n_bos: int):
     ids[:, :-1, 0][bos] = lm.bos_id
     un[:, :-1, 0][bos] = 0.0
     un[:, -1, 0] = 0.0
-    for b, lat in enumerate(lattices):
-        at = n_bos + int(front[b])
-        for i, (a, u) in enumerate(zip(lat.ids, lat.unary)):
-            ids[b, at + i, : len(a)] = a
-            un[b, at + i, : len(u)] = u
+    # Every position's candidates in one scatter each (a position's ids and scores are
+    # placed on their own: they may differ in length)
+    rows = [(b * (n_bos + n + 1) + n_bos + int(front[b]) + i) * K
+            for b, lat in enumerate(lattices) for i in range(len(lat.ids))]
+    _scatter(ids.reshape(-1), rows, [a for lat in lattices for a in lat.ids])
+    _scatter(un.reshape(-1), rows, [u for lat in lattices for u in lat.unary])
     return ids, un, front
+
+
+def _scatter(flat: np.ndarray, starts: Sequence[int], parts: Sequence[np.ndarray]) -> None:
+    """flat[starts[k] : starts[k] + len(parts[k])] = parts[k] for every k."""
+    lens = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+    total = int(lens.sum())
+    if total:
+        ends = np.cumsum(lens)
+        offset = np.repeat(np.asarray(starts, dtype=np.int64) - (ends - lens), lens)
+        flat[np.arange(total) + offset] = np.concatenate(parts)
 
 
 def _front(scores: np.ndarray, front: Optional[np.ndarray]) -> np.ndarray:
