@@ -157,6 +157,13 @@ def test_lattices_of_other_lengths_decoded_together_give_the_same_bits(seed):
         memo: dict = {}
         together = decode_batch(lattices, lm, lm_weight=0.9, prune_to=prune_to, temperature=0.7, memo=memo)
         again = decode_batch(lattices, lm, lm_weight=0.9, prune_to=prune_to, temperature=0.7, memo=memo)
+        # a subset, other unary scores: other groups, each lattice's bigram scores from the memo
+        some = [Lattice(lat.ids, [u + rng.normal(0.0, 1.0, len(u)) for u in lat.unary]) for lat in lattices[::3]]
+        for lat, dec in zip(some, decode_batch(some, lm, lm_weight=0.9, prune_to=prune_to, temperature=0.7,
+                                                memo=memo)):
+            (alone,) = decode_batch([lat], lm, lm_weight=0.9, prune_to=prune_to, temperature=0.7)
+            assert dec.best == alone.best
+            assert all(a.tobytes() == b.tobytes() for a, b in zip(dec.marginals, alone.marginals))
         for lat, dec, dec2 in zip(lattices, together, again):
             (alone,) = decode_batch([lat], lm, lm_weight=0.9, prune_to=prune_to, temperature=0.7)
             for d in (dec, dec2):
@@ -166,12 +173,21 @@ def test_lattices_of_other_lengths_decoded_together_give_the_same_bits(seed):
                     assert a.tobytes() == b.tobytes()
 
 
-def test_groups_bound_the_padding():
-    lengths = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 30, 31, 200, 0]
-    groups = _groups(lengths)
-    assert sorted(i for g in groups for i in g) == [i for i, n in enumerate(lengths) if n > 0]
-    for g in groups:
-        assert max(lengths[i] for i in g) <= min(lengths[i] for i in g) * 1.5 + 1
+def test_groups_bound_the_padding_and_the_memory():
+    rng = np.random.default_rng(0)
+    lengths = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 30, 31, 200, 0] + rng.integers(1, 200, 300).tolist()
+    widths = rng.integers(1, 26, len(lengths)).tolist()
+    widths[13] = 200  # one lattice alone over the budget: a group of its own
+    budget = 1 << 18
+    for prune_to in (0, 4):
+        groups = _groups(lengths, widths, prune_to, 1.5, budget)
+        assert sorted(i for g in groups for i in g) == [i for i, n in enumerate(lengths) if n > 0]
+        for g in groups:
+            assert max(lengths[i] for i in g) <= min(lengths[i] for i in g) * 1.5 + 1
+            width = max(widths[i] for i in g)
+            k = min(width, prune_to) if prune_to else width
+            cells = len(g) * (max(lengths[i] for i in g) + 3) * max(width ** 2, k ** 3)
+            assert cells <= budget or len(g) == 1
 
 
 def test_the_best_candidate_has_the_highest_confidence():

@@ -50,6 +50,7 @@ NEG = -1e9  # score of a padding candidate (finite, so that max-marginals stay f
 # Lattices of different lengths are decoded together when the longest is at most this
 # many times the shortest (plus one): see _groups.
 GROUP_STRETCH = 1.5
+GROUP_CELLS = 1 << 18  # a group's arrays: 2 MB each at most (see _groups)
 
 
 def _unique_calls(fn, *cols: np.ndarray) -> np.ndarray:
@@ -110,34 +111,37 @@ def _front(scores: np.ndarray, front: Optional[np.ndarray]) -> np.ndarray:
 
 
 def _bigram_scores(ids: np.ndarray, valid: np.ndarray, lm, lm_weight: float) -> np.ndarray:
-    """(B, T-1, K, K) bigram log-probabilities between neighbouring candidates; 0 where
-    either side is padding (its unary score is NEG already, so nothing is looked up)."""
+    """(B, T-1, K, K) bigram log-probabilities between neighbouring candidates, times
+    lm_weight; 0 where either side is padding (its unary score is NEG already, so
+    nothing is looked up)."""
+    M = _bigram_lookups(ids, valid, lm)[0]
+    M *= lm_weight  # (in place: the same products, one array less)
+    return M
+
+
+def _bigram_lookups(ids: np.ndarray, valid: np.ndarray, lm):
+    """The unweighted scores of _bigram_scores (float64), and the dtype the language
+    model gave them in (they are exact in it)."""
     pair = valid[:, :-1, :, None] & valid[:, 1:, None, :]
     v = np.broadcast_to(ids[:, :-1, :, None], pair.shape)[pair]
     w = np.broadcast_to(ids[:, 1:, None, :], pair.shape)[pair]
     M = np.zeros(pair.shape)
     if hasattr(lm, "bigram_lookup"):  # dense table: one fancy index, no search
-        M[pair] = lm.bigram_lookup(v, w)
+        scores = lm.bigram_lookup(v, w)
     else:
-        M[pair] = _unique_calls(lm.logprob_bigram, v, w)
-    return M * lm_weight
+        scores = _unique_calls(lm.logprob_bigram, v, w)
+    M[pair] = scores
+    return M, np.result_type(scores, np.float16)
 
 
 def _bigram_keep(ids: np.ndarray, un: np.ndarray, lm, keep: int, lm_weight: float,
                  memo: Optional[dict] = None, front: Optional[np.ndarray] = None) -> np.ndarray:
     """Indices (B, n, keep) of the best candidates by bigram max-marginal (1 BOS pad,
     `front` more per lattice: see _stack).  `memo` keeps the bigram scores of lattices
-    seen before: the model engine decodes the same candidates twice, with other unary
-    scores."""
+    seen before (_remembered_bigram_scores)."""
     B, T, K = ids.shape
-    key = (ids.shape, hash(ids.tobytes()), lm_weight)
-    hit = memo.get(key) if memo is not None else None
-    if hit is not None and np.array_equal(hit[0], ids):
-        M = hit[1]
-    else:
-        M = _front(_bigram_scores(ids, un > NEG / 2, lm, lm_weight), front)
-        if memo is not None:
-            memo[key] = (ids.copy(), M)
+    M = _remembered_bigram_scores(ids, un > NEG / 2, lm, lm_weight, memo,
+                                  np.zeros(B, dtype=np.int64) if front is None else front)
     alpha = np.empty((B, T, K))
     beta = np.zeros((B, T, K))
     alpha[:, 0] = un[:, 0]
@@ -147,6 +151,42 @@ def _bigram_keep(ids: np.ndarray, un: np.ndarray, lm, keep: int, lm_weight: floa
         beta[:, t] = (M[:, t] + (un[:, t + 1] + beta[:, t + 1])[:, None, :]).max(axis=2)
     mm = (alpha + beta)[:, 1:-1]
     return np.sort(np.argsort(-mm, axis=2, kind="stable")[:, :, :keep], axis=2)
+
+
+def _remembered_bigram_scores(ids: np.ndarray, valid: np.ndarray, lm, lm_weight: float,
+                              memo: Optional[dict], front: np.ndarray) -> np.ndarray:
+    """_bigram_scores of (B, T, K) arrays, 0 for the steps into `front` extra BOS.
+    `memo` (a dict, or None) keeps each lattice's own unweighted scores, by its
+    candidates: the model engine decodes the same candidates again, with other unary
+    scores, in other groups.  A lattice's scores are the block from its last BOS on, as
+    wide as its widest position; every other cell of its row is 0 (padding, extra
+    BOS), and each cell is computed alone, so the block is the same in any group.  It
+    is kept in the language model's own dtype (float32 for the shipped one: exact)."""
+    if memo is None:
+        return _front(_bigram_scores(ids, valid, lm, lm_weight), front)
+    B, T, K = ids.shape
+    widths = valid.sum(axis=2).max(axis=1).tolist()
+    keys = [(T - int(front[b]), widths[b], ids[b, int(front[b]):, :widths[b]].tobytes(),
+             valid[b, int(front[b]):, :widths[b]].tobytes()) for b in range(B)]
+    blocks = [memo.get(key) for key in keys]
+    todo = [b for b in range(B) if blocks[b] is None]
+    if len(todo) == B:  # (no array for the mix of remembered and new rows)
+        M, dtype = _bigram_lookups(ids, valid, lm)
+        new = M
+    else:
+        M = np.zeros((B, T - 1, K, K))
+        for b, block in enumerate(blocks):
+            if block is not None:
+                f = int(front[b])
+                M[b, f:, : widths[b], : widths[b]] = block
+        if todo:
+            new, dtype = _bigram_lookups(ids[todo], valid[todo], lm)
+            M[todo] = new
+    for j, b in enumerate(todo):
+        f, k = int(front[b]), widths[b]
+        memo[keys[b]] = new[j, f:, :k, :k].astype(dtype)
+    M *= lm_weight  # weighted as _bigram_scores weighs, then the extra BOS steps set to 0
+    return _front(M, front)
 
 
 def _viterbi2(ids: np.ndarray, un: np.ndarray, lm: LanguageModel, lm_weight: float,
@@ -217,19 +257,29 @@ def _decode_group(lattices: Sequence[Lattice], lm, lm_weight: float, prune_to: i
     return out
 
 
-def _groups(lengths: Sequence[int], stretch: float = GROUP_STRETCH) -> List[List[int]]:
+def _groups(lengths: Sequence[int], widths: Sequence[int], prune_to: int = 0,
+            stretch: float = GROUP_STRETCH, budget: int = GROUP_CELLS) -> List[List[int]]:
     """Indices of non-empty lattices, grouped to be decoded together: by length, the
-    longest of a group at most `stretch` times its shortest (plus one).  One group costs
-    a Python loop step per position of its longest lattice, whatever its size; the
-    stretch bounds the padding (extra BOS positions) it adds."""
+    longest of a group at most `stretch` times its shortest (plus one), and a group's
+    cells (lattices × positions × the larger of width², the bigram arrays, and
+    (width after pruning)³, the trigram arrays) at most `budget` unless one lattice
+    alone has more.  One group costs a Python loop step per position of its longest
+    lattice, whatever its size; the stretch bounds the padding (extra BOS positions) it
+    adds, the budget its memory.  widths[i]: lattice i's most candidates at a position."""
+    def cells(width: int) -> int:
+        k = min(width, prune_to) if prune_to else width
+        return max(width * width, k * k * k)
+
     order = sorted((n, i) for i, n in enumerate(lengths) if n > 0)
     groups: List[List[int]] = []
-    low = 0
+    low = width = 0
     for n, i in order:
-        if not groups or n > low * stretch + 1:
+        wider = max(width, widths[i])
+        if not groups or n > low * stretch + 1 or (len(groups[-1]) + 1) * (n + 3) * cells(wider) > budget:
             groups.append([])
-            low = n
+            low, wider = n, widths[i]
         groups[-1].append(i)
+        width = wider
     return groups
 
 
@@ -241,10 +291,13 @@ def decode_batch(lattices: Sequence[Lattice], lm: LanguageModel, lm_weight: floa
     With `prune_to` > 0 a bigram pass first cuts each position to that many candidates;
     results are reported in the original candidate indexing (pruned ones get 0).
     `temperature` flattens the max-marginal softmax (calibrated confidences).
-    `memo`: a dict shared by calls that decode the same candidates again (bigram scores).
+    `memo`: a dict shared by calls that decode the same candidates again (each
+    lattice's bigram scores; it grows with the lattices decoded, so share it only
+    among the decodes of one document slice).
     """
     out: List[Decoded] = [Decoded([], []) for lat in lattices]  # (empty lattices stay so)
-    for members in _groups([len(lat.ids) for lat in lattices]):
+    widths = [max(map(len, lat.ids), default=0) for lat in lattices]
+    for members in _groups([len(lat.ids) for lat in lattices], widths, prune_to):
         for i, dec in zip(members, _decode_group([lattices[i] for i in members], lm, lm_weight, prune_to,
                                                  temperature, memo)):
             out[i] = dec
