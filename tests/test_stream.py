@@ -191,4 +191,8 @@ def test_memory_does_not_grow_with_the_number_of_pieces(restorer):
     large = _traced_peak(lambda: restore_text(restorer, many, 10_000, 300))
     whole = _traced_peak(lambda: restorer.restore(many))
     assert large < 1.5 * small + 256 * 1024, (small, large)
-    assert whole > 3 * small, (small, whole)  # the same text whole: what the pieces avoid
+    # The same text whole grows with the text (every token, lattice and score at once),
+    # the pieces do not.  (Since the decoder bounds its arrays per group, the whole
+    # text's peak is no longer several times a piece's: 7.9 MB against 6.1 MB, where
+    # it was 43.9 MB against 5.5 MB.)
+    assert whole - small > 10 * max(large - small, 0), (small, large, whole)

@@ -18,7 +18,7 @@ import itertools
 import numpy as np
 import pytest
 
-from vidiacritic.viterbi import Lattice, _bigram_keep, _stack, decode_batch
+from vidiacritic.viterbi import Lattice, _bigram_keep, _groups, _stack, decode_batch
 
 V = 6  # real words 0..V-1; BOS and EOS follow
 
@@ -144,6 +144,52 @@ def test_same_length_chains_in_one_batch_do_not_mix():
     assert together[-1].best == [] and together[-1].marginals == []
 
 
+@pytest.mark.parametrize("seed", range(12))
+def test_lattices_of_other_lengths_decoded_together_give_the_same_bits(seed):
+    """Lattices of different lengths share a batch (the shorter ones get extra BOS
+    positions in front, whose steps score exactly 0): every best index and every
+    confidence must be bit for bit what decoding each lattice alone gives, pruned or
+    not, the pruning's candidate cut included."""
+    rng = np.random.default_rng(4000 + seed)
+    lm = FakeLM(rng, with_lookup=bool(seed % 2))
+    lattices = [random_lattice(rng, int(rng.integers(0, 9)), int(rng.integers(1, 7))) for _ in range(12)]
+    for prune_to in (0, 2, 3):
+        memo: dict = {}
+        together = decode_batch(lattices, lm, lm_weight=0.9, prune_to=prune_to, temperature=0.7, memo=memo)
+        again = decode_batch(lattices, lm, lm_weight=0.9, prune_to=prune_to, temperature=0.7, memo=memo)
+        # a subset, other unary scores: other groups, each lattice's bigram scores from the memo
+        some = [Lattice(lat.ids, [u + rng.normal(0.0, 1.0, len(u)) for u in lat.unary]) for lat in lattices[::3]]
+        for lat, dec in zip(some, decode_batch(some, lm, lm_weight=0.9, prune_to=prune_to, temperature=0.7,
+                                                memo=memo)):
+            (alone,) = decode_batch([lat], lm, lm_weight=0.9, prune_to=prune_to, temperature=0.7)
+            assert dec.best == alone.best
+            assert all(a.tobytes() == b.tobytes() for a, b in zip(dec.marginals, alone.marginals))
+        for lat, dec, dec2 in zip(lattices, together, again):
+            (alone,) = decode_batch([lat], lm, lm_weight=0.9, prune_to=prune_to, temperature=0.7)
+            for d in (dec, dec2):
+                assert d.best == alone.best
+                assert len(d.marginals) == len(alone.marginals)
+                for a, b in zip(d.marginals, alone.marginals):
+                    assert a.tobytes() == b.tobytes()
+
+
+def test_groups_bound_the_padding_and_the_memory():
+    rng = np.random.default_rng(0)
+    lengths = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 30, 31, 200, 0] + rng.integers(1, 200, 300).tolist()
+    widths = rng.integers(1, 26, len(lengths)).tolist()
+    widths[13] = 200  # one lattice alone over the budget: a group of its own
+    budget = 1 << 18
+    for prune_to in (0, 4):
+        groups = _groups(lengths, widths, prune_to, 1.5, budget)
+        assert sorted(i for g in groups for i in g) == [i for i, n in enumerate(lengths) if n > 0]
+        for g in groups:
+            assert max(lengths[i] for i in g) <= min(lengths[i] for i in g) * 1.5 + 1
+            width = max(widths[i] for i in g)
+            k = min(width, prune_to) if prune_to else width
+            cells = len(g) * (max(lengths[i] for i in g) + 3) * max(width ** 2, k ** 3)
+            assert cells <= budget or len(g) == 1
+
+
 def test_the_best_candidate_has_the_highest_confidence():
     """The best path's candidate at every position has the largest max-marginal, so the
     reported confidence (its softmax) is the largest of the position's probabilities."""
@@ -168,7 +214,7 @@ def test_bigram_keep_keeps_the_best_bigram_max_marginals(seed):
     keep = int(rng.integers(1, 4))
     K = 5
     lat = random_lattice(rng, int(rng.integers(1, 5)), K)
-    ids, un = _stack([lat], lm, K, n_bos=1)
+    ids, un, _ = _stack([lat], lm, K, n_bos=1)
     kept = _bigram_keep(ids, un, lm, keep, lm_weight)[0]
     _, mm, _ = brute_force(lm, lat, lm_weight, score=bigram_path_score)
     best_bigram, _, _ = brute_force(lm, lat, lm_weight, score=bigram_path_score)

@@ -148,6 +148,19 @@ class Table:
         return found, rows
 
 
+def _find_runs(table: Table, query: np.ndarray, presorted: bool):
+    """table.find(query), searching each run of equal sorted queries once: a context
+    repeats for every word it is followed by (K times in a lattice of K candidates)."""
+    if not presorted or query.size < 2:
+        return table.find(query, presorted)
+    first = np.empty(query.shape, dtype=bool)
+    first[0] = True
+    np.not_equal(query[1:], query[:-1], out=first[1:])
+    found, rows = table.find(query[first], True)
+    run = np.cumsum(first) - 1  # the run each query belongs to
+    return found[run], rows[run]
+
+
 def backoff_logprob(tables: Sequence[Optional[Table]], bits: int, hist: Sequence,
                     w, bigram=None) -> np.ndarray:
     """log P(w | hist) by the ARPA backoff recursion.
@@ -188,7 +201,7 @@ def _backoff(tables, bits, hist, w, sorted_top=False, bigram=None):
         # the context's row in table n-1: walk its prefixes down the tables
         row, ok = ctx[0], None
         for m in range(2, n):
-            found, row = tables[m].find((row << bits) | ctx[m - 1], presorted)
+            found, row = _find_runs(tables[m], (row << bits) | ctx[m - 1], presorted)
             ok = found if ok is None else ok & found
         ctx_bow = tables[1].bow[row] if ok is None else np.where(ok, tables[n - 1].bow[row], 0)
         found, rows = tables[n].find((row << bits) | w, presorted)
@@ -243,7 +256,12 @@ class NgramLM:
 
         def arr(name):
             f = path / name
-            return np.load(f, mmap_mode="r" if mmap else None) if f.is_file() else None
+            if not f.is_file():
+                return None
+            a = np.load(f, mmap_mode="r" if mmap else None)
+            # A plain ndarray view of the map (which it keeps open): np.memmap's own
+            # indexing runs Python code on every slice and take, 0.07 s per restore.
+            return a.view(np.ndarray) if isinstance(a, np.memmap) else a
 
         order = int(meta["order"])
         tables: List[Optional[Table]] = [None]
@@ -302,12 +320,10 @@ class NgramLM:
         # One flat take: numpy's two-array fancy index reads the same cells about three
         # times slower (3.5M lookups on the dev OCR: 0.10 s → 0.035 s).
         d = dense.reshape(-1).take(np.asarray(v, dtype=np.int64) * dense.shape[1] + w)
-        out = d.astype(np.float32)
-        unseen = d.view(np.uint16) == 0
-        if unseen.any():
-            t1 = self.tables[1]
-            out[unseen] = t1.bow[v[unseen]] + t1.logprob(w[unseen])
-        return out
+        # Most candidate pairs are unseen (81% on the dev OCR): the backoff for every
+        # pair and one select cost less than picking the unseen ones out (same values).
+        t1 = self.tables[1]
+        return np.where(d.view(np.uint16) == 0, t1.bow[v] + t1.logprob(w), d.astype(np.float32))
 
     def _bigram_keys(self) -> np.ndarray:
         t2 = self.tables[2]

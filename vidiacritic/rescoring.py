@@ -81,7 +81,7 @@ class Rescorer:
         sc, weights = self.scorer, self.config.model
         segments, places, scored = [], [], []
         for i, (seg_toks, seg) in enumerate(segs):
-            prefix, cands, place = [], [], []
+            prefix = []
             least = 1.0
             for r, pos in seg:
                 forms = metas[r][pos][0]
@@ -91,10 +91,10 @@ class Rescorer:
                     least = min(least, float(decoded[r].marginals[pos][k]))
                 else:
                     prefix.append(0)
-                cands.append(np.array([sc.syllable_id(f) for f in forms] or [0]))
-                place.append((r, pos, len(forms) > 1, "user" in metas[r][pos][1]))
             if least >= weights.gate and weights.gate < 1.0:
                 continue  # the first pass is sure of every word here
+            cands = [sc.syllable_ids(metas[r][pos][0]) for r, pos in seg]
+            place = [(r, pos, len(metas[r][pos][0]) > 1, "user" in metas[r][pos][1]) for r, pos in seg]
             source = source_text(toks, seg_toks[0], seg_toks[-1])
             segments.append((strip_diacritics(source) if letters_only else source, prefix, cands))
             places.append(place)

@@ -47,6 +47,10 @@ class Decoded:
 
 
 NEG = -1e9  # score of a padding candidate (finite, so that max-marginals stay finite)
+# Lattices of different lengths are decoded together when the longest is at most this
+# many times the shortest (plus one): see _groups.
+GROUP_STRETCH = 1.5
+GROUP_CELLS = 1 << 18  # a group's arrays: 2 MB each at most (see _groups)
 
 
 def _unique_calls(fn, *cols: np.ndarray) -> np.ndarray:
@@ -64,49 +68,80 @@ def _unique_calls(fn, *cols: np.ndarray) -> np.ndarray:
 
 
 def _stack(lattices: Sequence[Lattice], lm: LanguageModel, K: int, n_bos: int):
-    """Pad equal-length lattices into (B, n_bos + n + 1, K) id and score arrays,
-    with BOS positions in front and an EOS position at the end."""
-    B, n = len(lattices), len(lattices[0].ids)
+    """Pad lattices into (B, n_bos + n + 1, K) id and score arrays (n: the longest),
+    with BOS positions in front and an EOS position at the end.  A shorter lattice gets
+    more BOS positions in front (n - its length; see _front): its words end where the
+    longest one's do.  Returns ids, scores and each lattice's count of extra BOS."""
+    B, n = len(lattices), max(len(lat.ids) for lat in lattices)
     ids = np.full((B, n_bos + n + 1, K), lm.eos_id, dtype=np.int64)
     un = np.full((B, n_bos + n + 1, K), NEG)
-    ids[:, :n_bos, 0] = lm.bos_id
-    un[:, :n_bos, 0] = 0.0
+    front = np.array([n - len(lat.ids) for lat in lattices], dtype=np.int64)
+    bos = np.arange(n_bos + n)[None, :] < (n_bos + front)[:, None]  # (B, n_bos + n)
+    ids[:, :-1, 0][bos] = lm.bos_id
+    un[:, :-1, 0][bos] = 0.0
     un[:, -1, 0] = 0.0
-    for b, lat in enumerate(lattices):
-        for i, (a, u) in enumerate(zip(lat.ids, lat.unary)):
-            ids[b, n_bos + i, : len(a)] = a
-            un[b, n_bos + i, : len(u)] = u
-    return ids, un
+    # Every position's candidates in one scatter each (a position's ids and scores are
+    # placed on their own: they may differ in length)
+    rows = [(b * (n_bos + n + 1) + n_bos + int(front[b]) + i) * K
+            for b, lat in enumerate(lattices) for i in range(len(lat.ids))]
+    _scatter(ids.reshape(-1), rows, [a for lat in lattices for a in lat.ids])
+    _scatter(un.reshape(-1), rows, [u for lat in lattices for u in lat.unary])
+    return ids, un, front
+
+
+def _scatter(flat: np.ndarray, starts: Sequence[int], parts: Sequence[np.ndarray]) -> None:
+    """flat[starts[k] : starts[k] + len(parts[k])] = parts[k] for every k."""
+    lens = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+    total = int(lens.sum())
+    if total:
+        ends = np.cumsum(lens)
+        offset = np.repeat(np.asarray(starts, dtype=np.int64) - (ends - lens), lens)
+        flat[np.arange(total) + offset] = np.concatenate(parts)
+
+
+def _front(scores: np.ndarray, front: Optional[np.ndarray]) -> np.ndarray:
+    """Set to exactly 0 the language-model scores (B, T', ...) of the steps into a
+    lattice's extra BOS positions, its first `front` steps.  A path then reaches the
+    last BOS with score 0 + 0 + ... = 0, exactly as with the usual BOS positions alone,
+    and every number the decoder computes for the lattice's words is the same to the
+    bit (the extra positions' other candidates are padding, NEG, and never win a max)."""
+    if front is not None and front.any():
+        scores[np.arange(scores.shape[1])[None, :] < front[:, None]] = 0.0
+    return scores
 
 
 def _bigram_scores(ids: np.ndarray, valid: np.ndarray, lm, lm_weight: float) -> np.ndarray:
-    """(B, T-1, K, K) bigram log-probabilities between neighbouring candidates; 0 where
-    either side is padding (its unary score is NEG already, so nothing is looked up)."""
+    """(B, T-1, K, K) bigram log-probabilities between neighbouring candidates, times
+    lm_weight; 0 where either side is padding (its unary score is NEG already, so
+    nothing is looked up)."""
+    M = _bigram_lookups(ids, valid, lm)[0]
+    M *= lm_weight  # (in place: the same products, one array less)
+    return M
+
+
+def _bigram_lookups(ids: np.ndarray, valid: np.ndarray, lm):
+    """The unweighted scores of _bigram_scores (float64), and the dtype the language
+    model gave them in (they are exact in it)."""
     pair = valid[:, :-1, :, None] & valid[:, 1:, None, :]
     v = np.broadcast_to(ids[:, :-1, :, None], pair.shape)[pair]
     w = np.broadcast_to(ids[:, 1:, None, :], pair.shape)[pair]
     M = np.zeros(pair.shape)
     if hasattr(lm, "bigram_lookup"):  # dense table: one fancy index, no search
-        M[pair] = lm.bigram_lookup(v, w)
+        scores = lm.bigram_lookup(v, w)
     else:
-        M[pair] = _unique_calls(lm.logprob_bigram, v, w)
-    return M * lm_weight
+        scores = _unique_calls(lm.logprob_bigram, v, w)
+    M[pair] = scores
+    return M, np.result_type(scores, np.float16)
 
 
 def _bigram_keep(ids: np.ndarray, un: np.ndarray, lm, keep: int, lm_weight: float,
-                 memo: Optional[dict] = None) -> np.ndarray:
-    """Indices (B, n, keep) of the best candidates by bigram max-marginal (1 BOS pad).
-    `memo` keeps the bigram scores of lattices seen before: the model engine decodes the
-    same candidates twice, with other unary scores."""
+                 memo: Optional[dict] = None, front: Optional[np.ndarray] = None) -> np.ndarray:
+    """Indices (B, n, keep) of the best candidates by bigram max-marginal (1 BOS pad,
+    `front` more per lattice: see _stack).  `memo` keeps the bigram scores of lattices
+    seen before (_remembered_bigram_scores)."""
     B, T, K = ids.shape
-    key = (ids.shape, hash(ids.tobytes()), lm_weight)
-    hit = memo.get(key) if memo is not None else None
-    if hit is not None and np.array_equal(hit[0], ids):
-        M = hit[1]
-    else:
-        M = _bigram_scores(ids, un > NEG / 2, lm, lm_weight)
-        if memo is not None:
-            memo[key] = (ids.copy(), M)
+    M = _remembered_bigram_scores(ids, un > NEG / 2, lm, lm_weight, memo,
+                                  np.zeros(B, dtype=np.int64) if front is None else front)
     alpha = np.empty((B, T, K))
     beta = np.zeros((B, T, K))
     alpha[:, 0] = un[:, 0]
@@ -118,9 +153,46 @@ def _bigram_keep(ids: np.ndarray, un: np.ndarray, lm, keep: int, lm_weight: floa
     return np.sort(np.argsort(-mm, axis=2, kind="stable")[:, :, :keep], axis=2)
 
 
+def _remembered_bigram_scores(ids: np.ndarray, valid: np.ndarray, lm, lm_weight: float,
+                              memo: Optional[dict], front: np.ndarray) -> np.ndarray:
+    """_bigram_scores of (B, T, K) arrays, 0 for the steps into `front` extra BOS.
+    `memo` (a dict, or None) keeps each lattice's own unweighted scores, by its
+    candidates: the model engine decodes the same candidates again, with other unary
+    scores, in other groups.  A lattice's scores are the block from its last BOS on, as
+    wide as its widest position; every other cell of its row is 0 (padding, extra
+    BOS), and each cell is computed alone, so the block is the same in any group.  It
+    is kept in the language model's own dtype (float32 for the shipped one: exact)."""
+    if memo is None:
+        return _front(_bigram_scores(ids, valid, lm, lm_weight), front)
+    B, T, K = ids.shape
+    widths = valid.sum(axis=2).max(axis=1).tolist()
+    keys = [(T - int(front[b]), widths[b], ids[b, int(front[b]):, :widths[b]].tobytes(),
+             valid[b, int(front[b]):, :widths[b]].tobytes()) for b in range(B)]
+    blocks = [memo.get(key) for key in keys]
+    todo = [b for b in range(B) if blocks[b] is None]
+    if len(todo) == B:  # (no array for the mix of remembered and new rows)
+        M, dtype = _bigram_lookups(ids, valid, lm)
+        new = M
+    else:
+        M = np.zeros((B, T - 1, K, K))
+        for b, block in enumerate(blocks):
+            if block is not None:
+                f = int(front[b])
+                M[b, f:, : widths[b], : widths[b]] = block
+        if todo:
+            new, dtype = _bigram_lookups(ids[todo], valid[todo], lm)
+            M[todo] = new
+    for j, b in enumerate(todo):
+        f, k = int(front[b]), widths[b]
+        memo[keys[b]] = new[j, f:, :k, :k].astype(dtype)
+    M *= lm_weight  # weighted as _bigram_scores weighs, then the extra BOS steps set to 0
+    return _front(M, front)
+
+
 def _viterbi2(ids: np.ndarray, un: np.ndarray, lm: LanguageModel, lm_weight: float,
-              temperature: float = 1.0):
-    """Second-order Viterbi over (B, 2 + n + 1, K) padded arrays (2 BOS, 1 EOS).
+              temperature: float = 1.0, front: Optional[np.ndarray] = None):
+    """Second-order Viterbi over (B, 2 + n + 1, K) padded arrays (2 BOS, 1 EOS; `front`
+    more BOS per lattice: see _stack).
 
     Returns best candidate index (B, n) and max-marginal softmax (B, n, K)."""
     B, T, K = ids.shape
@@ -128,7 +200,7 @@ def _viterbi2(ids: np.ndarray, un: np.ndarray, lm: LanguageModel, lm_weight: flo
     u = np.broadcast_to(ids[:, :-2, :, None, None], shape)
     v = np.broadcast_to(ids[:, 1:-1, None, :, None], shape)
     w = np.broadcast_to(ids[:, 2:, None, None, :], shape)
-    L = _unique_calls(lm.logprob, u.ravel(), v.ravel(), w.ravel()).reshape(shape) * lm_weight
+    L = _front(_unique_calls(lm.logprob, u.ravel(), v.ravel(), w.ravel()).reshape(shape) * lm_weight, front)
     L = L + un[:, 2:, None, None, :]  # fold the unary score of the new word in
     delta = np.empty((B, T, K, K))
     back = np.zeros((B, T, K, K), dtype=np.int64)
@@ -156,32 +228,59 @@ def _viterbi2(ids: np.ndarray, un: np.ndarray, lm: LanguageModel, lm_weight: flo
 def _decode_group(lattices: Sequence[Lattice], lm, lm_weight: float, prune_to: int,
                   temperature: float, memo: Optional[dict] = None) -> List[Decoded]:
     K = max(len(a) for lat in lattices for a in lat.ids)
-    ids, un = _stack(lattices, lm, K, n_bos=2)
+    ids, un, front = _stack(lattices, lm, K, n_bos=2)
     kept = None
     if prune_to and K > prune_to and hasattr(lm, "logprob_bigram"):
-        kept = _bigram_keep(ids[:, 1:], un[:, 1:], lm, prune_to, lm_weight, memo)  # (B, n, keep)
+        kept = _bigram_keep(ids[:, 1:], un[:, 1:], lm, prune_to, lm_weight, memo, front)  # (B, n, keep)
         pad = np.broadcast_to(np.arange(prune_to), (len(lattices), 2, prune_to))
         sel = np.concatenate([pad, kept, pad[:, :1]], axis=1)
         sel[:, [0, 1, -1]] = np.arange(prune_to)
         ids = np.take_along_axis(ids, sel, axis=2)
         un = np.take_along_axis(un, sel, axis=2)
-    best, marg = _viterbi2(ids, un, lm, lm_weight, temperature)
+    best, marg = _viterbi2(ids, un, lm, lm_weight, temperature, front)
     out = []
     for b, lat in enumerate(lattices):
+        f = int(front[b])  # the lattice's words start after its extra BOS positions
         if kept is None:
-            out.append(Decoded([int(x) for x in best[b]],
-                               [marg[b, i, : len(a)] for i, a in enumerate(lat.ids)]))
+            out.append(Decoded([int(x) for x in best[b, f:]],
+                               [marg[b, f + i, : len(a)] for i, a in enumerate(lat.ids)]))
             continue
         bests, margs = [], []
         for i, a in enumerate(lat.ids):
             full = np.zeros(len(a))
-            k = kept[b, i]
+            k = kept[b, f + i]
             valid = k < len(a)
-            full[k[valid]] = marg[b, i][valid]
+            full[k[valid]] = marg[b, f + i][valid]
             margs.append(full)
-            bests.append(int(k[best[b, i]]))
+            bests.append(int(k[best[b, f + i]]))
         out.append(Decoded(bests, margs))
     return out
+
+
+def _groups(lengths: Sequence[int], widths: Sequence[int], prune_to: int = 0,
+            stretch: float = GROUP_STRETCH, budget: int = GROUP_CELLS) -> List[List[int]]:
+    """Indices of non-empty lattices, grouped to be decoded together: by length, the
+    longest of a group at most `stretch` times its shortest (plus one), and a group's
+    cells (lattices × positions × the larger of width², the bigram arrays, and
+    (width after pruning)³, the trigram arrays) at most `budget` unless one lattice
+    alone has more.  One group costs a Python loop step per position of its longest
+    lattice, whatever its size; the stretch bounds the padding (extra BOS positions) it
+    adds, the budget its memory.  widths[i]: lattice i's most candidates at a position."""
+    def cells(width: int) -> int:
+        k = min(width, prune_to) if prune_to else width
+        return max(width * width, k * k * k)
+
+    order = sorted((n, i) for i, n in enumerate(lengths) if n > 0)
+    groups: List[List[int]] = []
+    low = width = 0
+    for n, i in order:
+        wider = max(width, widths[i])
+        if not groups or n > low * stretch + 1 or (len(groups[-1]) + 1) * (n + 3) * cells(wider) > budget:
+            groups.append([])
+            low, wider = n, widths[i]
+        groups[-1].append(i)
+        width = wider
+    return groups
 
 
 def decode_batch(lattices: Sequence[Lattice], lm: LanguageModel, lm_weight: float = 1.0,
@@ -192,17 +291,13 @@ def decode_batch(lattices: Sequence[Lattice], lm: LanguageModel, lm_weight: floa
     With `prune_to` > 0 a bigram pass first cuts each position to that many candidates;
     results are reported in the original candidate indexing (pruned ones get 0).
     `temperature` flattens the max-marginal softmax (calibrated confidences).
-    `memo`: a dict shared by calls that decode the same candidates again (bigram scores).
+    `memo`: a dict shared by calls that decode the same candidates again (each
+    lattice's bigram scores; it grows with the lattices decoded, so share it only
+    among the decodes of one document slice).
     """
-    out: List[Decoded] = [None] * len(lattices)  # type: ignore[list-item]
-    groups: dict = {}
-    for i, lat in enumerate(lattices):
-        groups.setdefault(len(lat.ids), []).append(i)
-    for n, members in groups.items():
-        if n == 0:
-            for i in members:
-                out[i] = Decoded([], [])
-            continue
+    out: List[Decoded] = [Decoded([], []) for lat in lattices]  # (empty lattices stay so)
+    widths = [max(map(len, lat.ids), default=0) for lat in lattices]
+    for members in _groups([len(lat.ids) for lat in lattices], widths, prune_to):
         for i, dec in zip(members, _decode_group([lattices[i] for i in members], lm, lm_weight, prune_to,
                                                  temperature, memo)):
             out[i] = dec

@@ -178,6 +178,11 @@ class CandidateScorer:
         """Index in the output vocabulary (0 for "keep as written" and unknown words)."""
         return self.syllables.get(form, 0) if form is not None else 0
 
+    def syllable_ids(self, forms: Sequence[Optional[str]]) -> np.ndarray:
+        """syllable_id of each form, as an array ([0] for no forms: the word is kept)."""
+        get = self.syllables.get  # (None, "keep as written", is no key: it gets 0 too)
+        return np.array([get(f, 0) for f in forms] or [0])
+
     # ------------------------------------------------------------ transformer
     def _prepare(self) -> None:
         """Weights rearranged for the forward pass: transposed and contiguous, the query
