@@ -217,7 +217,9 @@ class LatticeBuilder:
                 if c > 0.0 and entry.toned:
                     toned = list(entry.toned)
                     scores[toned] = w * np.logaddexp(np.log(c / rest), scores[toned] / w)
-            b = bonus.get(pos)
+            # (a word without candidates, kept as written, takes no bonus: its one score
+            # is the decoder's "keep", and a bonus list of no forms would empty it)
+            b = bonus.get(pos) if forms else None
             if b:
                 scores = scores + np.array([b.get(f, 0.0) if f is not None else 0.0 for f in forms])
                 hits = [("user" if user and run[pos] in user else True) if f in b else False for f in forms]
