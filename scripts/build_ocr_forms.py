@@ -34,20 +34,21 @@ from typing import Iterable, Iterator, Tuple
 from scripts.tables import write_tsv
 from vidiacritic.candidates import OCR_FORMS_HEADER, skeleton
 from vidiacritic.text import nfc, normalize_syllable, plausible_syllable
-from vidiacritic.tokens import WORD, ocr_reading, tokenize
+from vidiacritic.tokens import NUMBER, WORD, ocr_reading, tokenize
 
 
 def aligned_words(paths: Iterable[str]) -> Iterator[Tuple[str, str]]:
-    """(observed form as candidate generation sees it, correct syllable) for every word
-    of the lines whose OCR and clean sides have as many words."""
+    """(observed form as candidate generation sees it, correct text) for every word and
+    number of the lines whose OCR and clean sides have as many (a bare number of OCR
+    output may be a word: `14` for là, read by vidiacritic/digit_letters.py)."""
     for path in paths:
         with open(path, encoding="utf-8") as fh:
             for line in fh:
                 cols = line.rstrip("\n").split("\t")
                 if len(cols) < 2:
                     continue
-                ow = [t.text for t in tokenize(cols[0]) if t.kind == WORD]
-                cw = [t.text for t in tokenize(cols[1]) if t.kind == WORD]
+                ow = [t.text for t in tokenize(cols[0]) if t.kind in (WORD, NUMBER)]
+                cw = [t.text for t in tokenize(cols[1]) if t.kind in (WORD, NUMBER)]
                 if len(ow) != len(cw):
                     continue
                 for o, c in zip(ow, cw):

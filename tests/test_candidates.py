@@ -54,8 +54,8 @@ def test_load_rewrites_rejects_bad_rows(tmp_path):
 def test_a_learned_misreading_is_a_candidate_of_ocr_output(gen, observed, syllable):
     # Several letters apart: the letter channel alone does not reach the syllable.
     assert syllable not in [f for f, _ in gen.candidates(observed)]
-    scores = dict(gen.ocr_candidates(observed))
-    assert scores[syllable] == max(scores.values())
+    best = sorted(gen.ocr_candidates(observed), key=lambda c: -c[1])[:2]
+    assert syllable in [f for f, _ in best]  # (iyc: lực and lục, both read so)
 
 
 def test_ocr_forms_mix_with_the_letter_channel(gen):

@@ -180,7 +180,7 @@ def entry(builder: "LatticeBuilder", toks: Sequence[Token], i: int):
         return hit
     from .lattice import Entry
     vocab, num_id = builder.ngram.vocab, builder.ngram.num_id
-    cands = [(f, s) for f, s in builder.generator.candidates(text) if f in vocab]
+    cands = [(f, s) for f, s in builder.generator.ocr_candidates(text) if f in vocab]
     if not cands:
         hit = _kept(builder, text)
     else:
