@@ -31,3 +31,12 @@ def test_a_pair_rare_among_its_forms_readings_is_misalignment():
     forms, counts, seen = count_forms(words)
     assert [r[:2] for r in table_rows(forms, counts, 1, seen, min_share=0.02)] == [("dutge", "được")]
     assert len(table_rows(forms, counts, 1, seen, min_share=0.0)) == 2
+
+
+def test_measure_counts_what_the_table_fixes(stat):
+    from scripts.measure_ocr_forms import measure
+    text, gold = "Viéc nay dutge thyc hién.", "Việc này được thực hiện."
+    without = measure(stat, None, 0.5, text, gold)
+    with_table = measure(stat, {"dutge": (("được", -0.1),)}, 0.5, text, gold)
+    assert with_table["fixed"] == without["fixed"] + 1 and with_table["syl_acc"] > without["syl_acc"]
+    assert "được" in stat.restore(text)  # the shipped table is back in place afterwards
