@@ -85,6 +85,8 @@ def load_rewrites(path: str) -> List[Tuple[str, str]]:
 
 
 OCR_FORMS_HEADER = ("observed", "syllable", "logp")
+# Key prefix of a precomputed OCR-candidates row in the candidate table.
+OCR_ROW = "ocr:"
 
 
 def load_ocr_forms(path: str) -> Dict[str, Tuple[Tuple[str, float], ...]]:
@@ -186,13 +188,15 @@ class CandidateGenerator:
         h = hashlib.sha1()
         h.update(json.dumps(["readings-2", self.rewrites, self.channel.edits.to_json(), self.channel.w_identity, self.channel.w_stripped,
                              self.channel.w_ocr, self.max_candidates, MAX_FORMS_PER_SKELETON, CHANNEL_BEAM, SKELETON_SLACK, MAX_READINGS,
-                             PRIOR_WEIGHT], sort_keys=True).encode())
+                             PRIOR_WEIGHT, OCR_FORMS_SHARE, sorted(self.ocr_forms.items())], sort_keys=True).encode())
         for w in sorted(self._vocab_counts):
             h.update(f"{w}:{self._vocab_counts[w]};".encode())
         return h.hexdigest()[:16]
 
     def save_table(self, path: str, observations: Iterable[str]) -> int:
-        """Precompute candidates for frequent observations (built by scripts/build_candidate_table.py)."""
+        """Precompute candidates for frequent observations (built by scripts/build_candidate_table.py),
+        and the OCR candidates (ocr_candidates) of every form with learned readings, under
+        the key OCR_ROW + form (no token holds a ":")."""
         tmp = path + ".tmp"
         n = 0
         # mtime=0: the same inputs give a byte-identical file.
@@ -203,6 +207,12 @@ class CandidateGenerator:
                     continue
                 cands = self._candidates(obs)
                 fh.write(obs + "\t" + "\t".join(f"{f} {s:.4f}" for f, s in cands) + "\n")
+                n += 1
+            for obs in sorted(self.ocr_forms):
+                if "\t" in obs or "\n" in obs:
+                    continue
+                cands = self._ocr_candidates(obs)
+                fh.write(OCR_ROW + obs + "\t" + "\t".join(f"{f} {s:.4f}" for f, s in cands) + "\n")
                 n += 1
         os.replace(tmp, path)
         return n
@@ -303,22 +313,26 @@ class CandidateGenerator:
         log(share * P_learned + (1 - share) * P_letters), P_learned 0 for a syllable the
         token was never seen to stand for.  Typed text is not OCR: its tokens keep
         :meth:`candidates` alone."""
-        base = self.candidates(token)
         obs = nfc(token).lower()
-        learned = self.ocr_forms.get(obs)
-        if not learned:
-            return base
+        if obs not in self.ocr_forms:
+            return self.candidates(token)
         hit = self._ocr_cache.get(obs)
         if hit is None:
-            forms = [f for f, _ in base]
-            extra = [f for f, _ in learned if f not in set(forms)]
-            chans = np.array([s for _, s in base] + self.channel.logp_many(obs, extra).tolist())
-            seen = dict(learned)
-            p_learned = np.array([math.exp(seen.get(f, -np.inf)) for f in forms + extra])
-            mixed = np.log(OCR_FORMS_SHARE * p_learned + (1.0 - OCR_FORMS_SHARE) * np.exp(chans))
-            hit = tuple(sorted(((f, round(float(s), 4)) for f, s in zip(forms + extra, mixed)),
-                               key=lambda c: -c[1]))
+            row = self._table.get(OCR_ROW + obs)
+            hit = self._parse(row) if row is not None else self._ocr_candidates(obs)
             if len(self._ocr_cache) >= self._cache_size:
                 self._ocr_cache.clear()
             self._ocr_cache[obs] = hit
         return hit
+
+    def _ocr_candidates(self, obs: str) -> Tuple[Candidate, ...]:
+        base = self.candidates(obs)
+        learned = self.ocr_forms[obs]
+        forms = [f for f, _ in base]
+        extra = [f for f, _ in learned if f not in set(forms)]
+        # (letter scores rounded as in the precomputed table, so both paths agree)
+        chans = np.array([s for _, s in base] + [round(x, 4) for x in self.channel.logp_many(obs, extra).tolist()])
+        seen = dict(learned)
+        p_learned = np.array([math.exp(seen.get(f, -np.inf)) for f in forms + extra])
+        mixed = np.log(OCR_FORMS_SHARE * p_learned + (1.0 - OCR_FORMS_SHARE) * np.exp(chans))
+        return tuple(sorted(((f, round(float(s), 4)) for f, s in zip(forms + extra, mixed)), key=lambda c: -c[1]))
