@@ -77,7 +77,7 @@ def test_a_model_dir_brings_its_own_weights(other_model, stat, model):
     assert silent.config.model == ModelWeights(0.0, 0.8, 0.5)
     assert silent.restore(TEXT) == stat.restore(TEXT)
     # an explicit configuration's weights win over the folder's
-    loud = Restorer(engine="model", model_dir=other_model, config=replace(DEFAULT, model=ModelWeights(1.0, 0.8, 0.5)))
+    loud = Restorer(engine="model", model_dir=other_model, config=replace(DEFAULT, model=resources.load_model_weights()))
     assert loud.config.model == model.config.model and loud.version != silent.version
     (other_model / WEIGHTS_FILE).unlink()
     assert Restorer(engine="model", model_dir=other_model).config.model == ModelWeights()
