@@ -326,10 +326,12 @@ class CandidateGenerator:
         return hit
 
     def _ocr_candidates(self, obs: str) -> Tuple[Candidate, ...]:
+        """ocr_candidates computed (a form with learned readings, not in the table)."""
         base = self.candidates(obs)
         learned = self.ocr_forms[obs]
         forms = [f for f, _ in base]
-        extra = [f for f, _ in learned if f not in set(forms)]
+        have = set(forms)
+        extra = [f for f, _ in learned if f not in have]
         # (letter scores rounded as in the precomputed table, so both paths agree)
         chans = np.array([s for _, s in base] + [round(x, 4) for x in self.channel.logp_many(obs, extra).tolist()])
         seen = dict(learned)
