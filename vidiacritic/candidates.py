@@ -109,6 +109,11 @@ def load_ocr_forms(path: str) -> Dict[str, Tuple[Tuple[str, float], ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+def _table_row(key: str, cands: Sequence[Candidate]) -> str:
+    """One line of the candidate table (CandidateGenerator._parse reads it back)."""
+    return key + "\t" + "\t".join(f"{f} {s:.4f}" for f, s in cands) + "\n"
+
+
 def skeleton(token: str) -> str:
     return strip_diacritics(nfc(token).lower())
 
@@ -205,14 +210,12 @@ class CandidateGenerator:
             for obs in sorted(set(nfc(o).lower() for o in observations)):
                 if "\t" in obs or "\n" in obs or not obs:
                     continue
-                cands = self._candidates(obs)
-                fh.write(obs + "\t" + "\t".join(f"{f} {s:.4f}" for f, s in cands) + "\n")
+                fh.write(_table_row(obs, self._candidates(obs)))
                 n += 1
             for obs in sorted(self.ocr_forms):
                 if "\t" in obs or "\n" in obs:
                     continue
-                cands = self._ocr_candidates(obs)
-                fh.write(OCR_ROW + obs + "\t" + "\t".join(f"{f} {s:.4f}" for f, s in cands) + "\n")
+                fh.write(_table_row(OCR_ROW + obs, self._ocr_candidates(obs)))
                 n += 1
         os.replace(tmp, path)
         return n

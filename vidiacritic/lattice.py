@@ -141,11 +141,7 @@ class LatticeBuilder:
         stripped = strip_diacritics(text)
         if stripped == text or not text.isalpha():
             return cands
-        best = dict(cands)
-        for form, score in self.generator.candidates(stripped):
-            if score > best.get(form, -np.inf) and keeps_marks(text, form):
-                best[form] = score
-        return sorted(best.items(), key=lambda c: -c[1])
+        return with_reading(cands, ((f, s) for f, s in self.generator.candidates(stripped) if keeps_marks(text, f)))
 
     def _with_capital_i_read_as_l(self, text: str, cands):
         """An OCR word opening with a capital I and lowercase letters (tokens.capital_i_reading):
@@ -156,11 +152,7 @@ class LatticeBuilder:
         if l_text is None:
             return cands
         cost = self.config.capital_i_logp
-        best = dict(cands)
-        for form, score in self.generator.ocr_candidates(ocr_reading(l_text)):
-            if score + cost > best.get(form, -np.inf):
-                best[form] = score + cost
-        return sorted(best.items(), key=lambda c: -c[1])
+        return with_reading(cands, ((f, s + cost) for f, s in self.generator.ocr_candidates(ocr_reading(l_text))))
 
     def kept_entry(self, text: str) -> "Entry":
         """An entry without candidates: the token is kept as written (a foreign word)."""
@@ -271,6 +263,16 @@ class LatticeBuilder:
                 cur = out.setdefault(p, {})
                 cur[s] = max(cur.get(s, 0.0), self.config.phrase_bonus * strength)
         return out, exact
+
+
+def with_reading(cands, more):
+    """A word's candidates joined with those of another reading of it (`more`: (form,
+    score) pairs), each form at the better of its scores, best first."""
+    best = dict(cands)
+    for form, score in more:
+        if score > best.get(form, -np.inf):
+            best[form] = score
+    return sorted(best.items(), key=lambda c: -c[1])
 
 
 def without(drop: Sequence[int], forms: list, ids: np.ndarray, scores: np.ndarray, hits: list, unk: int):
