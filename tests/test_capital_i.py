@@ -5,7 +5,7 @@ import os
 import pytest
 
 from vidiacritic.assembly import casing_like
-from vidiacritic.tokens import capital_i_reading
+from vidiacritic.tokens import capital_i_reading, opens_sentence, tokenize
 
 CASES = os.path.join(os.path.dirname(__file__), "cases", "capital_i.tsv")
 
@@ -38,3 +38,14 @@ def test_a_word_read_with_l_is_cased_as_that_reading_in_ocr_only():
     assert casing_like("Ich", "ích", ocr=True) == "Ich"  # read as written: Ích stays capital
     assert casing_like("Igi", None, ocr=True) == "Igi"  # kept as written
     assert casing_like("Lgi", "lợi", ocr=True) == "Lgi"
+
+
+@pytest.mark.parametrize("text,word,expected", [
+    ("Iuật mới", "Iuật", True), ("“Iuật”", "Iuật", True), ("điều này. Iuật", "Iuật", True),
+    ("1. Iuật", "Iuật", True), ("sau:\nIuật", "Iuật", True), ("a\n- Iuật", "Iuật", True),
+    ("a\n\nIuật", "Iuật", True), ("của Iuật", "Iuật", False), ("của\nIuật", "Iuật", False),
+    ("sau: Iuật", "Iuật", False), ("a - Iuật", "Iuật", False), ("(a), Iuật", "Iuật", False)])
+def test_opens_sentence(text, word, expected):
+    toks = tokenize(text)
+    i = max(k for k, t in enumerate(toks) if t.text == word)
+    assert opens_sentence(toks, i) is expected

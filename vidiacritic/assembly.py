@@ -12,7 +12,7 @@ import numpy as np
 from . import digit_letters, fixes, list_markers
 from .explanation import WordDecision
 from .text import MODERN, apply_casing, place_tone
-from .tokens import PROTECTED, WORD, Token, capital_i_reading
+from .tokens import PROTECTED, WORD, Token, capital_i_reading, opens_sentence
 
 
 class Assembler:
@@ -47,11 +47,13 @@ class Assembler:
                         words.append(WordDecision(tok.text, tok.text, tok.start, "kept", 1.0, []))
                     continue
                 k = dec.best[pos]
-                chosen = self.surface(forms[k], casing_like(tok.text, forms[k], ocr))
+                # (a word read with l keeps its capital where a sentence starts: "Iuật" → Luật)
+                lower_l = ocr and tok.text[:1] == "I" and not opens_sentence(toks, ti)
+                chosen = self.surface(forms[k], casing_like(tok.text, forms[k], lower_l))
                 if details:  # restore() needs only the text
                     probs = dec.marginals[pos]
                     order = np.argsort(-probs)
-                    alts = [(self.surface(forms[j], casing_like(tok.text, forms[j], ocr)), float(probs[j]))
+                    alts = [(self.surface(forms[j], casing_like(tok.text, forms[j], lower_l)), float(probs[j]))
                             for j in order[:4] if j != k][:3]
                     source = ("kept" if forms[k] is None else "user" if phrase_hit[k] == "user"
                               else "lexicon" if phrase_hit[k] else self.source)
@@ -117,7 +119,9 @@ class Assembler:
 def casing_like(original: str, form, ocr: bool) -> str:
     """The text whose casing syllable `form` takes in place of `original`: in OCR
     output, a word whose opening capital I stood for l ("Igi" → lợi, "Iya" → lựa: the
-    form opens with l) is cased as its l reading, lowercase; else `original` itself."""
+    form opens with l) is cased as its l reading, lowercase; else `original` itself.
+    choose_words passes `ocr` False where the word opens a sentence (tokens.opens_sentence),
+    whose capital was a capital L: "Iuật" there is Luật."""
     if ocr and form is not None and form[:1] == "l":
         l_text = capital_i_reading(original)
         if l_text is not None:

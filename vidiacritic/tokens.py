@@ -315,6 +315,36 @@ def capital_i_reading(word: str) -> Optional[str]:
     return "l" + word[1:]
 
 
+_OPENERS = "\"'“‘«([{"
+_SENTENCE_ENDS = ".!?…"
+_LIST_BULLETS = frozenset(["-", "–", "—", "•", "+", "*"])
+
+
+def opens_sentence(tokens: Sequence[Token], i: int) -> bool:
+    """Whether token `i` starts a sentence: nothing but opening quotes or brackets
+    between it and the start of the text, a blank line, a sentence end (. ! ? …, so
+    also a list number "1."), a colon ending its line, or a bullet opening its line.
+    A single line break alone does not count: in OCR output it is mostly the page's
+    wrapping inside a sentence."""
+    j = i - 1
+    while j >= 0 and tokens[j].kind == PUNCT and all(c in _OPENERS for c in tokens[j].text):
+        j -= 1
+    line_break = False
+    while j >= 0 and tokens[j].kind == SPACE:
+        if tokens[j].text.count("\n") >= 2:
+            return True
+        line_break = line_break or "\n" in tokens[j].text
+        j -= 1
+    if j < 0:
+        return True
+    prev = tokens[j]
+    if prev.kind != PUNCT:
+        return False
+    if prev.text[-1] in _SENTENCE_ENDS or (prev.text[-1] == ":" and line_break):
+        return True
+    return prev.text in _LIST_BULLETS and (j == 0 or (tokens[j - 1].kind == SPACE and "\n" in tokens[j - 1].text))
+
+
 def chains(tokens: Sequence[Token]) -> Iterator[List[int]]:
     """Yield runs of token indices that form one decoding context.
 
