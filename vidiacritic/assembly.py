@@ -76,11 +76,14 @@ class Assembler:
         return None if fixed is None else (fixed, "fix:roman")
 
     def document_fixes(self, toks: Sequence[Token], replaced: Dict[int, str],
-                       words: List[WordDecision], details: bool, ocr: bool = False) -> List[WordDecision]:
+                       words: List[WordDecision], details: bool, ocr: bool = False,
+                       kind: Optional[str] = None) -> List[WordDecision]:
         """Fixes that need the whole document or its restored words, applied to
         `replaced` (token index → new text): the Đ of document-code parts (760/QD-UBND)
         and of acronyms the document defines (tự đánh giá (TDG)); in OCR output (`ocr`),
-        list markers misread (e) for c) between b) and d): vidiacritic.list_markers).
+        list markers misread (e) for c) between b) and d), and markers no list letter
+        at all when no list decides them, read by the document's reading `kind`:
+        vidiacritic.list_markers).
         Returns `words` with these reported as "fix:code", "fix:acronym" and
         "fix:list-marker", in text order."""
         fixed: Dict[int, str] = {}
@@ -95,6 +98,9 @@ class Assembler:
             fixed[i], source[i] = acronym, "fix:acronym"
         if ocr:  # (typed text's markers are as the writer typed them)
             for i, marker in list_markers.repair(toks, restored).items():
+                fixed[i] = restored[i] = marker  # (the lone markers' pass reads the repaired ones)
+                source[i] = "fix:list-marker"
+            for i, marker in list_markers.lone_repairs(toks, restored, kind).items():
                 fixed[i], source[i] = marker, "fix:list-marker"
         replaced.update(fixed)
         if not details or not fixed:
