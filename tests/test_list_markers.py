@@ -137,3 +137,5 @@ def test_restorer_reads_lone_markers_in_ocr_output(stat):
     src = "©) Ủy ban nhân dân tỉnh\nâ) Bộ Tài chính"
     assert stat.restore(src, ocr_document=True).split("\n") == ["c) Ủy ban nhân dân tỉnh", "a) Bộ Tài chính"]
     assert stat.restore(src, ocr_document=False) == src
+    decisions = [w for w in stat.explain(src, ocr_document=True).words if w.source == "fix:list-marker"]
+    assert [(w.original, w.chosen) for w in decisions] == [("©", "c"), ("â", "a")]
