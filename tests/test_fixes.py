@@ -234,3 +234,57 @@ def test_an_article_code_changes_only_in_its_listed_part(before, part, after):
         assert table.table.get(part) is None
         return
     assert out == head + table.table[part] + tail
+
+
+def _separators_fixed(text):
+    """{code token as written: as mended} by fixes.article_code_separators."""
+    toks = tokenize(text)
+    texts = [t.text for t in toks]
+    return {toks[i].text: fixes.article_code_separators(toks, texts, i)
+            for i, t in enumerate(toks) if t.kind == PROTECTED}
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Điều 20.1,TT.34.1. Ban hành", {"20.1,TT.34.1": "20.1.TT.34.1"}),  # comma for a dot
+    ("Điều 22.1TT3.5, Bản sao", {"22.1TT3.5": "22.1.TT.3.5"}),  # dots lost around the part
+    ("ĐIỀU 35.8,NQ.5:9. XỬ LÝ", {"35.8,NQ.5:9": "35.8.NQ.5.9"}),  # colon too; capitals
+    ("Điều 20.3.L.Q.50. Trách nhiệm", {"20.3.L.Q.50": "20.3.LQ.50"}),  # a dot inside LQ
+    ("Điều 30.2.NĐ.1.41. Quy định", {"30.2.NĐ.1.41": None}),  # written right
+    ("Điều 24.2.T1.8.8. Cải tạo", {"24.2.T1.8.8": None}),  # a one-letter part: T1 is TT
+    ("khoản 20.1,TT.34.1 và", {"20.1,TT.34.1": None}),  # only the code an article names
+    ("Điều 5,6 và 7", {}),  # no letter part: numbers
+    ("Điều 15/2014/NĐ-CP", {"15/2014/NĐ-CP": None}),  # a document code
+])
+def test_article_code_separators(text, expected):
+    assert _separators_fixed(text) == expected
+
+
+def test_article_code_separators_only_in_ocr_output(stat):
+    src = "Điều 33,4.ND.2.24. Quy định chung"
+    assert stat.restore(src, ocr_document=True) == "Điều 33.4.NĐ.2.24. Quy định chung"  # then its Đ
+    assert stat.restore(src, ocr_document=False) == src
+    words = {w.original: w for w in stat.explain(src, ocr_document=True).words}
+    assert words["33,4.ND.2.24"].source == "fix:code"
+
+
+@given(before=st.lists(st.integers(1, 99), min_size=2, max_size=2), part=st.sampled_from(["TT", "NĐ", "LQ", "QĐ"]),
+       after=st.lists(st.integers(1, 999), min_size=1, max_size=2),
+       seps=st.lists(st.sampled_from([".", ",", ":", ";", ""]), min_size=4, max_size=4))
+@settings(max_examples=200, deadline=None)
+def test_article_code_separators_change_only_separators(before, part, after, seps):
+    """Property: whatever separators OCR wrote, the numbers and the letter part are kept
+    in order, and a mended code is a dotted article code."""
+    from vidiacritic.tokens import article_code_parts
+    nums = [str(n) for n in before + after]
+    code = nums[0] + (seps[0] or ".") + nums[1] + seps[1] + part + seps[2] + nums[2] + \
+        "".join((seps[3] or ".") + n for n in nums[3:])
+    toks = tokenize("Điều " + code + " Quy định")
+    i = next((k for k, t in enumerate(toks) if t.kind == PROTECTED), None)
+    if i is None or toks[i].text != code:
+        return  # the tokenizer cut it (1,1,TT: numbers and a word): not one code token
+    out = fixes.article_code_separators(toks, [t.text for t in toks], i)
+    if out is None:
+        assert article_code_parts(code) is not None
+        return
+    assert article_code_parts(out) is not None
+    assert out.replace(".", "") == code.translate(str.maketrans("", "", ".,:;"))

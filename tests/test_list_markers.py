@@ -73,3 +73,69 @@ def test_typed_text_markers_never_change(stat, markers, lines):
     text = "\n".join(f"{m} {line}" for m, line in zip(markers, lines))
     out = stat.restore(text, ocr_document=False)
     assert [ln.split(" ", 1)[0] for ln in out.split("\n")] == [ln.split(" ", 1)[0] for ln in text.split("\n")]
+
+
+def lone_repaired(text: str, kind=None) -> str:
+    """`text` with list_markers.lone_repairs applied to its tokens."""
+    toks = tokenize(text)
+    texts = [t.text for t in toks]
+    for i, new in list_markers.lone_repairs(toks, texts, kind).items():
+        texts[i] = new
+    return "".join(texts)
+
+
+# Markers that are no list letter, with no list around them to decide (shuffled lines,
+# a lone item): read alone as the letter the training pairs show for the shape.
+LONE = [
+    ("©) Thực hiện nhiệm vụ khác;", None, "c) Thực hiện nhiệm vụ khác;", "© is c"),
+    ("¢) Hồ sơ gồm đơn đề nghị;", "eng-ocr", "c) Hồ sơ gồm đơn đề nghị;", "¢ is c"),
+    ("ø) Các nhiệm vụ khác.", None, "g) Các nhiệm vụ khác.", "ø is g"),
+    ("}) Cánh cửa không khóa;", None, "l) Cánh cửa không khóa;", "} is l"),
+    ("€) Báo cáo Bộ Tài chính;", "vie-ocr", "c) Báo cáo Bộ Tài chính;", "€ is c in vie output"),
+    ("€©) Thu hồi giấy phép;", "vie-ocr", "c) Thu hồi giấy phép;", "a shape doubled"),
+    ("â) Buộc khắc phục hậu quả;", None, "a) Buộc khắc phục hậu quả;", "a list letter under marks"),
+    ("ï) Có đủ hồ sơ;", None, "i) Có đủ hồ sơ;", "i under marks"),
+    ("a} Cấp giấy phép;", None, "a) Cấp giấy phép;", "a list letter closed by }"),
+    ("©) QUY ĐỊNH CHUNG", None, "C) QUY ĐỊNH CHUNG", "a capital list: the words after are capitals"),
+    ("©) UBND tỉnh báo cáo;", None, "c) UBND tỉnh báo cáo;", "one acronym after it is no capital list"),
+]
+
+
+@pytest.mark.parametrize("src,kind,expected,why", LONE, ids=[c[3] for c in LONE])
+def test_marker_no_list_letter_is_read_alone(src, kind, expected, why):
+    assert lone_repaired(src, kind) == expected
+
+
+KEPT_ALONE = [
+    ("€) Báo cáo Bộ Tài chính;", "eng-ocr", "€ is c or e in eng output: only a list decides"),
+    ("e) Báo cáo Bộ Tài chính;", "vie-ocr", "a list letter itself"),
+    ("đ) Báo cáo Bộ Tài chính;", "vie-ocr", "đ is a list letter"),
+    ("4) Báo cáo;", "vie-ocr", "digits are never written"),
+    ("3} Báo cáo;", "vie-ocr", "a number's closer stays"),
+    ("@) Báo cáo;", "eng-ocr", "@'s readings split"),
+    ("x ©) y", "vie-ocr", "not at a line start"),
+    ("©.", "vie-ocr", "not a marker before words"),
+    ("©. Báo cáo", "vie-ocr", "a '.' marker: digits and Roman numerals"),
+]
+
+
+@pytest.mark.parametrize("src,kind,why", KEPT_ALONE, ids=[c[2] for c in KEPT_ALONE])
+def test_marker_read_alone_only_when_no_list_letter(src, kind, why):
+    assert lone_repaired(src, kind) == src
+
+
+@given(style=st.sampled_from(["lower", "upper", "roman", "digits"]), start=st.integers(0, 8),
+       n=st.integers(1, 8), lines=st.lists(st.sampled_from(LINES), min_size=8, max_size=8),
+       kind=st.sampled_from([None, "eng-ocr", "vie-ocr"]))
+@settings(max_examples=100, deadline=None)
+def test_list_written_right_never_changes_read_alone(style, start, n, lines, kind):
+    text = "\n".join(f"{m} {line}" for m, line in zip(_list(style, start, n), lines))
+    assert lone_repaired(text, kind) == text
+
+
+def test_restorer_reads_lone_markers_in_ocr_output(stat):
+    src = "©) Ủy ban nhân dân tỉnh\nâ) Bộ Tài chính"
+    assert stat.restore(src, ocr_document=True).split("\n") == ["c) Ủy ban nhân dân tỉnh", "a) Bộ Tài chính"]
+    assert stat.restore(src, ocr_document=False) == src
+    decisions = [w for w in stat.explain(src, ocr_document=True).words if w.source == "fix:list-marker"]
+    assert [(w.original, w.chosen) for w in decisions] == [("©", "c"), ("â", "a")]

@@ -78,25 +78,35 @@ class Assembler:
         return None if fixed is None else (fixed, "fix:roman")
 
     def document_fixes(self, toks: Sequence[Token], replaced: Dict[int, str],
-                       words: List[WordDecision], details: bool, ocr: bool = False) -> List[WordDecision]:
+                       words: List[WordDecision], details: bool, ocr: bool = False,
+                       kind: Optional[str] = None) -> List[WordDecision]:
         """Fixes that need the whole document or its restored words, applied to
         `replaced` (token index → new text): the Đ of document-code parts (760/QD-UBND)
         and of acronyms the document defines (tự đánh giá (TDG)); in OCR output (`ocr`),
-        list markers misread (e) for c) between b) and d): vidiacritic.list_markers).
+        the separators of article codes (Điều 22.1TT3.5: fixes.article_code_separators),
+        list markers misread (e) for c) between b) and d), and markers no list letter
+        at all when no list decides them, read by the document's reading `kind`:
+        vidiacritic.list_markers).
         Returns `words` with these reported as "fix:code", "fix:acronym" and
         "fix:list-marker", in text order."""
         fixed: Dict[int, str] = {}
         source: Dict[int, str] = {}
-        if self.code_parts is not None:
-            for i, tok in enumerate(toks):
-                code = self.code_parts.restore(tok.text) if tok.kind == PROTECTED else None
-                if code is not None:
-                    fixed[i], source[i] = code, "fix:code"
         restored = [replaced.get(i, t.text) for i, t in enumerate(toks)]
+        for i, tok in enumerate(toks):
+            if tok.kind != PROTECTED:
+                continue
+            # (OCR's article code separators first: 33,4.ND.2.24 then gets its Đ)
+            text = (ocr and fixes.article_code_separators(toks, restored, i)) or tok.text
+            code = None if self.code_parts is None else self.code_parts.restore(text)
+            if code is not None or text != tok.text:
+                fixed[i], source[i] = code or text, "fix:code"
         for i, acronym in fixes.defined_acronyms(toks, restored).items():
             fixed[i], source[i] = acronym, "fix:acronym"
         if ocr:  # (typed text's markers are as the writer typed them)
             for i, marker in list_markers.repair(toks, restored).items():
+                fixed[i] = restored[i] = marker  # (the lone markers' pass reads the repaired ones)
+                source[i] = "fix:list-marker"
+            for i, marker in list_markers.lone_repairs(toks, restored, kind).items():
                 fixed[i], source[i] = marker, "fix:list-marker"
         replaced.update(fixed)
         if not details or not fixed:

@@ -13,7 +13,9 @@ Only ever applied to OCR output (the restorer gates it), and conservative:
 - a marker that already fits its list (the one before or after is its neighbour in the
   sequence) is never touched, nor any literal numeric marker (1) 2) 3) 4) stay);
 - digits are never written: a misread number stays as it was;
-- a marker with no agreeing neighbours is kept, so is a list that skips a letter.
+- a marker with no agreeing neighbours is kept, so is a list that skips a letter;
+  except (lone_repairs, after repair) a marker that is no list letter at all (``©)``,
+  ``â)``, ``a}``), read alone as the letter the training pairs nearly always show for it.
 
 The confusion table (SHAPES) holds the OCR shapes seen for markers in the training-split
 Tesseract pairs (/work/work_data/marks_*_train.tsv: ``©)``, ``€)``, ``¢)``, ``£)``,
@@ -27,6 +29,10 @@ lists are not in order and this repair (rightly) finds no agreeing neighbours th
 outputs are byte-identical with and without it (44/51/70 lettered markers, 19/14/8 still
 wrong).  Read as OCR, the first 4,202 held-out legal lines (2,200 line-start markers)
 get no change at all.  It helps on real documents, whose lists run in order.
+
+lone_repairs (branch poor-vie), measured on those shuffled sets: poor-vie fixes 253 → 257
+of its 366 wrong words (default engine), poor-eng 4,342 → 4,349, broken words unchanged;
+on 1,000 training-split Tesseract-vie lines 756 → 770 of 971.
 """
 from __future__ import annotations
 
@@ -34,6 +40,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from .marks import VIE_OCR
 from .text import strip_diacritics
 from .tokens import SPACE, Token
 
@@ -283,3 +290,76 @@ def _token_edits(m: Marker, body: str, close: str, toks: Sequence[Token],
         edits = {i: "" for i in idx[1:]}
         edits[idx[0]] = body + close
     return {i: t for i, t in edits.items() if t != texts[i]}
+
+
+# --- Markers no list decides (shuffled lines, a list of one) --------------------------
+# A marker that is no list letter at all (``©)``, ``€)``, ``ø)``) is wrong whatever its
+# list, but repair() leaves it when no agreeing neighbours say what it was, as on a lone
+# item or a page whose lines came out of order.  Read alone, such a shape is replaced by
+# the letter Tesseract wrote it for in nearly every line-start marker of the
+# training-split pairs (at least 80% of at least 3; /work/work_data/marks_*_vie_train.tsv
+# for Tesseract-vie, memory/*eng_train*.tsv and ocr_letters_*eng_train*.tsv for -eng;
+# counts by scripts/list_marker_shapes.py):
+#   ©: vie c 16/17, eng c 168/181 (C 6 of these);  ¢: eng c 271/282;  ø: vie g 5/5;
+#   }: l 2/2 vie, 1/1 eng.
+# € is c for Tesseract-vie (10/11) but c or e for -eng (c 20, e 16 of 39): it is read alone
+# only in a document read as Tesseract-vie output.  Shapes whose readings split (@: đ 45,
+# a 23, d 12; &: đ, g, k, e; £: c, E, r) or that are letters themselves (e for c, 4 for
+# a/d, đ for d) stay as written: only a list can decide them.
+LONE_SHAPES: Dict[str, str] = {"©": "c", "¢": "c", "ø": "g", "}": "l"}
+LONE_SHAPES_BY_KIND: Dict[str, Dict[str, str]] = {VIE_OCR: {"€": "c"}}
+# A list letter with "}" for its closing bracket (a}, b}, c}, d}, i}, k}: 29 markers of
+# the pairs, ")" every time) is read with ")".
+LONE_CLOSERS = {"}": ")"}
+
+
+def lone_repairs(toks: Sequence[Token], texts: Sequence[str], kind: Optional[str] = None) -> Dict[int, str]:
+    """{token index: new text} for line-start markers that cannot be right whatever their
+    list (see LONE_SHAPES): a shape that is no list letter, a list letter under marks
+    (â), ä), ï): the list alphabet's only marked letter is đ), or one closed by "}".
+    `texts`: each token's current text (after repair(), which decides by the list and
+    goes first); `kind`: the document's reading (vidiacritic.marks: "vie-ocr", …)."""
+    shapes = {**LONE_SHAPES, **LONE_SHAPES_BY_KIND.get(kind or "", {})}
+    edits: Dict[int, str] = {}
+    for m in line_start_markers(toks, texts):
+        close = LONE_CLOSERS.get(m.close, m.close)
+        if close != ")":
+            continue  # ". " markers: digits and Roman numerals, which only a list decides
+        letter = _lone_letter(m.body, shapes)
+        if letter is None and (m.close == close or m.body.lower() not in LETTERS):
+            continue  # (a misread closer is mended only after a list letter: 3} stays)
+        body = m.body if letter is None else _marker_case(letter, toks, texts, m.last)
+        edits.update(_token_edits(m, body, close, toks, texts))
+    return edits
+
+
+def _lone_letter(body: str, shapes: Dict[str, str]) -> Optional[str]:
+    """The list letter a marker body that is none stands for, read alone: a shape of
+    `shapes` (doubled: €©), or a vowel under marks (â → a); None for anything else."""
+    if len(body) == 2 and body[0] in shapes and shapes[body[0]] == shapes.get(body[1]):
+        return shapes[body[1]]
+    if len(body) != 1:
+        return None
+    if body in shapes:
+        return shapes[body]
+    base = strip_diacritics(body.lower())
+    if body.lower() != base and body.lower() != "đ" and len(base) == 1 and base in LETTERS:
+        return base if body.islower() else base.upper()
+    return None
+
+
+def _marker_case(letter: str, toks: Sequence[Token], texts: Sequence[str], last: int) -> str:
+    """`letter` in the case of its list: capital when the two words after the marker
+    are capitals (``C) PHÓNG XẠ``: 46 of 46 capital markers of the training pairs, and
+    none of 931 small ones, had two all-capital words after them)."""
+    if letter.isupper():
+        return letter
+    words: List[str] = []
+    j = last + 1
+    while j < len(toks) and len(words) < 2 and "\n" not in toks[j].text:
+        letters = "".join(c for c in texts[j] if c.isalpha())
+        if letters:
+            words.append(letters)
+        j += 1
+    caps = bool(words) and all(len(w) >= 2 and w.isupper() for w in words)
+    return letter.upper() if caps else letter

@@ -322,7 +322,8 @@ class Restorer:
         # (Tesseract-vie output is often not an OCR document by its share of OCR marks,
         # yet its reading says how it was written)
         ocr = bool(doc.ocr_document) or doc.reading.kind in (ENG_OCR, VIE_OCR)
-        doc.words = self.assembler.document_fixes(doc.toks, doc.replaced, doc.words, doc.details, ocr)
+        doc.words = self.assembler.document_fixes(doc.toks, doc.replaced, doc.words, doc.details, ocr,
+                                                  doc.reading.kind)
 
     def _join(self, doc: _Document) -> None:
         if not doc.breaks:
