@@ -575,3 +575,61 @@ def test_a_light_command_does_not_import_review_or_batch(tmp_path):
         assert r.returncode == 0 and f"usage: vidiacritic {name}".encode() in r.stdout, r.stderr
     bad = cli("fixx")
     assert bad.returncode == 2 and b"'batch'" in bad.stderr and b"'review'" in bad.stderr
+
+
+def test_the_collector_pauses_only_while_the_models_load(monkeypatch):
+    """_restorer loads the models with the cyclic collector off and turns it back on,
+    also when loading fails; only a process that ends with the command (entry())
+    freezes the loaded objects, an in-process caller of main() keeps its collector as
+    it was."""
+    import argparse
+    import gc
+
+    from vidiacritic import cli as cli_module, restorer
+    from vidiacritic.cli_io import UserError
+    from vidiacritic.errors import VidiacriticError
+
+    seen = []
+
+    class Loading:
+        def __init__(self, **kw):
+            seen.append(gc.isenabled())
+            if kw["engine"] == "broken":
+                raise VidiacriticError("damaged model")
+
+    monkeypatch.setattr(restorer, "Restorer", Loading)
+    args = argparse.Namespace(engine="statistical", tone_style="traditional", exits_after=False)
+    frozen = gc.get_freeze_count()
+    assert gc.isenabled()
+    assert isinstance(cli_module._restorer(args, terms=[]), Loading)
+    assert seen == [False] and gc.isenabled() and gc.get_freeze_count() == frozen
+    with pytest.raises(UserError):
+        cli_module._restorer(argparse.Namespace(engine="broken", tone_style="traditional"), terms=[])
+    assert seen == [False, False] and gc.isenabled()
+    gc.disable()  # a caller that runs without the collector keeps it off
+    try:
+        cli_module._restorer(args, terms=[])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_one_report_process_freezes_the_loaded_models(tmp_path):
+    """entry() (python -m vidiacritic.cli) passes exits_after: the models' objects are
+    frozen once loaded, and the restore is the usual one."""
+    src = tmp_path / "a.txt"
+    src.write_text("Uy ban nhan dan\n", encoding="utf-8")
+    code = "\n".join([
+        "import gc, sys",
+        "import vidiacritic.cli as c",
+        "load = c._restorer",
+        "def probe(*a, **k):",
+        "    r = load(*a, **k)",
+        "    print('frozen', gc.get_freeze_count() > 0, file=sys.stderr)",
+        "    return r",
+        "c._restorer = probe",
+        f"sys.argv = ['vidiacritic', 'fix', '--engine', 'statistical', {str(src)!r}]",
+        "c.entry()"])
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert b"frozen True" in p.stderr and p.stdout.decode() == "Ủy ban nhân dân\n"

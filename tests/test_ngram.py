@@ -284,6 +284,36 @@ def test_dense_bigram_table_gives_identical_scores():
     assert np.array_equal(lm.logprob(u, v, w), before3)
 
 
+def test_dense_bigram_table_holds_every_stored_bigram_once():
+    """The table is filled a slice of the stored bigrams at a time (in plain pages):
+    every stored bigram lands in its own cell with its stored value, and no other cell
+    is set."""
+    lm = NgramLM.load()
+    keys = lm._bigram_keys()
+    stored = np.asarray(lm.tables[2].logprob(np.arange(len(keys))), dtype=np.float16)
+    parts = list(lm._bigram_slices(100_003))  # slice ends inside the table and at its end
+    assert len(parts) > 2 and max(len(v) for v, _, _ in parts) <= 100_003
+    v, w, vals = (np.concatenate(c) for c in zip(*parts))
+    assert np.array_equal((v << lm.bits) | w, keys) and np.array_equal(vals.view(np.uint16), stored.view(np.uint16))
+    dense = lm.bigram_matrix()
+    V = len(lm.words)
+    assert dense.shape == (V, V) and dense.dtype == np.float16
+    cells = dense[keys >> lm.bits, keys & ((1 << lm.bits) - 1)]
+    assert np.array_equal(cells.astype(np.float32), stored.astype(np.float32))
+    assert np.all(cells.view(np.uint16) != 0)  # a stored 0 is -0.0, not "unseen"
+    assert np.count_nonzero(dense.view(np.uint16)) == len(keys)
+
+
+def test_plain_memory_arrays_start_zero_and_are_writable():
+    from vidiacritic import plain_memory
+    a = plain_memory.zeros((300, 7000), np.float16)  # 4.2 MB: numpy would advise huge pages
+    assert a.shape == (300, 7000) and a.dtype == np.float16 and a.flags.writeable
+    assert not a.view(np.uint16).any()
+    a[299, 6999] = 1.5
+    assert a.reshape(-1)[-1] == 1.5 and a.sum() == 1.5
+    assert plain_memory.zeros(0, np.int64).shape == (0,)
+
+
 @pytest.mark.parametrize("n_queries", [1, 2, 9, 3000])
 def test_repeated_sorted_queries_are_searched_once_with_the_same_answers(n_queries):
     """_find_runs (one search per run of equal sorted queries, as a context repeated for

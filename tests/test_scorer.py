@@ -86,6 +86,35 @@ def test_int8_rows_round_trip(tmp_path):
     assert np.array_equal(read["a.bias"], w["a.bias"]) and not read["z.weight"].any()
 
 
+@pytest.mark.parametrize("start", [0, 5, 63])
+def test_load_rows_reads_what_load_weights_reads(tmp_path, start):
+    """load_rows (the onnxruntime scorer's output embedding, read without the whole
+    matrix) gives load_weights' rows to the bit, for int8 and float16 storage."""
+    from scripts.seq2seq.quantize import quantize_rows
+    from vidiacritic.model.scorer import load_rows, load_weights
+    rng = np.random.default_rng(start)
+    w = {"e.weight": rng.normal(size=(64, 48)).astype(np.float32)}
+    q = quantize_rows(w)
+    q["f.weight"] = rng.normal(size=(64, 48)).astype(np.float16)
+    np.savez(tmp_path / "w.npz", **q)
+    full = load_weights(tmp_path / "w.npz")
+    for name in ("e.weight", "f.weight"):
+        rows = load_rows(tmp_path / "w.npz", name, start)
+        assert rows.dtype == full[name].dtype == np.float32
+        assert np.array_equal(rows, full[name][start:])
+
+
+def test_onnxruntime_scorer_reads_the_numpy_scorers_output_embedding():
+    pytest.importorskip("onnxruntime")
+    from vidiacritic.model.scorer import CandidateScorer
+    from vidiacritic.resources import model_path
+    folder = model_path("seq2seq")
+    fast, ref = CandidateScorer(folder, runtime="onnxruntime"), CandidateScorer(folder, runtime="numpy")
+    assert fast._w is None  # the whole weights load only when asked for
+    assert np.array_equal(fast.out_emb, ref.out_emb) and fast.out_emb.flags.c_contiguous
+    assert np.array_equal(fast.emb, ref.emb)
+
+
 def test_onnxruntime_int8_agrees_with_numpy_on_the_shipped_model():
     pytest.importorskip("onnxruntime")
     from vidiacritic.model.scorer import CandidateScorer

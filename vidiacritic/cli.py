@@ -31,6 +31,8 @@ file is rewritten and the link kept; ``--backup`` keeps the original bytes.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import json
 import os
 import sys
@@ -77,9 +79,30 @@ def _restorer(args: argparse.Namespace, terms=None):
     if terms is None:
         terms = load_lexicon(args)
     try:
-        return Restorer(engine=args.engine, tone_style=args.tone_style, lexicon=terms)
+        with _collector_paused():
+            restorer = Restorer(engine=args.engine, tone_style=args.tone_style, lexicon=terms)
     except VidiacriticError as e:  # a missing or damaged model file, a bad setting
         raise UserError(str(e)) from None
+    if getattr(args, "exits_after", False):
+        # The models' objects live until the process ends (entry()): the collector
+        # need not walk them again at each full collection of the restore.  (Not in a
+        # longer-lived caller of main(): frozen garbage would never be freed.)
+        gc.freeze()
+    return restorer
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """No cyclic garbage collection while the models load: they build hundreds of
+    thousands of objects that all stay, so each collection on the way found nothing
+    (on the dev OCR's report: 184 collections, 0.05 s)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def cmd_fix(args: argparse.Namespace) -> int:
@@ -257,10 +280,12 @@ def _command_word(argv: List[str]) -> Optional[str]:
     return next((a for a in argv if not a.startswith("-")), None)
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: Optional[List[str]] = None, *, exits_after: bool = False) -> int:
+    """Run one command.  exits_after: the process ends when it returns (entry())."""
     argv = sys.argv[1:] if argv is None else list(argv)
     ap = build_parser(_command_word(argv))
     args = ap.parse_args(argv)
+    args.exits_after = exits_after
     if not getattr(args, "command", None):
         ap.print_help(sys.stderr)
         return EXIT_USAGE
@@ -292,7 +317,7 @@ def entry() -> None:
     then every output is written, flushed and renamed into place; freeing the models'
     ~350 MB object by object would only add 0.2 s to a one-report run.  The batch
     command exits normally: its worker pools and Dask client clean up at exit."""
-    code = main()
+    code = main(exits_after=True)
     if sys.argv[1:2] == ["batch"]:
         sys.exit(code)
     for stream in (sys.stdout, sys.stderr):

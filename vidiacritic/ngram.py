@@ -44,6 +44,7 @@ from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
+from . import plain_memory
 from .text import normalize_syllable
 from .tokens import NUM_TOKEN
 
@@ -293,23 +294,20 @@ class NgramLM:
 
     def bigram_matrix(self) -> np.ndarray:
         """The stored bigram log-probabilities as a dense float16 V × V table (85 MB for
-        6.5k syllables), built once in about 0.02 s.  Unseen bigrams hold the bit
+        6.5k syllables), built once in about 0.05–0.1 s.  Unseen bigrams hold the bit
         pattern +0.0 (the table starts all zero) and the seen ones are scattered in (a
         seen log-probability of exactly 0 is stored as -0.0, which is still 0).
         :meth:`bigram_lookup` reads it; the stored values are float16 already, so
         nothing is rounded."""
         if self._dense2 is None:
-            t2 = self.tables[2]
             V = len(self.words)
-            # np.empty + fill, not np.zeros: numpy's own allocation is advised to use
-            # huge pages, calloc's is not, and faulting in 21k small zero pages cost
-            # 0.1–0.25 s where this takes 0.02 s.
-            dense = np.empty((V, V), dtype=np.float16)
-            dense.view(np.uint16).fill(0)
-            keys = self._bigram_keys()
-            vals = np.asarray(t2.logprob(np.arange(len(t2))), dtype=np.float16)
-            vals[vals == 0] = np.float16(-0.0)
-            dense[keys >> self.bits, keys & ((1 << self.bits) - 1)] = vals
+            # In small pages, filled a slice of bigrams at a time (vidiacritic.plain_memory:
+            # numpy's huge pages cost 1.1–1.8 s here when the memory is fresh).
+            dense = plain_memory.zeros((V, V), np.float16)
+            flat = dense.reshape(-1)
+            for v, w, vals in self._bigram_slices(plain_memory.STEP):
+                vals[vals == 0] = np.float16(-0.0)
+                flat[v * V + w] = vals
             self._dense2 = dense
         return self._dense2
 
@@ -326,12 +324,27 @@ class NgramLM:
         return np.where(d.view(np.uint16) == 0, t1.bow[v] + t1.logprob(w), d.astype(np.float32))
 
     def _bigram_keys(self) -> np.ndarray:
+        """Every stored bigram's int64 key (v << bits | w), in table order."""
         t2 = self.tables[2]
         keys = np.asarray(t2.keys, dtype=np.int64)
         if t2.starts is not None:
             for h in range(len(t2.starts) - 1):
                 keys[t2.starts[h] : t2.starts[h + 1]] |= h << 32
         return keys
+
+    def _bigram_slices(self, step: int):
+        """(v, w, float16 log-probabilities) of the stored bigrams, at most `step` at a
+        time, in table order."""
+        t2 = self.tables[2]
+        buckets = [0, len(t2)] if t2.starts is None else [int(x) for x in t2.starts]
+        mask = (1 << self.bits) - 1
+        for h in range(len(buckets) - 1):
+            for lo in range(buckets[h], buckets[h + 1], step):
+                rows = slice(lo, min(lo + step, buckets[h + 1]))
+                keys = np.asarray(t2.keys[rows], dtype=np.int64)
+                if t2.starts is not None:
+                    keys |= h << 32
+                yield keys >> self.bits, keys & mask, np.asarray(t2.logprob(rows), dtype=np.float16)
 
     def logprob_bigram(self, v, w) -> np.ndarray:
         """Vectorized natural-log P(w | v)."""

@@ -26,6 +26,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .. import plain_memory
 from ..errors import MissingResource, SettingError, VidiacriticError
 
 RUNTIMES = ("auto", "onnxruntime", "numpy")
@@ -118,6 +119,22 @@ def load_weights(path, only: Optional[Sequence[str]] = None) -> Dict[str, np.nda
     return w
 
 
+def load_rows(path, name: str, start: int) -> np.ndarray:
+    """Rows `start`: of weight `name` of ``scorer.npz``, the same float32 values
+    load_weights gives, in plain pages (vidiacritic.plain_memory: no 14 MB temporary
+    and no huge pages, whose faults on fresh memory are slow in a VM)."""
+    with np.load(path, allow_pickle=False) as z:
+        if name + "::int8" in z.files:
+            q, scale = z[name + "::int8"][start:], z[name + "::scale"][start:, None]
+        else:
+            q, scale = z[name][start:], np.float32(1.0)
+        # (int8 and float16 convert to float32 exactly: the product is load_weights')
+        dtype = np.result_type(np.float32, scale)
+        out = plain_memory.zeros(q.shape, dtype)
+        np.multiply(q, scale, out=out, dtype=dtype)
+    return out
+
+
 class CandidateScorer:
     """Loads ``scorer.npz`` + ``scorer.json`` + ``spm.model`` + ``syllables.txt``, and
     ``scorer.int8.onnx`` for the onnxruntime runtime.
@@ -143,24 +160,21 @@ class CandidateScorer:
             self.session = _reading(folder / ONNX_FILE,
                                     lambda p: _onnx_session(p, required=runtime == "onnxruntime"))
         self.runtime = "onnxruntime-int8" if self.session is not None else "numpy"
-        # onnxruntime needs only the output embedding from the .npz (the rest loads if
-        # something asks for self.w)
+        self.offset = int(self.cfg["syllable_offset"])
+        # onnxruntime needs only the output embedding's syllable rows from the .npz (the
+        # rest loads if something asks for self.w or self.emb)
         self._w: Optional[Dict[str, np.ndarray]] = None
         if self.session is None:
             self._w = _reading(self._npz, load_weights)
-            shared = self._w["model.shared.weight"]
+            self.out_emb = np.ascontiguousarray(self.emb[self.offset:])  # syllable rows
         else:
-            shared = _reading(self._npz, lambda p: load_weights(p, only=["model.shared.weight"]))[
-                "model.shared.weight"]
+            self.out_emb = _reading(self._npz, lambda p: load_rows(p, "model.shared.weight", self.offset))
         self.sp = _reading(folder / "spm.model", lambda p: spm.SentencePieceProcessor(model_file=str(p)))
         syl = _reading(folder / "syllables.txt", lambda p: p.read_text(encoding="utf-8")).split("\n")
         self.syllables = {s: i + 1 for i, s in enumerate(x for x in syl if x)}  # 0: unknown
-        self.offset = int(self.cfg["syllable_offset"])
         self.d = int(self.cfg["d_model"])
         self.heads = int(self.cfg["heads"])
         self.scale = float(np.sqrt(self.d)) if self.cfg.get("scale_embedding", True) else 1.0
-        self.emb = shared
-        self.out_emb = np.ascontiguousarray(self.emb[self.offset:])  # syllable rows
         self.bos = int(self.cfg["bos"])
         self.lin: Dict[str, Tuple[np.ndarray, np.ndarray]] = {}
         if self.session is None:
@@ -172,6 +186,11 @@ class CandidateScorer:
         if self._w is None:
             self._w = load_weights(self._npz)
         return self._w
+
+    @property
+    def emb(self) -> np.ndarray:
+        """The shared (input and output) embedding, float32."""
+        return self.w["model.shared.weight"]
 
     # ------------------------------------------------------------ ids
     def syllable_id(self, form: Optional[str]) -> int:
