@@ -11,7 +11,8 @@ probability of a kept n-gram is its interpolated estimate over the *pruned* lowe
 model, and each context's backoff weight is recomputed so that P(· | context) sums to 1
 over the vocabulary (the mass of pruned n-grams moves into the backoff).
 
-Units: ``lm_units`` chains (as the decoders see them), each word mapped by
+Units: ``lm_units(line, soft_punct=True)`` chains (as the decoders see them: soft
+punctuation inside a sentence is one ``<p>`` unit, vidiacritic.tokens.chains), each word mapped by
 ``normalize_syllable``; a word is kept only if it is a plausible Vietnamese syllable
 (``vidiacritic.text.plausible_syllable``: onset + rhyme shape, stop codas only with sắc/nặng tones, at
 most 7 letters) seen at least ``--min-count`` times, else it becomes <unk>.  Each chain
@@ -72,7 +73,7 @@ class Segment:
         n = 0
         for line in lines:
             n += 1
-            for chain in lm_units(line):
+            for chain in lm_units(line, soft_punct=True):
                 buf.append(BOS_ID)
                 for w in chain:
                     i = index.get(w)
@@ -196,25 +197,50 @@ def bytes_per_ngram(n: int, order: int, quantize: bool) -> int:
     return 4 + 4 + (4 if n < order else 0)
 
 
-def choose_thresholds(counts, min_counts: Sequence[int], max_bytes: int, quantize: bool = True):
+def unk_singletons(counts, bits: int) -> np.ndarray:
+    """Which top-order n-grams were seen once with <unk> among their units: the first
+    to go when the model is over its budget (an <unk> stands for acronyms, foreign
+    words and debris, whose one-off contexts say little about a Vietnamese word)."""
+    order = len(counts) - 1
+    keys, raw = counts[order]
+    has_unk = np.zeros(len(keys), dtype=bool)
+    for j in range(order):
+        has_unk |= ((keys >> (bits * j)) & ((1 << bits) - 1)) == UNK_ID
+    return has_unk & (raw == 1)
+
+
+def choose_thresholds(counts, min_counts: Sequence[int], max_bytes: int, quantize: bool = True,
+                      bits: Optional[int] = None):
     """Raise the count thresholds until the stored arrays fit max_bytes.
 
-    Each step raises the order that takes the most bytes; thresholds never decrease
-    with the order.  Returns (thresholds indexed by order, estimated bytes).
+    With `bits` (ids packed in the keys), the top order's singletons with <unk>
+    (unk_singletons) are dropped first, when that is enough.  Then each step raises
+    the order that takes the most bytes; thresholds never decrease with the order.
+    Returns (thresholds indexed by order, estimated bytes, whether the <unk>
+    singletons go).
     """
     order = len(counts) - 1
     t = [0, 0] + list(min_counts)
+    dropped = 0
 
     def sizes(t):
-        return [(int((counts[n][1] >= t[n]).sum()) * bytes_per_ngram(n, order, quantize), n)
-                for n in range(2, order + 1)]
+        return [((int((counts[n][1] >= t[n]).sum()) - (dropped if n == order else 0))
+                 * bytes_per_ngram(n, order, quantize), n) for n in range(2, order + 1)]
 
-    while sum(b for b, _ in sizes(t)) + len(counts[1][0]) * 8 > max_bytes:
+    def total(t):
+        return sum(b for b, _ in sizes(t)) + len(counts[1][0]) * 8
+
+    if bits is not None and total(t) > max_bytes and t[order] <= 1:
+        dropped = int(unk_singletons(counts, bits).sum())
+        if total(t) <= max_bytes:
+            return t, total(t), True
+        dropped = 0
+    while total(t) > max_bytes:
         n = max(sizes(t))[1]
         t[n] += 1
         for m in range(n + 1, order + 1):
             t[m] = max(t[m], t[n])
-    return t, sum(b for b, _ in sizes(t)) + len(counts[1][0]) * 8
+    return t, total(t), False
 
 
 def quantize_codebook(x: np.ndarray, levels: int = 256):
@@ -237,10 +263,12 @@ def quantize_codebook(x: np.ndarray, levels: int = 256):
     return codes.astype(np.uint8), centers.astype(np.float32)
 
 
-def estimate(counts, bits: int, thresholds: Sequence[int], quantize: bool = True, log=print):
+def estimate(counts, bits: int, thresholds: Sequence[int], quantize: bool = True, log=print,
+             drop_unk_singletons: bool = False):
     """Modified-KN probabilities and backoff weights of the kept n-grams.
 
-    `counts` from count_ngrams; `thresholds[n]` the minimum raw count of a kept n-gram.
+    `counts` from count_ngrams; `thresholds[n]` the minimum raw count of a kept n-gram;
+    `drop_unk_singletons`: the top order's unk_singletons are not kept either.
     Returns (tables, info): Tables indexed by order as NgramLM uses them (int64 keys,
     split into uint32 halves only when saved).  With `quantize` the log-probabilities are rounded as they will be
     stored (uint8 codebook at the highest order, float16 below, float32 unigrams) and
@@ -279,6 +307,8 @@ def estimate(counts, bits: int, thresholds: Sequence[int], quantize: bool = True
 
     # which n-grams stay: threshold, then close under prefixes (contexts)
     keep = [None, None] + [raw[n] >= thresholds[n] for n in range(2, order + 1)]
+    if drop_unk_singletons:
+        keep[order] &= ~unk_singletons(counts, bits)
     for n in range(order, 2, -1):
         ctx = keys[n][keep[n]] >> bits
         keep[n - 1][np.searchsorted(keys[n - 1], ctx)] = True
@@ -408,11 +438,15 @@ def build(segments: Sequence[Segment], order: int = 3, min_count: int = 3,
         f"n-gram types (orders 2..{order}) [{time.time() - t0:.0f}s]")
     if max_bytes:
         vocab_bytes = sum(len(s.encode()) + len(str(c)) + 2 for s, c in zip(vocab, vocab_counts))
-        thresholds, _ = choose_thresholds(counts, min_ngram_counts, max_bytes - vocab_bytes - 4096,
-                                          quantize)
+        thresholds, _, drop_unk = choose_thresholds(counts, min_ngram_counts, max_bytes - vocab_bytes - 4096,
+                                                    quantize, bits)
     else:
-        thresholds = [0, 0] + list(min_ngram_counts)
-    tables, info = estimate(counts, bits, thresholds, quantize, log=log)
+        thresholds, drop_unk = [0, 0] + list(min_ngram_counts), False
+    if drop_unk:
+        log(f"  over budget: dropping the {int(unk_singletons(counts, bits).sum()):,} "
+            f"order-{order} singletons with <unk>")
+    tables, info = estimate(counts, bits, thresholds, quantize, log=log, drop_unk_singletons=drop_unk)
+    info["dropped_unk_singletons"] = drop_unk
     tokens = int(sum(int(((s != BOS_ID) & (s != EOS_ID)).sum()) for s in streams))
     info.update(thresholds={n: thresholds[n] for n in range(2, order + 1)},
                 vocab_size=len(vocab), min_count=min_count, train_tokens=tokens,
@@ -427,7 +461,7 @@ def chain_ids(lm: NgramLM, lines: Iterable[str]):
     hist = [array("q") for _ in range(lm.order - 1)]
     targets = array("q")
     for line in lines:
-        for chain in lm_units(line):
+        for chain in lm_units(line, lm.p_id is not None):
             ids = list(lm.ids(chain)) + [lm.eos_id]
             pad = [lm.bos_id] * (lm.order - 1) + ids
             for k in range(lm.order - 1):
@@ -437,15 +471,21 @@ def chain_ids(lm: NgramLM, lines: Iterable[str]):
 
 
 def perplexity(lm: NgramLM, lines: Iterable[str]) -> dict:
-    """Per-token perplexity over chains (</s> included, <s> not predicted)."""
+    """Per-token perplexity over chains (</s> included, <s> not predicted); with <p>
+    units, also over the other tokens only (ppl_without_p: a model whose chains cut at
+    punctuation predicts none of them)."""
     hist, targets = chain_ids(lm, lines)
     if len(targets) == 0:
         return {"tokens": 0, "ppl": None, "ppl_known": None, "unk_rate": None}
     lp = lm.logprob_ngram(hist, targets).astype(np.float64)
     known = targets != lm.unk_id
-    return {"tokens": int(len(targets)), "ppl": float(np.exp(-lp.mean())),
-            "ppl_known": float(np.exp(-lp[known].mean())),
-            "unk_rate": round(float(1 - known.mean()), 5)}
+    out = {"tokens": int(len(targets)), "ppl": float(np.exp(-lp.mean())),
+           "ppl_known": float(np.exp(-lp[known].mean())),
+           "unk_rate": round(float(1 - known.mean()), 5)}
+    if lm.p_id is not None:
+        words = targets != lm.p_id
+        out.update(p_tokens=int((~words).sum()), ppl_without_p=float(np.exp(-lp[words].mean())))
+    return out
 
 
 def query_speed(lm: NgramLM, n: int = 100_000, repeats: int = 5) -> float:
@@ -465,7 +505,8 @@ def query_speed(lm: NgramLM, n: int = 100_000, repeats: int = 5) -> float:
 # ----------------------------------------------------------------- CLI
 def load_segment(corpus: str, name: str, split: str, every: int, cache: Optional[str], log=print):
     """Tokenize one corpus file (or reuse the cached tokenization)."""
-    path = os.path.join(cache, f"{name}.{split}.every{every}") if cache else None
+    # (".p": chains with <p> units; a cache made before them is not reused)
+    path = os.path.join(cache, f"{name}.{split}.every{every}.p") if cache else None
     if path and os.path.exists(path + ".forms"):
         return Segment.load(path)
     t = time.time()

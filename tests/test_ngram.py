@@ -51,8 +51,8 @@ def tiny(tmp_path_factory):
 
 def test_vocab_normalizes_and_filters(tiny):
     lm = tiny["full"]
-    assert lm.words[:4] == ["<unk>", "<s>", "</s>", "<num>"]
-    assert (lm.unk_id, lm.bos_id, lm.eos_id, lm.num_id) == (0, 1, 2, 3)
+    assert lm.words[:5] == ["<unk>", "<s>", "</s>", "<num>", "<p>"]
+    assert (lm.unk_id, lm.bos_id, lm.eos_id, lm.num_id, lm.p_id) == (0, 1, 2, 3, 4)
     assert "ủy" in lm.vocab and "Ủy" not in lm.vocab  # lowercased
     assert "hòa" in lm.vocab and "hoà" not in lm.vocab  # traditional tone placement
     assert lm.id("hoà") == lm.vocab["hòa"] and lm.id("Ủy") == lm.vocab["ủy"]
@@ -65,7 +65,7 @@ def _reference_kn(lm, lines):
     chains = []
     from vidiacritic.tokens import lm_units
     for line in lines:
-        for chain in lm_units(line):
+        for chain in lm_units(line, soft_punct=True):  # as the builder reads it
             chains.append([lm.bos_id] + [int(i) for i in lm.ids(chain)] + [lm.eos_id])
     c3, c2 = defaultdict(int), defaultdict(int)
     for ch in chains:
@@ -144,6 +144,26 @@ def test_distributions_sum_to_one(tiny, name):
         assert total == pytest.approx(1.0, abs=1e-3), (a, b)
         total2 = np.exp(lm.logprob_bigram(np.full(V, v), w).astype(np.float64)).sum()
         assert total2 == pytest.approx(1.0, abs=1e-3), b
+
+
+def test_over_budget_the_unk_singletons_go_before_any_threshold_rises():
+    # A model a little over its budget loses the top order's one-off n-grams with <unk>
+    # (acronyms, debris), not every singleton (a raised threshold costs accuracy)
+    from scripts.build_ngram import (bytes_per_ngram, build_vocab, choose_thresholds, count_ngrams, estimate,
+                                     map_segment, unk_singletons)
+    seg = Segment.encode(corpus_lines() + ["UBND xã ban hành kế hoạch QĐ mới", "ban hành XYZQW văn bản"])
+    vocab, _ = build_vocab([seg], 1)
+    bits = (len(vocab) - 1).bit_length()
+    counts = count_ngrams([map_segment(seg, {s: i for i, s in enumerate(vocab)})], 3, bits, len(vocab))
+    drop = unk_singletons(counts, bits)
+    assert 0 < drop.sum() < (counts[3][1] == 1).sum()
+    full = sum(len(counts[n][0]) * bytes_per_ngram(n, 3, True) for n in (2, 3)) + len(vocab) * 8
+    t, size, dropped = choose_thresholds(counts, [1, 1], full - 1, True, bits)
+    assert dropped and t[2:] == [1, 1] and size == full - int(drop.sum()) * bytes_per_ngram(3, 3, True)
+    t, _, dropped = choose_thresholds(counts, [1, 1], size - 1, True, bits)
+    assert not dropped and t[3] == 2
+    tables, _ = estimate(counts, bits, [0, 0, 1, 1], True, log=lambda m: None, drop_unk_singletons=True)
+    assert len(tables[3]) == len(counts[3][0]) - drop.sum()
 
 
 def test_backoff_for_unseen_trigram(tiny):

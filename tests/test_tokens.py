@@ -3,7 +3,7 @@ import os
 import pytest
 from hypothesis import example, given, settings, strategies as st
 
-from vidiacritic.tokens import NUMBER, PROTECTED, WORD, chains, lm_units, tokenize
+from vidiacritic.tokens import NUMBER, PROTECTED, PUNCT, WORD, chains, is_soft_punct, lm_units, pieces, tokenize
 
 HERE = os.path.dirname(__file__)
 
@@ -35,6 +35,30 @@ def test_chains_break_at_punctuation_and_blank_lines():
         ["ban", "hanh", "<num>", "van", "ban"], ["chi", "dao", "trien", "khai"], ["ket", "qua"]]
 
 
+def test_soft_punctuation_is_one_unit_inside_a_chain():
+    # Across a comma, a dash, quotes or a semicolon the words still predict each other
+    # ("hai xã, phường", "sạch - đẹp"): one <p> unit per group of such marks
+    text = "gom cac xa, phuong, thi tran; “sach - dep” (tang) 12, ket qua: tot"
+    assert list(lm_units(text, soft_punct=True)) == [
+        ["gom", "cac", "xa", "<p>", "phuong", "<p>", "thi", "tran", "<p>", "sach", "<p>", "dep", "<p>",
+         "tang", "<p>", "<num>", "<p>", "ket", "qua", "<p>", "tot"]]
+
+
+def test_soft_punctuation_still_ends_a_chain_at_its_edges_and_at_line_breaks():
+    # sentence ends, codes, a group reaching a line break and a blank line cut as before
+    assert list(lm_units("“mot hai”. ba, 15/2014/ND-CP bon,\nnam - sau\n\n- bay", soft_punct=True)) == [
+        ["mot", "hai"], ["ba"], ["bon"], ["nam", "<p>", "sau"], ["bay"]]
+    assert list(lm_units("mot ,. hai …, ba", soft_punct=True)) == [["mot"], ["hai"], ["ba"]]
+
+
+def test_a_long_run_is_cut_into_pieces_without_punctuation_at_their_ends():
+    toks = tokenize("mot, hai, ba, bon, nam")
+    run = next(chains(toks, soft_punct=True))
+    cut = list(pieces(toks, run, 2))
+    assert [[toks[i].text for i in p] for p in cut] == [["mot"], ["hai"], ["ba"], ["bon"], ["nam"]]
+    assert [[toks[i].text for i in p] for p in pieces(toks, run, 3)] == [["mot", ",", "hai"], ["ba"], ["bon", ",", "nam"]]
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80))
 def test_tokenize_is_lossless(text):
@@ -62,6 +86,10 @@ def test_chains_only_hold_words_and_numbers(text):
     toks = tokenize(text)
     for run in chains(toks):
         assert all(toks[i].kind in (WORD, NUMBER) for i in run)
+    for run in chains(toks, soft_punct=True):  # and soft punctuation between two of them
+        assert toks[run[0]].kind != PUNCT and toks[run[-1]].kind != PUNCT
+        assert all(toks[i].kind in (WORD, NUMBER) or is_soft_punct(toks[i]) and toks[i - 1].kind != PUNCT
+                   for i in run)
 
 
 def test_roman_section_numbers_are_kept():

@@ -13,7 +13,7 @@ from . import digit_letters
 from .viterbi import Lattice
 from .marks import DocumentReading, letters_and_tone, quality_counts
 from .text import normalize_syllable, split_tone, strip_diacritics
-from .tokens import LONE_DEBRIS, NUMBER, WORD, Token, capital_i_reading, ocr_reading
+from .tokens import LONE_DEBRIS, NUMBER, PUNCT, WORD, Token, capital_i_reading, ocr_reading
 
 _VOWEL = re.compile("[aeiouyAEIOUY]")
 # A number glued to its unit ("3ha", "1m", "2,5km", "500mg", "4G"): a measure, never a
@@ -173,6 +173,7 @@ class LatticeBuilder:
         user term's, True where a lexicon phrase's, else False."""
         ids, unary, meta = [], [], []
         num = (np.array([self.ngram.num_id]), np.zeros(1))
+        punct = (np.array([self.ngram.p_id]), np.zeros(1))  # (in a run only when the LM has <p>)
         if user:
             foreign = foreign - user.keys()
         entries = [self.entry_at(toks, ti, ocr_document, reading, by_line, foreign) for ti in run]
@@ -181,9 +182,10 @@ class LatticeBuilder:
             if user and ti in user:
                 bonus[pos] = {user[ti][0]: self.config.user_bonus}
         for pos, entry in enumerate(entries):
-            if entry is None:  # a number: seen by the LM as <num>
-                ids.append(num[0])
-                unary.append(num[1])
+            if entry is None:  # a number, seen by the LM as <num>, or soft punctuation, as <p>
+                fixed = punct if toks[run[pos]].kind == PUNCT else num
+                ids.append(fixed[0])
+                unary.append(fixed[1])
                 meta.append(([], []))
                 continue
             forms, form_ids, scores = entry.forms, entry.ids, entry.scores

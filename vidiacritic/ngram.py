@@ -4,7 +4,8 @@ The model is built by ``scripts/build_ngram.py`` (interpolated modified Kneser�
 count-pruned, backoff weights renormalized) and stored ARPA-style in ``models/ngram/``:
 
   vocab.txt       one unit per line, ``syllable<TAB>count``; the line number is the id.
-                  Ids 0–3 are ``<unk> <s> </s> <num>``, then syllables by frequency.
+                  Ids 0–4 are ``<unk> <s> </s> <num> <p>`` (0–3 in a model built
+                  before ``<p>``), then syllables by frequency.
   meta.json       order, bits per id, thresholds, corpus counts, metrics.
   1.logp.npy      float32 [V]  log P(w) (natural log)
   1.bow.npy       float32 [V]  log backoff weight of the one-word context w
@@ -46,10 +47,12 @@ import numpy as np
 
 from . import plain_memory
 from .text import normalize_syllable
-from .tokens import NUM_TOKEN
+from .tokens import NUM_TOKEN, P_TOKEN
 
 UNK, BOS, EOS = "<unk>", "<s>", "</s>"
-SPECIALS = (UNK, BOS, EOS, NUM_TOKEN)  # ids 0..3 in every vocabulary
+# ids 0..4 in every vocabulary built now; a model built before P_TOKEN (soft
+# punctuation inside a chain, vidiacritic.tokens.chains) has ids 0..3 only
+SPECIALS = (UNK, BOS, EOS, NUM_TOKEN, P_TOKEN)
 
 PathLike = Union[str, os.PathLike]
 
@@ -229,7 +232,10 @@ class NgramLM:
         self.order = len(self.tables) - 1
         self.bits = bits
         self.meta = meta or {}
-        self.unk_id, self.bos_id, self.eos_id, self.num_id = (self.vocab[s] for s in SPECIALS)
+        self.unk_id, self.bos_id, self.eos_id, self.num_id = (self.vocab[s] for s in SPECIALS[:4])
+        # P_TOKEN's id, or None for a model trained on chains cut at every punctuation
+        # (the decoders then cut them there too)
+        self.p_id: Optional[int] = self.vocab.get(P_TOKEN)
         self._dense2: Optional[np.ndarray] = None  # see bigram_matrix()
 
     # ------------------------------------------------------------ loading

@@ -49,7 +49,7 @@ from .marks import ENG_OCR, VIE_OCR, DocumentReading
 from .reading import DocumentReader, is_ocr_document
 from .rescoring import Rescorer
 from .text import TONE_STYLES, TRADITIONAL, compose_marks, strip_diacritics
-from .tokens import WORD, Token, chains, join_ocr_splits, tokenize
+from .tokens import WORD, Token, chains, join_ocr_splits, pieces, tokenize
 from .user_matching import UserMatch, UserMatcher, partial_terms, user_choices
 
 __all__ = ["ENGINES", "STAGES", "Config", "Explanation", "Restorer", "WordDecision", "explain",
@@ -82,7 +82,7 @@ class _Document:
     ocr_document: Optional[bool]  # OCR output? (None until detect_ocr_output decides)
     toks: List[Token] = None
     words_in: List[str] = None  # the words as tokenized, before OCR splits are joined
-    runs: List[List[int]] = None  # chains of token indices, decoded together
+    runs: List[List[int]] = None  # chains of token indices, decoded together (soft punctuation in them: <p>)
     reading: Optional[DocumentReading] = None
     by_line: Optional[Dict[int, DocumentReading]] = None  # per word, for vie OCR
     trust: Tuple[float, float] = (0.0, 0.0)  # typed text's trust in its marks
@@ -142,6 +142,10 @@ class Restorer:
                 self.scorer, self._model_weights = loaded
             engine = "model" if self.scorer is not None else "statistical"
         self.engine = engine
+        # Decoding runs go on across soft punctuation when the language model was
+        # trained so (its <p> unit; vidiacritic.tokens.chains).  The rules engine has
+        # no context to carry across, and keeps the runs cut there.
+        self.soft_punct = engine != "rules" and self.ngram.p_id is not None
         # what a decoded word's decision reports as its source (vidiacritic.explanation)
         self.source = {"model": "model", "statistical": "ngram", "rules": "unigram"}[self.engine]
         self._files = None  # resources.fingerprint, when first asked (version)
@@ -259,7 +263,7 @@ class Restorer:
 
     def _cut_chains(self, doc: _Document) -> None:
         n = self.config.max_chain
-        doc.runs = [r[i : i + n] for r in chains(doc.toks) for i in range(0, len(r), n)]
+        doc.runs = [p for r in chains(doc.toks, self.soft_punct) for p in pieces(doc.toks, r, n)]
 
     def _read_document(self, doc: _Document) -> None:
         doc.reading = self.reader.read(doc.toks, doc.runs, doc.words_in, doc.ocr_document,

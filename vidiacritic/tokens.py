@@ -345,29 +345,68 @@ def opens_sentence(tokens: Sequence[Token], i: int) -> bool:
     return prev.text in _LIST_BULLETS and (j == 0 or (tokens[j - 1].kind == SPACE and "\n" in tokens[j - 1].text))
 
 
-def chains(tokens: Sequence[Token]) -> Iterator[List[int]]:
+# Punctuation inside a sentence: a comma, semicolon or colon, a dash or hyphen, quotes,
+# brackets.  The words on either side still predict each other ("rau tươi, sấy khô",
+# "thăm dò, khoan, khai thác"), so with soft_punct a group of these between two words on
+# one line is one unit of the chain, P_TOKEN, instead of its end.  Sentence ends
+# (. ! ? …), other symbols, codes and blank lines still end a chain.
+SOFT_PUNCT = frozenset(",;:-\u2010\u2011\u2013\u2014\"'\u2018\u2019\u201c\u201d()[]")
+P_TOKEN = "<p>"
+
+
+def is_soft_punct(tok: Token) -> bool:
+    """Whether `tok` is punctuation made only of SOFT_PUNCT characters."""
+    return tok.kind == PUNCT and all(c in SOFT_PUNCT for c in tok.text)
+
+
+def chains(tokens: Sequence[Token], soft_punct: bool = False) -> Iterator[List[int]]:
     """Yield runs of token indices that form one decoding context.
 
     A run holds WORD and NUMBER tokens separated by whitespace.  Punctuation,
-    protected tokens and blank lines end it: a comma or a code is a real break in
-    the sentence, while a single line break is usually just the page layout.
+    protected tokens and blank lines end it: a code is a real break in the sentence,
+    while a single line break is usually just the page layout.  With `soft_punct`,
+    soft punctuation (SOFT_PUNCT) between two words of one line stays in the run: the
+    index of the group's first PUNCT token stands for the whole group (the LM's
+    P_TOKEN); a group at either end of a run, or one that reaches a line break, still
+    ends it.
     """
     run: List[int] = []
+    group: List[int] = []  # the soft punctuation since the run's last word
     for i, tok in enumerate(tokens):
         if tok.kind in (WORD, NUMBER):
+            if group:
+                run.append(group[0])
+                group = []
             run.append(i)
-        elif tok.kind == SPACE and tok.text.count("\n") < 2:
+        elif tok.kind == SPACE and tok.text.count("\n") < 2 and not (group and "\n" in tok.text):
             continue
+        elif soft_punct and run and "\n" not in tok.text and is_soft_punct(tok):
+            group.append(i)
         else:
             if run:
                 yield run
-            run = []
+            run, group = [], []
     if run:
         yield run
 
 
-def lm_units(text: str) -> Iterator[List[str]]:
-    """Corpus text → lists of raw units for LM training (words as written, <num>)."""
+def pieces(tokens: Sequence[Token], run: List[int], n: int) -> Iterator[List[int]]:
+    """`run` cut into pieces of at most `n` units, each without P_TOKEN units at its
+    ends (no chain the LM saw begins or ends with one)."""
+    for i in range(0, len(run), n):
+        lo, hi = i, min(i + n, len(run))
+        while lo < hi and tokens[run[lo]].kind == PUNCT:
+            lo += 1
+        while hi > lo and tokens[run[hi - 1]].kind == PUNCT:
+            hi -= 1
+        if lo < hi:
+            yield run[lo:hi]
+
+
+def lm_units(text: str, soft_punct: bool = False) -> Iterator[List[str]]:
+    """Corpus text → lists of raw units for LM training (words as written, <num>, and
+    with `soft_punct` P_TOKEN for soft punctuation inside a chain)."""
     toks = tokenize(text)
-    for run in chains(toks):
-        yield [NUM_TOKEN if toks[i].kind == NUMBER else toks[i].text for i in run]
+    for run in chains(toks, soft_punct):
+        yield [NUM_TOKEN if toks[i].kind == NUMBER else P_TOKEN if toks[i].kind == PUNCT else toks[i].text
+               for i in run]

@@ -34,7 +34,7 @@ import numpy as np
 from .candidates import skeleton
 from .viterbi import Lattice, decode_batch
 from .text import normalize_syllable, strip_diacritics
-from .tokens import NUMBER, SPACE, WORD, Token, chains
+from .tokens import NUMBER, PUNCT, SPACE, WORD, Token, chains
 
 # Log-probability that the OCR lost or added one space inside a word's span.  In the
 # Tesseract-vie poor-scan TRAIN pairs (3,008 lines, 39,910 gold words) 3 words were
@@ -162,7 +162,7 @@ def _sites(restorer, toks: Sequence[Token], marked_only: bool = False) -> List[_
     `marked_only`: only those of _marked_cuts and _marked_merge."""
     out: List[_Site] = []
     cuts: Dict[str, List[int]] = {}  # a document repeats its words
-    for run in chains(toks):
+    for run in chains(toks, restorer.soft_punct):
         for k, ti in enumerate(run):
             tok = toks[ti]
             if tok.kind != WORD or not tok.text.isalpha():
@@ -241,6 +241,8 @@ def _position(restorer, toks: Sequence[Token], ti: int):
     """(ids, unary) of one token as written."""
     if toks[ti].kind == NUMBER:
         return np.array([restorer.ngram.num_id]), np.zeros(1)
+    if toks[ti].kind == PUNCT:  # soft punctuation in a run: the LM's <p>
+        return np.array([restorer.ngram.p_id]), np.zeros(1)
     return _word_position(restorer, toks[ti].text)
 
 
