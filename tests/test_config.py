@@ -89,3 +89,20 @@ def test_a_bad_weights_file_in_model_dir_is_an_error(other_model):
         with pytest.raises(CorruptResource, match=r"weights.json: cannot be loaded \(gate = 2 is out of range\)"):
             Restorer(engine=engine, model_dir=other_model)
     (other_model / WEIGHTS_FILE).unlink()
+
+
+def test_typed_weight_is_optional_in_a_weights_file():
+    assert ModelWeights.from_json({"weight": 0.5, "gate": 0.8, "marked_weight": 0.75}).typed_weight == 1.0
+    assert ModelWeights.from_json({"weight": 0.5, "gate": 0.8, "marked_weight": 0.75,
+                                   "typed_weight": 0.25}).typed_weight == 0.25
+
+
+def test_typed_weight_scales_the_scorer_in_typed_text_without_marks(stat):
+    """typed_weight 0 silences the scorer in typed text without marks only: the model
+    engine then gives the statistical result there; at factor 1 it does not (this
+    sentence was written to be one where they differ)."""
+    typed = "chung toi se bao cao ket qua cho ban"
+    silent = Restorer(engine="model", config=replace(DEFAULT, model=ModelWeights(1.0, 1.0, 1.0, 0.0)))
+    loud = Restorer(engine="model", config=replace(DEFAULT, model=ModelWeights(1.0, 1.0, 1.0, 1.0)))
+    assert silent.restore(typed) == stat.restore(typed)
+    assert loud.restore(typed) != stat.restore(typed)

@@ -38,13 +38,20 @@ class ModelWeights:
     # The weight's factor in documents read as marked (vidiacritic.marks): the scorer
     # learned from Tesseract-eng noise, not from the marks such documents get wrong.
     marked_weight: float = 1.0
+    # The weight's factor in typed text without marks (neither OCR output nor read as
+    # marked): there the n-gram model with soft-punctuation context decides nearly as well
+    # alone, and the scorer's full weight cost accuracy on training-split text.
+    typed_weight: float = 1.0
 
     @classmethod
     def from_json(cls, data: object) -> "ModelWeights":
-        """ModelWeights from a parsed weights.json: an object with exactly these keys,
-        each a finite number (weights >= 0, the gate within [0, 1]); anything else is a
-        ValueError whose message says what is wrong."""
+        """ModelWeights from a parsed weights.json: an object with exactly these keys
+        (typed_weight may be left out: a folder from before it keeps 1.0), each a finite
+        number (weights >= 0, the gate within [0, 1]); anything else is a ValueError
+        whose message says what is wrong."""
         names = [f.name for f in fields(cls)]
+        if isinstance(data, dict) and "typed_weight" not in data:
+            names.remove("typed_weight")
         if not isinstance(data, dict) or set(data) != set(names):
             keys = sorted(data) if isinstance(data, dict) else type(data).__name__
             raise ValueError(f"expected an object with the keys {', '.join(names)}; got {keys}")

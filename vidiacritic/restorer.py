@@ -283,6 +283,14 @@ class Restorer:
             return [meta for _, meta in built], self.rescorer.decode([lat for lat, _ in built])
         return first_pass
 
+    def _scorer_scale(self, doc: _Document) -> float:
+        """The factor on the scorer's weight for this document's kind (ModelWeights): in a
+        document read as marked the scorer, trained on Tesseract-eng noise, weighs less,
+        and in typed text without marks less again; OCR output gets the full weight."""
+        if doc.reading.marked:
+            return self.config.model.marked_weight
+        return 1.0 if doc.ocr_document else self.config.model.typed_weight
+
     def _find_foreign_words(self, doc: _Document) -> None:
         doc.foreign = fixes.foreign_words(doc.toks, self.english, self._vietnamese_frequency)
 
@@ -305,10 +313,9 @@ class Restorer:
             memo: dict = {}  # bigram scores, reused when the model engine decodes again
             decoded = self.rescorer.decode(lattices, memo)
             if self.scorer is not None and lattices:
-                # (in a document read as marked the scorer, trained on Tesseract-eng noise, weighs less)
                 decoded = self.rescorer.refine(
                     doc.toks, doc.runs, metas, decoded, lattices, memo, letters_only=not doc.ocr_document,
-                    scale=self.config.model.marked_weight if doc.reading.marked else 1.0)
+                    scale=self._scorer_scale(doc))
             # A term is a whole: where the decoder took only part of one (Song Phài for
             # the term Sùng Phài), the OCR did not write that term there.  Decode again
             # without those matches.
