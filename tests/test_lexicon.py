@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from vidiacritic.lexicon import PhraseLexicon, best_cover, default_path, strength_of
+from vidiacritic.lexicon import PhraseLexicon, best_cover, default_path, names_after_unit_words, strength_of
 from vidiacritic.text import strip_diacritics
 
 HERE = os.path.dirname(__file__)
@@ -25,6 +25,23 @@ def tiny(tmp_path_factory):
 @pytest.fixture(scope="module")
 def shipped():
     return PhraseLexicon.load()
+
+
+def test_names_after_unit_words_are_capitals_after_a_lowercase_opening():
+    """A whole phrase on the path whose first word is written in lowercase names the
+    capitalized words after it, two or more; a phrase opened by a capital (a sentence
+    start, a heading's title), one only partly on the path, lowercase words or a lone
+    capital name nothing."""
+    lex = PhraseLexicon([(("xã", "nà", "tấu"), 0.5), (("thành", "phố", "sơn", "la"), 0.5),
+                         (("phó", "trưởng", "ban"), 0.9), (("năng", "lượng", "cao"), 0.9)])
+    assert names_after_unit_words(lex, ["năng", "lượng", "cao"], ["nang", "luong", "Ao"]) == []
+    chosen = ["tại", "xã", "nà", "tấu", None, "thành", "phố", "sơn", "la"]
+    written = ["tai", "xa", "Na", "Tdu", "2024", "thanh", "phd", "Son", "La"]
+    assert names_after_unit_words(lex, chosen, written) == [2, 3, 7, 8]
+    assert names_after_unit_words(lex, chosen, ["Tai", "Xa", "Na", "Tdu", "2024", "thanh", "phd", "son", "la"]) == []
+    assert names_after_unit_words(lex, ["xã", "nà", "tầu"], ["xa", "Na", "Tau"]) == []
+    assert names_after_unit_words(lex, ["phó", "trưởng", "ban"], ["Phé", "Truting", "Ban"]) == []
+    assert names_after_unit_words(lex, [], []) == []
 
 
 def test_tiny_lexicon_loads_normalized(tiny):

@@ -119,3 +119,18 @@ def test_the_scorers_threads_do_not_spin():
     sc = CandidateScorer(resources.model_path("seq2seq"), runtime="onnxruntime")
     opts = sc.session.get_session_options()
     assert opts.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+
+
+@pytest.mark.parametrize("text,name", [
+    ("Doan céng tac dén xa Moding Ditc va lam viéc véi lanh dao xa.", "xã Hoằng Đức"),
+    ("Chg xa Héng Nell hop vao ngay rim.", "xã Hồng Ngài"),
+    ("Tuyén duong qua xa Phi Ting dang duge sira chira.", "xã Phù Ủng"),
+])
+def test_a_place_name_the_first_pass_read_is_not_voted_away(model, stat, text, name):
+    """A lexicon place name after its unit word, every word of it damaged by OCR: the
+    first pass reads the name (the channel reads each word as the name's, the phrase
+    bonus joins them), and the scorer does not vote there (Rescorer.names_read): it
+    knew the names' syllables as rare words at best and pulled them back to the damage
+    or to common words (xã Moding Đức, xã Hồng Nell, xã Phú Tùng)."""
+    assert name in stat.restore(text, ocr_document=True)
+    assert name in model.restore(text, ocr_document=True)

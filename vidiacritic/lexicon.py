@@ -423,3 +423,24 @@ def best_cover(matches: Iterable[Match], n: int) -> List[Optional[Match]]:
             out[p] = m
         j = m[0]
     return out
+
+
+def names_after_unit_words(lexicon: PhraseLexicon, chosen: Sequence[Optional[str]],
+                           written: Sequence[str]) -> List[int]:
+    """Positions of a chain's words that a lexicon phrase on the path names: the
+    syllables `chosen` for the words (normalized; None where a word has none) hold a
+    whole phrase whose first word is written in lowercase (`written`: the words as in
+    the text) and two words or more further on written capitalized, and the word at
+    the position is one of those: a place name after its unit word ("xã Hồng Ngài",
+    "thành phố Hà Nội").  Capitals after a lowercase word are how a text writes a
+    proper name; a single one is as often an OCR capital in common words ("năng
+    lượng Cao" read from "Ao", Áo), so it names nothing."""
+    empty: frozenset = frozenset()
+    sets = [frozenset([c]) if c is not None else empty for c in chosen]
+    out = set()
+    for start, end, _, _ in lexicon.matches(sets):
+        if written[start][:1].islower():
+            capitals = [p for p in range(start + 1, end) if written[p][:1].isupper()]
+            if len(capitals) >= 2:
+                out.update(capitals)
+    return sorted(out)

@@ -7,6 +7,7 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
+from .lexicon import names_after_unit_words
 from .viterbi import Lattice, decode_batch
 from .text import strip_diacritics
 from .tokens import SPACE, WORD, Token
@@ -16,10 +17,11 @@ _SENTENCE_END = frozenset(".?!;:")
 
 class Rescorer:
     """Decodes lattices with the language model `lm`, and re-scores them with the
-    seq2seq `scorer` (None: the statistical and rules engines) under `config`."""
+    seq2seq `scorer` (None: the statistical and rules engines) under `config`; the
+    phrase `lexicon` (None: none) says where the first pass read a place name."""
 
-    def __init__(self, lm, scorer, config):
-        self.lm, self.scorer, self.config = lm, scorer, config
+    def __init__(self, lm, scorer, config, lexicon=None):
+        self.lm, self.scorer, self.config, self.lexicon = lm, scorer, config, lexicon
 
     def decode(self, lattices: List[Lattice], memo=None):
         # Decode in slices so that memory stays bounded for very long documents.
@@ -57,7 +59,8 @@ class Rescorer:
         segs = [(seg, [where[ti] for ti in seg]) for seg in self.segments(toks)]
         extra: Dict[Tuple[int, int], np.ndarray] = {}
         decoded = list(decoded)
-        scored = self.rescore(toks, metas, decoded, segs, extra, letters_only, scale)
+        names = self.names_read(toks, runs, metas, decoded)
+        scored = self.rescore(toks, metas, decoded, segs, extra, letters_only, scale, names)
         again = sorted({r for i in scored for r, _ in segs[i][1]})
         lattices = [Lattice(first[r].ids, [u + extra[(r, pos)] if (r, pos) in extra else u
                                            for pos, u in enumerate(first[r].unary)]) for r in again]
@@ -65,7 +68,25 @@ class Rescorer:
             decoded[r] = dec
         return decoded
 
-    def rescore(self, toks, metas, decoded, segs, extra, letters_only: bool, scale: float = 1.0) -> List[int]:
+    def names_read(self, toks, runs, metas, decoded) -> set:
+        """(run, position) of the words where the first pass read a lexicon place name
+        after its unit word (lexicon.names_after_unit_words: "xã Hồng Ngài" from "xa
+        Héng Nell").  The scorer does not vote there, as for a user term: its
+        vocabulary holds a name's syllables as rare words at best and lumps the rest
+        with the damage, so it pulled such names back to the damage or to common words
+        (xã Hồng Nell, xã Phú Tùng for Phù Ủng) although the channel read every word as
+        the name's; the n-gram model, the channel and the phrase bonus decide them."""
+        if self.lexicon is None or self.config.phrase_bonus == 0:
+            return set()
+        out = set()
+        for r, (run, meta, dec) in enumerate(zip(runs, metas, decoded)):
+            chosen = [meta[pos][0][dec.best[pos]] if meta[pos][0] else None for pos in range(len(run))]
+            written = [toks[ti].text for ti in run]
+            out.update((r, pos) for pos in names_after_unit_words(self.lexicon, chosen, written))
+        return out
+
+    def rescore(self, toks, metas, decoded, segs, extra, letters_only: bool, scale: float = 1.0,
+                names=frozenset()) -> List[int]:
         """Add to `extra` the seq2seq scorer's log-probability of every candidate of
         the segments of `segs` (each a segment's token indices and their (run,
         position) places) the first pass is not sure of, given the segment's text and
@@ -77,7 +98,8 @@ class Rescorer:
         output the marks a text has are weighed by the channel and the document's trust
         (vidiacritic.lattice), so the scorer need not read them; reading the letters
         only, it reads a restored text exactly as it read the input, which keeps
-        restoring again stable."""
+        restoring again stable.  `names`: the (run, position) places the scorer leaves
+        to the first pass (names_read)."""
         sc, weights = self.scorer, self.config.model
         segments, places, scored = [], [], []
         for i, (seg_toks, seg) in enumerate(segs):
@@ -94,16 +116,18 @@ class Rescorer:
             if least >= weights.gate and weights.gate < 1.0:
                 continue  # the first pass is sure of every word here
             cands = [sc.syllable_ids(metas[r][pos][0]) for r, pos in seg]
-            place = [(r, pos, len(metas[r][pos][0]) > 1, "user" in metas[r][pos][1]) for r, pos in seg]
+            place = [(r, pos, len(metas[r][pos][0]) > 1, "user" in metas[r][pos][1] or (r, pos) in names)
+                     for r, pos in seg]
             source = source_text(toks, seg_toks[0], seg_toks[-1])
             segments.append((strip_diacritics(source) if letters_only else source, prefix, cands))
             places.append(place)
             scored.append(i)
         weight = scale * weights.weight
         for place, lps in zip(places, sc.score(segments)):
-            for (r, pos, has_choice, user_term), lp in zip(place, lps):
-                # (one candidate: nothing to re-rank; a user term's word: the term decides)
-                if has_choice and not user_term and weight != 0.0:
+            for (r, pos, has_choice, decided), lp in zip(place, lps):
+                # (one candidate: nothing to re-rank; a user term's word or a place name's:
+                # the term or the first pass decides)
+                if has_choice and not decided and weight != 0.0:
                     extra[(r, pos)] = weight * lp
         return scored
 

@@ -161,7 +161,7 @@ class Restorer:
                                  config.user_edits, config.user_edit_min)
         self.reader = DocumentReader(self.ngram, self.generator, self.marks, config)
         self.lattices = LatticeBuilder(self.ngram, self.generator, self.lexicon, self.reader, self.users, config)
-        self.rescorer = Rescorer(self.lm, self.scorer, config)
+        self.rescorer = Rescorer(self.lm, self.scorer, config, self.lexicon)
         self.assembler = Assembler(self.acronyms, self.code_parts, self.tone_style, self.source)
 
     def with_config(self, config: Config) -> "Restorer":
