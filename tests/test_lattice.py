@@ -60,3 +60,19 @@ def test_a_place_name_is_offered_as_an_unknown_word_too(stat):
         assert sorted(ids[k] == unk for k in at) == [False, True]
         assert scores[at[0]] == scores[at[1]]
     assert meta[1][0] == ["huyện"]
+
+
+def test_a_name_offered_twice_is_as_sure_as_its_two_candidates(stat):
+    """The first pass's certainty of a place name's syllable sums its two candidates
+    (word and unknown word): split in two, a sure name looked unsure and sent its
+    segment to the scorer, which reshuffled the scorer's batches elsewhere."""
+    from vidiacritic.rescoring import chosen_share
+    from vidiacritic.viterbi import decode_batch
+    assert chosen_share([0.5, 0.2, 0.3], ["cồn", "căn", "cồn"], 0) == pytest.approx(0.8)
+    toks = tokenize("tai huyen Cén Cé co")
+    run = next(iter(chains(toks)))
+    lat, meta = stat.lattices.build(toks, run, True)
+    dec = decode_batch([lat], stat.lm)[0]
+    forms, k = meta[2][0], dec.best[2]
+    assert forms[k] == "cồn"
+    assert chosen_share(dec.marginals[2], forms, k) > float(dec.marginals[2][k])
