@@ -18,3 +18,61 @@ def test_each_position_has_a_score_per_candidate(stat, text, ocr):
     for run in chains(toks):
         lat, meta = stat.lattices.build(toks, run, ocr, reading)
         assert [len(u) for u in lat.unary] == [len(i) for i in lat.ids], text
+
+
+@pytest.mark.parametrize("text,name", [
+    ("Doan kiem tra da lam viec voi huyen Cén Cé trong thang.", "huyện Cồn Cỏ"),
+    ("Hoi nghi duoc to chuc tai thi tran Cd Dé vao sang nay.", "thị trấn Cờ Đỏ"),
+    ("Ke hoach nay giao cho xa Ling Lén thuc hien.", "xã Láng Lớn"),
+    ("Nguoi dan o phuong Vi Phic da dong gop y kien.", "phường Vũ Phúc"),
+])
+def test_a_lexicon_place_name_after_its_unit_word_beats_common_words(stat, text, name):
+    """Every word of an admin unit's name damaged by OCR: the language model scored
+    its syllables as the common words they also spell ("Căn Cứ" for Cồn Cỏ, "Có Độ"
+    for Cờ Đỏ) while it read most local names as <unk>; a lexicon name after its
+    lowercase unit word is now scored no worse than an unknown word there, and the
+    unit word stays the phrase's ("phương" once took the name's <unk> context)."""
+    assert name in stat.restore(text)
+
+
+def test_a_lowercase_phrase_is_no_place_name(stat):
+    """Only capitals after a lowercase unit word make a name: common words written
+    in lowercase keep the language model's reading."""
+    toks = tokenize("tai huyen cén cé co")
+    run = next(iter(chains(toks)))
+    lat, meta = stat.lattices.build(toks, run, True)
+    unk = stat.ngram.unk_id
+    assert all(len(forms) == len(set(forms)) for forms, _ in meta)
+    assert all(f is None or i != unk for (forms, _), ids in zip(meta, lat.ids) for f, i in zip(forms, ids)
+               if f in stat.ngram.vocab)
+
+
+def test_a_place_name_is_offered_as_an_unknown_word_too(stat):
+    """The name's syllables after its unit word: each also a candidate read as <unk>,
+    at the same channel score; the unit word keeps only the phrase's reading."""
+    toks = tokenize("tai huyen Cén Cé co")
+    run = next(iter(chains(toks)))
+    lat, meta = stat.lattices.build(toks, run, True)
+    unk = stat.ngram.unk_id
+    for pos, syl in ((2, "cồn"), (3, "cỏ")):
+        forms, ids, scores = meta[pos][0], lat.ids[pos], lat.unary[pos]
+        at = [k for k, f in enumerate(forms) if f == syl]
+        assert sorted(ids[k] == unk for k in at) == [False, True]
+        assert scores[at[0]] == scores[at[1]]
+    assert meta[1][0] == ["huyện"]
+
+
+def test_a_name_offered_twice_is_as_sure_as_its_two_candidates(stat):
+    """The first pass's certainty of a place name's syllable sums its two candidates
+    (word and unknown word): split in two, a sure name looked unsure and sent its
+    segment to the scorer, which reshuffled the scorer's batches elsewhere."""
+    from vidiacritic.rescoring import chosen_share
+    from vidiacritic.viterbi import decode_batch
+    assert chosen_share([0.5, 0.2, 0.3], ["cồn", "căn", "cồn"], 0) == pytest.approx(0.8)
+    toks = tokenize("tai huyen Cén Cé co")
+    run = next(iter(chains(toks)))
+    lat, meta = stat.lattices.build(toks, run, True)
+    dec = decode_batch([lat], stat.lm)[0]
+    forms, k = meta[2][0], dec.best[2]
+    assert forms[k] == "cồn"
+    assert chosen_share(dec.marginals[2], forms, k) > float(dec.marginals[2][k])

@@ -4,7 +4,8 @@ import time
 
 import pytest
 
-from vidiacritic.lexicon import PhraseLexicon, best_cover, default_path, names_after_unit_words, strength_of
+from vidiacritic.lexicon import (PhraseLexicon, best_cover, default_path, names_after_unit_words, place_name_words,
+                                 strength_of)
 from vidiacritic.text import strip_diacritics
 
 HERE = os.path.dirname(__file__)
@@ -42,6 +43,20 @@ def test_names_after_unit_words_are_capitals_after_a_lowercase_opening():
     assert names_after_unit_words(lex, ["xã", "nà", "tầu"], ["xa", "Na", "Tau"]) == []
     assert names_after_unit_words(lex, ["phó", "trưởng", "ban"], ["Phé", "Truting", "Ban"]) == []
     assert names_after_unit_words(lex, [], []) == []
+
+
+def test_place_name_words_follow_a_unit_word_written_as_itself():
+    """The name's words of an admin phrase opened by its unit word, in lowercase and
+    with its letters as written, every name word capitalized; another word OCR read
+    as the unit ("va" for xã), a capital unit word, a phrase opened by no unit word
+    or a name word in lowercase name nothing."""
+    assert place_name_words(("thị", "trấn", "cờ", "đỏ"), ["tai", "thi", "tran", "Cd", "Dé"], 1) == [3, 4]
+    assert place_name_words(("xã", "cồn", "cỏ"), ["xa", "Cén", "Cé"], 0) == [1, 2]
+    assert place_name_words(("xã", "bảo", "lâm"), ["va", "Bao", "Lam"], 0) == []
+    assert place_name_words(("xã", "cồn", "cỏ"), ["Xa", "Cén", "Cé"], 0) == []
+    assert place_name_words(("xã", "cồn", "cỏ"), ["xa", "Cén", "cé"], 0) == []
+    assert place_name_words(("động", "việt", "nam"), ["dong", "Viet", "Nam"], 0) == []
+    assert place_name_words(("xã", "nà"), ["xa", "Na"], 0) == []
 
 
 def test_tiny_lexicon_loads_normalized(tiny):

@@ -5,12 +5,13 @@ words, decoded by :mod:`vidiacritic.rescoring`."""
 from __future__ import annotations
 
 import re
-from typing import Dict, FrozenSet, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
 from . import digit_letters
 from .viterbi import Lattice
+from .lexicon import place_name_words
 from .marks import DocumentReading, letters_and_tone, quality_counts
 from .text import normalize_syllable, split_tone, strip_diacritics
 from .tokens import LONE_DEBRIS, NUMBER, PUNCT, WORD, Token, capital_i_reading, ocr_reading
@@ -177,7 +178,7 @@ class LatticeBuilder:
         if user:
             foreign = foreign - user.keys()
         entries = [self.entry_at(toks, ti, ocr_document, reading, by_line, foreign) for ti in run]
-        bonus, written_phrases = self.phrase_bonus(entries)
+        bonus, written_phrases, names, units = self.phrase_bonus(entries, [toks[ti].text for ti in run])
         for pos, ti in enumerate(run):
             if user and ti in user:
                 bonus[pos] = {user[ti][0]: self.config.user_bonus}
@@ -227,6 +228,16 @@ class LatticeBuilder:
                 # Forms that only a user term made candidates serve where a term matched.
                 forms, form_ids, scores, hits = without(entry.extra, forms, form_ids, scores, hits,
                                                         self.ngram.unk_id)
+            if pos in names and not (user and run[pos] in user):
+                forms, form_ids, scores, hits = as_unknown_too(names[pos], forms, form_ids, scores, hits,
+                                                               self.ngram.unk_id)
+            if pos in units and not (user and run[pos] in user):
+                # The unit word before such a name is the phrase's: read as another word
+                # ("phương" for phường) its name would still be scored as unknown words.
+                keep = [k for k, f in enumerate(forms) if f in units[pos]]
+                if keep:
+                    forms, form_ids, scores, hits = without([k for k in range(len(forms)) if k not in keep],
+                                                            forms, form_ids, scores, hits, self.ngram.unk_id)
             ids.append(form_ids)
             unary.append(scores)
             meta.append((forms, hits))
@@ -243,17 +254,21 @@ class LatticeBuilder:
             return self.kept_entry(toks[ti].text)
         return self.entry(toks[ti].text, ocr_document, by_line.get(ti, reading) if by_line else reading)
 
-    def phrase_bonus(self, entries: Sequence[Optional[Entry]]):
+    def phrase_bonus(self, entries: Sequence[Optional[Entry]], texts: Sequence[str]):
         """Lexicon phrases over a chain's candidates: {position: {syllable: bonus}},
-        and the positions covered by a phrase written exactly, marks included."""
+        the positions covered by a phrase written exactly, marks included, and the
+        place names read after their unit word and those unit words ({position:
+        syllables}: lexicon.place_name_words; `texts`: the chain's tokens as written)."""
         if self.lexicon is None or self.config.phrase_bonus == 0 or len(entries) < 2:
-            return {}, set()  # phrases have two syllables or more
+            return {}, set(), {}, {}  # phrases have two syllables or more
         empty: FrozenSet[str] = frozenset()
         # The words as written join the candidates (a name's rare syllable may be none:
         # "Ngối"), but only to find phrases written exactly.
         sets = [e.lookup if e is not None else empty for e in entries]
         out: Dict[int, Dict[str, float]] = {}
         exact: set = set()
+        names: Dict[int, set] = {}
+        units: Dict[int, set] = {}
         for start, end, syls, strength in self.lexicon.matches(sets):
             span = range(start, end)
             if all(entries[p].written == s for p, s in zip(span, syls)):
@@ -264,7 +279,26 @@ class LatticeBuilder:
             for p, s in zip(span, syls):
                 cur = out.setdefault(p, {})
                 cur[s] = max(cur.get(s, 0.0), self.config.phrase_bonus * strength)
-        return out, exact
+            at = place_name_words(syls, texts, start)
+            for p in at:
+                names.setdefault(p, set()).add(syls[p - start])
+            if at:
+                units.setdefault(start, set()).add(syls[0])
+        return out, exact, names, units
+
+
+def as_unknown_too(syls, forms: list, ids: np.ndarray, scores: np.ndarray, hits: list, unk: int):
+    """A position's candidates with each of a place name's syllables (`syls`) also
+    offered as an unknown word (a second candidate, same score, the LM's <unk>), so
+    that the language model scores the name no worse than an unknown word there.  The
+    model read most local names as <unk> in its corpus, and scores their syllables
+    as the common words they also spell ("Cồn Cỏ" below "Căn Cứ"), as a user's rare
+    term (UserMatcher.rare_term, LatticeBuilder.build)."""
+    add = [k for k, f in enumerate(forms) if f in syls and ids[k] != unk]
+    if not add:
+        return forms, ids, scores, hits
+    return (forms + [forms[k] for k in add], np.concatenate([ids, np.full(len(add), unk, dtype=ids.dtype)]),
+            np.concatenate([scores, scores[add]]), hits + [hits[k] for k in add])
 
 
 def with_reading(cands, more):

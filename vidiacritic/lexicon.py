@@ -32,7 +32,7 @@ from typing import Collection, Dict, Iterable, Iterator, List, NamedTuple, Optio
 
 import numpy as np
 
-from .text import normalize_syllable
+from .text import normalize_syllable, strip_diacritics
 
 Match = Tuple[int, int, Tuple[str, ...], float]  # start, end (exclusive), syllables, strength
 
@@ -439,8 +439,37 @@ def names_after_unit_words(lexicon: PhraseLexicon, chosen: Sequence[Optional[str
     sets = [frozenset([c]) if c is not None else empty for c in chosen]
     out = set()
     for start, end, _, _ in lexicon.matches(sets):
-        if written[start][:1].islower():
-            capitals = [p for p in range(start + 1, end) if written[p][:1].isupper()]
-            if len(capitals) >= 2:
-                out.update(capitals)
+        out.update(unit_name_words(written, start, end))
     return sorted(out)
+
+
+# Admin unit words as a place name's phrase opens with them (scripts/build_lexicon.py
+# UNIT_WORDS): syllable → the unit word's length in syllables.
+UNIT_OPENINGS = {"xã": 1, "phường": 1, "huyện": 1, "quận": 1, "tỉnh": 1,
+                 "thị": 2, "thành": 2, "đặc": 2}
+
+
+def place_name_words(syls: Sequence[str], written: Sequence[str], start: int) -> List[int]:
+    """The words of a lexicon phrase `syls` at `start` of a chain (`written`: its
+    words as in the text) that are a place name after its unit word: the phrase opens
+    with an admin unit word written in lowercase, its letters as written, and the two words or more after the
+    unit word are all capitalized ("xã Cồn Cỏ", "thị trấn Cờ Đỏ"); those words.
+    Stricter than unit_name_words: a corpus phrase with capitals in it ("lao động
+    Việt Nam") names nothing."""
+    size = UNIT_OPENINGS.get(syls[0]) if syls else None
+    if size is None or not written[start][:1].islower() or any(
+            strip_diacritics(written[start + k]) != strip_diacritics(syls[k]) for k in range(size)):
+        return []  # (the unit word written as itself, marks aside: "va", "si" read as xã name nothing)
+    name = range(start + size, start + len(syls))
+    return list(name) if len(name) >= 2 and all(written[p][:1].isupper() for p in name) else []
+
+
+def unit_name_words(written: Sequence[str], start: int, end: int) -> List[int]:
+    """The words of a phrase at [start, end) of a chain (`written`: its words as in
+    the text) that are a place name after its unit word: the phrase opens with a
+    lowercase word and two words or more after it are capitalized; those words
+    (see names_after_unit_words)."""
+    if not written[start][:1].islower():
+        return []
+    capitals = [p for p in range(start + 1, end) if written[p][:1].isupper()]
+    return capitals if len(capitals) >= 2 else []

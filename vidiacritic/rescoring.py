@@ -110,7 +110,7 @@ class Rescorer:
                 if forms:
                     k = decoded[r].best[pos]
                     prefix.append(sc.syllable_id(forms[k]))
-                    least = min(least, float(decoded[r].marginals[pos][k]))
+                    least = min(least, chosen_share(decoded[r].marginals[pos], forms, k))
                 else:
                     prefix.append(0)
             if least >= weights.gate and weights.gate < 1.0:
@@ -130,6 +130,14 @@ class Rescorer:
                 if has_choice and not decided and weight != 0.0:
                     extra[(r, pos)] = weight * lp
         return scored
+
+
+def chosen_share(marginals: np.ndarray, forms: Sequence, k: int) -> float:
+    """How sure the first pass is of a word's chosen form forms[k]: the marginals of
+    every candidate with that form (a place name's syllable is offered twice, as a
+    word and as an unknown one: lattice.as_unknown_too; split in two, its share would
+    look unsure and send the segment to the scorer)."""
+    return float(sum(m for f, m in zip(forms, marginals) if f == forms[k]))
 
 
 def source_text(toks: Sequence[Token], first: int, last: int) -> str:
