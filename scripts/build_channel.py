@@ -20,6 +20,7 @@ from typing import Iterator, List, Tuple
 
 
 from scripts.estimate_channels import estimate_edits
+from scripts.tables import read_pairs
 from vidiacritic.channel import Channel
 from vidiacritic.text import nfc, place_tone, strip_diacritics
 from vidiacritic.tokens import WORD, tokenize
@@ -40,15 +41,6 @@ def token_pairs(ocr: str, clean: str) -> Iterator[Tuple[str, str]]:
             for a, b in zip(ow[i1:i2], cw[j1:j2]):
                 if b.isalpha():
                     yield a.lower(), place_tone(b.lower())
-
-
-def read_pairs(paths: List[str]) -> Iterator[Tuple[str, str]]:
-    for p in paths:
-        with open(p, encoding="utf-8") as fh:
-            for line in fh:
-                cols = line.rstrip("\n").split("\t")
-                if len(cols) >= 2:
-                    yield cols[0], cols[1]
 
 
 def main() -> None:

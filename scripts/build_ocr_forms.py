@@ -31,7 +31,7 @@ import time
 from collections import Counter
 from typing import Iterable, Iterator, Tuple
 
-from scripts.tables import write_tsv
+from scripts.tables import read_pairs, write_tsv
 from vidiacritic.candidates import OCR_FORMS_HEADER, skeleton
 from vidiacritic.text import nfc, normalize_syllable, plausible_syllable
 from vidiacritic.tokens import NUMBER, WORD, ocr_reading, tokenize
@@ -41,18 +41,13 @@ def aligned_words(paths: Iterable[str]) -> Iterator[Tuple[str, str]]:
     """(observed form as candidate generation sees it, correct text) for every word and
     number of the lines whose OCR and clean sides have as many (a bare number of OCR
     output may be a word: `14` for là, read by vidiacritic/digit_letters.py)."""
-    for path in paths:
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                cols = line.rstrip("\n").split("\t")
-                if len(cols) < 2:
-                    continue
-                ow = [t.text for t in tokenize(cols[0]) if t.kind in (WORD, NUMBER)]
-                cw = [t.text for t in tokenize(cols[1]) if t.kind in (WORD, NUMBER)]
-                if len(ow) != len(cw):
-                    continue
-                for o, c in zip(ow, cw):
-                    yield nfc(ocr_reading(o)).lower(), normalize_syllable(c.lower())
+    for ocr, clean in read_pairs(paths):
+        ow = [t.text for t in tokenize(ocr) if t.kind in (WORD, NUMBER)]
+        cw = [t.text for t in tokenize(clean) if t.kind in (WORD, NUMBER)]
+        if len(ow) != len(cw):
+            continue
+        for o, c in zip(ow, cw):
+            yield nfc(ocr_reading(o)).lower(), normalize_syllable(c.lower())
 
 
 def count_forms(pairs: Iterable[Tuple[str, str]]) -> Tuple[Counter, Counter, Counter]:

@@ -15,6 +15,7 @@ import collections
 import re
 from typing import Dict, Iterable
 
+from scripts.tables import read_pairs
 from vidiacritic.list_markers import line_start_markers
 from vidiacritic.tokens import tokenize
 
@@ -24,18 +25,13 @@ _CLEAN = re.compile(r"^([a-zđA-ZĐ]|[IVX]+)([).])\s")
 def shape_counts(paths: Iterable[str]) -> Dict[str, collections.Counter]:
     """{OCR marker as written: Counter of the clean markers it stood for}."""
     out: Dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
-    for path in paths:
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                row = line.rstrip("\n").split("\t")
-                if len(row) < 2:
-                    continue
-                toks = tokenize(row[0])
-                found = line_start_markers(toks, [t.text for t in toks])
-                if not found or found[0].first != 0 or found[0].body.isdigit():
-                    continue
-                clean = _CLEAN.match(row[1] + " ")
-                out[found[0].body + found[0].close][clean.group(1) + clean.group(2) if clean else "-"] += 1
+    for ocr, gold in read_pairs(paths):
+        toks = tokenize(ocr)
+        found = line_start_markers(toks, [t.text for t in toks])
+        if not found or found[0].first != 0 or found[0].body.isdigit():
+            continue
+        clean = _CLEAN.match(gold + " ")
+        out[found[0].body + found[0].close][clean.group(1) + clean.group(2) if clean else "-"] += 1
     return out
 
 

@@ -10,7 +10,7 @@ the destination is touched.
 from __future__ import annotations
 
 import os
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Iterator, Optional, Sequence, Tuple
 
 _BREAKS = ("\t", "\n", "\r")
 
@@ -48,3 +48,14 @@ def write_tsv(path: str, rows: Iterable[Sequence[object]], header: Optional[Sequ
             os.unlink(tmp)
         raise
     return n
+
+
+def read_pairs(paths: Iterable[str]) -> Iterator[Tuple[str, str]]:
+    """(OCR, clean) of every row of Tesseract pair files (``ocr<TAB>clean<TAB>…``, as
+    scripts/make_ocr_pairs.py writes them); rows with fewer than two cells are skipped."""
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                cols = line.rstrip("\n").split("\t")
+                if len(cols) >= 2:
+                    yield cols[0], cols[1]
