@@ -234,10 +234,9 @@ class LatticeBuilder:
             if pos in units and not (user and run[pos] in user):
                 # The unit word before such a name is the phrase's: read as another word
                 # ("phương" for phường) its name would still be scored as unknown words.
-                keep = [k for k, f in enumerate(forms) if f in units[pos]]
-                if keep:
-                    forms, form_ids, scores, hits = without([k for k in range(len(forms)) if k not in keep],
-                                                            forms, form_ids, scores, hits, self.ngram.unk_id)
+                drop = [k for k, f in enumerate(forms) if f not in units[pos]]
+                if len(drop) < len(forms):  # (some form is the phrase's)
+                    forms, form_ids, scores, hits = without(drop, forms, form_ids, scores, hits, self.ngram.unk_id)
             ids.append(form_ids)
             unary.append(scores)
             meta.append((forms, hits))
