@@ -153,6 +153,9 @@ def main(argv=None):
                     help="planned length of the whole schedule (default: --max-minutes - 1)")
     ap.add_argument("--extend-minutes", type=float, default=0.0,
                     help="on resume, lengthen the planned schedule by this much")
+    ap.add_argument("--replan-minutes", type=float, default=0.0,
+                    help="on resume, set the whole schedule's planned length to this (a run that "
+                         "must stop sooner than planned still ends on a decayed learning rate)")
     ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--max-tokens", type=int, default=3000)
@@ -206,7 +209,7 @@ def main(argv=None):
     loop = TrainLoop(model, opt, a.ckpt_dir, log, lr=a.lr, warmup=a.warmup, finetune_frac=1.0,
                      plan_s=a.train_minutes * 60 if a.train_minutes else a.max_minutes * 60 - 60,
                      deadline=_T0 + a.max_minutes * 60 - 30, preset=preset,
-                     extend_s=a.extend_minutes * 60)
+                     extend_s=a.extend_minutes * 60, replan_s=a.replan_minutes * 60)
     if a.export_only:
         TS.export(model, a.out, preset, tok, syl_path, offset)
         log({"event": "export", "step": loop.step, "out": a.out})

@@ -47,7 +47,7 @@ class TrainLoop:
 
     def __init__(self, model, opt, ckpt_dir: str, log: JsonLog, *, lr: float, warmup: int,
                  finetune_frac: float, plan_s: float, deadline: float, preset: str,
-                 extend_s: float = 0.0, device=None):
+                 extend_s: float = 0.0, replan_s: float = 0.0, device=None):
         import torch
         self.model, self.opt, self.log = model, opt, log
         self.lr, self.warmup, self.finetune_frac = lr, warmup, finetune_frac
@@ -67,6 +67,8 @@ class TrainLoop:
                 self.phase = "finetune"
             if extend_s:  # a finished run trains on: the cosine restarts part-way up
                 self.plan += extend_s
+            if replan_s:  # a run stopped early ends by a new date: its cosine decays from here
+                self.plan = max(replan_s, self.elapsed + 60.0)
             log({"event": "resume", "step": self.step, "elapsed": self.elapsed, "plan_s": self.plan})
 
     def save(self) -> None:
