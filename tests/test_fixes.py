@@ -199,6 +199,23 @@ def test_foreign_words_need_two_english_words_without_a_vietnamese_reading(stat)
     assert kept("Zalo OA") == ["OA"] and kept("Zalo OAS") == [] and kept("Huyen UY") == []
 
 
+def test_a_word_without_a_vowel_is_no_english_word_in_ocr_output(stat):
+    """Tesseract's English model writes hồ sơ as "hd sd" and các as "cc": abbreviations
+    of the English list, but in OCR output damaged Vietnamese words, which neither make
+    a run English nor stay as written.  Typed text keeps its English abbreviations."""
+    def kept(text, ocr):
+        toks = tokenize(text)
+        return [toks[i].text for i in sorted(fixes.foreign_words(toks, stat.english, stat._vietnamese_frequency, ocr))]
+    assert kept("ve cc 18 chic nhan dan", ocr=True) == []
+    assert kept("nhan du hd sd theo quy dinh", ocr=True) == []
+    assert kept("ve cc 18 chic nhan dan", ocr=False) == ["cc", "chic"]
+    # an English phrase in OCR output is still kept
+    assert kept("the update was released on 2023-11-15 at 09:30 UTC", ocr=True) == \
+        ["the", "update", "was", "released", "on", "at"]
+    out = stat.restore("Co quan tiép nhan du hd sd theo quy dinh cia phap ludt.")
+    assert "hd sd" not in out and "quy định" in out
+
+
 _PART = st.sampled_from(["QD", "ND", "CP", "HD", "HDND", "UBND", "TTg", "BCD", "DU", "TW", "DA", "QĐ", "D", "Dd"])
 
 

@@ -270,10 +270,16 @@ FOREIGN_EVIDENCE_SHARE = 1 / 3
 # least this share of its skeleton's frequency in Vietnamese text: "at" and "the" do,
 # "va" (và) and "la" (là), which the English list holds as abbreviations, do not.
 ENGLISH_MEMBER_RATIO = 0.1
+# A word without a vowel letter.  The English list holds such abbreviations (hd, sd, cb,
+# md, th, cc), but in OCR output they are nearly always a Vietnamese word Tesseract's
+# English model damaged ("hd sd" for hồ sơ, "cc" for các): in 1,200 training-split
+# poor-scan lines they were 18 of the 37 words kept as English, and the runs they made
+# English kept their neighbours too ("cc 18 chic" for các tổ chức).
+_VOWEL = re.compile("[aeiouy]", re.IGNORECASE)
 
 
 def foreign_words(toks: Sequence[Token], english: Dict[str, float],
-                  vietnamese: Callable[[str], float]) -> Set[int]:
+                  vietnamese: Callable[[str], float], ocr_document: bool = False) -> Set[int]:
     """Indices of WORD tokens to keep as written because they are foreign, not
     Vietnamese that lost its marks.  `english` maps English words to their frequency;
     ``vietnamese(word)`` is the frequency of the word's readings in Vietnamese text (0
@@ -287,6 +293,9 @@ def foreign_words(toks: Sequence[Token], english: Dict[str, float],
       and "Donald Trump va Mike Pence" are restored.
     * Two-letter all-caps tokens right after a capitalised word with no Vietnamese
       reading, one space between: the OA of "Zalo OA" is not ÓA.
+
+    In OCR output (`ocr_document`) a word without a vowel is no English word but a
+    damaged Vietnamese one, which ends a run ("hd sd" hồ sơ, _VOWEL above).
     """
     keep: Set[int] = set()
     run: List[int] = []
@@ -309,6 +318,8 @@ def foreign_words(toks: Sequence[Token], english: Dict[str, float],
         if tok.kind == WORD:
             text = tok.text
             en = english.get(text.lower(), 0.0)
+            if ocr_document and en and not _VOWEL.search(text):
+                en = 0.0
             name_like = text[:1].isupper() and text.isalpha()
             vi = vi_freq(text) if en or name_like else 0.0
             if en and not vi and text.islower():
