@@ -276,10 +276,20 @@ ENGLISH_MEMBER_RATIO = 0.1
 # poor-scan lines they were 18 of the 37 words kept as English, and the runs they made
 # English kept their neighbours too ("cc 18 chic" for các tổ chức).
 _VOWEL = re.compile("[aeiouy]", re.IGNORECASE)
+# In OCR output a short English word is as often a Vietnamese word that Tesseract's
+# English model damaged into one ("nude" nước, "thee" theo, "chic" chức, "hide" hiệu,
+# "wing" tổng).  There a word is evidence of English only when the OCR channel reads it
+# as no Vietnamese syllable: its best reading's log P(word | syllable) is below this.
+# Otherwise it is a member of a run (kept with real evidence, making none itself).
+# Training-split poor-scan eng pairs (poor_eng_train7/8, 18,000 lines; models/CHANNEL.md):
+# 193 words kept as English were Vietnamese, 105 English; the English evidence words lay
+# at −10 or below (transaction, goods −23, video −13.5), the damaged ones mostly above it.
+OCR_EVIDENCE_LOGP = -10.0
 
 
 def foreign_words(toks: Sequence[Token], english: Dict[str, float],
-                  vietnamese: Callable[[str], float], ocr_document: bool = False) -> Set[int]:
+                  vietnamese: Callable[[str], float],
+                  ocr_reading: Optional[Callable[[str], float]] = None) -> Set[int]:
     """Indices of WORD tokens to keep as written because they are foreign, not
     Vietnamese that lost its marks.  `english` maps English words to their frequency;
     ``vietnamese(word)`` is the frequency of the word's readings in Vietnamese text (0
@@ -294,8 +304,10 @@ def foreign_words(toks: Sequence[Token], english: Dict[str, float],
     * Two-letter all-caps tokens right after a capitalised word with no Vietnamese
       reading, one space between: the OA of "Zalo OA" is not ÓA.
 
-    In OCR output (`ocr_document`) a word without a vowel is no English word but a
-    damaged Vietnamese one, which ends a run ("hd sd" hồ sơ, _VOWEL above).
+    In OCR output (`ocr_reading` given: a word's best Vietnamese reading's channel log
+    P) a word without a vowel is no English word but a damaged Vietnamese one, which
+    ends a run ("hd sd" hồ sơ, _VOWEL above), and an English word is evidence only when
+    no Vietnamese syllable reads as it (OCR_EVIDENCE_LOGP).
     """
     keep: Set[int] = set()
     run: List[int] = []
@@ -318,13 +330,14 @@ def foreign_words(toks: Sequence[Token], english: Dict[str, float],
         if tok.kind == WORD:
             text = tok.text
             en = english.get(text.lower(), 0.0)
-            if ocr_document and en and not _VOWEL.search(text):
+            if ocr_reading is not None and en and not _VOWEL.search(text):
                 en = 0.0
             name_like = text[:1].isupper() and text.isalpha()
             vi = vi_freq(text) if en or name_like else 0.0
             if en and not vi and text.islower():
                 run.append(i)
-                evidence += 1
+                if ocr_reading is None or ocr_reading(text) < OCR_EVIDENCE_LOGP:
+                    evidence += 1
             elif en and vi and en >= ENGLISH_MEMBER_RATIO * vi:
                 run.append(i)
             elif vi or not name_like:

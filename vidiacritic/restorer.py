@@ -49,7 +49,7 @@ from .marks import ENG_OCR, VIE_OCR, DocumentReading
 from .reading import DocumentReader, is_ocr_document
 from .rescoring import Rescorer
 from .text import TONE_STYLES, TRADITIONAL, compose_marks, strip_diacritics
-from .tokens import WORD, Token, chains, join_ocr_splits, pieces, tokenize
+from .tokens import WORD, Token, chains, join_ocr_splits, ocr_reading, pieces, tokenize
 from .user_matching import UserMatch, UserMatcher, partial_terms, user_choices
 
 __all__ = ["ENGINES", "STAGES", "Config", "Explanation", "Restorer", "WordDecision", "explain",
@@ -293,7 +293,7 @@ class Restorer:
 
     def _find_foreign_words(self, doc: _Document) -> None:
         doc.foreign = fixes.foreign_words(doc.toks, self.english, self._vietnamese_frequency,
-                                          bool(doc.ocr_document))
+                                          self._best_ocr_reading if doc.ocr_document else None)
 
     def _match_user_terms(self, doc: _Document) -> None:
         # (a word a user term fits is no foreign word: "Stung" for Sùng)
@@ -348,6 +348,12 @@ class Restorer:
 
 
     # ------------------------------------------------------------ internals
+    def _best_ocr_reading(self, token: str) -> float:
+        """The OCR channel's log P(token | syllable) of `token`'s best Vietnamese reading
+        (-inf when it has none): how well damage of a syllable explains the token
+        (fixes.foreign_words weighs an English word of OCR output by it)."""
+        return max((s for _, s in self.generator.ocr_candidates(ocr_reading(token))), default=-np.inf)
+
     def _vietnamese_frequency(self, token: str) -> float:
         """Unigram frequency of the Vietnamese readings of `token`'s letters (its
         skeleton), 0 when it has none: how likely the token is Vietnamese as written or
