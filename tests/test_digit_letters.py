@@ -84,3 +84,33 @@ def test_a_number_tesseract_often_writes_for_a_word_is_read(engine, request):
     line = "Viéc nay 14 trach nhiém cia cac co quan chuyén mén."
     assert restorer.restore(line, ocr_document=True) == "Việc này là trách nhiệm của các cơ quan chuyên môn."
     assert restorer.restore(line.replace("é", "e"), ocr_document=False).split()[2] == "14"
+
+
+@pytest.mark.parametrize("text,joined", [
+    ("ban cho $6 giao dich", "$6"), ("cua “$0 Tai chinh", "$0"), ("tai $6, nganh", "$6"),
+])
+def test_a_dollar_opening_a_bare_number_is_joined_in_ocr_output(text, joined):
+    """Tesseract's English model reads S as "$" ("$6" for số, sở): in OCR output the
+    "$" and its number are one NUMBER token, the text unchanged."""
+    from vidiacritic.tokens import NUMBER, join_ocr_splits
+    toks = join_ocr_splits(tokenize(text))
+    assert "".join(t.text for t in toks) == text
+    assert (joined, NUMBER) in [(t.text, t.kind) for t in toks]
+
+
+@pytest.mark.parametrize("text", ["US$6 trieu", "gia $6.5 trieu", "ma $6A", "$1234 la", "2$6 ban"])
+def test_a_dollar_glued_to_anything_else_is_not_joined(text):
+    from vidiacritic.tokens import join_ocr_splits
+    assert [(t.text, t.kind) for t in join_ocr_splits(tokenize(text))] == \
+        [(t.text, t.kind) for t in tokenize(text)]
+
+
+@pytest.mark.parametrize("engine", ["stat", "model"])
+def test_a_dollar_for_s_is_read_as_letters_where_the_context_says_so(engine, request):
+    """"$6 giao dịch" is Sở giao dịch; a dollar amount before its unit stays, and typed
+    text keeps its "$"."""
+    restorer = request.getfixturevalue(engine)
+    out = restorer.restore("Co phieu niém yét tai $6 giao dich chimg khoan.", ocr_document=True)
+    assert out.split()[5] == "sở" and "$" not in out
+    assert "$50 triệu" in restorer.restore("Gia ban la $50 triéu déng moi thang.", ocr_document=True)
+    assert "$6" in restorer.restore("Co phieu niem yet tai $6 giao dich chung khoan.", ocr_document=False)

@@ -32,7 +32,7 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from .text import strip_diacritics
-from .tokens import NUMBER, PUNCT, SPACE, WORD, Token, ocr_reading
+from .tokens import DOLLAR_S, NUMBER, PUNCT, SPACE, WORD, Token, ocr_reading
 
 if TYPE_CHECKING:  # pragma: no cover
     from .lattice import LatticeBuilder
@@ -51,7 +51,9 @@ FUZZY_WORDS = frozenset({"dieu", "khoan", "diem", "chuong"})
 # A number with more digits than this is a number (years, amounts, codes).
 MAX_DIGITS = 3
 
-_DIGITS = re.compile(r"^[1-9]\d{0,%d}$" % (MAX_DIGITS - 1))
+# A bare number; or one that Tesseract's "$" for S opens (tokens.DOLLAR_S: "$6" for số,
+# "$0" for sở), whose leading zero is no sign of a real number.
+_DIGITS = re.compile(r"^(?:[1-9]\d{0,%d}|\$\d{1,%d})$" % (MAX_DIGITS - 1, MAX_DIGITS))
 # Words a number follows (marks stripped, lowercase, as OCR leaves them): Điều 16,
 # khoản 4, ngày 14, số 190, lần 2, Chương 4 …
 NUMBERING_WORDS = frozenset("""
@@ -180,7 +182,7 @@ def entry(builder: "LatticeBuilder", toks: Sequence[Token], i: int):
         return hit
     from .lattice import Entry
     vocab, num_id = builder.ngram.vocab, builder.ngram.num_id
-    cands = [(f, s) for f, s in builder.generator.ocr_candidates(text) if f in vocab]
+    cands = [(f, s) for f, s in builder.generator.ocr_candidates(letters_of(text)) if f in vocab]
     if not cands:
         hit = _kept(builder, text)
     else:
@@ -191,6 +193,12 @@ def entry(builder: "LatticeBuilder", toks: Sequence[Token], i: int):
         hit = Entry(forms, ids, scores, cset, None, -1, len(forms) - 1, (), cset)
     builder._entries[key] = hit
     return hit
+
+
+def letters_of(text: str) -> str:
+    """The text whose candidates a number slot takes: the number itself, its "$" read
+    as the S it stood for ("$6" → "s6", tokens.DOLLAR_S)."""
+    return "s" + text[1:] if text.startswith(DOLLAR_S) else text
 
 
 def _best_readings(builder: "LatticeBuilder", word: str) -> Sequence[str]:
