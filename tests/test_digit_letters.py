@@ -114,3 +114,39 @@ def test_a_dollar_for_s_is_read_as_letters_where_the_context_says_so(engine, req
     assert out.split()[5] == "sở" and "$" not in out
     assert "$50 triệu" in restorer.restore("Gia ban la $50 triéu déng moi thang.", ocr_document=True)
     assert "$6" in restorer.restore("Co phieu niem yet tai $6 giao dich chung khoan.", ocr_document=False)
+
+
+@pytest.mark.parametrize("text,word,nth", [
+    ("quy dinh tai diem b khoan 1 Dieu 5", "b", 0),
+    ("quy dinh tai diém d khoan 1", "d", 0),            # điểm damaged by OCR
+    ("tai cac diem b, c, d va e khoan 1", "c", 0),       # a list of labels
+    ("tai cac diem b, c, d va e khoan 1", "e", 0),
+    ("theo diem a hoac b khoan 2", "b", 0),
+    ("quy dinh tai Diem c.", "c", 0),
+])
+def test_lettered_item_labels_are_no_words(text, word, nth):
+    toks, i = _at(text, word, nth)
+    assert digit_letters.item_label(toks, i)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("tai thoi diem o Ha Noi", "o"),      # a word follows: ở
+    ("co b khoan 1", "b"),                # no điểm before
+    ("diem ba khoan 1", "ba"),            # not a single letter
+    ("cac diem b, co the", "co"),
+])
+def test_letters_that_are_no_item_labels(text, word):
+    toks, i = _at(text, word)
+    assert not digit_letters.item_label(toks, i)
+
+
+@pytest.mark.parametrize("engine", ["stat", "model"])
+def test_item_labels_stay_as_written_in_ocr_output(engine, request):
+    """"điểm b khoản 1" read as OCR: b is the item's label, not bỏ or bộ; the labels of
+    a list stay too ("các điểm b, c, d và e"), a word after điểm is still read."""
+    restorer = request.getfixturevalue(engine)
+    out = restorer.restore("b6 hd so quy dinh tai diém b khoan 3 Diéu 51 Phu luc I ban hanh", ocr_document=True)
+    assert "điểm b khoản 3" in out
+    out = restorer.restore("chao ban quy dinh tai cdc diém b, c, d, d va e khoan 1 Diéu nay", ocr_document=True)
+    assert "điểm b, c, d, d và e khoản 1" in out
+    assert "thời điểm ở Hà Nội" in restorer.restore("tai thoi diém o Ha Noi", ocr_document=True)

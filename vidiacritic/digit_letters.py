@@ -165,6 +165,48 @@ def number_context(toks: Sequence[Token], i: int,
     return False
 
 
+# Words that a lettered item label follows ("điểm a khoản 1"), and the words between two
+# labels of one reference ("các điểm a, b và c", "điểm a hoặc b").
+LABEL_WORDS = frozenset({"diem"})
+LABEL_JOINS = frozenset({"va", "hoac"})
+# What may follow a label: a numbering word ("điểm a khoản 1 Điều 5").
+LABEL_FOLLOWERS = frozenset({"khoan", "dieu", "diem", "muc", "chuong", "phan", "tiet"})
+
+
+def item_label(toks: Sequence[Token], i: int,
+               readings: Callable[[str], Sequence[str]] = lambda w: ()) -> bool:
+    """Whether WORD token `i`, a single letter, labels a lettered item that the text
+    refers to: after điểm ("tại điểm b khoản 1", "Điểm c"), or after another such label
+    and a comma, và or hoặc ("các điểm b, c, d và e"); and followed by nothing on its
+    line, punctuation, a number, a numbering word (khoản, Điều) or và/hoặc.  Such a
+    letter is no damaged word: in OCR output the decoder read "điểm b" as "điểm bỏ",
+    "điểm d" as "điểm ở".  `readings` as for number_context (damaged neighbours:
+    "diém", "Diem")."""
+    tok = toks[i]
+    if tok.kind != WORD or len(tok.text) != 1 or not tok.text.isalpha():
+        return False
+    nxt = _neighbour(toks, i, +1)
+    if nxt is not None and nxt.kind == WORD and not _reads_as(nxt.text, LABEL_FOLLOWERS | LABEL_JOINS, readings):
+        return False
+    return _labelled_before(toks, i, readings)
+
+
+def _labelled_before(toks: Sequence[Token], i: int, readings, depth: int = 8) -> bool:
+    """Whether the single letter at `i` follows điểm, or another label and a joining
+    comma or word (item_label); `depth` bounds the walk back along one reference."""
+    prev = _index_before(toks, i)
+    if prev is None or depth == 0:
+        return False
+    tok = toks[prev]
+    if tok.kind == WORD and _reads_as(tok.text, LABEL_WORDS, readings):
+        return True
+    if not (tok.kind == PUNCT and tok.text == "," or tok.kind == WORD and _bare(tok.text) in LABEL_JOINS):
+        return False
+    label = _index_before(toks, prev)
+    return label is not None and toks[label].kind == WORD and len(toks[label].text) == 1 \
+        and toks[label].text.isalpha() and _labelled_before(toks, label, readings, depth - 1)
+
+
 def entry(builder: "LatticeBuilder", toks: Sequence[Token], i: int):
     """The lattice entry (vidiacritic.lattice.Entry) of NUMBER token `i` of an OCR document: the
     number kept (scored as <num>) and its letter readings less DIGIT_MARGIN; None when

@@ -251,6 +251,9 @@ class LatticeBuilder:
             return digit_letters.entry(self, toks, ti) if ocr_document and toks[ti].kind == NUMBER else None
         if ti in foreign:
             return self.kept_entry(toks[ti].text)
+        if len(toks[ti].text) == 1 and digit_letters.item_label(
+                toks, ti, lambda w: digit_letters._best_readings(self, w)):
+            return self.kept_entry(toks[ti].text)  # "điểm b khoản 1": a label, no word
         return self.entry(toks[ti].text, ocr_document, by_line.get(ti, reading) if by_line else reading)
 
     def phrase_bonus(self, entries: Sequence[Optional[Entry]], texts: Sequence[str]):
