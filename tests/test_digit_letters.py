@@ -150,3 +150,23 @@ def test_item_labels_stay_as_written_in_ocr_output(engine, request):
     out = restorer.restore("chao ban quy dinh tai cdc diém b, c, d, d va e khoan 1 Diéu nay", ocr_document=True)
     assert "điểm b, c, d, d và e khoản 1" in out
     assert "thời điểm ở Hà Nội" in restorer.restore("tai thoi diém o Ha Noi", ocr_document=True)
+
+
+@pytest.mark.parametrize("text,word,unit", [
+    ("chieu cao tir 150 m tro lén", "m", True),
+    ("dai khoang 1,1 km.", "km", True),
+    ("dien tich 3 ha dat", "ha", True),
+    ("con m tro len", "m", False),          # no number before it
+    ("150\nm tro len", "m", False),         # the number ends the line before
+    ("150 ma tro len", "ma", False),        # no unit abbreviation
+])
+def test_unit_abbreviations_after_a_number(text, word, unit):
+    toks, i = _at(text, word)
+    assert digit_letters.measure_unit(toks, i) is unit
+
+
+def test_a_measure_keeps_its_unit_in_ocr_output(stat):
+    """In a damaged OCR line the decoder read "150 m" as 150 mã and "1,1 km" as 1,1 năm."""
+    out = stat.restore("mat chuéng ngai vat, cé chiéu cao tir 150 m tro lén phai xem xét", ocr_document=True)
+    assert "150 m trở lên" in out
+    assert stat.restore("Duong chuyén dung dai khoang 1,1 km.", ocr_document=True).endswith("1,1 km.")

@@ -254,6 +254,8 @@ class LatticeBuilder:
         if len(toks[ti].text) == 1 and digit_letters.item_label(
                 toks, ti, lambda w: digit_letters._best_readings(self, w)):
             return self.kept_entry(toks[ti].text)  # "điểm b khoản 1": a label, no word
+        if digit_letters.measure_unit(toks, ti):
+            return self.kept_entry(toks[ti].text)  # "150 m", "1,1 km": a measure's unit
         return self.entry(toks[ti].text, ocr_document, by_line.get(ti, reading) if by_line else reading)
 
     def phrase_bonus(self, entries: Sequence[Optional[Entry]], texts: Sequence[str]):
