@@ -106,6 +106,19 @@ def test_ampersand_inside_a_word_is_ocr_debris_but_codes_are_kept():
     assert toks["&"] == WORD
 
 
+def test_section_sign_inside_a_word_is_ocr_debris():
+    """Tesseract's English model writes ậ/ặ as § ("nh§n" nhận, "ho§c" hoặc): the word
+    stays one token, to be read whole; a lone § (a section sign) is kept as written."""
+    toks = dict(kinds("ngay nh§n ho§c Lu§t, theo § 5 va §6"))
+    assert toks["nh§n"] == WORD and toks["ho§c"] == WORD and toks["Lu§t"] == WORD
+    assert toks["§"] == PROTECTED and toks["§6"] == PROTECTED
+
+
+def test_a_word_with_a_section_sign_is_restored_in_ocr_output(stat):
+    out = stat.restore("Trong thoi han 10 ngay lam viec, ké tir ngay nh§n du hé so hop lé", ocr_document=True)
+    assert "kể từ ngày nhận đủ hồ sơ" in out
+
+
 @pytest.mark.parametrize("text,joined", [
     ("trật tu’ theo", "tu’"), ("các tu‘ong ứng", "tu‘ong"), ("như: Chu:ong trình", "Chu:ong"),
     ("nhà nu@c (có", "nu@c"), ("Chỉ đạo S@ Y tế", "S@"), ("ĂN CHO NGU‘O! BỆNH", "NGU‘O"),

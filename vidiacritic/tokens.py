@@ -25,9 +25,10 @@ SPACE = "space"
 NUM_TOKEN = "<num>"
 
 # Characters Tesseract's English model emits inside Vietnamese words (¢ for ở/ộ,
-# & for ã/ỡ/ễ, € for ệ, ® ¥ rarely). They belong to the word, not to the punctuation
-# around it.  A lone & ¢ ¥ is a word too (LONE_DEBRIS below).
-OCR_DEBRIS = "¢€®¥&"
+# & for ã/ỡ/ễ, € for ệ, § for ậ/ặ: "nh§n" nhận, "ho§c" hoặc; ® ¥ rarely). They belong
+# to the word, not to the punctuation around it.  A lone & ¢ ¥ is a word too
+# (LONE_DEBRIS below); a lone § stays a sign (PROTECTED).
+OCR_DEBRIS = "¢€®¥&§"
 # Alone between spaces these are, in Tesseract output, nearly always a lost word: "&"
 # and "¢" for ở, "¥" for ý (in the training pairs 250 "&" stood for ở, 10 for "&").
 # They are WORD tokens; the restorer keeps them as written outside OCR documents.
