@@ -12,6 +12,7 @@ what a context is.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator, List, Optional, Sequence, Tuple
@@ -250,6 +251,12 @@ _AT_WORD = re.compile(r"^[^\W\d_]+@[^\W\d_]*$")
 # it: one NUMBER token that vidiacritic.digit_letters may read as letters ("$6" → số)
 # and otherwise keeps, as it keeps every number.
 DOLLAR_S = "$"
+# Tesseract's English model reads the i with its dot below (ị) as a closing brace or
+# square bracket: "tr}" and "tr]" for trị, "NGH]" for NGHỊ (41 such words in 18,000
+# training-split poor-scan pairs).  Only after letters without a vowel, which are no
+# word by themselves, and with no opening brace or bracket before them on the line.
+DOT_I_MARKS = "}]"
+_VOWEL = re.compile("[aeiouyAEIOUY]")
 _DOLLAR_DIGITS = re.compile(r"^\d{1,3}$")
 
 
@@ -261,17 +268,22 @@ def join_ocr_splits(tokens: Sequence[Token]) -> List[Token]:
     * u/o + quote at the end of a word ("tu’ ", "co’,"), unless a quote opened before
       it on the same line is still open (then it closes a quotation: ‘…so’);
     * letters + "@" (+ letters): "Ngu@i", "nu@c", "S@";
-    * "$" opening a bare number of 1–3 digits: "$6" (DOLLAR_S), a NUMBER token.
+    * "$" opening a bare number of 1–3 digits: "$6" (DOLLAR_S), a NUMBER token;
+    * letters without a vowel + "}" or "]", no opening one before on the line: "tr}",
+      "NGH]" (DOT_I_MARKS).
     The joined text is the original text, so nothing is lost; the restorer replaces the
     whole token when it finds a reading.
     """
     out: List[Token] = []
     open_quotes = 0
+    open_brackets = 0  # "{" and "[" opened on this line
     i, n = 0, len(tokens)
     while i < n:
         tok = tokens[i]
         if tok.kind == SPACE and "\n" in tok.text:
-            open_quotes = 0
+            open_quotes = open_brackets = 0
+        if tok.kind == PUNCT:
+            open_brackets += tok.text.count("{") + tok.text.count("[")
         nxt = tokens[i + 1] if i + 1 < n else None
         after = tokens[i + 2] if i + 2 < n else None
         if tok.kind == PUNCT and tok.text in "‘'`" and (not out or out[-1].kind == SPACE):
@@ -302,6 +314,12 @@ def join_ocr_splits(tokens: Sequence[Token]) -> List[Token]:
             out.append(Token(tok.text + nxt.text, NUMBER, tok.start))
             i += 2
             continue
+        if tok.kind == WORD and nxt is not None and nxt.kind == PUNCT and nxt.text in DOT_I_MARKS \
+                and not open_brackets and tok.text.isalpha() and not _VOWEL.search(unicodedata.normalize("NFD", tok.text)) \
+                and (after is None or after.kind in (SPACE, PUNCT)):
+            out.append(Token(tok.text + nxt.text, WORD, tok.start))
+            i += 2
+            continue
         if tok.kind == PROTECTED and _AT_WORD.match(tok.text):
             out.append(Token(tok.text, WORD, tok.start))
             i += 1
@@ -313,10 +331,11 @@ def join_ocr_splits(tokens: Sequence[Token]) -> List[Token]:
 
 def ocr_reading(word: str) -> str:
     """The letters of a joined word for candidate lookup: horn marks dropped, "@" read
-    as o (the channel knows u and o as Tesseract's ư and ơ)."""
-    if not any(c in word for c in HORN_MARKS + "@"):
+    as o (the channel knows u and o as Tesseract's ư and ơ), a closing "}" or "]" as i
+    (DOT_I_MARKS: "tr}" → "tri", for trị)."""
+    if not any(c in word for c in HORN_MARKS + "@" + DOT_I_MARKS):
         return word
-    return "".join("o" if c == "@" else c for c in word if c not in HORN_MARKS)
+    return "".join("o" if c == "@" else "i" if c in DOT_I_MARKS else c for c in word if c not in HORN_MARKS)
 
 
 def capital_i_reading(word: str) -> Optional[str]:
