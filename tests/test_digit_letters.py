@@ -170,3 +170,15 @@ def test_a_measure_keeps_its_unit_in_ocr_output(stat):
     out = stat.restore("mat chuéng ngai vat, cé chiéu cao tir 150 m tro lén phai xem xét", ocr_document=True)
     assert "150 m trở lên" in out
     assert stat.restore("Duong chuyén dung dai khoang 1,1 km.", ocr_document=True).endswith("1,1 km.")
+
+
+def test_a_word_one_letter_from_dieu_is_a_unit_only_when_damaged(stat):
+    """"6 hiệu lực" is có hiệu lực: hiệu is a word, one letter from điều but no damaged
+    Điều, so no unit follows the 6; a damaged "Diku" still is one (6 Điều)."""
+    def real(text, word):
+        toks, i = _at(text, word)
+        return digit_letters.number_context(toks, i, lambda w: digit_letters._best_readings(stat.lattices, w))
+    assert not real("Thong tu nay 6 hiéu lye tir ngay ky", "6")
+    assert real("gom 6 Diku va 3 chuong", "6")
+    out = stat.restore("Thong tu nay 6 hiéu lye tir ngay 01 thang 7 nam 2024.", ocr_document=True)
+    assert out == "Thông tư này có hiệu lực từ ngày 01 tháng 7 năm 2024."

@@ -102,11 +102,17 @@ def _index_before(toks: Sequence[Token], i: int) -> Optional[int]:
     return j if j >= 0 and toks[j].kind != SPACE else None
 
 
-def _reads_as(word: str, words: FrozenSet[str], readings: Callable[[str], Sequence[str]]) -> bool:
-    """`word` (marks stripped, lowercase) is one of `words`, or one of its readings is."""
+def _reads_as(word: str, words: FrozenSet[str], readings: Callable[[str], Sequence[str]],
+              damaged_only: bool = False) -> bool:
+    """`word` (marks stripped, lowercase) is one of `words`, or one of its readings is.
+    `damaged_only`: a word one letter from a FUZZY_WORDS word counts only when its own
+    letters spell none of its readings (Ditu, Diku for Điều; not hiệu, which is a word)."""
     bare = _bare(word)
-    if bare in words or any(_bare(r) in words for r in readings(word)):
+    read = readings(word)
+    if bare in words or any(_bare(r) in words for r in read):
         return True
+    if damaged_only and any(_bare(r) == bare for r in read):
+        return False
     # one letter damaged in a longer word: "Ditu", "Diku" for Điều, "khodn" for khoản
     return any(w in words and Levenshtein.distance(bare, w) <= 1 for w in FUZZY_WORDS)
 
@@ -155,7 +161,8 @@ def number_context(toks: Sequence[Token], i: int,
             return True  # 14 16, tháng 6 năm 2024, CG1 12
     if prev is not None and prev.kind == WORD and _reads_as(prev.text, NUMBERING_WORDS, readings):
         return True
-    if nxt is not None and (nxt.text == "%" or nxt.kind == WORD and _reads_as(nxt.text, UNIT_WORDS, readings)):
+    # (a unit read fuzzily only from a damaged word: "6 hiệu lực" is có hiệu lực, not 6 Điều)
+    if nxt is not None and (nxt.text == "%" or nxt.kind == WORD and _reads_as(nxt.text, UNIT_WORDS, readings, True)):
         return True
     if prev is not None and prev.kind == PUNCT and prev.text in ",;-–":
         k = _index_before(toks, i)
