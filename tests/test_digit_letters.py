@@ -182,3 +182,17 @@ def test_a_word_one_letter_from_dieu_is_a_unit_only_when_damaged(stat):
     assert real("gom 6 Diku va 3 chuong", "6")
     out = stat.restore("Thong tu nay 6 hiéu lye tir ngay 01 thang 7 nam 2024.", ocr_document=True)
     assert out == "Thông tư này có hiệu lực từ ngày 01 tháng 7 năm 2024."
+
+
+def test_a_number_before_a_document_code_may_be_so(stat):
+    """"Thông tư 96 17/2015/TT-BKHCN": the 96 is số written as digits, which the code
+    after it no longer hides; a row number opening a table line stays a number."""
+    toks, i = _at("Thong tu 96 17/2015/TT-BKHCN, co hieu luc", "96")
+    assert not digit_letters.number_context(toks, i)
+    toks, i = _at("1 15/2014/ND-CP Nghi dinh quy dinh", "1")
+    assert digit_letters.number_context(toks, i)
+    toks, i = _at("gia 150 17/2015/TT-BKHCN", "150")  # three digits: a number
+    assert digit_letters.number_context(toks, i)
+    out = stat.restore("(Digu 3 Thing wr 96 17/2015/TT-BKHCN, cé higu lie thi hinh ke\n"
+                       "1 15/2014/ND-CP Nghi dinh quy dinh", ocr_document=True)
+    assert out == "(Điều 3 Thông tư số 17/2015/TT-BKHCN, có hiệu lực thi hành kể\n1 15/2014/NĐ-CP Nghị định quy định"
