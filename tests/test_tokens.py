@@ -114,6 +114,11 @@ def test_section_sign_inside_a_word_is_ocr_debris():
     assert toks["§"] == PROTECTED and toks["§6"] == PROTECTED
 
 
+def test_a_lone_at_sign_is_read_as_a_word_in_ocr_output(stat):
+    out = stat.restore("Cong dan dang sinh séng @ nude ngoai va cac don vi", ocr_document=True)
+    assert out == "Công dân đang sinh sống ở nước ngoài và các đơn vị"
+
+
 def test_a_bracket_for_dotted_i_is_read_in_ocr_output(stat):
     out = stat.restore("hang hoa c6 gia tr] tir 200 triéu déng tré lén\nNGH] QUYET CUA HOI DONG", ocr_document=True)
     assert out == "hàng hóa có giá trị từ 200 triệu đồng trở lên\nNGHỊ QUYẾT CỦA HỘI ĐỒNG"
@@ -129,6 +134,7 @@ def test_a_word_with_a_section_sign_is_restored_in_ocr_output(stat):
     ("nhà nu@c (có", "nu@c"), ("Chỉ đạo S@ Y tế", "S@"), ("ĂN CHO NGU‘O! BỆNH", "NGU‘O"),
     ("trật tu’", "tu’"),  # the split word ends the text: nothing follows the quote
     ("hàng hóa tr] giá", "tr]"), ("giá tr} của", "tr}"), ("NGH] QUYẾT", "NGH]"),  # ị read as } or ]
+    ("sinh sống @ nước ngoài", "@"), ("@", "@"),  # a lone @: ở
 ])
 def test_ocr_splits_are_joined_losslessly(text, joined):
     from vidiacritic.tokens import join_ocr_splits
@@ -144,7 +150,8 @@ def test_ocr_splits_are_joined_losslessly(text, joined):
                                   # nested quotations: each closing quote closes one
                                   "như thế ‘nói ‘tự do’ mà không làm theo’ rồi",
                                   # brackets that close what opened, or follow a vowel or digit
-                                  "xem [tr] 5", "theo {th} mẫu", "số 5] và", "nhà] và"])
+                                  "xem [tr] 5", "theo {th} mẫu", "số 5] và", "nhà] và",
+                                  "@) Trường hợp", "gửi @Bộ"])
 def test_quotes_and_colons_that_are_punctuation_stay_apart(text):
     from vidiacritic.tokens import join_ocr_splits, ocr_reading
     before = [(t.text, t.kind) for t in tokenize(text)]

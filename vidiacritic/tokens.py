@@ -267,7 +267,8 @@ def join_ocr_splits(tokens: Sequence[Token]) -> List[Token]:
     * u/o + quote or colon + lowercase letters, no spaces: "tu‘ong", "Chu:ong";
     * u/o + quote at the end of a word ("tu’ ", "co’,"), unless a quote opened before
       it on the same line is still open (then it closes a quotation: ‘…so’);
-    * letters + "@" (+ letters): "Ngu@i", "nu@c", "S@";
+    * letters + "@" (+ letters): "Ngu@i", "nu@c", "S@"; a lone "@" is a word too (ở:
+      29 of the 31 lone "@" in 18,000 training-split poor-scan pairs, the others tế);
     * "$" opening a bare number of 1–3 digits: "$6" (DOLLAR_S), a NUMBER token;
     * letters without a vowel + "}" or "]", no opening one before on the line: "tr}",
       "NGH]" (DOT_I_MARKS).
@@ -303,6 +304,11 @@ def join_ocr_splits(tokens: Sequence[Token]) -> List[Token]:
                     out.append(Token(tok.text + nxt.text, WORD, tok.start))
                     i += 2
                     continue
+        if tok.kind == PUNCT and tok.text == "@" and (not out or out[-1].kind == SPACE) \
+                and (nxt is None or nxt.kind == SPACE):
+            out.append(Token(tok.text, WORD, tok.start))  # a lone "@": ở (as a lone & or ¢)
+            i += 1
+            continue
         if tok.kind == WORD and nxt is not None and nxt.kind == PUNCT and nxt.text == "@" \
                 and (after is None or after.kind in (SPACE, PUNCT)):
             out.append(Token(tok.text + "@", WORD, tok.start))
