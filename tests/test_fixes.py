@@ -96,6 +96,23 @@ def test_lone_debris_is_a_word_only_in_ocr_documents():
     assert " ở khu dân cư" in r.restore(ocr)
 
 
+def test_words_joined_by_slashes_are_restored():
+    r = Restorer(engine="statistical")
+    out = r.restore("Muc luong 5 trieu dong/thang cho nganh/nghe nay, ca nhan va/hoac to chuc.")
+    assert "đồng/tháng" in out and "ngành/nghề" in out and "và/hoặc" in out
+    out = r.restore("Dinh muc 0,2 lit xang/km; gia 50 trieu dong/ha dat trong lua.")
+    assert "xăng/km;" in out and "đồng/ha" in out
+
+
+def test_lone_at_sign_is_o_horn_in_ocr_documents_only():
+    # Tesseract-eng writes a lone ở as "@" (195 of 216 lone "@" in legal training pairs)
+    r = Restorer(engine="statistical")
+    ocr = "cau thu ra san @ hang tién vé 3 ngudi, bj phat hién @ vung dam lay."
+    assert r.restore(ocr).count(" ở ") == 2
+    typed = "Gặp nhau @ quán cà phê, email hoa@example.com"
+    assert r.restore(typed) == typed
+
+
 @pytest.mark.parametrize("text,expected", [
     ("Il. KET QUA", "II."), ("Ill: Nhiem vu", "III:"), ("x\nIlI) Muc", "III)"),
 ])

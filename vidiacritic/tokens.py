@@ -31,7 +31,9 @@ OCR_DEBRIS = "¢€®¥&"
 # Alone between spaces these are, in Tesseract output, nearly always a lost word: "&"
 # and "¢" for ở, "¥" for ý (in the training pairs 250 "&" stood for ở, 10 for "&").
 # They are WORD tokens; the restorer keeps them as written outside OCR documents.
-LONE_DEBRIS = frozenset("&¢¥")
+# A lone "@" is Tesseract's ơ/ươ standing alone, ở (in Tesseract-eng training pairs of
+# legal text 195 of 216 lone "@" stood for ở); it is read as "o" (ocr_reading).
+LONE_DEBRIS = frozenset("&¢¥@")
 _WS = re.compile(r"(\s+)")
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)\S+$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
@@ -131,6 +133,32 @@ def article_code_parts(core: str) -> Optional[Tuple[str, List[str]]]:
     return m.group("num"), [m.group("part"), m.group("rest")]
 
 
+# Words joined by slashes: "đồng/tháng", "và/hoặc", "ngành/nghề", "Tấn/TTXVN" (a news photo
+# credit).  Each part is a word of two letters or more, lowercase, capitalised or all
+# caps, and one part at least is not all caps: "HIV/AIDS", "KH/BCĐ" (codes without a
+# number), "V/v", "km/h" and "OT/IoT" stay whole, as codes.
+_SLASHED_WORD = r"(?:[^\W\d_]{2,})"
+_SLASHED_WORDS = re.compile(rf"^{_SLASHED_WORD}(?:/{_SLASHED_WORD})+$")
+
+
+# Units of measure, which a slash joins to words as often as to numbers ("lít xăng/km",
+# "triệu đồng/ha", "km/giờ"): such a part is kept as written (PROTECTED), never read
+# as a syllable (km is not kèm, ha after a slash is the hectare).
+SLASH_UNITS = frozenset("""
+cm mm km dm ha kg mg ml kw kwh mw kv gb mb kb tb hz mhz ghz vnd vnđ usd ppm m2 m3 km2
+""".split())
+
+
+def slashed_words(core: str) -> bool:
+    """Whether `core` is words joined by slashes (_SLASHED_WORDS), to be read as words."""
+    if not _SLASHED_WORDS.match(core):
+        return False
+    parts = core.split("/")
+    if not all(p.islower() or p.isupper() or (p[0].isupper() and p[1:].islower()) for p in parts):
+        return False  # mixed case inside a part: IoT, ThU
+    return not all(p.isupper() for p in parts)
+
+
 def _is_code(core: str) -> bool:
     """Document codes and identifiers: 132/KH-MTTQ-BTT, 07-TT/ThU, ND-CP, 15/2014."""
     if any(c in core for c in "/\\@_=#"):
@@ -178,6 +206,9 @@ def _cached_chunk_tokens(chunk: str) -> Tuple[Token, ...]:
 
 
 def _split_chunk(chunk: str, start: int, out: List[Token]) -> None:
+    if chunk in LONE_DEBRIS:  # (a lone "@" is no core: it is not a word character)
+        out.append(Token(chunk, WORD, start))
+        return
     if _URL.match(chunk) or _EMAIL.match(chunk):
         out.append(Token(chunk, PROTECTED, start))
         return
@@ -200,6 +231,13 @@ def _split_chunk(chunk: str, start: int, out: List[Token]) -> None:
             out.append(Token(num, NUMBER, pos))
             out.append(Token("/", PUNCT, pos + len(num)))
             out.append(Token(word, WORD, pos + len(num) + 1))
+        elif slashed_words(core):
+            for k, part in enumerate(core.split("/")):
+                if k:
+                    out.append(Token("/", PUNCT, pos))
+                    pos += 1
+                out.append(Token(part, PROTECTED if part.lower() in SLASH_UNITS else WORD, pos))
+                pos += len(part)
         elif _is_code(core):
             out.append(Token(core, PROTECTED, pos))
         else:
