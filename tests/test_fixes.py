@@ -216,6 +216,23 @@ def test_foreign_words_need_two_english_words_without_a_vietnamese_reading(stat)
     assert kept("Zalo OA") == ["OA"] and kept("Zalo OAS") == [] and kept("Huyen UY") == []
 
 
+def test_acronyms_among_lowercase_words_are_kept(stat):
+    def kept(text):
+        toks = tokenize(text)
+        return [toks[i].text for i in sorted(fixes.foreign_words(toks, stat.english, stat._vietnamese_frequency))]
+    assert kept("bo phan IT cua cong ty") == ["IT"]  # English, not ít
+    assert kept("Giam doc CDC tinh") == ["CDC"]  # no Vietnamese reading
+    assert kept("tuyet doi KHONG duoc lam") == []  # Vietnamese in capitals for emphasis
+    assert kept("CONG HOA XA HOI") == [] and kept("van ban cua BO TAI CHINH ve") == []
+    assert kept("Ket qua: IT. Sau do") == []  # no lowercase word beside it in its clause
+    out = stat.restore("Nhan vien bo phan IT cua cong ty va Giam doc CDC tinh; HDND tinh")
+    assert " IT của" in out and " CDC tỉnh" in out and "HĐND tỉnh" in out
+    # OCR output: a two-letter one is mostly a damaged capitalised word (Bộ read as BO)
+    ocr = tokenize("thi hanh BO luat nay, Giam déc CDC tinh")
+    kept_ocr = [ocr[i].text for i in fixes.foreign_words(ocr, stat.english, stat._vietnamese_frequency, ocr=True)]
+    assert kept_ocr == ["CDC"]
+
+
 _PART = st.sampled_from(["QD", "ND", "CP", "HD", "HDND", "UBND", "TTg", "BCD", "DU", "TW", "DA", "QĐ", "D", "Dd"])
 
 

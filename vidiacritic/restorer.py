@@ -292,7 +292,8 @@ class Restorer:
         return 1.0 if doc.ocr_document else self.config.model.typed_weight
 
     def _find_foreign_words(self, doc: _Document) -> None:
-        doc.foreign = fixes.foreign_words(doc.toks, self.english, self._vietnamese_frequency)
+        doc.foreign = fixes.foreign_words(doc.toks, self.english, self._vietnamese_frequency,
+                                          ocr=bool(doc.ocr_document))
 
     def _match_user_terms(self, doc: _Document) -> None:
         # (a word a user term fits is no foreign word: "Stung" for Sùng)
