@@ -216,6 +216,15 @@ def test_foreign_words_need_two_english_words_without_a_vietnamese_reading(stat)
     assert kept("Zalo OA") == ["OA"] and kept("Zalo OAS") == [] and kept("Huyen UY") == []
 
 
+def test_units_after_a_number_are_kept_in_ocr_output(stat):
+    ocr = "Chiéc xe c6 dung tich 154.8 cc, tiéu thu 3 ml xang, toc do 10 mb moi giay."
+    out = stat.restore(ocr)
+    assert "154.8 cc," in out and "3 ml xăng" in out and "10 mb mỗi" in out
+    toks = tokenize("dung tich cc va 3 ml")
+    kept = [toks[i].text for i in fixes.foreign_words(toks, stat.english, stat._vietnamese_frequency)]
+    assert kept == ["ml"]  # after a number only
+
+
 def test_acronyms_among_lowercase_words_are_kept(stat):
     def kept(text):
         toks = tokenize(text)

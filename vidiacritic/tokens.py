@@ -143,9 +143,10 @@ _SLASHED_WORDS = re.compile(rf"^{_SLASHED_WORD}(?:/{_SLASHED_WORD})+$")
 
 # Units of measure, which a slash joins to words as often as to numbers ("lít xăng/km",
 # "triệu đồng/ha", "km/giờ"): such a part is kept as written (PROTECTED), never read
-# as a syllable (km is not kèm, ha after a slash is the hectare).
-SLASH_UNITS = frozenset("""
-cm mm km dm ha kg mg ml kw kwh mw kv gb mb kb tb hz mhz ghz vnd vnđ usd ppm m2 m3 km2
+# as a syllable (km is not kèm, ha after a slash is the hectare).  After a number they
+# are kept too (fixes.foreign_words: "154.8 cc", "3 ml", "10 mb").
+MEASURE_UNITS = frozenset("""
+cm mm km dm ha kg mg ml cc kw kwh mw kv gb mb kb tb hz mhz ghz vnd vnđ usd ppm m2 m3 km2
 """.split())
 
 
@@ -236,7 +237,7 @@ def _split_chunk(chunk: str, start: int, out: List[Token]) -> None:
                 if k:
                     out.append(Token("/", PUNCT, pos))
                     pos += 1
-                out.append(Token(part, PROTECTED if part.lower() in SLASH_UNITS else WORD, pos))
+                out.append(Token(part, PROTECTED if part.lower() in MEASURE_UNITS else WORD, pos))
                 pos += len(part)
         elif _is_code(core):
             out.append(Token(core, PROTECTED, pos))
