@@ -103,10 +103,26 @@ def _index_before(toks: Sequence[Token], i: int) -> Optional[int]:
 def _reads_as(word: str, words: FrozenSet[str], readings: Callable[[str], Sequence[str]]) -> bool:
     """`word` (marks stripped, lowercase) is one of `words`, or one of its readings is."""
     bare = _bare(word)
-    if bare in words or any(_bare(r) in words for r in readings(word)):
+    read = [_bare(r) for r in readings(word)]
+    if bare in words or any(r in words for r in read):
         return True
-    # one letter damaged in a longer word: "Ditu", "Diku" for Điều, "khodn" for khoản
+    # one letter damaged in a longer word: "Ditu", "Diku" for Điều, "khodn" for khoản;
+    # not a word that reads as itself, a syllable one letter from one of them ("phuong"
+    # is phương, not Chương: "địa phương 6 Bắc California" is ở)
+    if bare in read:
+        return False
     return any(w in words and Levenshtein.distance(bare, w) <= 1 for w in FUZZY_WORDS)
+
+
+def _numeric(tok: Token) -> bool:
+    """Whether a neighbour is a number or holds one: a NUMBER, a code with digits (CG1,
+    15/2014), a measure or time opening with its digits (16h, 3ha).  A word with a digit
+    after its first letter is OCR damage (c6, b6é, I6n for có, bố, lớn), no number."""
+    if tok.kind == NUMBER:
+        return True
+    if not any(c.isdigit() for c in tok.text):
+        return False
+    return tok.kind != WORD or tok.text[0].isdigit()
 
 
 def _line_start(toks: Sequence[Token], i: int) -> bool:
@@ -149,7 +165,7 @@ def number_context(toks: Sequence[Token], i: int,
             return True  # 6, 7 và 8
         nxt = None  # a sentence or clause ends: no unit follows
     for tok in (prev, nxt):
-        if tok is not None and (tok.kind == NUMBER or any(c.isdigit() for c in tok.text)):
+        if tok is not None and _numeric(tok):
             return True  # 14 16, tháng 6 năm 2024, CG1 12
     if prev is not None and prev.kind == WORD and _reads_as(prev.text, NUMBERING_WORDS, readings):
         return True
