@@ -116,6 +116,13 @@ def test_words_joined_by_slashes_are_words(text, words):
     assert "".join(t.text for t in toks) == text
 
 
+@pytest.mark.parametrize("text,core", [("v.v...", "v.v"), ("t.l:", "t.l"), ("(p.c)", "p.c")])
+def test_lowercase_initials_joined_by_dots_are_kept(text, core):
+    toks = tokenize(text)
+    assert (core, PROTECTED) in [(t.text, t.kind) for t in toks]
+    assert [t.kind for t in tokenize("T.U")].count(WORD) == 2  # capitals: the decoder's (T.Ư)
+
+
 def test_units_joined_by_a_slash_are_kept():
     toks = [(t.text, t.kind) for t in tokenize("xang/km, dong/ha")]
     assert ("xang", WORD) in toks and ("dong", WORD) in toks

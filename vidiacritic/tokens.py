@@ -150,6 +150,12 @@ cm mm km dm ha kg mg ml cc kw kwh mw kv gb mb kb tb hz mhz ghz vnd vnđ usd ppm 
 """.split())
 
 
+# Single lowercase letters joined by dots: "v.v" (vân vân), "t.l", "p.c".  No syllable is
+# written so; read letter by letter in OCR output they became "vở.v".  (Capitals are
+# left to the decoder: "T.U" is T.Ư, Trung ương, as often as "M.U" is M.U.)
+_LOWER_INITIALS = re.compile(r"^[^\W\d_A-ZĐ](?:\.[^\W\d_A-ZĐ])+$")
+
+
 def slashed_words(core: str) -> bool:
     """Whether `core` is words joined by slashes (_SLASHED_WORDS), to be read as words."""
     if not _SLASHED_WORDS.match(core):
@@ -232,6 +238,8 @@ def _split_chunk(chunk: str, start: int, out: List[Token]) -> None:
             out.append(Token(num, NUMBER, pos))
             out.append(Token("/", PUNCT, pos + len(num)))
             out.append(Token(word, WORD, pos + len(num) + 1))
+        elif _LOWER_INITIALS.match(core):  # v.v (vân vân), t.l: abbreviations, kept
+            out.append(Token(core, PROTECTED, pos))
         elif slashed_words(core):
             for k, part in enumerate(core.split("/")):
                 if k:
