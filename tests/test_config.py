@@ -29,7 +29,7 @@ def test_the_configuration_is_frozen(rules):
 def test_with_config_equals_a_restorer_made_with_it(rules):
     """A sweep shares the loaded models and gives what a fresh restorer would; the
     original restorer keeps its own configuration, and the version follows it."""
-    other = replace(DEFAULT, phrase_bonus=0.0, keep_logp=-1.0)
+    other = replace(DEFAULT, rules_phrase_bonus=0.0, keep_logp=-1.0)
     swept = rules.with_config(other)
     fresh = Restorer(engine="rules", config=other)
     assert swept.restore(TEXT) == fresh.restore(TEXT)
@@ -101,8 +101,32 @@ def test_typed_weight_scales_the_scorer_in_typed_text_without_marks(stat):
     """typed_weight 0 silences the scorer in typed text without marks only: the model
     engine then gives the statistical result there; at factor 1 it does not (this
     sentence was written to be one where they differ)."""
-    typed = "chung toi se bao cao ket qua cho ban"
+    typed = "ban co the cho toi muon cuon sach"
     silent = Restorer(engine="model", config=replace(DEFAULT, model=ModelWeights(1.0, 1.0, 1.0, 0.0)))
     loud = Restorer(engine="model", config=replace(DEFAULT, model=ModelWeights(1.0, 1.0, 1.0, 1.0)))
     assert silent.restore(typed) == stat.restore(typed)
     assert loud.restore(typed) != stat.restore(typed)
+
+
+@pytest.mark.parametrize("engine", ["statistical", "auto"])
+def test_context_overrules_an_administrative_phrase_in_other_text(engine):
+    """The lexicon's "cơ sở" (unambiguous in legal text) no longer outweighs a context
+    that reads có số dư (Config.phrase_bonus, chosen on training-split legal and news text)."""
+    out = Restorer(engine=engine).restore("tai khoan cua toi co so du rat lon")
+    assert out == "tài khoản của tôi có số dư rất lớn"
+
+
+def test_documents_read_as_marked_get_their_own_phrase_bonus(stat):
+    from vidiacritic.marks import ENG_OCR, TYPED_MARKED, TYPED_UNMARKED, VIE_OCR, DocumentReading
+    lattices = stat.with_config(replace(DEFAULT, phrase_bonus=1.5, marked_phrase_bonus=2.5)).lattices
+    def reading(kind):
+        return DocumentReading(kind, 0.0, 0.0, 0.01, 100)
+    assert lattices.bonus_weight(None) == 1.5
+    assert [lattices.bonus_weight(reading(k)) for k in (ENG_OCR, TYPED_UNMARKED)] == [1.5, 1.5]
+    assert [lattices.bonus_weight(reading(k)) for k in (VIE_OCR, TYPED_MARKED)] == [2.5, 2.5]
+
+
+def test_the_rules_engine_keeps_its_own_phrase_bonus(rules):
+    """Its language model reads no context: the lexicon is all it has."""
+    lattices = rules.with_config(replace(DEFAULT, phrase_bonus=1.5, rules_phrase_bonus=3.5)).lattices
+    assert lattices.bonus_weight(None) == 3.5

@@ -22,6 +22,9 @@ def _at(text, word, nth=0):
     ("giam 6% so voi", "6"),                      # glued to its sign
     ("nam 2024 da", "2024"),                      # four digits
     ("trong 03 ngay", "03"),                      # a leading zero
+    ("theo Ditu 16 cua Luat", "16"),              # a numbering word with a letter damaged
+    ("ma CG1 12 cua", "12"),                      # beside a code with digits
+    ("sau 16h 6 xe den", "6"),                    # beside a time
 ])
 def test_real_numbers_are_never_slots(text, word):
     toks, i = _at(text, word)
@@ -32,10 +35,20 @@ def test_real_numbers_are_never_slots(text, word):
     ("trat ty 6 dia phuong", "6"),
     ("Day 14 mot van ban", "14"),
     ("nham 190 ra nguon luc", "190"),
+    ("vu khang b6é 6 Colombia", "6"),   # beside an OCR-damaged word (bố), no number
 ])
 def test_bare_numbers_in_prose_may_be_letters(text, word):
     toks, i = _at(text, word)
     assert not digit_letters.number_context(toks, i)
+
+
+def test_a_word_that_reads_as_itself_is_no_damaged_numbering_word():
+    """"phuong" is one letter from "chuong" (Chương 6), but it is phương itself."""
+    toks, i = _at("bdo dia phuong 6 Bac Ninh", "6")
+    readings = {"phuong": ["phương", "phường"], "Bac": ["Bắc", "Bạc"]}
+    assert not digit_letters.number_context(toks, i, lambda w: readings.get(w, []))
+    toks, i = _at("theo Chuong 6 cua", "6")
+    assert digit_letters.number_context(toks, i, lambda w: ["chương"] if w == "Chuong" else [])
 
 
 @pytest.mark.parametrize("text,word,expected", [

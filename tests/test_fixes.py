@@ -96,6 +96,23 @@ def test_lone_debris_is_a_word_only_in_ocr_documents():
     assert " ở khu dân cư" in r.restore(ocr)
 
 
+def test_words_joined_by_slashes_are_restored():
+    r = Restorer(engine="statistical")
+    out = r.restore("Muc luong 5 trieu dong/thang cho nganh/nghe nay, ca nhan va/hoac to chuc.")
+    assert "đồng/tháng" in out and "ngành/nghề" in out and "và/hoặc" in out
+    out = r.restore("Dinh muc 0,2 lit xang/km; gia 50 trieu dong/ha dat trong lua.")
+    assert "xăng/km;" in out and "đồng/ha" in out
+
+
+def test_lone_at_sign_is_o_horn_in_ocr_documents_only():
+    # Tesseract-eng writes a lone ở as "@" (195 of 216 lone "@" in legal training pairs)
+    r = Restorer(engine="statistical")
+    ocr = "cau thu ra san @ hang tién vé 3 ngudi, bj phat hién @ vung dam lay."
+    assert r.restore(ocr).count(" ở ") == 2
+    typed = "Gặp nhau @ quán cà phê, email hoa@example.com"
+    assert r.restore(typed) == typed
+
+
 @pytest.mark.parametrize("text,expected", [
     ("Il. KET QUA", "II."), ("Ill: Nhiem vu", "III:"), ("x\nIlI) Muc", "III)"),
 ])
@@ -232,6 +249,32 @@ def test_in_ocr_output_english_evidence_is_a_word_no_syllable_reads_as(stat):
     assert kept("Dinh mic six dung thiet bi", ocr=False) == ["mic", "six"]  # typed text: English
     assert kept("phi cua the transaction and internal rights nay", ocr=True) == \
         ["the", "transaction", "and", "internal", "rights"]
+
+
+def test_units_after_a_number_are_kept_in_ocr_output(stat):
+    ocr = "Chiéc xe c6 dung tich 154.8 cc, tiéu thu 3 ml xang, toc do 10 mb moi giay."
+    out = stat.restore(ocr)
+    assert "154.8 cc," in out and "3 ml xăng" in out and "10 mb mỗi" in out
+    toks = tokenize("dung tich cc va 3 ml")
+    kept = [toks[i].text for i in fixes.foreign_words(toks, stat.english, stat._vietnamese_frequency)]
+    assert kept == ["ml"]  # after a number only
+
+
+def test_acronyms_among_lowercase_words_are_kept(stat):
+    def kept(text):
+        toks = tokenize(text)
+        return [toks[i].text for i in sorted(fixes.foreign_words(toks, stat.english, stat._vietnamese_frequency))]
+    assert kept("bo phan IT cua cong ty") == ["IT"]  # English, not ít
+    assert kept("Giam doc CDC tinh") == ["CDC"]  # no Vietnamese reading
+    assert kept("tuyet doi KHONG duoc lam") == []  # Vietnamese in capitals for emphasis
+    assert kept("CONG HOA XA HOI") == [] and kept("van ban cua BO TAI CHINH ve") == []
+    assert kept("Ket qua: IT. Sau do") == []  # no lowercase word beside it in its clause
+    out = stat.restore("Nhan vien bo phan IT cua cong ty va Giam doc CDC tinh; HDND tinh")
+    assert " IT của" in out and " CDC tỉnh" in out and "HĐND tỉnh" in out
+    # OCR output: a two-letter one is mostly a damaged capitalised word (Bộ read as BO)
+    ocr = tokenize("thi hanh BO luat nay, Giam déc CDC tinh")
+    kept_ocr = [ocr[i].text for i in fixes.foreign_words(ocr, stat.english, stat._vietnamese_frequency, stat._best_ocr_reading)]
+    assert kept_ocr == ["CDC"]
 
 
 _PART = st.sampled_from(["QD", "ND", "CP", "HD", "HDND", "UBND", "TTg", "BCD", "DU", "TW", "DA", "QĐ", "D", "Dd"])

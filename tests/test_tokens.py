@@ -129,6 +129,39 @@ def test_a_word_with_a_section_sign_is_restored_in_ocr_output(stat):
     assert "kể từ ngày nhận đủ hồ sơ" in out
 
 
+@pytest.mark.parametrize("text,words", [
+    ("5 dong/thang;", ["dong", "thang"]), ("va/hoac", ["va", "hoac"]),
+    ("(Anh: Tan/TTXVN)", ["Anh", "Tan", "TTXVN"]), ("dong/nguoi/ngay", ["dong", "nguoi", "ngay"]),
+])
+def test_words_joined_by_slashes_are_words(text, words):
+    toks = tokenize(text)
+    assert [t.text for t in toks if t.kind == WORD] == words
+    assert "".join(t.text for t in toks) == text
+
+
+@pytest.mark.parametrize("text,core", [("v.v...", "v.v"), ("t.l:", "t.l"), ("(p.c)", "p.c")])
+def test_lowercase_initials_joined_by_dots_are_kept(text, core):
+    toks = tokenize(text)
+    assert (core, PROTECTED) in [(t.text, t.kind) for t in toks]
+    assert [t.kind for t in tokenize("T.U")].count(WORD) == 2  # capitals: the decoder's (T.Ư)
+
+
+def test_units_joined_by_a_slash_are_kept():
+    toks = [(t.text, t.kind) for t in tokenize("xang/km, dong/ha")]
+    assert ("xang", WORD) in toks and ("dong", WORD) in toks
+    assert ("km", PROTECTED) in toks and ("ha", PROTECTED) in toks
+
+
+@pytest.mark.parametrize("code", ["HIV/AIDS", "KH/BCD", "V/v", "km/h", "OT/IoT", "07-TT/ThU", "a/b", "15/2014"])
+def test_codes_with_slashes_stay_whole(code):
+    assert [(t.text, t.kind) for t in tokenize(code)] == [(code, PROTECTED)]
+
+
+def test_lone_at_sign_is_a_word_but_emails_and_glued_ones_are_not():
+    toks = dict(kinds("san @ hang, mail a@b.vn"))
+    assert toks["@"] == WORD and toks["a@b.vn"] == PROTECTED
+
+
 @pytest.mark.parametrize("text,joined", [
     ("trật tu’ theo", "tu’"), ("các tu‘ong ứng", "tu‘ong"), ("như: Chu:ong trình", "Chu:ong"),
     ("nhà nu@c (có", "nu@c"), ("Chỉ đạo S@ Y tế", "S@"), ("ĂN CHO NGU‘O! BỆNH", "NGU‘O"),

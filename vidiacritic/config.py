@@ -71,8 +71,27 @@ class Config:
     # Channel log-probabilities are scaled before joining the LM score (chosen on
     # generated Tesseract held-out pairs: scripts/tune_weights.py).
     channel_weight: float = 1.0
-    # Bonus (nats per syllable, times the phrase's strength) for lexicon phrases.
-    phrase_bonus: float = 3.0
+    # Bonus (nats per syllable, times the phrase's strength) for lexicon phrases.  The
+    # lexicon holds administrative phrases (data/LEXICON_CARD.md) whose stripped forms are
+    # unambiguous in legal text, not in other text: "co so du" is có số dư in a news
+    # report, "ngay sinh vien" ngay sinh viên.  Chosen on training-split text, default
+    # engine, phrase bonus 3 / 2 / 1 / 0.5 / 0 (data/OCR_NOISE.md, "News sets"): legal
+    # Tesseract-eng pairs 0.9840 / 0.9852 / 0.9856 / 0.9859 / 0.9852, the same stripped
+    # 0.9910 / 0.9916 / 0.9921 / 0.9921 / 0.9917, legal poor-scan eng 0.9643 / 0.9649 /
+    # 0.9657 / 0.9648 / 0.9646, news eng 0.9737 / 0.9759 / 0.9752 / 0.9753 / 0.9761,
+    # news stripped 0.9845 / 0.9856 / 0.9871 / 0.9871 / 0.9873 (3 was chosen when the
+    # decoder had no seq2seq scorer and a weaker LM).
+    phrase_bonus: float = 1.0
+    # The bonus in documents read as marked (vie OCR, typed with some marks: the
+    # vidiacritic.marks channel), where a phrase's marks are evidence the lexicon
+    # confirms: legal poor-scan vie pairs (training split) 0.9868 / 0.9867 / 0.9862 with
+    # 3 / 2 / 1, partly-marked news 0.9931 / 0.9933 / 0.9932, partly-marked legal
+    # 0.9994 with each.
+    marked_phrase_bonus: float = 3.0
+    # The bonus of the rules engine, whose language model reads no context (word
+    # frequencies only): the lexicon is all the context it has (the bundled sample with
+    # 3: 0.946, with 1: 0.888).
+    rules_phrase_bonus: float = 3.0
     # "Keep the token as written" competes with the syllable candidates whenever the token
     # is not itself a Vietnamese syllable: acronyms (MTTQ, UBND), names, foreign words.  The
     # LM scores it as <unk>, which it learned from exactly such tokens in the corpus.

@@ -102,19 +102,31 @@ def _index_before(toks: Sequence[Token], i: int) -> Optional[int]:
     return j if j >= 0 and toks[j].kind != SPACE else None
 
 
-def _reads_as(word: str, words: FrozenSet[str], readings: Callable[[str], Sequence[str]],
-              damaged_only: bool = False) -> bool:
+def _reads_as(word: str, words: FrozenSet[str], readings: Callable[[str], Sequence[str]]) -> bool:
     """`word` (marks stripped, lowercase) is one of `words`, or one of its readings is.
-    `damaged_only`: a word one letter from a FUZZY_WORDS word counts only when its own
-    letters spell none of its readings (Ditu, Diku for Điều; not hiệu, which is a word)."""
+    A word one letter from a FUZZY_WORDS word counts only when its own letters spell
+    none of its readings (Ditu, Diku for Điều; not hiệu, which is a word)."""
     bare = _bare(word)
-    read = readings(word)
-    if bare in words or any(_bare(r) in words for r in read):
+    read = [_bare(r) for r in readings(word)]
+    if bare in words or any(r in words for r in read):
         return True
-    if damaged_only and any(_bare(r) == bare for r in read):
+    # one letter damaged in a longer word: "Ditu", "Diku" for Điều, "khodn" for khoản;
+    # not a word that reads as itself, a syllable one letter from one of them ("phuong"
+    # is phương, not Chương: "địa phương 6 Bắc California" is ở)
+    if bare in read:
         return False
-    # one letter damaged in a longer word: "Ditu", "Diku" for Điều, "khodn" for khoản
     return any(w in words and Levenshtein.distance(bare, w) <= 1 for w in FUZZY_WORDS)
+
+
+def _numeric(tok: Token) -> bool:
+    """Whether a neighbour is a number or holds one: a NUMBER, a code with digits (CG1,
+    15/2014), a measure or time opening with its digits (16h, 3ha).  A word with a digit
+    after its first letter is OCR damage (c6, b6é, I6n for có, bố, lớn), no number."""
+    if tok.kind == NUMBER:
+        return True
+    if not any(c.isdigit() for c in tok.text):
+        return False
+    return tok.kind != WORD or tok.text[0].isdigit()
 
 
 def _line_start(toks: Sequence[Token], i: int) -> bool:
@@ -157,13 +169,12 @@ def number_context(toks: Sequence[Token], i: int,
             return True  # 6, 7 và 8
         nxt = None  # a sentence or clause ends: no unit follows
     for tok in (prev, nxt):
-        if tok is not None and (tok.kind == NUMBER or any(c.isdigit() for c in tok.text)) \
-                and not (tok is nxt and _before_document_code(toks, i, tok)):
+        if tok is not None and _numeric(tok) and not (tok is nxt and _before_document_code(toks, i, tok)):
             return True  # 14 16, tháng 6 năm 2024, CG1 12
     if prev is not None and prev.kind == WORD and _reads_as(prev.text, NUMBERING_WORDS, readings):
         return True
     # (a unit read fuzzily only from a damaged word: "6 hiệu lực" is có hiệu lực, not 6 Điều)
-    if nxt is not None and (nxt.text == "%" or nxt.kind == WORD and _reads_as(nxt.text, UNIT_WORDS, readings, True)):
+    if nxt is not None and (nxt.text == "%" or nxt.kind == WORD and _reads_as(nxt.text, UNIT_WORDS, readings)):
         return True
     if prev is not None and prev.kind == PUNCT and prev.text in ",;-–":
         k = _index_before(toks, i)

@@ -60,8 +60,9 @@ class LatticeBuilder:
     reader: the vidiacritic.reading.DocumentReader; users: the
     vidiacritic.user_matching.UserMatcher; config: the Restorer's Config)."""
 
-    def __init__(self, ngram, generator, lexicon, reader, users, config):
+    def __init__(self, ngram, generator, lexicon, reader, users, config, context: bool = True):
         self.ngram, self.generator, self.lexicon = ngram, generator, lexicon
+        self.context = context  # whether the decoder's language model reads context (not: rules)
         self.reader, self.users, self.config = reader, users, config
         self._entries: Dict[tuple, tuple] = {}
 
@@ -178,7 +179,8 @@ class LatticeBuilder:
         if user:
             foreign = foreign - user.keys()
         entries = [self.entry_at(toks, ti, ocr_document, reading, by_line, foreign) for ti in run]
-        bonus, written_phrases, names, units = self.phrase_bonus(entries, [toks[ti].text for ti in run])
+        bonus, written_phrases, names, units = self.phrase_bonus(entries, [toks[ti].text for ti in run],
+                                                                 self.bonus_weight(reading))
         for pos, ti in enumerate(run):
             if user and ti in user:
                 bonus[pos] = {user[ti][0]: self.config.user_bonus}
@@ -258,12 +260,26 @@ class LatticeBuilder:
             return self.kept_entry(toks[ti].text)  # "150 m", "1,1 km": a measure's unit
         return self.entry(toks[ti].text, ocr_document, by_line.get(ti, reading) if by_line else reading)
 
-    def phrase_bonus(self, entries: Sequence[Optional[Entry]], texts: Sequence[str]):
+    def bonus_weight(self, reading: Optional[DocumentReading]) -> float:
+        """The phrase bonus of a document read as `reading`: Config.rules_phrase_bonus
+        for a decoder whose language model reads no context (the rules engine),
+        Config.marked_phrase_bonus where the document is read as marked (vie OCR, typed
+        with some marks), else Config.phrase_bonus."""
+        if not self.context:
+            return self.config.rules_phrase_bonus
+        return self.config.marked_phrase_bonus if reading is not None and reading.marked \
+            else self.config.phrase_bonus
+
+    def phrase_bonus(self, entries: Sequence[Optional[Entry]], texts: Sequence[str],
+                     weight: Optional[float] = None):
         """Lexicon phrases over a chain's candidates: {position: {syllable: bonus}},
         the positions covered by a phrase written exactly, marks included, and the
         place names read after their unit word and those unit words ({position:
-        syllables}: lexicon.place_name_words; `texts`: the chain's tokens as written)."""
-        if self.lexicon is None or self.config.phrase_bonus == 0 or len(entries) < 2:
+        syllables}: lexicon.place_name_words; `texts`: the chain's tokens as written).
+        `weight`: the bonus per syllable of a phrase of strength 1 (default
+        Config.phrase_bonus)."""
+        weight = self.config.phrase_bonus if weight is None else weight
+        if self.lexicon is None or weight == 0 or len(entries) < 2:
             return {}, set(), {}, {}  # phrases have two syllables or more
         empty: FrozenSet[str] = frozenset()
         # The words as written join the candidates (a name's rare syllable may be none:
@@ -282,7 +298,7 @@ class LatticeBuilder:
                 continue
             for p, s in zip(span, syls):
                 cur = out.setdefault(p, {})
-                cur[s] = max(cur.get(s, 0.0), self.config.phrase_bonus * strength)
+                cur[s] = max(cur.get(s, 0.0), weight * strength)
             at = place_name_words(syls, texts, start)
             for p in at:
                 names.setdefault(p, set()).add(syls[p - start])

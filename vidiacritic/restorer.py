@@ -160,7 +160,8 @@ class Restorer:
         self.users = UserMatcher(self.user_terms, self.generator, self.channel, self.ngram.vocab,
                                  config.user_edits, config.user_edit_min)
         self.reader = DocumentReader(self.ngram, self.generator, self.marks, config)
-        self.lattices = LatticeBuilder(self.ngram, self.generator, self.lexicon, self.reader, self.users, config)
+        self.lattices = LatticeBuilder(self.ngram, self.generator, self.lexicon, self.reader, self.users, config,
+                                       context=self.engine != "rules")
         self.rescorer = Rescorer(self.lm, self.scorer, config, self.lexicon)
         self.assembler = Assembler(self.acronyms, self.code_parts, self.tone_style, self.source)
 

@@ -33,7 +33,9 @@ OCR_DEBRIS = "¢€®¥&§"
 # Alone between spaces these are, in Tesseract output, nearly always a lost word: "&"
 # and "¢" for ở, "¥" for ý (in the training pairs 250 "&" stood for ở, 10 for "&").
 # They are WORD tokens; the restorer keeps them as written outside OCR documents.
-LONE_DEBRIS = frozenset("&¢¥")
+# A lone "@" is Tesseract's ơ/ươ standing alone, ở (in Tesseract-eng training pairs of
+# legal text 195 of 216 lone "@" stood for ở); it is read as "o" (ocr_reading).
+LONE_DEBRIS = frozenset("&¢¥@")
 _WS = re.compile(r"(\s+)")
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)\S+$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
@@ -133,6 +135,39 @@ def article_code_parts(core: str) -> Optional[Tuple[str, List[str]]]:
     return m.group("num"), [m.group("part"), m.group("rest")]
 
 
+# Words joined by slashes: "đồng/tháng", "và/hoặc", "ngành/nghề", "Tấn/TTXVN" (a news photo
+# credit).  Each part is a word of two letters or more, lowercase, capitalised or all
+# caps, and one part at least is not all caps: "HIV/AIDS", "KH/BCĐ" (codes without a
+# number), "V/v", "km/h" and "OT/IoT" stay whole, as codes.
+_SLASHED_WORD = r"(?:[^\W\d_]{2,})"
+_SLASHED_WORDS = re.compile(rf"^{_SLASHED_WORD}(?:/{_SLASHED_WORD})+$")
+
+
+# Units of measure, which a slash joins to words as often as to numbers ("lít xăng/km",
+# "triệu đồng/ha", "km/giờ"): such a part is kept as written (PROTECTED), never read
+# as a syllable (km is not kèm, ha after a slash is the hectare).  After a number they
+# are kept too (fixes.foreign_words: "154.8 cc", "3 ml", "10 mb").
+MEASURE_UNITS = frozenset("""
+cm mm km dm ha kg mg ml cc kw kwh mw kv gb mb kb tb hz mhz ghz vnd vnđ usd ppm m2 m3 km2
+""".split())
+
+
+# Single lowercase letters joined by dots: "v.v" (vân vân), "t.l", "p.c".  No syllable is
+# written so; read letter by letter in OCR output they became "vở.v".  (Capitals are
+# left to the decoder: "T.U" is T.Ư, Trung ương, as often as "M.U" is M.U.)
+_LOWER_INITIALS = re.compile(r"^[^\W\d_A-ZĐ](?:\.[^\W\d_A-ZĐ])+$")
+
+
+def slashed_words(core: str) -> bool:
+    """Whether `core` is words joined by slashes (_SLASHED_WORDS), to be read as words."""
+    if not _SLASHED_WORDS.match(core):
+        return False
+    parts = core.split("/")
+    if not all(p.islower() or p.isupper() or (p[0].isupper() and p[1:].islower()) for p in parts):
+        return False  # mixed case inside a part: IoT, ThU
+    return not all(p.isupper() for p in parts)
+
+
 def _is_code(core: str) -> bool:
     """Document codes and identifiers: 132/KH-MTTQ-BTT, 07-TT/ThU, ND-CP, 15/2014."""
     if any(c in core for c in "/\\@_=#"):
@@ -180,6 +215,9 @@ def _cached_chunk_tokens(chunk: str) -> Tuple[Token, ...]:
 
 
 def _split_chunk(chunk: str, start: int, out: List[Token]) -> None:
+    if chunk in LONE_DEBRIS:  # (a lone "@" is no core: it is not a word character)
+        out.append(Token(chunk, WORD, start))
+        return
     if _URL.match(chunk) or _EMAIL.match(chunk):
         out.append(Token(chunk, PROTECTED, start))
         return
@@ -202,6 +240,15 @@ def _split_chunk(chunk: str, start: int, out: List[Token]) -> None:
             out.append(Token(num, NUMBER, pos))
             out.append(Token("/", PUNCT, pos + len(num)))
             out.append(Token(word, WORD, pos + len(num) + 1))
+        elif _LOWER_INITIALS.match(core):  # v.v (vân vân), t.l: abbreviations, kept
+            out.append(Token(core, PROTECTED, pos))
+        elif slashed_words(core):
+            for k, part in enumerate(core.split("/")):
+                if k:
+                    out.append(Token("/", PUNCT, pos))
+                    pos += 1
+                out.append(Token(part, PROTECTED if part.lower() in MEASURE_UNITS else WORD, pos))
+                pos += len(part)
         elif _is_code(core):
             out.append(Token(core, PROTECTED, pos))
         else:
@@ -267,8 +314,8 @@ def join_ocr_splits(tokens: Sequence[Token]) -> List[Token]:
     * u/o + quote or colon + lowercase letters, no spaces: "tu‘ong", "Chu:ong";
     * u/o + quote at the end of a word ("tu’ ", "co’,"), unless a quote opened before
       it on the same line is still open (then it closes a quotation: ‘…so’);
-    * letters + "@" (+ letters): "Ngu@i", "nu@c", "S@"; a lone "@" is a word too (ở:
-      29 of the 31 lone "@" in 18,000 training-split poor-scan pairs, the others tế);
+    * letters + "@" (+ letters): "Ngu@i", "nu@c", "S@" (a lone "@" is a word already:
+      LONE_DEBRIS; 29 of the 31 lone "@" in 18,000 training-split poor-scan pairs were ở);
     * "$" opening a bare number of 1–3 digits: "$6" (DOLLAR_S), a NUMBER token;
     * letters without a vowel + "}" or "]", no opening one before on the line: "tr}",
       "NGH]" (DOT_I_MARKS).
@@ -304,11 +351,6 @@ def join_ocr_splits(tokens: Sequence[Token]) -> List[Token]:
                     out.append(Token(tok.text + nxt.text, WORD, tok.start))
                     i += 2
                     continue
-        if tok.kind == PUNCT and tok.text == "@" and (not out or out[-1].kind == SPACE) \
-                and (nxt is None or nxt.kind == SPACE):
-            out.append(Token(tok.text, WORD, tok.start))  # a lone "@": ở (as a lone & or ¢)
-            i += 1
-            continue
         if tok.kind == WORD and nxt is not None and nxt.kind == PUNCT and nxt.text == "@" \
                 and (after is None or after.kind in (SPACE, PUNCT)):
             out.append(Token(tok.text + "@", WORD, tok.start))
