@@ -27,7 +27,7 @@ import re
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
-from .tokens import (AMOUNT, MEASURE_UNITS, NUMBER, SPACE, WORD, Token, article_code_parts,
+from .tokens import (AMOUNT, MEASURE_UNITS, NUMBER, SPACE, VOWEL, WORD, Token, article_code_parts,
                      document_code_parts)
 
 ACRONYM_FILE = "acronyms_d.tsv"
@@ -271,12 +271,6 @@ FOREIGN_EVIDENCE_SHARE = 1 / 3
 # least this share of its skeleton's frequency in Vietnamese text: "at" and "the" do,
 # "va" (và) and "la" (là), which the English list holds as abbreviations, do not.
 ENGLISH_MEMBER_RATIO = 0.1
-# A word without a vowel letter.  The English list holds such abbreviations (hd, sd, cb,
-# md, th, cc), but in OCR output they are nearly always a Vietnamese word Tesseract's
-# English model damaged ("hd sd" for hồ sơ, "cc" for các): in 1,200 training-split
-# poor-scan lines they were 18 of the 37 words kept as English, and the runs they made
-# English kept their neighbours too ("cc 18 chic" for các tổ chức).
-_VOWEL = re.compile("[aeiouy]", re.IGNORECASE)
 # In OCR output a short English word is as often a Vietnamese word that Tesseract's
 # English model damaged into one ("nude" nước, "thee" theo, "chic" chức, "hide" hiệu,
 # "wing" tổng).  There a word is evidence of English only when the OCR channel reads it
@@ -304,16 +298,16 @@ def foreign_words(toks: Sequence[Token], english: Dict[str, float],
       and "Donald Trump va Mike Pence" are restored.
     * Two-letter all-caps tokens right after a capitalised word with no Vietnamese
       reading, one space between: the OA of "Zalo OA" is not ÓA.
-
-    In OCR output (`ocr_reading` given: a word's best Vietnamese reading's channel log
-    P) a word without a vowel is no English word but a damaged Vietnamese one, which
-    ends a run ("hd sd" hồ sơ, _VOWEL above), and an English word is evidence only when
-    no Vietnamese syllable reads as it (OCR_EVIDENCE_LOGP).
     * A unit of measure after a number (_unit_after_number): "154.8 cc", "3 ml" are not
       cực, mũ, which OCR candidates would make of them.
     * An acronym inside lowercase text (_acronym_among_lowercase): "bộ phận IT của",
-      "Giám đốc CDC tỉnh" keep IT and CDC, not ÍT, CÁC.  In OCR output (`ocr`) only
-      those of OCR_ACRONYM_MIN letters or more (`ocr_reading` given).
+      "Giám đốc CDC tỉnh" keep IT and CDC, not ÍT, CÁC.
+
+    In OCR output (`ocr_reading` given: a word's best Vietnamese reading's channel log
+    P) a word without a vowel is no English word but a damaged Vietnamese one, which
+    ends a run ("hd sd" hồ sơ, tokens.VOWEL), an English word is evidence only when
+    no Vietnamese syllable reads as it (OCR_EVIDENCE_LOGP), and an acronym among
+    lowercase words has OCR_ACRONYM_MIN letters or more.
     """
     keep: Set[int] = set()
     run: List[int] = []
@@ -336,7 +330,14 @@ def foreign_words(toks: Sequence[Token], english: Dict[str, float],
         if tok.kind == WORD:
             text = tok.text
             en = english.get(text.lower(), 0.0)
-            if ocr_reading is not None and en and not _VOWEL.search(text):
+            if ocr_reading is not None and en and not VOWEL.search(text):
+                # A word without a vowel letter.  The English list holds such abbreviations
+                # (hd, sd, cb, md, th, cc), but in OCR output they are nearly always a
+                # Vietnamese word Tesseract's English model damaged ("hd sd" for hồ sơ, "cc"
+                # for các): in 1,200 training-split poor-scan lines they were 18 of the 37
+                # words kept as English, and the runs they made English kept their
+                # neighbours too ("cc 18 chic" for các tổ chức).  (The English list is
+                # ASCII, so tokens.VOWEL sees its words' vowels as written.)
                 en = 0.0
             name_like = text[:1].isupper() and text.isalpha()
             vi = vi_freq(text) if en or name_like else 0.0

@@ -14,9 +14,8 @@ from .viterbi import Lattice
 from .lexicon import place_name_words
 from .marks import DocumentReading, letters_and_tone, quality_counts
 from .text import normalize_syllable, split_tone, strip_diacritics
-from .tokens import LONE_DEBRIS, NUMBER, PUNCT, WORD, Token, capital_i_reading, ocr_reading
+from .tokens import LONE_DEBRIS, NUMBER, PUNCT, VOWEL, WORD, Token, capital_i_reading, ocr_reading
 
-_VOWEL = re.compile("[aeiouyAEIOUY]")
 # A number glued to its unit ("3ha", "1m", "2,5km", "500mg", "4G"): a measure, never a
 # damaged word, even in OCR output (where "16i" may be lối, "3ha" is three hectares).
 _NUMBER_WITH_UNIT = re.compile(
@@ -94,7 +93,7 @@ class LatticeBuilder:
             # A word with a digit is OCR damage only in OCR output ("16i" lối); in typed
             # text it is a measure, a code or a name ("1m", "3ha", "4G", "A1"), kept.
             kept = (not ocr_document and (text in LONE_DEBRIS or any(c.isdigit() for c in text) or
-                                          len(text) == 1 and not _VOWEL.match(strip_diacritics(text)))
+                                          len(text) == 1 and not VOWEL.match(strip_diacritics(text)))
                     or is_measure(text))
             cands = () if kept else (self.reader.marked_candidates(text, reading) if reading is not None
                                      else self.generator.ocr_candidates(ocr_reading(text)) if ocr_document

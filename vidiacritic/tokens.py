@@ -36,6 +36,9 @@ OCR_DEBRIS = "¢€®¥&§"
 # A lone "@" is Tesseract's ơ/ươ standing alone, ở (in Tesseract-eng training pairs of
 # legal text 195 of 216 lone "@" stood for ở); it is read as "o" (ocr_reading).
 LONE_DEBRIS = frozenset("&¢¥@")
+# A vowel letter, unmarked (search text with its marks stripped or decomposed): a
+# token without one is no syllable (lone consonants, "hd", "tr" before "}").
+VOWEL = re.compile("[aeiouyAEIOUY]")
 _WS = re.compile(r"(\s+)")
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)\S+$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
@@ -303,7 +306,6 @@ DOLLAR_S = "$"
 # training-split poor-scan pairs).  Only after letters without a vowel, which are no
 # word by themselves, and with no opening brace or bracket before them on the line.
 DOT_I_MARKS = "}]"
-_VOWEL = re.compile("[aeiouyAEIOUY]")
 _DOLLAR_DIGITS = re.compile(r"^\d{1,3}$")
 
 
@@ -363,7 +365,7 @@ def join_ocr_splits(tokens: Sequence[Token]) -> List[Token]:
             i += 2
             continue
         if tok.kind == WORD and nxt is not None and nxt.kind == PUNCT and nxt.text in DOT_I_MARKS \
-                and not open_brackets and tok.text.isalpha() and not _VOWEL.search(unicodedata.normalize("NFD", tok.text)) \
+                and not open_brackets and tok.text.isalpha() and not VOWEL.search(unicodedata.normalize("NFD", tok.text)) \
                 and (after is None or after.kind in (SPACE, PUNCT)):
             out.append(Token(tok.text + nxt.text, WORD, tok.start))
             i += 2
