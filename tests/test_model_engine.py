@@ -184,13 +184,15 @@ class _LoudUnknown:
     ("Cup", WORD, False),      # English: the unknown token is evidence it is meant so
     ("HOT", WORD, False),      # an acronym
     ("x", WORD, False),        # a single character
+    ("m3", WORD, False),       # a word with a digit: a unit ("(m3)" was read as mã), a name (S8)
 ])
 def test_the_unknown_token_votes_for_keeping_only_words_meant_as_written(text, kind, neutral):
     """rescoring.Rescorer.doubtful_keep: the scorer's one "unknown" token stands for every
     word outside its vocabulary; on damage it is the scorer's doubt, which outvoted the
     damaged word's readings and kept the damage (poor-scan training slice: "bjo cho"
     for báo cáo, "Ngudfi", "Corguan").  There keep gets the mean of the readings'
-    votes; an English word, an acronym or a single character keeps its vote."""
+    votes; an English word, an acronym, a single character or a word with a digit keeps
+    its vote."""
     import numpy as np
     from vidiacritic.rescoring import Rescorer
     from vidiacritic.tokens import Token

@@ -8,7 +8,7 @@ on every word with a choice, except a user term's or a place name's the first pa
 number whose letter readings the lattice offers), which sit in the words' sequence
 as the words they may stand for.  Its one "unknown" token votes for keeping a word as
 written only where the word may be meant as written (may_be_meant): an English word,
-an acronym, a single character; for damage ("bjo", "Ngudfi") and numbers it was the
+an acronym, a single character, a word with a digit; for damage ("bjo", "Ngudfi") and numbers it was the
 scorer's doubt, not its reading, and kept the damage (doubtful_keep).
 """
 from __future__ import annotations
@@ -165,9 +165,11 @@ class Rescorer:
 
     def may_be_meant(self, text: str) -> bool:
         """Whether a word kept as written may be meant so: an English word, an acronym
-        (all capitals), a single character (a list letter, "x" for times)."""
+        (all capitals), a single character (a list letter, "x" for times), a word with
+        a digit (a unit or a name: "m3", "Galaxy S8"; "s6" for số the lattice reads)."""
         word = "".join(c for c in text if c.isalnum())
-        return len(word) < 2 or (word.isalpha() and word.isupper()) or word.lower() in self.english
+        return (len(word) < 2 or (word.isalpha() and word.isupper()) or word.lower() in self.english
+                or any(c.isdigit() for c in word))
 
 
 def number_slots(toks: Sequence[Token], runs, metas) -> frozenset:
