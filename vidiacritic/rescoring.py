@@ -1,6 +1,16 @@
 """Decoding: Viterbi over a document's lattices (:mod:`vidiacritic.viterbi`) and, for the
 model engine, the seq2seq scorer's second pass, which re-scores the candidates of
-each segment with the whole segment in view and decodes again."""
+each segment with the whole segment in view and decodes again.
+
+Where the scorer votes (models/seq2seq/CARD.md, "How the scorer's votes are used"):
+on every word with a choice, except a user term's or a place name's the first pass read
+(names_read), and on the number slots of OCR output (vidiacritic.digit_letters: a
+number whose letter readings the lattice offers), which sit in the words' sequence
+as the words they may stand for.  Its one "unknown" token votes for keeping a word as
+written only where the word may be meant as written (may_be_meant): an English word,
+an acronym, a single character, a word with a digit; for damage ("bjo", "Ngudfi") and numbers it was the
+scorer's doubt, not its reading, and kept the damage (doubtful_keep).
+"""
 from __future__ import annotations
 
 from typing import Dict, List, Sequence, Tuple
@@ -10,7 +20,7 @@ import numpy as np
 from .lexicon import names_after_unit_words
 from .viterbi import Lattice, decode_batch
 from .text import strip_diacritics
-from .tokens import SPACE, WORD, Token
+from .tokens import NUMBER, SPACE, WORD, Token
 
 _SENTENCE_END = frozenset(".?!;:")
 
@@ -18,10 +28,13 @@ _SENTENCE_END = frozenset(".?!;:")
 class Rescorer:
     """Decodes lattices with the language model `lm`, and re-scores them with the
     seq2seq `scorer` (None: the statistical and rules engines) under `config`; the
-    phrase `lexicon` (None: none) says where the first pass read a place name."""
+    phrase `lexicon` (None: none) says where the first pass read a place name;
+    `english` (English words, lowercase; None: none) which words kept as written
+    may be meant so (may_be_meant)."""
 
-    def __init__(self, lm, scorer, config, lexicon=None):
+    def __init__(self, lm, scorer, config, lexicon=None, english=None):
         self.lm, self.scorer, self.config, self.lexicon = lm, scorer, config, lexicon
+        self.english = english if english is not None else frozenset()
 
     def decode(self, lattices: List[Lattice], memo=None):
         # Decode in slices so that memory stays bounded for very long documents.
@@ -29,13 +42,14 @@ class Rescorer:
                 for d in decode_batch(lattices[i : i + self.config.decode_slice], self.lm, prune_to=self.config.prune_to,
                                       temperature=self.config.confidence_temperature, memo=memo)]
 
-    def segments(self, toks: Sequence[Token]) -> List[List[int]]:
-        """WORD token indices grouped into the spans the scorer reads: paragraphs cut
-        into pieces of at most Config.segment_max_words words, preferably at sentence ends."""
+    def segments(self, toks: Sequence[Token], slots=frozenset()) -> List[List[int]]:
+        """WORD token indices, and the number slots `slots` among them, grouped into the
+        spans the scorer reads: paragraphs cut into pieces of at most
+        Config.segment_max_words words, preferably at sentence ends."""
         segs: List[List[int]] = []
         cur: List[int] = []
         for i, tok in enumerate(toks):
-            if tok.kind == WORD:
+            if tok.kind == WORD or i in slots:
                 cur.append(i)
                 if len(cur) >= self.config.segment_max_words:
                     segs.append(cur)
@@ -56,7 +70,7 @@ class Rescorer:
         segment are decoded again: the others keep the first pass's path, which their
         unchanged lattices would give again.  `scale`: a factor on the scorer's weight."""
         where = {ti: (r, pos) for r, run in enumerate(runs) for pos, ti in enumerate(run)}
-        segs = [(seg, [where[ti] for ti in seg]) for seg in self.segments(toks)]
+        segs = [(seg, [where[ti] for ti in seg]) for seg in self.segments(toks, number_slots(toks, runs, metas))]
         extra: Dict[Tuple[int, int], np.ndarray] = {}
         decoded = list(decoded)
         names = self.names_read(toks, runs, metas, decoded)
@@ -116,20 +130,56 @@ class Rescorer:
             if least >= weights.gate and weights.gate < 1.0:
                 continue  # the first pass is sure of every word here
             cands = [sc.syllable_ids(metas[r][pos][0]) for r, pos in seg]
-            place = [(r, pos, len(metas[r][pos][0]) > 1, "user" in metas[r][pos][1] or (r, pos) in names)
-                     for r, pos in seg]
+            place = [(r, pos, len(metas[r][pos][0]) > 1, "user" in metas[r][pos][1] or (r, pos) in names,
+                      self.doubtful_keep(toks[ti], metas[r][pos][0]))
+                     for ti, (r, pos) in zip(seg_toks, seg)]
             source = source_text(toks, seg_toks[0], seg_toks[-1])
             segments.append((strip_diacritics(source) if letters_only else source, prefix, cands))
             places.append(place)
             scored.append(i)
         weight = scale * weights.weight
-        for place, lps in zip(places, sc.score(segments)):
-            for (r, pos, has_choice, decided), lp in zip(place, lps):
+        for place, lps, (_, _, cands) in zip(places, sc.score(segments), segments):
+            for (r, pos, has_choice, decided, keep), lp, ids in zip(place, lps, cands):
                 # (one candidate: nothing to re-rank; a user term's word or a place name's:
                 # the term or the first pass decides)
                 if has_choice and not decided and weight != 0.0:
+                    if keep >= 0 and (ids != 0).any():
+                        lp = lp.copy()
+                        lp[keep] = lp[ids != 0].mean()  # no vote for keeping damage
                     extra[(r, pos)] = weight * lp
         return scored
+
+    def doubtful_keep(self, tok: Token, forms: Sequence) -> int:
+        """The index of "keep as written" among `forms` when the scorer's vote for it
+        is no evidence, else -1: `tok` is a word that cannot be meant as written (not
+        may_be_meant), or a number slot.  The scorer's one "unknown" token stands for
+        every word outside its vocabulary, so on damage ("bjo" báo, "Ngudfi" Người,
+        "Corguan" Cơ quan) it is the scorer's doubt: it outvoted the damaged word's
+        readings and kept the damage.  A number the scorer never learned to read (its
+        training pairs skip numbers): its vote for the number kept "6" for ở.  Such a
+        keep gets the mean of the readings' votes; whether a number may be letters at
+        all stays the lattice's (digit_letters: the number's context, DIGIT_MARGIN)."""
+        if None not in forms or (tok.kind == WORD and self.may_be_meant(tok.text)):
+            return -1
+        return forms.index(None)
+
+    def may_be_meant(self, text: str) -> bool:
+        """Whether a word kept as written may be meant so: an English word, an acronym
+        (all capitals), a single character (a list letter, "x" for times), a word with
+        a digit (a unit or a name: "m3", "Galaxy S8"; "s6" for số the lattice reads)."""
+        word = "".join(c for c in text if c.isalnum())
+        return (len(word) < 2 or (word.isalpha() and word.isupper()) or word.lower() in self.english
+                or any(c.isdigit() for c in word))
+
+
+def number_slots(toks: Sequence[Token], runs, metas) -> frozenset:
+    """The number tokens whose lattice slot offers letter readings (the digits read for
+    letters of OCR output: vidiacritic.digit_letters): the scorer reads them as the
+    words they may be, in their place among the words.  Left out, a "46" for đó both
+    went unvoted and put every later word of its segment one place off the words the
+    scorer was reading.  A number the lattice keeps as written is no slot."""
+    return frozenset(ti for r, run in enumerate(runs) for pos, ti in enumerate(run)
+                     if toks[ti].kind == NUMBER and len(metas[r][pos][0]) > 1)
 
 
 def chosen_share(marginals: np.ndarray, forms: Sequence, k: int) -> float:

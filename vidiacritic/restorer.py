@@ -162,7 +162,7 @@ class Restorer:
         self.reader = DocumentReader(self.ngram, self.generator, self.marks, config)
         self.lattices = LatticeBuilder(self.ngram, self.generator, self.lexicon, self.reader, self.users, config,
                                        context=self.engine != "rules")
-        self.rescorer = Rescorer(self.lm, self.scorer, config, self.lexicon)
+        self.rescorer = Rescorer(self.lm, self.scorer, config, self.lexicon, self.english)
         self.assembler = Assembler(self.acronyms, self.code_parts, self.tone_style, self.source)
 
     def with_config(self, config: Config) -> "Restorer":
