@@ -3,7 +3,7 @@
 import pytest
 
 from vidiacritic import digit_letters
-from vidiacritic.tokens import tokenize
+from vidiacritic.tokens import tokenize, unit_after_number
 
 
 def _at(text, word, nth=0):
@@ -172,10 +172,12 @@ def test_item_labels_stay_as_written_in_ocr_output(engine, request):
     ("con m tro len", "m", False),          # no number before it
     ("150\nm tro len", "m", False),         # the number ends the line before
     ("150 ma tro len", "ma", False),        # no unit abbreviation
+    ("dien tich 3 Ha dat", "Ha", True),     # any case: one list and one rule (tokens)
+    ("gia 20 usd moi", "usd", True),
 ])
 def test_unit_abbreviations_after_a_number(text, word, unit):
     toks, i = _at(text, word)
-    assert digit_letters.measure_unit(toks, i) is unit
+    assert unit_after_number(toks, i) is unit
 
 
 def test_a_measure_keeps_its_unit_in_ocr_output(stat):

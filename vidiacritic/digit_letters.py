@@ -226,25 +226,6 @@ def _labelled_before(toks: Sequence[Token], i: int, readings, depth: int = 8) ->
         and toks[label].text.isalpha() and _labelled_before(toks, label, readings, depth - 1)
 
 
-# Unit abbreviations a measure writes after its number, one space between ("150 m",
-# "1,1 km", "3 ha", "20 kg"): no Vietnamese words there, though some spell syllables
-# without their marks (ha: hà, m: mà to a damaged-word reader).
-MEASURE_UNITS = frozenset("""
-m cm mm dm km m2 m3 cm2 cm3 km2 ha kg mg ml kw kwh mw kv gb mb kb tb hz mhz ghz ppm
-""".split())
-
-
-def measure_unit(toks: Sequence[Token], i: int) -> bool:
-    """Whether WORD token `i` is a unit abbreviation (MEASURE_UNITS) right after a
-    number on its line: "cao 150 m", "khoảng 1,1 km."  In OCR output the decoder read
-    such a unit as a damaged word (150 mã, 1,1 năm)."""
-    tok = toks[i]
-    if tok.kind != WORD or tok.text.lower() not in MEASURE_UNITS:
-        return False
-    j = _index_before(toks, i)
-    return j is not None and j == i - 2 and toks[j].kind == NUMBER
-
-
 def _before_document_code(toks: Sequence[Token], i: int, code: Token) -> bool:
     """Whether the number at `i`, of one or two digits and inside its line, stands
     before a document code (tokens.DOCUMENT_CODE: "Thông tư 96 17/2015/TT-BKHCN").

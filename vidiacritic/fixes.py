@@ -27,8 +27,8 @@ import re
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
-from .tokens import (AMOUNT, MEASURE_UNITS, NUMBER, SPACE, VOWEL, WORD, Token, article_code_parts,
-                     document_code_parts)
+from .tokens import (AMOUNT, NUMBER, SPACE, VOWEL, WORD, Token, article_code_parts,
+                     document_code_parts, unit_after_number)
 
 ACRONYM_FILE = "acronyms_d.tsv"
 ACRONYM_HEADER = ("written", "acronym", "count", "count_written")
@@ -298,7 +298,7 @@ def foreign_words(toks: Sequence[Token], english: Dict[str, float],
       and "Donald Trump va Mike Pence" are restored.
     * Two-letter all-caps tokens right after a capitalised word with no Vietnamese
       reading, one space between: the OA of "Zalo OA" is not ÓA.
-    * A unit of measure after a number (_unit_after_number): "154.8 cc", "3 ml" are not
+    * A unit of measure after a number (tokens.unit_after_number): "154.8 cc", "3 ml" are not
       cực, mũ, which OCR candidates would make of them.
     * An acronym inside lowercase text (_acronym_among_lowercase): "bộ phận IT của",
       "Giám đốc CDC tỉnh" keep IT and CDC, not ÍT, CÁC.
@@ -349,21 +349,13 @@ def foreign_words(toks: Sequence[Token], english: Dict[str, float],
                 run.append(i)
             elif vi or not name_like:
                 close()  # a Vietnamese word, or something else; names and acronyms pass
-            if _caps_after_foreign_name(toks, i, vi_freq) or _unit_after_number(toks, i) or \
+            if _caps_after_foreign_name(toks, i, vi_freq) or unit_after_number(toks, i) or \
                     _acronym_among_lowercase(toks, i, english, vi_freq, OCR_ACRONYM_MIN if ocr_reading is not None else 2):
                 keep.add(i)
         elif tok.kind == SPACE and tok.text.count("\n") >= 2:
             close()
     close()
     return keep
-
-
-def _unit_after_number(toks: Sequence[Token], i: int) -> bool:
-    """Whether toks[i] is a lowercase unit of measure (tokens.MEASURE_UNITS) after a
-    number, one space between on the same line: "154.8 cc", "3 ml", "10 mb"."""
-    text = toks[i].text
-    return (text in MEASURE_UNITS and i >= 2 and toks[i - 1].kind == SPACE and toks[i - 1].text == " "
-            and toks[i - 2].kind == NUMBER)
 
 
 # The longest all-caps token _acronym_among_lowercase considers (CERN, DSLR, THPT).

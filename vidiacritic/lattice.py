@@ -14,7 +14,7 @@ from .viterbi import Lattice
 from .lexicon import place_name_words
 from .marks import DocumentReading, letters_and_tone, quality_counts
 from .text import normalize_syllable, split_tone, strip_diacritics
-from .tokens import LONE_DEBRIS, NUMBER, PUNCT, VOWEL, WORD, Token, capital_i_reading, ocr_reading
+from .tokens import LONE_DEBRIS, NUMBER, PUNCT, VOWEL, WORD, Token, capital_i_reading, ocr_reading, unit_after_number
 
 # A number glued to its unit ("3ha", "1m", "2,5km", "500mg", "4G"): a measure, never a
 # damaged word, even in OCR output (where "16i" may be lối, "3ha" is three hectares).
@@ -255,7 +255,7 @@ class LatticeBuilder:
         if len(toks[ti].text) == 1 and digit_letters.item_label(
                 toks, ti, lambda w: digit_letters._best_readings(self, w)):
             return self.kept_entry(toks[ti].text)  # "điểm b khoản 1": a label, no word
-        if digit_letters.measure_unit(toks, ti):
+        if unit_after_number(toks, ti):
             return self.kept_entry(toks[ti].text)  # "150 m", "1,1 km": a measure's unit
         return self.entry(toks[ti].text, ocr_document, by_line.get(ti, reading) if by_line else reading)
 

@@ -146,13 +146,28 @@ _SLASHED_WORD = r"(?:[^\W\d_]{2,})"
 _SLASHED_WORDS = re.compile(rf"^{_SLASHED_WORD}(?:/{_SLASHED_WORD})+$")
 
 
-# Units of measure, which a slash joins to words as often as to numbers ("lít xăng/km",
-# "triệu đồng/ha", "km/giờ"): such a part is kept as written (PROTECTED), never read
-# as a syllable (km is not kèm, ha after a slash is the hectare).  After a number they
-# are kept too (fixes.foreign_words: "154.8 cc", "3 ml", "10 mb").
+# Units of measure.  A slash joins them to words as often as to numbers ("lít xăng/km",
+# "triệu đồng/ha", "km/giờ"): such a part is kept as written (PROTECTED), never read as
+# a syllable (km is not kèm, ha after a slash is the hectare).  After a number they are
+# kept too (unit_after_number): "150 m", "1,1 km", "154.8 cc", "3 ml", "20 USD".  No
+# Vietnamese words there, though some spell syllables without their marks (ha: hà, m:
+# mà, cc: các) that OCR candidates and a damaged-word reader would make of them.
 MEASURE_UNITS = frozenset("""
-cm mm km dm ha kg mg ml cc kw kwh mw kv gb mb kb tb hz mhz ghz vnd vnđ usd ppm m2 m3 km2
+m cm mm dm km m2 m3 cm2 cm3 km2 ha kg mg ml cc kw kwh mw kv gb mb kb tb hz mhz ghz ppm
+vnd vnđ usd
 """.split())
+
+
+def unit_after_number(toks: Sequence[Token], i: int) -> bool:
+    """Whether WORD token `i` is a unit of measure (MEASURE_UNITS, any case) right after
+    a number, one space token between on the same line: "cao 150 m", "khoảng 1,1 km.",
+    "154.8 cc", "10 MB".  The one rule for the decoder's lattice (kept, no candidates)
+    and for fixes.foreign_words (kept as written)."""
+    tok = toks[i]
+    if tok.kind != WORD or tok.text.lower() not in MEASURE_UNITS or i < 2:
+        return False
+    space = toks[i - 1]
+    return space.kind == SPACE and "\n" not in space.text and toks[i - 2].kind == NUMBER
 
 
 # Single lowercase letters joined by dots: "v.v" (vân vân), "t.l", "p.c".  No syllable is
