@@ -12,7 +12,7 @@ import numpy as np
 from . import digit_letters, fixes, list_markers
 from .explanation import WordDecision
 from .text import MODERN, apply_casing, place_tone
-from .tokens import PROTECTED, WORD, Token, capital_i_reading, opens_sentence
+from .tokens import NUMBER, PROTECTED, WORD, Token, capital_i_reading, opens_sentence
 
 
 class Assembler:
@@ -93,8 +93,8 @@ class Assembler:
         source: Dict[int, str] = {}
         restored = [replaced.get(i, t.text) for i, t in enumerate(toks)]
         for i, tok in enumerate(toks):
-            if tok.kind != PROTECTED:
-                continue
+            if tok.kind != PROTECTED and not (ocr and tok.kind == NUMBER):
+                continue  # (a number: an article code whose part OCR read as digits, 13.1.17.72.1)
             # (OCR's article code separators first: 33,4.ND.2.24 then gets its Đ)
             text = (ocr and fixes.article_code_separators(toks, restored, i)) or tok.text
             code = None if self.code_parts is None else self.code_parts.restore(text)
