@@ -25,6 +25,7 @@ def _at(text, word, nth=0):
     ("theo Ditu 16 cua Luat", "16"),              # a numbering word with a letter damaged
     ("ma CG1 12 cua", "12"),                      # beside a code with digits
     ("sau 16h 6 xe den", "6"),                    # beside a time
+    ("co mot 01 thu ky", "01"),                   # after một too (legal_phapdien's one "một 01")
 ])
 def test_real_numbers_are_never_slots(text, word):
     toks, i = _at(text, word)
@@ -36,6 +37,7 @@ def test_real_numbers_are_never_slots(text, word):
     ("Day 14 mot van ban", "14"),
     ("nham 190 ra nguon luc", "190"),
     ("vu khang b6é 6 Colombia", "6"),   # beside an OCR-damaged word (bố), no number
+    ("thi hanh mot 56 dieu cua Luat", "56"),  # after một a unit makes no count: một số điều
 ])
 def test_bare_numbers_in_prose_may_be_letters(text, word):
     toks, i = _at(text, word)
@@ -211,3 +213,15 @@ def test_a_number_before_a_document_code_may_be_so(stat):
     out = stat.restore("(Digu 3 Thing wr 96 17/2015/TT-BKHCN, cé higu lie thi hinh ke\n"
                        "1 15/2014/ND-CP Nghi dinh quy dinh", ocr_document=True)
     assert out == "(Điều 3 Thông tư số 17/2015/TT-BKHCN, có hiệu lực thi hành kể\n1 15/2014/NĐ-CP Nghị định quy định"
+
+
+@pytest.mark.parametrize("engine", ["stat", "model"])
+def test_a_number_after_mot_before_a_unit_may_be_so(engine, request):
+    """"thi hành một 56 điều": no count follows một, so the unit after the number does
+    not keep it; a count after another word, or after một without a unit reading that
+    wins, stays a number."""
+    restorer = request.getfixturevalue(engine)
+    out = restorer.restore("Nghi dinh quy dinh chi tiet thi hanh mot 56 diéu cia Luat", ocr_document=True)
+    assert "thi hành một số điều của Luật" in out
+    assert restorer.restore("mat 5 ngay lam viec", ocr_document=True) == "mất 5 ngày làm việc"
+    assert restorer.restore("mot 12 thang", ocr_document=True).split()[1] == "12"

@@ -174,7 +174,8 @@ def number_context(toks: Sequence[Token], i: int,
     if prev is not None and prev.kind == WORD and _reads_as(prev.text, NUMBERING_WORDS, readings):
         return True
     # (a unit read fuzzily only from a damaged word: "6 hiệu lực" is có hiệu lực, not 6 Điều)
-    if nxt is not None and (nxt.text == "%" or nxt.kind == WORD and _reads_as(nxt.text, UNIT_WORDS, readings)):
+    if nxt is not None and (nxt.text == "%" or nxt.kind == WORD and _reads_as(nxt.text, UNIT_WORDS, readings)) \
+            and not _after_one(prev, readings):
         return True
     if prev is not None and prev.kind == PUNCT and prev.text in ",;-–":
         k = _index_before(toks, i)
@@ -182,6 +183,18 @@ def number_context(toks: Sequence[Token], i: int,
         if earlier is not None and earlier.kind == NUMBER:
             return True  # 4, 6
     return False
+
+
+def _after_one(prev: Optional[Token], readings: Callable[[str], Sequence[str]]) -> bool:
+    """Whether the word before a number reads as một.  No count follows một ("một 56
+    điều" is không: a numeral does not follow a numeral), so a unit after the number
+    does not make it one there: in OCR output it is số ("thi hành một 56 điều" for
+    một số điều, 3 of the 47 digits kept for words in the training slices, where
+    "một số" is 10,710 times in legal_phapdien against a few "một N")."""
+    return prev is not None and prev.kind == WORD and _reads_as(prev.text, ONE_WORDS, readings)
+
+
+ONE_WORDS = frozenset({"mot"})
 
 
 # Words that a lettered item label follows ("điểm a khoản 1"), and the words between two
