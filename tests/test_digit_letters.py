@@ -237,3 +237,33 @@ def test_a_digit_before_co_may_be_o(engine, request):
                  "tai 2 co so kinh doanh", "kiem tra 12 co so san xuat"]:
         assert [w for w in restorer.restore(text, ocr_document=True).split() if w.isdigit()] == \
             [w for w in text.split() if w.isdigit()]
+
+
+@pytest.mark.parametrize("engine", ["stat", "model"])
+def test_a_digit_glued_to_a_unit_may_be_a_word_in_ocr_output(engine, request):
+    """Tesseract-eng writes âm as "4m", ốm as "6m"; a real measure stays: beside a
+    number, or where the language model does not prefer the word by DIGIT_MARGIN."""
+    restorer = request.getfixturevalue(engine)
+    assert restorer.restore("thiét bi phat 4m thanh (loa", ocr_document=True) == "thiết bị phát âm thanh (loa"
+    assert restorer.restore("sifc khée sau 6m dau, thai san", ocr_document=True) == "sức khỏe sau ốm đau, thai sản"
+    for text in ["duong rong 4m, dai 6m", "chieu cao 4m tro len", "xay tuong cao 4m va", "san rong 4m x 6m",
+                 "tu 22h den 6h hom sau"]:
+        assert [w for w in restorer.restore(text, ocr_document=True).split() if w[0].isdigit()] == \
+            [w for w in text.split() if w[0].isdigit()]
+    assert restorer.restore("thiet bi phat 4m thanh", ocr_document=False).split()[3] == "4m"  # typed text
+
+
+def test_a_glued_measure_is_no_slot_beside_a_number(stat):
+    toks = tokenize("rong 4m x 6m")
+    assert digit_letters.measure_entry(stat.lattices, toks, 2) is None
+    toks = tokenize("phat 4m thanh")
+    assert digit_letters.measure_entry(stat.lattices, toks, 2) is not None
+    assert digit_letters.measure_entry(stat.lattices, tokenize("dai 14m va"), 2) is None  # two digits
+
+
+def test_a_measure_is_no_ocr_evidence(stat):
+    """A typed "phát 4m thành" is no OCR output: had its measure counted as OCR damage,
+    the second reading (restorer._run) would read it as Tesseract-eng output, 4m as âm."""
+    assert stat.reader.ocr_word_counts(tokenize("thiết bị phát 4m thành")) == (0, 5)
+    assert stat.reader.ocr_word_counts(tokenize("thiết bị phát 4m thành c6")) == (1, 6)
+    assert stat.restore("thiết bị phát 4m thành") == "thiết bị phát 4m thành"

@@ -155,7 +155,7 @@ def test_table_and_live_candidates_agree(stat):
             assert gen._parse(gen._table[obs]) == gen._candidates(obs)
 
 
-@pytest.mark.parametrize("measure", ["3ha", "2,5km", "500mg", "1m", "4G"])
+@pytest.mark.parametrize("measure", ["3ha", "2,5km", "500mg", "1m", "4G", "4m", "6m", "4cm", "6h"])
 def test_measures_stay_in_ocr_output(stat, measure):
     """A number glued to its unit is kept even in OCR output, where "16i" is damage."""
     src = f"Dién tich dat canh tac cua xa la {measure} theo bao cao, co 16i di rieng"

@@ -284,6 +284,46 @@ def entry(builder: "LatticeBuilder", toks: Sequence[Token], i: int):
     return hit
 
 
+# One digit glued to a unit's letters ("4m", "6m"), which tokens.is_measure keeps.  In
+# OCR output Tesseract's English model writes âm as "4m" and ốm as "6m": in the training
+# slices all 12 such tokens of the eng OCR sets stood for words (4m âm/ấm 11, 6m ốm 1),
+# where the vowel after the digit is what the channel reads a 4 or 6 as.
+_GLUED_MEASURE = re.compile(r"^[1-9][^\W\d_]{1,2}$")
+
+
+def measure_entry(builder: "LatticeBuilder", toks: Sequence[Token], i: int):
+    """The lattice entry of WORD token `i` of an OCR document when it is one digit glued
+    to a unit (_GLUED_MEASURE, tokens.is_measure): the measure kept (the default, as
+    before: <unk>) and the syllables the OCR channel reads it as, less DIGIT_MARGIN, as
+    a number's slot (``entry``); None for any other token, and for a measure beside a
+    number or a code with digits ("4m x 6m", "4m 5m"), which stays a measure.
+    Why: the measure rule kept "phát 4m" (âm) and "sau 6m đau" (ốm) as written; the
+    language model now decides, against the margin that keeps real numbers."""
+    text = toks[i].text
+    if not _GLUED_MEASURE.match(text):
+        return None
+    for step in (-1, 1):
+        near = _neighbour(toks, i, step)
+        if near is not None and (_numeric(near) or near.text.lower() in ("x", "×", "*")):
+            return None
+    key = ("glued-measure", text)
+    hit = builder._entries.get(key)
+    if hit is not None:
+        return hit
+    from .lattice import Entry
+    vocab = builder.ngram.vocab
+    cands = [(f, s) for f, s in builder.generator.ocr_candidates(text.lower()) if f in vocab]
+    if not cands:
+        return None
+    forms: list = [f for f, _ in cands] + [None]
+    ids = np.array([vocab[f] for f, _ in cands] + [builder.ngram.unk_id])
+    scores = np.array([builder.config.channel_weight * s - DIGIT_MARGIN for _, s in cands] + [0.0])
+    cset = frozenset(forms[:-1])
+    hit = Entry(forms, ids, scores, cset, None, -1, len(forms) - 1, (), cset)
+    builder._entries[key] = hit
+    return hit
+
+
 def letters_of(text: str) -> str:
     """The text whose candidates a number slot takes: the number itself, its "$" read
     as the S it stood for ("$6" → "s6", tokens.DOLLAR_S)."""

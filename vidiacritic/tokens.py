@@ -170,6 +170,18 @@ def unit_after_number(toks: Sequence[Token], i: int) -> bool:
     return space.kind == SPACE and "\n" not in space.text and toks[i - 2].kind == NUMBER
 
 
+# A number glued to its unit ("3ha", "1m", "2,5km", "500mg", "4G"): a measure, never a
+# damaged word, even in OCR output (where "16i" may be lối, "3ha" is three hectares).
+_NUMBER_WITH_UNIT = re.compile(
+    r"\d+(?:[.,]\d+)*(?:m|cm|mm|km|dm|m2|m3|km2|ha|kg|g|mg|t|l|ml|kw|kwh|mw|w|v|kv|h|ph|"
+    r"s|gb|mb|kb|tb|hz|mhz|ghz|g|x|k|tr|đ|vnđ|usd|ppm)", re.IGNORECASE)
+
+
+def is_measure(token: str) -> bool:
+    """Whether `token` is a number glued to a unit ("3ha", "1m", "4G")."""
+    return _NUMBER_WITH_UNIT.fullmatch(token) is not None
+
+
 # Single lowercase letters joined by dots: "v.v" (vân vân), "t.l", "p.c".  No syllable is
 # written so; read letter by letter in OCR output they became "vở.v".  (Capitals are
 # left to the decoder: "T.U" is T.Ư, Trung ương, as often as "M.U" is M.U.)
