@@ -267,3 +267,12 @@ def test_a_measure_is_no_ocr_evidence(stat):
     assert stat.reader.ocr_word_counts(tokenize("thiết bị phát 4m thành")) == (0, 5)
     assert stat.reader.ocr_word_counts(tokenize("thiết bị phát 4m thành c6")) == (1, 6)
     assert stat.restore("thiết bị phát 4m thành") == "thiết bị phát 4m thành"
+
+
+@pytest.mark.parametrize("engine", ["stat", "model"])
+def test_the_digit_margin_lets_context_read_46_as_do(engine, request):
+    """DIGIT_MARGIN 1.0: "văn bản 46 đang có hiệu lực" is văn bản đó (2.0 kept the 46)."""
+    restorer = request.getfixturevalue(engine)
+    out = restorer.restore("thoi diém ma van ban 46 dang cé hiéu luc. Trong trudng hgp quy dinh cia van",
+                           ocr_document=True)
+    assert out.startswith("thời điểm mà văn bản đó đang có hiệu lực.")
