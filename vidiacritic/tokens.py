@@ -45,6 +45,10 @@ _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,:]\d+)*%?$")
 _ROMAN = re.compile(r"^(?=[IVXLC])C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
 _NUM_SLASH_WORD = re.compile(r"^\d[\d.,]*/[^\W\d_]+$")
+# A list number glued to the capitalised word after it ("4.Thanh lập", "2.Các cơ quan":
+# the space lost in OCR or typing): the number, its dot and a word, not one code (a code
+# has digits or capitals in its parts: 1.2.TT, Tp.HCM).
+_GLUED_LIST_NUMBER = re.compile(r"^(\d{1,2})\.([^\W\d_][^\W\d_]+)$")
 # An amount: thousands grouped with dots or commas (1.250.000, 27,600,000).
 _AMOUNT_PATTERN = r"\d{1,3}(?P<sep>[.,])\d{3}(?:(?P=sep)\d{3})*"
 AMOUNT = re.compile(f"^{_AMOUNT_PATTERN}$")
@@ -265,6 +269,12 @@ def _split_chunk(chunk: str, start: int, out: List[Token]) -> None:
             num = amount.group("amount")
             out.append(Token(num, NUMBER, pos))
             out.append(Token(core[len(num):], WORD, pos + len(num)))
+        elif (listed := _GLUED_LIST_NUMBER.match(core)) is not None and listed.group(2)[0].isupper() \
+                and listed.group(2)[1:].islower():  # 4.Thanh: a list number, its dot, a word
+            num = listed.group(1)
+            out.append(Token(num, NUMBER, pos))
+            out.append(Token(".", PUNCT, pos + len(num)))
+            out.append(Token(listed.group(2), WORD, pos + len(num) + 1))
         elif _NUM_SLASH_WORD.match(core):  # 300.000/người: a rate, not a code
             num, _, word = core.partition("/")
             out.append(Token(num, NUMBER, pos))
