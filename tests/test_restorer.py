@@ -171,3 +171,15 @@ def test_keeps_marks_reads_a_word_with_some_marks_dropped():
     assert not keeps_marks("đieu", "đều")  # a letter less
     assert not keeps_marks("đong", "dòng")  # đ dropped is not a mark added
     assert not keeps_marks("nhiệm", "nhiềm")  # the tone it has is kept
+
+
+def test_a_capital_inside_a_lowercase_word_is_ocr_damage(stat):
+    """"cGing" (cũng), "cSng" (công): a word opening lowercase with a capital inside is
+    no name; in OCR output keeping it costs what keeping other damage does, and the
+    restored word is lowercase."""
+    cfg = stat.config
+    assert stat.lattices.keep_logp("cGing", True) == cfg.lower_keep_logp
+    assert stat.lattices.keep_logp("Perth", True) == cfg.keep_logp  # a name
+    assert stat.lattices.keep_logp("cGing", False) == cfg.keep_logp  # typed text: as before
+    out = stat.restore("Australia cGing dung khé dé. Cho tdi khi déng cira vao nim 1958", ocr_document=True)
+    assert out.startswith("Australia cũng dùng")

@@ -64,8 +64,8 @@ class LatticeBuilder:
             return self.config.lower_keep_logp  # a syllable without its marks, or OCR damage: HUYEN, s6
         if len(token) >= 2 and token.isupper():
             return self.config.acronym_keep_logp  # MTTQ, UBND
-        if ocr_document and not any(c.isupper() for c in token):
-            return self.config.lower_keep_logp  # phd, chire
+        if ocr_document and (not any(c.isupper() for c in token) or token[0].islower()):
+            return self.config.lower_keep_logp  # phd, chire; cGing, cSng (a capital inside: damage, no name)
         return self.config.keep_logp
 
     def entry(self, text: str, ocr_document: bool, reading: Optional[DocumentReading] = None) -> Entry:
