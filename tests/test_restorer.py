@@ -183,3 +183,14 @@ def test_a_capital_inside_a_lowercase_word_is_ocr_damage(stat):
     assert stat.lattices.keep_logp("cGing", False) == cfg.keep_logp  # typed text: as before
     out = stat.restore("Australia cGing dung khé dé. Cho tdi khi déng cira vao nim 1958", ocr_document=True)
     assert out.startswith("Australia cũng dùng")
+
+
+@pytest.mark.parametrize("engine", ["stat", "model"])
+def test_a_sign_read_for_a_letter_in_ocr_output(engine, request):
+    """Tesseract-eng writes the I of HỘI as "!" and the hook of ư as "?" (tokens.LETTER_SIGNS);
+    where the reading chosen does not need the sign it stays ("không?": a question)."""
+    restorer = request.getfixturevalue(engine)
+    assert restorer.restore("HOAT DONG CUA HO! DONG TRONG NAM", ocr_document=True) == "HOẠT ĐỘNG CỦA HỘI ĐỒNG TRONG NĂM"
+    assert restorer.restore("ngay thi? hai, ngay tht? ba", ocr_document=True) == "ngày thứ hai, ngày thứ ba"
+    assert restorer.restore("Ban co biét khong? toi thi khong", ocr_document=True) == "Bạn có biết không? tôi thì không"
+    assert restorer.restore("Chuc mung! Moi nguoi", ocr_document=True) == "Chúc mừng! Mọi người"

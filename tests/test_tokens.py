@@ -316,3 +316,19 @@ def test_64k_pathological_inputs_cost_at_most_3x_normal_text_through_the_default
 def test_a_list_number_glued_to_its_word_is_split(text, parts):
     toks = [(t.text, t.kind) for t in tokenize(text) if t.kind != "space"]
     assert toks[:len(parts)] == parts
+
+
+@pytest.mark.parametrize("text,joined", [
+    ("cua HO! dong", "HO!"),            # before a lowercase word: the sign is a letter
+    ("CUA HO! DONG", "HO!"),            # between all-caps words
+    ("quyen si? dung", "si?"),
+    ("Chuc mung! Moi nguoi", None),     # a capital after it: the sentence ended
+    ("Tai sao?\nvi ly do", None),       # at the line's end
+    ("Tai sao? 5 nguoi", None),         # no word after it
+    ("cua HO!dong", None),              # no space after it
+])
+def test_a_sign_glued_to_a_word_before_lowercase_is_a_letter(text, joined):
+    from vidiacritic.tokens import join_ocr_splits
+    toks = [t.text for t in join_ocr_splits(tokenize(text)) if t.kind == WORD]
+    signed = [t for t in toks if t[-1] in "!?"]
+    assert signed == ([joined] if joined else [])

@@ -11,8 +11,8 @@ import numpy as np
 
 from . import digit_letters, fixes, list_markers
 from .explanation import WordDecision
-from .text import MODERN, apply_casing, place_tone
-from .tokens import NUMBER, PROTECTED, WORD, Token, capital_i_reading, opens_sentence
+from .text import MODERN, apply_casing, place_tone, strip_diacritics
+from .tokens import LETTER_SIGNS, NUMBER, PROTECTED, WORD, Token, capital_i_reading, opens_sentence
 
 
 class Assembler:
@@ -123,7 +123,19 @@ class Assembler:
         if form is None:
             return original
         word = place_tone(form, MODERN) if self.tone_style == MODERN else form
-        return apply_casing(word, original)
+        return kept_sign(apply_casing(word, original), original)
+
+
+def kept_sign(word: str, original: str) -> str:
+    """`word` restored in place of `original`, with the "!" or "?" that
+    tokens.join_ocr_splits joined to it (tokens.LETTER_SIGNS) written back when the
+    reading chosen did not need it: its letters are the original's without the sign
+    ("khong?" read as không: a real question mark, kept), while "si?" read as sử and
+    "HO!" as HỘI took the sign as a letter."""
+    if original[-1:] in LETTER_SIGNS and original[:-1] and \
+            strip_diacritics(word).lower() == strip_diacritics(original[:-1]).lower():
+        return word + original[-1]
+    return word
 
 
 def casing_like(original: str, form, ocr: bool) -> str:

@@ -343,6 +343,13 @@ DOLLAR_S = "$"
 # training-split poor-scan pairs).  Only after letters without a vowel, which are no
 # word by themselves, and with no opening brace or bracket before them on the line.
 DOT_I_MARKS = "}]"
+# Tesseract's English model reads a closing I or i as "!" ("HO!" HỘI, "MO!" MỚI, "nd!"
+# nói) and the hook of ư as "?" after a stroke ("st?" sử, "thi?" thứ, "gii?" giữ).  Such
+# a sign glued to a word is a letter where a real one cannot stand: before a lowercase
+# word on the same line, or between two all-caps words (in the training slices' eng OCR
+# 35 of 35 such signs stood for letters; a real "!" or "?" ends its sentence, and the
+# next word opens with a capital).  "!" is read as i, "?" is left out of the reading.
+LETTER_SIGNS = "!?"
 _DOLLAR_DIGITS = re.compile(r"^\d{1,3}$")
 
 
@@ -407,6 +414,11 @@ def join_ocr_splits(tokens: Sequence[Token]) -> List[Token]:
             out.append(Token(tok.text + nxt.text, WORD, tok.start))
             i += 2
             continue
+        if tok.kind == WORD and nxt is not None and nxt.kind == PUNCT and nxt.text in LETTER_SIGNS \
+                and tok.text.isalpha() and _letter_sign_context(tok, tokens, i + 2):
+            out.append(Token(tok.text + nxt.text, WORD, tok.start))
+            i += 2
+            continue
         if tok.kind == PROTECTED and _AT_WORD.match(tok.text):
             out.append(Token(tok.text, WORD, tok.start))
             i += 1
@@ -416,13 +428,25 @@ def join_ocr_splits(tokens: Sequence[Token]) -> List[Token]:
     return out
 
 
+def _letter_sign_context(word: Token, tokens: Sequence[Token], j: int) -> bool:
+    """Whether a "!" or "?" glued to `word` (LETTER_SIGNS) is followed, past one space
+    on the same line (tokens[j]), by a word that shows no sentence ended: lowercase, or
+    all caps after an all-caps word."""
+    if j + 1 >= len(tokens) or tokens[j].kind != SPACE or "\n" in tokens[j].text:
+        return False
+    after = tokens[j + 1]
+    return after.kind == WORD and after.text[:1].isalpha() and \
+        (after.text[:1].islower() or len(word.text) >= 2 and word.text.isupper() and after.text.isupper())
+
+
 def ocr_reading(word: str) -> str:
     """The letters of a joined word for candidate lookup: horn marks dropped, "@" read
     as o (the channel knows u and o as Tesseract's ư and ơ), a closing "}" or "]" as i
     (DOT_I_MARKS: "tr}" → "tri", for trị)."""
-    if not any(c in word for c in HORN_MARKS + "@" + DOT_I_MARKS):
+    if not any(c in word for c in HORN_MARKS + "@" + DOT_I_MARKS + LETTER_SIGNS):
         return word
-    return "".join("o" if c == "@" else "i" if c in DOT_I_MARKS else c for c in word if c not in HORN_MARKS)
+    return "".join("o" if c == "@" else "i" if c in DOT_I_MARKS or c == "!" else c for c in word
+                   if c not in HORN_MARKS and c != "?")
 
 
 def capital_i_reading(word: str) -> Optional[str]:
