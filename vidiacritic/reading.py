@@ -42,7 +42,7 @@ class DocumentReader:
         # (a lone & ¢ ¥ does not count: typed text has them too, and they are what
         # this decides; nor does a measure, "4m", "3ha": typed text writes them, and
         # read as OCR output a typed "phát 4m" would offer the âm of Tesseract's 4m)
-        return sum(self.has_ocr_marks(w) for w in words_in if w not in LONE_DEBRIS and not is_measure(w)), \
+        return sum(1 for w in words_in if w not in LONE_DEBRIS and self.has_ocr_marks(w) and not is_measure(w)), \
             len(words_in)
 
     # ------------------------------------------------------------ marks as evidence
