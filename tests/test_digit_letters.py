@@ -276,3 +276,15 @@ def test_the_digit_margin_lets_context_read_46_as_do(engine, request):
     out = restorer.restore("thoi diém ma van ban 46 dang cé hiéu luc. Trong trudng hgp quy dinh cia van",
                            ocr_document=True)
     assert out.startswith("thời điểm mà văn bản đó đang có hiệu lực.")
+
+
+@pytest.mark.parametrize("engine", ["stat", "model"])
+def test_a_number_read_as_a_word_takes_its_lines_casing(engine, request):
+    """A number has no casing of its own (assembly.number_casing): "6" read as ở is Ở
+    between all-caps words and where a sentence starts; a number kept stays as written."""
+    restorer = request.getfixturevalue(engine)
+    assert restorer.restore("DI LAM VIEC 6 NUOC NGOAI", ocr_document=True) == "ĐI LÀM VIỆC Ở NƯỚC NGOÀI"
+    assert restorer.restore("Hội nghị. 6 đây có", ocr_document=True) == "Hội nghị. Ở đây có"
+    assert restorer.restore("ba xa xinh dep 27 tuoi trong ngay", ocr_document=True).split()[4] == "27"
+    words = {w.original: w for w in restorer.explain("DI LAM VIEC 6 NUOC NGOAI", ocr_document=True).words}
+    assert words["6"].chosen == "Ở"
