@@ -17,8 +17,10 @@ candidates are
 
 Never a slot (``number_context``): tokens that look like real numbers — with 4 or more
 digits or a leading zero, after a word that numbers (Điều, khoản, ngày, số …), before
-a unit (%, người, năm, đồng, km …), next to another number, a list number opening a
-line, a digit glued to other characters.  Outside OCR documents nothing here applies.
+a unit (%, người, năm, đồng, km …; not after một, which no count follows), next to
+another number, a list number opening a line, a digit glued to other characters —
+except one digit glued to a unit in Tesseract-eng output (``measure_entry``: "4m" for
+âm).  Outside OCR documents nothing here applies.
 
 Roman numerals (``roman_numeral``): a heading number whose I Tesseract read as 1
 ("Chương X111", "111." opening a line) becomes XIII / III.
