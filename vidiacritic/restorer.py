@@ -304,12 +304,13 @@ class Restorer:
 
     def _decode(self, doc: _Document) -> None:
         found = doc.found
+        weight = self._phrase_weight(doc)
         for _ in range(self.config.user_rounds):
             lattices, metas = [], []
             user = user_choices(found)
             for run in doc.runs:
                 lat, meta = self.lattices.build(doc.toks, run, doc.ocr_document, doc.reading, doc.by_line,
-                                                doc.trust, doc.foreign, user)
+                                                doc.trust, doc.foreign, user, weight)
                 lattices.append(lat)
                 metas.append(meta)
             memo: dict = {}  # bigram scores, reused when the model engine decodes again
@@ -326,6 +327,23 @@ class Restorer:
                 break
             found = [m for m in found if m not in partial]
         doc.metas, doc.decoded = metas, decoded
+
+    def _phrase_weight(self, doc: _Document) -> Optional[float]:
+        """The phrase bonus of an OCR document by how much of it the lexicon covers
+        (Config.phrase_coverage_low/high): the lexicon's administrative phrases mislead
+        in other text ("co so du" is có số dư in the news), and OCR output of another
+        domain is told from legal text by the share of its words a phrase reaches.  None
+        (LatticeBuilder.bonus_weight) for other documents, short ones, and the rules
+        engine."""
+        cfg = self.config
+        if not doc.ocr_document or doc.reading is None or doc.reading.marked or not self.lattices.context:
+            return None
+        hit, seen = self.lattices.phrase_coverage(doc.toks, doc.runs, doc.ocr_document, doc.reading, doc.by_line,
+                                                  doc.foreign, cfg.phrase_coverage_words)
+        if seen < cfg.phrase_coverage_min_words:
+            return None
+        share = (hit / seen - cfg.phrase_coverage_low) / (cfg.phrase_coverage_high - cfg.phrase_coverage_low)
+        return cfg.phrase_bonus * min(1.0, max(0.0, share))
 
     def _choose_words(self, doc: _Document) -> None:
         doc.replaced, doc.words = self.assembler.choose_words(doc.toks, doc.runs, doc.metas, doc.decoded,
