@@ -161,3 +161,25 @@ def test_ocr_output_of_another_domain_gets_less_phrase_bonus(stat):
     always = stat.with_config(replace(DEFAULT, phrase_coverage_low=-1.0, phrase_coverage_high=0.0))
     assert score(stat.restore(wiki).split("\n"), gold)["syl_acc"] > \
         score(always.restore(wiki).split("\n"), gold)["syl_acc"]
+
+
+def test_the_scorer_weighs_less_in_ocr_output_of_another_domain(stat):
+    """The seq2seq scorer learned from legal Tesseract pairs: in OCR output of another
+    domain (no phrase bonus, Restorer._phrase_weight) its weight takes the factor
+    Config.domain_scorer_factor, in between in proportion, in legal OCR none."""
+    from pathlib import Path
+    from vidiacritic.restorer import STAGES, _Document
+    here = Path(__file__).parent
+    wiki = (here / "fixtures" / "domain" / "wiki_ocr_train.txt").read_text(encoding="utf-8")
+    legal = (here.parent / "data" / "sample_ocr.txt").read_text(encoding="utf-8")
+    r = stat.with_config(replace(DEFAULT, phrase_coverage_min_words=200, domain_scorer_factor=0.25))
+
+    def scale(text):
+        doc = _Document(text, False, None)
+        for stage in STAGES[:STAGES.index("find_foreign_words") + 1]:
+            getattr(r, "_" + stage)(doc)
+        doc.phrase_weight = r._phrase_weight(doc)
+        return r._scorer_scale(doc)
+    assert scale(wiki) == 0.25
+    assert scale(legal) == 1.0
+    assert scale("\n".join(wiki.split("\n")[:10])) == 1.0  # too short to tell

@@ -87,6 +87,7 @@ class _Document:
     by_line: Optional[Dict[int, DocumentReading]] = None  # per word, for vie OCR
     trust: Tuple[float, float] = (0.0, 0.0)  # typed text's trust in its marks
     foreign: frozenset = frozenset()  # token indices of foreign words
+    phrase_weight: Optional[float] = None  # the phrase bonus the document sets (Restorer._phrase_weight)
     breaks: word_breaks.Breaks = None  # the merges and splits made (mend_word_breaks)
     found: List[UserMatch] = None  # where the user's terms fit
     metas: list = None  # per run, per position: (forms, hits) (LatticeBuilder.build)
@@ -287,10 +288,16 @@ class Restorer:
     def _scorer_scale(self, doc: _Document) -> float:
         """The factor on the scorer's weight for this document's kind (ModelWeights): in a
         document read as marked the scorer, trained on Tesseract-eng noise, weighs less,
-        and in typed text without marks less again; OCR output gets the full weight."""
+        and in typed text without marks less again; OCR output gets the full weight, less
+        in another domain than the lexicon's (Config.domain_scorer_factor)."""
         if doc.reading.marked:
             return self.config.model.marked_weight
-        return 1.0 if doc.ocr_document else self.config.model.typed_weight
+        if not doc.ocr_document:
+            return self.config.model.typed_weight
+        if doc.phrase_weight is None or not self.config.phrase_bonus:
+            return 1.0
+        least = self.config.domain_scorer_factor
+        return least + (1.0 - least) * doc.phrase_weight / self.config.phrase_bonus
 
     def _find_foreign_words(self, doc: _Document) -> None:
         doc.foreign = fixes.foreign_words(doc.toks, self.english, self._vietnamese_frequency,
@@ -304,7 +311,7 @@ class Restorer:
 
     def _decode(self, doc: _Document) -> None:
         found = doc.found
-        weight = self._phrase_weight(doc)
+        weight = doc.phrase_weight = self._phrase_weight(doc)
         for _ in range(self.config.user_rounds):
             lattices, metas = [], []
             user = user_choices(found)
