@@ -343,8 +343,9 @@ class Restorer:
         (LatticeBuilder.bonus_weight) for other documents, short ones, and the rules
         engine."""
         cfg = self.config
-        if not doc.ocr_document or doc.reading is None or doc.reading.marked or not self.lattices.context:
-            return None
+        if not doc.ocr_document or doc.reading is None or doc.reading.marked or not self.lattices.context \
+                or sum(len(run) for run in doc.runs) < cfg.phrase_coverage_min_words:
+            return None  # (a short document costs no coverage pass)
         hit, seen = self.lattices.phrase_coverage(doc.toks, doc.runs, doc.ocr_document, doc.reading, doc.by_line,
                                                   doc.foreign, cfg.phrase_coverage_words)
         if seen < cfg.phrase_coverage_min_words:
