@@ -130,3 +130,56 @@ def test_the_rules_engine_keeps_its_own_phrase_bonus(rules):
     """Its language model reads no context: the lexicon is all it has."""
     lattices = rules.with_config(replace(DEFAULT, phrase_bonus=1.5, rules_phrase_bonus=3.5)).lattices
     assert lattices.bonus_weight(None) == 3.5
+
+
+def _phrase_weight(restorer, text):
+    from vidiacritic.restorer import STAGES, _Document
+    doc = _Document(text, False, None)
+    for stage in STAGES[:STAGES.index("find_foreign_words") + 1]:
+        getattr(restorer, "_" + stage)(doc)
+    return restorer._phrase_weight(doc)
+
+
+def test_ocr_output_of_another_domain_gets_less_phrase_bonus(stat):
+    """The lexicon's administrative phrases mislead in other text: an OCR document whose
+    words its phrases cover little (Config.phrase_coverage_low/high) gets less of
+    Config.phrase_bonus.  Wikipedia OCR (40 lines of a training-split slice) gets none, a
+    legal report (data/sample_ocr.txt) all of it; typed text and short documents keep
+    the configured bonus (None: LatticeBuilder.bonus_weight)."""
+    from pathlib import Path
+    here = Path(__file__).parent
+    wiki = (here / "fixtures" / "domain" / "wiki_ocr_train.txt").read_text(encoding="utf-8")
+    gold = (here / "fixtures" / "domain" / "wiki_gold_train.txt").read_text(encoding="utf-8").split("\n")
+    legal = (here.parent / "data" / "sample_ocr.txt").read_text(encoding="utf-8")
+    assert _phrase_weight(stat, wiki) == 0.0
+    assert _phrase_weight(stat, legal) is None  # 279 words: too few to tell
+    shorter = stat.with_config(replace(DEFAULT, phrase_coverage_min_words=200))
+    assert _phrase_weight(shorter, legal) == DEFAULT.phrase_bonus
+    assert _phrase_weight(stat, "\n".join(wiki.split("\n")[:10])) is None
+    assert _phrase_weight(stat, stat.restore(wiki)) is None  # typed (marked) text
+    from vidiacritic.evaluate import score
+    always = stat.with_config(replace(DEFAULT, phrase_coverage_low=-1.0, phrase_coverage_high=0.0))
+    assert score(stat.restore(wiki).split("\n"), gold)["syl_acc"] > \
+        score(always.restore(wiki).split("\n"), gold)["syl_acc"]
+
+
+def test_the_scorer_weighs_less_in_ocr_output_of_another_domain(stat):
+    """The seq2seq scorer learned from legal Tesseract pairs: in OCR output of another
+    domain (no phrase bonus, Restorer._phrase_weight) its weight takes the factor
+    Config.domain_scorer_factor, in between in proportion, in legal OCR none."""
+    from pathlib import Path
+    from vidiacritic.restorer import STAGES, _Document
+    here = Path(__file__).parent
+    wiki = (here / "fixtures" / "domain" / "wiki_ocr_train.txt").read_text(encoding="utf-8")
+    legal = (here.parent / "data" / "sample_ocr.txt").read_text(encoding="utf-8")
+    r = stat.with_config(replace(DEFAULT, phrase_coverage_min_words=200, domain_scorer_factor=0.25))
+
+    def scale(text):
+        doc = _Document(text, False, None)
+        for stage in STAGES[:STAGES.index("find_foreign_words") + 1]:
+            getattr(r, "_" + stage)(doc)
+        doc.phrase_weight = r._phrase_weight(doc)
+        return r._scorer_scale(doc)
+    assert scale(wiki) == 0.25
+    assert scale(legal) == 1.0
+    assert scale("\n".join(wiki.split("\n")[:10])) == 1.0  # too short to tell

@@ -277,6 +277,20 @@ def test_acronyms_among_lowercase_words_are_kept(stat):
     assert kept_ocr == ["CDC"]
 
 
+def test_a_consonant_abbreviation_before_a_year_is_kept(stat):
+    """Wikipedia's "(s. 1909)" sinh and "(m. 1980)" mất: one consonant and a full stop
+    before a number is an abbreviation, not a damaged word (the decoder read sở, mỹ)."""
+    def kept(text):
+        toks = tokenize(text)
+        return [toks[i].text for i in fixes.foreign_words(toks, stat.english, stat._vietnamese_frequency,
+                                                          stat._best_ocr_reading)]
+    assert kept("dien vién ngudi My (s. 1909) va Phap (m.\n1980)") == ["s", "m"]
+    assert kept("so s. Ha Noi") == [] and kept("la ¢ 6 nam") == [] and kept("diém d. 5") == []
+    assert kept("(m.\n\n1980)") == []  # a paragraph between: no longer one phrase
+    out = stat.restore("dién vién ngudi My (s. 1909), nha van Phap (m.\n1980)")
+    assert "(s. 1909)" in out and "(m.\n1980)" in out
+
+
 _PART = st.sampled_from(["QD", "ND", "CP", "HD", "HDND", "UBND", "TTg", "BCD", "DU", "TW", "DA", "QĐ", "D", "Dd"])
 
 

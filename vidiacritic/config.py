@@ -82,6 +82,28 @@ class Config:
     # news stripped 0.9845 / 0.9856 / 0.9871 / 0.9871 / 0.9873 (3 was chosen when the
     # decoder had no seq2seq scorer and a weaker LM).
     phrase_bonus: float = 1.0
+    # How much of an OCR document the lexicon's phrases cover says whether it is the
+    # lexicon's domain (Restorer._phrase_weight): the share of its words (the first
+    # phrase_coverage_words of them) that a phrase over their candidates reaches is 0.79
+    # to 0.82 in training-split legal Tesseract-eng OCR (clean, poor-scan, sans fonts),
+    # 0.67 to 0.72 in Wikipedia and news OCR, where the administrative phrases mislead
+    # (phrase bonus 0 there: 16 words fewer wrong of 550 on the training slices).  The
+    # bonus is phrase_bonus at phrase_coverage_high or more, none at phrase_coverage_low
+    # or less, linear between; documents shorter than phrase_coverage_min_words keep
+    # phrase_bonus (too few words to tell).
+    phrase_coverage_low: float = 0.70
+    phrase_coverage_high: float = 0.78
+    phrase_coverage_words: int = 2000
+    phrase_coverage_min_words: int = 300
+    # The seq2seq scorer's weight factor in OCR output of another domain (where
+    # Restorer._phrase_weight gives no phrase bonus; between, in proportion): the scorer
+    # learned from legal Tesseract pairs and outvotes the n-gram model there in the
+    # wrong direction (training-split wiki, wiki2 and news eng OCR, default engine:
+    # factor 1.0 / 0.7 / 0.5 / 0.4 / 0.2 / 0.0 → 523 / 511 / 510 / 508 / 501 / 505 wrong
+    # words; the statistical engine alone 523; legal OCR slices +0).  0.5, not 0.2: the
+    # same slices cut into 40-line documents, where the coverage misjudges some legal
+    # ones, lose 9 words on legal OCR (clean, poor-scan, sans) with 0.2, 3 with 0.5.
+    domain_scorer_factor: float = 0.5
     # The bonus in documents read as marked (vie OCR, typed with some marks: the
     # vidiacritic.marks channel), where a phrase's marks are evidence the lexicon
     # confirms: legal poor-scan vie pairs (training split) 0.9868 / 0.9867 / 0.9862 with

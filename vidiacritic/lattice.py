@@ -154,12 +154,13 @@ class LatticeBuilder:
               reading: Optional[DocumentReading] = None,
               by_line: Optional[Dict[int, DocumentReading]] = None,
               trust: Tuple[float, float] = (0.0, 0.0), foreign=frozenset(),
-              user: Optional[Dict[int, Tuple[str, bool]]] = None):
+              user: Optional[Dict[int, Tuple[str, bool]]] = None, phrase_weight: Optional[float] = None):
         """The lattice of one chain.  `reading` (by_line: per word, for vie OCR) is how
         the document was read (marks channel), `trust` the typed document's
         DocumentReader.document_trust; a foreign word (fixes.foreign_words) gets no candidates: it
         is kept as written.  `user` (user_matching.user_choices): token index → the user term's
         syllable there (and whether the term is rare), which gets Config.user_bonus instead of the phrase lexicon's bonus.
+        `phrase_weight`: the phrase bonus, where the document sets it (else bonus_weight's).
         Each position's meta is (forms, hits): hits[k] is "user" where form k is a
         user term's, True where a lexicon phrase's, else False."""
         ids, unary, meta = [], [], []
@@ -169,7 +170,8 @@ class LatticeBuilder:
             foreign = foreign - user.keys()
         entries = [self.entry_at(toks, ti, ocr_document, reading, by_line, foreign) for ti in run]
         bonus, written_phrases, names, units = self.phrase_bonus(entries, [toks[ti].text for ti in run],
-                                                                 self.bonus_weight(reading))
+                                                                 self.bonus_weight(reading) if phrase_weight is None
+                                                                 else phrase_weight)
         for pos, ti in enumerate(run):
             if user and ti in user:
                 bonus[pos] = {user[ti][0]: self.config.user_bonus}
@@ -263,6 +265,19 @@ class LatticeBuilder:
             return self.config.rules_phrase_bonus
         return self.config.marked_phrase_bonus if reading is not None and reading.marked \
             else self.config.phrase_bonus
+
+    def phrase_coverage(self, toks: Sequence[Token], runs, ocr_document: bool, reading, by_line, foreign,
+                        most: int) -> Tuple[int, int]:
+        """(words a lexicon phrase over their candidates reaches, words looked at) in the
+        chains `runs`, up to about `most` words (Restorer._phrase_weight)."""
+        hit = seen = 0
+        for run in runs:
+            if seen >= most:
+                break
+            entries = [self.entry_at(toks, ti, ocr_document, reading, by_line, foreign) for ti in run]
+            hit += len(self.phrase_bonus(entries, [toks[ti].text for ti in run], 1.0)[0])
+            seen += len(run)
+        return hit, seen
 
     def phrase_bonus(self, entries: Sequence[Optional[Entry]], texts: Sequence[str],
                      weight: Optional[float] = None):

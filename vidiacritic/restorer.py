@@ -87,6 +87,7 @@ class _Document:
     by_line: Optional[Dict[int, DocumentReading]] = None  # per word, for vie OCR
     trust: Tuple[float, float] = (0.0, 0.0)  # typed text's trust in its marks
     foreign: frozenset = frozenset()  # token indices of foreign words
+    phrase_weight: Optional[float] = None  # the phrase bonus the document sets (Restorer._phrase_weight)
     breaks: word_breaks.Breaks = None  # the merges and splits made (mend_word_breaks)
     found: List[UserMatch] = None  # where the user's terms fit
     metas: list = None  # per run, per position: (forms, hits) (LatticeBuilder.build)
@@ -287,10 +288,16 @@ class Restorer:
     def _scorer_scale(self, doc: _Document) -> float:
         """The factor on the scorer's weight for this document's kind (ModelWeights): in a
         document read as marked the scorer, trained on Tesseract-eng noise, weighs less,
-        and in typed text without marks less again; OCR output gets the full weight."""
+        and in typed text without marks less again; OCR output gets the full weight, less
+        in another domain than the lexicon's (Config.domain_scorer_factor)."""
         if doc.reading.marked:
             return self.config.model.marked_weight
-        return 1.0 if doc.ocr_document else self.config.model.typed_weight
+        if not doc.ocr_document:
+            return self.config.model.typed_weight
+        if doc.phrase_weight is None or not self.config.phrase_bonus:
+            return 1.0
+        least = self.config.domain_scorer_factor
+        return least + (1.0 - least) * doc.phrase_weight / self.config.phrase_bonus
 
     def _find_foreign_words(self, doc: _Document) -> None:
         doc.foreign = fixes.foreign_words(doc.toks, self.english, self._vietnamese_frequency,
@@ -304,12 +311,13 @@ class Restorer:
 
     def _decode(self, doc: _Document) -> None:
         found = doc.found
+        weight = doc.phrase_weight = self._phrase_weight(doc)
         for _ in range(self.config.user_rounds):
             lattices, metas = [], []
             user = user_choices(found)
             for run in doc.runs:
                 lat, meta = self.lattices.build(doc.toks, run, doc.ocr_document, doc.reading, doc.by_line,
-                                                doc.trust, doc.foreign, user)
+                                                doc.trust, doc.foreign, user, weight)
                 lattices.append(lat)
                 metas.append(meta)
             memo: dict = {}  # bigram scores, reused when the model engine decodes again
@@ -326,6 +334,24 @@ class Restorer:
                 break
             found = [m for m in found if m not in partial]
         doc.metas, doc.decoded = metas, decoded
+
+    def _phrase_weight(self, doc: _Document) -> Optional[float]:
+        """The phrase bonus of an OCR document by how much of it the lexicon covers
+        (Config.phrase_coverage_low/high): the lexicon's administrative phrases mislead
+        in other text ("co so du" is có số dư in the news), and OCR output of another
+        domain is told from legal text by the share of its words a phrase reaches.  None
+        (LatticeBuilder.bonus_weight) for other documents, short ones, and the rules
+        engine."""
+        cfg = self.config
+        if not doc.ocr_document or doc.reading is None or doc.reading.marked or not self.lattices.context \
+                or sum(len(run) for run in doc.runs) < cfg.phrase_coverage_min_words:
+            return None  # (a short document costs no coverage pass)
+        hit, seen = self.lattices.phrase_coverage(doc.toks, doc.runs, doc.ocr_document, doc.reading, doc.by_line,
+                                                  doc.foreign, cfg.phrase_coverage_words)
+        if seen < cfg.phrase_coverage_min_words:
+            return None
+        share = (hit / seen - cfg.phrase_coverage_low) / (cfg.phrase_coverage_high - cfg.phrase_coverage_low)
+        return cfg.phrase_bonus * min(1.0, max(0.0, share))
 
     def _choose_words(self, doc: _Document) -> None:
         doc.replaced, doc.words = self.assembler.choose_words(doc.toks, doc.runs, doc.metas, doc.decoded,
