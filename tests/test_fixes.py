@@ -3,7 +3,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from vidiacritic import Restorer, fixes
 from vidiacritic.fixes import AcronymTable, CodePartTable, currency_unit, defined_acronyms
@@ -380,6 +380,7 @@ def test_an_article_code_type_needs_dieu_and_ocr_output(stat):
 @given(nums=st.lists(st.integers(0, 999), min_size=3, max_size=6),
        seps=st.lists(st.sampled_from([".", ",", ":", ";"]), min_size=5, max_size=5))
 @settings(max_examples=300, deadline=None)
+@example(nums=[0, 0, 1, 1, 0, 0], seps=["."] * 5)  # two numbers 1.1 where the type stands: no code
 def test_article_code_type_keeps_numbers(nums, seps):
     """Property: a dotted number is read as a code only with a part of 1s and 7s where
     the type stands, and its other numbers are kept in order."""

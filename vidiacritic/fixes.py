@@ -207,6 +207,8 @@ def article_code_type(text: str) -> Optional[str]:
     if m is None:
         return None
     part = re.sub(_SEP, "", m["part"])
+    if part.isdigit() and part != m["part"]:
+        return None  # two numbers ("1.1" of 0.0.1.1.0.0), not a part OCR read as digits
     nums = re.split(_SEP, m["nums"])
     types = ARTICLE_TYPES[len(nums)]
     if part in types:
