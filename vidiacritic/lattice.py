@@ -12,9 +12,9 @@ import numpy as np
 from . import digit_letters
 from .viterbi import Lattice
 from .lexicon import place_name_words
-from .marks import DocumentReading, letters_and_tone, quality_counts
+from .marks import VIE_OCR, DocumentReading, letters_and_tone, quality_counts
 from .text import normalize_syllable, split_tone, strip_diacritics
-from .tokens import LONE_DEBRIS, NUMBER, PUNCT, VOWEL, WORD, Token, capital_i_reading, ocr_reading
+from .tokens import LONE_DEBRIS, NUMBER, PUNCT, SPACE, VOWEL, WORD, Token, capital_i_reading, ocr_reading
 
 # A number glued to its unit ("3ha", "1m", "2,5km", "500mg", "4G"): a measure, never a
 # damaged word, even in OCR output (where "16i" may be lối, "3ha" is three hectares).
@@ -78,13 +78,17 @@ class LatticeBuilder:
             return self.config.lower_keep_logp  # phd, chire
         return self.config.keep_logp
 
-    def entry(self, text: str, ocr_document: bool, reading: Optional[DocumentReading] = None) -> Entry:
+    def entry(self, text: str, ocr_document: bool, reading: Optional[DocumentReading] = None,
+              prev: Optional[str] = None) -> Entry:
         """Per distinct token: its candidates (an Entry); cached, since a document
         repeats its words.  A word of a document read as marked gets the marks
-        channel's candidates (DocumentReader.marked_candidates)."""
+        channel's candidates (DocumentReader.marked_candidates; `prev`: the word before
+        it as written, in vie OCR, whose context proposes more)."""
         if reading is not None and not (reading.marked and text.isalpha()):
             reading = None  # read through the OCR channel
-        key = (text, ocr_document, reading)  # (the config is frozen: one cache per builder)
+        if reading is None:
+            prev = None
+        key = (text, ocr_document, reading, prev)  # (the config is frozen: one cache per builder)
         hit = self._entries.get(key)
         if hit is None:
             # Outside OCR output a single consonant is a letter (điểm đ, khoản b), not a
@@ -95,7 +99,7 @@ class LatticeBuilder:
             kept = (not ocr_document and (text in LONE_DEBRIS or any(c.isdigit() for c in text) or
                                           len(text) == 1 and not VOWEL.match(strip_diacritics(text)))
                     or is_measure(text))
-            cands = () if kept else (self.reader.marked_candidates(text, reading) if reading is not None
+            cands = () if kept else (self.reader.marked_candidates(text, reading, prev) if reading is not None
                                      else self.generator.ocr_candidates(ocr_reading(text)) if ocr_document
                                      else self.generator.candidates(ocr_reading(text)))
             syl = normalize_syllable(text)
@@ -257,7 +261,19 @@ class LatticeBuilder:
             return self.kept_entry(toks[ti].text)  # "điểm b khoản 1": a label, no word
         if digit_letters.measure_unit(toks, ti):
             return self.kept_entry(toks[ti].text)  # "150 m", "1,1 km": a measure's unit
-        return self.entry(toks[ti].text, ocr_document, by_line.get(ti, reading) if by_line else reading)
+        word_reading = by_line.get(ti, reading) if by_line else reading
+        return self.entry(toks[ti].text, ocr_document, word_reading, self.word_before(toks, ti, word_reading))
+
+    def word_before(self, toks: Sequence[Token], ti: int, reading: Optional[DocumentReading]) -> Optional[str]:
+        """In vie OCR (Config.context_candidates), the syllable written just before word
+        ti on its line, a space apart (normalized), whose context proposes candidates;
+        else None."""
+        if reading is None or reading.kind != VIE_OCR or not self.config.context_candidates:
+            return None
+        if ti < 2 or toks[ti - 1].kind != SPACE or "\n" in toks[ti - 1].text or toks[ti - 2].kind != WORD:
+            return None
+        prev = normalize_syllable(toks[ti - 2].text)
+        return prev if prev in self.ngram.vocab else None
 
     def bonus_weight(self, reading: Optional[DocumentReading]) -> float:
         """The phrase bonus of a document read as `reading`: Config.rules_phrase_bonus

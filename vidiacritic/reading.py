@@ -112,11 +112,12 @@ class DocumentReader:
             return min(keep, self.config.lower_keep_logp)
         return keep
 
-    def marked_candidates(self, text: str, reading: DocumentReading):
+    def marked_candidates(self, text: str, reading: DocumentReading, prev: Optional[str] = None):
         """Candidates of a word in a marked document, scored by the document's marks
         channel: every other mark reading of its skeleton (đong → đồng, đông; nhầm →
         nhằm), the OCR channel's nearby syllables and, in vie OCR, the syllables one
-        letter away (tình → trình)."""
+        letter away (tình → trình); with `prev`, the word before it as written, also
+        those the context proposes (context_candidates)."""
         ev, prior = self.mark_evidence(text, reading.kind == VIE_OCR)
         if not ev.forms:
             return ()
@@ -124,7 +125,44 @@ class DocumentReader:
         best = float(chans.max())
         scored = sorted(((ch + p, f, ch) for f, ch, p in zip(ev.forms, chans.tolist(), prior)
                          if ch >= best - CHANNEL_BEAM), reverse=True)
-        return tuple((f, ch) for _, f, ch in scored[:self.config.marked_candidates])
+        out = tuple((f, ch) for _, f, ch in scored[:self.config.marked_candidates])
+        if prev is not None and reading.kind == VIE_OCR and self.config.context_candidates:
+            out += self.context_candidates(ev, chans, best, prev, {f for f, _ in out}, normalize_syllable(text))
+        return out
+
+    def context_candidates(self, ev, chans: np.ndarray, best: float, prev: str, have, obs: str = "") -> tuple:
+        """In vie OCR, the forms of a word's pool (one letter away, any tone) that the
+        word before it, as written, makes likeliest (channel + bigram log-probability)
+        and no less likely than the word as written (`obs`),
+        Config.context_candidates of them not already kept, within
+        Config.context_candidate_beam of the best channel score.  Tesseract-vie misreads
+        a letter and a mark together (Ăn for dẫn, thêu for theo, lướt for luật): the
+        channel scores such a form low, below the forms kept for the word alone, so the
+        context that would choose it never saw it (on a TRAIN slice 24 of the wrong
+        words left had the right form in the pool but not among the candidates, 10 of
+        them first by this score)."""
+        ok = chans >= best - self.config.context_candidate_beam
+        if not ok.any():
+            return ()
+        idx = np.flatnonzero(ok)
+        forms = [ev.forms[k] for k in idx]
+        vocab, unk = self.ngram.vocab, self.ngram.unk_id
+        ids = np.fromiter((vocab.get(f, unk) for f in forms), dtype=np.int64, count=len(forms))
+        pid = vocab.get(prev, unk)
+        if pid == unk:
+            return ()
+        bigram = self.ngram.logprob_bigram(np.full(len(ids) + 1, pid, dtype=np.int64),
+                                           np.append(ids, vocab.get(obs, unk)))
+        bigram, written = bigram[:-1], bigram[-1]
+        # (a form the context likes less than the word as written proposes nothing)
+        score = np.where(bigram >= written, chans[idx] + bigram, -np.inf)
+        out = []
+        for k in np.argsort(-score, kind="stable"):
+            if len(out) >= self.config.context_candidates:
+                break
+            if forms[k] not in have and ids[k] != unk and np.isfinite(score[k]):
+                out.append((forms[k], float(chans[idx[k]])))
+        return tuple(out)
 
     def mark_evidence(self, text: str, letters_too: bool):
         """(MarkEvidence, pruning prior per form) of one word, whatever the document's
