@@ -152,7 +152,7 @@ class Config:
     # every position to the largest list), and 40 only on lines with non-syllables still
     # 1.4×; held-out poor-vie lost a word.  Not adopted: models/CHANNEL.md.
     marked_candidates: int = 24
-    # In vie OCR, a word's forms that the word before it proposes (channel + bigram), kept
+    # In vie OCR, a word's forms that the words beside it propose (channel + bigrams), kept
     # besides those, and how far below the word's best channel score they may lie
     # (vidiacritic.reading.DocumentReader.context_candidates).
     context_candidates: int = 2
