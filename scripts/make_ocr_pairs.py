@@ -19,6 +19,9 @@ Pipeline, one *block* (a small page: 10–20 consecutive lines of one corpus fil
      clone of official documents —, FreeSerif, DejaVu Serif, Noto Serif, some bold and
      sans), one size, justified or ragged, at 2–3× the target resolution and downscaled
      (anti-aliasing of a scan), then optionally blurred, noised, binarized, rotated.
+     `--fonts NAME:W,...` draws the font from another mix (a set in other fonts: every
+     other parameter of each block stays the same); a font that is not installed is
+     rendered with its fallback (FONT_FALLBACK), which the output's third column names.
   3. each line is cropped from the page and the crops are given to ONE Tesseract process
      as a list file with `--psm 7` (one text line per image); Tesseract answers one page
      per image, separated by form feeds, so lines stay aligned with their source.
@@ -243,9 +246,8 @@ def paragraph_pieces(paragraphs: Iterator[str], rng: random.Random,
             yield p, i == len(pieces) - 1
 
 
-def _draw_params(rng: random.Random) -> Dict[str, object]:
-    names = [f[0] for f in FONTS]
-    weights = [f[2] for f in FONTS]
+def _draw_params(rng: random.Random, fonts: Optional[Sequence[Tuple[str, float]]] = None) -> Dict[str, object]:
+    names, weights = _font_mix(fonts)
     return {
         "font": rng.choices(names, weights)[0],
         "em_px": round(rng.uniform(*EM_PX_RANGE), 1),
@@ -262,10 +264,9 @@ def _draw_params(rng: random.Random) -> Dict[str, object]:
     }
 
 
-def _draw_poor_params(rng: random.Random) -> Dict[str, object]:
+def _draw_poor_params(rng: random.Random, fonts: Optional[Sequence[Tuple[str, float]]] = None) -> Dict[str, object]:
     """Rendering recipe of one block for `--scan poor` (see POOR_* above)."""
-    names = [f[0] for f in FONTS]
-    weights = [f[2] for f in FONTS]
+    names, weights = _font_mix(fonts)
     rotate = rng.uniform(0.2, POOR_ROTATE_DEG) * rng.choice((-1, 1))
     return {
         "font": rng.choices(names, weights)[0],
@@ -285,13 +286,34 @@ def _draw_poor_params(rng: random.Random) -> Dict[str, object]:
     }
 
 
-def draw_params(rng: random.Random, scan: str = "clean") -> Dict[str, object]:
-    """One block's rendering recipe for a scan profile ("clean": the training recipe)."""
+def _font_mix(fonts: Optional[Sequence[Tuple[str, float]]]) -> Tuple[List[str], List[float]]:
+    """(names, weights) to draw a block's font from: `fonts` (parse_fonts), else FONTS."""
+    mix = [(name, weight) for name, _, weight in FONTS] if fonts is None else list(fonts)
+    return [name for name, _ in mix], [weight for _, weight in mix]
+
+
+def parse_fonts(spec: str) -> List[Tuple[str, float]]:
+    """'LiberationSans:0.5,NotoSerif' -> [('LiberationSans', .5), ('NotoSerif', 1.0)]: a
+    font mix of FONTS' names (--fonts; a set of other fonts than the training recipe's)."""
+    out = parse_files(spec)  # (the same NAME[:WEIGHT],... syntax)
+    unknown = [name for name, _ in out if name not in _FONT_FILES]
+    if unknown:
+        raise SystemExit(f"--fonts: unknown font {unknown[0]!r}; choose among {', '.join(_FONT_FILES)}")
+    if any(not weight > 0 for _, weight in out):
+        raise SystemExit("--fonts: weights must be positive")
+    return out
+
+
+def draw_params(rng: random.Random, scan: str = "clean",
+                fonts: Optional[Sequence[Tuple[str, float]]] = None) -> Dict[str, object]:
+    """One block's rendering recipe for a scan profile ("clean": the training recipe);
+    `fonts`: the font mix (default FONTS').  One font is drawn per block whatever the
+    mix, so the other parameters of a stream are the same under any mix."""
     if scan == "poor":
-        return _draw_poor_params(rng)
+        return _draw_poor_params(rng, fonts)
     if scan != "clean":
         raise ValueError(f"unknown scan profile {scan!r}")
-    return _draw_params(rng)
+    return _draw_params(rng, fonts)
 
 
 def _stream_length(corpus_dir: str, name: str, split: str, every: int) -> int:
@@ -304,7 +326,7 @@ def _stream_length(corpus_dir: str, name: str, split: str, every: int) -> int:
 
 def iter_blocks(files: Sequence[Tuple[str, float]], split: str, seed: int,
                 corpus_dir: str, n_hint: int, scan: str = "clean",
-                start: float = 0.0) -> Iterator[Block]:
+                start: float = 0.0, fonts: Optional[Sequence[Tuple[str, float]]] = None) -> Iterator[Block]:
     """The deterministic, endless stream of blocks for (files, split, seed, corpus, scan, start).
 
     `n_hint` (the wanted number of lines) only sets how sparsely each file is sampled
@@ -366,7 +388,7 @@ def iter_blocks(files: Sequence[Tuple[str, float]], split: str, seed: int,
                 break
         if not lines:
             raise SystemExit(f"corpus file {name} ({split}) gave no usable lines")
-        params = draw_params(brng, scan)
+        params = draw_params(brng, scan, fonts)
         params["width"] = widths[name]
         yield Block(index, name, lines, params, ends)
         index += 1
@@ -630,8 +652,11 @@ def tesseract_langs() -> List[str]:
 def recipe_of(args) -> Dict[str, object]:
     """What decides the OCR column besides the clean text: kept next to the output, since
     the clean-text stream alone cannot tell an `eng` file from a `vie` one on resuming."""
-    return {"files": args.files, "split": args.split, "seed": args.seed, "scan": args.scan,
-            "lang": args.lang, "start": args.start, "mode": args.mode}
+    recipe = {"files": args.files, "split": args.split, "seed": args.seed, "scan": args.scan,
+              "lang": args.lang, "start": args.start, "mode": args.mode}
+    if getattr(args, "fonts", None):  # (absent from the recipes of files made before --fonts)
+        recipe["fonts"] = args.fonts
+    return recipe
 
 
 def check_recipe(out_path: str, recipe: Dict[str, object], n_have: int) -> None:
@@ -686,6 +711,9 @@ def main(argv=None) -> None:
     ap.add_argument("--start", type=float, default=0.0,
                     help="begin each corpus file's stream this far in (0-1): sets made with "
                          "different starts use different text (default 0)")
+    ap.add_argument("--fonts", default=None,
+                    help="font mix NAME[:WEIGHT],... of FONTS' names instead of the training "
+                         "recipe's (a set in other fonts: LiberationSans:1,NotoSans:1)")
     ap.add_argument("--mode", choices=("lines", "block"), default="lines",
                     help="lines: one image per line, --psm 7 list file (default); "
                          "block: one image per block, --psm 6")
@@ -699,6 +727,7 @@ def main(argv=None) -> None:
         raise SystemExit("--out must lie outside the repository (corpus text is not to be committed)")
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     files = parse_files(args.files)
+    fonts = parse_fonts(args.fonts) if args.fonts else None
 
     # one writer per output file: a second run on the same file would interleave blocks
     lock = open(args.out + ".lock", "w")
@@ -712,7 +741,7 @@ def main(argv=None) -> None:
 
     def blocks():
         return iter_blocks(files, args.split, args.seed, args.corpus, args.n_lines,
-                           scan=args.scan, start=args.start)
+                           scan=args.scan, start=args.start, fonts=fonts)
 
     skip = count_done(done_clean, blocks())
     del done_clean

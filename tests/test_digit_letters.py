@@ -3,7 +3,7 @@
 import pytest
 
 from vidiacritic import digit_letters
-from vidiacritic.tokens import tokenize
+from vidiacritic.tokens import tokenize, unit_after_number
 
 
 def _at(text, word, nth=0):
@@ -25,6 +25,7 @@ def _at(text, word, nth=0):
     ("theo Ditu 16 cua Luat", "16"),              # a numbering word with a letter damaged
     ("ma CG1 12 cua", "12"),                      # beside a code with digits
     ("sau 16h 6 xe den", "6"),                    # beside a time
+    ("co mot 01 thu ky", "01"),                   # after một too (legal_phapdien's one "một 01")
 ])
 def test_real_numbers_are_never_slots(text, word):
     toks, i = _at(text, word)
@@ -36,6 +37,8 @@ def test_real_numbers_are_never_slots(text, word):
     ("Day 14 mot van ban", "14"),
     ("nham 190 ra nguon luc", "190"),
     ("vu khang b6é 6 Colombia", "6"),   # beside an OCR-damaged word (bố), no number
+    ("thi hanh mot 56 dieu cua Luat", "56"),  # after một a unit makes no count: một số điều
+    ("hoa giai 6 co so", "6"),               # co is no unit: có, cô, cổ far more often than cơ
 ])
 def test_bare_numbers_in_prose_may_be_letters(text, word):
     toks, i = _at(text, word)
@@ -172,10 +175,12 @@ def test_item_labels_stay_as_written_in_ocr_output(engine, request):
     ("con m tro len", "m", False),          # no number before it
     ("150\nm tro len", "m", False),         # the number ends the line before
     ("150 ma tro len", "ma", False),        # no unit abbreviation
+    ("dien tich 3 Ha dat", "Ha", True),     # any case: one list and one rule (tokens)
+    ("gia 20 usd moi", "usd", True),
 ])
 def test_unit_abbreviations_after_a_number(text, word, unit):
     toks, i = _at(text, word)
-    assert digit_letters.measure_unit(toks, i) is unit
+    assert unit_after_number(toks, i) is unit
 
 
 def test_a_measure_keeps_its_unit_in_ocr_output(stat):
@@ -209,3 +214,77 @@ def test_a_number_before_a_document_code_may_be_so(stat):
     out = stat.restore("(Digu 3 Thing wr 96 17/2015/TT-BKHCN, cé higu lie thi hinh ke\n"
                        "1 15/2014/ND-CP Nghi dinh quy dinh", ocr_document=True)
     assert out == "(Điều 3 Thông tư số 17/2015/TT-BKHCN, có hiệu lực thi hành kể\n1 15/2014/NĐ-CP Nghị định quy định"
+
+
+@pytest.mark.parametrize("engine", ["stat", "model"])
+def test_a_number_after_mot_before_a_unit_may_be_so(engine, request):
+    """"thi hành một 56 điều": no count follows một, so the unit after the number does
+    not keep it; a count after another word, or after một without a unit reading that
+    wins, stays a number."""
+    restorer = request.getfixturevalue(engine)
+    out = restorer.restore("Nghi dinh quy dinh chi tiet thi hanh mot 56 diéu cia Luat", ocr_document=True)
+    assert "thi hành một số điều của Luật" in out
+    assert restorer.restore("mat 5 ngay lam viec", ocr_document=True) == "mất 5 ngày làm việc"
+    assert restorer.restore("mot 12 thang", ocr_document=True).split()[1] == "12"
+
+
+@pytest.mark.parametrize("engine", ["stat", "model"])
+def test_a_digit_before_co_may_be_o(engine, request):
+    """"hòa giải 6 cơ sở" is ở cơ sở; a count of cơ sở or cơ quan stays a number."""
+    restorer = request.getfixturevalue(engine)
+    assert restorer.restore("Tap huan hoa giai 6 co so", ocr_document=True) == "Tập huấn hòa giải ở cơ sở"
+    for text in ["Toan tinh co 6 co so dao tao nghe", "giao cho 4 co quan chuyen mon",
+                 "tai 2 co so kinh doanh", "kiem tra 12 co so san xuat"]:
+        assert [w for w in restorer.restore(text, ocr_document=True).split() if w.isdigit()] == \
+            [w for w in text.split() if w.isdigit()]
+
+
+@pytest.mark.parametrize("engine", ["stat", "model"])
+def test_a_digit_glued_to_a_unit_may_be_a_word_in_ocr_output(engine, request):
+    """Tesseract-eng writes âm as "4m", ốm as "6m"; a real measure stays: beside a
+    number, or where the language model does not prefer the word by DIGIT_MARGIN."""
+    restorer = request.getfixturevalue(engine)
+    assert restorer.restore("thiét bi phat 4m thanh (loa", ocr_document=True) == "thiết bị phát âm thanh (loa"
+    assert restorer.restore("sifc khée sau 6m dau, thai san", ocr_document=True) == "sức khỏe sau ốm đau, thai sản"
+    for text in ["duong rong 4m, dai 6m", "chieu cao 4m tro len", "xay tuong cao 4m va", "san rong 4m x 6m",
+                 "tu 22h den 6h hom sau"]:
+        assert [w for w in restorer.restore(text, ocr_document=True).split() if w[0].isdigit()] == \
+            [w for w in text.split() if w[0].isdigit()]
+    assert restorer.restore("thiet bi phat 4m thanh", ocr_document=False).split()[3] == "4m"  # typed text
+
+
+def test_a_glued_measure_is_no_slot_beside_a_number(stat):
+    toks = tokenize("rong 4m x 6m")
+    assert digit_letters.measure_entry(stat.lattices, toks, 2) is None
+    toks = tokenize("phat 4m thanh")
+    assert digit_letters.measure_entry(stat.lattices, toks, 2) is not None
+    assert digit_letters.measure_entry(stat.lattices, tokenize("dai 14m va"), 2) is None  # two digits
+
+
+def test_a_measure_is_no_ocr_evidence(stat):
+    """A typed "phát 4m thành" is no OCR output: had its measure counted as OCR damage,
+    the second reading (restorer._run) would read it as Tesseract-eng output, 4m as âm."""
+    assert stat.reader.ocr_word_counts(tokenize("thiết bị phát 4m thành")) == (0, 5)
+    assert stat.reader.ocr_word_counts(tokenize("thiết bị phát 4m thành c6")) == (1, 6)
+    assert stat.restore("thiết bị phát 4m thành") == "thiết bị phát 4m thành"
+
+
+@pytest.mark.parametrize("engine", ["stat", "model"])
+def test_the_digit_margin_lets_context_read_46_as_do(engine, request):
+    """DIGIT_MARGIN 1.0: "văn bản 46 đang có hiệu lực" is văn bản đó (2.0 kept the 46)."""
+    restorer = request.getfixturevalue(engine)
+    out = restorer.restore("thoi diém ma van ban 46 dang cé hiéu luc. Trong trudng hgp quy dinh cia van",
+                           ocr_document=True)
+    assert out.startswith("thời điểm mà văn bản đó đang có hiệu lực.")
+
+
+@pytest.mark.parametrize("engine", ["stat", "model"])
+def test_a_number_read_as_a_word_takes_its_lines_casing(engine, request):
+    """A number has no casing of its own (assembly.number_casing): "6" read as ở is Ở
+    between all-caps words and where a sentence starts; a number kept stays as written."""
+    restorer = request.getfixturevalue(engine)
+    assert restorer.restore("DI LAM VIEC 6 NUOC NGOAI", ocr_document=True) == "ĐI LÀM VIỆC Ở NƯỚC NGOÀI"
+    assert restorer.restore("Hội nghị. 6 đây có", ocr_document=True) == "Hội nghị. Ở đây có"
+    assert restorer.restore("ba xa xinh dep 27 tuoi trong ngay", ocr_document=True).split()[4] == "27"
+    words = {w.original: w for w in restorer.explain("DI LAM VIEC 6 NUOC NGOAI", ocr_document=True).words}
+    assert words["6"].chosen == "Ở"

@@ -328,13 +328,54 @@ def _separators_fixed(text):
     ("ĐIỀU 35.8,NQ.5:9. XỬ LÝ", {"35.8,NQ.5:9": "35.8.NQ.5.9"}),  # colon too; capitals
     ("Điều 20.3.L.Q.50. Trách nhiệm", {"20.3.L.Q.50": "20.3.LQ.50"}),  # a dot inside LQ
     ("Điều 30.2.NĐ.1.41. Quy định", {"30.2.NĐ.1.41": None}),  # written right
-    ("Điều 24.2.T1.8.8. Cải tạo", {"24.2.T1.8.8": None}),  # a one-letter part: T1 is TT
+    ("Điều 24.2.T1.8.8. Cải tạo", {"24.2.T1.8.8": "24.2.TT.8.8"}),  # a 1 for T: article_code_type
+    ("Điều 39.13,NB.106.57. Thẩm", {"39.13,NB.106.57": "39.13.NĐ.106.57"}),  # and a B for Đ
     ("khoản 20.1,TT.34.1 và", {"20.1,TT.34.1": None}),  # only the code an article names
     ("Điều 5,6 và 7", {}),  # no letter part: numbers
     ("Điều 15/2014/NĐ-CP", {"15/2014/NĐ-CP": None}),  # a document code
 ])
 def test_article_code_separators(text, expected):
     assert _separators_fixed(text) == expected
+
+
+@pytest.mark.parametrize("code,expected", [
+    ("27.1.1T.77.2", "27.1.TT.77.2"),      # 1 for T
+    ("13.1.17.72.1", "13.1.TT.72.1"),      # digits only: 17 for TT (two numbers follow)
+    ("39.13.71.47.2", "39.13.TT.47.2"),    # TT, not TL: 10 times as frequent
+    ("39.13.N).84.3", "39.13.NĐ.84.3"),    # ) for Đ
+    ("41.5.NÐ.1.35", "41.5.NĐ.1.35"),      # the Icelandic eth
+    ("35,10.1.Q,53", "35.10.LQ.53"),       # LQ: one number follows
+    ("18.5,.ND.4.12", "18.5.NĐ.4.12"),     # two separators
+    ("30.2.NĐ.1.41", None),                # written right
+    ("13.1.17.72", None),                  # one number after: no type reads as 17 there
+    ("13.1.11.7.2", "13.1.TT.7.2"),        # 11: TT (55,218) rather than TL (5,605)
+    ("13.1.55.7.2", None),                 # no glyph of a type part
+    ("1.2.3", None),
+])
+def test_article_code_type(code, expected):
+    assert fixes.article_code_type(code) == expected
+
+
+def test_an_article_code_type_needs_dieu_and_ocr_output(stat):
+    """The numbers of 13.1.17.72.1 change only where "Điều" names the code, in OCR output."""
+    assert stat.restore("Dieu 13.1.17.72.1. Pham vi", ocr_document=True) == "Điều 13.1.TT.72.1. Phạm vi"
+    assert stat.restore("Điều 13.1.17.72.1. Phạm vi", ocr_document=False) == "Điều 13.1.17.72.1. Phạm vi"
+    assert stat.restore("khoan 13.1.17.72.1 va", ocr_document=True).split()[1] == "13.1.17.72.1"
+
+
+@given(nums=st.lists(st.integers(0, 999), min_size=3, max_size=6),
+       seps=st.lists(st.sampled_from([".", ",", ":", ";"]), min_size=5, max_size=5))
+@settings(max_examples=300, deadline=None)
+def test_article_code_type_keeps_numbers(nums, seps):
+    """Property: a dotted number is read as a code only with a part of 1s and 7s where
+    the type stands, and its other numbers are kept in order."""
+    text = "".join(str(n) + seps[k] for k, n in enumerate(nums[:-1])) + str(nums[-1])
+    out = fixes.article_code_type(text)
+    if out is None:
+        return
+    parts = out.split(".")
+    assert set(str(nums[2])) <= {"1", "7"} and len(str(nums[2])) == 2
+    assert parts[:2] + parts[3:] == [str(n) for n in nums[:2] + nums[3:]]
 
 
 def test_article_code_separators_only_in_ocr_output(stat):

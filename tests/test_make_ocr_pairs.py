@@ -318,3 +318,31 @@ def test_vie_model_reads_marks():
     toned = sum(any(c in TONE_MARKS for c in unicodedata.normalize("NFD", w)) for w in ocr.split())
     assert toned >= 0.5 * sum(any(c in TONE_MARKS for c in unicodedata.normalize("NFD", w))
                               for w in " ".join(lines).split())
+
+
+@pytest.mark.parametrize("scan", ["clean", "poor"])
+def test_a_font_mix_changes_only_the_font(scan):
+    """--fonts (a set in other fonts than the training recipe's): every block's other
+    rendering parameters are those of the default mix, so the two sets differ by font."""
+    mix = mop.parse_fonts("LiberationSans:2,NotoSans")
+    assert mix == [("LiberationSans", 2.0), ("NotoSans", 1.0)]
+    for seed in range(50):
+        default = mop.draw_params(random.Random(seed), scan)
+        other = mop.draw_params(random.Random(seed), scan, mix)
+        assert other["font"] in ("LiberationSans", "NotoSans")
+        assert {k: v for k, v in other.items() if k != "font"} == {k: v for k, v in default.items() if k != "font"}
+
+
+@pytest.mark.parametrize("spec", ["Comic:1", "LiberationSans:0", "LiberationSans:-1", ""])
+def test_a_bad_font_mix_is_refused(spec):
+    with pytest.raises(SystemExit):
+        mop.parse_fonts(spec)
+
+
+def test_the_font_mix_is_part_of_the_recipe():
+    import argparse
+    args = argparse.Namespace(files="legal_x", split="heldout", seed=1, scan="clean", lang="eng",
+                              start=0.0, mode="lines", fonts=None)
+    assert "fonts" not in mop.recipe_of(args)  # (files made before --fonts resume as before)
+    args.fonts = "NotoSerif"
+    assert mop.recipe_of(args)["fonts"] == "NotoSerif"

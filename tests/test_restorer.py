@@ -155,7 +155,7 @@ def test_table_and_live_candidates_agree(stat):
             assert gen._parse(gen._table[obs]) == gen._candidates(obs)
 
 
-@pytest.mark.parametrize("measure", ["3ha", "2,5km", "500mg", "1m", "4G"])
+@pytest.mark.parametrize("measure", ["3ha", "2,5km", "500mg", "1m", "4G", "4m", "6m", "4cm", "6h"])
 def test_measures_stay_in_ocr_output(stat, measure):
     """A number glued to its unit is kept even in OCR output, where "16i" is damage."""
     src = f"Dién tich dat canh tac cua xa la {measure} theo bao cao, co 16i di rieng"
@@ -171,3 +171,29 @@ def test_keeps_marks_reads_a_word_with_some_marks_dropped():
     assert not keeps_marks("đieu", "đều")  # a letter less
     assert not keeps_marks("đong", "dòng")  # đ dropped is not a mark added
     assert not keeps_marks("nhiệm", "nhiềm")  # the tone it has is kept
+
+
+def test_a_capital_inside_a_lowercase_word_is_ocr_damage(stat):
+    """"cGing" (cũng), "cSng" (công): a word opening lowercase with a capital inside is
+    no name; in OCR output keeping it costs what keeping other damage does, and the
+    restored word is lowercase."""
+    cfg = stat.config
+    assert stat.lattices.keep_logp("cGing", True) == cfg.lower_keep_logp
+    assert stat.lattices.keep_logp("Perth", True) == cfg.keep_logp  # a name
+    assert stat.lattices.keep_logp("cGing", False) == cfg.keep_logp  # typed text: as before
+    out = stat.restore("Australia cGing dung khé dé. Cho tdi khi déng cira vao nim 1958", ocr_document=True)
+    assert out.startswith("Australia cũng dùng")
+
+
+@pytest.mark.parametrize("engine", ["stat", "model"])
+def test_a_sign_read_for_a_letter_in_ocr_output(engine, request):
+    """Tesseract-eng writes the I of HỘI as "!" and the hook of ư as "?" (tokens.LETTER_SIGNS);
+    where the reading chosen does not need the sign it stays ("không?": a question)."""
+    restorer = request.getfixturevalue(engine)
+    assert restorer.restore("HOAT DONG CUA HO! DONG TRONG NAM", ocr_document=True) == "HOẠT ĐỘNG CỦA HỘI ĐỒNG TRONG NĂM"
+    assert restorer.restore("ngay thi? hai, ngay tht? ba", ocr_document=True) == "ngày thứ hai, ngày thứ ba"
+    assert restorer.restore("Ban co biét khong? toi thi khong", ocr_document=True) == "Bạn có biết không? tôi thì không"
+    assert restorer.restore("Chuc mung! Moi nguoi", ocr_document=True) == "Chúc mừng! Mọi người"
+    for text in ["CUA HO! DONG", "Ban co biét khong? toi thi khong", "quyen si? dung dat"]:
+        once = restorer.restore(text, ocr_document=True)
+        assert restorer.restore(once, ocr_document=True) == once  # restoring again changes nothing

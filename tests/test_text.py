@@ -40,6 +40,8 @@ def test_strip_and_split():
 
 @pytest.mark.parametrize("word,like,expected", [
     ("ủy", "Uy", "Ủy"), ("ủy", "UY", "ỦY"), ("ủy", "uy", "ủy"), ("đồng", "DONG", "ĐỒNG"), ("việt", "Viét", "Việt"),
+    ("phương", "PhUong", "PhƯơng"),                  # mixed case: each position's
+    ("công", "cSng", "công"), ("cũng", "cGing", "cũng"),  # opening lowercase: a capital inside is OCR damage
 ])
 def test_casing(word, like, expected):
     assert apply_casing(word, like) == expected

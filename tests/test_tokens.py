@@ -303,3 +303,32 @@ def test_64k_pathological_inputs_cost_at_most_3x_normal_text_through_the_default
                        "one word": "a" * 65536, "digits": "7" * 65536, "one syllable, no spaces": "nguoi" * 13107,
                        "a. a line of 32k": "a." * 32768}.items():
         assert _restore_cost(default_restorer, text, repeat=1) <= 3 * normal_cost + 0.05, name
+
+
+@pytest.mark.parametrize("text,parts", [
+    ("4.Thanh lap", [("4", NUMBER), (".", PUNCT), ("Thanh", WORD)]),   # a list number glued to its word
+    ("2.Các cơ quan", [("2", NUMBER), (".", PUNCT), ("Các", WORD)]),
+    ("Tp.HCM", [("Tp.HCM", PROTECTED)]),                               # capitals after the dot: a code
+    ("1.2.TT", [("1.2.TT", PROTECTED)]),
+    ("03.N", [("03.N", PROTECTED)]),                                   # one letter
+    ("123.Thanh", [("123.Thanh", PROTECTED)]),                         # three digits: no list number
+])
+def test_a_list_number_glued_to_its_word_is_split(text, parts):
+    toks = [(t.text, t.kind) for t in tokenize(text) if t.kind != "space"]
+    assert toks[:len(parts)] == parts
+
+
+@pytest.mark.parametrize("text,joined", [
+    ("cua HO! dong", "HO!"),            # before a lowercase word: the sign is a letter
+    ("CUA HO! DONG", "HO!"),            # between all-caps words
+    ("quyen si? dung", "si?"),
+    ("Chuc mung! Moi nguoi", None),     # a capital after it: the sentence ended
+    ("Tai sao?\nvi ly do", None),       # at the line's end
+    ("Tai sao? 5 nguoi", None),         # no word after it
+    ("cua HO!dong", None),              # no space after it
+])
+def test_a_sign_glued_to_a_word_before_lowercase_is_a_letter(text, joined):
+    from vidiacritic.tokens import join_ocr_splits
+    toks = [t.text for t in join_ocr_splits(tokenize(text)) if t.kind == WORD]
+    signed = [t for t in toks if t[-1] in "!?"]
+    assert signed == ([joined] if joined else [])

@@ -11,8 +11,8 @@ import numpy as np
 
 from . import digit_letters, fixes, list_markers
 from .explanation import WordDecision
-from .text import MODERN, apply_casing, place_tone
-from .tokens import PROTECTED, WORD, Token, capital_i_reading, opens_sentence
+from .text import MODERN, apply_casing, place_tone, strip_diacritics
+from .tokens import LETTER_SIGNS, NUMBER, PROTECTED, SPACE, WORD, Token, capital_i_reading, opens_sentence
 
 
 class Assembler:
@@ -49,12 +49,15 @@ class Assembler:
                 k = dec.best[pos]
                 # (a word read with l keeps its capital where a sentence starts: "Iuật" → Luật)
                 lower_l = ocr and tok.text[:1] == "I" and not opens_sentence(toks, ti)
-                chosen = self.surface(forms[k], casing_like(tok.text, forms[k], lower_l))
+                number_like = None if tok.kind == WORD else number_casing(toks, ti)
+
+                def like(form):  # (a number kept is written as it is: surface(None, text))
+                    return casing_like(tok.text, form, lower_l) if number_like is None or form is None else number_like
+                chosen = self.surface(forms[k], like(forms[k]))
                 if details:  # restore() needs only the text
                     probs = dec.marginals[pos]
                     order = np.argsort(-probs)
-                    alts = [(self.surface(forms[j], casing_like(tok.text, forms[j], lower_l)), float(probs[j]))
-                            for j in order[:4] if j != k][:3]
+                    alts = [(self.surface(forms[j], like(forms[j])), float(probs[j])) for j in order[:4] if j != k][:3]
                     source = ("kept" if forms[k] is None else "user" if phrase_hit[k] == "user"
                               else "lexicon" if phrase_hit[k] else self.source)
                     words.append(WordDecision(tok.text, chosen, tok.start, source, float(probs[k]), alts))
@@ -93,8 +96,8 @@ class Assembler:
         source: Dict[int, str] = {}
         restored = [replaced.get(i, t.text) for i, t in enumerate(toks)]
         for i, tok in enumerate(toks):
-            if tok.kind != PROTECTED:
-                continue
+            if tok.kind != PROTECTED and not (ocr and tok.kind == NUMBER):
+                continue  # (a number: an article code whose part OCR read as digits, 13.1.17.72.1)
             # (OCR's article code separators first: 33,4.ND.2.24 then gets its Đ)
             text = (ocr and fixes.article_code_separators(toks, restored, i)) or tok.text
             code = None if self.code_parts is None else self.code_parts.restore(text)
@@ -123,7 +126,36 @@ class Assembler:
         if form is None:
             return original
         word = place_tone(form, MODERN) if self.tone_style == MODERN else form
-        return apply_casing(word, original)
+        return kept_sign(apply_casing(word, original), original)
+
+
+def kept_sign(word: str, original: str) -> str:
+    """`word` restored in place of `original`, with the "!" or "?" that
+    tokens.join_ocr_splits joined to it (tokens.LETTER_SIGNS) written back when the
+    reading chosen did not need it: its letters are the original's without the sign
+    ("khong?" read as không: a real question mark, kept), while "si?" read as sử and
+    "HO!" as HỘI took the sign as a letter."""
+    if original[-1:] in LETTER_SIGNS and original[:-1] and \
+            strip_diacritics(word).lower() == strip_diacritics(original[:-1]).lower():
+        return word + original[-1]
+    return word
+
+
+def number_casing(toks: Sequence[Token], i: int) -> str:
+    """The casing a number read as a word (digit_letters: "6" for ở) takes, as a text
+    to copy it from: a number has none of its own, so "ở" came out lowercase inside an
+    all-caps line ("ĐI LÀM VIỆC ở NƯỚC NGOÀI") and where a sentence starts.  Upper case
+    between two all-caps words of its line (or beside one at the line's end), a capital
+    where a sentence starts (tokens.opens_sentence), else lowercase."""
+    def word_beside(step: int) -> Optional[str]:
+        j = i + step
+        while 0 <= j < len(toks) and toks[j].kind == SPACE and "\n" not in toks[j].text:
+            j += step
+        return toks[j].text if 0 <= j < len(toks) and toks[j].kind == WORD else None
+    caps = [w is not None and len(w) >= 2 and w.isupper() for w in (word_beside(-1), word_beside(1))]
+    if all(caps) or any(caps) and None in (word_beside(-1), word_beside(1)):
+        return "AA"
+    return "Aa" if opens_sentence(toks, i) else "a"
 
 
 def casing_like(original: str, form, ocr: bool) -> str:

@@ -27,8 +27,8 @@ import re
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
-from .tokens import (AMOUNT, MEASURE_UNITS, NUMBER, SPACE, VOWEL, WORD, Token, article_code_parts,
-                     document_code_parts)
+from .tokens import (AMOUNT, NUMBER, SPACE, VOWEL, WORD, Token, article_code_parts,
+                     document_code_parts, unit_after_number)
 
 ACRONYM_FILE = "acronyms_d.tsv"
 ACRONYM_HEADER = ("written", "acronym", "count", "count_written")
@@ -166,11 +166,56 @@ def article_code_separators(toks: Sequence[Token], restored: Sequence[str], i: i
     Numbers and letters are kept: only separators change.  For OCR output only (typed
     text's codes are as the writer typed them)."""
     text = toks[i].text
-    m = _LOOSE_ARTICLE_CODE.match(text)
-    if m is None or article_code_parts(text) is not None or not _after_dieu(toks, restored, i):
+    if article_code_parts(text) is not None or not _after_dieu(toks, restored, i):
         return None
+    m = _LOOSE_ARTICLE_CODE.match(text)
+    if m is None:
+        return article_code_type(text)
     rest = re.sub(_SEP, ".", m.group("rest"))
-    return f"{m['topic']}.{m['chapter']}.{m['part'].replace('.', '')}.{m['source']}{rest}"
+    mended = f"{m['topic']}.{m['chapter']}.{m['part'].replace('.', '')}.{m['source']}{rest}"
+    return article_code_type(mended) or mended  # (39.13,NB.106.57: its NĐ misread too)
+
+
+# The document-type parts of the legal code's article codes, by how many numbers follow
+# them (30.2.NĐ.1.41: two; 22.1.LQ.28: one), with their counts in the training split of
+# legal_phapdien (138,534 codes; parts under 500 left out).
+ARTICLE_TYPES = {1: {"LQ": 34726, "NĐ": 3599, "PL": 1290},
+                 2: {"TT": 55218, "NĐ": 33832, "TL": 5605, "QĐ": 2976, "NQ": 820}}
+# The capitals of those parts that Tesseract writes as another character (training-split
+# pairs: 27.1.1T.77.2 and 13.1.17.72.1 for TT, 39.13.N).84.3 and 39.13,NB.106.57 for NĐ,
+# 35,10.1.Q,53 for 35.10.LQ.53, 41.5.NÐ.1.35 with an Icelandic eth).
+_TYPE_GLYPHS = {"1": "TL", "7": "T", ")": "Đ", "B": "Đ", "Ð": "Đ", "D": "Đ"}
+# Which of the parts a misread one stands for must be this many times likelier (by the
+# counts above) than the next: 71 is TT (55,218) rather than TL (5,605).
+TYPE_DOMINANCE = 5
+_GLYPH_ARTICLE_CODE = re.compile(
+    rf"^(?P<topic>\d+){_SEP}{{1,2}}(?P<chapter>\d+){_SEP}{{1,2}}"
+    rf"(?P<part>[A-ZĐÐ17)]{_SEP}?[A-ZĐÐ17)]){_SEP}{{1,2}}(?P<nums>\d+(?:{_SEP}\d+)?)$")
+
+
+def article_code_type(text: str) -> Optional[str]:
+    """An article code (after "Điều", in OCR output) whose document-type part Tesseract
+    misread as digits or other signs, read back: "27.1.1T.77.2" → "27.1.TT.77.2",
+    "13.1.17.72.1" → "13.1.TT.72.1", "39.13.N).84.3" → "39.13.NĐ.84.3",
+    "35,10.1.Q,53" → "35.10.LQ.53"; None when no part of ARTICLE_TYPES with as many
+    numbers after it reads as the written one (each character itself or one of its
+    _TYPE_GLYPHS), or when two read so and neither is TYPE_DOMINANCE times likelier.
+    Why: article_code_separators mends only a part written in letters, and the
+    numbers of a code whose part became digits (a NUMBER token) stayed as OCR read them.
+    Only the part and the separators change, the numbers are kept."""
+    m = _GLYPH_ARTICLE_CODE.match(text)
+    if m is None:
+        return None
+    part = re.sub(_SEP, "", m["part"])
+    nums = re.split(_SEP, m["nums"])
+    types = ARTICLE_TYPES[len(nums)]
+    if part in types:
+        return None  # its letters are right: article_code_separators' case
+    found = sorted((count, t) for t, count in types.items()
+                   if all(o == c or c in _TYPE_GLYPHS.get(o, "") for o, c in zip(part, t)))
+    if not found or len(found) > 1 and found[-1][0] < TYPE_DOMINANCE * found[-2][0]:
+        return None
+    return ".".join([m["topic"], m["chapter"], found[-1][1]] + nums)
 
 
 def _after_dieu(toks: Sequence[Token], restored: Sequence[str], i: int) -> bool:
@@ -298,7 +343,7 @@ def foreign_words(toks: Sequence[Token], english: Dict[str, float],
       and "Donald Trump va Mike Pence" are restored.
     * Two-letter all-caps tokens right after a capitalised word with no Vietnamese
       reading, one space between: the OA of "Zalo OA" is not ÓA.
-    * A unit of measure after a number (_unit_after_number): "154.8 cc", "3 ml" are not
+    * A unit of measure after a number (tokens.unit_after_number): "154.8 cc", "3 ml" are not
       cực, mũ, which OCR candidates would make of them.
     * An acronym inside lowercase text (_acronym_among_lowercase): "bộ phận IT của",
       "Giám đốc CDC tỉnh" keep IT and CDC, not ÍT, CÁC.
@@ -349,21 +394,13 @@ def foreign_words(toks: Sequence[Token], english: Dict[str, float],
                 run.append(i)
             elif vi or not name_like:
                 close()  # a Vietnamese word, or something else; names and acronyms pass
-            if _caps_after_foreign_name(toks, i, vi_freq) or _unit_after_number(toks, i) or \
+            if _caps_after_foreign_name(toks, i, vi_freq) or unit_after_number(toks, i) or \
                     _acronym_among_lowercase(toks, i, english, vi_freq, OCR_ACRONYM_MIN if ocr_reading is not None else 2):
                 keep.add(i)
         elif tok.kind == SPACE and tok.text.count("\n") >= 2:
             close()
     close()
     return keep
-
-
-def _unit_after_number(toks: Sequence[Token], i: int) -> bool:
-    """Whether toks[i] is a lowercase unit of measure (tokens.MEASURE_UNITS) after a
-    number, one space between on the same line: "154.8 cc", "3 ml", "10 mb"."""
-    text = toks[i].text
-    return (text in MEASURE_UNITS and i >= 2 and toks[i - 1].kind == SPACE and toks[i - 1].text == " "
-            and toks[i - 2].kind == NUMBER)
 
 
 # The longest all-caps token _acronym_among_lowercase considers (CERN, DSLR, THPT).

@@ -12,15 +12,10 @@ import numpy as np
 from . import digit_letters
 from .viterbi import Lattice
 from .lexicon import place_name_words
-from .marks import VIE_OCR, DocumentReading, letters_and_tone, quality_counts
+from .marks import ENG_OCR, VIE_OCR, DocumentReading, letters_and_tone, quality_counts
 from .text import normalize_syllable, split_tone, strip_diacritics
-from .tokens import LONE_DEBRIS, NUMBER, PUNCT, SPACE, VOWEL, WORD, Token, capital_i_reading, ocr_reading
-
-# A number glued to its unit ("3ha", "1m", "2,5km", "500mg", "4G"): a measure, never a
-# damaged word, even in OCR output (where "16i" may be lối, "3ha" is three hectares).
-_NUMBER_WITH_UNIT = re.compile(
-    r"\d+(?:[.,]\d+)*(?:m|cm|mm|km|dm|m2|m3|km2|ha|kg|g|mg|t|l|ml|kw|kwh|mw|w|v|kv|h|ph|"
-    r"s|gb|mb|kb|tb|hz|mhz|ghz|g|x|k|tr|đ|vnđ|usd|ppm)", re.IGNORECASE)
+from .tokens import (LONE_DEBRIS, NUMBER, PUNCT, SPACE, VOWEL, WORD, Token, capital_i_reading, is_measure,
+                     ocr_reading, unit_after_number)
 
 
 def keeps_marks(text: str, form: str) -> bool:
@@ -30,11 +25,6 @@ def keeps_marks(text: str, form: str) -> bool:
     letters, tone = letters_and_tone(text.lower())
     f_letters, f_tone = letters_and_tone(form)
     return (not tone or tone == f_tone) and quality_counts(letters, f_letters) is not None
-
-
-def is_measure(token: str) -> bool:
-    """Whether `token` is a number glued to a unit ("3ha", "1m", "4G")."""
-    return _NUMBER_WITH_UNIT.fullmatch(token) is not None
 
 
 class Entry(NamedTuple):
@@ -74,8 +64,8 @@ class LatticeBuilder:
             return self.config.lower_keep_logp  # a syllable without its marks, or OCR damage: HUYEN, s6
         if len(token) >= 2 and token.isupper():
             return self.config.acronym_keep_logp  # MTTQ, UBND
-        if ocr_document and not any(c.isupper() for c in token):
-            return self.config.lower_keep_logp  # phd, chire
+        if ocr_document and (not any(c.isupper() for c in token) or token[0].islower()):
+            return self.config.lower_keep_logp  # phd, chire; cGing, cSng (a capital inside: damage, no name)
         return self.config.keep_logp
 
     def entry(self, text: str, ocr_document: bool, reading: Optional[DocumentReading] = None,
@@ -259,8 +249,13 @@ class LatticeBuilder:
         if len(toks[ti].text) == 1 and digit_letters.item_label(
                 toks, ti, lambda w: digit_letters._best_readings(self, w)):
             return self.kept_entry(toks[ti].text)  # "điểm b khoản 1": a label, no word
-        if digit_letters.measure_unit(toks, ti):
+        if unit_after_number(toks, ti):
             return self.kept_entry(toks[ti].text)  # "150 m", "1,1 km": a measure's unit
+        if ocr_document and reading is not None and reading.kind == ENG_OCR and toks[ti].text[0].isdigit() \
+                and is_measure(toks[ti].text):
+            slot = digit_letters.measure_entry(self, toks, ti)  # "4m" for âm (Tesseract-eng)
+            if slot is not None:
+                return slot
         word_reading = by_line.get(ti, reading) if by_line else reading
         return self.entry(toks[ti].text, ocr_document, word_reading, self.context_words(toks, ti, word_reading))
 

@@ -12,7 +12,7 @@ from .candidates import CHANNEL_BEAM, PRIOR_WEIGHT, skeleton
 from .config import DEFAULT
 from .marks import VIE_OCR, DocumentReading, letters_and_tone, mark_evidence, read_document
 from .text import normalize_syllable, split_tone, strip_diacritics
-from .tokens import LONE_DEBRIS, OCR_DEBRIS, SPACE, WORD, Token, ocr_reading
+from .tokens import LONE_DEBRIS, OCR_DEBRIS, SPACE, WORD, Token, is_measure, ocr_reading
 
 _OCR_MARKS = frozenset("0123456789éÉ" + OCR_DEBRIS)
 _MARKED, _UNMARKED, _DAMAGED, _OTHER = range(4)  # how a token was written (written_kind)
@@ -42,8 +42,10 @@ class DocumentReader:
         """(words with OCR marks, words) among `toks` (see is_ocr_document)."""
         words_in = [t.text for t in toks if t.kind == WORD]
         # (a lone & ¢ ¥ does not count: typed text has them too, and they are what
-        # this decides)
-        return sum(self.has_ocr_marks(w) for w in words_in if w not in LONE_DEBRIS), len(words_in)
+        # this decides; nor does a measure, "4m", "3ha": typed text writes them, and
+        # read as OCR output a typed "phát 4m" would offer the âm of Tesseract's 4m)
+        return sum(1 for w in words_in if w not in LONE_DEBRIS and self.has_ocr_marks(w) and not is_measure(w)), \
+            len(words_in)
 
     # ------------------------------------------------------------ marks as evidence
     def read(self, toks: Sequence[Token], runs, words_in: Sequence[str], ocr_document: bool,

@@ -240,10 +240,12 @@ def apply_casing(word: str, like: str) -> str:
     """Give `word` (lowercase) the casing of the input token `like`.
 
     Mixed-case input (OCR noise such as "PhUong") keeps each position's case where
-    the lengths agree and otherwise falls back to Title case.
+    the lengths agree and otherwise falls back to Title case; one opening with a
+    lowercase letter ("cSng", "cGing": a capital Tesseract read for a lowercase letter
+    inside) is lowercase, as its first letter says ("công", not "cÔng").
     """
     kind = casing_of(like)
-    if kind == LOWER:
+    if kind == LOWER or like[:1].islower():
         return word
     if kind == UPPER:
         return word.upper()

@@ -45,6 +45,10 @@ _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,:]\d+)*%?$")
 _ROMAN = re.compile(r"^(?=[IVXLC])C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
 _NUM_SLASH_WORD = re.compile(r"^\d[\d.,]*/[^\W\d_]+$")
+# A list number glued to the capitalised word after it ("4.Thanh lập", "2.Các cơ quan":
+# the space lost in OCR or typing): the number, its dot and a word, not one code (a code
+# has digits or capitals in its parts: 1.2.TT, Tp.HCM).
+_GLUED_LIST_NUMBER = re.compile(r"^(\d{1,2})\.([^\W\d_][^\W\d_]+)$")
 # An amount: thousands grouped with dots or commas (1.250.000, 27,600,000).
 _AMOUNT_PATTERN = r"\d{1,3}(?P<sep>[.,])\d{3}(?:(?P=sep)\d{3})*"
 AMOUNT = re.compile(f"^{_AMOUNT_PATTERN}$")
@@ -146,13 +150,40 @@ _SLASHED_WORD = r"(?:[^\W\d_]{2,})"
 _SLASHED_WORDS = re.compile(rf"^{_SLASHED_WORD}(?:/{_SLASHED_WORD})+$")
 
 
-# Units of measure, which a slash joins to words as often as to numbers ("lít xăng/km",
-# "triệu đồng/ha", "km/giờ"): such a part is kept as written (PROTECTED), never read
-# as a syllable (km is not kèm, ha after a slash is the hectare).  After a number they
-# are kept too (fixes.foreign_words: "154.8 cc", "3 ml", "10 mb").
+# Units of measure.  A slash joins them to words as often as to numbers ("lít xăng/km",
+# "triệu đồng/ha", "km/giờ"): such a part is kept as written (PROTECTED), never read as
+# a syllable (km is not kèm, ha after a slash is the hectare).  After a number they are
+# kept too (unit_after_number): "150 m", "1,1 km", "154.8 cc", "3 ml", "20 USD".  No
+# Vietnamese words there, though some spell syllables without their marks (ha: hà, m:
+# mà, cc: các) that OCR candidates and a damaged-word reader would make of them.
 MEASURE_UNITS = frozenset("""
-cm mm km dm ha kg mg ml cc kw kwh mw kv gb mb kb tb hz mhz ghz vnd vnđ usd ppm m2 m3 km2
+m cm mm dm km m2 m3 cm2 cm3 km2 ha kg mg ml cc kw kwh mw kv gb mb kb tb hz mhz ghz ppm
+vnd vnđ usd
 """.split())
+
+
+def unit_after_number(toks: Sequence[Token], i: int) -> bool:
+    """Whether WORD token `i` is a unit of measure (MEASURE_UNITS, any case) right after
+    a number, one space token between on the same line: "cao 150 m", "khoảng 1,1 km.",
+    "154.8 cc", "10 MB".  The one rule for the decoder's lattice (kept, no candidates)
+    and for fixes.foreign_words (kept as written)."""
+    tok = toks[i]
+    if tok.kind != WORD or tok.text.lower() not in MEASURE_UNITS or i < 2:
+        return False
+    space = toks[i - 1]
+    return space.kind == SPACE and "\n" not in space.text and toks[i - 2].kind == NUMBER
+
+
+# A number glued to its unit ("3ha", "1m", "2,5km", "500mg", "4G"): a measure, never a
+# damaged word, even in OCR output (where "16i" may be lối, "3ha" is three hectares).
+_NUMBER_WITH_UNIT = re.compile(
+    r"\d+(?:[.,]\d+)*(?:m|cm|mm|km|dm|m2|m3|km2|ha|kg|g|mg|t|l|ml|kw|kwh|mw|w|v|kv|h|ph|"
+    r"s|gb|mb|kb|tb|hz|mhz|ghz|g|x|k|tr|đ|vnđ|usd|ppm)", re.IGNORECASE)
+
+
+def is_measure(token: str) -> bool:
+    """Whether `token` is a number glued to a unit ("3ha", "1m", "4G")."""
+    return _NUMBER_WITH_UNIT.fullmatch(token) is not None
 
 
 # Single lowercase letters joined by dots: "v.v" (vân vân), "t.l", "p.c".  No syllable is
@@ -238,6 +269,12 @@ def _split_chunk(chunk: str, start: int, out: List[Token]) -> None:
             num = amount.group("amount")
             out.append(Token(num, NUMBER, pos))
             out.append(Token(core[len(num):], WORD, pos + len(num)))
+        elif (listed := _GLUED_LIST_NUMBER.match(core)) is not None and listed.group(2)[0].isupper() \
+                and listed.group(2)[1:].islower():  # 4.Thanh: a list number, its dot, a word
+            num = listed.group(1)
+            out.append(Token(num, NUMBER, pos))
+            out.append(Token(".", PUNCT, pos + len(num)))
+            out.append(Token(listed.group(2), WORD, pos + len(num) + 1))
         elif _NUM_SLASH_WORD.match(core):  # 300.000/người: a rate, not a code
             num, _, word = core.partition("/")
             out.append(Token(num, NUMBER, pos))
@@ -306,6 +343,13 @@ DOLLAR_S = "$"
 # training-split poor-scan pairs).  Only after letters without a vowel, which are no
 # word by themselves, and with no opening brace or bracket before them on the line.
 DOT_I_MARKS = "}]"
+# Tesseract's English model reads a closing I or i as "!" ("HO!" HỘI, "MO!" MỚI, "nd!"
+# nói) and the hook of ư as "?" after a stroke ("st?" sử, "thi?" thứ, "gii?" giữ).  Such
+# a sign glued to a word is a letter where a real one cannot stand: before a lowercase
+# word on the same line, or between two all-caps words (in the training slices' eng OCR
+# 35 of 35 such signs stood for letters; a real "!" or "?" ends its sentence, and the
+# next word opens with a capital).  "!" is read as i, "?" is left out of the reading.
+LETTER_SIGNS = "!?"
 _DOLLAR_DIGITS = re.compile(r"^\d{1,3}$")
 
 
@@ -370,6 +414,11 @@ def join_ocr_splits(tokens: Sequence[Token]) -> List[Token]:
             out.append(Token(tok.text + nxt.text, WORD, tok.start))
             i += 2
             continue
+        if tok.kind == WORD and nxt is not None and nxt.kind == PUNCT and nxt.text in LETTER_SIGNS \
+                and tok.text.isalpha() and _letter_sign_context(tok, tokens, i + 2):
+            out.append(Token(tok.text + nxt.text, WORD, tok.start))
+            i += 2
+            continue
         if tok.kind == PROTECTED and _AT_WORD.match(tok.text):
             out.append(Token(tok.text, WORD, tok.start))
             i += 1
@@ -379,13 +428,25 @@ def join_ocr_splits(tokens: Sequence[Token]) -> List[Token]:
     return out
 
 
+def _letter_sign_context(word: Token, tokens: Sequence[Token], j: int) -> bool:
+    """Whether a "!" or "?" glued to `word` (LETTER_SIGNS) is followed, past one space
+    on the same line (tokens[j]), by a word that shows no sentence ended: lowercase, or
+    all caps after an all-caps word."""
+    if j + 1 >= len(tokens) or tokens[j].kind != SPACE or "\n" in tokens[j].text:
+        return False
+    after = tokens[j + 1]
+    return after.kind == WORD and after.text[:1].isalpha() and \
+        (after.text[:1].islower() or len(word.text) >= 2 and word.text.isupper() and after.text.isupper())
+
+
 def ocr_reading(word: str) -> str:
     """The letters of a joined word for candidate lookup: horn marks dropped, "@" read
     as o (the channel knows u and o as Tesseract's ư and ơ), a closing "}" or "]" as i
     (DOT_I_MARKS: "tr}" → "tri", for trị)."""
-    if not any(c in word for c in HORN_MARKS + "@" + DOT_I_MARKS):
+    if not any(c in word for c in HORN_MARKS + "@" + DOT_I_MARKS + LETTER_SIGNS):
         return word
-    return "".join("o" if c == "@" else "i" if c in DOT_I_MARKS else c for c in word if c not in HORN_MARKS)
+    return "".join("o" if c == "@" else "i" if c in DOT_I_MARKS or c == "!" else c for c in word
+                   if c not in HORN_MARKS and c != "?")
 
 
 def capital_i_reading(word: str) -> Optional[str]:
