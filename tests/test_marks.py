@@ -189,3 +189,18 @@ def test_vie_ocr_documents_restored(request, engine, case):
     ex = restorer.explain("\n".join(case["input"]))
     assert ex.reading.kind == VIE_OCR
     assert ex.text.split("\n") == case["expected"], case["why"]
+
+
+def test_context_proposes_candidates_in_vie_ocr(stat):
+    """In vie OCR the words beside a word propose forms of its pool that the channel
+    alone ranks out (ăn for dẫn after hướng); typed text is untouched."""
+    reading = DocumentReading(VIE_OCR, 0.01, 0.01, 0.05, 1000)
+    alone = [f for f, _ in stat.reader.marked_candidates("ăn", reading)]
+    after = [f for f, _ in stat.reader.marked_candidates("ăn", reading, ("hướng", None))]
+    assert "dẫn" not in alone and "dẫn" in after
+    assert after[:len(alone)] == alone and len(after) == len(alone) + stat.config.context_candidates
+    # and the word after (thêu for theo before quy)
+    assert "theo" not in [f for f, _ in stat.reader.marked_candidates("thêu", reading)]
+    assert "theo" in [f for f, _ in stat.reader.marked_candidates("thêu", reading, (None, "quy"))]
+    typed = DocumentReading(TYPED_MARKED, 0.01, 0.01, 0.005, 1000)
+    assert stat.reader.marked_candidates("ăn", typed, ("hướng", None)) == stat.reader.marked_candidates("ăn", typed)

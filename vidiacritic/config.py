@@ -174,6 +174,11 @@ class Config:
     # every position to the largest list), and 40 only on lines with non-syllables still
     # 1.4×; held-out poor-vie lost a word.  Not adopted: models/CHANNEL.md.
     marked_candidates: int = 24
+    # In vie OCR, a word's forms that the words beside it propose (channel + bigrams), kept
+    # besides those, and how far below the word's best channel score they may lie
+    # (vidiacritic.reading.DocumentReader.context_candidates).
+    context_candidates: int = 2
+    context_candidate_beam: float = 20.0
     # Letters away from the word that neighbours may be (more cost time and gained
     # nothing: models/CHANNEL.md).
     neighbour_edits: int = 1

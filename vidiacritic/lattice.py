@@ -12,10 +12,10 @@ import numpy as np
 from . import digit_letters
 from .viterbi import Lattice
 from .lexicon import place_name_words
-from .marks import ENG_OCR, DocumentReading, letters_and_tone, quality_counts
+from .marks import ENG_OCR, VIE_OCR, DocumentReading, letters_and_tone, quality_counts
 from .text import normalize_syllable, split_tone, strip_diacritics
-from .tokens import (LONE_DEBRIS, NUMBER, PUNCT, VOWEL, WORD, Token, capital_i_reading, is_measure, ocr_reading,
-                     unit_after_number)
+from .tokens import (LONE_DEBRIS, NUMBER, PUNCT, SPACE, VOWEL, WORD, Token, capital_i_reading, is_measure,
+                     ocr_reading, unit_after_number)
 
 
 def keeps_marks(text: str, form: str) -> bool:
@@ -68,13 +68,17 @@ class LatticeBuilder:
             return self.config.lower_keep_logp  # phd, chire; cGing, cSng (a capital inside: damage, no name)
         return self.config.keep_logp
 
-    def entry(self, text: str, ocr_document: bool, reading: Optional[DocumentReading] = None) -> Entry:
+    def entry(self, text: str, ocr_document: bool, reading: Optional[DocumentReading] = None,
+              context: Optional[Tuple[Optional[str], Optional[str]]] = None) -> Entry:
         """Per distinct token: its candidates (an Entry); cached, since a document
         repeats its words.  A word of a document read as marked gets the marks
-        channel's candidates (DocumentReader.marked_candidates)."""
+        channel's candidates (DocumentReader.marked_candidates; `context`: the words
+        before and after it as written, in vie OCR, which propose more)."""
         if reading is not None and not (reading.marked and text.isalpha()):
             reading = None  # read through the OCR channel
-        key = (text, ocr_document, reading)  # (the config is frozen: one cache per builder)
+        if reading is None:
+            context = None
+        key = (text, ocr_document, reading, context)  # (the config is frozen: one cache per builder)
         hit = self._entries.get(key)
         if hit is None:
             # Outside OCR output a single consonant is a letter (điểm đ, khoản b), not a
@@ -85,7 +89,7 @@ class LatticeBuilder:
             kept = (not ocr_document and (text in LONE_DEBRIS or any(c.isdigit() for c in text) or
                                           len(text) == 1 and not VOWEL.match(strip_diacritics(text)))
                     or is_measure(text))
-            cands = () if kept else (self.reader.marked_candidates(text, reading) if reading is not None
+            cands = () if kept else (self.reader.marked_candidates(text, reading, context) if reading is not None
                                      else self.generator.ocr_candidates(ocr_reading(text)) if ocr_document
                                      else self.generator.candidates(ocr_reading(text)))
             syl = normalize_syllable(text)
@@ -254,7 +258,28 @@ class LatticeBuilder:
             slot = digit_letters.measure_entry(self, toks, ti)  # "4m" for âm (Tesseract-eng)
             if slot is not None:
                 return slot
-        return self.entry(toks[ti].text, ocr_document, by_line.get(ti, reading) if by_line else reading)
+        word_reading = by_line.get(ti, reading) if by_line else reading
+        return self.entry(toks[ti].text, ocr_document, word_reading, self.context_words(toks, ti, word_reading))
+
+    def context_words(self, toks: Sequence[Token], ti: int, reading: Optional[DocumentReading]):
+        """In vie OCR (Config.context_candidates; a decoder that reads context), the
+        syllables written just before and just after word ti, a space apart
+        (normalized; None where there is none), which propose candidates
+        (DocumentReader.context_candidates); else None."""
+        if reading is None or reading.kind != VIE_OCR or not (self.context and self.config.context_candidates):
+            return None  # (the rules engine reads no context)
+        sides = (self._word_beside(toks, ti, -1), self._word_beside(toks, ti, 1))
+        return sides if sides != (None, None) else None
+
+    def _word_beside(self, toks: Sequence[Token], ti: int, step: int) -> Optional[str]:
+        """The syllable one space before (step -1) or after (step 1) token ti on its line."""
+        j = ti + 2 * step
+        if not 0 <= j < len(toks) or toks[ti + step].kind != SPACE or toks[j].kind != WORD:
+            return None
+        if "\n" in toks[ti + step].text:
+            return None
+        word = normalize_syllable(toks[j].text)
+        return word if word in self.ngram.vocab else None
 
     def bonus_weight(self, reading: Optional[DocumentReading]) -> float:
         """The phrase bonus of a document read as `reading`: Config.rules_phrase_bonus

@@ -32,6 +32,8 @@ class DocumentReader:
         self.ngram, self.generator, self.marks, self.config = ngram, generator, marks, config
         self._shares: Dict[str, Tuple[float, float, float]] = {}
         self._evidence: Dict[tuple, tuple] = {}  # marked words' MarkEvidence (mark_evidence)
+        self._candidates: Dict[tuple, tuple] = {}  # (text, reading) → marked_candidates' own
+        self._pool_ids: Dict[str, np.ndarray] = {}  # word → its pool's LM ids (_context_fit)
 
     def has_ocr_marks(self, token: str) -> bool:
         return any(c in _OCR_MARKS for c in token) and normalize_syllable(token) not in self.ngram.vocab
@@ -114,19 +116,79 @@ class DocumentReader:
             return min(keep, self.config.lower_keep_logp)
         return keep
 
-    def marked_candidates(self, text: str, reading: DocumentReading):
+    def marked_candidates(self, text: str, reading: DocumentReading,
+                          context: Optional[Tuple[Optional[str], Optional[str]]] = None):
         """Candidates of a word in a marked document, scored by the document's marks
         channel: every other mark reading of its skeleton (đong → đồng, đông; nhầm →
         nhằm), the OCR channel's nearby syllables and, in vie OCR, the syllables one
-        letter away (tình → trình)."""
-        ev, prior = self.mark_evidence(text, reading.kind == VIE_OCR)
-        if not ev.forms:
+        letter away (tình → trình); with `context`, the words before and after it as
+        written (None where there is none), also those they propose (context_candidates)."""
+        key = (text, reading)
+        hit = self._candidates.get(key)
+        if hit is None:
+            ev, prior = self.mark_evidence(text, reading.kind == VIE_OCR)
+            if not ev.forms:
+                hit = ((), None, None)
+            else:
+                chans = reading.score(ev)
+                best = float(chans.max())
+                scored = sorted(((ch + p, f, ch) for f, ch, p in zip(ev.forms, chans.tolist(), prior)
+                                 if ch >= best - CHANNEL_BEAM), reverse=True)
+                hit = (tuple((f, ch) for _, f, ch in scored[:self.config.marked_candidates]), ev, chans)
+            if len(self._candidates) > 100_000:
+                self._candidates.clear()
+            self._candidates[key] = hit
+        out, ev, chans = hit
+        if out and context is not None and reading.kind == VIE_OCR and self.config.context_candidates:
+            out += self.context_candidates(ev, chans, context, {f for f, _ in out}, normalize_syllable(text))
+        return out
+
+    def context_candidates(self, ev, chans: np.ndarray, context, have, obs: str) -> tuple:
+        """In vie OCR, the forms of a word's pool (one letter away, any tone) that the
+        words beside it, as written (`context`: before, after; None where there is
+        none), make likeliest (channel + bigram log-probabilities) and no less likely
+        than the word as written (`obs`), Config.context_candidates of them not already
+        kept (`have`), within Config.context_candidate_beam of the best channel score.
+        Tesseract-vie misreads a letter and a mark together (ăn for dẫn, lướt for
+        luật): the channel scores such a form low, below the forms kept for the word
+        alone, so the context that would choose it never saw it (on a TRAIN slice 24
+        of the wrong words left had the right form in the pool but not among the
+        candidates, 10 of them first by this score)."""
+        fit = self._context_fit(ev, obs, context)
+        # (a form the context likes less than the word as written proposes nothing)
+        ok = (chans >= float(chans.max()) - self.config.context_candidate_beam) & (fit[:-1] >= fit[-1])
+        if not ok.any():
             return ()
-        chans = reading.score(ev)
-        best = float(chans.max())
-        scored = sorted(((ch + p, f, ch) for f, ch, p in zip(ev.forms, chans.tolist(), prior)
-                         if ch >= best - CHANNEL_BEAM), reverse=True)
-        return tuple((f, ch) for _, f, ch in scored[:self.config.marked_candidates])
+        score = np.where(ok, chans + fit[:-1], -np.inf)
+        out = []
+        for k in np.argsort(-score, kind="stable"):
+            if len(out) >= self.config.context_candidates or not np.isfinite(score[k]):
+                break
+            if ev.forms[k] not in have:
+                out.append((ev.forms[k], float(chans[k])))
+        return tuple(out)
+
+    def _context_fit(self, ev, obs: str, context) -> np.ndarray:
+        """The bigram log-probabilities of each form of the pool, and last of the word
+        as written, with the words beside it (the language model's dense bigram table,
+        NgramLM.bigram_lookup).  Forms outside its vocabulary get -inf."""
+        ids = self._pool_ids.get(obs)
+        if ids is None:
+            vocab, unk = self.ngram.vocab, self.ngram.unk_id
+            ids = np.fromiter((vocab.get(f, unk) for f in (*ev.forms, obs)), dtype=np.int64,
+                              count=len(ev.forms) + 1)
+            if len(self._pool_ids) > 100_000:
+                self._pool_ids.clear()
+            self._pool_ids[obs] = ids
+        fit = np.zeros(len(ids))
+        before, after = context
+        vocab = self.ngram.vocab
+        if before is not None:
+            fit += self.ngram.bigram_lookup(np.full(len(ids), vocab[before], dtype=np.int64), ids)
+        if after is not None:
+            fit += self.ngram.bigram_lookup(ids, np.full(len(ids), vocab[after], dtype=np.int64))
+        fit[:-1][ids[:-1] == self.ngram.unk_id] = -np.inf
+        return fit
 
     def mark_evidence(self, text: str, letters_too: bool):
         """(MarkEvidence, pruning prior per form) of one word, whatever the document's
