@@ -218,13 +218,16 @@ class Restorer:
 
         A document that was not read as marked (OCR output, text without marks) comes
         out marked, and a marked document is read otherwise (vidiacritic.marks: its few
-        toneless words are reopened at its own tone-drop rate).  So its restored text
-        is read once more, as restoring it again would read it, and that reading is the
-        answer: restoring the output again then changes nothing (issue 11 item 12;
-        models/CHANNEL.md has what it gained and cost)."""
+        toneless words are reopened at its own tone-drop rate).  A document read as
+        marked comes out with other rates too (Tesseract-vie output: fewer wrong marks,
+        another fitted error rate).  So whenever the first reading changed a word, its
+        restored text is read once more, as restoring it again would read it, and that
+        reading is the answer: restoring the output again then changes nothing (issue 11
+        item 12; models/CHANNEL.md has what it gained and cost; for marked documents
+        since session 9, at about 1.7 times their time)."""
         first, positions = self._run_once(text, details, ocr_document=ocr_document)
-        if first.reading is None or first.reading.marked or not positions:
-            return first  # read as marked already, or nothing changed: it reads itself alike
+        if first.reading is None or not positions:
+            return first  # nothing changed: it reads itself alike
         second, _ = self._run_once(first.text, details)
         # (the reading reported is the input's: how the document itself was read)
         if not details:
