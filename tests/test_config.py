@@ -143,13 +143,14 @@ def _phrase_weight(restorer, text):
 def test_ocr_output_of_another_domain_gets_less_phrase_bonus(stat):
     """The lexicon's administrative phrases mislead in other text: an OCR document whose
     words its phrases cover little (Config.phrase_coverage_low/high) gets less of
-    Config.phrase_bonus.  Wikipedia OCR (40 lines of a training-split slice) gets none, a
+    Config.phrase_bonus.  OCR of general text written for the tests (tests/fixtures/domain,
+    scripts/make_domain_fixture.py: travel, sport, nature, cooking) gets none, a
     legal report (data/sample_ocr.txt) all of it; typed text and short documents keep
     the configured bonus (None: LatticeBuilder.bonus_weight)."""
     from pathlib import Path
     here = Path(__file__).parent
-    wiki = (here / "fixtures" / "domain" / "wiki_ocr_train.txt").read_text(encoding="utf-8")
-    gold = (here / "fixtures" / "domain" / "wiki_gold_train.txt").read_text(encoding="utf-8").split("\n")
+    wiki = (here / "fixtures" / "domain" / "general_ocr.txt").read_text(encoding="utf-8")
+    gold = (here / "fixtures" / "domain" / "general_gold.txt").read_text(encoding="utf-8").split("\n")
     legal = (here.parent / "data" / "sample_ocr.txt").read_text(encoding="utf-8")
     assert _phrase_weight(stat, wiki) == 0.0
     assert _phrase_weight(stat, legal) is None  # 279 words: too few to tell
@@ -170,7 +171,7 @@ def test_the_scorer_weighs_less_in_ocr_output_of_another_domain(stat):
     from pathlib import Path
     from vidiacritic.restorer import STAGES, _Document
     here = Path(__file__).parent
-    wiki = (here / "fixtures" / "domain" / "wiki_ocr_train.txt").read_text(encoding="utf-8")
+    wiki = (here / "fixtures" / "domain" / "general_ocr.txt").read_text(encoding="utf-8")
     legal = (here.parent / "data" / "sample_ocr.txt").read_text(encoding="utf-8")
     r = stat.with_config(replace(DEFAULT, phrase_coverage_min_words=200, domain_scorer_factor=0.25))
 
