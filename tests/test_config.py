@@ -132,12 +132,17 @@ def test_the_rules_engine_keeps_its_own_phrase_bonus(rules):
     assert lattices.bonus_weight(None) == 3.5
 
 
-def _phrase_weight(restorer, text):
+def _read_before_decoding(restorer, text):
+    """A document of `text` through the restorer's stages up to decoding."""
     from vidiacritic.restorer import STAGES, _Document
     doc = _Document(text, False, None)
     for stage in STAGES[:STAGES.index("find_foreign_words") + 1]:
         getattr(restorer, "_" + stage)(doc)
-    return restorer._phrase_weight(doc)
+    return doc
+
+
+def _phrase_weight(restorer, text):
+    return restorer._phrase_weight(_read_before_decoding(restorer, text))
 
 
 def test_ocr_output_of_another_domain_gets_less_phrase_bonus(stat):
@@ -169,16 +174,13 @@ def test_the_scorer_weighs_less_in_ocr_output_of_another_domain(stat):
     domain (no phrase bonus, Restorer._phrase_weight) its weight takes the factor
     Config.domain_scorer_factor, in between in proportion, in legal OCR none."""
     from pathlib import Path
-    from vidiacritic.restorer import STAGES, _Document
     here = Path(__file__).parent
     wiki = (here / "fixtures" / "domain" / "general_ocr.txt").read_text(encoding="utf-8")
     legal = (here.parent / "data" / "sample_ocr.txt").read_text(encoding="utf-8")
     r = stat.with_config(replace(DEFAULT, phrase_coverage_min_words=200, domain_scorer_factor=0.25))
 
     def scale(text):
-        doc = _Document(text, False, None)
-        for stage in STAGES[:STAGES.index("find_foreign_words") + 1]:
-            getattr(r, "_" + stage)(doc)
+        doc = _read_before_decoding(r, text)
         doc.phrase_weight = r._phrase_weight(doc)
         return r._scorer_scale(doc)
     assert scale(wiki) == 0.25

@@ -275,19 +275,27 @@ def entry(builder: "LatticeBuilder", toks: Sequence[Token], i: int):
     hit = builder._entries.get(key)
     if hit is not None:
         return hit
-    from .lattice import Entry
-    vocab, num_id = builder.ngram.vocab, builder.ngram.num_id
-    cands = [(f, s) for f, s in builder.generator.ocr_candidates(letters_of(text)) if f in vocab]
-    if not cands:
+    hit = _slot(builder, letters_of(text), builder.ngram.num_id)
+    if hit is None:
         hit = _kept(builder, text)
-    else:
-        forms: list = [f for f, _ in cands] + [None]
-        ids = np.array([vocab[f] for f, _ in cands] + [num_id])
-        scores = np.array([builder.config.channel_weight * s - DIGIT_MARGIN for _, s in cands] + [0.0])
-        cset = frozenset(forms[:-1])
-        hit = Entry(forms, ids, scores, cset, None, -1, len(forms) - 1, (), cset)
     builder._entries[key] = hit
     return hit
+
+
+def _slot(builder: "LatticeBuilder", letters: str, kept_id: int):
+    """A slot's lattice entry: the syllables the OCR channel reads `letters` as, each
+    less DIGIT_MARGIN, and last the token kept as written (LM id `kept_id`: <num> for a
+    number, <unk> for a glued measure); None when the channel reads no syllable."""
+    from .lattice import Entry
+    vocab = builder.ngram.vocab
+    cands = [(f, s) for f, s in builder.generator.ocr_candidates(letters) if f in vocab]
+    if not cands:
+        return None
+    forms: list = [f for f, _ in cands] + [None]
+    ids = np.array([vocab[f] for f, _ in cands] + [kept_id])
+    scores = np.array([builder.config.channel_weight * s - DIGIT_MARGIN for _, s in cands] + [0.0])
+    cset = frozenset(forms[:-1])
+    return Entry(forms, ids, scores, cset, None, -1, len(forms) - 1, (), cset)
 
 
 # One digit glued to a unit's letters ("4m", "6m"), which tokens.is_measure keeps.  In
@@ -316,17 +324,9 @@ def measure_entry(builder: "LatticeBuilder", toks: Sequence[Token], i: int):
     hit = builder._entries.get(key)
     if hit is not None:
         return hit
-    from .lattice import Entry
-    vocab = builder.ngram.vocab
-    cands = [(f, s) for f, s in builder.generator.ocr_candidates(text.lower()) if f in vocab]
-    if not cands:
-        return None
-    forms: list = [f for f, _ in cands] + [None]
-    ids = np.array([vocab[f] for f, _ in cands] + [builder.ngram.unk_id])
-    scores = np.array([builder.config.channel_weight * s - DIGIT_MARGIN for _, s in cands] + [0.0])
-    cset = frozenset(forms[:-1])
-    hit = Entry(forms, ids, scores, cset, None, -1, len(forms) - 1, (), cset)
-    builder._entries[key] = hit
+    hit = _slot(builder, text.lower(), builder.ngram.unk_id)
+    if hit is not None:
+        builder._entries[key] = hit
     return hit
 
 
