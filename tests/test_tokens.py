@@ -333,6 +333,7 @@ def test_a_list_number_glued_to_its_word_is_split(text, parts):
     ("Tai sao?\nvi ly do", None),       # at the line's end
     ("Tai sao? 5 nguoi", None),         # no word after it
     ("cua HO!dong", None),              # no space after it
+    ("dien tich 9.984.670 km? cua", None),  # a unit after a number: km² (fixes.area_unit)
 ])
 def test_a_sign_glued_to_a_word_before_lowercase_is_a_letter(text, joined):
     from vidiacritic.tokens import join_ocr_splits

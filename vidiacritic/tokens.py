@@ -424,8 +424,10 @@ def join_ocr_splits(tokens: Sequence[Token]) -> List[Token]:
             out.append(Token(tok.text + nxt.text, WORD, tok.start))
             i += 2
             continue
+        # (not to a unit after a number: "9.984.670 km? của" is km², fixes.area_unit)
         if tok.kind == WORD and nxt is not None and nxt.kind == PUNCT and nxt.text in LETTER_SIGNS \
-                and tok.text.isalpha() and _letter_sign_context(tok, tokens, i + 2):
+                and tok.text.isalpha() and _letter_sign_context(tok, tokens, i + 2) \
+                and not unit_after_number(tokens, i):
             out.append(Token(tok.text + nxt.text, WORD, tok.start))
             i += 2
             continue
