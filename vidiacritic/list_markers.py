@@ -337,7 +337,7 @@ def lone_repairs(toks: Sequence[Token], texts: Sequence[str], kind: Optional[str
 
 # Tesseract's Vietnamese model reads a small list letter and its ")" as one word: the
 # bracket's curve as an i or y under a tone mark ("bì", "bỳ", "dị", "đị", "nỳ" for b), d),
-# đ), n)).  In the training-split Tesseract-vie pairs (/work/work_data/vie10: 8,500 poor
+# đ), n)).  In the training-split Tesseract-vie pairs (/work/work_data/vie10: 8,800 poor
 # and clean lines) 24 lines opened with a list letter and a marked i or y before a
 # capitalised word: 23 were such markers (b) 17, d) 3, đ) 1, n) 1; once a) read "dì"),
 # one the word bị, before an acronym ("bị CSGT tạm giữ").  In a document read as
