@@ -16,7 +16,7 @@ candidates are
    context prefers it to a number by that margin.
 
 Never a slot (``number_context``): tokens that look like real numbers — with 4 or more
-digits or a leading zero, after a word that numbers (Điều, khoản, ngày, số …), before
+digits or a leading zero (but for two digits, ``06`` for có), after a word that numbers (Điều, khoản, ngày, số …), before
 a unit (%, người, năm, đồng, km …; not after một, which no count follows), next to
 another number, a list number opening a line, a digit glued to other characters —
 except one digit glued to a unit in Tesseract-eng output (``measure_entry``: "4m" for
@@ -58,8 +58,13 @@ FUZZY_WORDS = frozenset({"dieu", "khoan", "diem", "chuong"})
 MAX_DIGITS = 3
 
 # A bare number; or one that Tesseract's "$" for S opens (tokens.DOLLAR_S: "$6" for số,
-# "$0" for sở), whose leading zero is no sign of a real number.
-_DIGITS = re.compile(r"^(?:[1-9]\d{0,%d}|\$\d{1,%d})$" % (MAX_DIGITS - 1, MAX_DIGITS))
+# "$0" for sở), whose leading zero is no sign of a real number.  Two digits opening with
+# a zero are a bare number too: Tesseract-eng writes có as "06" on poor scans (c read as
+# 0, ó as 6: 9 of the 9 changed in two training-split poor-scan slices were có or tổ,
+# data/OCR_NOISE.md, session 10), and the counts written so ("03 ngày", "02 bản") stand
+# before a unit, which keeps them (0 of 3,582 number chunks changed on 927 training-split
+# lines with such a count, 0 of 1,778 on the held-out numbers set).
+_DIGITS = re.compile(r"^(?:[1-9]\d{0,%d}|0[1-9]|\$\d{1,%d})$" % (MAX_DIGITS - 1, MAX_DIGITS))
 # Words a number follows (marks stripped, lowercase, as OCR leaves them): Điều 16,
 # khoản 4, ngày 14, số 190, lần 2, Chương 4 …
 NUMBERING_WORDS = frozenset("""
@@ -183,6 +188,8 @@ def number_context(toks: Sequence[Token], i: int,
             return True  # 14 16, tháng 6 năm 2024, CG1 12
     if prev is not None and prev.kind == WORD and _reads_as(prev.text, NUMBERING_WORDS, readings):
         return True
+    if text[0] == "0" and _after_one(prev, readings):
+        return True  # "một 01 thư ký": a count written again in digits, zero first
     # (a unit read fuzzily only from a damaged word: "6 hiệu lực" is có hiệu lực, not 6 Điều)
     if nxt is not None and (nxt.text == "%" or nxt.kind == WORD and _reads_as(nxt.text, UNIT_WORDS, readings)) \
             and not _after_one(prev, readings):
