@@ -93,6 +93,39 @@ def test_a_digit_for_a_word_is_read_in_an_ocr_document(engine, request):
     assert restorer.restore(line, ocr_document=False).split()[6] == "6"
 
 
+@pytest.mark.parametrize("text,word", [
+    ("Du kien nam (n+1) so voi", "n"),     # glued to an arithmetic sign
+    ("khi x = 2 thi", "x"),
+    ("tong (a+b) la", "b"),
+    ("Thuc hien nam (n) va", "n"),         # alone in brackets
+    ("dien tich 10 x 20 m", "x"),          # the multiplication sign between numbers
+    ("CDX = CDXCS x K1 x K3", "x"),        # and between codes
+])
+def test_formula_letters(text, word):
+    toks, i = _at(text, word)
+    assert digit_letters.formula_letter(toks, i)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("nam 2020 o 3 tinh", "o"),            # ở between numbers: only x multiplies
+    ("tai diem a khoan 2", "a"),
+    ("x> May nen", "x"),                   # > is OCR debris as often as a sign
+    ("theo y kien cua", "y"),
+])
+def test_letters_that_are_no_formula(text, word):
+    toks, i = _at(text, word)
+    assert not digit_letters.formula_letter(toks, i)
+
+
+@pytest.mark.parametrize("engine", ["stat", "model"])
+def test_a_formulas_letters_stay_in_an_ocr_document(engine, request):
+    """The decoder read them as words (năm (ăn+1), 10 xã 20, CĐXCS xứ K1)."""
+    restorer = request.getfixturevalue(engine)
+    line = "Du kien nam (n+1) so voi nam (n) tren dien tich 10 x 20 m theo CDXCS x K1"
+    out = restorer.restore(line, ocr_document=True)
+    assert "(n+1)" in out and "(n)" in out and "10 x 20" in out and "CDXCS x K1" in out
+
+
 @pytest.mark.parametrize("engine", ["stat", "model"])
 def test_06_for_co_is_read_in_an_ocr_document(engine, request):
     """"06" for có (c read as 0, ó as 6) on poor scans; the counts of the same line

@@ -240,6 +240,32 @@ def item_label(toks: Sequence[Token], i: int,
     return _labelled_before(toks, i, readings)
 
 
+# Signs a formula's letter is glued to: "(n+1)", "x=2", "a*b".
+MATH_SIGNS = frozenset("+=*/×÷")
+
+
+def formula_letter(toks: Sequence[Token], i: int) -> bool:
+    """Whether WORD token `i`, a single letter, is a letter of a formula, no word: beside
+    an arithmetic sign ("năm (n+1)", "x = 2"), alone in brackets ("năm (n)"), or an x
+    between two numbers or codes ("10 x 20 m", "CĐXCS x K1 x K3": the multiplication
+    sign).  In OCR output the decoder read such letters as ăn, xã, xứ; Tesseract writes
+    a damaged ở, á as a lone letter between words, not glued to a sign."""
+    tok = toks[i]
+    if tok.kind != WORD or len(tok.text) != 1 or not tok.text.isalpha():
+        return False
+    before = toks[i - 1] if i > 0 else None
+    after = toks[i + 1] if i + 1 < len(toks) else None
+    if before is not None and after is not None and before.text == "(" and after.text == ")":
+        return True
+    sides = (_neighbour(toks, i, -1), _neighbour(toks, i, +1))
+    if any(t is not None and t.kind == PUNCT and t.text in MATH_SIGNS for t in sides):
+        return True
+    if tok.text != "x":
+        return False
+    return all(t is not None and (t.kind == NUMBER or any(c.isdigit() for c in t.text)
+                                  or len(t.text) > 1 and t.text.isupper()) for t in sides)
+
+
 def _labelled_before(toks: Sequence[Token], i: int, readings, depth: int = 8) -> bool:
     """Whether the single letter at `i` follows điểm, or another label and a joining
     comma or word (item_label); `depth` bounds the walk back along one reference."""
