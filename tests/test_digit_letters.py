@@ -27,6 +27,7 @@ def _at(text, word, nth=0):
     ("ma CG1 12 cua", "12"),                      # beside a code with digits
     ("sau 16h 6 xe den", "6"),                    # beside a time
     ("co mot 01 thu ky", "01"),                   # after một too (legal_phapdien's one "một 01")
+    ("1 08/2022/QH15 Luat", "1"),                 # a table's row number before a law's code
 ])
 def test_real_numbers_are_never_slots(text, word):
     toks, i = _at(text, word)
@@ -41,6 +42,7 @@ def test_real_numbers_are_never_slots(text, word):
     ("thi hanh mot 56 dieu cua Luat", "56"),  # after một a unit makes no count: một số điều
     ("hoa giai 6 co so", "6"),               # co is no unit: có, cô, cổ far more often than cơ
     ("co quan, don vi 06 lien quan", "06"),  # Tesseract-eng's 06 for có: a leading zero is no proof
+    ("theo Luat 56 08/2022/QH15, co hieu luc", "56"),  # before a law's code: số
 ])
 def test_bare_numbers_in_prose_may_be_letters(text, word):
     toks, i = _at(text, word)
