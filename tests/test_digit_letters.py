@@ -28,6 +28,8 @@ def _at(text, word, nth=0):
     ("sau 16h 6 xe den", "6"),                    # beside a time
     ("co mot 01 thu ky", "01"),                   # after một too (legal_phapdien's one "một 01")
     ("1 08/2022/QH15 Luat", "1"),                 # a table's row number before a law's code
+    ("cu them 01 (mot) phuong tien", "01"),      # a count, then its spelling in brackets
+    ("trong 15 (muoi lam) ngay", "15"),
 ])
 def test_real_numbers_are_never_slots(text, word):
     toks, i = _at(text, word)

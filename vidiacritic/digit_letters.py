@@ -176,6 +176,13 @@ def number_context(toks: Sequence[Token], i: int,
         return True  # (3)
     prev = _neighbour(toks, i, -1)
     nxt = _neighbour(toks, i, +1)
+    if nxt is not None and nxt.text == "(":
+        j = i + 1
+        while toks[j].kind == SPACE:
+            j += 1
+        spelled = _neighbour(toks, j, +1)
+        if spelled is not None and spelled.kind == WORD and _reads_as(spelled.text, NUMERAL_WORDS, readings):
+            return True  # "thêm 01 (một) phương tiện": a count, then its spelling
     if prev is not None and prev.kind in (PUNCT,) and prev.text in _OPEN:
         prev = _neighbour(toks, i - 1, -1)
     if after is not None and after.kind == PUNCT:
@@ -212,6 +219,8 @@ def _after_one(prev: Optional[Token], readings: Callable[[str], Sequence[str]]) 
 
 
 ONE_WORDS = frozenset({"mot"})
+# Numerals spelled out, as a count's spelling in brackets follows it: 01 (một), 15 (mười lăm).
+NUMERAL_WORDS = frozenset("mot hai ba bon tu nam sau bay tam chin muoi muoi linh le tram nghin ngan trieu ty".split())
 
 
 # Words that a lettered item label follows ("điểm a khoản 1"), and the words between two
