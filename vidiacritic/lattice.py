@@ -154,10 +154,11 @@ class LatticeBuilder:
         cost = self.config.capital_i_logp
         return with_reading(cands, ((f, s + cost) for f, s in self.generator.ocr_candidates(ocr_reading(l_text))))
 
-    def kept_entry(self, text: str) -> "Entry":
-        """An entry without candidates: the token is kept as written (a foreign word)."""
-        return Entry([], np.array([self.ngram.unk_id]), np.zeros(1), frozenset(), None, -1, -1, (),
-                     frozenset())
+    def kept_entry(self, text: str, lm_id: Optional[int] = None) -> "Entry":
+        """An entry without candidates: the token is kept as written (a foreign word),
+        seen by the language model as `lm_id` (default <unk>)."""
+        return Entry([], np.array([self.ngram.unk_id if lm_id is None else lm_id]), np.zeros(1), frozenset(),
+                     None, -1, -1, (), frozenset())
 
     def build(self, toks: Sequence[Token], run: Sequence[int], ocr_document: bool,
               reading: Optional[DocumentReading] = None,
@@ -256,6 +257,9 @@ class LatticeBuilder:
         if len(toks[ti].text) == 1 and digit_letters.item_label(
                 toks, ti, lambda w: digit_letters._best_readings(self, w)):
             return self.kept_entry(toks[ti].text)  # "điểm b khoản 1": a label, no word
+        if len(toks[ti].text) == 1 and digit_letters.formula_letter(toks, ti):
+            # "(n+1)", "10 x 20": a formula's letter, which stands where a number would
+            return self.kept_entry(toks[ti].text, self.ngram.num_id)
         if unit_after_number(toks, ti):
             return self.kept_entry(toks[ti].text)  # "150 m", "1,1 km": a measure's unit
         if ocr_document and reading is not None and reading.kind == ENG_OCR and toks[ti].text[0].isdigit() \

@@ -367,6 +367,11 @@ UNDERSCORED_WORD = re.compile(r"^_+[^\W\d_]+$")
 ETH_O = "ð"
 
 
+# Two or three characters, digits and OCR debris only, both: what Tesseract-eng makes of
+# a short word on a poor scan ("¢6" có, "1¢" lệ, "¢4" cả), no code or amount.
+_DEBRIS_DIGITS = re.compile(rf"^(?=.*\d)(?=.*[{OCR_DEBRIS}])[\d{OCR_DEBRIS}]{{2,3}}$")
+
+
 def join_ocr_splits(tokens: Sequence[Token]) -> List[Token]:
     """For OCR documents only: rejoin the words Tesseract split with a horn mark, so
     that the restorer reads them whole (see HORN_MARKS).  Joined:
@@ -432,6 +437,10 @@ def join_ocr_splits(tokens: Sequence[Token]) -> List[Token]:
                 and tok.text.isalpha() and _letter_sign_context(tok, tokens, i + 2):
             out.append(Token(tok.text + nxt.text, WORD, tok.start))
             i += 2
+            continue
+        if tok.kind == PROTECTED and _DEBRIS_DIGITS.match(tok.text):
+            out.append(Token(tok.text, WORD, tok.start))  # "¢6" có, "1¢" lệ: a word's damage
+            i += 1
             continue
         if tok.kind == PROTECTED and _AT_WORD.match(tok.text):
             out.append(Token(tok.text, WORD, tok.start))
