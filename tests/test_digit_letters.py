@@ -21,11 +21,15 @@ def _at(text, word, nth=0):
     ("cac tinh 14, 16 va 190", "14"),
     ("giam 6% so voi", "6"),                      # glued to its sign
     ("nam 2024 da", "2024"),                      # four digits
-    ("trong 03 ngay", "03"),                      # a leading zero
+    ("trong 03 ngay", "03"),                      # a leading zero, before a unit
+    ("Ho so gom 02 ban sao", "02"),
     ("theo Ditu 16 cua Luat", "16"),              # a numbering word with a letter damaged
     ("ma CG1 12 cua", "12"),                      # beside a code with digits
     ("sau 16h 6 xe den", "6"),                    # beside a time
     ("co mot 01 thu ky", "01"),                   # after một too (legal_phapdien's one "một 01")
+    ("1 08/2022/QH15 Luat", "1"),                 # a table's row number before a law's code
+    ("cu them 01 (mot) phuong tien", "01"),      # a count, then its spelling in brackets
+    ("trong 15 (muoi lam) ngay", "15"),
 ])
 def test_real_numbers_are_never_slots(text, word):
     toks, i = _at(text, word)
@@ -39,6 +43,8 @@ def test_real_numbers_are_never_slots(text, word):
     ("vu khang b6é 6 Colombia", "6"),   # beside an OCR-damaged word (bố), no number
     ("thi hanh mot 56 dieu cua Luat", "56"),  # after một a unit makes no count: một số điều
     ("hoa giai 6 co so", "6"),               # co is no unit: có, cô, cổ far more often than cơ
+    ("co quan, don vi 06 lien quan", "06"),  # Tesseract-eng's 06 for có: a leading zero is no proof
+    ("theo Luat 56 08/2022/QH15, co hieu luc", "56"),  # before a law's code: số
 ])
 def test_bare_numbers_in_prose_may_be_letters(text, word):
     toks, i = _at(text, word)
@@ -89,6 +95,50 @@ def test_a_digit_for_a_word_is_read_in_an_ocr_document(engine, request):
     line = "Thu truong co quan, don vi 6 lien quan co trach nhiem thi hanh"
     assert restorer.restore(line, ocr_document=True).split()[6] == "có"
     assert restorer.restore(line, ocr_document=False).split()[6] == "6"
+
+
+@pytest.mark.parametrize("text,word", [
+    ("Du kien nam (n+1) so voi", "n"),     # glued to an arithmetic sign
+    ("khi x = 2 thi", "x"),
+    ("tong (a+b) la", "b"),
+    ("Thuc hien nam (n) va", "n"),         # alone in brackets
+    ("dien tich 10 x 20 m", "x"),          # the multiplication sign between numbers
+    ("CDX = CDXCS x K1 x K3", "x"),        # and between codes
+])
+def test_formula_letters(text, word):
+    toks, i = _at(text, word)
+    assert digit_letters.formula_letter(toks, i)
+
+
+@pytest.mark.parametrize("text,word", [
+    ("nam 2020 o 3 tinh", "o"),            # ở between numbers: only x multiplies
+    ("tai diem a khoan 2", "a"),
+    ("x> May nen", "x"),                   # > is OCR debris as often as a sign
+    ("theo y kien cua", "y"),
+])
+def test_letters_that_are_no_formula(text, word):
+    toks, i = _at(text, word)
+    assert not digit_letters.formula_letter(toks, i)
+
+
+@pytest.mark.parametrize("engine", ["stat", "model"])
+def test_a_formulas_letters_stay_in_an_ocr_document(engine, request):
+    """The decoder read them as words (năm (ăn+1), 10 xã 20, CĐXCS xứ K1)."""
+    restorer = request.getfixturevalue(engine)
+    line = "Du kien nam (n+1) so voi nam (n) tren dien tich 10 x 20 m theo CDXCS x K1"
+    out = restorer.restore(line, ocr_document=True)
+    assert "(n+1)" in out and "(n)" in out and "10 x 20" in out and "CDXCS x K1" in out
+
+
+@pytest.mark.parametrize("engine", ["stat", "model"])
+def test_06_for_co_is_read_in_an_ocr_document(engine, request):
+    """"06" for có (c read as 0, ó as 6) on poor scans; the counts of the same line
+    written with a leading zero before their unit stay, and typed text keeps it."""
+    restorer = request.getfixturevalue(engine)
+    line = "Thong tu nay 06 hieu luc thi hanh ke tu ngay ky. Ho so gom 02 ban sao va 01 ban chinh."
+    out = restorer.restore(line, ocr_document=True).split()
+    assert out[3] == "có" and out[15] == "02" and out[19] == "01"
+    assert restorer.restore(line, ocr_document=False).split()[3] == "06"
 
 
 @pytest.mark.parametrize("engine", ["stat", "model"])
@@ -298,6 +348,8 @@ def test_a_number_read_as_a_word_takes_its_lines_casing(engine, request):
     ("giam 6 % so voi", "6", "number"),             # a sign of its own: never a word
     ("cac tinh 14, 16 va 190", "16", "number"),
     ("trat ty 6 dia phuong", "6", None),
+    ("trong 03 ngay lam viec", "03", "number"),   # written with its zero: a count
+    ("ngay 06 thang 7", "06", "number"),
 ])
 def test_why_a_number_is_one(text, word, kind):
     """number_context_kind: "weak" where only a numbering word before the number or a

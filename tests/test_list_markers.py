@@ -101,6 +101,28 @@ LONE = [
 ]
 
 
+LONE += [
+    ("bì Sử dụng chứng thư số;", "vie-ocr", "b) Sử dụng chứng thư số;", "Tesseract-vie: b) read as bì"),
+    ("bỳ Mặt sau thẻ;", "vie-ocr", "b) Mặt sau thẻ;", "b) read as bỳ"),
+    ("dị Các sản phẩm khác.", "vie-ocr", "d) Các sản phẩm khác.", "d) read as dị"),
+    ("bì THỦ TỤC HÀNH CHÍNH", "vie-ocr", "B) THỦ TỤC HÀNH CHÍNH", "in its list's case"),
+]
+KEPT_MARKED_I = [
+    ("bì Sử dụng chứng thư số;", "eng-ocr", "only Tesseract-vie reads ) as a marked i"),
+    ("bì sử dụng chứng thư số;", "vie-ocr", "no capital after it: a word"),
+    ("đi Các nội dung", "vie-ocr", "an i without a mark: the word đi"),
+    ("Sau đó bì Sử dụng", "vie-ocr", "not at a line start"),
+    ("fì Sử dụng", "vie-ocr", "f is no list letter"),
+    ("bị CSGT tạm giữ", "vie-ocr", "an acronym opens no item: the word bị"),
+    ("bì\nSử dụng", "vie-ocr", "the capital on the next line"),
+]
+
+
+@pytest.mark.parametrize("src,kind,why", KEPT_MARKED_I, ids=[c[2] for c in KEPT_MARKED_I])
+def test_marked_i_marker_needs_its_shape_and_place(src, kind, why):
+    assert lone_repaired(src, kind) == src
+
+
 @pytest.mark.parametrize("src,kind,expected,why", LONE, ids=[c[3] for c in LONE])
 def test_marker_no_list_letter_is_read_alone(src, kind, expected, why):
     assert lone_repaired(src, kind) == expected

@@ -204,3 +204,16 @@ def test_context_proposes_candidates_in_vie_ocr(stat):
     assert "theo" in [f for f, _ in stat.reader.marked_candidates("thêu", reading, (None, "quy"))]
     typed = DocumentReading(TYPED_MARKED, 0.01, 0.01, 0.005, 1000)
     assert stat.reader.marked_candidates("ăn", typed, ("hướng", None)) == stat.reader.marked_candidates("ăn", typed)
+
+
+def test_context_words_cross_a_line_break_not_a_blank_line(stat):
+    """The words beside a word that proposes candidates in vie OCR: across a wrapped
+    line's break, not across a paragraph's blank line."""
+    from vidiacritic.tokens import tokenize
+    reading = DocumentReading(VIE_OCR, 0.01, 0.01, 0.05, 1000)
+    for text, expected in [("Chính phủ hướng\năn việc", ("hướng", "việc")),
+                           ("Chính phủ hướng ăn việc", ("hướng", "việc")),
+                           ("Chính phủ hướng\n\năn việc", (None, "việc"))]:
+        toks = tokenize(text)
+        ti = next(i for i, t in enumerate(toks) if t.text == "ăn")
+        assert stat.lattices.context_words(toks, ti, reading) == expected, text

@@ -16,7 +16,7 @@ candidates are
    context prefers it to a number by that margin.
 
 Never a slot (``number_context``): tokens that look like real numbers — with 4 or more
-digits or a leading zero, after a word that numbers (Điều, khoản, ngày, số …), before
+digits or a leading zero (but for two digits, ``06`` for có), after a word that numbers (Điều, khoản, ngày, số …), before
 a unit (%, người, năm, đồng, km …; not after một, which no count follows), next to
 another number, a list number opening a line, a digit glued to other characters —
 except one digit glued to a unit in Tesseract-eng output (``measure_entry``: "4m" for
@@ -79,8 +79,13 @@ FUZZY_WORDS = frozenset({"dieu", "khoan", "diem", "chuong"})
 MAX_DIGITS = 3
 
 # A bare number; or one that Tesseract's "$" for S opens (tokens.DOLLAR_S: "$6" for số,
-# "$0" for sở), whose leading zero is no sign of a real number.
-_DIGITS = re.compile(r"^(?:[1-9]\d{0,%d}|\$\d{1,%d})$" % (MAX_DIGITS - 1, MAX_DIGITS))
+# "$0" for sở), whose leading zero is no sign of a real number.  Two digits opening with
+# a zero are a bare number too: Tesseract-eng writes có as "06" on poor scans (c read as
+# 0, ó as 6: 9 of the 9 changed in two training-split poor-scan slices were có or tổ,
+# data/OCR_NOISE.md, session 10), and the counts written so ("03 ngày", "02 bản") stand
+# before a unit, which keeps them (0 of 3,582 number chunks changed on 927 training-split
+# lines with such a count, 0 of 1,778 on the held-out numbers set).
+_DIGITS = re.compile(r"^(?:[1-9]\d{0,%d}|0[1-9]|\$\d{1,%d})$" % (MAX_DIGITS - 1, MAX_DIGITS))
 # Words a number follows (marks stripped, lowercase, as OCR leaves them): Điều 16,
 # khoản 4, ngày 14, số 190, lần 2, Chương 4 …
 NUMBERING_WORDS = frozenset("""
@@ -192,6 +197,7 @@ def number_context_kind(toks: Sequence[Token], i: int,
 def _weak_signs(toks: Sequence[Token], i: int, readings: Callable[[str], Sequence[str]]) -> Optional[bool]:
     """For a bare number: None where a sign of a real number other than its words says
     it is one, else whether a numbering word before it or a unit after it does."""
+    text = toks[i].text
     before = toks[i - 1] if i > 0 else None
     after = toks[i + 1] if i + 1 < len(toks) else None
     # glued to something other than a bracket or quote: 6/7, 14-16, $6, 16h
@@ -209,6 +215,13 @@ def _weak_signs(toks: Sequence[Token], i: int, readings: Callable[[str], Sequenc
         return None  # (3)
     prev = _neighbour(toks, i, -1)
     nxt = _neighbour(toks, i, +1)
+    if nxt is not None and nxt.text == "(":
+        j = i + 1
+        while toks[j].kind == SPACE:
+            j += 1
+        spelled = _neighbour(toks, j, +1)
+        if spelled is not None and spelled.kind == WORD and _reads_as(spelled.text, NUMERAL_WORDS, readings):
+            return None  # "thêm 01 (một) phương tiện": a count, then its spelling
     if prev is not None and prev.kind in (PUNCT,) and prev.text in _OPEN:
         prev = _neighbour(toks, i - 1, -1)
     if after is not None and after.kind == PUNCT:
@@ -219,6 +232,8 @@ def _weak_signs(toks: Sequence[Token], i: int, readings: Callable[[str], Sequenc
     for tok in (prev, nxt):
         if tok is not None and _numeric(tok) and not (tok is nxt and _before_document_code(toks, i, tok)):
             return None  # 14 16, tháng 6 năm 2024, CG1 12
+    if text[0] == "0" and _after_one(prev, readings):
+        return None  # "một 01 thư ký": a count written again in digits, zero first
     if nxt is not None and nxt.text == "%" and not _after_one(prev, readings):
         return None  # 6 %
     if prev is not None and prev.kind == PUNCT and prev.text in ",;-–":
@@ -226,13 +241,17 @@ def _weak_signs(toks: Sequence[Token], i: int, readings: Callable[[str], Sequenc
         earlier = _neighbour(toks, k, -1) if k is not None else None
         if earlier is not None and earlier.kind == NUMBER:
             return None  # 4, 6
-    if prev is not None and prev.kind == WORD and _reads_as(prev.text, NUMBERING_WORDS, readings):
+    numbering = prev is not None and prev.kind == WORD and _reads_as(prev.text, NUMBERING_WORDS, readings)
+    if numbering and not (nxt is not None and nxt.kind == WORD):
         # with no word after it on its line ("đầu tháng 6" ending a line, "năm 6."), only
         # the numbering word speaks, and it says a number
-        return True if nxt is not None and nxt.kind == WORD else None
+        return None
     # (a unit read fuzzily only from a damaged word: "6 hiệu lực" is có hiệu lực, not 6 Điều)
-    return nxt is not None and nxt.kind == WORD and _reads_as(nxt.text, UNIT_WORDS, readings) \
+    unit = nxt is not None and nxt.kind == WORD and _reads_as(nxt.text, UNIT_WORDS, readings) \
         and not _after_one(prev, readings)
+    if (numbering or unit) and text[0] == "0":
+        return None  # "trong 03 ngày", "ngày 06 tháng": a count or date written with its zero
+    return numbering or unit
 
 
 def _after_one(prev: Optional[Token], readings: Callable[[str], Sequence[str]]) -> bool:
@@ -245,6 +264,8 @@ def _after_one(prev: Optional[Token], readings: Callable[[str], Sequence[str]]) 
 
 
 ONE_WORDS = frozenset({"mot"})
+# Numerals spelled out, as a count's spelling in brackets follows it: 01 (một), 15 (mười lăm).
+NUMERAL_WORDS = frozenset("mot hai ba bon tu nam sau bay tam chin muoi muoi linh le tram nghin ngan trieu ty".split())
 
 
 # Words that a lettered item label follows ("điểm a khoản 1"), and the words between two
@@ -273,6 +294,32 @@ def item_label(toks: Sequence[Token], i: int,
     return _labelled_before(toks, i, readings)
 
 
+# Signs a formula's letter is glued to: "(n+1)", "x=2", "a*b".
+MATH_SIGNS = frozenset("+=*/×÷")
+
+
+def formula_letter(toks: Sequence[Token], i: int) -> bool:
+    """Whether WORD token `i`, a single letter, is a letter of a formula, no word: beside
+    an arithmetic sign ("năm (n+1)", "x = 2"), alone in brackets ("năm (n)"), or an x
+    between two numbers or codes ("10 x 20 m", "CĐXCS x K1 x K3": the multiplication
+    sign).  In OCR output the decoder read such letters as ăn, xã, xứ; Tesseract writes
+    a damaged ở, á as a lone letter between words, not glued to a sign."""
+    tok = toks[i]
+    if tok.kind != WORD or len(tok.text) != 1 or not tok.text.isalpha():
+        return False
+    before = toks[i - 1] if i > 0 else None
+    after = toks[i + 1] if i + 1 < len(toks) else None
+    if before is not None and after is not None and before.text == "(" and after.text == ")":
+        return True
+    sides = (_neighbour(toks, i, -1), _neighbour(toks, i, +1))
+    if any(t is not None and t.kind == PUNCT and t.text in MATH_SIGNS for t in sides):
+        return True
+    if tok.text != "x":
+        return False
+    return all(t is not None and (t.kind == NUMBER or any(c.isdigit() for c in t.text)
+                                  or len(t.text) > 1 and t.text.isupper()) for t in sides)
+
+
 def _labelled_before(toks: Sequence[Token], i: int, readings, depth: int = 8) -> bool:
     """Whether the single letter at `i` follows điểm, or another label and a joining
     comma or word (item_label); `depth` bounds the walk back along one reference."""
@@ -291,13 +338,20 @@ def _labelled_before(toks: Sequence[Token], i: int, readings, depth: int = 8) ->
 
 def _before_document_code(toks: Sequence[Token], i: int, code: Token) -> bool:
     """Whether the number at `i`, of one or two digits and inside its line, stands
-    before a document code (tokens.DOCUMENT_CODE: "Thông tư 96 17/2015/TT-BKHCN").
+    before a document code (tokens.DOCUMENT_CODE: "Thông tư 96 17/2015/TT-BKHCN"; or a
+    law's, LAW_CODE: "Luật 56 08/2022/QH15").
     There it is far more often the word số that Tesseract wrote as digits (56, 86, 96
     for số: 39 of 42 such numbers in 18,000 training-split poor-eng pairs) than a number,
     so the code next to it does not make it one; a row number opening a table's line
     ("1 15/2014/NĐ-CP …") still is."""
     return len(toks[i].text) <= 2 and toks[i].text.isdigit() and not _line_start(toks, i) \
-        and DOCUMENT_CODE.match(code.text) is not None
+        and (DOCUMENT_CODE.match(code.text) is not None or LAW_CODE.match(code.text) is not None)
+
+
+# A law's code, whose last part numbers the National Assembly (Luật số 08/2022/QH15):
+# no tokens.DOCUMENT_CODE, whose parts are letters only, yet a number before it is as
+# often số (4 of 4 in three training-split poor-scan eng slices, session 10).
+LAW_CODE = re.compile(r"^\d+/\d{4}/QH\d{1,2}$")
 
 
 def entry(builder: "LatticeBuilder", toks: Sequence[Token], i: int, other_domain: bool = False):

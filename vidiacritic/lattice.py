@@ -15,7 +15,7 @@ from .lexicon import place_name_words
 from .marks import ENG_OCR, VIE_OCR, DocumentReading, letters_and_tone, quality_counts
 from .text import normalize_syllable, split_tone, strip_diacritics
 from .tokens import (LONE_DEBRIS, NUMBER, PUNCT, SPACE, VOWEL, WORD, Token, capital_i_reading, is_measure,
-                     ocr_reading, unit_after_number)
+                     ocr_debris_reading, ocr_reading, unit_after_number)
 
 
 def keeps_marks(text: str, form: str) -> bool:
@@ -74,11 +74,16 @@ class LatticeBuilder:
         repeats its words.  A word of a document read as marked gets the marks
         channel's candidates (DocumentReader.marked_candidates; `context`: the words
         before and after it as written, in vie OCR, which propose more)."""
-        if reading is not None and not (reading.marked and text.isalpha()):
+        # OCR output (Tesseract-eng, or a document read as Tesseract-vie, which its share
+        # of OCR marks rarely calls OCR output) glues debris to words that typed text
+        # may mean: "_xã", "tð" are read as "xã", "tô" (tokens.ocr_debris_reading).
+        ocr_like = ocr_document or (reading is not None and reading.kind == VIE_OCR)
+        read = ocr_debris_reading(text) if ocr_like else text
+        if reading is not None and not (reading.marked and read.isalpha()):
             reading = None  # read through the OCR channel
         if reading is None:
             context = None
-        key = (text, ocr_document, reading, context)  # (the config is frozen: one cache per builder)
+        key = (text, ocr_document, reading, context, ocr_like)  # (the config is frozen: one cache per builder)
         hit = self._entries.get(key)
         if hit is None:
             # Outside OCR output a single consonant is a letter (điểm đ, khoản b), not a
@@ -86,15 +91,15 @@ class LatticeBuilder:
             # stay candidates: "phd" may be phố in a line too short to look like OCR.)
             # A word with a digit is OCR damage only in OCR output ("16i" lối); in typed
             # text it is a measure, a code or a name ("1m", "3ha", "4G", "A1"), kept.
-            kept = (not ocr_document and (text in LONE_DEBRIS or any(c.isdigit() for c in text) or
-                                          len(text) == 1 and not VOWEL.match(strip_diacritics(text)))
-                    or is_measure(text))
-            cands = () if kept else (self.reader.marked_candidates(text, reading, context) if reading is not None
-                                     else self.generator.ocr_candidates(ocr_reading(text)) if ocr_document
-                                     else self.generator.candidates(ocr_reading(text)))
+            kept = (not ocr_document and (read in LONE_DEBRIS or any(c.isdigit() for c in read) or
+                                          len(read) == 1 and not VOWEL.match(strip_diacritics(read)))
+                    or is_measure(text) or read.startswith("_"))  # ("_xã" outside OCR output: as written)
+            cands = () if kept else (self.reader.marked_candidates(read, reading, context) if reading is not None
+                                     else self.generator.ocr_candidates(ocr_reading(read)) if ocr_document
+                                     else self.generator.candidates(ocr_reading(read)))
             syl = normalize_syllable(text)
             if cands and reading is None and not ocr_document and syl not in self.ngram.vocab:
-                cands = self._with_kept_marks(text, cands)
+                cands = self._with_kept_marks(read, cands)
             if ocr_document and reading is None and not kept and self.config.capital_i_logp is not None:
                 cands = self._with_capital_i_read_as_l(text, cands)
             written = syl if syl.isalpha() else None
@@ -149,10 +154,11 @@ class LatticeBuilder:
         cost = self.config.capital_i_logp
         return with_reading(cands, ((f, s + cost) for f, s in self.generator.ocr_candidates(ocr_reading(l_text))))
 
-    def kept_entry(self, text: str) -> "Entry":
-        """An entry without candidates: the token is kept as written (a foreign word)."""
-        return Entry([], np.array([self.ngram.unk_id]), np.zeros(1), frozenset(), None, -1, -1, (),
-                     frozenset())
+    def kept_entry(self, text: str, lm_id: Optional[int] = None) -> "Entry":
+        """An entry without candidates: the token is kept as written (a foreign word),
+        seen by the language model as `lm_id` (default <unk>)."""
+        return Entry([], np.array([self.ngram.unk_id if lm_id is None else lm_id]), np.zeros(1), frozenset(),
+                     None, -1, -1, (), frozenset())
 
     def build(self, toks: Sequence[Token], run: Sequence[int], ocr_document: bool,
               reading: Optional[DocumentReading] = None,
@@ -255,6 +261,9 @@ class LatticeBuilder:
         if len(toks[ti].text) == 1 and digit_letters.item_label(
                 toks, ti, lambda w: digit_letters._best_readings(self, w)):
             return self.kept_entry(toks[ti].text)  # "điểm b khoản 1": a label, no word
+        if len(toks[ti].text) == 1 and digit_letters.formula_letter(toks, ti):
+            # "(n+1)", "10 x 20": a formula's letter, which stands where a number would
+            return self.kept_entry(toks[ti].text, self.ngram.num_id)
         if unit_after_number(toks, ti):
             return self.kept_entry(toks[ti].text)  # "150 m", "1,1 km": a measure's unit
         if ocr_document and reading is not None and reading.kind == ENG_OCR and toks[ti].text[0].isdigit() \
@@ -276,11 +285,15 @@ class LatticeBuilder:
         return sides if sides != (None, None) else None
 
     def _word_beside(self, toks: Sequence[Token], ti: int, step: int) -> Optional[str]:
-        """The syllable one space before (step -1) or after (step 1) token ti on its line."""
+        """The syllable one space before (step -1) or after (step 1) token ti, across a
+        line break but not a blank line: a page's lines wrap one sentence, and a word
+        that opens or ends a line had no neighbour to propose its forms on one side
+        (on five vie training slices "bằng" / "hàng không" after a line ending in
+        "ngành", "Tãi" / "rãi" after "rộng": 2 words, none lost)."""
         j = ti + 2 * step
         if not 0 <= j < len(toks) or toks[ti + step].kind != SPACE or toks[j].kind != WORD:
             return None
-        if "\n" in toks[ti + step].text:
+        if toks[ti + step].text.count("\n") > 1:
             return None
         word = normalize_syllable(toks[j].text)
         return word if word in self.ngram.vocab else None

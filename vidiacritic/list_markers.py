@@ -330,7 +330,49 @@ def lone_repairs(toks: Sequence[Token], texts: Sequence[str], kind: Optional[str
             continue  # (a misread closer is mended only after a list letter: 3} stays)
         body = m.body if letter is None else _marker_case(letter, toks, texts, m.last)
         edits.update(_token_edits(m, body, close, toks, texts))
+    for i in marked_i_markers(toks, kind):
+        edits[i] = _marker_case(toks[i].text[0], toks, texts, i) + ")"
     return edits
+
+
+# Tesseract's Vietnamese model reads a small list letter and its ")" as one word: the
+# bracket's curve as an i or y under a tone mark ("bì", "bỳ", "dị", "đị", "nỳ" for b), d),
+# đ), n)).  In the training-split Tesseract-vie pairs (/work/work_data/vie10: 8,800 poor
+# and clean lines) 24 lines opened with a list letter and a marked i or y before a
+# capitalised word: 23 were such markers (b) 17, d) 3, đ) 1, n) 1; once a) read "dì"),
+# one the word bị, before an acronym ("bị CSGT tạm giữ").  In a document read as
+# Tesseract-vie output such a word opening a line is read as the marker (the letter, in
+# its list's case) before what opens an item: a capitalised word, or two all-capital
+# words (a heading; 22 of the 23 markers, not the bị).
+_BRACKET_I = re.compile(r"^[abcdđeghiklmnopqrstuvxy][ìíỉĩịỳýỷỹỵ]$")
+
+
+def marked_i_markers(toks: Sequence[Token], kind: Optional[str]) -> List[int]:
+    """Indices of the line-opening words that are a list marker Tesseract-vie read as a
+    letter and a marked i or y ("bì Sử dụng" for b) Sử dụng; _BRACKET_I) before an item's
+    first words, in a document read as Tesseract-vie output."""
+    if kind != VIE_OCR:
+        return []
+    return [i for i, tok in enumerate(toks) if _BRACKET_I.match(tok.text) and _opens_line(toks, i)
+            and _item_opens(toks, i + 1)]
+
+
+def _item_opens(toks: Sequence[Token], j: int) -> bool:
+    """Whether the words after the space at toks[j] open a list item: a capitalised word
+    (Sử, Các), or two all-capital words (THỦ TỤC), on the same line."""
+    words: List[str] = []
+    while j < len(toks) and toks[j].kind == SPACE and "\n" not in toks[j].text and len(words) < 2:
+        j += 1
+        word = ""
+        while j < len(toks) and toks[j].kind != SPACE:
+            word += toks[j].text
+            j += 1
+        words.append("".join(c for c in word if c.isalpha()))
+    if not words or not words[0][:1].isupper():
+        return False
+    if len(words[0]) == 1 or words[0][1:].islower():
+        return True
+    return len(words) == 2 and len(words[1]) >= 2 and words[0].isupper() and words[1].isupper()
 
 
 def _lone_letter(body: str, shapes: Dict[str, str]) -> Optional[str]:

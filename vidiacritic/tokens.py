@@ -263,6 +263,8 @@ def _split_chunk(chunk: str, start: int, out: List[Token]) -> None:
     if core:
         if _NUMBER.match(core):
             out.append(Token(core, NUMBER, pos))
+        elif UNDERSCORED_WORD.match(core):  # "_xã": a word OCR glued debris to (read in OCR output)
+            out.append(Token(core, WORD, pos))
         elif len(core) == 1 and trail.startswith(")") and not lead:
             out.append(Token(core, PROTECTED, pos))  # list item marker: a) b) d) đ)
         elif (amount := _AMOUNT_UNIT.match(core)) is not None:  # the letter: fixes.currency_unit
@@ -360,6 +362,23 @@ LETTER_SIGNS = "!?"
 SPLIT_SIGNS = "’‘'?"
 _SPLIT_CODAS = frozenset({"c", "ch", "n", "ng", "nh", "p"})
 _DOLLAR_DIGITS = re.compile(r"^\d{1,3}$")
+# Tesseract (both models) reads a smudge or a dash before a word as "_" glued to it:
+# "_xã", "_ĐIỀU", "_hãnh" (hành), "_đục" (dục).  "_" is a word character, so such a
+# token was a protected code and the word was never read (13 such tokens in 4,000
+# training-split Tesseract-vie lines, all OCR debris: the clean text has no "_"
+# there).  It is a WORD token; in OCR output (vidiacritic.lattice) it is read without
+# its underscores (ocr_debris_reading) and written so when decoded, elsewhere kept.
+UNDERSCORED_WORD = re.compile(r"^_+[^\W\d_]+$")
+# Tesseract's Vietnamese model writes ô as the Icelandic eth ð ("tð" tổ, "ð nhiễm" ô
+# nhiễm, "ka-ra-ð-kê"): 7 of the 7 lowercase ð in 4,000 training-split Tesseract-vie
+# lines stood for ô.  Its capital Ð (the same glyph as Đ) stood for D or Đ and is
+# left alone.
+ETH_O = "ð"
+
+
+# Two or three characters, digits and OCR debris only, both: what Tesseract-eng makes of
+# a short word on a poor scan ("¢6" có, "1¢" lệ, "¢4" cả), no code or amount.
+_DEBRIS_DIGITS = re.compile(rf"^(?=.*\d)(?=.*[{OCR_DEBRIS}])[\d{OCR_DEBRIS}]{{2,3}}$")
 
 
 def join_ocr_splits(tokens: Sequence[Token]) -> List[Token]:
@@ -438,6 +457,10 @@ def join_ocr_splits(tokens: Sequence[Token]) -> List[Token]:
             out.append(Token(tok.text + nxt.text + after.text, WORD, tok.start))
             i += 3
             continue
+        if tok.kind == PROTECTED and _DEBRIS_DIGITS.match(tok.text):
+            out.append(Token(tok.text, WORD, tok.start))  # "¢6" có, "1¢" lệ: a word's damage
+            i += 1
+            continue
         if tok.kind == PROTECTED and _AT_WORD.match(tok.text):
             out.append(Token(tok.text, WORD, tok.start))
             i += 1
@@ -475,6 +498,15 @@ def ocr_reading(word: str) -> str:
         return word
     return "".join("o" if c == "@" else "i" if c in DOT_I_MARKS or c == "!" else c for c in word
                    if c not in HORN_MARKS and c != "?")
+
+
+def ocr_debris_reading(word: str) -> str:
+    """`word` as OCR output means it: opening underscores dropped (UNDERSCORED_WORD:
+    "_xã" → "xã") and ð read as ô (ETH_O: "tð" → "tô", for tổ).  Only for OCR output
+    (Tesseract-eng or -vie): typed text may mean them."""
+    if not word.startswith("_") and ETH_O not in word:
+        return word
+    return word.lstrip("_").replace(ETH_O, "ô")
 
 
 def capital_i_reading(word: str) -> Optional[str]:

@@ -9,12 +9,15 @@ is rewritten only where the other reading wins by more than a space edit costs:
 * a split site: a WORD that is no syllable, not even without its marks ("tucthuc"),
   whose letters cut in two give two syllable skeletons ("tuc" + "thuc");
 * a merge site: two WORD tokens with exactly one space between them whose letters
-  together are a syllable skeleton ("tru" + "ong" → "truong").
+  together are a syllable skeleton ("tru" + "ong" → "truong");
+* a glued site: two WORD tokens joined by one mark Tesseract-eng reads for a space on
+  poor scans (GLUE_MARKS: "hien-thong", "dinh's6"), read with the mark (the language
+  model's <p>, as a hyphen or quote of the text) and with a space.
 
 Each reading of a window (up to CONTEXT words either side, the same chain) is decoded
 by the restorer's own candidates and trigram Viterbi; its score is the best path's
 log-probability (channel + LM).  The rewritten reading pays BREAK_LOGP, the
-log-probability of the OCR adding or losing a space.  Valid words stay as written:
+log-probability of the OCR adding or losing a space (GLUE_LOGP for a glued site).  Valid words stay as written:
 a word that is a syllable (or a syllable's letters) is never a split site, and a merge
 must beat the two words' own best reading in context.
 
@@ -40,6 +43,16 @@ from .tokens import NUMBER, PUNCT, SPACE, WORD, Token, chains
 # Tesseract-vie poor-scan TRAIN pairs (3,008 lines, 39,910 gold words) 3 words were
 # split or merged by the OCR (scripts/word_break_errors.py, read by eye): about 1e-4.
 BREAK_LOGP = math.log(1e-4)
+# Marks between two words, no space either side, that the OCR may have read for a space:
+# on poor scans Tesseract-eng reads specks as a hyphen or quote ("thực hiện-thống nhất",
+# "thẩm-quyền", "Nghị định's6").  A real hyphen (mát-xa, ka-ra-ô-kê, Bắc-Nam) or quote
+# stays: its language model reading ("mát <p> xa") beats the spaced one.
+GLUE_MARKS = frozenset("-'’")
+# Log-probability that the OCR read a space as one of GLUE_MARKS, chosen on two
+# training-split poor-scan eng slices (default engine, wrong words; data/OCR_NOISE.md, session 10):
+# none 441 / 476, log 1e-4 and 1e-3 437 / 473, 1e-2 432 / 473, 1e-1 431 / 473 (and
+# mát-xa read as two words); a clean-render slice 48 at each.
+GLUE_LOGP = math.log(1e-2)
 # Words of context on each side of a site (the trigram model sees two back).
 CONTEXT = 2
 # Split sites: letters at least, so that two-letter debris is left to the candidates.
@@ -67,12 +80,15 @@ class Breaks:
     merged: Dict[int, str] = field(default_factory=dict)
     # token index of the space inserted by a split → (index of the first half, second half)
     inserted: Dict[int, Tuple[int, int]] = field(default_factory=dict)
+    # token index of the space that replaced a glued site's mark → (the mark, index of the
+    # first word, of the second)
+    unglued: Dict[int, Tuple[str, int, int]] = field(default_factory=dict)
     # rewritten tokens that are syllables as written ("đá nh" → đánh): the decoder keeping
     # them is a reading, not a failure to read them
     valid: set = field(default_factory=set)
 
     def __bool__(self) -> bool:
-        return bool(self.merged or self.inserted)
+        return bool(self.merged or self.inserted or self.unglued)
 
     def settle(self, toks: Sequence[Token], parts: List[str], words: list,
                ) -> Tuple[List[str], list, Dict[int, Tuple[int, str, str]]]:
@@ -88,12 +104,16 @@ class Breaks:
         for i, (a, b) in self.inserted.items():
             if parts[a] == toks[a].text and parts[b] == toks[b].text and not {a, b} <= self.valid:
                 parts[i] = ""  # both halves kept: the split read nothing
+        for i, (mark, a, b) in self.unglued.items():
+            if parts[a] == toks[a].text and parts[b] == toks[b].text and not {a, b} <= self.valid:
+                parts[i] = mark  # both words kept as damage: so is the mark
         joined = {toks[i].start: (toks[i].text, spaced, parts[i]) for i, spaced in self.merged.items()}
         words = [_as_written(w, *joined[w.start]) if w.start in joined else w for w in words]
         positions: Dict[int, Tuple[int, str, str]] = {}
         at = 0
         for i, part in enumerate(parts):
-            before = self.merged.get(i, "" if i in self.inserted else toks[i].text)
+            before = self.merged.get(i, "" if i in self.inserted else
+                                     self.unglued[i][0] if i in self.unglued else toks[i].text)
             if part != before:
                 positions[at] = (toks[i].start, before, part)
             at += len(part)
@@ -116,7 +136,7 @@ class _Site:
     first: int
     last: int
     pieces: Tuple[Tuple[str, int], ...]  # the WORD tokens of the other reading
-    merge: bool
+    merge: bool  # (a glued site is no merge: its two words stay, a space for the mark)
     before: Tuple[int, ...] = ()  # context token indices in the chain
     after: Tuple[int, ...] = ()
 
@@ -135,7 +155,8 @@ def apply(restorer, toks: List[Token], ocr_document: bool) -> Tuple[List[Token],
     if not chosen:
         return toks, Breaks()
     out, breaks = _rewrite(toks, chosen)
-    breaks.valid = {i for i in [*breaks.merged, *(k for ab in breaks.inserted.values() for k in ab)]
+    breaks.valid = {i for i in [*breaks.merged, *(k for ab in breaks.inserted.values() for k in ab),
+                                *(k for _, a, b in breaks.unglued.values() for k in (a, b))]
                     if normalize_syllable(out[i].text) in restorer.ngram.vocab}
     return out, breaks
 
@@ -181,7 +202,24 @@ def _sites(restorer, toks: Sequence[Token], marked_only: bool = False) -> List[_
                         and (_marked_merge(restorer, tok.text, nxt.text) if marked_only
                              else _is_skeleton(restorer, joined)):
                     out.append(_Site(ti, ti + 2, ((joined, tok.start),), True, *_window(run, k, k + 1)))
+            if not marked_only and _glued(toks, run, k):
+                nxt = toks[ti + 2]
+                out.append(_Site(ti, ti + 2, ((tok.text, tok.start), (nxt.text, nxt.start)), False,
+                                 *_window(run, k, k + 2)))
     return out
+
+
+def _glued(toks: Sequence[Token], run: Sequence[int], k: int) -> bool:
+    """Whether run[k] is a word joined to the next word by one of GLUE_MARKS, no space
+    either side (a glued site, OCR output only).  A letter alone on either side is no
+    site: an item's label or an initial (a-b, O'Brien)."""
+    ti = run[k]
+    if k + 2 >= len(run) or run[k + 1] != ti + 1 or run[k + 2] != ti + 2:
+        return False
+    a, mark, b = toks[ti], toks[ti + 1], toks[ti + 2]
+    return (mark.kind == PUNCT and mark.text in GLUE_MARKS and b.kind == WORD
+            and a.end == mark.start and mark.end == b.start
+            and len(a.text) > 1 and len(b.text) > 1)
 
 
 def _split_cuts(restorer, text: str) -> List[int]:
@@ -261,13 +299,15 @@ def _decide(restorer, toks: Sequence[Token], sites: Sequence[_Site]) -> List[_Si
     for s in sites:
         ctx_b = [_position(restorer, toks, ti) for ti in s.before]
         ctx_a = [_position(restorer, toks, ti) for ti in s.after]
-        written = [_position(restorer, toks, ti) for ti in range(s.first, s.last + 1) if toks[ti].kind == WORD]
+        # (a glued site's mark is read as the language model's <p>)
+        written = [_position(restorer, toks, ti) for ti in range(s.first, s.last + 1) if toks[ti].kind != SPACE]
         other = [_word_position(restorer, text) for text, _ in s.pieces]
         for middle in (written, other):
             pos = ctx_b + middle + ctx_a
             lattices.append(Lattice([p[0] for p in pos], [p[1] for p in pos]))
     scores = _best_scores(restorer, lattices)
-    gains = [(scores[2 * k + 1] + BREAK_LOGP - scores[2 * k], k) for k in range(len(sites))]
+    gains = [(scores[2 * k + 1] + (GLUE_LOGP if _is_glued(s) else BREAK_LOGP) - scores[2 * k], k)
+             for k, s in enumerate(sites)]
     taken: List[_Site] = []
     used: set = set()
     for gain, k in sorted(gains, reverse=True):
@@ -277,6 +317,10 @@ def _decide(restorer, toks: Sequence[Token], sites: Sequence[_Site]) -> List[_Si
             taken.append(s)
             used |= span
     return sorted(taken, key=lambda s: s.first)
+
+
+def _is_glued(site: _Site) -> bool:
+    return not site.merge and len(site.pieces) == 2 and site.last > site.first
 
 
 def _best_scores(restorer, lattices: Sequence[Lattice]) -> List[float]:
@@ -311,7 +355,12 @@ def _rewrite(toks: Sequence[Token], chosen: Sequence[_Site]) -> Tuple[List[Token
             out.append(toks[i])
             i += 1
             continue
-        if s.merge:
+        if _is_glued(s):
+            out.append(toks[s.first])
+            breaks.unglued[len(out)] = (toks[s.first + 1].text, len(out) - 1, len(out) + 1)
+            out.append(Token(" ", SPACE, toks[s.first + 1].start))
+            out.append(toks[s.last])
+        elif s.merge:
             breaks.merged[len(out)] = "".join(t.text for t in toks[s.first:s.last + 1])
             text, start = s.pieces[0]
             out.append(Token(text, WORD, start))
