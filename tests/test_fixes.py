@@ -422,3 +422,35 @@ def test_article_code_separators_change_only_separators(before, part, after, sep
         return
     assert article_code_parts(out) is not None
     assert out.replace(".", "") == code.translate(str.maketrans("", "", ".,:;"))
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("9.984.670 km? của Canada", "²"),   # a lowercase word goes on
+    ("xấp xỉ 8.885.000 km?) diện tích", "²"),
+    ("diện tích 25 m?, trong đó", "²"),
+    ("rộng 120 km?.", "²"),
+    ("rộng 120 km?", "²"),               # the text ends
+    ("bao xa, 20 km? Chúng tôi", None),   # a capital: the sentence ended, a question
+    ("mức tối thiểu là 760 m?”, ông hỏi", None),  # a quote closes the question
+    ("dài 20 km?\nvì", None),             # the line ends
+    ("đi bao nhiêu km? của", None),       # no number before the unit
+    ("khoảng 20 kg? của", None),          # no area unit
+])
+def test_area_unit_after_a_number(text, expected):
+    toks = tokenize(text)
+    i = [k for k, t in enumerate(toks) if t.text == "?"][0]
+    assert fixes.area_unit(toks, i) == expected
+
+
+@pytest.mark.parametrize("engine", ["statistical", "auto"])
+def test_area_units_in_ocr_output(engine):
+    """Tesseract's English model reads km² as "km?": in OCR output it is km² again
+    (reported as fix:unit); a question mark after a unit stays, and typed text keeps
+    what it wrote."""
+    r = Restorer(engine=engine)
+    out = r.restore("Canada co dién tich 9.984.670 km? cia toan bé lanh thé", ocr_document=True)
+    assert out.startswith("Canada có diện tích 9.984.670 km² của")
+    assert r.restore("Con bao xa, 20 km? Chung toi chua biét", ocr_document=True).startswith("Còn bao xa, 20 km? Chúng")
+    assert "km?" in r.restore("có diện tích 9.984.670 km? của toàn bộ lãnh thổ")
+    words = r.explain("dién tich 9.984.670 km? cia Canada", ocr_document=True).words
+    assert [(w.original, w.chosen, w.source) for w in words if w.source == "fix:unit"] == [("?", "²", "fix:unit")]

@@ -194,6 +194,10 @@ def test_a_sign_read_for_a_letter_in_ocr_output(engine, request):
     assert restorer.restore("ngay thi? hai, ngay tht? ba", ocr_document=True) == "ngày thứ hai, ngày thứ ba"
     assert restorer.restore("Ban co biét khong? toi thi khong", ocr_document=True) == "Bạn có biết không? tôi thì không"
     assert restorer.restore("Chuc mung! Moi nguoi", ocr_document=True) == "Chúc mừng! Mọi người"
+    # ư's hook as a quote or "?" before the final consonant: one word (tokens.SPLIT_SIGNS),
+    # no longer read in two ("thức’cờ", "sức?cô")
+    assert restorer.restore("la tén chinh thi’c cua Viét Nam", ocr_document=True) == "là tên chính thức của Việt Nam"
+    assert restorer.restore("ciing lam tang st?c hap dan", ocr_document=True) == "cũng làm tăng sức hấp dẫn"
     for text in ["CUA HO! DONG", "Ban co biét khong? toi thi khong", "quyen si? dung dat"]:
         once = restorer.restore(text, ocr_document=True)
         assert restorer.restore(once, ocr_document=True) == once  # restoring again changes nothing

@@ -168,6 +168,9 @@ def test_lone_at_sign_is_a_word_but_emails_and_glued_ones_are_not():
     ("trật tu’", "tu’"),  # the split word ends the text: nothing follows the quote
     ("hàng hóa tr] giá", "tr]"), ("giá tr} của", "tr}"), ("NGH] QUYẾT", "NGH]"),  # ị read as } or ]
     ("sinh sống @ nước ngoài", "@"), ("@", "@"),  # a lone @: ở
+    # ư's hook as a quote or "?" before the final consonant (SPLIT_SIGNS)
+    ("tên chính thi’c của", "thi’c"), ("khu vy'c Đồng", "vy'c"), ("làm tăng st?c hấp", "st?c"),
+    ("ở mt?c cao", "mt?c"), ("THI’C HIỆN", "THI’C"), ("TỔ CHU'C", "CHU'C"), ("là thi’c.", "thi’c"),
 ])
 def test_ocr_splits_are_joined_losslessly(text, joined):
     from vidiacritic.tokens import join_ocr_splits
@@ -184,7 +187,11 @@ def test_ocr_splits_are_joined_losslessly(text, joined):
                                   "như thế ‘nói ‘tự do’ mà không làm theo’ rồi",
                                   # brackets that close what opened, or follow a vowel or digit
                                   "xem [tr] 5", "theo {th} mẫu", "số 5] và", "nhà] và",
-                                  "@) Trường hợp", "gửi @Bộ"])
+                                  "@) Trường hợp", "gửi @Bộ",
+                                  # English contractions and elisions, a quote closing
+                                  # around a letter: no final consonant of a split word
+                                  "I don't know", "I'm here", "rock'n'roll", "l'Orangerie",
+                                  "d'Estaing", "Thi'C nhé", "điểm ‘c’ khoản"])
 def test_quotes_and_colons_that_are_punctuation_stay_apart(text):
     from vidiacritic.tokens import join_ocr_splits, ocr_reading
     before = [(t.text, t.kind) for t in tokenize(text)]
@@ -326,6 +333,7 @@ def test_a_list_number_glued_to_its_word_is_split(text, parts):
     ("Tai sao?\nvi ly do", None),       # at the line's end
     ("Tai sao? 5 nguoi", None),         # no word after it
     ("cua HO!dong", None),              # no space after it
+    ("dien tich 9.984.670 km? cua", None),  # a unit after a number: km² (fixes.area_unit)
 ])
 def test_a_sign_glued_to_a_word_before_lowercase_is_a_letter(text, joined):
     from vidiacritic.tokens import join_ocr_splits

@@ -89,9 +89,10 @@ class Assembler:
         the separators of article codes (Điều 22.1TT3.5: fixes.article_code_separators),
         list markers misread (e) for c) between b) and d), and markers no list letter
         at all when no list decides them, read by the document's reading `kind`:
-        vidiacritic.list_markers).
-        Returns `words` with these reported as "fix:code", "fix:acronym" and
-        "fix:list-marker", in text order."""
+        vidiacritic.list_markers), and the ² of an area unit read as "?" (km?:
+        fixes.area_unit).
+        Returns `words` with these reported as "fix:code", "fix:acronym",
+        "fix:list-marker" and "fix:unit", in text order."""
         fixed: Dict[int, str] = {}
         source: Dict[int, str] = {}
         restored = [replaced.get(i, t.text) for i, t in enumerate(toks)]
@@ -106,6 +107,9 @@ class Assembler:
         for i, acronym in fixes.defined_acronyms(toks, restored).items():
             fixed[i], source[i] = acronym, "fix:acronym"
         if ocr:  # (typed text's markers are as the writer typed them)
+            for i, tok in enumerate(toks):
+                if tok.text == "?" and (square := fixes.area_unit(toks, i)) is not None:
+                    fixed[i], source[i] = square, "fix:unit"  # 9.984.670 km? → km²
             for i, marker in list_markers.repair(toks, restored).items():
                 fixed[i] = restored[i] = marker  # (the lone markers' pass reads the repaired ones)
                 source[i] = "fix:list-marker"

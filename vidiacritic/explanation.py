@@ -20,6 +20,7 @@ SOURCES = (
     "fix:currency",  # đ after an amount (27.600.000d)
     "fix:roman",     # a Roman numeral OCR read with l for I (Ill.)
     "fix:list-marker",  # a line-start list marker OCR misread, decided by its list (e) for c))
+    "fix:unit",      # the ² of an area unit that OCR read as "?" (9.984.670 km? → km²)
     "kept",          # kept as written: no plausible Vietnamese reading, or a foreign word
 )
 

@@ -178,7 +178,9 @@ class LatticeBuilder:
         punct = (np.array([self.ngram.p_id]), np.zeros(1))  # (in a run only when the LM has <p>)
         if user:
             foreign = foreign - user.keys()
-        entries = [self.entry_at(toks, ti, ocr_document, reading, by_line, foreign) for ti in run]
+        # OCR of another domain: less than half the phrase bonus (Restorer._phrase_weight)
+        other_domain = phrase_weight is not None and phrase_weight < 0.5 * self.config.phrase_bonus
+        entries = [self.entry_at(toks, ti, ocr_document, reading, by_line, foreign, other_domain) for ti in run]
         bonus, written_phrases, names, units = self.phrase_bonus(entries, [toks[ti].text for ti in run],
                                                                  self.bonus_weight(reading) if phrase_weight is None
                                                                  else phrase_weight)
@@ -247,11 +249,13 @@ class LatticeBuilder:
 
     def entry_at(self, toks: Sequence[Token], ti: int, ocr_document: bool,
                  reading: Optional[DocumentReading], by_line: Optional[Dict[int, DocumentReading]],
-                 foreign) -> Optional[Entry]:
+                 foreign, other_domain: bool = False) -> Optional[Entry]:
         """Token ti's Entry in this document (None for a number, unless a bare number of
-        OCR output may be letters: vidiacritic.digit_letters)."""
+        OCR output may be letters: vidiacritic.digit_letters; `other_domain`: OCR of
+        another domain than the lexicon's, digit_letters.entry)."""
         if toks[ti].kind != WORD:
-            return digit_letters.entry(self, toks, ti) if ocr_document and toks[ti].kind == NUMBER else None
+            return digit_letters.entry(self, toks, ti, other_domain) \
+                if ocr_document and toks[ti].kind == NUMBER else None
         if ti in foreign:
             return self.kept_entry(toks[ti].text)
         if len(toks[ti].text) == 1 and digit_letters.item_label(

@@ -352,6 +352,15 @@ DOT_I_MARKS = "}]"
 # 35 of 35 such signs stood for letters; a real "!" or "?" ends its sentence, and the
 # next word opens with a capital).  "!" is read as i, "?" is left out of the reading.
 LETTER_SIGNS = "!?"
+# The hook of ư also comes out as a quote or "?" inside a word, before its final
+# consonant, after a letter other than u or o ("thi’c", "vy'c" for thức, vực; "st?c",
+# "mt?c" for sức, mức: all 4 such words in the training-split news, wiki and legal eng
+# slices of session 10).  Split there, the word was read in two ("thức’cờ", "sức?cô").
+# Joined when the letters after the sign are a final consonant only (no "t", "m": don't,
+# I'm), in the word's case, and a space, the line's end or punctuation other than a
+# quote follows.
+SPLIT_SIGNS = "’‘'?"
+_SPLIT_CODAS = frozenset({"c", "ch", "n", "ng", "nh", "p"})
 _DOLLAR_DIGITS = re.compile(r"^\d{1,3}$")
 # Tesseract (both models) reads a smudge or a dash before a word as "_" glued to it:
 # "_xã", "_ĐIỀU", "_hãnh" (hành), "_đục" (dục).  "_" is a word character, so such a
@@ -383,7 +392,8 @@ def join_ocr_splits(tokens: Sequence[Token]) -> List[Token]:
       LONE_DEBRIS; 29 of the 31 lone "@" in 18,000 training-split poor-scan pairs were ở);
     * "$" opening a bare number of 1–3 digits: "$6" (DOLLAR_S), a NUMBER token;
     * letters without a vowel + "}" or "]", no opening one before on the line: "tr}",
-      "NGH]" (DOT_I_MARKS).
+      "NGH]" (DOT_I_MARKS);
+    * letters + a quote or "?" + a final consonant ("thi’c", "st?c": SPLIT_SIGNS).
     The joined text is the original text, so nothing is lost; the restorer replaces the
     whole token when it finds a reading.
     """
@@ -433,10 +443,19 @@ def join_ocr_splits(tokens: Sequence[Token]) -> List[Token]:
             out.append(Token(tok.text + nxt.text, WORD, tok.start))
             i += 2
             continue
+        # (not to a unit after a number: "9.984.670 km? của" is km², fixes.area_unit)
         if tok.kind == WORD and nxt is not None and nxt.kind == PUNCT and nxt.text in LETTER_SIGNS \
-                and tok.text.isalpha() and _letter_sign_context(tok, tokens, i + 2):
+                and tok.text.isalpha() and _letter_sign_context(tok, tokens, i + 2) \
+                and not unit_after_number(tokens, i):
             out.append(Token(tok.text + nxt.text, WORD, tok.start))
             i += 2
+            continue
+        if tok.kind == WORD and nxt is not None and nxt.kind == PUNCT and nxt.text in SPLIT_SIGNS \
+                and after is not None and _split_coda(tok, after) \
+                and (i + 3 >= n or tokens[i + 3].kind == SPACE
+                     or tokens[i + 3].kind == PUNCT and tokens[i + 3].text[:1] not in SPLIT_SIGNS + "`\"“”"):
+            out.append(Token(tok.text + nxt.text + after.text, WORD, tok.start))
+            i += 3
             continue
         if tok.kind == PROTECTED and _DEBRIS_DIGITS.match(tok.text):
             out.append(Token(tok.text, WORD, tok.start))  # "¢6" có, "1¢" lệ: a word's damage
@@ -449,6 +468,15 @@ def join_ocr_splits(tokens: Sequence[Token]) -> List[Token]:
         out.append(tok)
         i += 1
     return out
+
+
+def _split_coda(word: Token, after: Token) -> bool:
+    """Whether `after`, glued to `word` by a SPLIT_SIGNS sign, is the final consonant of
+    the same word: one of _SPLIT_CODAS, lowercase after a word of letters, or in capitals
+    after an all-caps one (a lone C is a Roman numeral to the tokenizer: "CHU'C", chức)."""
+    if after.kind not in (WORD, PROTECTED) or not word.text.isalpha() or after.text.lower() not in _SPLIT_CODAS:
+        return False
+    return after.text.islower() if not word.text.isupper() else after.text.isupper()
 
 
 def _letter_sign_context(word: Token, tokens: Sequence[Token], j: int) -> bool:
