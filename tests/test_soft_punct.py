@@ -41,3 +41,16 @@ def test_runs_hold_soft_punctuation_only_between_words(stat):
     runs = [[doc.toks[i].text for i in run] for run in doc.runs]
     assert runs == [["mot", ",", "hai", "-", "ba"], ["bon", "”", "nam"], ["sau"]]
     assert all(doc.toks[r[0]].kind != PUNCT and doc.toks[r[-1]].kind != PUNCT for r in doc.runs)
+
+
+@pytest.mark.parametrize("text,want", [
+    # Tesseract-vie ends a wrapped line with a stop the text lacks (tokens.stray_stops):
+    # cut there, "co" was read as a sentence's end (có) and "gang" alone (synthetic
+    # cases after the training slice /work/work_data/vie10/poor_vie_nw2.tsv)
+    ("Thu tuong Prayut da co.\ngang giai thich cach thuc chinh phu cua ong",
+     "Thủ tướng Prayut đã cố.\ngắng giải thích cách thức chính phủ của ông"),
+    ("Chính phủ vừa phải triển khai 300 cảnh sát chi viện cha.\nbang Espirito Santo, đông nam nước này",
+     "Chính phủ vừa phải triển khai 300 cảnh sát chi viện cho.\nbang Espirito Santo, đông nam nước này"),
+])
+def test_a_stray_stop_at_a_line_end_does_not_cut_the_sentence(stat, text, want):
+    assert stat.restore(text) == want

@@ -20,7 +20,7 @@ import numpy as np
 from .lexicon import names_after_unit_words
 from .viterbi import Lattice, decode_batch
 from .text import strip_diacritics
-from .tokens import NUMBER, SPACE, WORD, Token
+from .tokens import NUMBER, SPACE, WORD, Token, stray_stops
 
 _SENTENCE_END = frozenset(".?!;:")
 
@@ -48,6 +48,7 @@ class Rescorer:
         Config.segment_max_words words, preferably at sentence ends."""
         segs: List[List[int]] = []
         cur: List[int] = []
+        stray = stray_stops(toks)  # (no sentence end: the chains go on across them)
         for i, tok in enumerate(toks):
             if tok.kind == WORD or i in slots:
                 cur.append(i)
@@ -55,7 +56,7 @@ class Rescorer:
                     segs.append(cur)
                     cur = []
             elif cur and ((tok.kind == SPACE and tok.text.count("\n") >= 2) or
-                          (len(cur) >= self.config.segment_min_words and tok.text in _SENTENCE_END)):
+                          (len(cur) >= self.config.segment_min_words and tok.text in _SENTENCE_END and i not in stray)):
                 segs.append(cur)
                 cur = []
         if cur:

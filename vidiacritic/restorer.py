@@ -49,7 +49,7 @@ from .marks import ENG_OCR, VIE_OCR, DocumentReading
 from .reading import DocumentReader, is_ocr_document
 from .rescoring import Rescorer
 from .text import TONE_STYLES, TRADITIONAL, compose_marks, strip_diacritics
-from .tokens import WORD, Token, chains, join_ocr_splits, ocr_reading, pieces, tokenize
+from .tokens import WORD, Token, chains, join_ocr_splits, ocr_reading, pieces, stray_stops, tokenize
 from .user_matching import UserMatch, UserMatcher, partial_terms, user_choices
 
 __all__ = ["ENGINES", "STAGES", "Config", "Explanation", "Restorer", "WordDecision", "explain",
@@ -268,7 +268,8 @@ class Restorer:
 
     def _cut_chains(self, doc: _Document) -> None:
         n = self.config.max_chain
-        doc.runs = [p for r in chains(doc.toks, self.soft_punct) for p in pieces(doc.toks, r, n)]
+        doc.runs = [p for r in chains(doc.toks, self.soft_punct, stray_stops(doc.toks))
+                    for p in pieces(doc.toks, r, n)]
 
     def _read_document(self, doc: _Document) -> None:
         doc.reading = self.reader.read(doc.toks, doc.runs, doc.words_in, doc.ocr_document,
