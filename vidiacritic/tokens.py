@@ -571,7 +571,7 @@ def stray_stops(tokens: Sequence[Token]) -> frozenset:
     debris, not a sentence end.  Tesseract-vie writes such a stop at a line's end (five
     vie training slices, wrapped lines only: 111 stops the text lacks before a
     lowercase line, none it has); ended there, the chain lost the next line's words
-    and read the line's last word as a sentence's end ("đã cố." → có, "tlo." → tlo)."""
+    and read the line's last word as a sentence's end ("đã cố." → có, "chi viện cha." → cha)."""
     out = []
     for i in range(1, len(tokens) - 2):
         tok, brk, nxt = tokens[i], tokens[i + 1], tokens[i + 2]
