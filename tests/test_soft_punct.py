@@ -41,3 +41,35 @@ def test_runs_hold_soft_punctuation_only_between_words(stat):
     runs = [[doc.toks[i].text for i in run] for run in doc.runs]
     assert runs == [["mot", ",", "hai", "-", "ba"], ["bon", "”", "nam"], ["sau"]]
     assert all(doc.toks[r[0]].kind != PUNCT and doc.toks[r[-1]].kind != PUNCT for r in doc.runs)
+
+
+
+# Tesseract-vie ends a wrapped line with a stop the text lacks (tokens.stray_stops): cut
+# there, "cố" was read as a sentence's end (có).  A synthetic case after the training
+# slice /work/work_data/vie10/poor_vie_nw2.tsv, long enough to be read as vie OCR.
+VIE_OCR_TEXT = ("Trong một thông điệp trên Facebook ngày 26/4, Thủ tướng Prayut đã cố.\n"
+                "gắng giải thích cách thức chính phủ của ông đang thúc đẩy việc tìm kiếm.")
+
+
+def test_a_stray_stop_at_a_line_end_does_not_cut_the_sentence(stat):
+    assert stat.restore(VIE_OCR_TEXT) == VIE_OCR_TEXT
+
+
+def _runs_after_reading(restorer, text):
+    from vidiacritic.restorer import _Document
+    doc = _Document(text, False, None)
+    for stage in ("tokenize", "detect_ocr_output", "mend_word_breaks", "cut_chains", "read_document"):
+        getattr(restorer, "_" + stage)(doc)
+    return doc.reading.kind, [[doc.toks[i].text for i in run] for run in doc.runs]
+
+
+def test_only_vie_ocr_chains_go_on_across_a_stray_stop(stat):
+    kind, runs = _runs_after_reading(stat, VIE_OCR_TEXT)
+    assert kind == "vie-ocr" and any(run[-3:] == ["Prayut", "đã", "cố"] for run in runs) is False
+    assert any(["đã", "cố", "gắng"] == run[i:i + 3] for run in runs for i in range(len(run)))
+    # a capital opens a sentence: the stop is the text's own
+    _, runs = _runs_after_reading(stat, VIE_OCR_TEXT.replace("\ngắng", "\nGắng"))
+    assert any(run[-2:] == ["đã", "cố"] for run in runs)
+    # typed text (and Tesseract-eng output, which writes no such stops) keeps its stops
+    kind, runs = _runs_after_reading(stat, "Thu tuong Prayut da co.\ngang giai thich cach thuc chinh phu cua ong")
+    assert kind != "vie-ocr" and runs[0][-1] == "co"

@@ -3,7 +3,8 @@ import os
 import pytest
 from hypothesis import example, given, settings, strategies as st
 
-from vidiacritic.tokens import NUMBER, PROTECTED, PUNCT, WORD, chains, is_soft_punct, lm_units, pieces, tokenize
+from vidiacritic.tokens import (NUMBER, PROTECTED, PUNCT, WORD, chains, is_soft_punct, lm_units, pieces, stray_stops,
+                               tokenize)
 
 HERE = os.path.dirname(__file__)
 
@@ -340,3 +341,29 @@ def test_a_sign_glued_to_a_word_before_lowercase_is_a_letter(text, joined):
     toks = [t.text for t in join_ocr_splits(tokenize(text)) if t.kind == WORD]
     signed = [t for t in toks if t[-1] in "!?"]
     assert signed == ([joined] if joined else [])
+
+
+@pytest.mark.parametrize("text,stray", [
+    # a stop glued to a line's last word, the next line going on in lowercase: OCR debris
+    ("Prayut đã cố.\ngắng giải thích", True),
+    ("chi viện cha. \nbang Espirito", True),
+    # a sentence end: a capital, a list letter, a blank line, a stop alone, a letter
+    ("theo quy định.\nCác cơ quan", False),
+    ("theo quy định.\nb) Trường hợp", False),
+    ("theo quy định.\na. Là công dân", False),
+    ("theo quy định.\n\nthuê đất", False),
+    ("theo quy định .\nthuê đất", False),
+    ("theo quy định.\nx 2", False),
+    ("theo quy định. thuê đất", False),
+])
+def test_a_stop_before_a_lowercase_line_is_stray(text, stray):
+    toks = tokenize(text)
+    assert bool(stray_stops(toks)) == stray
+    assert all(toks[i].text == "." for i in stray_stops(toks))
+
+
+def test_chains_go_on_across_a_stray_stop():
+    toks = tokenize("da co.\ngang giai. Thich\ncach.\nthuc")
+    runs = [[toks[i].text for i in run] for run in chains(toks, soft_punct=True, skip=stray_stops(toks))]
+    assert runs == [["da", "co", "gang", "giai"], ["Thich", "cach", "thuc"]]
+    assert [len(r) for r in chains(toks)] == [2, 2, 2, 1]  # (the corpus's chains: unchanged)

@@ -20,7 +20,7 @@ import numpy as np
 from .lexicon import names_after_unit_words
 from .viterbi import Lattice, decode_batch
 from .text import strip_diacritics
-from .tokens import NUMBER, SPACE, WORD, Token
+from .tokens import NUMBER, SPACE, WORD, Token, stray_stops
 
 _SENTENCE_END = frozenset(".?!;:")
 
@@ -42,10 +42,11 @@ class Rescorer:
                 for d in decode_batch(lattices[i : i + self.config.decode_slice], self.lm, prune_to=self.config.prune_to,
                                       temperature=self.config.confidence_temperature, memo=memo)]
 
-    def segments(self, toks: Sequence[Token], slots=frozenset()) -> List[List[int]]:
+    def segments(self, toks: Sequence[Token], slots=frozenset(), joined=frozenset()) -> List[List[int]]:
         """WORD token indices, and the number slots `slots` among them, grouped into the
         spans the scorer reads: paragraphs cut into pieces of at most
-        Config.segment_max_words words, preferably at sentence ends."""
+        Config.segment_max_words words, preferably at sentence ends (not at the
+        punctuation of `joined`: stops a chain goes on across, tokens.stray_stops)."""
         segs: List[List[int]] = []
         cur: List[int] = []
         for i, tok in enumerate(toks):
@@ -55,7 +56,7 @@ class Rescorer:
                     segs.append(cur)
                     cur = []
             elif cur and ((tok.kind == SPACE and tok.text.count("\n") >= 2) or
-                          (len(cur) >= self.config.segment_min_words and tok.text in _SENTENCE_END)):
+                          (len(cur) >= self.config.segment_min_words and tok.text in _SENTENCE_END and i not in joined)):
                 segs.append(cur)
                 cur = []
         if cur:
@@ -70,7 +71,11 @@ class Rescorer:
         segment are decoded again: the others keep the first pass's path, which their
         unchanged lattices would give again.  `scale`: a factor on the scorer's weight."""
         where = {ti: (r, pos) for r, run in enumerate(runs) for pos, ti in enumerate(run)}
-        segs = [(seg, [where[ti] for ti in seg]) for seg in self.segments(toks, number_slots(toks, runs, metas))]
+        # (the stray stops a chain goes on across: vie OCR, Restorer._read_document)
+        joined = frozenset(i for i in stray_stops(toks)
+                           if i - 1 in where and where.get(i + 2) == (where[i - 1][0], where[i - 1][1] + 1))
+        segs = [(seg, [where[ti] for ti in seg])
+                for seg in self.segments(toks, number_slots(toks, runs, metas), joined)]
         extra: Dict[Tuple[int, int], np.ndarray] = {}
         decoded = list(decoded)
         names = self.names_read(toks, runs, metas, decoded)

@@ -49,7 +49,7 @@ from .marks import ENG_OCR, VIE_OCR, DocumentReading
 from .reading import DocumentReader, is_ocr_document
 from .rescoring import Rescorer
 from .text import TONE_STYLES, TRADITIONAL, compose_marks, strip_diacritics
-from .tokens import WORD, Token, chains, join_ocr_splits, ocr_reading, pieces, tokenize
+from .tokens import WORD, Token, chains, join_ocr_splits, ocr_reading, pieces, stray_stops, tokenize
 from .user_matching import UserMatch, UserMatcher, partial_terms, user_choices
 
 __all__ = ["ENGINES", "STAGES", "Config", "Explanation", "Restorer", "WordDecision", "explain",
@@ -266,14 +266,20 @@ class Restorer:
         if self.config.word_breaks:
             doc.toks, doc.breaks = word_breaks.apply(self, doc.toks, doc.ocr_document)
 
-    def _cut_chains(self, doc: _Document) -> None:
+    def _cut_chains(self, doc: _Document, skip: frozenset = frozenset()) -> None:
         n = self.config.max_chain
-        doc.runs = [p for r in chains(doc.toks, self.soft_punct) for p in pieces(doc.toks, r, n)]
+        doc.runs = [p for r in chains(doc.toks, self.soft_punct, skip) for p in pieces(doc.toks, r, n)]
 
     def _read_document(self, doc: _Document) -> None:
         doc.reading = self.reader.read(doc.toks, doc.runs, doc.words_in, doc.ocr_document,
                                        self._first_pass(doc.toks, doc.ocr_document))
         doc.by_line = self.reader.line_readings(doc.toks, doc.reading)
+        # Tesseract-vie ends wrapped lines with stops the text lacks: in a document read
+        # as its output the chains go on across them (tokens.stray_stops).  Only there:
+        # Tesseract-eng writes none (three eng training slices), so in other text such a
+        # stop is the text's own, and the chain stays cut.
+        if doc.reading.kind == VIE_OCR and (stray := stray_stops(doc.toks)):
+            self._cut_chains(doc, stray)
         # A document read as marked is weighed by the marks channel and its own rates
         # (vidiacritic.marks); other typed text by its trust in its marks (document_trust).
         # OCR output writes marks of its own (Tesseract's é, ó for damaged letters), so

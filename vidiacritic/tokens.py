@@ -564,7 +564,26 @@ def is_soft_punct(tok: Token) -> bool:
     return tok.kind == PUNCT and all(c in SOFT_PUNCT for c in tok.text)
 
 
-def chains(tokens: Sequence[Token], soft_punct: bool = False) -> Iterator[List[int]]:
+def stray_stops(tokens: Sequence[Token]) -> frozenset:
+    """Indices of the full stops that end a line glued to its last word ("tlo.") when
+    the next line opens with a lowercase word of two letters or more that is no list
+    letter (not "a)", "b."): the sentence goes on across the break, so the stop is OCR
+    debris, not a sentence end.  Tesseract-vie writes such a stop at a line's end (five
+    vie training slices, wrapped lines only: 111 stops the text lacks before a
+    lowercase line, none it has); ended there, the chain lost the next line's words
+    and read the line's last word as a sentence's end ("đã cố." → có, "chi viện cha." → cha)."""
+    out = []
+    for i in range(1, len(tokens) - 2):
+        tok, brk, nxt = tokens[i], tokens[i + 1], tokens[i + 2]
+        if (tok.text == "." and tok.kind == PUNCT and tokens[i - 1].kind == WORD
+                and brk.kind == SPACE and brk.text.count("\n") == 1
+                and nxt.kind == WORD and len(nxt.text) >= 2 and nxt.text[0].islower()
+                and (i + 3 == len(tokens) or tokens[i + 3].kind == SPACE)):
+            out.append(i)
+    return frozenset(out)
+
+
+def chains(tokens: Sequence[Token], soft_punct: bool = False, skip: frozenset = frozenset()) -> Iterator[List[int]]:
     """Yield runs of token indices that form one decoding context.
 
     A run holds WORD and NUMBER tokens separated by whitespace.  Punctuation,
@@ -573,7 +592,8 @@ def chains(tokens: Sequence[Token], soft_punct: bool = False) -> Iterator[List[i
     soft punctuation (SOFT_PUNCT) between two words of one line stays in the run: the
     index of the group's first PUNCT token stands for the whole group (the LM's
     P_TOKEN); a group at either end of a run, or one that reaches a line break, still
-    ends it.
+    ends it.  The PUNCT tokens of `skip` (stray_stops) are read as if they were not
+    there.
     """
     run: List[int] = []
     group: List[int] = []  # the soft punctuation since the run's last word
@@ -584,6 +604,8 @@ def chains(tokens: Sequence[Token], soft_punct: bool = False) -> Iterator[List[i
                 group = []
             run.append(i)
         elif tok.kind == SPACE and tok.text.count("\n") < 2 and not (group and "\n" in tok.text):
+            continue
+        elif i in skip:
             continue
         elif soft_punct and run and "\n" not in tok.text and is_soft_punct(tok):
             group.append(i)
