@@ -219,7 +219,10 @@ class LatticeBuilder:
                     scores[toned] = w * np.logaddexp(np.log(c / rest), scores[toned] / w)
             # (a word without candidates, kept as written, takes no bonus: its one score
             # is the decoder's "keep", and a bonus list of no forms would empty it)
-            b = bonus.get(pos) if forms else None
+            # (nor does a number's reading as letters, digit_letters: a phrase its
+            # letters would complete is no evidence that the number is a word; "tổ
+            # chức 18 hội nghị" had read 18 as the lễ of "lễ hội")
+            b = bonus.get(pos) if forms and toks[run[pos]].kind != NUMBER else None
             if b:
                 scores = scores + np.array([b.get(f, 0.0) if f is not None else 0.0 for f in forms])
                 hits = [("user" if user and run[pos] in user else True) if f in b else False for f in forms]
