@@ -20,7 +20,7 @@ import numpy as np
 from .lexicon import names_after_unit_words
 from .viterbi import Lattice, decode_batch
 from .text import strip_diacritics
-from .tokens import NUMBER, SPACE, WORD, Token, stray_stops
+from .tokens import NUMBER, SPACE, WORD, Token
 
 _SENTENCE_END = frozenset(".?!;:")
 
@@ -64,15 +64,16 @@ class Rescorer:
         return segs
 
     def refine(self, toks, runs, metas, decoded, first: List[Lattice], memo, letters_only: bool,
-               scale: float = 1.0):
+               scale: float = 1.0, stray=frozenset()):
         """The model engine's second pass: the seq2seq scorer re-scores the candidates
         of every segment the first pass is unsure of, reading the first pass's path as
         the words before each one, and Viterbi decodes again.  Only runs with a scored
         segment are decoded again: the others keep the first pass's path, which their
-        unchanged lattices would give again.  `scale`: a factor on the scorer's weight."""
+        unchanged lattices would give again.  `scale`: a factor on the scorer's weight.
+        `stray`: the stops the chains were cut across (tokens.stray_stops; vie OCR,
+        Restorer._read_document), which end no segment where a run goes on across them."""
         where = {ti: (r, pos) for r, run in enumerate(runs) for pos, ti in enumerate(run)}
-        # (the stray stops a chain goes on across: vie OCR, Restorer._read_document)
-        joined = frozenset(i for i in stray_stops(toks)
+        joined = frozenset(i for i in stray
                            if i - 1 in where and where.get(i + 2) == (where[i - 1][0], where[i - 1][1] + 1))
         segs = [(seg, [where[ti] for ti in seg])
                 for seg in self.segments(toks, number_slots(toks, runs, metas), joined)]

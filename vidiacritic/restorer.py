@@ -89,6 +89,7 @@ class _Document:
     foreign: frozenset = frozenset()  # token indices of foreign words
     phrase_weight: Optional[float] = None  # the phrase bonus the document sets (Restorer._phrase_weight)
     breaks: word_breaks.Breaks = None  # the merges and splits made (mend_word_breaks)
+    stray: frozenset = frozenset()  # stray stops the chains go on across (read_document)
     found: List[UserMatch] = None  # where the user's terms fit
     metas: list = None  # per run, per position: (forms, hits) (LatticeBuilder.build)
     decoded: list = None  # per run: its decoding
@@ -279,6 +280,7 @@ class Restorer:
         # Tesseract-eng writes none (three eng training slices), so in other text such a
         # stop is the text's own, and the chain stays cut.
         if doc.reading.kind == VIE_OCR and (stray := stray_stops(doc.toks)):
+            doc.stray = stray
             self._cut_chains(doc, stray)
         # A document read as marked is weighed by the marks channel and its own rates
         # (vidiacritic.marks); other typed text by its trust in its marks (document_trust).
@@ -334,7 +336,7 @@ class Restorer:
             if self.scorer is not None and lattices:
                 decoded = self.rescorer.refine(
                     doc.toks, doc.runs, metas, decoded, lattices, memo, letters_only=not doc.ocr_document,
-                    scale=self._scorer_scale(doc))
+                    scale=self._scorer_scale(doc), stray=doc.stray)
             # A term is a whole: where the decoder took only part of one (Song Phài for
             # the term Sùng Phài), the OCR did not write that term there.  Decode again
             # without those matches.
