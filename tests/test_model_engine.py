@@ -207,3 +207,65 @@ def test_the_unknown_token_votes_for_keeping_only_words_meant_as_written(text, k
     lp = extra[(0, 0)]
     assert lp[2] == 0.0  # a syllable outside the vocabulary keeps the unknown token's vote
     assert lp[3] == (pytest.approx(-1.5) if neutral else 0.0)  # the mean of báo's -1 and bảo's -2
+
+
+class _Recording(_LoudUnknown):
+    """The stand-in scorer that also keeps the source texts it was asked to read."""
+
+    def __init__(self):
+        self.sources = []
+
+    def score(self, segments):
+        self.sources.extend(src for src, _, _ in segments)
+        return super().score(segments)
+
+
+@pytest.mark.parametrize("sure_marks,read", [
+    (False, "Uy ban Ha Noi"),  # letters only: every mark stripped, the sure ones too
+    (True, "Ủy ban Ha Noi"),   # the first pass is sure of Ủy and ban: read with their marks
+])
+def test_in_vie_ocr_the_scorer_reads_the_words_the_first_pass_is_sure_of_with_their_marks(sure_marks, read):
+    """Rescorer.rescore(sure_marks): in Tesseract-vie output the scorer, which reads such
+    documents' letters only, reads the words whose chosen form has at least the gate's
+    share with that form's marks (and the word's casing), and only the unsure ones as
+    letters: a partly stripped text, as it learned from.  A word kept as written (None)
+    stays letters."""
+    import numpy as np
+    from vidiacritic.rescoring import Rescorer
+    from vidiacritic.tokens import Token
+    from vidiacritic.viterbi import Decoded
+    toks = tokenize("Uỷ bạn Hà Nội")
+    words = [i for i, t in enumerate(toks) if t.kind == WORD]
+    forms = [["ủy", "uy"], ["bạn", "ban"], ["hà", "ha"], [None, "nội"]]
+    shares = [[0.95, 0.05], [0.1, 0.9], [0.6, 0.4], [0.99, 0.01]]
+    best = [0, 1, 0, 0]
+    metas = [[(f, [None] * len(f)) for f in forms]]
+    decoded = [Decoded(best, [np.array(s) for s in shares])]
+    scorer = _Recording()
+    r = Rescorer(None, scorer, replace(DEFAULT, model=replace(resources.load_model_weights(), gate=0.8)))
+    r.rescore(toks, metas, decoded, [(words, [(0, k) for k in range(4)])], {}, letters_only=True,
+              sure_marks=sure_marks)
+    assert scorer.sources == [read]
+
+
+def test_the_scorer_reading_sure_marks_restores_a_vie_ocr_line(model, stat):
+    """Training-split Tesseract-vie lines (news, a poor scan): the statistical engine reads
+    càn khôn; the scorer, reading the letters only ("Tai ba muoi, khep canh ca khon"),
+    voted it back to "ca khôn".  Reading the marks of the words the first pass is sure
+    of (Rescorer.rescore's sure_marks), it keeps the first pass's càn."""
+    text = "\n".join([
+        "“Một người bạn của tôi, ngay trong đêm tôi trớ về nhà, đã đưa cho tôi chiếc",
+        "iPhone 11, và tôi không biết phải làm chuyện quái gì với thứ đó”, Harold thú",
+        "Phật giáo Đại thừa được nhiêu người thừa",
+        "nhân là tên giảu chính của nGHÊN Việt,",
+        "người Hoa và một số dân tốc thiểu số",
+        "Ainh sông ở miền ma phía Hác như Mường,",
+        "Tải ba mười, khép cánh ca khôn, nh",
+        "chặt lại, kệo Ina vướng đưa quỳ tới,",
+        "Độc chính tả:",
+        "B năm Kỹ Sửu (tức 22 tháng 9 nấm 1829)",
+    ])
+    ex = model.explain(text)
+    assert ex.reading.kind == "vie-ocr"
+    assert "khép cánh càn khôn" in ex.text
+    assert "khép cánh càn khôn" in stat.restore(text)

@@ -19,7 +19,7 @@ import numpy as np
 
 from .lexicon import names_after_unit_words
 from .viterbi import Lattice, decode_batch
-from .text import strip_diacritics
+from .text import apply_casing, strip_diacritics
 from .tokens import NUMBER, SPACE, WORD, Token
 
 _SENTENCE_END = frozenset(".?!;:")
@@ -64,14 +64,15 @@ class Rescorer:
         return segs
 
     def refine(self, toks, runs, metas, decoded, first: List[Lattice], memo, letters_only: bool,
-               scale: float = 1.0, stray=frozenset()):
+               scale: float = 1.0, stray=frozenset(), sure_marks: bool = False):
         """The model engine's second pass: the seq2seq scorer re-scores the candidates
         of every segment the first pass is unsure of, reading the first pass's path as
         the words before each one, and Viterbi decodes again.  Only runs with a scored
         segment are decoded again: the others keep the first pass's path, which their
         unchanged lattices would give again.  `scale`: a factor on the scorer's weight.
         `stray`: the stops the chains were cut across (tokens.stray_stops; vie OCR,
-        Restorer._read_document), which end no segment where a run goes on across them."""
+        Restorer._read_document), which end no segment where a run goes on across them.
+        `sure_marks`: see rescore."""
         where = {ti: (r, pos) for r, run in enumerate(runs) for pos, ti in enumerate(run)}
         joined = frozenset(i for i in stray
                            if i - 1 in where and where.get(i + 2) == (where[i - 1][0], where[i - 1][1] + 1))
@@ -80,7 +81,7 @@ class Rescorer:
         extra: Dict[Tuple[int, int], np.ndarray] = {}
         decoded = list(decoded)
         names = self.names_read(toks, runs, metas, decoded)
-        scored = self.rescore(toks, metas, decoded, segs, extra, letters_only, scale, names)
+        scored = self.rescore(toks, metas, decoded, segs, extra, letters_only, scale, names, sure_marks)
         again = sorted({r for i in scored for r, _ in segs[i][1]})
         lattices = [Lattice(first[r].ids, [u + extra[(r, pos)] if (r, pos) in extra else u
                                            for pos, u in enumerate(first[r].unary)]) for r in again]
@@ -106,7 +107,7 @@ class Rescorer:
         return out
 
     def rescore(self, toks, metas, decoded, segs, extra, letters_only: bool, scale: float = 1.0,
-                names=frozenset()) -> List[int]:
+                names=frozenset(), sure_marks: bool = False) -> List[int]:
         """Add to `extra` the seq2seq scorer's log-probability of every candidate of
         the segments of `segs` (each a segment's token indices and their (run,
         position) places) the first pass is not sure of, given the segment's text and
@@ -119,18 +120,33 @@ class Rescorer:
         (vidiacritic.lattice), so the scorer need not read them; reading the letters
         only, it reads a restored text exactly as it read the input, which keeps
         restoring again stable.  `names`: the (run, position) places the scorer leaves
-        to the first pass (names_read)."""
+        to the first pass (names_read).
+
+        sure_marks (with letters_only; Tesseract-vie output, Restorer._decode): the words
+        the first pass is sure of (chosen_share at least the gate, the same "sure" that
+        skips a segment) are read as their chosen forms, marks and all, and only the
+        others as letters (sure_source).  Such a text is what the scorer learned from its
+        partly stripped lines (scripts/seq2seq/noise.py partial_strip): marked words
+        that are right, the words to restore stripped.  Wholly stripped, the marks that
+        tell the context's words apart were gone; on the words it is asked about (the
+        first pass unsure, the right form among the candidates) its first choice was
+        right 536 times of 912 from the letters and 586 from this text (five vie
+        training slices; models/seq2seq/CARD.md, session 11)."""
         sc, weights = self.scorer, self.config.model
         segments, places, scored = [], [], []
         for i, (seg_toks, seg) in enumerate(segs):
             prefix = []
             least = 1.0
-            for r, pos in seg:
+            sure = {}  # token index → its chosen form, where the first pass is sure of it
+            for ti, (r, pos) in zip(seg_toks, seg):
                 forms = metas[r][pos][0]
                 if forms:
                     k = decoded[r].best[pos]
                     prefix.append(sc.syllable_id(forms[k]))
-                    least = min(least, chosen_share(decoded[r].marginals[pos], forms, k))
+                    share = chosen_share(decoded[r].marginals[pos], forms, k)
+                    least = min(least, share)
+                    if sure_marks and share >= weights.gate and forms[k] is not None:
+                        sure[ti] = forms[k]
                 else:
                     prefix.append(0)
             if least >= weights.gate and weights.gate < 1.0:
@@ -139,8 +155,12 @@ class Rescorer:
             place = [(r, pos, len(metas[r][pos][0]) > 1, "user" in metas[r][pos][1] or (r, pos) in names,
                       self.doubtful_keep(toks[ti], metas[r][pos][0]))
                      for ti, (r, pos) in zip(seg_toks, seg)]
-            source = source_text(toks, seg_toks[0], seg_toks[-1])
-            segments.append((strip_diacritics(source) if letters_only else source, prefix, cands))
+            if letters_only and sure_marks:
+                source = sure_source(toks, seg_toks[0], seg_toks[-1], sure)
+            else:
+                source = source_text(toks, seg_toks[0], seg_toks[-1])
+                source = strip_diacritics(source) if letters_only else source
+            segments.append((source, prefix, cands))
             places.append(place)
             scored.append(i)
         weight = scale * weights.weight
@@ -200,3 +220,13 @@ def source_text(toks: Sequence[Token], first: int, last: int) -> str:
     """The input text from token `first` to `last`, line breaks as spaces (the scorer
     was trained on single lines)."""
     return " ".join("".join(t.text for t in toks[first:last + 1]).split())
+
+
+def sure_source(toks: Sequence[Token], first: int, last: int, sure: Dict[int, str]) -> str:
+    """The text from token `first` to `last` as the scorer reads it with sure_marks
+    (Rescorer.rescore): each word of `sure` (token index → the form the first pass is
+    sure of) as that form in the word's casing, every other token without its marks;
+    line breaks as spaces (source_text)."""
+    text = "".join(apply_casing(sure[i], toks[i].text) if i in sure and toks[i].kind == WORD
+                   else strip_diacritics(toks[i].text) for i in range(first, last + 1))
+    return " ".join(text.split())

@@ -334,9 +334,11 @@ class Restorer:
             memo: dict = {}  # bigram scores, reused when the model engine decodes again
             decoded = self.rescorer.decode(lattices, memo)
             if self.scorer is not None and lattices:
+                # (Tesseract-vie output: the scorer reads the words the first pass is sure
+                # of with their marks, Rescorer.rescore's sure_marks)
                 decoded = self.rescorer.refine(
                     doc.toks, doc.runs, metas, decoded, lattices, memo, letters_only=not doc.ocr_document,
-                    scale=self._scorer_scale(doc), stray=doc.stray)
+                    scale=self._scorer_scale(doc), stray=doc.stray, sure_marks=doc.reading.kind == VIE_OCR)
             # A term is a whole: where the decoder took only part of one (Song Phài for
             # the term Sùng Phài), the OCR did not write that term there.  Decode again
             # without those matches.
