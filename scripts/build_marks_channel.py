@@ -14,7 +14,8 @@ table and the toneless letter edits.  Also stored: the share of words the OCR go
 quality-marked syllables that the language model's unigram counts expect (what a
 document's own shares are compared with).  Only aggregate counts are stored, no text.
 
-usage: python -m scripts.build_marks_channel PAIRS.tsv [PAIRS.tsv ...] --out models/marks.json
+usage: python -m scripts.build_marks_channel PAIRS.tsv [PAIRS.tsv ...] [--error-from PAIRS.tsv ...]
+       --out models/marks.json
 """
 from __future__ import annotations
 
@@ -87,9 +88,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("pairs", nargs="+", help="make_ocr_pairs.py output (ocr<TAB>clean<TAB>...)")
     ap.add_argument("--out", default=os.path.join(HERE, "..", "vidiacritic", "..", "models", "marks.json"))
-    ap.add_argument("--error-from", default=None,
+    ap.add_argument("--error-from", action="append", default=None,
                     help="file name (as given) whose wrong-word share is the starting mark-error "
-                         "rate (default: all files together)")
+                         "rate; repeat it to pool several files (default: all files together)")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     ngram = resources.load_ngram()
@@ -104,7 +105,13 @@ def main(argv=None) -> int:
     if not total:
         print("build_marks_channel: error: no aligned syllable pairs", file=sys.stderr)
         return 2
-    rated = [s for s in sources if args.error_from is None or s["file"] == os.path.basename(args.error_from)]
+    rating = None if args.error_from is None else {os.path.basename(p) for p in args.error_from}
+    unknown = sorted((rating or set()) - {s["file"] for s in sources})
+    if unknown:
+        print(f"build_marks_channel: error: --error-from names no pairs file: {', '.join(unknown)}",
+              file=sys.stderr)
+        return 2
+    rated = [s for s in sources if rating is None or s["file"] in rating]
     error_rate = sum(s["wrong"] for s in rated) / max(1, sum(s["word_pairs"] for s in rated))
     # How much likelier a word is wrong on a line with 0, 1, 2+ non-syllables than overall.
     ratio = []
@@ -116,7 +123,7 @@ def main(argv=None) -> int:
             "error_rate": round(error_rate, 5), "line_error_ratio": ratio, "expected": expected_shares(ngram),
             "command": "python -m scripts.build_marks_channel " + " ".join(
                 os.path.basename(p) for p in args.pairs)
-            + (f" --error-from {os.path.basename(args.error_from)}" if args.error_from else "")}
+            + "".join(f" --error-from {os.path.basename(p)}" for p in args.error_from or ())}
     channel = estimate_marks_channel(total, meta)
     channel.save(args.out)
     print(f"build_marks_channel: {meta['word_pairs']} word pairs ({len(total)} distinct), "

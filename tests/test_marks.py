@@ -81,6 +81,23 @@ def test_build_script_on_written_pairs(tmp_path):
     assert 0.5 < ch.expected_toned < 0.95
 
 
+def test_build_script_pools_the_error_rate_of_several_files(tmp_path):
+    # The starting mark-error rate is the poor-scan files' wrong-word share: with poor scans
+    # in several fonts and layouts it is their pooled share, the clean renders left out.
+    from scripts.build_marks_channel import main
+    poor_a, poor_b, clean = tmp_path / "a.tsv", tmp_path / "b.tsv", tmp_path / "c.tsv"
+    poor_a.write_text("Quá tình thực hiện\tQuá trình thực hiện\tf\t20\n", encoding="utf-8")  # 1 of 4 wrong
+    poor_b.write_text("nhầm mục đích\tnhằm mục đích\tf\t20\n", encoding="utf-8")  # 1 of 3 wrong
+    clean.write_text("các mục đích của nó\tcác mục đích của nó\tf\t20\n", encoding="utf-8")
+    out = tmp_path / "marks.json"
+    assert main([str(poor_a), str(poor_b), str(clean), "--error-from", str(poor_a),
+                 "--error-from", str(poor_b), "--out", str(out)]) == 0
+    ch = MarksChannel.load(str(out))
+    assert ch.meta["error_rate"] == pytest.approx(2 / 7, abs=1e-4)
+    assert ch.meta["command"].endswith("--error-from a.tsv --error-from b.tsv")
+    assert main([str(poor_a), str(clean), "--error-from", str(poor_b), "--out", str(out)]) == 2
+
+
 # ---------------------------------------------------------------- one document's reading
 def test_fully_marked_text_is_trusted(stat):
     text = "\n".join(_lines("partly_marked.txt"))
