@@ -179,6 +179,25 @@ class Config:
     # (vidiacritic.reading.DocumentReader.context_candidates).
     context_candidates: int = 2
     context_candidate_beam: float = 20.0
+    # In Tesseract-eng OCR, a word the first decoding leaves weak (the damage kept as
+    # written, or a form chosen with less than eng_widen_confidence whose own lattice score
+    # is below eng_widen_channel) also gets eng_widen forms that the syllables decoded
+    # beside it make likely (LatticeBuilder.widen): of the eng_widen_pool likeliest
+    # syllables between them by bigrams, the best by channel + bigrams, within
+    # eng_widen_beam of the word's best channel score; only the words around it are
+    # decoded again (Rescorer.decode_around).  0: none.  Chosen on training-split poor-scan
+    # eng slices A, B (D to confirm; data/OCR_NOISE.md, session 11): wrong words, default
+    # engine, 418 / 459 / 402 without, 404 / 447 / 389 with these (statistical engine 451 /
+    # 489 / 427 → 444 / 484 / 417); pool 128, beam 30, confidence 0.7 or 0.99, 1 or 3 forms
+    # are within 2 words of that.  The channel gate keeps the cost to the words the channel
+    # explains badly: with none, 403 / 448 / 388 for 4.2 times the widened words of the dev
+    # OCR report (291 against 69 of its 4,047 words); at -3, 403 / 447 / 387 for 1.2 times
+    # (82); at -8, 407 / 452 / 393.
+    eng_widen: int = 2
+    eng_widen_confidence: float = 0.9
+    eng_widen_pool: int = 32
+    eng_widen_beam: float = 20.0
+    eng_widen_channel: float = -5.0
     # Letters away from the word that neighbours may be (more cost time and gained
     # nothing: models/CHANNEL.md).
     neighbour_edits: int = 1

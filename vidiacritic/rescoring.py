@@ -18,7 +18,7 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 
 from .lexicon import names_after_unit_words
-from .viterbi import Lattice, decode_batch
+from .viterbi import Decoded, Lattice, decode_batch
 from .text import strip_diacritics
 from .tokens import NUMBER, SPACE, WORD, Token
 
@@ -41,6 +41,40 @@ class Rescorer:
         return [d for i in range(0, len(lattices), self.config.decode_slice)
                 for d in decode_batch(lattices[i : i + self.config.decode_slice], self.lm, prune_to=self.config.prune_to,
                                       temperature=self.config.confidence_temperature, memo=memo)]
+
+    def decode_around(self, lattices: List[Lattice], decoded, where, memo=None, reach: int = 1):
+        """`decoded` with the words within `reach` of each (run, position) of `where`
+        decoded again, the rest of each path held: each span is a small lattice with the
+        path's two words before and after it as its only candidates (a trigram model
+        reads no farther, so the span's best given the rest of the path is exact), or
+        the chain's own start or end.  A chain whose lattice grew at a few words
+        (LatticeBuilder.widen) costs a few positions to decode, not the chain."""
+        spans: Dict[int, List[List[int]]] = {}
+        for r, pos in sorted(where):
+            lo, hi = max(0, pos - reach), min(len(lattices[r].ids), pos + reach + 1)
+            cur = spans.setdefault(r, [])
+            if cur and lo <= cur[-1][1] + 4:  # (windows that would overlap or touch: one span)
+                cur[-1][1] = max(cur[-1][1], hi)
+            else:
+                cur.append([lo, hi])
+        small, places = [], []
+        for r, rs in spans.items():
+            lat, dec = lattices[r], decoded[r]
+            n = len(lat.ids)
+            for lo, hi in rs:
+                a, b = max(0, lo - 2), min(n, hi + 2)
+                ids = [lat.ids[k] if lo <= k < hi else lat.ids[k][dec.best[k]:dec.best[k] + 1] for k in range(a, b)]
+                unary = [lat.unary[k] if lo <= k < hi else np.zeros(1) for k in range(a, b)]
+                small.append(Lattice(ids, unary))
+                places.append((r, a, lo, hi))
+        decoded = list(decoded)
+        for (r, a, lo, hi), dec in zip(places, self.decode(small, memo)):
+            old = decoded[r]
+            best, marg = list(old.best), list(old.marginals)
+            best[lo:hi] = dec.best[lo - a:hi - a]
+            marg[lo:hi] = dec.marginals[lo - a:hi - a]
+            decoded[r] = Decoded(best, marg)
+        return decoded
 
     def segments(self, toks: Sequence[Token], slots=frozenset(), joined=frozenset()) -> List[List[int]]:
         """WORD token indices, and the number slots `slots` among them, grouped into the

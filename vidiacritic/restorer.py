@@ -333,6 +333,11 @@ class Restorer:
                 metas.append(meta)
             memo: dict = {}  # bigram scores, reused when the model engine decodes again
             decoded = self.rescorer.decode(lattices, memo)
+            # Tesseract-eng OCR: weak words get the forms their decoded neighbours make
+            # likely, and their chains are decoded again (LatticeBuilder.widen)
+            widened = self.lattices.widen(doc.toks, doc.runs, lattices, metas, decoded, doc.reading)
+            if widened:
+                decoded = self.rescorer.decode_around(lattices, decoded, widened, memo, reach=0)
             if self.scorer is not None and lattices:
                 decoded = self.rescorer.refine(
                     doc.toks, doc.runs, metas, decoded, lattices, memo, letters_only=not doc.ocr_document,
