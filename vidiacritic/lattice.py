@@ -157,10 +157,11 @@ class LatticeBuilder:
         return with_reading(cands, ((f, s + cost) for f, s in self.generator.ocr_candidates(ocr_reading(l_text))))
 
     def widen(self, toks: Sequence[Token], runs, lattices: List[Lattice], metas: list, decoded: list,
-              reading: Optional[DocumentReading]) -> List[Tuple[int, int]]:
+              reading: Optional[DocumentReading]) -> Tuple[List[Tuple[int, int]], List[Tuple[int, int]]]:
         """Tesseract-eng OCR (Config.eng_widen; a decoder that reads context): a word the
         first decoding (`decoded`) left weak gets the forms that the syllables decoded
-        beside it make likely (_context_forms).  Weak: the damage kept as written, or a
+        beside it make likely (_context_forms).  Weak: the damage kept as written (not an
+        acronym: MTTQ, which a loud random scorer of the tests read as CỦA), or a
         form chosen with less than Config.eng_widen_confidence whose own score in the
         lattice is below Config.eng_widen_channel (a word the channel explains well has
         its right form among its candidates already).  Poor scans damage words beyond
@@ -168,14 +169,15 @@ class LatticeBuilder:
         (trtding for trường, mige for mục): their context never saw the right form.
         The lattices and metas are extended in place (the new forms at their channel
         scores, no phrase bonus); returns the (chain, position) of each word that grew,
-        for Rescorer.decode_around.  Only the weak words cost anything: a few percent of
-        a document's words."""
+        for Rescorer.decode_around, and of every weak word (the seq2seq scorer proposes
+        forms there too: grow).  Only the weak words cost anything: a few percent of a
+        document's words."""
         cfg = self.config
         if not (cfg.eng_widen and self.context) or reading is None or reading.kind != ENG_OCR:
-            return []
+            return [], []
         from .rescoring import chosen_share
         unk, conf = self.ngram.unk_id, cfg.eng_widen_confidence
-        changed = []
+        changed, weak = [], []
         least = cfg.eng_widen_channel * cfg.channel_weight
         for r, (run, meta, dec) in enumerate(zip(runs, metas, decoded)):
             lat = lattices[r]
@@ -189,6 +191,9 @@ class LatticeBuilder:
                     continue
                 if toks[ti].kind != WORD:
                     continue
+                if forms[k] is None and self.keep_logp(toks[ti].text, True) == cfg.acronym_keep_logp:
+                    continue  # an acronym kept as written (MTTQ) is no damage to mend
+                weak.append((r, pos))
                 left = int(lat.ids[pos - 1][dec.best[pos - 1]]) if pos > 0 else self.ngram.bos_id
                 right = int(lat.ids[pos + 1][dec.best[pos + 1]]) if pos + 1 < len(run) else self.ngram.eos_id
                 left, right = (None if left == unk else left), (None if right == unk else right)
@@ -202,7 +207,35 @@ class LatticeBuilder:
                 lat.unary[pos] = np.concatenate([lat.unary[pos], [cfg.channel_weight * s for _, s in new]])
                 meta[pos] = (list(forms) + [f for f, _ in new], list(meta[pos][1]) + [False] * len(new))
                 changed.append((r, pos))
-        return changed
+        return changed, weak
+
+    def grow(self, toks: Sequence[Token], runs, lattices: List[Lattice], metas: list, r: int, pos: int,
+             proposed: Sequence[Tuple[str, float]]) -> int:
+        """Word `pos` of chain `r` (a weak word: widen) gets the forms of `proposed`
+        ((syllable, the seq2seq scorer's log-probability there), best first) that the
+        channel allows, within Config.eng_widen_proposal_beam of the word's best channel score:
+        the Config.eng_widen best by channel + scorer, at their channel scores.  Returns
+        how many it got."""
+        cfg = self.config
+        forms = metas[r][pos][0]
+        new = [(f, lp) for f, lp in proposed if f in self.ngram.vocab and f not in forms]
+        if not new:
+            return 0
+        obs = ocr_reading(ocr_debris_reading(toks[runs[r][pos]].text)).lower()
+        own = self.generator.ocr_candidates(obs)
+        if not own:
+            return 0
+        chans = self.generator.channel.logp_many(obs, [f for f, _ in new])
+        best = max(s for _, s in own)
+        score = np.where(chans >= best - cfg.eng_widen_proposal_beam, chans + np.array([lp for _, lp in new]), -np.inf)
+        keep = [j for j in np.argsort(-score, kind="stable")[: cfg.eng_widen] if np.isfinite(score[j])]
+        if not keep:
+            return 0
+        lat = lattices[r]
+        lat.ids[pos] = np.concatenate([lat.ids[pos], [self.ngram.vocab[new[j][0]] for j in keep]])
+        lat.unary[pos] = np.concatenate([lat.unary[pos], [cfg.channel_weight * round(float(chans[j]), 4) for j in keep]])
+        metas[r][pos] = (list(forms) + [new[j][0] for j in keep], list(metas[r][pos][1]) + [False] * len(keep))
+        return len(keep)
 
     def _context_forms(self, text: str, left: Optional[int], right: Optional[int]) -> List[Tuple[str, float]]:
         """(form, channel score) of the syllables between LM ids `left` and `right` (None:
