@@ -179,6 +179,37 @@ class Config:
     # (vidiacritic.reading.DocumentReader.context_candidates).
     context_candidates: int = 2
     context_candidate_beam: float = 20.0
+    # In Tesseract-eng OCR, a word the first decoding leaves weak (the damage kept as
+    # written, not an acronym, or a form chosen with less than eng_widen_confidence whose
+    # own lattice score is below eng_widen_channel) also gets eng_widen forms that the
+    # syllables decoded beside it make likely (LatticeBuilder.widen): of the
+    # eng_widen_pool likeliest syllables between them by bigrams, the best by channel +
+    # bigrams, within eng_widen_beam of the word's best channel score; only the words
+    # around it are decoded again (Rescorer.decode_around).  The model engine's scorer
+    # then proposes, at each weak word of the segments it reads, its eng_widen_proposals
+    # likeliest syllables among the eng_widen_proposal_vocab most frequent, and the
+    # eng_widen best of them by channel + scorer within eng_widen_proposal_beam of the
+    # word's best channel score (the candidates' own beam, candidates.CHANNEL_BEAM: the
+    # scorer's say alone must not bring in forms the letters barely allow) join the
+    # word's candidates (LatticeBuilder.grow).  0: none.  Chosen on training-split
+    # poor-scan eng slices A, B (D to confirm; data/OCR_NOISE.md, session 11), wrong words:
+    # default engine 418 / 459 / 402 without, 398 / 445 / 381 with these (bigram forms
+    # alone 403 / 447 / 387; statistical engine 451 / 489 / 427 → 443 / 484 / 416); pool
+    # 128 or 32, beam 30, confidence 0.7 or 0.99, 1 to 4 forms, 16 proposals, the
+    # whole vocabulary or 2,000 syllables for them, the scorer's log-probability weighed
+    # 0.5 or 2, a proposal beam of 20 or 30: within 2 words; a proposal beam of 8: 399 /
+    # 446 / 386.  The channel gate keeps the cost to the words the channel explains badly:
+    # with none (bigram forms alone) 403 / 448 / 388 for 5.7 times the weak words of the
+    # dev OCR report (310 against 54 of its 4,047 words); at -5, 400 / 447 / 386 (39); at
+    # -8 (bigram forms alone) 407 / 452 / 393.
+    eng_widen: int = 2
+    eng_widen_confidence: float = 0.9
+    eng_widen_pool: int = 32
+    eng_widen_beam: float = 20.0
+    eng_widen_channel: float = -3.0
+    eng_widen_proposals: int = 8
+    eng_widen_proposal_beam: float = 12.0
+    eng_widen_proposal_vocab: int = 1000
     # Letters away from the word that neighbours may be (more cost time and gained
     # nothing: models/CHANNEL.md).
     neighbour_edits: int = 1

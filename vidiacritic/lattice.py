@@ -54,6 +54,8 @@ class LatticeBuilder:
         self.context = context  # whether the decoder's language model reads context (not: rules)
         self.reader, self.users, self.config = reader, users, config
         self._entries: Dict[tuple, tuple] = {}
+        self._widen_cache: Dict[tuple, list] = {}  # (widen)
+        self._syl = None  # the vocabulary's syllables and their LM ids (widen)
 
     def keep_logp(self, token: str, ocr_document: bool):
         """Score of leaving `token` unchanged, or None when it is a known syllable
@@ -153,6 +155,124 @@ class LatticeBuilder:
             return cands
         cost = self.config.capital_i_logp
         return with_reading(cands, ((f, s + cost) for f, s in self.generator.ocr_candidates(ocr_reading(l_text))))
+
+    def widen(self, toks: Sequence[Token], runs, lattices: List[Lattice], metas: list, decoded: list,
+              reading: Optional[DocumentReading]) -> Tuple[List[Tuple[int, int]], List[Tuple[int, int]]]:
+        """Tesseract-eng OCR (Config.eng_widen; a decoder that reads context): a word the
+        first decoding (`decoded`) left weak gets the forms that the syllables decoded
+        beside it make likely (_context_forms).  Weak: the damage kept as written (not an
+        acronym: MTTQ, which a loud random scorer of the tests read as CỦA), or a
+        form chosen with less than Config.eng_widen_confidence whose own score in the
+        lattice is below Config.eng_widen_channel (a word the channel explains well has
+        its right form among its candidates already).  Poor scans damage words beyond
+        the 24 forms the channel ranks first and beyond two edits of their skeleton
+        (trtding for trường, mige for mục): their context never saw the right form.
+        The lattices and metas are extended in place (the new forms at their channel
+        scores, no phrase bonus); returns the (chain, position) of each word that grew,
+        for Rescorer.decode_around, and of every weak word (the seq2seq scorer proposes
+        forms there too: grow).  Only the weak words cost anything: a few percent of a
+        document's words."""
+        cfg = self.config
+        if not (cfg.eng_widen and self.context) or reading is None or reading.kind != ENG_OCR:
+            return [], []
+        from .rescoring import chosen_share
+        unk, conf = self.ngram.unk_id, cfg.eng_widen_confidence
+        changed, weak = [], []
+        least = cfg.eng_widen_channel * cfg.channel_weight
+        for r, (run, meta, dec) in enumerate(zip(runs, metas, decoded)):
+            lat = lattices[r]
+            for pos, ti in enumerate(run):
+                forms = meta[pos][0]
+                if not forms:
+                    continue
+                k = dec.best[pos]
+                if forms[k] is not None and (lat.unary[pos][k] > least or dec.marginals[pos][k] >= conf
+                                             or chosen_share(dec.marginals[pos], forms, k) >= conf):
+                    continue
+                if toks[ti].kind != WORD:
+                    continue
+                if forms[k] is None and self.keep_logp(toks[ti].text, True) == cfg.acronym_keep_logp:
+                    continue  # an acronym kept as written (MTTQ) is no damage to mend
+                weak.append((r, pos))
+                left = int(lat.ids[pos - 1][dec.best[pos - 1]]) if pos > 0 else self.ngram.bos_id
+                right = int(lat.ids[pos + 1][dec.best[pos + 1]]) if pos + 1 < len(run) else self.ngram.eos_id
+                left, right = (None if left == unk else left), (None if right == unk else right)
+                if left is None and right is None:
+                    continue
+                new = self._context_forms(toks[ti].text, left, right)
+                new = [(f, s) for f, s in new if f not in forms][: cfg.eng_widen]
+                if not new:
+                    continue
+                lat.ids[pos] = np.concatenate([lat.ids[pos], [self.ngram.vocab[f] for f, _ in new]])
+                lat.unary[pos] = np.concatenate([lat.unary[pos], [cfg.channel_weight * s for _, s in new]])
+                meta[pos] = (list(forms) + [f for f, _ in new], list(meta[pos][1]) + [False] * len(new))
+                changed.append((r, pos))
+        return changed, weak
+
+    def grow(self, toks: Sequence[Token], runs, lattices: List[Lattice], metas: list, r: int, pos: int,
+             proposed: Sequence[Tuple[str, float]]) -> int:
+        """Word `pos` of chain `r` (a weak word: widen) gets the forms of `proposed`
+        ((syllable, the seq2seq scorer's log-probability there), best first) that the
+        channel allows, within Config.eng_widen_proposal_beam of the word's best channel score:
+        the Config.eng_widen best by channel + scorer, at their channel scores.  Returns
+        how many it got."""
+        cfg = self.config
+        forms = metas[r][pos][0]
+        new = [(f, lp) for f, lp in proposed if f in self.ngram.vocab and f not in forms]
+        if not new:
+            return 0
+        obs = ocr_reading(ocr_debris_reading(toks[runs[r][pos]].text)).lower()
+        own = self.generator.ocr_candidates(obs)
+        if not own:
+            return 0
+        chans = self.generator.channel.logp_many(obs, [f for f, _ in new])
+        best = max(s for _, s in own)
+        score = np.where(chans >= best - cfg.eng_widen_proposal_beam, chans + np.array([lp for _, lp in new]), -np.inf)
+        keep = [j for j in np.argsort(-score, kind="stable")[: cfg.eng_widen] if np.isfinite(score[j])]
+        if not keep:
+            return 0
+        lat = lattices[r]
+        lat.ids[pos] = np.concatenate([lat.ids[pos], [self.ngram.vocab[new[j][0]] for j in keep]])
+        lat.unary[pos] = np.concatenate([lat.unary[pos], [cfg.channel_weight * round(float(chans[j]), 4) for j in keep]])
+        metas[r][pos] = (list(forms) + [new[j][0] for j in keep], list(metas[r][pos][1]) + [False] * len(keep))
+        return len(keep)
+
+    def _context_forms(self, text: str, left: Optional[int], right: Optional[int]) -> List[Tuple[str, float]]:
+        """(form, channel score) of the syllables between LM ids `left` and `right` (None:
+        no word there), best first by channel + bigrams: the Config.eng_widen_pool
+        likeliest by the bigrams alone, within Config.eng_widen_beam of the best channel
+        score of the word's own candidates."""
+        key = (text, left, right)
+        hit = self._widen_cache.get(key)
+        if hit is not None:
+            return hit
+        cfg = self.config
+        if self._syl is None:
+            words = [w for w in self.generator.log_prior if w in self.ngram.vocab]
+            self._syl = (words, np.array([self.ngram.vocab[w] for w in words], dtype=np.int64))
+        words, ids = self._syl
+        fit = np.zeros(len(ids), dtype=np.float32)
+        if left is not None:
+            fit += self.ngram.bigram_lookup(np.full(len(ids), left, dtype=np.int64), ids)
+        if right is not None:
+            fit += self.ngram.bigram_lookup(ids, np.full(len(ids), right, dtype=np.int64))
+        m = min(cfg.eng_widen_pool, len(ids))
+        top = np.argpartition(-fit, m - 1)[:m]
+        forms = [words[i] for i in top]
+        obs = ocr_reading(ocr_debris_reading(text)).lower()
+        own = self.generator.ocr_candidates(obs)
+        hit = []
+        if own:
+            chans = self.generator.channel.logp_many(obs, forms)
+            best = max(s for _, s in own)
+            score = np.where(chans >= best - cfg.eng_widen_beam, cfg.channel_weight * chans + fit[top], -np.inf)
+            for j in np.argsort(-score, kind="stable")[: cfg.eng_widen + len(own)]:
+                if np.isfinite(score[j]):
+                    hit.append((forms[j], round(float(chans[j]), 4)))
+        if len(self._widen_cache) > 100_000:
+            self._widen_cache.clear()
+        self._widen_cache[key] = hit
+        return hit
 
     def kept_entry(self, text: str, lm_id: Optional[int] = None) -> "Entry":
         """An entry without candidates: the token is kept as written (a foreign word),

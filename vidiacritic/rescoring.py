@@ -18,7 +18,7 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 
 from .lexicon import names_after_unit_words
-from .viterbi import Lattice, decode_batch
+from .viterbi import Decoded, Lattice, decode_batch, memo_grown
 from .text import apply_casing, strip_diacritics
 from .tokens import NUMBER, SPACE, WORD, Token
 
@@ -42,6 +42,42 @@ class Rescorer:
                 for d in decode_batch(lattices[i : i + self.config.decode_slice], self.lm, prune_to=self.config.prune_to,
                                       temperature=self.config.confidence_temperature, memo=memo)]
 
+    def decode_around(self, lattices: List[Lattice], decoded, where, memo=None, reach: int = 1):
+        """`decoded` with the words within `reach` of each (run, position) of `where`
+        decoded again, the rest of each path held: each span is a small lattice with the
+        path's two words before and after it as its only candidates (a trigram model
+        reads no farther, so the span's best given the rest of the path is exact), or
+        the chain's own start or end.  A chain whose lattice grew at a few words
+        (LatticeBuilder.widen) costs a few positions to decode, not the chain."""
+        spans: Dict[int, List[List[int]]] = {}
+        for r, pos in sorted(where):
+            lo, hi = max(0, pos - reach), min(len(lattices[r].ids), pos + reach + 1)
+            cur = spans.setdefault(r, [])
+            if cur and lo <= cur[-1][1] + 4:  # (windows that would overlap or touch: one span)
+                cur[-1][1] = max(cur[-1][1], hi)
+            else:
+                cur.append([lo, hi])
+        for r in spans:  # (the grown chains' bigram scores, from those of the chains before)
+            memo_grown(memo, lattices[r].ids, {pos: len(decoded[r].marginals[pos]) for q, pos in where if q == r}, self.lm)
+        small, places = [], []
+        for r, rs in spans.items():
+            lat, dec = lattices[r], decoded[r]
+            n = len(lat.ids)
+            for lo, hi in rs:
+                a, b = max(0, lo - 2), min(n, hi + 2)
+                ids = [lat.ids[k] if lo <= k < hi else lat.ids[k][dec.best[k]:dec.best[k] + 1] for k in range(a, b)]
+                unary = [lat.unary[k] if lo <= k < hi else np.zeros(1) for k in range(a, b)]
+                small.append(Lattice(ids, unary))
+                places.append((r, a, lo, hi))
+        decoded = list(decoded)
+        for (r, a, lo, hi), dec in zip(places, self.decode(small, memo)):
+            old = decoded[r]
+            best, marg = list(old.best), list(old.marginals)
+            best[lo:hi] = dec.best[lo - a:hi - a]
+            marg[lo:hi] = dec.marginals[lo - a:hi - a]
+            decoded[r] = Decoded(best, marg)
+        return decoded
+
     def segments(self, toks: Sequence[Token], slots=frozenset(), joined=frozenset()) -> List[List[int]]:
         """WORD token indices, and the number slots `slots` among them, grouped into the
         spans the scorer reads: paragraphs cut into pieces of at most
@@ -64,7 +100,7 @@ class Rescorer:
         return segs
 
     def refine(self, toks, runs, metas, decoded, first: List[Lattice], memo, letters_only: bool,
-               scale: float = 1.0, stray=frozenset(), sure_marks: bool = False):
+               scale: float = 1.0, stray=frozenset(), sure_marks: bool = False, weak=(), grow=None):
         """The model engine's second pass: the seq2seq scorer re-scores the candidates
         of every segment the first pass is unsure of, reading the first pass's path as
         the words before each one, and Viterbi decodes again.  Only runs with a scored
@@ -72,7 +108,10 @@ class Rescorer:
         unchanged lattices would give again.  `scale`: a factor on the scorer's weight.
         `stray`: the stops the chains were cut across (tokens.stray_stops; vie OCR,
         Restorer._read_document), which end no segment where a run goes on across them.
-        `sure_marks`: see rescore."""
+        `sure_marks`: see rescore.
+        `weak`, `grow`: the weak words of Tesseract-eng OCR (LatticeBuilder.widen), where
+        the scorer proposes forms of its own, and the function that adds those the
+        channel allows to the lattice (LatticeBuilder.grow, bound to the document)."""
         where = {ti: (r, pos) for r, run in enumerate(runs) for pos, ti in enumerate(run)}
         joined = frozenset(i for i in stray
                            if i - 1 in where and where.get(i + 2) == (where[i - 1][0], where[i - 1][1] + 1))
@@ -81,7 +120,11 @@ class Rescorer:
         extra: Dict[Tuple[int, int], np.ndarray] = {}
         decoded = list(decoded)
         names = self.names_read(toks, runs, metas, decoded)
-        scored = self.rescore(toks, metas, decoded, segs, extra, letters_only, scale, names, sure_marks)
+        grown: Dict[int, Dict[int, int]] = {}
+        scored = self.rescore(toks, metas, decoded, segs, extra, letters_only, scale, names, sure_marks,
+                              frozenset(weak) if grow is not None else frozenset(), grow, grown)
+        for r, old in grown.items():
+            memo_grown(memo, first[r].ids, old, self.lm)
         again = sorted({r for i in scored for r, _ in segs[i][1]})
         lattices = [Lattice(first[r].ids, [u + extra[(r, pos)] if (r, pos) in extra else u
                                            for pos, u in enumerate(first[r].unary)]) for r in again]
@@ -107,7 +150,8 @@ class Rescorer:
         return out
 
     def rescore(self, toks, metas, decoded, segs, extra, letters_only: bool, scale: float = 1.0,
-                names=frozenset(), sure_marks: bool = False) -> List[int]:
+                names=frozenset(), sure_marks: bool = False, weak=frozenset(), grow=None,
+                grown=None) -> List[int]:
         """Add to `extra` the seq2seq scorer's log-probability of every candidate of
         the segments of `segs` (each a segment's token indices and their (run,
         position) places) the first pass is not sure of, given the segment's text and
@@ -164,7 +208,31 @@ class Rescorer:
             places.append(place)
             scored.append(i)
         weight = scale * weights.weight
-        for place, lps, (_, _, cands) in zip(places, sc.score(segments), segments):
+        # (a scorer whose vote counts nothing proposes nothing either)
+        rows = {(k, j): None for k, place in enumerate(places) for j, (r, pos, *_) in enumerate(place)
+                if (r, pos) in weak} if weight != 0.0 and self.config.eng_widen_proposals else {}
+        scores = sc.score(segments, rows=rows) if rows else sc.score(segments)
+        if rows:
+            # (the scorer's likeliest syllables among the most frequent: one product for
+            # every weak word, over a sixth of its vocabulary; the whole of it, per batch,
+            # had cost 1.8% of the dev OCR report's instructions)
+            keys = list(rows)
+            states = np.stack([rows[key] for key in keys])
+            top = sc.logits(states, np.arange(min(self.config.eng_widen_proposal_vocab + 1, len(sc.out_emb))))
+            for (k, j), state, z in zip(keys, states, top):
+                r, pos = places[k][j][:2]
+                forms = metas[r][pos][0]
+                if not grow(r, pos, self.proposals(z, forms, self.config.eng_widen_proposals)):
+                    continue
+                if grown is not None:
+                    grown.setdefault(r, {})[pos] = len(forms)
+                # (the word's candidates grew: its scores over all of them, and it now has a choice)
+                ids = sc.syllable_ids(metas[r][pos][0])
+                segments[k][2][j] = ids
+                zc = sc.logits(state[None], ids)[0]
+                scores[k][j] = zc - np.logaddexp.reduce(zc)
+                places[k][j] = (r, pos, True) + places[k][j][3:]
+        for place, lps, (_, _, cands) in zip(places, scores, segments):
             for (r, pos, has_choice, decided, keep), lp, ids in zip(place, lps, cands):
                 # (one candidate: nothing to re-rank; a user term's word or a place name's:
                 # the term or the first pass decides)
@@ -174,6 +242,23 @@ class Rescorer:
                         lp[keep] = lp[ids != 0].mean()  # no vote for keeping damage
                     extra[(r, pos)] = weight * lp
         return scored
+
+    def proposals(self, row: np.ndarray, forms: Sequence, most: int = 8) -> List[Tuple[str, float]]:
+        """The syllables the scorer likes best at a word (`row`: its logits over the
+        first syllable ids, Scorer.logits), `most` of them not among `forms`, best first
+        (with their logits less the best one's: log-probabilities up to a constant)."""
+        sc = self.scorer
+        have = set(forms)
+        n = min(most + len(forms), len(row) - 1)
+        top = np.argpartition(-row, n)[: n + 1]
+        out = []
+        for i in top[np.argsort(-row[top], kind="stable")]:
+            f = sc.syllable(int(i))
+            if f is not None and f not in have:
+                out.append((f, float(row[i] - row[top].max())))
+                if len(out) >= most:
+                    break
+        return out
 
     def doubtful_keep(self, tok: Token, forms: Sequence) -> int:
         """The index of "keep as written" among `forms` when the scorer's vote for it

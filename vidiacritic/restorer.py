@@ -30,6 +30,7 @@ the tuning is one frozen :class:`vidiacritic.config.Config`.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import re
 import warnings
@@ -333,12 +334,19 @@ class Restorer:
                 metas.append(meta)
             memo: dict = {}  # bigram scores, reused when the model engine decodes again
             decoded = self.rescorer.decode(lattices, memo)
+            # Tesseract-eng OCR: weak words get the forms their decoded neighbours make
+            # likely, and the words around them are decoded again (LatticeBuilder.widen);
+            # the model engine's scorer proposes forms at them too (LatticeBuilder.grow)
+            widened, weak = self.lattices.widen(doc.toks, doc.runs, lattices, metas, decoded, doc.reading)
+            if widened:
+                decoded = self.rescorer.decode_around(lattices, decoded, widened, memo, reach=0)
             if self.scorer is not None and lattices:
                 # (Tesseract-vie output: the scorer reads the words the first pass is sure
                 # of with their marks, Rescorer.rescore's sure_marks)
                 decoded = self.rescorer.refine(
                     doc.toks, doc.runs, metas, decoded, lattices, memo, letters_only=not doc.ocr_document,
-                    scale=self._scorer_scale(doc), stray=doc.stray, sure_marks=doc.reading.kind == VIE_OCR)
+                    scale=self._scorer_scale(doc), stray=doc.stray, sure_marks=doc.reading.kind == VIE_OCR,
+                    weak=weak, grow=functools.partial(self.lattices.grow, doc.toks, doc.runs, lattices, metas))
             # A term is a whole: where the decoder took only part of one (Song Phài for
             # the term Sùng Phài), the OCR did not write that term there.  Decode again
             # without those matches.

@@ -19,7 +19,7 @@ look-ups of a batch are one vectorised call.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Optional, Protocol, Sequence
+from typing import Dict, List, Optional, Protocol, Sequence, Tuple
 
 import numpy as np
 
@@ -302,3 +302,48 @@ def decode_batch(lattices: Sequence[Lattice], lm: LanguageModel, lm_weight: floa
                                                  temperature, memo)):
             out[i] = dec
     return out
+
+
+def _memo_key(ids: Sequence[np.ndarray], lm) -> Tuple[tuple, np.ndarray, np.ndarray]:
+    """The memo key of a lattice with candidate ids `ids` (_remembered_bigram_scores:
+    its last BOS, its positions and its EOS, as wide as its widest position, padded
+    with eos_id), and those (n + 2, width) ids and their valid mask."""
+    n, width = len(ids), max(max(map(len, ids), default=1), 1)
+    full = np.full((n + 2, width), lm.eos_id, dtype=np.int64)
+    valid = np.zeros((n + 2, width), dtype=bool)
+    full[0, 0], valid[0, 0], valid[-1, 0] = lm.bos_id, True, True
+    for i, a in enumerate(ids):
+        full[i + 1, :len(a)] = a
+        valid[i + 1, :len(a)] = True
+    return (n + 2, width, full.tobytes(), valid.tobytes()), full, valid
+
+
+def memo_grown(memo: Optional[dict], ids: Sequence[np.ndarray], old: Dict[int, int], lm) -> None:
+    """A lattice (candidate ids `ids`) whose positions `old` ({position: its former
+    candidate count}) grew new candidates at their end: put its bigram scores into
+    `memo` (decode_batch) from those of the lattice before, looking up only the steps
+    into and out of a grown position.  A later decode of the grown lattice then finds
+    them (a chain grown at one word costs two steps, not the chain's): the model
+    engine's second decode had looked up every grown chain again (LatticeBuilder.widen;
+    bigram look-ups of the dev OCR report +31%, with this +4.5%)."""
+    if memo is None or not old:
+        return
+    before = [a[:old[i]] if i in old else a for i, a in enumerate(ids)]
+    key0, _, _ = _memo_key(before, lm)
+    block0 = memo.get(key0)
+    if block0 is None:
+        return
+    key, full, valid = _memo_key(ids, lm)
+    if key in memo:
+        return
+    w0 = block0.shape[1]
+    block = np.zeros((full.shape[0] - 1, full.shape[1], full.shape[1]), dtype=block0.dtype)
+    block[:, :w0, :w0] = block0
+    for t in sorted({t for i in old for t in (i, i + 1)}):  # the steps into and out of row i + 1
+        pair = valid[t, :, None] & valid[t + 1, None, :]
+        v = np.broadcast_to(full[t, :, None], pair.shape)[pair]
+        w = np.broadcast_to(full[t + 1, None, :], pair.shape)[pair]
+        step = np.zeros(pair.shape)
+        step[pair] = lm.bigram_lookup(v, w) if hasattr(lm, "bigram_lookup") else lm.logprob_bigram(v, w)
+        block[t] = step.astype(block0.dtype)
+    memo[key] = block

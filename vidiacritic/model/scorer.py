@@ -172,6 +172,7 @@ class CandidateScorer:
         self.sp = _reading(folder / "spm.model", lambda p: spm.SentencePieceProcessor(model_file=str(p)))
         syl = _reading(folder / "syllables.txt", lambda p: p.read_text(encoding="utf-8")).split("\n")
         self.syllables = {s: i + 1 for i, s in enumerate(x for x in syl if x)}  # 0: unknown
+        self._names: Optional[List[Optional[str]]] = None  # output id → syllable (built by syllable())
         self.d = int(self.cfg["d_model"])
         self.heads = int(self.cfg["heads"])
         self.scale = float(np.sqrt(self.d)) if self.cfg.get("scale_embedding", True) else 1.0
@@ -196,6 +197,14 @@ class CandidateScorer:
     def syllable_id(self, form: Optional[str]) -> int:
         """Index in the output vocabulary (0 for "keep as written" and unknown words)."""
         return self.syllables.get(form, 0) if form is not None else 0
+
+    def syllable(self, sid: int) -> Optional[str]:
+        """The syllable of output id `sid` (None for 0, "keep as written" and unknown words)."""
+        if self._names is None:
+            self._names = [None] * (len(self.syllables) + 1)
+            for s, i in self.syllables.items():
+                self._names[i] = s
+        return self._names[sid]
 
     def syllable_ids(self, forms: Sequence[Optional[str]]) -> np.ndarray:
         """syllable_id of each form, as an array ([0] for no forms: the word is kept)."""
@@ -324,14 +333,21 @@ class CandidateScorer:
         return [lp[b, : len(p)] for b, p in enumerate(prefixes)]
 
     def score(self, segments: Sequence[Tuple[str, Sequence[int], Sequence[np.ndarray]]],
-              batch_tokens: int = 1500) -> List[List[np.ndarray]]:
+              batch_tokens: int = 1500, rows: Optional[Dict[Tuple[int, int], np.ndarray]] = None
+              ) -> List[List[np.ndarray]]:
         """segments: (source text, first-pass syllable id per word, candidate ids per
         word).  Returns, per segment and word, the log-probabilities of the candidates
         normalised over that word's candidates.  (Normalising over the whole syllable
         vocabulary instead only shifts each word's scores by a constant, which changes
         neither the Viterbi path nor the confidences, and costs a 6k-way softmax.)
-        Segments are batched by length so that little time goes to padding."""
+        Segments are batched by length so that little time goes to padding.
+        `rows`: {(segment, word): None} of words whose decoder states are wanted too
+        (filled in: (d,) arrays, for :meth:`logits`)."""
         out: List[Optional[List[np.ndarray]]] = [None] * len(segments)
+        wanted: Dict[int, list] = {}
+        states: list = []
+        for key in rows or ():
+            wanted.setdefault(key[0], []).append(key)
         order = sorted(range(len(segments)), key=lambda i: len(segments[i][0]))
         k = 0
         while k < len(order):
@@ -343,7 +359,19 @@ class CandidateScorer:
             h = self._states([segments[i][0] for i in idx], [segments[i][1] for i in idx])
             for b, i in enumerate(idx):
                 out[i] = self.candidate_log_probs(h[b], segments[i][2])
+            for b, i in enumerate(idx):
+                for key in wanted.get(i, ()):
+                    states.append((key, h[b][key[1]].copy()))
+        for key, x in states:
+            rows[key] = x
         return out  # type: ignore[return-value]
+
+    def logits(self, states: np.ndarray, ids: Optional[np.ndarray] = None) -> np.ndarray:
+        """Output logits (n, len(ids)) of decoder states (n, d) for syllable ids `ids`
+        (default: all).  The ids are by frequency (syllables.txt), so ids 0..k are the
+        k most frequent syllables and "unknown"."""
+        emb = self.out_emb if ids is None else self.out_emb[np.asarray(ids)]
+        return np.asarray(states) @ emb.T
 
     def candidate_log_probs(self, states: np.ndarray, cands: Sequence[np.ndarray]) -> List[np.ndarray]:
         """Decoder states of one segment (T, d) → per word, the log-softmax of the
