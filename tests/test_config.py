@@ -97,6 +97,28 @@ def test_typed_weight_is_optional_in_a_weights_file():
                                    "typed_weight": 0.25}).typed_weight == 0.25
 
 
+def test_typed_marked_weight_is_optional_and_falls_back_to_marked_weight():
+    old = ModelWeights.from_json({"weight": 0.5, "gate": 0.8, "marked_weight": 0.75})
+    assert old.typed_marked == 0.75
+    new = ModelWeights.from_json({"weight": 0.5, "gate": 0.8, "marked_weight": 0.75, "typed_marked_weight": 0.3})
+    assert new.typed_marked == 0.3 and new.marked_weight == 0.75
+    with pytest.raises(ValueError, match="out of range"):
+        ModelWeights.from_json({"weight": 0.5, "gate": 0.8, "marked_weight": 0.75, "typed_marked_weight": -0.5})
+
+
+def test_typed_text_with_marks_and_vie_ocr_get_their_own_scorer_factors(stat):
+    """A document read as typed-marked (its marks mostly right, read by the first pass)
+    weighs the scorer by typed_marked_weight; Tesseract-vie output keeps marked_weight."""
+    from vidiacritic.marks import TYPED_MARKED, VIE_OCR, DocumentReading
+    from vidiacritic.restorer import _Document
+    r = stat.with_config(replace(DEFAULT, model=ModelWeights(0.4, 0.8, 0.9, 0.3, 0.2)))
+    doc = _Document("", False, False)
+    doc.reading = DocumentReading(TYPED_MARKED, 0.3, 0.0, 0.001, 100)
+    assert r._scorer_scale(doc) == 0.2
+    doc.reading = DocumentReading(VIE_OCR, 0.01, 0.0, 0.05, 100)
+    assert r._scorer_scale(doc) == 0.9
+
+
 def test_typed_weight_scales_the_scorer_in_typed_text_without_marks(stat):
     """typed_weight 0 silences the scorer in typed text without marks only: the model
     engine then gives the statistical result there; at factor 1 it does not (this

@@ -42,16 +42,28 @@ class ModelWeights:
     # marked): there the n-gram model with soft-punctuation context decides nearly as well
     # alone, and the scorer's full weight cost accuracy on training-split text.
     typed_weight: float = 1.0
+    # The weight's factor in typed text read as marked (reading kind typed-marked: tone
+    # marks partly dropped, or a clean text, Tesseract-vie's clean renders among them),
+    # where the document's marks are mostly right and the first pass reads them; -1:
+    # marked_weight (a folder from before it).  Tesseract-vie output keeps marked_weight,
+    # whose curve there is flat (models/seq2seq/CARD.md, session 11).
+    typed_marked_weight: float = -1.0
+
+    @property
+    def typed_marked(self) -> float:
+        """typed_marked_weight, or marked_weight where it is -1 (not set)."""
+        return self.marked_weight if self.typed_marked_weight < 0 else self.typed_marked_weight
 
     @classmethod
     def from_json(cls, data: object) -> "ModelWeights":
         """ModelWeights from a parsed weights.json: an object with exactly these keys
-        (typed_weight may be left out: a folder from before it keeps 1.0), each a finite
-        number (weights >= 0, the gate within [0, 1]); anything else is a ValueError
-        whose message says what is wrong."""
+        (typed_weight and typed_marked_weight may be left out: a folder from before them
+        keeps 1.0 and marked_weight), each a finite number (weights >= 0, the gate within
+        [0, 1]); anything else is a ValueError whose message says what is wrong."""
         names = [f.name for f in fields(cls)]
-        if isinstance(data, dict) and "typed_weight" not in data:
-            names.remove("typed_weight")
+        for optional in ("typed_weight", "typed_marked_weight"):
+            if isinstance(data, dict) and optional not in data:
+                names.remove(optional)
         if not isinstance(data, dict) or set(data) != set(names):
             keys = sorted(data) if isinstance(data, dict) else type(data).__name__
             raise ValueError(f"expected an object with the keys {', '.join(names)}; got {keys}")

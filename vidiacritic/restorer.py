@@ -299,11 +299,13 @@ class Restorer:
 
     def _scorer_scale(self, doc: _Document) -> float:
         """The factor on the scorer's weight for this document's kind (ModelWeights): in a
-        document read as marked the scorer, trained on Tesseract-eng noise, weighs less,
-        and in typed text without marks less again; OCR output gets the full weight, less
-        in another domain than the lexicon's (Config.domain_scorer_factor)."""
+        document read as marked the scorer, trained on Tesseract-eng noise, weighs less
+        (Tesseract-vie output: marked_weight; typed text with marks, whose marks the first
+        pass reads and are mostly right: typed_marked_weight), and in typed text without
+        marks less again; OCR output gets the full weight, less in another domain than
+        the lexicon's (Config.domain_scorer_factor)."""
         if doc.reading.marked:
-            return self.config.model.marked_weight
+            return self.config.model.marked_weight if doc.reading.kind == VIE_OCR else self.config.model.typed_marked
         if not doc.ocr_document:
             return self.config.model.typed_weight
         if doc.phrase_weight is None or not self.config.phrase_bonus:
