@@ -10,7 +10,7 @@ from typing import Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Tuple
 import numpy as np
 
 from . import digit_letters
-from .viterbi import Lattice
+from .viterbi import Lattice, chosen_share
 from .lexicon import place_name_words
 from .marks import ENG_OCR, VIE_OCR, DocumentReading, letters_and_tone, quality_counts
 from .text import normalize_syllable, split_tone, strip_diacritics
@@ -175,7 +175,6 @@ class LatticeBuilder:
         cfg = self.config
         if not (cfg.eng_widen and self.context) or reading is None or reading.kind != ENG_OCR:
             return [], []
-        from .rescoring import chosen_share
         unk, conf = self.ngram.unk_id, cfg.eng_widen_confidence
         changed, weak = [], []
         least = cfg.eng_widen_channel * cfg.channel_weight

@@ -18,7 +18,7 @@ from typing import Dict, List, Sequence, Tuple
 import numpy as np
 
 from .lexicon import names_after_unit_words
-from .viterbi import Decoded, Lattice, decode_batch, memo_grown
+from .viterbi import Decoded, Lattice, chosen_share, decode_batch, memo_grown
 from .text import apply_casing, strip_diacritics
 from .tokens import NUMBER, SPACE, WORD, Token
 
@@ -291,14 +291,6 @@ def number_slots(toks: Sequence[Token], runs, metas) -> frozenset:
     scorer was reading.  A number the lattice keeps as written is no slot."""
     return frozenset(ti for r, run in enumerate(runs) for pos, ti in enumerate(run)
                      if toks[ti].kind == NUMBER and len(metas[r][pos][0]) > 1)
-
-
-def chosen_share(marginals: np.ndarray, forms: Sequence, k: int) -> float:
-    """How sure the first pass is of a word's chosen form forms[k]: the marginals of
-    every candidate with that form (a place name's syllable is offered twice, as a
-    word and as an unknown one: lattice.as_unknown_too; split in two, its share would
-    look unsure and send the segment to the scorer)."""
-    return float(sum(m for f, m in zip(forms, marginals) if f == forms[k]))
 
 
 def source_text(toks: Sequence[Token], first: int, last: int) -> str:

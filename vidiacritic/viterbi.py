@@ -53,6 +53,15 @@ GROUP_STRETCH = 1.5
 GROUP_CELLS = 1 << 18  # a group's arrays: 2 MB each at most (see _groups)
 
 
+def chosen_share(marginals: np.ndarray, forms: Sequence, k: int) -> float:
+    """How sure a decoding is of a word's chosen form forms[k]: the marginals of every
+    candidate with that form (a place name's syllable is offered twice, as a word and
+    as an unknown one: lattice.as_unknown_too; split in two, its share would look
+    unsure and send the segment to the scorer, rescoring.Rescorer.rescore, or widen
+    the word, lattice.LatticeBuilder.widen)."""
+    return float(sum(m for f, m in zip(forms, marginals) if f == forms[k]))
+
+
 def _unique_calls(fn, *cols: np.ndarray) -> np.ndarray:
     """Call the LM once per distinct n-gram: lattices repeat many (padding, common words).
     Ids are packed 21 bits each (the vocabulary is a few thousand syllables)."""
