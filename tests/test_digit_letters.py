@@ -104,6 +104,8 @@ def test_a_digit_for_a_word_is_read_in_an_ocr_document(engine, request):
     ("Thuc hien nam (n) va", "n"),         # alone in brackets
     ("dien tich 10 x 20 m", "x"),          # the multiplication sign between numbers
     ("CDX = CDXCS x K1 x K3", "x"),        # and between codes
+    ("bang 5,5 nam x 500.000 dong", "x"),  # and between a quantity and a number
+    ("Khu nha an (46 ngay x 2 gio)", "x"),
 ])
 def test_formula_letters(text, word):
     toks, i = _at(text, word)
@@ -112,6 +114,7 @@ def test_formula_letters(text, word):
 
 @pytest.mark.parametrize("text,word", [
     ("nam 2020 o 3 tinh", "o"),            # ở between numbers: only x multiplies
+    ("tai thon x 2 nam", "x"),             # a word before it, but no quantity
     ("tai diem a khoan 2", "a"),
     ("x> May nen", "x"),                   # > is OCR debris as often as a sign
     ("theo y kien cua", "y"),

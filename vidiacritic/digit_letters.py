@@ -302,8 +302,11 @@ def formula_letter(toks: Sequence[Token], i: int) -> bool:
     """Whether WORD token `i`, a single letter, is a letter of a formula, no word: beside
     an arithmetic sign ("năm (n+1)", "x = 2"), alone in brackets ("năm (n)"), or an x
     between two numbers or codes ("10 x 20 m", "CĐXCS x K1 x K3": the multiplication
-    sign).  In OCR output the decoder read such letters as ăn, xã, xứ; Tesseract writes
-    a damaged ở, á as a lone letter between words, not glued to a sign."""
+    sign), or between a quantity and a number ("5 năm x 400.000 đồng", "46 ngày x 2 giờ":
+    in the training-split Tesseract pairs a lone x after a number and its unit and before
+    a number was the sign all 6 times; in OCR output the decoder had read it as ở).  In
+    OCR output the decoder read such letters as ăn, xã, xứ; Tesseract writes a damaged ở,
+    á as a lone letter between words, not glued to a sign."""
     tok = toks[i]
     if tok.kind != WORD or len(tok.text) != 1 or not tok.text.isalpha():
         return False
@@ -316,8 +319,14 @@ def formula_letter(toks: Sequence[Token], i: int) -> bool:
         return True
     if tok.text != "x":
         return False
-    return all(t is not None and (t.kind == NUMBER or any(c.isdigit() for c in t.text)
-                                  or len(t.text) > 1 and t.text.isupper()) for t in sides)
+    def numeric(t: Optional[Token]) -> bool:
+        return t is not None and (t.kind == NUMBER or any(c.isdigit() for c in t.text))
+    if all(numeric(t) or t is not None and len(t.text) > 1 and t.text.isupper() for t in sides):
+        return True
+    # a quantity before it: a number and one word, its unit ("5 năm x 400.000")
+    unit = _index_before(toks, i)
+    return numeric(sides[1]) and unit is not None and toks[unit].kind == WORD \
+        and numeric(_neighbour(toks, unit, -1))
 
 
 def _labelled_before(toks: Sequence[Token], i: int, readings, depth: int = 8) -> bool:
