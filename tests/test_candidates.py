@@ -92,3 +92,28 @@ def test_load_ocr_forms_rejects_bad_rows(tmp_path):
         p.write_text(bad, encoding="utf-8")
         with pytest.raises(ValueError, match="f.tsv:1"):
             load_ocr_forms(str(p))
+
+
+# ---------------------------------------------------------------- load-time shortcuts (exact)
+@pytest.mark.parametrize("depth", [0, 1, 2, 3])
+def test_deletes_are_every_way_of_deleting_up_to_depth_letters(depth):
+    from itertools import combinations
+
+    from vidiacritic.candidates import _deletes
+
+    for s in ("", "a", "ab", "aab", "nguyen", "đường", "thuongg", "abcdefghij"):
+        want = {"".join(ch for i, ch in enumerate(s) if i not in idx)
+                for k in range(min(depth, len(s)) + 1) for idx in combinations(range(len(s)), k)}
+        assert _deletes(s, depth) == want, s
+
+
+def test_ocr_forms_keep_only_vocabulary_syllables_as_tuples(gen):
+    vocab = {"đây": 5, "được": 3}
+    forms = {"xdy": (("đây", -0.5), ("not a syllable", -0.1)), "dutge": (("được", -0.1),),
+             "listed": [["đây", -1.0], ("được", -2.0)], "none": (("zzz", -1.0),), "empty": ()}
+    got = CandidateGenerator(vocab, gen.channel, ocr_forms=forms).ocr_forms
+    assert list(got.items()) == [("xdy", (("đây", -0.5),)), ("dutge", (("được", -0.1),)),
+                                 ("listed", (("đây", -1.0), ("được", -2.0))), ("none", ()), ("empty", ())]
+    assert all(type(rows) is tuple and all(type(r) is tuple for r in rows) for rows in got.values())
+    with pytest.raises(ValueError):
+        CandidateGenerator(vocab, gen.channel, ocr_forms={"bad": (("đây", -1.0, 0),)})
