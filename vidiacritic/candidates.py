@@ -139,9 +139,8 @@ class CandidateGenerator:
         # (the rows of a form whose syllables are all in the vocabulary, as good as all
         # of them, kept as load_ocr_forms made them: one pass finds the others, instead
         # of copying all 44k rows at each load)
-        redo = {obs for obs, rows in ocr_forms.items() if type(rows) is not tuple}
-        redo |= {obs for obs, rows in ocr_forms.items() if type(rows) is tuple
-                 for r in rows if type(r) is not tuple or len(r) != 2 or r[0] not in vocab_counts}
+        redo = {obs for obs, rows in ocr_forms.items() if type(rows) is not tuple
+                or any(type(r) is not tuple or len(r) != 2 or r[0] not in vocab_counts for r in rows)}
         self.ocr_forms = {obs: tuple((f, lp) for f, lp in rows if f in vocab_counts) if obs in redo else rows
                           for obs, rows in ocr_forms.items()}
         self.max_candidates = max_candidates

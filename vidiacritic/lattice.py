@@ -202,9 +202,7 @@ class LatticeBuilder:
                 new = [(f, s) for f, s in new if f not in forms][: cfg.eng_widen]
                 if not new:
                     continue
-                lat.ids[pos] = np.concatenate([lat.ids[pos], [self.ngram.vocab[f] for f, _ in new]])
-                lat.unary[pos] = np.concatenate([lat.unary[pos], [cfg.channel_weight * s for _, s in new]])
-                meta[pos] = (list(forms) + [f for f, _ in new], list(meta[pos][1]) + [False] * len(new))
+                self._append_forms(lat, meta, pos, new)
                 changed.append((r, pos))
         return changed, weak
 
@@ -220,21 +218,34 @@ class LatticeBuilder:
         new = [(f, lp) for f, lp in proposed if f in self.ngram.vocab and f not in forms]
         if not new:
             return 0
-        obs = ocr_reading(ocr_debris_reading(toks[runs[r][pos]].text)).lower()
+        within = self._channel_within(toks[runs[r][pos]].text, [f for f, _ in new], cfg.eng_widen_proposal_beam)
+        if within is None:
+            return 0
+        chans = within[0]
+        score = chans + np.array([lp for _, lp in new])
+        keep = [j for j in np.argsort(-score, kind="stable")[: cfg.eng_widen] if np.isfinite(score[j])]
+        self._append_forms(lattices[r], metas[r], pos, [(new[j][0], round(float(chans[j]), 4)) for j in keep])
+        return len(keep)
+
+    def _channel_within(self, text: str, forms: Sequence[str], beam: float) -> Optional[Tuple[np.ndarray, int]]:
+        """The OCR channel's log P(`text` | form) of each of `forms`, -inf where it is more
+        than `beam` below the best of the word's own candidates, and how many those are;
+        None when it has none (widen and grow bring in no form the letters barely allow)."""
+        obs = ocr_reading(ocr_debris_reading(text)).lower()
         own = self.generator.ocr_candidates(obs)
         if not own:
-            return 0
-        chans = self.generator.channel.logp_many(obs, [f for f, _ in new])
-        best = max(s for _, s in own)
-        score = np.where(chans >= best - cfg.eng_widen_proposal_beam, chans + np.array([lp for _, lp in new]), -np.inf)
-        keep = [j for j in np.argsort(-score, kind="stable")[: cfg.eng_widen] if np.isfinite(score[j])]
-        if not keep:
-            return 0
-        lat = lattices[r]
-        lat.ids[pos] = np.concatenate([lat.ids[pos], [self.ngram.vocab[new[j][0]] for j in keep]])
-        lat.unary[pos] = np.concatenate([lat.unary[pos], [cfg.channel_weight * round(float(chans[j]), 4) for j in keep]])
-        metas[r][pos] = (list(forms) + [new[j][0] for j in keep], list(metas[r][pos][1]) + [False] * len(keep))
-        return len(keep)
+            return None
+        chans = self.generator.channel.logp_many(obs, forms)
+        return np.where(chans >= max(s for _, s in own) - beam, chans, -np.inf), len(own)
+
+    def _append_forms(self, lat: Lattice, meta: list, pos: int, new: Sequence[Tuple[str, float]]) -> None:
+        """Position `pos` of a lattice and its metas gets the forms of `new` ((syllable,
+        channel score)), at their channel scores, no phrase bonus (widen, grow)."""
+        if not new:
+            return
+        lat.ids[pos] = np.concatenate([lat.ids[pos], [self.ngram.vocab[f] for f, _ in new]])
+        lat.unary[pos] = np.concatenate([lat.unary[pos], [self.config.channel_weight * s for _, s in new]])
+        meta[pos] = (list(meta[pos][0]) + [f for f, _ in new], list(meta[pos][1]) + [False] * len(new))
 
     def _context_forms(self, text: str, left: Optional[int], right: Optional[int]) -> List[Tuple[str, float]]:
         """(form, channel score) of the syllables between LM ids `left` and `right` (None:
@@ -258,14 +269,12 @@ class LatticeBuilder:
         m = min(cfg.eng_widen_pool, len(ids))
         top = np.argpartition(-fit, m - 1)[:m]
         forms = [words[i] for i in top]
-        obs = ocr_reading(ocr_debris_reading(text)).lower()
-        own = self.generator.ocr_candidates(obs)
+        within = self._channel_within(text, forms, cfg.eng_widen_beam)
         hit = []
-        if own:
-            chans = self.generator.channel.logp_many(obs, forms)
-            best = max(s for _, s in own)
-            score = np.where(chans >= best - cfg.eng_widen_beam, cfg.channel_weight * chans + fit[top], -np.inf)
-            for j in np.argsort(-score, kind="stable")[: cfg.eng_widen + len(own)]:
+        if within is not None:
+            chans, n_own = within
+            score = np.where(np.isfinite(chans), cfg.channel_weight * chans + fit[top], -np.inf)
+            for j in np.argsort(-score, kind="stable")[: cfg.eng_widen + n_own]:
                 if np.isfinite(score[j]):
                     hit.append((forms[j], round(float(chans[j]), 4)))
         if len(self._widen_cache) > 100_000:

@@ -175,8 +175,7 @@ def _remembered_bigram_scores(ids: np.ndarray, valid: np.ndarray, lm, lm_weight:
         return _front(_bigram_scores(ids, valid, lm, lm_weight), front)
     B, T, K = ids.shape
     widths = valid.sum(axis=2).max(axis=1).tolist()
-    keys = [(T - int(front[b]), widths[b], ids[b, int(front[b]):, :widths[b]].tobytes(),
-             valid[b, int(front[b]):, :widths[b]].tobytes()) for b in range(B)]
+    keys = [_block_key(ids[b, int(front[b]):, :widths[b]], valid[b, int(front[b]):, :widths[b]]) for b in range(B)]
     blocks = [memo.get(key) for key in keys]
     todo = [b for b in range(B) if blocks[b] is None]
     if len(todo) == B:  # (no array for the mix of remembered and new rows)
@@ -196,6 +195,12 @@ def _remembered_bigram_scores(ids: np.ndarray, valid: np.ndarray, lm, lm_weight:
         memo[keys[b]] = new[j, f:, :k, :k].astype(dtype)
     M *= lm_weight  # weighted as _bigram_scores weighs, then the extra BOS steps set to 0
     return _front(M, front)
+
+
+def _block_key(ids: np.ndarray, valid: np.ndarray) -> tuple:
+    """The memo key of a lattice's bigram block (_remembered_bigram_scores): its (rows,
+    width) ids from its last BOS on, and their valid mask."""
+    return ids.shape[0], ids.shape[1], ids.tobytes(), valid.tobytes()
 
 
 def _viterbi2(ids: np.ndarray, un: np.ndarray, lm: LanguageModel, lm_weight: float,
@@ -324,7 +329,7 @@ def _memo_key(ids: Sequence[np.ndarray], lm) -> Tuple[tuple, np.ndarray, np.ndar
     for i, a in enumerate(ids):
         full[i + 1, :len(a)] = a
         valid[i + 1, :len(a)] = True
-    return (n + 2, width, full.tobytes(), valid.tobytes()), full, valid
+    return _block_key(full, valid), full, valid
 
 
 def memo_grown(memo: Optional[dict], ids: Sequence[np.ndarray], old: Dict[int, int], lm) -> None:
@@ -349,10 +354,5 @@ def memo_grown(memo: Optional[dict], ids: Sequence[np.ndarray], old: Dict[int, i
     block = np.zeros((full.shape[0] - 1, full.shape[1], full.shape[1]), dtype=block0.dtype)
     block[:, :w0, :w0] = block0
     for t in sorted({t for i in old for t in (i, i + 1)}):  # the steps into and out of row i + 1
-        pair = valid[t, :, None] & valid[t + 1, None, :]
-        v = np.broadcast_to(full[t, :, None], pair.shape)[pair]
-        w = np.broadcast_to(full[t + 1, None, :], pair.shape)[pair]
-        step = np.zeros(pair.shape)
-        step[pair] = lm.bigram_lookup(v, w) if hasattr(lm, "bigram_lookup") else lm.logprob_bigram(v, w)
-        block[t] = step.astype(block0.dtype)
+        block[t] = _bigram_lookups(full[None, t:t + 2], valid[None, t:t + 2], lm)[0][0, 0].astype(block0.dtype)
     memo[key] = block

@@ -345,7 +345,6 @@ class CandidateScorer:
         (filled in: (d,) arrays, for :meth:`logits`)."""
         out: List[Optional[List[np.ndarray]]] = [None] * len(segments)
         wanted: Dict[int, list] = {}
-        states: list = []
         for key in rows or ():
             wanted.setdefault(key[0], []).append(key)
         order = sorted(range(len(segments)), key=lambda i: len(segments[i][0]))
@@ -359,11 +358,8 @@ class CandidateScorer:
             h = self._states([segments[i][0] for i in idx], [segments[i][1] for i in idx])
             for b, i in enumerate(idx):
                 out[i] = self.candidate_log_probs(h[b], segments[i][2])
-            for b, i in enumerate(idx):
                 for key in wanted.get(i, ()):
-                    states.append((key, h[b][key[1]].copy()))
-        for key, x in states:
-            rows[key] = x
+                    rows[key] = h[b][key[1]].copy()
         return out  # type: ignore[return-value]
 
     def logits(self, states: np.ndarray, ids: Optional[np.ndarray] = None) -> np.ndarray:
