@@ -40,7 +40,9 @@ def test_strip_and_split():
 
 @pytest.mark.parametrize("word,like,expected", [
     ("ủy", "Uy", "Ủy"), ("ủy", "UY", "ỦY"), ("ủy", "uy", "ủy"), ("đồng", "DONG", "ĐỒNG"), ("việt", "Viét", "Việt"),
-    ("phương", "PhUong", "PhƯơng"),                  # mixed case: each position's
+    # mixed case is OCR noise: the casing the word most likely had
+    ("phương", "PhUong", "Phương"), ("lõi", "LGi", "Lõi"), ("huyện", "HUYéN", "HUYỆN"), ("điều", "ĐIềU", "ĐIỀU"),
+    ("thông", "THôNG", "THÔNG"), ("nghị", "NGhị", "Nghị"), ("quốc", "QuốC", "Quốc"),
     ("công", "cSng", "công"), ("cũng", "cGing", "cũng"),  # opening lowercase: a capital inside is OCR damage
 ])
 def test_casing(word, like, expected):

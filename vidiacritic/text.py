@@ -239,10 +239,14 @@ def casing_of(token: str) -> str:
 def apply_casing(word: str, like: str) -> str:
     """Give `word` (lowercase) the casing of the input token `like`.
 
-    Mixed-case input (OCR noise such as "PhUong") keeps each position's case where
-    the lengths agree and otherwise falls back to Title case; one opening with a
-    lowercase letter ("cSng", "cGing": a capital Tesseract read for a lowercase letter
-    inside) is lowercase, as its first letter says ("công", not "cÔng").
+    Mixed-case input is OCR noise, and the word takes the casing it most likely had: one
+    opening with a lowercase letter ("cSng", "cGing": a capital Tesseract read for a
+    lowercase letter inside) is lowercase, as its first letter says ("công", not "cÔng");
+    one that ends in a capital with most of its letters capitals is a capitalised word
+    whose marked letters Tesseract wrote lowercase ("HUYéN", "ĐIềU" → HUYỆN, ĐIỀU); any
+    other opens with its capital ("PhUong", "LGi": a capital read for a lowercase
+    letter → Phương, Lõi).  No Vietnamese syllable is written in mixed case, so keeping
+    each position's case gave words such as "PhƯơng", "LỢi".
     """
     kind = casing_of(like)
     if kind == LOWER or like[:1].islower():
@@ -251,9 +255,10 @@ def apply_casing(word: str, like: str) -> str:
         return word.upper()
     if kind == TITLE:
         return word[:1].upper() + word[1:]
-    if len(like) == len(word):
-        return "".join(w.upper() if l.isupper() else w for w, l in zip(word, like))
-    return word[:1].upper() + word[1:] if like[:1].isupper() else word
+    letters = [c for c in like if c.isalpha()]  # (MIXED, opening with a capital)
+    if letters[-1].isupper() and 2 * sum(c.isupper() for c in letters) > len(letters):
+        return word.upper()
+    return word[:1].upper() + word[1:]
 
 
 # ----------------------------------------------------------------- syllable shape
