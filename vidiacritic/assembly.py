@@ -11,7 +11,7 @@ import numpy as np
 
 from . import digit_letters, fixes, list_markers
 from .explanation import WordDecision
-from .text import MODERN, apply_casing, place_tone, strip_diacritics
+from .text import MIXED, MODERN, apply_casing, casing_of, place_tone, strip_diacritics
 from .tokens import LETTER_SIGNS, NUMBER, PROTECTED, SPACE, WORD, Token, capital_i_reading, opens_sentence
 
 
@@ -50,8 +50,11 @@ class Assembler:
                 # (a word read with l keeps its capital where a sentence starts: "Iuật" → Luật)
                 lower_l = ocr and tok.text[:1] == "I" and not opens_sentence(toks, ti)
                 number_like = None if tok.kind == WORD else number_casing(toks, ti)
+                noise = ocr_casing(toks, ti) if ocr and number_like is None else None
 
                 def like(form):  # (a number kept is written as it is: surface(None, text))
+                    if noise is not None and form is not None and form != tok.text.lower():
+                        return noise  # (Bộ for "BO", PHÍ for "PHi" in a heading: ocr_casing)
                     return casing_like(tok.text, form, lower_l) if number_like is None or form is None else number_like
                 chosen = self.surface(forms[k], like(forms[k]))
                 if details:  # restore() needs only the text
@@ -151,15 +154,58 @@ def number_casing(toks: Sequence[Token], i: int) -> str:
     all-caps line ("ĐI LÀM VIỆC ở NƯỚC NGOÀI") and where a sentence starts.  Upper case
     between two all-caps words of its line (or beside one at the line's end), a capital
     where a sentence starts (tokens.opens_sentence), else lowercase."""
-    def word_beside(step: int) -> Optional[str]:
-        j = i + step
-        while 0 <= j < len(toks) and toks[j].kind == SPACE and "\n" not in toks[j].text:
-            j += step
-        return toks[j].text if 0 <= j < len(toks) and toks[j].kind == WORD else None
-    caps = [w is not None and len(w) >= 2 and w.isupper() for w in (word_beside(-1), word_beside(1))]
-    if all(caps) or any(caps) and None in (word_beside(-1), word_beside(1)):
+    beside = (word_beside(toks, i, -1), word_beside(toks, i, 1))
+    caps = [w is not None and len(w) >= 2 and w.isupper() for w in beside]
+    if all(caps) or any(caps) and None in beside:
         return "AA"
     return "Aa" if opens_sentence(toks, i) else "a"
+
+
+def word_beside(toks: Sequence[Token], i: int, step: int) -> Optional[str]:
+    """The text of the token next to token `i` on its line (step -1: before, 1: after)
+    past spaces, when it is a word; None otherwise."""
+    j = i + step
+    while 0 <= j < len(toks) and toks[j].kind == SPACE and "\n" not in toks[j].text:
+        j += step
+    return toks[j].text if 0 <= j < len(toks) and toks[j].kind == WORD else None
+
+
+def capitals_beside(toks: Sequence[Token], i: int) -> bool:
+    """Whether token `i` stands among words in capitals on its line: going out from it on
+    either side over words of two letters or more in capitals, one has a vowel (a
+    heading's word; GDDT, HCM beside it are codes, "HQP" may be damage).  OCR words in
+    such a place keep their capitals."""
+    for step in (-1, 1):
+        j = i + step
+        while 0 <= j < len(toks) and not (toks[j].kind == SPACE and "\n" in toks[j].text):
+            word = toks[j].text
+            if toks[j].kind == WORD and sum(c.isalpha() for c in word) >= 2:
+                if not word.isupper():
+                    break
+                if any(c in _VOWELS for c in strip_diacritics(word)):
+                    return True
+            j += step
+    return False
+
+
+_VOWELS = frozenset("AEIOUY")
+
+
+def ocr_casing(toks: Sequence[Token], i: int) -> Optional[str]:
+    """The casing an OCR word takes when its own is noise, as a text to copy it from
+    (apply_casing), or None to follow the word itself.  Tesseract's English model reads
+    the small marked vowel of a capitalised word as a capital ("BO", "BG" for Bộ, "SO"
+    for Sở, "MY" for Mỹ), and writes the marked capitals of a heading lowercase ("PHi"
+    for PHÍ): so two capitals take a capital only, and a word in mixed case all
+    capitals, unless (capitals_beside) the words beside it say otherwise."""
+    text = toks[i].text
+    if not text.isalpha():
+        return None
+    if len(text) == 2 and text.isupper():
+        return None if capitals_beside(toks, i) else text.capitalize()
+    if casing_of(text) == MIXED and text[:1].isupper() and capitals_beside(toks, i):
+        return text.upper()
+    return None
 
 
 def casing_like(original: str, form, ocr: bool) -> str:
