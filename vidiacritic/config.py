@@ -137,6 +137,14 @@ class Config:
     # "HUYEN"), or is lowercase in a document that is OCR output ("phd", "chire").  In typed
     # text a lowercase non-syllable may be a unit or a foreign word (km, internet).
     lower_keep_logp: float = -15.0
+    # An all-caps token of typed text that is a Vietnamese skeleton without its marks is
+    # an acronym, not a heading's word (EU, not ÊU; HUYEN is huyện), when the unigram
+    # frequency of that skeleton's syllables is below exp(this) (None: never).
+    acronym_skeleton_logp: Optional[float] = -11.0
+    # Typed text has no OCR damage: an all-caps token there is read as its own letters
+    # with marks added (HUYEN huyện), not as the syllables an OCR letter edit makes of
+    # it (EU as cụ, CIA as của).
+    caps_marks_only: bool = True
     # In OCR output a word opening with a capital I and lowercase letters is also read with
     # l for that I (Tesseract-eng writes lợi as "Igi", lựa as "Iya"; tokens.capital_i_reading):
     # that reading's candidates cost this much more than the same letters written with l

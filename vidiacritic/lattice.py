@@ -62,13 +62,24 @@ class LatticeBuilder:
         (then the identity candidate already stands for "keep")."""
         if normalize_syllable(token) in self.ngram.vocab:
             return None
-        if token.lower() in self.generator.forms or self.reader.has_ocr_marks(token):
-            return self.config.lower_keep_logp  # a syllable without its marks, or OCR damage: HUYEN, s6
+        if self.reader.has_ocr_marks(token):
+            return self.config.lower_keep_logp  # OCR damage: s6
+        if token.lower() in self.generator.forms:
+            if not ocr_document and self.rare_caps(token):
+                return self.config.acronym_keep_logp  # EU: the syllables it spells (êu, ếu) are rare
+            return self.config.lower_keep_logp  # a syllable without its marks: HUYEN
         if len(token) >= 2 and token.isupper():
             return self.config.acronym_keep_logp  # MTTQ, UBND
         if ocr_document and (not any(c.isupper() for c in token) or token[0].islower()):
             return self.config.lower_keep_logp  # phd, chire; cGing, cSng (a capital inside: damage, no name)
         return self.config.keep_logp
+
+    def rare_caps(self, token: str) -> bool:
+        """Whether `token` is all capitals (two letters or more) whose skeleton's syllables
+        are rare (Config.acronym_skeleton_logp): written so, it is an acronym."""
+        cut = self.config.acronym_skeleton_logp
+        return cut is not None and len(token) >= 2 and token.isupper() and token.isalpha() \
+            and self.generator.skeleton_frequency(token) < np.exp(cut)
 
     def entry(self, text: str, ocr_document: bool, reading: Optional[DocumentReading] = None,
               context: Optional[Tuple[Optional[str], Optional[str]]] = None) -> Entry:
@@ -99,6 +110,9 @@ class LatticeBuilder:
             cands = () if kept else (self.reader.marked_candidates(read, reading, context) if reading is not None
                                      else self.generator.ocr_candidates(ocr_reading(read)) if ocr_document
                                      else self.generator.candidates(ocr_reading(read)))
+            if cands and not ocr_like and self.config.caps_marks_only and len(read) >= 2 and read.isupper():
+                sk = strip_diacritics(read.lower())  # typed capitals: marks added, no letter changed
+                cands = [c for c in cands if strip_diacritics(c[0]) == sk]
             syl = normalize_syllable(text)
             if cands and reading is None and not ocr_document and syl not in self.ngram.vocab:
                 cands = self._with_kept_marks(read, cands)
