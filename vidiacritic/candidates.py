@@ -201,6 +201,11 @@ class CandidateGenerator:
             return cands
         return cands + ((syl, round(float(self.channel.logp_many(obs, [syl])[0]), 4)),)
 
+    def skeleton_frequency(self, token: str) -> float:
+        """Unigram frequency of the syllables `token`'s letters spell (its skeleton's
+        forms), 0 when they spell none."""
+        return float(sum(math.exp(self.log_prior[f]) for f in self.forms.get(skeleton(token), ())))
+
     # ------------------------------------------------------------ precomputed table
     def fingerprint(self) -> str:
         """Identifies the inputs of candidate generation (channel, vocabulary, settings)."""

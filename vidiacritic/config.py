@@ -137,6 +137,26 @@ class Config:
     # "HUYEN"), or is lowercase in a document that is OCR output ("phd", "chire").  In typed
     # text a lowercase non-syllable may be a unit or a foreign word (km, internet).
     lower_keep_logp: float = -15.0
+    # An all-caps token of typed text that is a Vietnamese skeleton without its marks is
+    # an acronym, not a heading's word (EU, not ÊU; HUYEN is huyện), when the unigram
+    # frequency of that skeleton's syllables is below exp(this) (None: never).
+    acronym_skeleton_logp: Optional[float] = -11.0
+    # Typed text has no OCR damage: an all-caps token there is read as its own letters
+    # with marks added (HUYEN huyện), not as the syllables an OCR letter edit makes of
+    # it (EU as cụ, CIA as của).
+    caps_marks_only: bool = True
+    # Typed text without marks (neither OCR output nor read as marked) may still be
+    # Tesseract-eng output that wrote too few OCR marks to be read as such (a short line).
+    # Where log P(OCR output | its words) is below the channel's beam (candidates.
+    # CHANNEL_BEAM) its words get no candidate that changes their letters, only their
+    # mark readings (the OCR channel's edits read vi as với, bit as bị).  The log-odds
+    # (DocumentReader.ocr_odds) start even and add, per word, these log-likelihood
+    # ratios of OCR output against typed text: a lowercase word whose letters spell
+    # syllables, one whose letters spell none, a word with OCR marks.  Word shares on
+    # the four eng training slices (eng_clean, poor_eng, news_eng, wiki_eng) against
+    # news/wiki stripped training text: 0.547 / 0.814, 0.125 / 0.006, 0.185 / 0.0024.
+    # None: the OCR channel's candidates always.
+    typed_ocr_llr: Optional[Tuple[float, float, float]] = (-0.40, 3.05, 4.36)
     # In OCR output a word opening with a capital I and lowercase letters is also read with
     # l for that I (Tesseract-eng writes lợi as "Igi", lựa as "Iya"; tokens.capital_i_reading):
     # that reading's candidates cost this much more than the same letters written with l

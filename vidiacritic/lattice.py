@@ -11,6 +11,7 @@ import numpy as np
 
 from . import digit_letters
 from .viterbi import Lattice, chosen_share
+from .candidates import CHANNEL_BEAM
 from .lexicon import place_name_words
 from .marks import ENG_OCR, VIE_OCR, DocumentReading, letters_and_tone, quality_counts
 from .text import normalize_syllable, split_tone, strip_diacritics
@@ -62,13 +63,24 @@ class LatticeBuilder:
         (then the identity candidate already stands for "keep")."""
         if normalize_syllable(token) in self.ngram.vocab:
             return None
-        if token.lower() in self.generator.forms or self.reader.has_ocr_marks(token):
-            return self.config.lower_keep_logp  # a syllable without its marks, or OCR damage: HUYEN, s6
+        if self.reader.has_ocr_marks(token):
+            return self.config.lower_keep_logp  # OCR damage: s6
+        if token.lower() in self.generator.forms:
+            if not ocr_document and self.rare_caps(token):
+                return self.config.acronym_keep_logp  # EU: the syllables it spells (êu, ếu) are rare
+            return self.config.lower_keep_logp  # a syllable without its marks: HUYEN
         if len(token) >= 2 and token.isupper():
             return self.config.acronym_keep_logp  # MTTQ, UBND
         if ocr_document and (not any(c.isupper() for c in token) or token[0].islower()):
             return self.config.lower_keep_logp  # phd, chire; cGing, cSng (a capital inside: damage, no name)
         return self.config.keep_logp
+
+    def rare_caps(self, token: str) -> bool:
+        """Whether `token` is all capitals (two letters or more) whose skeleton's syllables
+        are rare (Config.acronym_skeleton_logp): written so, it is an acronym."""
+        cut = self.config.acronym_skeleton_logp
+        return cut is not None and len(token) >= 2 and token.isupper() and token.isalpha() \
+            and self.generator.skeleton_frequency(token) < np.exp(cut)
 
     def entry(self, text: str, ocr_document: bool, reading: Optional[DocumentReading] = None,
               context: Optional[Tuple[Optional[str], Optional[str]]] = None) -> Entry:
@@ -81,11 +93,16 @@ class LatticeBuilder:
         # may mean: "_xã", "tð" are read as "xã", "tô" (tokens.ocr_debris_reading).
         ocr_like = ocr_document or (reading is not None and reading.kind == VIE_OCR)
         read = ocr_debris_reading(text) if ocr_like else text
+        # A typed document without marks that is surely no OCR output (log P(OCR output |
+        # its words) below the channel's beam: DocumentReader.ocr_odds) reads its words
+        # with marks added only, none with the OCR channel's letter edits.
+        marks_only = reading is not None and reading.ocr_odds is not None and not ocr_like \
+            and -float(np.logaddexp(0.0, -reading.ocr_odds)) < -CHANNEL_BEAM
         if reading is not None and not (reading.marked and read.isalpha()):
             reading = None  # read through the OCR channel
         if reading is None:
             context = None
-        key = (text, ocr_document, reading, context, ocr_like)  # (the config is frozen: one cache per builder)
+        key = (text, ocr_document, reading, context, ocr_like, marks_only)  # (the config is frozen: one cache per builder)
         hit = self._entries.get(key)
         if hit is None:
             # Outside OCR output a single consonant is a letter (điểm đ, khoản b), not a
@@ -99,6 +116,10 @@ class LatticeBuilder:
             cands = () if kept else (self.reader.marked_candidates(read, reading, context) if reading is not None
                                      else self.generator.ocr_candidates(ocr_reading(read)) if ocr_document
                                      else self.generator.candidates(ocr_reading(read)))
+            if cands and (marks_only or not ocr_like and self.config.caps_marks_only and len(read) >= 2
+                                                 and read.isupper()):
+                sk = strip_diacritics(read.lower())  # typed capitals, or surely typed: marks added only
+                cands = [c for c in cands if strip_diacritics(c[0]) == sk]
             syl = normalize_syllable(text)
             if cands and reading is None and not ocr_document and syl not in self.ngram.vocab:
                 cands = self._with_kept_marks(read, cands)

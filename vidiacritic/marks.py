@@ -167,7 +167,9 @@ class DocumentReading:
     kind: eng-ocr, vie-ocr, typed-unmarked or typed-marked.  tone_drop (r): the share
     of toned words whose tone mark is missing; quality_drop (q): the same for ă â ê ô ơ
     ư đ; mark_error (e): the share of words whose marks or letters are wrong in other
-    ways (fitted by a first decoding pass); words: how many words it was estimated on.
+    ways (fitted by a first decoding pass); words: how many words it was estimated on;
+    ocr_odds (typed-unmarked only): the log-odds that the document is OCR output that
+    wrote too few OCR marks to be read as such (DocumentReader.ocr_odds), or None.
     """
 
     kind: str
@@ -175,6 +177,7 @@ class DocumentReading:
     quality_drop: float = 0.0
     mark_error: float = ERROR_FLOOR
     words: int = 0
+    ocr_odds: Optional[float] = None
 
     @property
     def marked(self) -> bool:

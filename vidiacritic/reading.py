@@ -4,13 +4,14 @@ output, how far its marks can be trusted, and, for a document read as marked
 marks channel."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from .candidates import CHANNEL_BEAM, PRIOR_WEIGHT, skeleton
 from .config import DEFAULT
-from .marks import VIE_OCR, DocumentReading, letters_and_tone, mark_evidence, read_document
+from .marks import TYPED_UNMARKED, VIE_OCR, DocumentReading, letters_and_tone, mark_evidence, read_document
 from .text import normalize_syllable, split_tone, strip_diacritics
 from .tokens import LONE_DEBRIS, OCR_DEBRIS, SPACE, WORD, Token, is_measure, ocr_reading
 
@@ -56,7 +57,30 @@ class DocumentReader:
         reading = read_document(words_in, ocr_document, self.marks)
         if reading.marked:
             reading = self.fit_mark_error(toks, runs, reading, first_pass)
+        elif reading.kind == TYPED_UNMARKED:
+            reading = replace(reading, ocr_odds=self.ocr_odds(words_in))
         return reading
+
+    def ocr_odds(self, words_in: Sequence[str]) -> Optional[float]:
+        """The log-odds (even before) that a document read as typed without marks is
+        Tesseract-eng output all the same, from its words (Config.typed_ocr_llr: each
+        lowercase word that spells syllables, each that spells none, each with OCR
+        marks); None without Config.typed_ocr_llr."""
+        llr = self.config.typed_ocr_llr
+        if llr is None:
+            return None
+        spelled = unspelled = marked = 0
+        for w in words_in:
+            if w in LONE_DEBRIS or is_measure(w):
+                continue
+            if self.has_ocr_marks(w):
+                marked += 1
+            elif w.isalpha() and w.islower():
+                if skeleton(w) in self.generator.forms:
+                    spelled += 1
+                else:
+                    unspelled += 1
+        return spelled * llr[0] + unspelled * llr[1] + marked * llr[2]
 
     def fit_mark_error(self, toks: Sequence[Token], runs, reading: DocumentReading,
                        first_pass: Callable) -> DocumentReading:

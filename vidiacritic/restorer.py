@@ -408,9 +408,7 @@ class Restorer:
         """Unigram frequency of the Vietnamese readings of `token`'s letters (its
         skeleton), 0 when it has none: how likely the token is Vietnamese as written or
         without its marks (fixes.foreign_words weighs it against English)."""
-        forms = self.generator.forms.get(strip_diacritics(token.lower()), ())
-        prior = self.generator.log_prior
-        return float(sum(np.exp(prior[f]) for f in forms if f in prior))
+        return self.generator.skeleton_frequency(token)
 
 
 

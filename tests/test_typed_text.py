@@ -1,0 +1,81 @@
+"""Typed text: all-caps acronyms kept as written, headings without marks restored
+(LatticeBuilder.rare_caps, Config.caps_marks_only), and in typed text without marks
+the OCR channel's letter edits weighed by how likely the document is OCR output all
+the same (DocumentReader.ocr_odds, Config.typed_ocr_llr).  Cases are data
+(tests/cases/typed_text.json)."""
+import json
+import os
+
+import pytest
+
+from vidiacritic.tokens import WORD, tokenize
+
+from vidiacritic.text import strip_diacritics
+
+with open(os.path.join(os.path.dirname(__file__), "cases", "typed_text.json"), encoding="utf-8") as fh:
+    CASES = json.load(fh)
+
+
+@pytest.mark.parametrize("src,expected", CASES["restore"])
+def test_typed_caps_statistical(stat, src, expected):
+    assert stat.restore(src) == expected
+
+
+@pytest.mark.parametrize("src,expected", CASES["restore"])
+def test_typed_caps_default_engine(model, src, expected):
+    assert model.restore(src) == expected
+
+
+@pytest.mark.parametrize("token", CASES["acronyms"])
+def test_caps_spelling_only_rare_syllables_is_an_acronym(stat, token):
+    assert stat.lattices.rare_caps(token)
+    # kept at the acronym's cost in typed text (None: a syllable of the vocabulary, which
+    # its own candidate keeps), as damage in OCR output
+    assert stat.lattices.keep_logp(token, False) in (None, stat.config.acronym_keep_logp)
+    assert stat.lattices.keep_logp(token, True) in (None, stat.config.lower_keep_logp)
+    assert stat.lattices.keep_logp("EU", False) == stat.config.acronym_keep_logp
+
+
+@pytest.mark.parametrize("token", CASES["headings"])
+def test_caps_spelling_common_syllables_is_a_heading_word(stat, token):
+    assert not stat.lattices.rare_caps(token)
+    assert stat.lattices.keep_logp(token, False) == stat.config.lower_keep_logp
+
+
+@pytest.mark.parametrize("token", CASES["acronyms"] + CASES["headings"])
+def test_typed_caps_are_read_with_marks_added_only(stat, token):
+    # typed text has no OCR damage: EU is no cụ, CIA no của
+    forms = stat.lattices.entry(token, False).forms
+    assert all(strip_diacritics(f) == token.lower() for f in forms if f is not None)
+    # lowercase typed words and OCR output keep the OCR channel's letter edits
+    assert any(strip_diacritics(f) != token.lower() for f in stat.lattices.entry(token, True).forms if f)
+
+
+def _skeletons(text):
+    return [strip_diacritics(t.text.lower()) for t in tokenize(text) if t.kind == WORD]
+
+
+@pytest.mark.parametrize("engine", ["stat", "model"])
+def test_a_typed_document_without_marks_only_gets_marks(request, engine):
+    restorer = request.getfixturevalue(engine)
+    text = "\n".join(CASES["document"])
+    out = restorer.restore(text)
+    assert _skeletons(out) == _skeletons(text)
+    assert "bịt mặt lại" in out
+
+
+def test_a_typed_document_is_read_as_no_ocr_output(stat):
+    words = [t.text for t in tokenize("\n".join(CASES["document"])) if t.kind == WORD]
+    odds = stat.reader.ocr_odds(words)
+    assert odds < -30  # its letter edits cost more than the channel's beam: none is left
+    reading = stat.explain("\n".join(CASES["document"])).reading
+    assert reading.kind == "typed-unmarked" and reading.ocr_odds == odds
+    forms = stat.lattices.entry("vi", False, reading).forms
+    assert "vì" in forms and "với" not in forms
+    assert "với" in stat.lattices.entry("vi", False).forms  # (no reading: the OCR channel alone)
+
+
+@pytest.mark.parametrize("line", CASES["ocr_lines"])
+def test_a_short_line_of_damaged_words_is_likelier_ocr_output(stat, line):
+    words = [t.text for t in tokenize(line) if t.kind == WORD]
+    assert stat.reader.ocr_odds(words) > 0
