@@ -196,6 +196,26 @@ def test_issue9_restore_cases(stat, src, expected, default):
         assert model.restore(src) == expected
 
 
+@pytest.mark.parametrize("written,expected", CASES["acronyms"])
+def test_shipped_acronym_table_cases(written, expected):
+    """The corpus's own Đ-acronyms (VĐV, SVĐ, ĐT) are in the table; acronyms the
+    dictionaries spell with D and the corpus writes so too (ND, QD, TD), and D-spellings
+    that read as syllables once marked (DIEU), are not."""
+    assert load_acronyms().restore(written) == expected
+
+
+@pytest.mark.parametrize("written,expected", CASES["acronym_build"]["syllable"])
+def test_build_acronyms_syllable_with_marks(written, expected):
+    from scripts.build_acronyms import syllable_with_marks
+    assert syllable_with_marks(written) is expected
+
+
+@pytest.mark.parametrize("written,expansions,expected", CASES["acronym_build"]["spelled_with_d"])
+def test_build_acronyms_spelled_with_d(written, expansions, expected):
+    from scripts.build_acronyms import spelled_with_d
+    assert spelled_with_d(written, set(expansions)) is expected
+
+
 def test_code_and_acronym_fixes_are_reported_as_fixes(stat):
     words = {w.original: w for w in stat.explain("Nghi dinh 15/2014/ND-CP; tu danh gia (TDG), TDG").words}
     assert words["15/2014/ND-CP"].chosen == "15/2014/NĐ-CP" and words["15/2014/ND-CP"].source == "fix:code"
