@@ -7,6 +7,7 @@ examples, derandomized, so that CI time and results stay fixed.
 """
 import os
 import unicodedata
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -241,3 +242,77 @@ def test_rare_syllable_as_written_is_a_candidate(stat):
     # "đú" (xã Đú Sáng) used to lose its candidate slot to common forms by prior alone
     assert "đú" in [f for f, _ in stat.generator.candidates("đú")]
     assert stat.restore("xã Đú Sáng") == "xã Đú Sáng"
+
+
+# ---------------------------------------------------------------- an output read as another kind
+def _case_data(name):
+    import json
+    with open(os.path.join(CASES, name), encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+READ_AS_ANOTHER_KIND = _case_data("restored_again.json")["reading_kind"]
+
+
+@pytest.mark.parametrize("text", READ_AS_ANOTHER_KIND)
+def test_an_output_read_as_another_kind_is_read_again(model, text):
+    """Restorer._run: while an output is read as another kind than the text it came
+    from (tests/cases/restored_again.json), it is read again (Config.readings at most);
+    with two readings, as before, restoring each of these again changed a word."""
+    _assert_stable(model, text)
+    two = model.with_config(replace(model.config, readings=2))
+    once = two.restore(text)
+    assert two.restore(once) != once
+
+
+@pytest.mark.parametrize("text", READ_AS_ANOTHER_KIND[:3])
+def test_explain_agrees_with_further_readings(model, text):
+    """explain() of a document read three times or more: restore()'s text, its words at
+    the input's places, and the text between them the input's."""
+    ex = model.explain(text)
+    assert ex.text == model.restore(text)
+    rebuilt, at = [], 0
+    for w in ex.words:
+        assert text[w.start:w.start + len(w.original)] == w.original
+        rebuilt += [text[at:w.start], w.chosen]
+        at = w.start + len(w.original)
+    assert "".join(rebuilt) + text[at:] == ex.text
+
+
+# Junk of messy real input, put inside or beside words: invisible characters (zero-width
+# space and joiners, word joiner, BOM, soft hyphen), symbols, OCR debris, quotes, digits,
+# codes, CRLF and tabs.
+_JUNK = st.sampled_from(["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "@", "%", "©", "®", "¢",
+                         "&", "#", "'", "’", "-", "?", "!", "}", "_", "$", "6", "9", "\r\n", "\t", "\n", " ",
+                         "15/2014/ND-CP", "H5N1", "http://x.vn/a?b=1"])
+_MESSY = st.tuples(_TEXT, st.lists(st.tuples(st.integers(0, 10 ** 6), _JUNK), min_size=1, max_size=4))
+
+
+def _splice(items, junk):
+    text = _render(items)
+    for at, piece in junk:
+        at %= len(text) + 1
+        text = text[:at] + piece + text[at:]
+    return text
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(_MESSY)
+def test_messy_input_keeps_what_is_no_word_and_is_stable(model, messy):
+    """Messy input (junk spliced into random syllables, some stripped of their marks):
+    no exception, the text between explain()'s words is the input's except a glue mark
+    read for a space (vidiacritic.word_breaks), each word comes out NFC, and restoring
+    the output again changes nothing."""
+    text = _splice(*messy)
+    ex = model.explain(text)
+    assert ex.text == model.restore(text)
+    out, at, pos = ex.text, 0, 0
+    for w in ex.words:
+        gap = text[at:w.start]
+        got = out[pos:pos + len(gap)]
+        assert got == gap or gap in ("-", "'", "’") and got == " ", (text, gap, got)
+        assert out[pos + len(gap):pos + len(gap) + len(w.chosen)] == w.chosen
+        assert unicodedata.is_normalized("NFC", w.chosen)
+        at, pos = w.start + len(w.original), pos + len(gap) + len(w.chosen)
+    assert out[pos:] == text[at:]
+    assert model.restore(out) == out, text

@@ -230,24 +230,58 @@ class Restorer:
         first, positions = self._run_once(text, details, ocr_document=ocr_document)
         if first.reading is None or not positions:
             return first  # nothing changed: it reads itself alike
-        second, _ = self._run_once(first.text, details)
+        readings = [(first, positions)]
+        doc = self._read(first.text, details)
+        for _ in range(self.config.readings - 1):
+            later, changed = self._finish(doc)
+            readings.append((later, changed))
+            if not changed or len(readings) == self.config.readings:
+                break  # (a reading that changed nothing is the text's own)
+            # Restoring this output again reads it at its own kind and rates.  Where it
+            # is read as another kind than the text it came from (a short document whose
+            # one word the first pass overturned read as vie-ocr, its restored text with
+            # that word mended as typed-marked; OCR output or not), that reading is the
+            # answer; otherwise, as restoring it again would take it, this one is.
+            again = self._read(later.text, details)
+            if self._reading_key(again) == self._reading_key(doc):
+                break
+            doc = again
+        last = readings[-1][0]
         # (the reading reported is the input's: how the document itself was read)
         if not details:
-            return Explanation(second.text, [], first.reading)
-        return Explanation(second.text, merge_readings(first.words, second.words, positions), first.reading)
+            return Explanation(last.text, [], first.reading)
+        words = last.words
+        for earlier, moved in reversed(readings[:-1]):  # (each reading's words, at its input's places)
+            words = merge_readings(earlier.words, words, moved)
+        return Explanation(last.text, words, first.reading)
+
+    @staticmethod
+    def _reading_key(doc: "_Document") -> Tuple[bool, str]:
+        """What decides how a document is read: OCR output or not, and its reading's kind."""
+        return bool(doc.ocr_document), doc.reading.kind
 
     def _run_once(self, text: str, details: bool, *,
                   ocr_document: Optional[bool] = None) -> Tuple[Explanation, Dict[int, Tuple[int, str, str]]]:
         """One reading of `text` (see _run): the STAGES in order.  Returns its
         explanation and where each token whose text changed went: {start in the
         output: (start in the input, input text, output text)}."""
+        return self._finish(self._read(text, details, ocr_document=ocr_document))
+
+    def _read(self, text: str, details: bool, *, ocr_document: Optional[bool] = None) -> "_Document":
+        """The STAGES of one reading up to read_document: how `text` is read."""
         if not isinstance(text, str):
             raise TypeError(f"expected str, got {type(text).__name__} (decode bytes first)")
         if (bad := re.search(r"[\ud800-\udfff]", text)) is not None:  # else sentencepiece's RuntimeError
             raise ValueError(f"text has a lone surrogate U+{ord(bad.group()):04X} at index {bad.start()} "
                              "(not valid Unicode: decode bytes with errors='replace', not 'surrogateescape')")
         doc = _Document(text, details, ocr_document)
-        for stage in STAGES:
+        for stage in STAGES[:STAGES.index("read_document") + 1]:
+            getattr(self, "_" + stage)(doc)
+        return doc
+
+    def _finish(self, doc: "_Document") -> Tuple[Explanation, Dict[int, Tuple[int, str, str]]]:
+        """The STAGES after read_document: the reading's output (see _run_once)."""
+        for stage in STAGES[STAGES.index("read_document") + 1:]:
             getattr(self, "_" + stage)(doc)
         return Explanation(doc.output, doc.words, doc.reading), doc.positions
 
