@@ -144,10 +144,9 @@ def test_a_marked_document_restored_again_is_unchanged(model, text):
     _assert_stable(model, text)
 
 
-@pytest.mark.parametrize("text", RESTORED_AGAIN_CHANGED[1:5])
-def test_explain_agrees_with_the_second_reading(model, text):
-    """explain() gives restore()'s text, and its words (read twice) still name the
-    input's words at their places: the output is the input with each word's choice."""
+def _assert_explain_agrees(model, text):
+    """explain() gives restore()'s text, each word at the input's place, and the text
+    between the words is the input's."""
     ex = model.explain(text)
     assert ex.text == model.restore(text)
     rebuilt, at = [], 0
@@ -156,6 +155,13 @@ def test_explain_agrees_with_the_second_reading(model, text):
         rebuilt += [text[at:w.start], w.chosen]
         at = w.start + len(w.original)
     assert "".join(rebuilt) + text[at:] == ex.text
+
+
+@pytest.mark.parametrize("text", RESTORED_AGAIN_CHANGED[1:5])
+def test_explain_agrees_with_the_second_reading(model, text):
+    """explain() gives restore()'s text, and its words (read twice) still name the
+    input's words at their places: the output is the input with each word's choice."""
+    _assert_explain_agrees(model, text)
 
 
 # ---------------------------------------------------------------- the document's trust
@@ -269,14 +275,7 @@ def test_an_output_read_as_another_kind_is_read_again(model, text):
 def test_explain_agrees_with_further_readings(model, text):
     """explain() of a document read three times or more: restore()'s text, its words at
     the input's places, and the text between them the input's."""
-    ex = model.explain(text)
-    assert ex.text == model.restore(text)
-    rebuilt, at = [], 0
-    for w in ex.words:
-        assert text[w.start:w.start + len(w.original)] == w.original
-        rebuilt += [text[at:w.start], w.chosen]
-        at = w.start + len(w.original)
-    assert "".join(rebuilt) + text[at:] == ex.text
+    _assert_explain_agrees(model, text)
 
 
 # Junk of messy real input, put inside or beside words: invisible characters (zero-width
