@@ -44,3 +44,25 @@ def test_a_restored_ocr_document_writes_them_so(stat, line, expected):
     out = stat.restore(line, ocr_document=True)
     assert expected in out.split()
     assert ("TP HCM" in out) == ("TP HCM" in line)  # an acronym keeps its capitals
+
+
+class _CountingTokens(list):
+    """A token list that counts how many tokens are looked at."""
+    looked = 0
+
+    def __getitem__(self, k):
+        type(self).looked += 1
+        return super().__getitem__(k)
+
+
+@pytest.mark.parametrize("repeats", [200, 2000])
+def test_the_look_beside_a_word_is_bounded_on_a_long_line(repeats):
+    """Capitals without a vowel (codes) between two-capital words on one long line: each
+    word's look beside it stops after a bounded number of tokens, so a line of them
+    costs linear time (it walked the whole line for each word: quadratic)."""
+    toks = _CountingTokens(tokenize(" ".join(["BC", "GH", "s6"] * repeats)))
+    middle = len(toks) // 2 - len(toks) // 2 % 2
+    i = next(k for k in range(middle, len(toks)) if list.__getitem__(toks, k).text == "BC")
+    _CountingTokens.looked = 0
+    ocr_casing(toks, i)
+    assert _CountingTokens.looked <= 4 * 64

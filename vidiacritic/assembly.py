@@ -177,10 +177,11 @@ def capitals_beside(toks: Sequence[Token], i: int) -> bool:
     """Whether token `i` stands among words in capitals on its line: going out from it on
     either side over words of two letters or more in capitals, one has a vowel (a
     heading's word; GDDT, HCM beside it are codes, "HQP" may be damage).  OCR words in
-    such a place keep their capitals."""
+    such a place keep their capitals.  The walk stops after BESIDE_TOKENS tokens on a
+    side, so that a long line of such tokens costs linear time, not quadratic."""
     for step in (-1, 1):
-        j = i + step
-        while 0 <= j < len(toks) and not (toks[j].kind == SPACE and "\n" in toks[j].text):
+        j, end = i + step, i + step * (BESIDE_TOKENS + 1)
+        while 0 <= j < len(toks) and j != end and not (toks[j].kind == SPACE and "\n" in toks[j].text):
             word = toks[j].text
             if toks[j].kind == WORD and sum(c.isalpha() for c in word) >= 2:
                 if not word.isupper():
@@ -192,6 +193,9 @@ def capitals_beside(toks: Sequence[Token], i: int) -> bool:
 
 
 _VOWELS = frozenset("AEIOUY")
+# How far capitals_beside looks on each side, in tokens (a word, its punctuation and the
+# space after it are about three): far enough to pass over a few codes or damaged words.
+BESIDE_TOKENS = 24
 
 
 def ocr_casing(toks: Sequence[Token], i: int) -> Optional[str]:
