@@ -18,6 +18,28 @@ def test_stdin_to_stdout():
     assert p.returncode == 0 and p.stdout.decode() == "Ủy ban nhân dân\n"
 
 
+def test_dash_is_standard_input_and_standard_output(tmp_path):
+    """`-` as FILE reads standard input and `-o -` writes standard output, as in most
+    command-line tools; neither makes or reads a file named "-"."""
+    p = cli("fix", "--engine", "statistical", "-", input="Uy ban nhan dan\n".encode())
+    assert p.returncode == 0 and p.stdout.decode() == "Ủy ban nhân dân\n", p.stderr
+    src = tmp_path / "a.txt"
+    src.write_text("hoi dong nhan dan\n", encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "vidiacritic.cli", "fix", "--engine", "statistical", "-o", "-",
+                        str(src)], capture_output=True, cwd=tmp_path, timeout=120)
+    assert p.returncode == 0 and p.stdout.decode() == "hội đồng nhân dân\n", p.stderr
+    assert sorted(os.listdir(tmp_path)) == ["a.txt"]
+    p = cli("explain", "--engine", "statistical", "-", input="Uy ban\n".encode())
+    assert p.returncode == 0 and "Ủy" in p.stdout.decode(), p.stderr
+
+
+@pytest.mark.parametrize("args", [["-", "-"], ["-o", "-", "a.txt", "b.txt"], ["-o", "-", "--in-place", "a.txt"]])
+def test_dash_misuse_is_a_usage_error(args):
+    p = cli("fix", *args, input=b"a\n")
+    assert p.returncode == 2 and p.stdout == b""
+    assert p.stderr.decode().count("\n") == 1 and "Traceback" not in p.stderr.decode()
+
+
 def test_file_to_output_and_options_in_any_order(tmp_path):
     src = tmp_path / "a.txt"
     src.write_text("hoi dong nhan dan\r\n", encoding="utf-8")

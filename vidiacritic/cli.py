@@ -105,8 +105,19 @@ def _collector_paused():
             gc.enable()
 
 
+STDIO = "-"  # as a FILE: standard input; as -o OUT: standard output (the usual convention)
+
+
 def cmd_fix(args: argparse.Namespace) -> int:
-    files: List[Optional[str]] = list(args.files) or [None]
+    files: List[Optional[str]] = [None if f == STDIO else f for f in args.files] or [None]
+    if args.output == STDIO:
+        args.output = None  # (after the usage check's count of inputs: -o - takes one file too)
+        if len(files) != 1:
+            raise UsageError("-o/--output takes exactly one input file")
+        if args.in_place:
+            raise UsageError("use either -o/--output or --in-place, not both")
+    if files.count(None) > 1:
+        raise UsageError("standard input (-) can be read once only")
     _check_fix_usage(args, files)
     load_lexicon(args)  # checked first: a bad lexicon line costs nothing either
     plan = _plan_fix(args, files)
@@ -142,7 +153,8 @@ def cmd_fix(args: argparse.Namespace) -> int:
 def cmd_explain(args: argparse.Namespace) -> int:
     """Each word's decision, written piece by piece as it is restored (stream.explain_stream):
     memory is bounded by the piece size, not the input's."""
-    _, source, _, _ = open_fix_input(args.file, args)  # args.format is "text": explain reads text
+    # (args.format is "text": explain reads text; "-" or none: standard input)
+    _, source, _, _ = open_fix_input(None if args.file == STDIO else args.file, args)
     restorer = _restorer(args)
     shown = None  # the last "# read as" line written
     index = 0  # words written so far (the JSON records' index)
@@ -239,9 +251,10 @@ def build_parser(command: Optional[str] = None) -> argparse.ArgumentParser:
     fix = sub.add_parser("fix", help="restore text files (or stdin) to stdout, a file, or in place",
                          epilog=FIX_SAFETY + "\n\n" + EXIT_CODES,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
-    fix.add_argument("files", nargs="*", metavar="FILE")
+    fix.add_argument("files", nargs="*", metavar="FILE", help="text or OCR files; - or none: standard input")
     fix.add_argument("-o", "--output", metavar="OUT",
-                     help="write here (atomically; a device, FIFO or /dev/stdout is written through)")
+                     help="write here (atomically; a device, FIFO or /dev/stdout is written through; "
+                          "-: standard output)")
     fix.add_argument("--in-place", action="store_true", help="rewrite the files (atomically)")
     fix.add_argument("--backup", metavar="SUFFIX",
                      help="with --in-place: keep the original bytes as FILE+SUFFIX")
@@ -249,7 +262,7 @@ def build_parser(command: Optional[str] = None) -> argparse.ArgumentParser:
     add_format_options(fix)
     fix.set_defaults(func=cmd_fix)
     ex = sub.add_parser("explain", help="show each word's decision, source, confidence and alternatives")
-    ex.add_argument("file", nargs="?", metavar="FILE")
+    ex.add_argument("file", nargs="?", metavar="FILE", help="a text file; - or none: standard input")
     ex.add_argument("--json", action="store_true", help="one JSON object per word")
     _add_engine_options(ex)
     ex.set_defaults(func=cmd_explain, format="text")  # no markup: explain reads plain text
