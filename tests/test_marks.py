@@ -201,7 +201,9 @@ def _vie_cases():
 @pytest.mark.parametrize("case", _vie_cases())
 def test_vie_ocr_documents_restored(request, engine, case):
     """Tesseract-vie-like documents (written for the tests): wrong but valid syllables
-    overturned by context."""
+    overturned by context, damage widened (a case's "engines": where it holds, else both)."""
+    if engine not in case.get("engines", ("stat", "model")):
+        pytest.skip("a case for the other engine")
     restorer = request.getfixturevalue(engine)
     ex = restorer.explain("\n".join(case["input"]))
     assert ex.reading.kind == VIE_OCR

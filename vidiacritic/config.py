@@ -242,6 +242,13 @@ class Config:
     eng_widen_proposals: int = 8
     eng_widen_proposal_beam: float = 12.0
     eng_widen_proposal_vocab: int = 1000
+    # The same widening, and the scorer's proposals, in Tesseract-vie output (weak: the
+    # damage kept as written, or a form chosen unsure whose lattice score is low).  On 15
+    # vie training slices of session 12 (/work/work_data/vie12: poor scans in the training
+    # fonts, other fonts, whole blocks, clean renders), default engine, wrong words left
+    # 1,225 → 1,215 (11 won on seven slices: thi, cơ, lĩnh, dịch, trọng, bố, có, ôtô, …;
+    # 1 lost on one; seven unchanged); statistical engine 1,260 → 1,254, none lost.
+    vie_widen: bool = True
     # Letters away from the word that neighbours may be (more cost time and gained
     # nothing: models/CHANNEL.md).
     neighbour_edits: int = 1

@@ -179,7 +179,8 @@ class LatticeBuilder:
 
     def widen(self, toks: Sequence[Token], runs, lattices: List[Lattice], metas: list, decoded: list,
               reading: Optional[DocumentReading]) -> Tuple[List[Tuple[int, int]], List[Tuple[int, int]]]:
-        """Tesseract-eng OCR (Config.eng_widen; a decoder that reads context): a word the
+        """Tesseract-eng OCR (Config.eng_widen; a decoder that reads context), and with
+        Config.vie_widen Tesseract-vie output too: a word the
         first decoding (`decoded`) left weak gets the forms that the syllables decoded
         beside it make likely (_context_forms).  Weak: the damage kept as written (not an
         acronym: MTTQ, which a loud random scorer of the tests read as CỦA), or a
@@ -192,9 +193,12 @@ class LatticeBuilder:
         scores, no phrase bonus); returns the (chain, position) of each word that grew,
         for Rescorer.decode_around, and of every weak word (the seq2seq scorer proposes
         forms there too: grow).  Only the weak words cost anything: a few percent of a
-        document's words."""
+        document's words.  In Tesseract-vie output a poor scan damages words as far
+        (Hdưmh for thẩm, -€d for cơ): beyond the marks channel's letter and tone
+        readings, which go one letter away."""
         cfg = self.config
-        if not (cfg.eng_widen and self.context) or reading is None or reading.kind != ENG_OCR:
+        kinds = (ENG_OCR, VIE_OCR) if cfg.vie_widen else (ENG_OCR,)
+        if not (cfg.eng_widen and self.context) or reading is None or reading.kind not in kinds:
             return [], []
         unk, conf = self.ngram.unk_id, cfg.eng_widen_confidence
         changed, weak = [], []
