@@ -29,6 +29,7 @@ the tuning is one frozen :class:`vidiacritic.config.Config`.
 """
 from __future__ import annotations
 
+import bisect
 import copy
 import functools
 import hashlib
@@ -57,6 +58,15 @@ __all__ = ["ENGINES", "STAGES", "Config", "Explanation", "Restorer", "WordDecisi
            "is_ocr_document", "restore"]
 
 ENGINES = ("auto", "model", "statistical", "rules")
+# Invisible format characters that text copied from PDFs and web pages carries (Unicode's
+# default-ignorable ones: zero-width space, non-joiner and joiner, word joiner, BOM /
+# zero-width no-break space, soft hyphen).  Each was a punctuation token that cut its word
+# and the decoding chain ("nguo\u200bi dan" came out "nguo\u200bi dần"); a document is now
+# read without them and they are written back where they were (Restorer._run).
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
+_INVISIBLE_RUN = re.compile(f"[{INVISIBLE}]+")
+_INVISIBLE_BEFORE_MARKS = re.compile(f"([{INVISIBLE}]+)([\u0300-\u036f]+)")
 # The stages of one reading of a document, in order: Restorer._run_once calls
 # Restorer._<stage> for each, and each reads and fills the _Document.
 STAGES = (
@@ -211,10 +221,85 @@ class Restorer:
         """(words with OCR marks, words) in `text`: what decides whether a document is
         OCR output (see is_ocr_document).  vidiacritic.stream sums them over a whole
         file before restoring it in pieces."""
+        if _INVISIBLE.search(text) is not None:  # (read without them, as restore() reads it)
+            text = _INVISIBLE.sub("", compose_marks(text))
         return self.reader.ocr_word_counts(tokenize(compose_marks(text)))
 
     def _run(self, text: str, details: bool, *, ocr_document: Optional[bool] = None) -> Explanation:
-        """`ocr_document`: whether `text` is OCR output; None decides it from `text`
+        """`text` restored (_readings), read without its invisible characters (INVISIBLE,
+        _run_without_invisible) when it has any."""
+        if isinstance(text, str) and _INVISIBLE.search(text) is not None:
+            return self._run_without_invisible(text, details, ocr_document)
+        return self._readings(text, details, ocr_document=ocr_document)[0]
+
+    def _run_without_invisible(self, text: str, details: bool, ocr_document: Optional[bool]) -> Explanation:
+        """`text` read as the text without its INVISIBLE characters, which are written
+        back where they were: between tokens exactly there, inside a token at the same
+        index of the text it became (at its end when that is shorter).  So "nguo\u200bi
+        dan" is read as người dân and comes out "ngườ\u200bi dân"; the output, read
+        without them, is the text without them restored; restoring it again reads the
+        same text without them, so changes nothing.
+
+        Where each character goes comes from the readings' `positions` (every token whose
+        text changed, Restorer._run_once), composed over the readings (_through), so
+        every change of the output is accounted for: code fixes, list markers, words
+        merged and split (explain()'s words were not enough: session 12).  explain()'s
+        words take the characters inside them the same way, so they give the output."""
+        _check_text(text)
+        text = compose_marks(text)
+        if compose_marks(clean := _INVISIBLE.sub("", text)) != clean:
+            # (one between a letter and its combining marks: it goes after the marks)
+            text = compose_marks(_INVISIBLE_BEFORE_MARKS.sub(r"\2\1", text))
+            if compose_marks(clean := _INVISIBLE.sub("", text)) != clean:
+                return self._readings(text, details, ocr_document=ocr_document)[0]  # (not seen)
+        # the runs of invisible characters: (offset in `clean` of the character after it, run)
+        runs, removed = [], 0
+        for m in _INVISIBLE_RUN.finditer(text):
+            runs.append((m.start() - removed, m.group()))
+            removed += len(m.group())
+        offsets = [j for j, _ in runs]
+        ex, steps = self._readings(clean, details, ocr_document=ocr_document)
+        words = sorted(ex.words, key=lambda w: w.start)
+        ends = [(w.start, w.start + len(w.original)) for w in words]
+        # (inside a word: the runs after its first character, before its end)
+        inner = [runs[bisect.bisect_right(offsets, s):bisect.bisect_left(offsets, e)] for s, e in ends]
+        queries = sorted({*offsets, *(s for (s, _), rs in zip(ends, inner) if rs)})
+        at = dict(zip(queries, queries))
+        for before, after, positions in steps:
+            mapped = _through(before, after, positions, [at[j] for j in queries])
+            if mapped is None:  # (not seen: a reading's positions that do not give its output)
+                return self._readings(text, details, ocr_document=ocr_document)[0]
+            at = dict(zip(queries, mapped))
+        out, done = [], 0
+        for j, run in runs:
+            out += [ex.text[done:at[j]], run]
+            done = at[j]
+        out.append(ex.text[done:])
+        # explain()'s words: at their places in `text`, their texts with the runs inside
+        lengths = [0]
+        for _, run in runs:
+            lengths.append(lengths[-1] + len(run))
+
+        def original_at(j: int) -> int:  # where clean[j] is in `text`
+            return j + lengths[bisect.bisect_right(offsets, j)]
+
+        kept = []
+        for w, (s, e), rs in zip(words, ends, inner):
+            chosen = w.chosen
+            for j, run in reversed(rs):  # (from the end: inserting keeps the lower indices)
+                k = min(max(at[j] - at[s], 0), len(chosen))
+                chosen = chosen[:k] + run + chosen[k:]
+            start = original_at(s) if s < len(clean) else len(text)
+            end = original_at(e - 1) + 1 if e > s else start
+            kept.append(replace(w, original=text[start:end], chosen=chosen, start=start))
+        return Explanation("".join(out), kept, ex.reading)
+
+    def _readings(self, text: str, details: bool, *, ocr_document: Optional[bool] = None,
+                  ) -> Tuple[Explanation, List[Tuple[str, str, Dict[int, Tuple[int, str, str]]]]]:
+        """`text` restored, and the readings that made it: (input, output, positions)
+        each, the next one's input the last one's output (none when nothing changed).
+
+        `ocr_document`: whether `text` is OCR output; None decides it from `text`
         itself.  A caller restoring one document in pieces passes the decision for the
         whole document, so that every piece is read alike.
 
@@ -227,14 +312,17 @@ class Restorer:
         reading is the answer: restoring the output again then changes nothing (issue 11
         item 12; models/CHANNEL.md has what it gained and cost; for marked documents
         since session 9, at about 1.7 times their time)."""
-        first, positions = self._run_once(text, details, ocr_document=ocr_document)
+        doc = self._read(text, details, ocr_document=ocr_document)
+        first, positions = self._finish(doc)
         if first.reading is None or not positions:
-            return first  # nothing changed: it reads itself alike
+            return first, []  # nothing changed: it reads itself alike
         readings = [(first, positions)]
+        steps = [(doc.text, first.text, positions)]
         doc = self._read(first.text, details)
         for _ in range(self.config.readings - 1):
             later, changed = self._finish(doc)
             readings.append((later, changed))
+            steps.append((doc.text, later.text, changed))
             if not changed or len(readings) == self.config.readings:
                 break  # (a reading that changed nothing is the text's own)
             # Restoring this output again reads it at its own kind and rates.  Where it
@@ -249,11 +337,11 @@ class Restorer:
         last = readings[-1][0]
         # (the reading reported is the input's: how the document itself was read)
         if not details:
-            return Explanation(last.text, [], first.reading)
+            return Explanation(last.text, [], first.reading), steps
         words = last.words
         for earlier, moved in reversed(readings[:-1]):  # (each reading's words, at its input's places)
             words = merge_readings(earlier.words, words, moved)
-        return Explanation(last.text, words, first.reading)
+        return Explanation(last.text, words, first.reading), steps
 
     @staticmethod
     def _reading_key(doc: "_Document") -> Tuple[bool, str]:
@@ -269,11 +357,7 @@ class Restorer:
 
     def _read(self, text: str, details: bool, *, ocr_document: Optional[bool] = None) -> "_Document":
         """The STAGES of one reading up to read_document: how `text` is read."""
-        if not isinstance(text, str):
-            raise TypeError(f"expected str, got {type(text).__name__} (decode bytes first)")
-        if (bad := re.search(r"[\ud800-\udfff]", text)) is not None:  # else sentencepiece's RuntimeError
-            raise ValueError(f"text has a lone surrogate U+{ord(bad.group()):04X} at index {bad.start()} "
-                             "(not valid Unicode: decode bytes with errors='replace', not 'surrogateescape')")
+        _check_text(text)
         doc = _Document(text, details, ocr_document)
         for stage in STAGES[:STAGES.index("read_document") + 1]:
             getattr(self, "_" + stage)(doc)
@@ -444,6 +528,45 @@ class Restorer:
         without its marks (fixes.foreign_words weighs it against English)."""
         return self.generator.skeleton_frequency(token)
 
+
+
+def _check_text(text) -> None:
+    """TypeError unless `text` is a str, ValueError when it has a lone surrogate."""
+    if not isinstance(text, str):
+        raise TypeError(f"expected str, got {type(text).__name__} (decode bytes first)")
+    if (bad := re.search(r"[\ud800-\udfff]", text)) is not None:  # else sentencepiece's RuntimeError
+        raise ValueError(f"text has a lone surrogate U+{ord(bad.group()):04X} at index {bad.start()} "
+                         "(not valid Unicode: decode bytes with errors='replace', not 'surrogateescape')")
+
+
+def _through(before: str, after: str, positions: Dict[int, Tuple[int, str, str]],
+             offsets: Sequence[int]) -> Optional[List[int]]:
+    """Where each of `offsets` (ascending, in `before`, a reading's input) is in `after`,
+    its output (`positions`: every token whose text changed, Restorer._run_once): past
+    the changes before it, shifted by them; inside a changed token, at the same index of
+    its new text (its end when that is shorter); at a changed token's start, at its new
+    text's start.  None when `positions` do not give `after` from `before`."""
+    changes = sorted(positions.items())
+    shift = 0
+    for out_start, (start, old, new) in changes:
+        if start + shift != out_start or before[start:start + len(old)] != old \
+                or after[out_start:out_start + len(new)] != new:
+            return None
+        shift += len(new) - len(old)
+    if len(before) + shift != len(after):
+        return None
+    out: List[int] = []
+    k = shift = 0
+    for x in offsets:
+        while k < len(changes) and changes[k][1][0] + len(changes[k][1][1]) <= x:
+            shift += len(changes[k][1][2]) - len(changes[k][1][1])
+            k += 1
+        if k < len(changes) and changes[k][1][0] <= x:
+            out_start, (start, old, new) = changes[k]
+            out.append(out_start + min(x - start, len(new)))
+        else:
+            out.append(x + shift)
+    return out
 
 
 _DEFAULT: Dict[Tuple[str, str], Restorer] = {}
