@@ -258,6 +258,7 @@ def _case_data(name):
 
 
 READ_AS_ANOTHER_KIND = _case_data("restored_again.json")["reading_kind"]
+SETTLED_IN_TWO = frozenset(_case_data("restored_again.json")["settled_in_two"])
 
 
 @pytest.mark.parametrize("text", READ_AS_ANOTHER_KIND)
@@ -268,11 +269,13 @@ def test_an_output_read_as_another_kind_is_read_again(model, text):
     the configuration they were found with: Tesseract-vie output without the weak-word
     widening, Config.vie_widen, which reads one of them alike in two readings; and with
     their invisible characters as punctuation, as before: Restorer._readings; one has a
-    soft hyphen, now read through, tests/test_invisible.py)."""
+    soft hyphen, now read through, tests/test_invisible.py; the cases of "settled_in_two"
+    are read alike in two readings since a word with a digit may be a code,
+    DocumentReader.is_code)."""
     _assert_stable(model, text)
     two = model.with_config(replace(model.config, readings=2, vie_widen=False))
     once = two._readings(text, False)[0].text
-    assert two._readings(once, False)[0].text != once
+    assert (two._readings(once, False)[0].text == once) == (text in SETTLED_IN_TWO)
 
 
 @pytest.mark.parametrize("text", READ_AS_ANOTHER_KIND[:3])

@@ -165,6 +165,18 @@ class Config:
     capital_i_logp: Optional[float] = -1.0
     # A document is treated as OCR output when this share of its words carry OCR marks.
     ocr_document_share: float = 0.02
+    # A word whose only OCR marks are digits is a code, not OCR damage, for that share
+    # (DocumentReader.is_code), when the OCR channel's likeliest syllable for it scores
+    # below this: U20 -24.0, 8bit -14.6, 1h30 -29.1, iPhone15 (none); Tesseract-eng
+    # damage on the four eng training slices: 663 of 665 digit words at -9.4 or above
+    # (s6 số -1.2, t6i -1.3, ngw0i -6.8).  None: every such word is an OCR mark.
+    code_channel_logp: Optional[float] = -10.0
+    # The same for a word whose letters are all capitals (S8 -5.5, F1 -15.3, 4G -8.2):
+    # Tesseract-eng writes a capitalised syllable's marked vowel as a digit (B6 Bộ -0.7,
+    # H6 Hồ -1.9, C4 Cá -3.3: the lowest of 86 on those slices, but for O1), while a
+    # typed text's models and codes score lower (in 180,000 corpus lines, 1,095 of
+    # 13,208 such words at -6 or above, 425 at -4 or above).
+    caps_code_channel_logp: Optional[float] = -4.0
     # A bigram pass keeps this many candidates per word for the trigram pass (0: no pruning).
     prune_to: int = 4
     # Max-marginal scores are divided by this before the softmax that gives confidences

@@ -35,18 +35,39 @@ class DocumentReader:
         self._evidence: Dict[tuple, tuple] = {}  # marked words' MarkEvidence (mark_evidence)
         self._candidates: Dict[tuple, tuple] = {}  # (text, reading) → marked_candidates' own
         self._pool_ids: Dict[str, np.ndarray] = {}  # word → its pool's LM ids (_context_fit)
+        self._codes: Dict[str, bool] = {}  # word → is_code
 
     def has_ocr_marks(self, token: str) -> bool:
         return any(c in _OCR_MARKS for c in token) and normalize_syllable(token) not in self.ngram.vocab
+
+    def is_code(self, token: str) -> bool:
+        """Whether a word whose only OCR marks are digits is a code or a model's name
+        rather than Tesseract's damage of a syllable: the OCR channel explains it by no
+        likely syllable, its likeliest scoring below Config.code_channel_logp (U20,
+        8bit), or Config.caps_code_channel_logp for a word without lowercase letters
+        (S8, F1, 4G; Tesseract-eng writes B6 for Bộ, H6 for Hồ, which stay OCR marks)."""
+        cut = self.config.caps_code_channel_logp if not any(c.islower() for c in token) \
+            else self.config.code_channel_logp
+        if cut is None or not any(c.isdigit() for c in token) \
+                or any(c in _OCR_MARKS and not c.isdigit() for c in token):
+            return False
+        hit = self._codes.get(token)
+        if hit is None:
+            if len(self._codes) > 100_000:
+                self._codes.clear()
+            best = max((s for _, s in self.generator.ocr_candidates(ocr_reading(token))), default=-np.inf)
+            hit = self._codes[token] = best < cut
+        return hit
 
     def ocr_word_counts(self, toks: Sequence[Token]) -> Tuple[int, int]:
         """(words with OCR marks, words) among `toks` (see is_ocr_document)."""
         words_in = [t.text for t in toks if t.kind == WORD]
         # (a lone & ¢ ¥ does not count: typed text has them too, and they are what
         # this decides; nor does a measure, "4m", "3ha": typed text writes them, and
-        # read as OCR output a typed "phát 4m" would offer the âm of Tesseract's 4m)
-        return sum(1 for w in words_in if w not in LONE_DEBRIS and self.has_ocr_marks(w) and not is_measure(w)), \
-            len(words_in)
+        # read as OCR output a typed "phát 4m" would offer the âm of Tesseract's 4m;
+        # nor a code, is_code: one "S8" in a typed title made it OCR output, read "Sẽ")
+        return sum(1 for w in words_in if w not in LONE_DEBRIS and self.has_ocr_marks(w) and not is_measure(w)
+                   and not self.is_code(w)), len(words_in)
 
     # ------------------------------------------------------------ marks as evidence
     def read(self, toks: Sequence[Token], runs, words_in: Sequence[str], ocr_document: bool,
@@ -65,13 +86,13 @@ class DocumentReader:
         """The log-odds (even before) that a document read as typed without marks is
         Tesseract-eng output all the same, from its words (Config.typed_ocr_llr: each
         lowercase word that spells syllables, each that spells none, each with OCR
-        marks); None without Config.typed_ocr_llr."""
+        marks; a code, is_code, counts nothing); None without Config.typed_ocr_llr."""
         llr = self.config.typed_ocr_llr
         if llr is None:
             return None
         spelled = unspelled = marked = 0
         for w in words_in:
-            if w in LONE_DEBRIS or is_measure(w):
+            if w in LONE_DEBRIS or is_measure(w) or self.is_code(w):
                 continue
             if self.has_ocr_marks(w):
                 marked += 1

@@ -51,7 +51,8 @@ from .marks import ENG_OCR, VIE_OCR, DocumentReading
 from .reading import DocumentReader, is_ocr_document
 from .rescoring import Rescorer
 from .text import TONE_STYLES, TRADITIONAL, compose_marks, strip_diacritics
-from .tokens import WORD, Token, chains, join_ocr_splits, ocr_reading, pieces, stray_stops, tokenize
+from .tokens import (WORD, Token, chains, join_ocr_splits, ocr_reading, pieces, split_slashed_caps, stray_stops,
+                     tokenize)
 from .user_matching import UserMatch, UserMatcher, partial_terms, user_choices
 
 __all__ = ["ENGINES", "STAGES", "Config", "Explanation", "Restorer", "WordDecision", "explain",
@@ -373,7 +374,16 @@ class Restorer:
     def _tokenize(self, doc: _Document) -> None:
         doc.text = compose_marks(doc.text)  # NFC letters; other characters kept exactly
         doc.toks = tokenize(doc.text)
+        # All-caps words joined by slashes ("XA/PHUONG" in a heading: xã/phường) are
+        # read as words when no part is an acronym (LatticeBuilder.rare_caps: KH/UBND,
+        # HIV/AIDS stay codes; none without Config.acronym_skeleton_logp).
+        if self.config.acronym_skeleton_logp is not None:
+            doc.toks = split_slashed_caps(doc.toks, self._caps_word)
         doc.words_in = [t.text for t in doc.toks if t.kind == WORD]
+
+    def _caps_word(self, part: str) -> bool:
+        """Whether an all-caps part of a slashed token is a word, not an acronym."""
+        return not self.lattices.rare_caps(part)
 
     def _detect_ocr_output(self, doc: _Document) -> None:
         if doc.ocr_document is None:

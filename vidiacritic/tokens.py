@@ -15,7 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
 WORD = "word"  # letters, possibly with OCR debris (s6, 16n, h¢): a repair candidate
 NUMBER = "number"  # 2023, 1.500, 12,5 — kept, and seen by the LM as <num>
@@ -200,6 +200,32 @@ def slashed_words(core: str) -> bool:
     if not all(p.islower() or p.isupper() or (p[0].isupper() and p[1:].islower()) for p in parts):
         return False  # mixed case inside a part: IoT, ThU
     return not all(p.isupper() for p in parts)
+
+
+def split_slashed_caps(tokens: Sequence[Token], is_word: Callable[[str], bool]) -> List[Token]:
+    """`tokens` with each PROTECTED all-caps token of words joined by slashes whose every
+    part `is_word` (a Vietnamese word in capitals, not an acronym) split into its words
+    and slashes, as slashed_words splits the other cases: "XA/PHUONG", "HUYEN/TINH" in
+    a heading (xã/phường).  The tokenizer keeps all-caps slashed tokens whole, as codes
+    ("HIV/AIDS", "KH/UBND", "TT/BTC"), since it cannot tell a heading's words from an
+    acronym; the restorer can (LatticeBuilder.rare_caps: no vowel, or only rare
+    syllables), and a token with one acronym part stays whole.  A unit part stays
+    PROTECTED, as in slashed_words."""
+    out: List[Token] = []
+    for tok in tokens:
+        text = tok.text
+        if tok.kind != PROTECTED or "/" not in text or not _SLASHED_WORDS.match(text) or not text.isupper() \
+                or not all(is_word(p) for p in text.split("/")):
+            out.append(tok)
+            continue
+        pos = tok.start
+        for k, part in enumerate(text.split("/")):
+            if k:
+                out.append(Token("/", PUNCT, pos))
+                pos += 1
+            out.append(Token(part, PROTECTED if part.lower() in MEASURE_UNITS else WORD, pos))
+            pos += len(part)
+    return out
 
 
 def _is_code(core: str) -> bool:
