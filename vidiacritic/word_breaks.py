@@ -197,8 +197,12 @@ def _sites(restorer, toks: Sequence[Token], marked_only: bool = False) -> List[_
             if k + 1 < len(run) and run[k + 1] == ti + 2 and toks[ti + 1].text == " ":
                 nxt = toks[ti + 2]
                 joined = tok.text + nxt.text
+                # (a piece opening with a capital after a lowercase one is no cut word;
+                # in typed text, whose casing is the writer's, nor after a capitalised
+                # one unless both are capitals: "Đa N" is a name's initial, not Đan)
                 if nxt.kind == WORD and len(joined) <= MAX_SYLLABLE and nxt.text.isalpha() \
                         and not (tok.text[:1].islower() and nxt.text[:1].isupper()) \
+                        and not (marked_only and nxt.text[:1].isupper() and not tok.text.isupper()) \
                         and (_marked_merge(restorer, tok.text, nxt.text) if marked_only
                              else _is_skeleton(restorer, joined)):
                     out.append(_Site(ti, ti + 2, ((joined, tok.start),), True, *_window(run, k, k + 1)))
