@@ -164,6 +164,22 @@ def test_explain_agrees_with_the_second_reading(model, text):
     _assert_explain_agrees(model, text)
 
 
+def test_explain_tells_a_split_of_a_later_reading_as_the_first_tells_its_own(model):
+    """A word the first reading keeps and the second splits (word_breaks' marked cuts,
+    which read the restored text as marked text): explain() names its pieces at their
+    places in the input, as it names a split the first reading made, not the whole
+    word as kept (explanation.merge_readings)."""
+    first = "Hội đồng đã tổ chức cuộc họpcủa các thành viên"
+    later = '"Thôngtư này ấp dụng đối với các đơn vị\nthuộc lĩnh vực chính trị.'
+    for text, whole, cut in ((first, "họpcủa", 3), (later, "Thôngtư", 5)):
+        ex = model.explain(text)
+        start = text.index(whole)
+        assert whole[:cut] + " " + whole[cut:] in ex.text
+        words = {(w.start, w.original) for w in ex.words}
+        assert (start, whole[:cut]) in words and (start + cut, whole[cut:]) in words
+        assert (start, whole) not in words
+
+
 # ---------------------------------------------------------------- the document's trust
 def _drop_tones(line, every=1):
     """The tone marks of one word in `every` dropped, the other marks kept ("đồng" →

@@ -2,6 +2,7 @@
 of a document's two readings become one (see ``Restorer._run``)."""
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Tuple
 
@@ -68,6 +69,28 @@ def merge_readings(first: List[WordDecision], second: List[WordDecision],
         else:  # the second reading cut its words otherwise (not seen on the dev sets):
             continue  # the text has its choice; the first reading's record stays
         out[start] = replace(w, original=original, start=start)
+        for inside in range(start + 1, start + len(original)):  # (words it merged)
+            out.pop(inside, None)
+    # A word the first reading kept and the second split (word_breaks: "Thôngtư", read
+    # as marked text only in the second reading, is "Thông tư"): its pieces, at their
+    # places in the kept word, as a split of the first reading is told.
+    kept = {o: out[i] for o, i in shift.items() if i in out and not out[i].changed}
+    starts = sorted(kept)
+    pieces: Dict[int, List[WordDecision]] = {}
+    for w in second:
+        k = bisect.bisect_right(starts, w.start) - 1  # (the kept word at or before it)
+        o = starts[k] if k >= 0 else None
+        if o is not None and w.start + len(w.original) <= o + len(kept[o].original) \
+                and len(w.original) < len(kept[o].original):
+            pieces.setdefault(o, []).append(w)
+    for o, ws in pieces.items():
+        whole = kept[o]
+        if "".join(w.original for w in ws) != whole.original:
+            continue  # (not a clean cut of the word)
+        del out[whole.start]
+        for w in ws:
+            start = whole.start + (w.start - o)
+            out[start] = replace(w, start=start)
     return sorted(out.values(), key=lambda w: w.start)
 
 
