@@ -206,3 +206,30 @@ def test_train_exports_files_the_restorer_loads(tmp_path, tiny_init):
     text = "Dieu 5. Quyen va nghia vu cua co quan, to chuc"
     got = r.restore(text)
     assert len(got.split()) == len(text.split()) and got.startswith("Điều 5.")
+
+
+def test_fresh_noise_redraws_synthetic_rows_only():
+    pytest.importorskip("torch")
+    pytest.importorskip("sentencepiece")
+    import random
+    from scripts.seq2seq import pairs_dataset as PD
+    rows = DK.Rows(synthetic_rows(4))
+    Pairs = DK.fresh_pairs_class()
+    ds = Pairs(rows, os.path.join(MODEL, "spm.model"), {}, 160, 3000, 0.3, 1, fresh=1.0,
+               marks_path=os.path.join(ROOT, "models", "marks.json"),
+               noise_path=os.path.join(MODEL, "noise.json"))
+    rng = random.Random(5)
+    kinds = rows["kind"]
+    redrawn = 0
+    for i in range(len(rows)):
+        r = ds.row(i, rng)
+        assert r["clean"] == rows[i]["clean"] and r["kind"] == kinds[i]
+        assert PD.aligned(r["noisy"], r["clean"])
+        if kinds[i] == "real-vie-poor":
+            assert r == rows[i]  # real pairs stay as recorded
+        if kinds[i] == "stripped":
+            assert r["noisy"] == PD.strip_line(r["clean"])
+        redrawn += r["noisy"] != rows[i]["noisy"]
+    assert redrawn >= 2  # the stripped rows of the test had hand-made noise, now redrawn
+    ds.fresh = 0.0
+    assert all(ds.row(i, rng) == rows[i] for i in range(len(rows)))

@@ -286,6 +286,41 @@ def ship(out: str, dest: str) -> dict:
     return info
 
 
+def fresh_pairs_class():
+    """finetune_scorer.ArrowPairs whose synthetic rows get, with probability
+    `fresh`, a noisy side drawn anew from their clean side by pairs_dataset.synth_row
+    (same kind, same channels: models/marks.json and models/seq2seq/noise.json), so that
+    minutes on a GPU, many passes over the bundle, do not learn one fixed draw of the
+    noise.  Real Tesseract rows are always as recorded."""
+    from scripts.seq2seq import finetune_scorer as FS
+    from scripts.seq2seq import pairs_dataset as PD
+
+    class FreshPairs(FS.ArrowPairs):
+        def __init__(self, *args, fresh=0.5, marks_path="", noise_path="", **kw):
+            super().__init__(*args, **kw)
+            self.fresh, self.marks_path, self.noise_path = fresh, marks_path, noise_path
+            self._channels = None
+
+        def row(self, i, rng):
+            r = self.ds[i]
+            kind = r["kind"]
+            if self.fresh <= 0 or kind.startswith("real-") or kind not in PD.SYNTH_MIX \
+                    or rng.random() >= self.fresh:
+                return r
+            if self._channels is None:  # built in the worker that draws
+                from scripts.seq2seq.noise import CharNoise
+                from vidiacritic.marks import MarksChannel
+                with open(self.noise_path, encoding="utf-8") as fh:
+                    noise = CharNoise.from_json(fh.read())
+                self._channels = (PD.MarksNoise(MarksChannel.load(self.marks_path)), noise)
+            noisy = PD.synth_row(r["clean"], kind, rng, *self._channels)
+            if noisy is None or not PD.aligned(noisy, r["clean"]):
+                return r
+            return dict(r, noisy=noisy)
+
+    return FreshPairs
+
+
 def cmd_train(a) -> int:
     t0 = time.time()
     stubbed = stub_missing_modules()
@@ -348,14 +383,14 @@ def cmd_train(a) -> int:
         res["all"] = round(right / max(1, total), 5)
         return res
 
-    exported = []
+    best: dict = {}
 
-    def export(step_note: str) -> None:
+    def export(res: dict) -> None:
         te = time.time()
         TS.export(model, a.out, preset, tok, syl_path, offset)
         if a.ship:
             ship(a.out, a.ship)
-        exported.append(step_note)
+        best.update(step=loop.step, valid_tf=res)
         log({"event": "export", "step": loop.step, "out": a.out, "ship": a.ship,
              "seconds": round(time.time() - te, 1)})
 
@@ -363,19 +398,38 @@ def cmd_train(a) -> int:
     log({"event": "valid_tf", "step": loop.step, "when": "start", **before})
 
     def evaluate(final: bool) -> dict:
-        res = {"valid_tf": accuracy()}
-        if final or not exported:  # the first evaluation exports too: the path is proven early
-            export("final" if final else "first")
-        return res
+        """Exports when the validation accuracy (all kinds) is the best so far: the first
+        evaluation proves the export path early, and a run that overfits its bundle late
+        keeps its best weights."""
+        res = accuracy()
+        if not best or res["all"] > best["valid_tf"]["all"]:
+            export(res)
+        elif final:
+            log({"event": "kept", "step": best["step"], "valid_tf_all": best["valid_tf"]["all"]})
+        return {"valid_tf": res}
+
+    Pairs = fresh_pairs_class()
+    noise_path = os.path.join(a.init, "noise.json")
+    if not os.path.exists(noise_path):
+        noise_path = os.path.join(ROOT, "models", "seq2seq", "noise.json")
 
     def make_loader(phase):
-        ds = FS.ArrowPairs(train, tok, syllables, a.max_len, max_tokens, a.real_share,
-                           a.seed * 1009 + loop.step)
+        ds = Pairs(train, tok, syllables, a.max_len, max_tokens, a.real_share,
+                   a.seed * 1009 + loop.step, fresh=a.fresh_noise,
+                   marks_path=os.path.join(ROOT, "models", "marks.json"),
+                   noise_path=noise_path)
         return iter(torch.utils.data.DataLoader(ds, batch_size=None, num_workers=a.workers,
                                                 pin_memory=amp,
                                                 prefetch_factor=4 if a.workers else None))
 
-    train_step = TS.make_train_step(model, opt, offset, n_syl, device, amp)
+    step = TS.make_train_step(model, opt, offset, n_syl, device, amp)
+    seen = [0]
+
+    def train_step(batch):
+        loss, n = step(batch)
+        seen[0] += n
+        return loss, n
+
     loop.run(make_loader, train_step, evaluate, log_every=a.log_every, eval_minutes=a.eval_minutes,
              ckpt_minutes=a.ckpt_minutes, max_steps=a.max_steps, rate_key="syl_s")
     rows = [json.loads(x) for x in open(os.path.join(a.out, "train_log.jsonl"), encoding="utf-8")]
@@ -383,7 +437,10 @@ def cmd_train(a) -> int:
     after = next(r["valid_tf"] for r in reversed(rows) if "valid_tf" in r and isinstance(r["valid_tf"], dict))
     report = {"steps": loop.step, "train_s": round(loop.elapsed, 1), "wall_s": round(time.time() - t0, 1),
               "syl_s_median": sorted(rates)[len(rates) // 2] if rates else None,
-              "valid_tf_start": before, "valid_tf_end": after, "device": str(device),
+              "syllables_seen": seen[0],
+              "passes": round(seen[0] / max(1, man["files"]["train.parquet"]["words"]), 2),
+              "valid_tf_start": before, "valid_tf_end": after, "exported_step": best.get("step"),
+              "valid_tf_exported": best.get("valid_tf"), "device": str(device),
               "size": a.size, "preset": preset, "lr": lr, "max_tokens": max_tokens,
               "bundle": {n: f["sha256"] for n, f in man["files"].items()},
               "bundle_command": man.get("command"), "args": vars(a), "torch": torch.__version__}
@@ -391,8 +448,9 @@ def cmd_train(a) -> int:
         json.dump(report, fh, indent=1, ensure_ascii=False)
     if a.ship:
         ship(a.out, a.ship)
-    print(json.dumps({k: report[k] for k in ("steps", "train_s", "wall_s", "syl_s_median",
-                                             "valid_tf_start", "valid_tf_end")}), flush=True)
+    print(json.dumps({k: report[k] for k in ("steps", "train_s", "wall_s", "syl_s_median", "passes",
+                                             "valid_tf_start", "valid_tf_end", "exported_step")}),
+          flush=True)
     return 0
 
 
@@ -538,6 +596,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--max-tokens", type=int, default=0, help="default 3000 CPU, 30000 CUDA")
     p.add_argument("--max-len", type=int, default=160)
     p.add_argument("--real-share", type=float, default=0.3)
+    p.add_argument("--fresh-noise", type=float, default=0.5,
+                   help="share of synthetic rows whose noisy side is drawn anew")
     p.add_argument("--workers", type=int, default=0)
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--eval-minutes", type=float, default=2.5)

@@ -130,6 +130,10 @@ class ArrowPairs(torch.utils.data.IterableDataset):
             yield order[k]
             k += 1
 
+    def row(self, i, rng):
+        """Row `i` as a dict (a subclass may redraw its noisy side)."""
+        return self.ds[i]
+
     def _encode(self, sp, offset, row):
         noisy, clean = row["noisy"], row["clean"]
         cw = TS.words_of(clean)
@@ -149,7 +153,7 @@ class ArrowPairs(torch.utils.data.IterableDataset):
         while True:
             pool, used = [], 0
             while used < self.max_tokens * self.pool_batches:
-                st = self._encode(sp, offset, self.ds[next(rows)])
+                st = self._encode(sp, offset, self.row(next(rows), rng))
                 if st is not None:
                     pool.append(st)
                     used += max(len(st[0]), len(st[1]))
