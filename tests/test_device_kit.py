@@ -233,3 +233,27 @@ def test_fresh_noise_redraws_synthetic_rows_only():
     assert redrawn >= 2  # the stripped rows of the test had hand-made noise, now redrawn
     ds.fresh = 0.0
     assert all(ds.row(i, rng) == rows[i] for i in range(len(rows)))
+
+
+def test_train_survives_a_failed_graph_export(tmp_path, tiny_init, monkeypatch):
+    """scorer.npz is written before the ONNX graph: when the graph's export fails (an
+    exporter of another torch version on the device), the run goes on, ships the weights
+    without the graph, and fetch rebuilds it here."""
+    from scripts.seq2seq import onnx_export
+
+    def broken(*args, **kw):
+        raise RuntimeError("exporter broke")
+    monkeypatch.setattr(onnx_export, "export_onnx", broken)
+    bundle, out, ship = (str(tmp_path / n) for n in ("bundle", "out", "ship"))
+    DK.write_bundle(synthetic_rows(), bundle, per_kind=2, frac=0.5)
+    assert DK.main(["train", "--bundle", bundle, "--init", tiny_init, "--device", "cpu", "--threads", "1",
+                    "--max-steps", "1", "--minutes", "5", "--eval-minutes", "60", "--out", out,
+                    "--ship", ship]) == 0
+    log = [json.loads(x) for x in open(os.path.join(out, "train_log.jsonl"), encoding="utf-8")]
+    assert any(r.get("event") == "export_error" for r in log)
+    info = json.load(open(os.path.join(ship, DK.SHIP_FILE)))
+    assert "scorer.npz" in info["files"] and "scorer.int8.onnx" not in info["files"]
+    monkeypatch.undo()
+    model = str(tmp_path / "model")
+    DK.main(["fetch", "--from", ship, "--out", model, "--init", MODEL])
+    assert os.path.getsize(os.path.join(model, "scorer.int8.onnx")) > 0

@@ -387,7 +387,16 @@ def cmd_train(a) -> int:
 
     def export(res: dict) -> None:
         te = time.time()
-        TS.export(model, a.out, preset, tok, syl_path, offset)
+        try:
+            TS.export(model, a.out, preset, tok, syl_path, offset)
+        except Exception as e:  # noqa: BLE001 - scorer.npz is written first; fetch rebuilds the graph
+            graph = os.path.join(a.out, "scorer.int8.onnx")
+            npz = os.path.join(a.out, "scorer.npz")
+            if not os.path.exists(npz) or os.path.getmtime(npz) < te:
+                raise  # not even this step's weights were written
+            if os.path.exists(graph):
+                os.remove(graph)
+            log({"event": "export_error", "error": f"{type(e).__name__}: {e}"[:500]})
         if a.ship:
             ship(a.out, a.ship)
         best.update(step=loop.step, valid_tf=res)
