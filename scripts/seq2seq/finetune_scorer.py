@@ -29,7 +29,6 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
 
 from scripts.seq2seq import train_scorer as TS  # noqa: E402
 from scripts.seq2seq.loop import JsonLog, TrainLoop  # noqa: E402
@@ -79,8 +78,33 @@ def _max_dlogp(model, sc, offset: int) -> float:
     return worst
 
 
+def load_start(folder, dropout=0.1, tol=1e-3):
+    """The float BART of the scorer in `folder` (``scorer.npz``), checked against its
+    runtime (``check_rebuild``; SystemExit beyond `tol` nats), with training dropout.
+    Returns (model, runtime scorer, syllable offset, preset name, worst |Δ log p|).
+    Shared by main() and device_kit.py."""
+    model, sc = model_from_npz(folder)
+    offset = int(sc.cfg["syllable_offset"])
+    worst = check_rebuild(model, sc, offset)
+    if worst > tol:
+        raise SystemExit(f"finetune_scorer: error: rebuilt model differs by {worst:.4g} nats")
+    # Dropout 0.1 as in the shipped run (model_from_npz builds the model without it);
+    # BART's layers read it from a float attribute, the attention modules keep 0.
+    for m in model.modules():
+        if type(m).__name__ in ("BartEncoderLayer", "BartDecoderLayer", "BartEncoder", "BartDecoder"):
+            m.dropout = dropout
+    model.config.dropout = dropout
+    preset = next(k for k, v in TS.PRESETS.items()
+                  if v == (sc.cfg["d_model"], sc.cfg["encoder_layers"], sc.cfg["decoder_layers"],
+                           sc.cfg["heads"], sc.cfg["ffn"]))
+    return model, sc, offset, preset, worst
+
+
 class ArrowPairs(torch.utils.data.IterableDataset):
-    """Endless batches from the dataset: (input ids, attention mask, labels)."""
+    """Endless batches from the dataset: (input ids, attention mask, labels).  `ds` is
+    anything with ``ds["kind"]`` (a column) and ``ds[i]`` (a row dict with "noisy" and
+    "clean"): the ``datasets`` dataset here, device_kit's Parquet rows on the device.
+    Each DataLoader worker draws with its own seed."""
 
     def __init__(self, ds, sp_path, syllables, max_len, max_tokens, real_share, seed,
                  pool_batches=32):
@@ -106,6 +130,10 @@ class ArrowPairs(torch.utils.data.IterableDataset):
             yield order[k]
             k += 1
 
+    def row(self, i, rng):
+        """Row `i` as a dict (a subclass may redraw its noisy side)."""
+        return self.ds[i]
+
     def _encode(self, sp, offset, row):
         noisy, clean = row["noisy"], row["clean"]
         cw = TS.words_of(clean)
@@ -117,14 +145,15 @@ class ArrowPairs(torch.utils.data.IterableDataset):
 
     def __iter__(self):
         import sentencepiece as spm
-        rng = random.Random(self.seed)
+        info = torch.utils.data.get_worker_info()
+        rng = random.Random(self.seed + (7919 * (info.id + 1) if info is not None else 0))
         sp = spm.SentencePieceProcessor(model_file=self.sp_path)
         offset = sp.get_piece_size()
         rows = self._rows(rng)
         while True:
             pool, used = [], 0
             while used < self.max_tokens * self.pool_batches:
-                st = self._encode(sp, offset, self.ds[next(rows)])
+                st = self._encode(sp, offset, self.row(next(rows), rng))
                 if st is not None:
                     pool.append(st)
                     used += max(len(st[0]), len(st[1]))
@@ -182,28 +211,15 @@ def main(argv=None):
     torch.manual_seed(a.seed)
     os.makedirs(a.out, exist_ok=True)
     log = JsonLog(os.path.join(a.out, "train_log.jsonl"), _T0)
-    model, sc = model_from_npz(a.model)
-    offset = int(sc.cfg["syllable_offset"])
-    worst = check_rebuild(model, sc, offset)
+    model, sc, offset, preset, worst = load_start(a.model)
     log({"event": "rebuild_check", "max_abs_dlogp": round(worst, 6)})
-    if worst > 1e-3:
-        raise SystemExit(f"finetune_scorer: error: rebuilt model differs by {worst:.4g} nats")
     if a.check:
         return
-    # Dropout 0.1 as in the shipped run (model_from_npz builds the model without it);
-    # BART's layers read it from a float attribute, the attention modules keep 0.
-    for m in model.modules():
-        if type(m).__name__ in ("BartEncoderLayer", "BartDecoderLayer", "BartEncoder", "BartDecoder"):
-            m.dropout = 0.1
-    model.config.dropout = 0.1
 
     tok = os.path.join(a.model, "spm.model")
     syl_path = os.path.join(a.model, "syllables.txt")
     syllables = {w: i + 1 for i, w in enumerate(TS.load_syllables(syl_path))}
     ds = datasets.load_from_disk(a.data)
-    preset = next(k for k, v in TS.PRESETS.items()
-                  if v == (sc.cfg["d_model"], sc.cfg["encoder_layers"], sc.cfg["decoder_layers"],
-                           sc.cfg["heads"], sc.cfg["ffn"]))
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.98),
                             weight_decay=0.01, eps=1e-8)
     loop = TrainLoop(model, opt, a.ckpt_dir, log, lr=a.lr, warmup=a.warmup, finetune_frac=1.0,
@@ -225,17 +241,7 @@ def main(argv=None):
         return iter(ArrowPairs(ds, tok, syllables, a.max_len, a.max_tokens, a.real_share,
                                a.seed * 1009 + loop.step))
 
-    def train_step(batch):
-        inp, att, lab = batch
-        logits = TS.syllable_logits(model, inp, att, TS.shift_right(lab), offset)
-        tgt = TS.targets(lab, offset)
-        loss = F.cross_entropy(logits.float().reshape(-1, n_syl), tgt.reshape(-1),
-                               ignore_index=-100)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        return loss, int((tgt != -100).sum())
+    train_step = TS.make_train_step(model, opt, offset, n_syl, torch.device("cpu"))
 
     sp = spm.SentencePieceProcessor(model_file=tok)
 

@@ -149,6 +149,28 @@ def tf_accuracy(model, sp, pairs, syllables, offset, device, batch=64):
     return right / max(1, total), len(items)
 
 
+def make_train_step(model, opt, offset, n_syl, device, amp=False, label_smoothing=0.0):
+    """One optimizer step on a batch (input ids, attention mask, labels): the forward pass
+    under bf16 autocast when `amp` (CUDA), the loss over the syllable rows in float32,
+    clipped gradients.  Returns (loss tensor, target syllables).  Shared by this trainer,
+    finetune_scorer.py and device_kit.py."""
+
+    def train_step(batch):
+        inp, att, lab = (x.to(device, non_blocking=True) for x in batch)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+            logits = syllable_logits(model, inp, att, shift_right(lab), offset)
+        tgt = targets(lab, offset)
+        loss = F.cross_entropy(logits.float().reshape(-1, n_syl), tgt.reshape(-1),
+                               ignore_index=-100, label_smoothing=label_smoothing)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        return loss, int((tgt != -100).sum())
+
+    return train_step
+
+
 def read_pairs(path, limit=0):
     out = []
     if not path or not os.path.exists(path):
@@ -321,18 +343,7 @@ def main(argv=None):
 
     n_syl = len(syl_list) + 1
 
-    def train_step(batch):
-        inp, att, lab = (x.to(device) for x in batch)
-        with torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
-            logits = syllable_logits(model, inp, att, shift_right(lab), offset)
-        tgt = targets(lab, offset)
-        loss = F.cross_entropy(logits.float().reshape(-1, n_syl), tgt.reshape(-1),
-                               ignore_index=-100, label_smoothing=a.label_smoothing)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        return loss, int((tgt != -100).sum())
+    train_step = make_train_step(model, opt, offset, n_syl, device, amp, a.label_smoothing)
 
     def evaluate(final):
         res = {}
