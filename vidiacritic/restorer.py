@@ -24,12 +24,12 @@ order; the work of each lies in its own module: :mod:`vidiacritic.reading` (how 
 document was written), :mod:`vidiacritic.user_matching` (the user's terms),
 :mod:`vidiacritic.lattice` (candidates and their scores), :mod:`vidiacritic.rescoring`
 (Viterbi and the seq2seq scorer), :mod:`vidiacritic.assembly` (the output and its fixes),
-:mod:`vidiacritic.explanation` (per-word decisions);
+:mod:`vidiacritic.explanation` (per-word decisions), :mod:`vidiacritic.invisible` (format
+characters read through and written back);
 the tuning is one frozen :class:`vidiacritic.config.Config`.
 """
 from __future__ import annotations
 
-import bisect
 import copy
 import functools
 import hashlib
@@ -40,7 +40,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import fixes, resources, userterms, word_breaks
+from . import fixes, invisible, resources, userterms, word_breaks
 from .candidates import CandidateGenerator
 from .assembly import Assembler, join
 from .config import DEFAULT, Config
@@ -50,7 +50,7 @@ from .lattice import LatticeBuilder
 from .marks import ENG_OCR, VIE_OCR, DocumentReading
 from .reading import DocumentReader, is_ocr_document
 from .rescoring import Rescorer
-from .text import TONE_STYLES, TRADITIONAL, compose_marks, strip_diacritics
+from .text import TONE_STYLES, TRADITIONAL, compose_marks
 from .tokens import (WORD, Token, chains, join_ocr_splits, ocr_reading, pieces, split_slashed_caps, stray_stops,
                      tokenize)
 from .user_matching import UserMatch, UserMatcher, partial_terms, user_choices
@@ -59,15 +59,6 @@ __all__ = ["ENGINES", "STAGES", "Config", "Explanation", "Restorer", "WordDecisi
            "is_ocr_document", "restore"]
 
 ENGINES = ("auto", "model", "statistical", "rules")
-# Invisible format characters that text copied from PDFs and web pages carries (Unicode's
-# default-ignorable ones: zero-width space, non-joiner and joiner, word joiner, BOM /
-# zero-width no-break space, soft hyphen).  Each was a punctuation token that cut its word
-# and the decoding chain ("nguo\u200bi dan" came out "nguo\u200bi dần"); a document is now
-# read without them and they are written back where they were (Restorer._run).
-INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-_INVISIBLE = re.compile(f"[{INVISIBLE}]")
-_INVISIBLE_RUN = re.compile(f"[{INVISIBLE}]+")
-_INVISIBLE_BEFORE_MARKS = re.compile(f"([{INVISIBLE}]+)([\u0300-\u036f]+)")
 # The stages of one reading of a document, in order: Restorer._run_once calls
 # Restorer._<stage> for each, and each reads and fills the _Document.
 STAGES = (
@@ -222,78 +213,24 @@ class Restorer:
         """(words with OCR marks, words) in `text`: what decides whether a document is
         OCR output (see is_ocr_document).  vidiacritic.stream sums them over a whole
         file before restoring it in pieces."""
-        if _INVISIBLE.search(text) is not None:  # (read without them, as restore() reads it)
-            text = _INVISIBLE.sub("", compose_marks(text))
+        if invisible.has(text):  # (read without them, as restore() reads it)
+            text = invisible.strip(compose_marks(text))
         return self.reader.ocr_word_counts(tokenize(compose_marks(text)))
 
     def _run(self, text: str, details: bool, *, ocr_document: Optional[bool] = None) -> Explanation:
-        """`text` restored (_readings), read without its invisible characters (INVISIBLE,
-        _run_without_invisible) when it has any."""
-        if isinstance(text, str) and _INVISIBLE.search(text) is not None:
+        """`text` restored (_readings), read without its invisible characters
+        (vidiacritic.invisible) when it has any."""
+        if isinstance(text, str) and invisible.has(text):
             return self._run_without_invisible(text, details, ocr_document)
         return self._readings(text, details, ocr_document=ocr_document)[0]
 
     def _run_without_invisible(self, text: str, details: bool, ocr_document: Optional[bool]) -> Explanation:
-        """`text` read as the text without its INVISIBLE characters, which are written
-        back where they were: between tokens exactly there, inside a token at the same
-        index of the text it became (at its end when that is shorter).  So "nguo\u200bi
-        dan" is read as người dân and comes out "ngườ\u200bi dân"; the output, read
-        without them, is the text without them restored; restoring it again reads the
-        same text without them, so changes nothing.
-
-        Where each character goes comes from the readings' `positions` (every token whose
-        text changed, Restorer._run_once), composed over the readings (_through), so
-        every change of the output is accounted for: code fixes, list markers, words
-        merged and split (explain()'s words were not enough: session 12).  explain()'s
-        words take the characters inside them the same way, so they give the output."""
+        """`text` read as the text without its invisible characters, which are written
+        back where they were (vidiacritic.invisible.read_without)."""
         _check_text(text)
-        text = compose_marks(text)
-        if compose_marks(clean := _INVISIBLE.sub("", text)) != clean:
-            # (one between a letter and its combining marks: it goes after the marks)
-            text = compose_marks(_INVISIBLE_BEFORE_MARKS.sub(r"\2\1", text))
-            if compose_marks(clean := _INVISIBLE.sub("", text)) != clean:
-                return self._readings(text, details, ocr_document=ocr_document)[0]  # (not seen)
-        # the runs of invisible characters: (offset in `clean` of the character after it, run)
-        runs, removed = [], 0
-        for m in _INVISIBLE_RUN.finditer(text):
-            runs.append((m.start() - removed, m.group()))
-            removed += len(m.group())
-        offsets = [j for j, _ in runs]
-        ex, steps = self._readings(clean, details, ocr_document=ocr_document)
-        words = sorted(ex.words, key=lambda w: w.start)
-        ends = [(w.start, w.start + len(w.original)) for w in words]
-        # (inside a word: the runs after its first character, before its end)
-        inner = [runs[bisect.bisect_right(offsets, s):bisect.bisect_left(offsets, e)] for s, e in ends]
-        queries = sorted({*offsets, *(s for (s, _), rs in zip(ends, inner) if rs)})
-        at = dict(zip(queries, queries))
-        for before, after, positions in steps:
-            mapped = _through(before, after, positions, [at[j] for j in queries])
-            if mapped is None:  # (not seen: a reading's positions that do not give its output)
-                return self._readings(text, details, ocr_document=ocr_document)[0]
-            at = dict(zip(queries, mapped))
-        out, done = [], 0
-        for j, run in runs:
-            out += [ex.text[done:at[j]], run]
-            done = at[j]
-        out.append(ex.text[done:])
-        # explain()'s words: at their places in `text`, their texts with the runs inside
-        lengths = [0]
-        for _, run in runs:
-            lengths.append(lengths[-1] + len(run))
-
-        def original_at(j: int) -> int:  # where clean[j] is in `text`
-            return j + lengths[bisect.bisect_right(offsets, j)]
-
-        kept = []
-        for w, (s, e), rs in zip(words, ends, inner):
-            chosen = w.chosen
-            for j, run in reversed(rs):  # (from the end: inserting keeps the lower indices)
-                k = min(max(at[j] - at[s], 0), len(chosen))
-                chosen = chosen[:k] + run + chosen[k:]
-            start = original_at(s) if s < len(clean) else len(text)
-            end = original_at(e - 1) + 1 if e > s else start
-            kept.append(replace(w, original=text[start:end], chosen=chosen, start=start))
-        return Explanation("".join(out), kept, ex.reading)
+        ex = invisible.read_without(compose_marks(text),
+                                    lambda clean: self._readings(clean, details, ocr_document=ocr_document))
+        return ex if ex is not None else self._readings(compose_marks(text), details, ocr_document=ocr_document)[0]
 
     def _readings(self, text: str, details: bool, *, ocr_document: Optional[bool] = None,
                   ) -> Tuple[Explanation, List[Tuple[str, str, Dict[int, Tuple[int, str, str]]]]]:
@@ -547,36 +484,6 @@ def _check_text(text) -> None:
     if (bad := re.search(r"[\ud800-\udfff]", text)) is not None:  # else sentencepiece's RuntimeError
         raise ValueError(f"text has a lone surrogate U+{ord(bad.group()):04X} at index {bad.start()} "
                          "(not valid Unicode: decode bytes with errors='replace', not 'surrogateescape')")
-
-
-def _through(before: str, after: str, positions: Dict[int, Tuple[int, str, str]],
-             offsets: Sequence[int]) -> Optional[List[int]]:
-    """Where each of `offsets` (ascending, in `before`, a reading's input) is in `after`,
-    its output (`positions`: every token whose text changed, Restorer._run_once): past
-    the changes before it, shifted by them; inside a changed token, at the same index of
-    its new text (its end when that is shorter); at a changed token's start, at its new
-    text's start.  None when `positions` do not give `after` from `before`."""
-    changes = sorted(positions.items())
-    shift = 0
-    for out_start, (start, old, new) in changes:
-        if start + shift != out_start or before[start:start + len(old)] != old \
-                or after[out_start:out_start + len(new)] != new:
-            return None
-        shift += len(new) - len(old)
-    if len(before) + shift != len(after):
-        return None
-    out: List[int] = []
-    k = shift = 0
-    for x in offsets:
-        while k < len(changes) and changes[k][1][0] + len(changes[k][1][1]) <= x:
-            shift += len(changes[k][1][2]) - len(changes[k][1][1])
-            k += 1
-        if k < len(changes) and changes[k][1][0] <= x:
-            out_start, (start, old, new) = changes[k]
-            out.append(out_start + min(x - start, len(new)))
-        else:
-            out.append(x + shift)
-    return out
 
 
 _DEFAULT: Dict[Tuple[str, str], Restorer] = {}

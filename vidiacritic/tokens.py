@@ -218,13 +218,20 @@ def split_slashed_caps(tokens: Sequence[Token], is_word: Callable[[str], bool]) 
                 or not all(is_word(p) for p in text.split("/")):
             out.append(tok)
             continue
-        pos = tok.start
-        for k, part in enumerate(text.split("/")):
-            if k:
-                out.append(Token("/", PUNCT, pos))
-                pos += 1
-            out.append(Token(part, PROTECTED if part.lower() in MEASURE_UNITS else WORD, pos))
-            pos += len(part)
+        out.extend(_slashed_tokens(text, tok.start))
+    return out
+
+
+def _slashed_tokens(text: str, pos: int) -> List[Token]:
+    """The tokens of slash-joined words at offset `pos`: each part a WORD (a unit part
+    PROTECTED), each slash a PUNCT."""
+    out: List[Token] = []
+    for k, part in enumerate(text.split("/")):
+        if k:
+            out.append(Token("/", PUNCT, pos))
+            pos += 1
+        out.append(Token(part, PROTECTED if part.lower() in MEASURE_UNITS else WORD, pos))
+        pos += len(part)
     return out
 
 
@@ -311,12 +318,7 @@ def _split_chunk(chunk: str, start: int, out: List[Token]) -> None:
         elif _LOWER_INITIALS.match(core):  # v.v (vân vân), t.l: abbreviations, kept
             out.append(Token(core, PROTECTED, pos))
         elif slashed_words(core):
-            for k, part in enumerate(core.split("/")):
-                if k:
-                    out.append(Token("/", PUNCT, pos))
-                    pos += 1
-                out.append(Token(part, PROTECTED if part.lower() in MEASURE_UNITS else WORD, pos))
-                pos += len(part)
+            out.extend(_slashed_tokens(core, pos))
         elif _is_code(core):
             out.append(Token(core, PROTECTED, pos))
         else:
