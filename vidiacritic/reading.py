@@ -55,9 +55,13 @@ class DocumentReader:
         if hit is None:
             if len(self._codes) > 100_000:
                 self._codes.clear()
-            best = max((s for _, s in self.generator.ocr_candidates(ocr_reading(token))), default=-np.inf)
-            hit = self._codes[token] = best < cut
+            hit = self._codes[token] = self.best_ocr_reading(token) < cut
         return hit
+
+    def best_ocr_reading(self, token: str) -> float:
+        """The OCR channel's log P(token | syllable) of `token`'s best Vietnamese reading
+        (-inf when it has none): how well damage of a syllable explains the token."""
+        return max((s for _, s in self.generator.ocr_candidates(ocr_reading(token))), default=-np.inf)
 
     def ocr_word_counts(self, toks: Sequence[Token]) -> Tuple[int, int]:
         """(words with OCR marks, words) among `toks` (see is_ocr_document)."""

@@ -38,7 +38,6 @@ import warnings
 from dataclasses import dataclass, replace
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
-import numpy as np
 
 from . import fixes, invisible, resources, userterms, word_breaks
 from .candidates import CandidateGenerator
@@ -51,7 +50,7 @@ from .marks import ENG_OCR, VIE_OCR, DocumentReading
 from .reading import DocumentReader, is_ocr_document
 from .rescoring import Rescorer
 from .text import TONE_STYLES, TRADITIONAL, compose_marks
-from .tokens import (WORD, Token, chains, join_ocr_splits, ocr_reading, pieces, split_slashed_caps, stray_stops,
+from .tokens import (WORD, Token, chains, join_ocr_splits, pieces, split_slashed_caps, stray_stops,
                      tokenize)
 from .user_matching import UserMatch, UserMatcher, partial_terms, user_choices
 
@@ -467,7 +466,7 @@ class Restorer:
         """The OCR channel's log P(token | syllable) of `token`'s best Vietnamese reading
         (-inf when it has none): how well damage of a syllable explains the token
         (fixes.foreign_words weighs an English word of OCR output by it)."""
-        return max((s for _, s in self.generator.ocr_candidates(ocr_reading(token))), default=-np.inf)
+        return self.reader.best_ocr_reading(token)
 
     def _vietnamese_frequency(self, token: str) -> float:
         """Unigram frequency of the Vietnamese readings of `token`'s letters (its
