@@ -103,6 +103,10 @@ class Config:
     # bonus is phrase_bonus at phrase_coverage_high or more, none at phrase_coverage_low
     # or less, linear between; documents shorter than phrase_coverage_min_words keep
     # phrase_bonus (too few words to tell).
+    # Place names the document writes after their unit word ("xã Huổi Luông") get the
+    # phrase bonus where they stand alone too ("Đồn Biên phòng Hudi Luéng"):
+    # LatticeBuilder.document_place_names.
+    document_place_names: bool = True
     phrase_coverage_low: float = 0.70
     phrase_coverage_high: float = 0.78
     phrase_coverage_words: int = 2000
