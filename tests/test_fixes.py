@@ -474,3 +474,46 @@ def test_area_units_in_ocr_output(engine):
     assert "km?" in r.restore("có diện tích 9.984.670 km? của toàn bộ lãnh thổ")
     words = r.explain("dién tich 9.984.670 km? cia Canada", ocr_document=True).words
     assert [(w.original, w.chosen, w.source) for w in words if w.source == "fix:unit"] == [("?", "²", "fix:unit")]
+
+
+# ---------------------------------------------------------------- issue 9 item 6: acronyms and foreign words kept as written
+KEPT = CASES["kept_words"]
+
+
+@pytest.mark.parametrize("text,word,typed,ocr", KEPT["keeps"])
+def test_shipped_kept_words(text, word, typed, ocr):
+    """What the corpus writes without marks stays so: an all-caps token alone in capitals
+    (CA, AP), a word that is no syllable unmarked (Top, Cup), a domain's ending (.net);
+    in OCR output only caps of fixes.OCR_ACRONYM_MIN letters or more."""
+    from vidiacritic.resources import load_kept_words
+    toks = tokenize(text)
+    i = next(k for k, t in enumerate(toks) if t.text == word and t.kind == WORD)
+    assert load_kept_words().keeps(toks, i) is typed
+    assert load_kept_words().keeps(toks, i, ocr=True) is ocr
+
+
+@pytest.mark.parametrize("src,expected", KEPT["restore"])
+def test_kept_words_restore(stat, src, expected):
+    assert stat.restore(src) == expected
+    assert Restorer(engine="auto").restore(src) == expected
+
+
+@pytest.mark.parametrize("row", ["caps\tCa\t5\t0", "word\tTOP\t5\t0", "name\tTop\t5\t0", "caps\tCA\t5"])
+def test_kept_words_table_rejects_a_malformed_row(tmp_path, row):
+    p = tmp_path / "k.tsv"
+    p.write_text(row + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="k.tsv:1"):
+        fixes.KeptWords.load(p)
+
+
+@pytest.mark.parametrize("line,expected", KEPT["count_line"])
+def test_kept_words_builder_counts(line, expected):
+    from collections import Counter
+    from scripts.build_kept_words import count_line, kept
+    caps, words, joined = Counter(), Counter(), Counter()
+    count_line(line, caps, words, joined)
+    assert dict(caps) == expected["caps"] and dict(joined) == expected["joined"]
+    assert all(words[w] == n for w, n in expected["words"].items())
+    # the share rule: unmarked at least min_share of all spellings, min_count times
+    counts = Counter({"Top": 9, "Tốp": 1, "hot": 5, "hốt": 5})
+    assert kept(counts, lambda w: True, 5, 0.75) == [("Top", 9, 1)]

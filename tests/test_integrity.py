@@ -257,6 +257,7 @@ def test_missing_acronym_table_is_an_error(folders):
     ("data", "acronyms_d.tsv", resources.load_acronyms),
     ("data", "code_parts_d.tsv", resources.load_code_parts),
     ("data", "english_words.tsv", resources.load_english_words),
+    ("data", "kept_words.tsv", resources.load_kept_words),
     ("data", "admin_terms.tsv", resources.load_lexicon),
     ("models", "rewrites.tsv", resources.load_rewrites),
     ("models", "ocr_forms.tsv", resources.load_ocr_forms),

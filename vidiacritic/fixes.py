@@ -21,13 +21,16 @@ restorer applies them after decoding (and ``explain()`` reports them as "fix:…
                    defines, read from the restored words before them.
 ``foreign_words``  English phrases and "Zalo OA": words kept as written (the restorer
                    gives them no candidates), from ``data/english_words.tsv``
-                   (``scripts/build_english_words.py``; card: ``data/ENGLISH_WORDS_CARD.md``).
+                   (``scripts/build_english_words.py``; card: ``data/ENGLISH_WORDS_CARD.md``),
+                   and the acronyms and foreign words the corpus writes without marks
+                   ("Bộ CA", "hãng AP", "Top 10", "World Cup"), from ``data/kept_words.tsv``
+                   (``KeptWords``; ``scripts/build_kept_words.py``; card: ``data/KEPT_WORDS_CARD.md``).
 """
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
 
 from .tokens import (AMOUNT, NUMBER, SPACE, VOWEL, WORD, Token, article_code_parts,
                      document_code_parts, unit_after_number)
@@ -336,6 +339,67 @@ def load_word_frequencies(path: Union[str, Path]) -> Dict[str, float]:
     return out
 
 
+KEPT_FILE = "kept_words.tsv"
+KEPT_HEADER = ("kind", "written", "count", "count_marked")
+KEPT_KINDS = ("caps", "word", "joined")
+
+
+class KeptWords:
+    """Tokens the corpus writes without marks where their letters could take some
+    (data/kept_words.tsv, scripts/build_kept_words.py): ``caps``, all-caps tokens standing
+    alone in capitals (caps_alone) that are acronyms there (CA, AP, BOT); ``word``, words
+    whose unmarked spelling is no Vietnamese syllable (Top, Cup), case as written;
+    ``joined``, such words glued to a word before them by a full stop (Vnexpress.net)."""
+
+    def __init__(self, caps: FrozenSet[str] = frozenset(), words: FrozenSet[str] = frozenset(),
+                 joined: FrozenSet[str] = frozenset()):
+        self.caps, self.words, self.joined = frozenset(caps), frozenset(words), frozenset(joined)
+
+    @classmethod
+    def load(cls, path: Union[str, Path]) -> "KeptWords":
+        kinds: Dict[str, Set[str]] = {k: set() for k in KEPT_KINDS}
+        with open(path, encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                parts = line.rstrip("\n").split("\t")
+                if lineno == 1 and tuple(parts) == KEPT_HEADER:
+                    continue
+                if len(parts) != len(KEPT_HEADER) or parts[0] not in kinds or not parts[1].isalpha() \
+                        or (len(parts[1]) >= 2 and parts[1].isupper()) != (parts[0] == "caps"):
+                    raise ValueError(f"{path}:{lineno}: expected kind<TAB>written<TAB>count<TAB>count_marked, "
+                                     f"the kind caps (an all-caps token) or word (any other word)")
+                kinds[parts[0]].add(parts[1])
+        return cls(frozenset(kinds["caps"]), frozenset(kinds["word"]), frozenset(kinds["joined"]))
+
+    def keeps(self, toks: Sequence[Token], i: int, ocr: bool = False) -> bool:
+        """Whether WORD token `i` is one to keep as written: a ``caps`` token standing
+        alone in capitals, a ``word`` as written, or a ``joined`` one right after a full
+        stop glued to a word ("Vnexpress.net").  In OCR output (`ocr`) only caps
+        tokens of OCR_ACRONYM_MIN letters or more: there Tesseract's English model makes
+        such spellings of Vietnamese words ("mic" for mức, "true" for trước, "Hip" for
+        Hợp, "DO" for Đỗ, "KY" for Kỳ: with every entry, the training-split eng OCR
+        slices of 400 lines each left 20 more words wrong, news 104 → 105, Wikipedia
+        171 → 178, poor scans 232 → 241, clean scans 54 → 57; the caps of 3 letters
+        or more changed none)."""
+        text = toks[i].text
+        if len(text) >= 2 and text.isupper():
+            return text in self.caps and (not ocr or len(text) >= OCR_ACRONYM_MIN) and caps_alone(toks, i)
+        if ocr:
+            return False
+        return text in self.words or text in self.joined and i >= 2 and toks[i - 1].text == "." \
+            and toks[i - 2].kind == WORD
+
+    def __len__(self) -> int:
+        return len(self.caps) + len(self.words) + len(self.joined)
+
+
+def caps_alone(toks: Sequence[Token], i: int) -> bool:
+    """Whether toks[i] stands alone in capitals: the nearest word before or after it in
+    its clause (_word_beside; one at least) is no all-caps word of two letters or more
+    ("Bộ CA nói", "hãng AP đưa tin"; not "BỘ CÔNG AN", a heading)."""
+    beside = [t for t in (_word_beside(toks, i, -1), _word_beside(toks, i, +1)) if t is not None]
+    return bool(beside) and not any(len(t.text) >= 2 and t.text.isupper() for t in beside)
+
+
 ENGLISH_FILE = "english_words.tsv"
 # A run of English words is kept as written when it holds at least FOREIGN_EVIDENCE
 # lowercase words with no Vietnamese reading ("released", "she", "with"), and they are
@@ -363,7 +427,8 @@ OCR_EVIDENCE_LOGP = -10.0
 
 def foreign_words(toks: Sequence[Token], english: Dict[str, float],
                   vietnamese: Callable[[str], float],
-                  ocr_reading: Optional[Callable[[str], float]] = None) -> Set[int]:
+                  ocr_reading: Optional[Callable[[str], float]] = None,
+                  kept: Optional[KeptWords] = None) -> Set[int]:
     """Indices of WORD tokens to keep as written because they are foreign, not
     Vietnamese that lost its marks.  `english` maps English words to their frequency;
     ``vietnamese(word)`` is the frequency of the word's readings in Vietnamese text (0
@@ -381,6 +446,8 @@ def foreign_words(toks: Sequence[Token], english: Dict[str, float],
       cực, mũ, which OCR candidates would make of them.
     * An acronym inside lowercase text (_acronym_among_lowercase): "bộ phận IT của",
       "Giám đốc CDC tỉnh" keep IT and CDC, not ÍT, CÁC.
+    * A token of `kept` (KeptWords.keeps): what the corpus writes without marks there,
+      "Bộ CA nói", "hãng AP", "Top 10", "World Cup", not CÁ, ÁP, Tốp, Cúp.
 
     In OCR output (`ocr_reading` given: a word's best Vietnamese reading's channel log
     P) a word without a vowel is no English word but a damaged Vietnamese one, which
@@ -430,7 +497,8 @@ def foreign_words(toks: Sequence[Token], english: Dict[str, float],
                 close()  # a Vietnamese word, or something else; names and acronyms pass
             if _caps_after_foreign_name(toks, i, vi_freq) or unit_after_number(toks, i) or \
                     abbreviation_before_number(toks, i) or \
-                    _acronym_among_lowercase(toks, i, english, vi_freq, OCR_ACRONYM_MIN if ocr_reading is not None else 2):
+                    _acronym_among_lowercase(toks, i, english, vi_freq, OCR_ACRONYM_MIN if ocr_reading is not None else 2) or \
+                    kept is not None and kept.keeps(toks, i, ocr_reading is not None):
                 keep.add(i)
         elif tok.kind == SPACE and tok.text.count("\n") >= 2:
             close()

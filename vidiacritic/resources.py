@@ -21,7 +21,7 @@ from .errors import CorruptResource, MissingResource, SettingError, VidiacriticE
 
 __all__ = ["MissingResource", "CorruptResource", "SettingError", "models_dir", "data_dir", "model_path",
            "data_path", "load_ngram", "load_channel", "load_lexicon", "load_acronyms", "load_code_parts",
-           "load_english_words", "load_rewrites", "load_ocr_forms",
+           "load_english_words", "load_kept_words", "load_rewrites", "load_ocr_forms",
            "candidate_table_path", "load_scorer", "load_scorer_from", "load_model_weights", "fingerprint"]
 
 _HERE = Path(__file__).resolve().parent
@@ -175,6 +175,21 @@ def _code_parts_at(path: Path):
     from .fixes import CodePartTable
 
     return _parse(path, CodePartTable.load)
+
+
+def load_kept_words():
+    """Acronyms and foreign words the corpus writes without marks (data/kept_words.tsv),
+    kept as written (fixes.foreign_words)."""
+    from .fixes import KEPT_FILE
+
+    return _kept_words_at(data_path(KEPT_FILE))
+
+
+@lru_cache(maxsize=None)
+def _kept_words_at(path: Path):
+    from .fixes import KeptWords
+
+    return _parse(path, KeptWords.load)
 
 
 def load_english_words() -> dict:

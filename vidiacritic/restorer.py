@@ -133,6 +133,7 @@ class Restorer:
         self.acronyms = resources.load_acronyms()
         self.code_parts = resources.load_code_parts()
         self.english = resources.load_english_words()
+        self.kept_words = resources.load_kept_words()
         self.generator = CandidateGenerator(
             {w: int(self.ngram.counts[i]) for w, i in self.ngram.vocab.items() if w.isalpha()},
             self.channel, rewrites=resources.load_rewrites(), ocr_forms=resources.load_ocr_forms())
@@ -380,7 +381,7 @@ class Restorer:
 
     def _find_foreign_words(self, doc: _Document) -> None:
         doc.foreign = fixes.foreign_words(doc.toks, self.english, self._vietnamese_frequency,
-                                          self._best_ocr_reading if doc.ocr_document else None)
+                                          self._best_ocr_reading if doc.ocr_document else None, self.kept_words)
 
     def _match_user_terms(self, doc: _Document) -> None:
         # (a word a user term fits is no foreign word: "Stung" for Sùng)
