@@ -3,6 +3,7 @@ of a document's two readings become one (see ``Restorer._run``)."""
 from __future__ import annotations
 
 import bisect
+import itertools
 from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Tuple
 
@@ -52,12 +53,17 @@ class Explanation:
 
 
 def merge_readings(first: List[WordDecision], second: List[WordDecision],
-                   positions: Dict[int, Tuple[int, str, str]]) -> List[WordDecision]:
+                   positions: Dict[int, Tuple[int, str, str]], text: Optional[str] = None) -> List[WordDecision]:
     """The words of a two-reading explanation (Restorer._run): the first reading's,
     except where the second changed a word the first had changed (its decision, with
-    the input's word and start); a word the first kept is at the same place in both."""
+    the input's word and start); a word the first kept is at the same place in both.
+    A word of the second reading that spans several of the first's (word_breaks
+    joined "đun g", the first reading's output of "dun g", into "đung") replaces them,
+    as the input's text from the first one's start to the last one's end (`text`: the
+    first reading's input; without it such a word is not reported)."""
     out = {w.start: w for w in first}
     shift = start_map(first, positions)
+    spans = _output_spans(first, positions, shift) if text is not None else []
     for w in second:
         if not w.changed:
             continue
@@ -66,8 +72,15 @@ def merge_readings(first: List[WordDecision], second: List[WordDecision],
             start, original = hit[0], hit[1]
         elif w.start in shift:  # a word the first reading kept
             start, original = shift[w.start], w.original
-        else:  # the second reading cut its words otherwise (not seen on the dev sets):
-            continue  # the text has its choice; the first reading's record stays
+        else:  # the second reading cut its words otherwise: a word over several of the first's
+            end = w.start + len(w.original)
+            k = bisect.bisect_left(spans, (w.start,))
+            covered = list(itertools.takewhile(lambda sp: sp[1] <= end, itertools.islice(spans, k, None)))
+            if not covered or covered[0][0] != w.start or covered[-1][1] != end:
+                continue  # (not a whole number of them: the first reading's record stays)
+            start, original = covered[0][2], text[covered[0][2]:covered[-1][3]]
+            for sp in covered:
+                out.pop(sp[2], None)
         out[start] = replace(w, original=original, start=start)
         for inside in range(start + 1, start + len(original)):  # (words it merged)
             out.pop(inside, None)
@@ -92,6 +105,17 @@ def merge_readings(first: List[WordDecision], second: List[WordDecision],
             start = whole.start + (w.start - o)
             out[start] = replace(w, start=start)
     return sorted(out.values(), key=lambda w: w.start)
+
+
+def _output_spans(first: List[WordDecision], positions: Dict[int, Tuple[int, str, str]],
+                  shift: Dict[int, int]) -> List[Tuple[int, int, int, int]]:
+    """(start, end) in the output and (start, end) in the input of each word of the
+    first reading, in order (merge_readings): kept words by `shift` (start_map),
+    changed ones by `positions`."""
+    length = {w.start: len(w.original) for w in first}
+    spans = [(o, o + length[i], i, i + length[i]) for o, i in shift.items()]
+    spans += [(o, o + len(new), i, i + len(old)) for o, (i, old, new) in positions.items()]
+    return sorted(spans)
 
 
 def start_map(first: List[WordDecision], positions: Dict[int, Tuple[int, str, str]]) -> Dict[int, int]:

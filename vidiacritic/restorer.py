@@ -278,8 +278,8 @@ class Restorer:
         if not details:
             return Explanation(last.text, [], first.reading), steps
         words = last.words
-        for earlier, moved in reversed(readings[:-1]):  # (each reading's words, at its input's places)
-            words = merge_readings(earlier.words, words, moved)
+        for (earlier, moved), (given, _, _) in zip(reversed(readings[:-1]), reversed(steps[:-1])):
+            words = merge_readings(earlier.words, words, moved, given)  # (each reading's words, at its input's places)
         return Explanation(last.text, words, first.reading), steps
 
     @staticmethod
