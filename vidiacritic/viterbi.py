@@ -51,6 +51,9 @@ NEG = -1e9  # score of a padding candidate (finite, so that max-marginals stay f
 # many times the shortest (plus one): see _groups.
 GROUP_STRETCH = 1.5
 GROUP_CELLS = 1 << 18  # a group's arrays: 2 MB each at most (see _groups)
+# The decoders' per-step max: the ufunc's reduce, which ndarray.max calls through a Python
+# wrapper (numpy/_core/_methods.py) on each of a report's ~25,000 steps; the same values.
+_max = np.maximum.reduce
 
 
 def chosen_share(marginals: np.ndarray, forms: Sequence, k: int) -> float:
@@ -124,7 +127,8 @@ def _bigram_scores(ids: np.ndarray, valid: np.ndarray, lm, lm_weight: float) -> 
     lm_weight; 0 where either side is padding (its unary score is NEG already, so
     nothing is looked up)."""
     M = _bigram_lookups(ids, valid, lm)[0]
-    M *= lm_weight  # (in place: the same products, one array less)
+    if lm_weight != 1.0:  # (in place: the same products, one array less; x * 1.0 is x)
+        M *= lm_weight
     return M
 
 
@@ -165,10 +169,10 @@ def _bigram_keep(ids: np.ndarray, un: np.ndarray, lm, keep: int, lm_weight: floa
     alpha[:, 0] = un[:, 0]
     for t in range(1, T):
         a, b = w[t - 1], w[t]
-        alpha[:, t, :b] = (alpha[:, t - 1, :a, None] + M[:, t - 1, :a, :b]).max(axis=1) + un[:, t, :b]
+        alpha[:, t, :b] = _max(alpha[:, t - 1, :a, None] + M[:, t - 1, :a, :b], 1) + un[:, t, :b]
     for t in range(T - 2, -1, -1):
         a, b = w[t], w[t + 1]
-        beta[:, t, :a] = (M[:, t, :a, :b] + (un[:, t + 1, :b] + beta[:, t + 1, :b])[:, None, :]).max(axis=2)
+        beta[:, t, :a] = _max(M[:, t, :a, :b] + (un[:, t + 1, :b] + beta[:, t + 1, :b])[:, None, :], 2)
     mm = (alpha + beta)[:, 1:-1]
     return np.sort(np.argsort(-mm, axis=2, kind="stable")[:, :, :keep], axis=2)
 
@@ -204,7 +208,10 @@ def _remembered_bigram_scores(ids: np.ndarray, valid: np.ndarray, lm, lm_weight:
     for j, b in enumerate(todo):
         f, k = int(front[b]), widths[b]
         memo[keys[b]] = new[j, f:, :k, :k].astype(dtype)
-    M *= lm_weight  # weighted as _bigram_scores weighs, then the extra BOS steps set to 0
+    # weighted as _bigram_scores weighs (the decoders' weight is 1.0: a pass over every
+    # cell of the group's arrays saved), then the extra BOS steps set to 0
+    if lm_weight != 1.0:
+        M *= lm_weight
     return _front(M, front)
 
 
@@ -225,7 +232,8 @@ def _viterbi2(ids: np.ndarray, un: np.ndarray, lm: LanguageModel, lm_weight: flo
     u = np.broadcast_to(ids[:, :-2, :, None, None], shape)
     v = np.broadcast_to(ids[:, 1:-1, None, :, None], shape)
     w = np.broadcast_to(ids[:, 2:, None, None, :], shape)
-    L = _front(_unique_calls(lm.logprob, u.ravel(), v.ravel(), w.ravel()).reshape(shape) * lm_weight, front)
+    L = _unique_calls(lm.logprob, u.ravel(), v.ravel(), w.ravel()).reshape(shape)
+    L = _front(L * lm_weight if lm_weight != 1.0 else L, front)  # (a fresh array: _front writes into it)
     L = L + un[:, 2:, None, None, :]  # fold the unary score of the new word in
     delta = np.empty((B, T, K, K))
     back = np.zeros((B, T, K, K), dtype=np.int64)
@@ -234,10 +242,10 @@ def _viterbi2(ids: np.ndarray, un: np.ndarray, lm: LanguageModel, lm_weight: flo
     for t in range(2, T):
         cand = delta[:, t - 1, :, :, None] + L[:, t - 2]  # (B, z, a, b)
         back[:, t] = cand.argmax(axis=1)
-        delta[:, t] = cand.max(axis=1)
+        delta[:, t] = _max(cand, 1)
     beta = np.zeros((B, T, K, K))
     for t in range(T - 1, 2, -1):
-        beta[:, t - 1] = (L[:, t - 2] + beta[:, t, None, :, :]).max(axis=3)
+        beta[:, t - 1] = _max(L[:, t - 2] + beta[:, t, None, :, :], 3)
     rows = np.arange(B)
     flat = delta[:, T - 1].reshape(B, -1).argmax(axis=1)
     path = np.zeros((B, T), dtype=np.int64)
