@@ -62,6 +62,8 @@ def chosen_share(marginals: np.ndarray, forms: Sequence, k: int) -> float:
     as an unknown one: lattice.as_unknown_too; split in two, its share would look
     unsure and send the segment to the scorer, rescoring.Rescorer.rescore, or widen
     the word, lattice.LatticeBuilder.widen)."""
+    if isinstance(forms, (list, tuple)) and forms.count(forms[k]) == 1:
+        return float(marginals[k])  # (the usual case: the sum below is 0 + that one marginal)
     return float(sum(m for f, m in zip(forms, marginals) if f == forms[k]))
 
 
