@@ -299,3 +299,49 @@ def test_padding_never_wins():
     lattices = [Lattice([np.array([1]), np.array([2, 3, 4, 5])], [np.zeros(1), np.zeros(4)])]
     (dec,) = decode_batch(lattices, lm)
     assert dec.best[0] == 0 and 0 <= dec.best[1] < 4
+
+
+def _full_width_keep(ids, un, lm, keep, lm_weight):
+    """_bigram_keep as it was before session 14: every step over all K candidates."""
+    from vidiacritic.viterbi import NEG, _bigram_scores
+    B, T, K = ids.shape
+    M = _bigram_scores(ids, un > NEG / 2, lm, lm_weight)
+    alpha, beta = np.empty((B, T, K)), np.zeros((B, T, K))
+    alpha[:, 0] = un[:, 0]
+    for t in range(1, T):
+        alpha[:, t] = (alpha[:, t - 1, :, None] + M[:, t - 1]).max(axis=1) + un[:, t]
+    for t in range(T - 2, -1, -1):
+        beta[:, t] = (M[:, t] + (un[:, t + 1] + beta[:, t + 1])[:, None, :]).max(axis=2)
+    return alpha + beta
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_bigram_keep_over_each_steps_widest_candidates_keeps_the_same_bits(seed):
+    """The bigram pass reads at each step only the candidates some lattice of the group
+    has there (session 14): in a group of lattices whose positions differ in width,
+    every real candidate's max-marginal is the full-width pass's to the bit, so the
+    same real candidates are kept."""
+    rng = np.random.default_rng(5000 + seed)
+    lm = FakeLM(rng, with_lookup=bool(seed % 2))
+    lm_weight = float(rng.choice([1.0, 0.8]))
+    keep = int(rng.integers(1, 4))
+    lattices = [random_lattice(rng, int(rng.integers(1, 7)), 6) for _ in range(int(rng.integers(1, 5)))]
+    K = max(len(a) for lat in lattices for a in lat.ids) + int(rng.integers(0, 3))  # (wider than any: padding)
+    ids, un, front = _stack(lattices, lm, K, n_bos=1)
+    kept = _bigram_keep(ids, un, lm, keep, lm_weight, front=front)
+    full = _full_width_keep(ids, un, lm, keep, lm_weight)[:, 1:-1]
+    old = np.sort(np.argsort(-full, axis=2, kind="stable")[:, :, :keep], axis=2)
+    n = ids.shape[1] - 2
+    for b, lat in enumerate(lattices):
+        f = n - len(lat.ids)
+        for i, a in enumerate(lat.ids):
+            assert [k for k in kept[b, f + i] if k < len(a)] == [k for k in old[b, f + i] if k < len(a)]
+
+
+def test_chosen_share_of_a_form_offered_once_is_its_marginal():
+    from vidiacritic.viterbi import chosen_share
+    m = np.random.default_rng(7).dirichlet(np.ones(5))
+    forms = ["a", "b", None, "c", "b"]
+    for k in (0, 2, 3):
+        assert chosen_share(m, forms, k) == float(sum(x for f, x in zip(forms, m) if f == forms[k]))
+    assert chosen_share(m, forms, 1) == float(m[1] + m[4])

@@ -51,6 +51,9 @@ NEG = -1e9  # score of a padding candidate (finite, so that max-marginals stay f
 # many times the shortest (plus one): see _groups.
 GROUP_STRETCH = 1.5
 GROUP_CELLS = 1 << 18  # a group's arrays: 2 MB each at most (see _groups)
+# The decoders' per-step max: the ufunc's reduce, which ndarray.max calls through a Python
+# wrapper (numpy/_core/_methods.py) on each of a report's ~25,000 steps; the same values.
+_max = np.maximum.reduce
 
 
 def chosen_share(marginals: np.ndarray, forms: Sequence, k: int) -> float:
@@ -59,6 +62,8 @@ def chosen_share(marginals: np.ndarray, forms: Sequence, k: int) -> float:
     as an unknown one: lattice.as_unknown_too; split in two, its share would look
     unsure and send the segment to the scorer, rescoring.Rescorer.rescore, or widen
     the word, lattice.LatticeBuilder.widen)."""
+    if isinstance(forms, (list, tuple)) and forms.count(forms[k]) == 1:
+        return float(marginals[k])  # (the usual case: the sum below is 0 + that one marginal)
     return float(sum(m for f, m in zip(forms, marginals) if f == forms[k]))
 
 
@@ -124,7 +129,8 @@ def _bigram_scores(ids: np.ndarray, valid: np.ndarray, lm, lm_weight: float) -> 
     lm_weight; 0 where either side is padding (its unary score is NEG already, so
     nothing is looked up)."""
     M = _bigram_lookups(ids, valid, lm)[0]
-    M *= lm_weight  # (in place: the same products, one array less)
+    if lm_weight != 1.0:  # (in place: the same products, one array less; x * 1.0 is x)
+        M *= lm_weight
     return M
 
 
@@ -149,15 +155,26 @@ def _bigram_keep(ids: np.ndarray, un: np.ndarray, lm, keep: int, lm_weight: floa
     `front` more per lattice: see _stack).  `memo` keeps the bigram scores of lattices
     seen before (_remembered_bigram_scores)."""
     B, T, K = ids.shape
-    M = _remembered_bigram_scores(ids, un > NEG / 2, lm, lm_weight, memo,
+    valid = un > NEG / 2
+    M = _remembered_bigram_scores(ids, valid, lm, lm_weight, memo,
                                   np.zeros(B, dtype=np.int64) if front is None else front)
-    alpha = np.empty((B, T, K))
+    # Each step reads only the candidates some lattice of the group has at its two
+    # positions (w[t]: the group's widest at t; K is the widest anywhere, and on the
+    # dev OCR the padding made 22M of the passes' cells against 7.5M this way).  A
+    # padding candidate (unary NEG) never wins a max over a position that has a real
+    # one, so every real candidate's max-marginal is the same to the bit; the cells
+    # left out stay -inf and sort after every real one, and a padding candidate kept
+    # instead of another is the same padding (eos_id, NEG) to _viterbi2.
+    w = (K - np.argmax(valid.any(axis=0)[:, ::-1], axis=1)).tolist()
+    alpha = np.full((B, T, K), -np.inf)
     beta = np.zeros((B, T, K))
     alpha[:, 0] = un[:, 0]
     for t in range(1, T):
-        alpha[:, t] = (alpha[:, t - 1, :, None] + M[:, t - 1]).max(axis=1) + un[:, t]
+        a, b = w[t - 1], w[t]
+        alpha[:, t, :b] = _max(alpha[:, t - 1, :a, None] + M[:, t - 1, :a, :b], 1) + un[:, t, :b]
     for t in range(T - 2, -1, -1):
-        beta[:, t] = (M[:, t] + (un[:, t + 1] + beta[:, t + 1])[:, None, :]).max(axis=2)
+        a, b = w[t], w[t + 1]
+        beta[:, t, :a] = _max(M[:, t, :a, :b] + (un[:, t + 1, :b] + beta[:, t + 1, :b])[:, None, :], 2)
     mm = (alpha + beta)[:, 1:-1]
     return np.sort(np.argsort(-mm, axis=2, kind="stable")[:, :, :keep], axis=2)
 
@@ -193,7 +210,10 @@ def _remembered_bigram_scores(ids: np.ndarray, valid: np.ndarray, lm, lm_weight:
     for j, b in enumerate(todo):
         f, k = int(front[b]), widths[b]
         memo[keys[b]] = new[j, f:, :k, :k].astype(dtype)
-    M *= lm_weight  # weighted as _bigram_scores weighs, then the extra BOS steps set to 0
+    # weighted as _bigram_scores weighs (the decoders' weight is 1.0: a pass over every
+    # cell of the group's arrays saved), then the extra BOS steps set to 0
+    if lm_weight != 1.0:
+        M *= lm_weight
     return _front(M, front)
 
 
@@ -214,7 +234,8 @@ def _viterbi2(ids: np.ndarray, un: np.ndarray, lm: LanguageModel, lm_weight: flo
     u = np.broadcast_to(ids[:, :-2, :, None, None], shape)
     v = np.broadcast_to(ids[:, 1:-1, None, :, None], shape)
     w = np.broadcast_to(ids[:, 2:, None, None, :], shape)
-    L = _front(_unique_calls(lm.logprob, u.ravel(), v.ravel(), w.ravel()).reshape(shape) * lm_weight, front)
+    L = _unique_calls(lm.logprob, u.ravel(), v.ravel(), w.ravel()).reshape(shape)
+    L = _front(L * lm_weight if lm_weight != 1.0 else L, front)  # (a fresh array: _front writes into it)
     L = L + un[:, 2:, None, None, :]  # fold the unary score of the new word in
     delta = np.empty((B, T, K, K))
     back = np.zeros((B, T, K, K), dtype=np.int64)
@@ -223,10 +244,10 @@ def _viterbi2(ids: np.ndarray, un: np.ndarray, lm: LanguageModel, lm_weight: flo
     for t in range(2, T):
         cand = delta[:, t - 1, :, :, None] + L[:, t - 2]  # (B, z, a, b)
         back[:, t] = cand.argmax(axis=1)
-        delta[:, t] = cand.max(axis=1)
+        delta[:, t] = _max(cand, 1)
     beta = np.zeros((B, T, K, K))
     for t in range(T - 1, 2, -1):
-        beta[:, t - 1] = (L[:, t - 2] + beta[:, t, None, :, :]).max(axis=3)
+        beta[:, t - 1] = _max(L[:, t - 2] + beta[:, t, None, :, :], 3)
     rows = np.arange(B)
     flat = delta[:, T - 1].reshape(B, -1).argmax(axis=1)
     path = np.zeros((B, T), dtype=np.int64)
@@ -253,21 +274,18 @@ def _decode_group(lattices: Sequence[Lattice], lm, lm_weight: float, prune_to: i
         un = np.take_along_axis(un, sel, axis=2)
     best, marg = _viterbi2(ids, un, lm, lm_weight, temperature, front)
     out = []
+    if kept is not None:
+        # Back in the original candidate indexing, the whole group at once (a Python
+        # step per word had cost more than the scatter): a kept candidate's marginal
+        # at its index, 0 for the pruned; the padding kept where a word has fewer
+        # candidates than prune_to lands past its own (cut off by the slices below).
+        full = np.zeros((len(lattices), kept.shape[1], K))
+        np.put_along_axis(full, kept, marg, axis=2)
+        best = np.take_along_axis(kept, best[:, :, None], axis=2)[:, :, 0]
+        marg = full
     for b, lat in enumerate(lattices):
         f = int(front[b])  # the lattice's words start after its extra BOS positions
-        if kept is None:
-            out.append(Decoded([int(x) for x in best[b, f:]],
-                               [marg[b, f + i, : len(a)] for i, a in enumerate(lat.ids)]))
-            continue
-        bests, margs = [], []
-        for i, a in enumerate(lat.ids):
-            full = np.zeros(len(a))
-            k = kept[b, f + i]
-            valid = k < len(a)
-            full[k[valid]] = marg[b, f + i][valid]
-            margs.append(full)
-            bests.append(int(k[best[b, f + i]]))
-        out.append(Decoded(bests, margs))
+        out.append(Decoded(best[b, f:].tolist(), [marg[b, f + i, : len(a)] for i, a in enumerate(lat.ids)]))
     return out
 
 
