@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given, settings, strategies as st
 
 from vidiacritic import Restorer, fixes
-from vidiacritic.fixes import AcronymTable, CodePartTable, currency_unit, defined_acronyms
+from vidiacritic.fixes import AcronymTable, CodePartTable, currency_unit, defined_acronyms, written_acronyms
 from vidiacritic.resources import load_acronyms, load_code_parts
 from vidiacritic.tokens import NUMBER, PROTECTED, WORD, tokenize
 
@@ -186,6 +186,20 @@ def test_defined_acronyms(text, expected):
     assert [out[i] for i in sorted(out)] == expected
     for i in out:
         assert toks[i].text == out[i].replace("Đ", "D")
+
+
+@pytest.mark.parametrize("text,expected", CASES["written_acronyms"])
+def test_written_acronyms(text, expected):
+    toks = tokenize(text)
+    out = written_acronyms(toks, [t.text for t in toks])
+    assert [out[i] for i in sorted(out)] == expected
+    for i in out:
+        assert toks[i].text == out[i].replace("Đ", "D")
+
+
+def test_written_acronyms_reach_the_restored_text(stat):
+    text = "Ban Chi dao phong chong thien tai hop. Bao cao cua BCDPCTT gui ve so."
+    assert "BCĐPCTT" in stat.restore(text)
 
 
 @pytest.mark.parametrize("src,expected,default", CASES["restore"])

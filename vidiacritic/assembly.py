@@ -112,6 +112,8 @@ class Assembler:
                 fixed[i], source[i] = hit, "fix:acronym"  # acronyms joined by "&": GD&DT → GD&ĐT
         for i, acronym in fixes.defined_acronyms(toks, restored).items():
             fixed[i], source[i] = acronym, "fix:acronym"
+        for i, acronym in fixes.written_acronyms(toks, restored, fixed).items():
+            fixed[i], source[i] = acronym, "fix:acronym"  # (written out elsewhere in the document)
         if ocr:  # (typed text's markers are as the writer typed them)
             for i, tok in enumerate(toks):
                 if tok.text == "?" and (square := fixes.area_unit(toks, i)) is not None:
