@@ -28,6 +28,7 @@ restorer applies them after decoding (and ``explain()`` reports them as "fix:…
 """
 from __future__ import annotations
 
+import bisect
 import re
 from pathlib import Path
 from typing import Callable, Collection, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
@@ -304,10 +305,10 @@ def written_acronyms(toks: Sequence[Token], restored: Sequence[str], skip: Colle
     parenthesized definitions).  A phrase is consecutive restored words with only
     whitespace between them (one paragraph), whose initials are the acronym's letters
     (marks aside) but for D where the word begins with Đ, at least once; an acronym
-    shorter than WRITTEN_ANYWHERE
-    letters only counts phrases within WRITTEN_NEAR words of it, and one that two
-    phrases would spell two ways is left as it is.  All-caps tokens of three letters or
-    more that the decoder kept as written; `skip`: token indices already fixed.
+    shorter than WRITTEN_ANYWHERE letters only counts phrases within WRITTEN_NEAR words
+    of it, and one that two phrases would spell two ways is left as it is.  All-caps
+    tokens of three letters or more that the decoder kept as written; `skip`: token
+    indices already fixed.  Time: linear in the text (a look-up per acronym).
     Returns token index → acronym.
 
     Measured (session 14): on the training slices (shuffled lines of many documents,
@@ -317,35 +318,39 @@ def written_acronyms(toks: Sequence[Token], restored: Sequence[str], skip: Colle
     Tesseract-vie output).  P read as Đ was dropped: within WRITTEN_NEAR words it still
     gave CPP → CĐĐ and THPT → THĐT on held-out sets.  Dev OCR: 1 fewer wrong word."""
     words = [i for i, tok in enumerate(toks) if tok.kind == WORD]
-    # One character per word, its restored initial ("#": none), after a "|" where a
-    # phrase cannot run on from the word before; owner[c]: the word of character c.
-    chars: List[str] = []
-    owner: List[int] = []
+    todo = [k for k, i in enumerate(words)
+            if i not in skip and restored[i] == toks[i].text and len(toks[i].text) >= 3
+            and toks[i].text.isalpha() and toks[i].text.isupper() and "D" in toks[i].text]
+    if not todo:
+        return {}
+    # The document's phrases: runs of words with only whitespace between them (one
+    # paragraph), each word as its restored initial, marks aside but Đ ("#": none).
+    runs: List[List[Tuple[int, str]]] = []
     for k, i in enumerate(words):
         if k == 0 or not all(_in_paragraph_space(t) for t in toks[words[k - 1] + 1:i]):
-            chars.append("|")
-            owner.append(-1)
+            runs.append([])
         first = restored[i][:1].upper()
-        chars.append(first if first == "Đ" else strip_diacritics(first) if first.isalpha() else "#")
-        owner.append(k)
-    initials = "".join(chars)
-    phrases: Dict[str, List[Tuple[int, str]]] = {}
+        runs[-1].append((k, first if first == "Đ" else strip_diacritics(first) if first.isalpha() else "#"))
+    # Every window of an acronym's length with a Đ in it, by its letters with D for Đ
+    # (what such an acronym is written as): a look-up per acronym, linear in the text.
+    index: Dict[str, List[Tuple[int, str]]] = {}
+    for n in {len(toks[words[k]].text) for k in todo}:
+        for run in runs:
+            letters = "".join(c for _, c in run)
+            for j in range(len(run) - n + 1):
+                window = letters[j:j + n]
+                if "Đ" in window:
+                    index.setdefault(window.replace("Đ", "D"), []).append((run[j][0], window))
     out: Dict[int, str] = {}
-    for k, i in enumerate(words):
-        acronym = toks[i].text
-        if i in skip or restored[i] != acronym or len(acronym) < 3 or not acronym.isalpha() \
-                or not acronym.isupper() or "D" not in acronym:
-            # (a word the decoder read, DÂN of a heading, is no acronym)
-            continue
-        if acronym not in phrases:
-            pattern = "".join("[DĐ]" if a == "D" else re.escape(a) for a in acronym)
-            phrases[acronym] = [(owner[m.start(1)], m.group(1))
-                                for m in re.finditer(f"(?=({pattern}))", initials) if "Đ" in m.group(1)]
-        spelled = {"".join("Đ" if b == "Đ" else a for a, b in zip(acronym, letters))
-                   for start, letters in phrases[acronym]
-                   if start != k and (len(acronym) >= WRITTEN_ANYWHERE or abs(start - k) <= WRITTEN_NEAR)}
+    for k in todo:
+        acronym = toks[words[k]].text
+        found = index.get(acronym, [])
+        if len(acronym) < WRITTEN_ANYWHERE:  # (the phrases within WRITTEN_NEAR words only)
+            found = found[bisect.bisect_left(found, (k - WRITTEN_NEAR,)):
+                          bisect.bisect_left(found, (k + WRITTEN_NEAR + 1,))]
+        spelled = {window for start, window in found if start != k}
         if len(spelled) == 1:
-            out[i] = spelled.pop()
+            out[words[k]] = spelled.pop()
     return out
 
 
