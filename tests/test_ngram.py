@@ -166,6 +166,23 @@ def test_over_budget_the_unk_singletons_go_before_any_threshold_rises():
     assert len(tables[3]) == len(counts[3][0]) - drop.sum()
 
 
+def test_no_stored_context_and_no_query():
+    """A batch of trigram queries none of whose contexts is stored (only those are
+    searched: ngram._backoff) asks the table nothing; an empty query finds nothing.
+    It had raised IndexError in the shipped model's bucketed table (junk fuzz, session 14)."""
+    lm = NgramLM.load()
+    for table in lm.tables[2:]:
+        found, rows = table.find(np.array([], dtype=np.int64))
+        assert found.shape == rows.shape == (0,)
+    ids = np.arange(10, 400, dtype=np.int64)
+    u, v = np.repeat(ids, len(ids)), np.tile(ids, len(ids))
+    unstored = ~lm.tables[2].find((u << lm.bits) | v)[0]
+    u, v = u[unstored][:3], v[unstored][:3]  # contexts the model never stored
+    assert len(u) == 3
+    w = np.array([lm.ids(["dân"])[0]] * 3)
+    assert np.allclose(lm.logprob(u, v, w), lm.logprob_bigram(v, w), atol=1e-6)
+
+
 def test_backoff_for_unseen_trigram(tiny):
     lm = tiny["pruned"]
     u, v, w = (np.array([i]) for i in lm.ids(["pháp", "luật", "hội"]))

@@ -119,7 +119,7 @@ class Table:
         stay in cache), so large unsorted queries are sorted first; so are all queries
         to a table of several buckets, which is searched bucket by bucket.
         """
-        if len(self.keys) == 0:
+        if len(self.keys) == 0 or query.size == 0:  # (no query: _backoff asks none when no context is stored)
             return np.zeros(query.shape, dtype=bool), np.zeros(query.shape, dtype=np.intp)
         buckets = 1 if self.starts is None else len(self.starts) - 1
         if not presorted and (query.size > _SORT_MIN or (buckets > 1 and query.size > 1)):
