@@ -179,19 +179,14 @@ def test_code_part_builder_counts_only_code_shaped_tokens():
     assert [r[:2] for r in rows] == [("ND", "NĐ"), ("QD", "QĐ")] and dropped["d_used"] == 1
 
 
-@pytest.mark.parametrize("text,expected", CASES["defined_acronyms"])
-def test_defined_acronyms(text, expected):
+@pytest.mark.parametrize("find,text,expected",
+                         [(defined_acronyms, *case) for case in CASES["defined_acronyms"]]
+                         + [(written_acronyms, *case) for case in CASES["written_acronyms"]])
+def test_acronyms_the_document_spells_out(find, text, expected):
+    """defined_acronyms (a phrase, then its initials in parentheses) and written_acronyms
+    (the phrase written out elsewhere in the document) on the cases' restored text."""
     toks = tokenize(text)
-    out = defined_acronyms(toks, [t.text for t in toks])
-    assert [out[i] for i in sorted(out)] == expected
-    for i in out:
-        assert toks[i].text == out[i].replace("Đ", "D")
-
-
-@pytest.mark.parametrize("text,expected", CASES["written_acronyms"])
-def test_written_acronyms(text, expected):
-    toks = tokenize(text)
-    out = written_acronyms(toks, [t.text for t in toks])
+    out = find(toks, [t.text for t in toks])
     assert [out[i] for i in sorted(out)] == expected
     for i in out:
         assert toks[i].text == out[i].replace("Đ", "D")
