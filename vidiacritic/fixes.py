@@ -334,9 +334,9 @@ def written_acronyms(toks: Sequence[Token], restored: Sequence[str], skip: Colle
     # Every window of an acronym's length with a Đ in it, by its letters with D for Đ
     # (what such an acronym is written as): a look-up per acronym, linear in the text.
     index: Dict[str, List[Tuple[int, str]]] = {}
+    run_letters = ["".join(c for _, c in run) for run in runs]
     for n in {len(toks[words[k]].text) for k in todo}:
-        for run in runs:
-            letters = "".join(c for _, c in run)
+        for run, letters in zip(runs, run_letters):
             for j in range(len(run) - n + 1):
                 window = letters[j:j + n]
                 if "Đ" in window:

@@ -318,7 +318,7 @@ class LatticeBuilder:
               by_line: Optional[Dict[int, DocumentReading]] = None,
               trust: Tuple[float, float] = (0.0, 0.0), foreign=frozenset(),
               user: Optional[Dict[int, Tuple[str, bool]]] = None, phrase_weight: Optional[float] = None,
-              place_names: Optional[Dict[Tuple[str, ...], List[int]]] = None):
+              place_names: FrozenSet[Tuple[str, ...]] = frozenset()):
         """The lattice of one chain.  `reading` (by_line: per word, for vie OCR) is how
         the document was read (marks channel), `trust` the typed document's
         DocumentReader.document_trust; a foreign word (fixes.foreign_words) gets no candidates: it
@@ -335,7 +335,7 @@ class LatticeBuilder:
         if user:
             foreign = foreign - user.keys()
         # OCR of another domain: less than half the phrase bonus (Restorer._phrase_weight)
-        other_domain = phrase_weight is not None and phrase_weight < 0.5 * self.config.phrase_bonus
+        other_domain = self.other_domain(phrase_weight)
         entries = [self.entry_at(toks, ti, ocr_document, reading, by_line, foreign, other_domain) for ti in run]
         bonus, written_phrases, names, units = self.phrase_bonus(entries, [toks[ti].text for ti in run],
                                                                  self.bonus_weight(reading) if phrase_weight is None
@@ -457,6 +457,11 @@ class LatticeBuilder:
         word = normalize_syllable(toks[j].text)
         return word if word in self.ngram.vocab else None
 
+    def other_domain(self, phrase_weight: Optional[float]) -> bool:
+        """Whether a document whose phrase bonus is `phrase_weight` (Restorer._phrase_weight)
+        is OCR of another domain than the lexicon's: less than half the bonus."""
+        return phrase_weight is not None and phrase_weight < 0.5 * self.config.phrase_bonus
+
     def bonus_weight(self, reading: Optional[DocumentReading]) -> float:
         """The phrase bonus of a document read as `reading`: Config.rules_phrase_bonus
         for a decoder whose language model reads no context (the rules engine),
@@ -481,7 +486,7 @@ class LatticeBuilder:
         return hit, seen
 
     def phrase_bonus(self, entries: Sequence[Optional[Entry]], texts: Sequence[str],
-                     weight: Optional[float] = None, place_names: Optional[Dict[Tuple[str, ...], List[int]]] = None):
+                     weight: Optional[float] = None, place_names: FrozenSet[Tuple[str, ...]] = frozenset()):
         """Lexicon phrases over a chain's candidates: {position: {syllable: bonus}},
         the positions covered by a phrase written exactly, marks included, and the
         place names read after their unit word and those unit words ({position:
@@ -526,7 +531,7 @@ class LatticeBuilder:
 
     @staticmethod
     def _place_names_at(entries: Sequence[Optional[Entry]], texts: Sequence[str],
-                        place_names: Dict[Tuple[str, ...], List[int]]):
+                        place_names: FrozenSet[Tuple[str, ...]]):
         """(start, name) of each of `place_names` whose syllables are among the
         candidates of capitalized words of a chain (phrase_bonus)."""
         for start in range(len(entries)):
@@ -540,7 +545,7 @@ class LatticeBuilder:
                     yield start, syls
 
     def document_place_names(self, toks: Sequence[Token], runs, ocr_document: bool, reading, by_line, foreign,
-                             other_domain: bool = False) -> Dict[Tuple[str, ...], List[int]]:
+                             other_domain: bool = False) -> FrozenSet[Tuple[str, ...]]:
         """The place names a document writes after their unit word (lexicon phrases
         such as "xã Huổi Luông" over the words' candidates, lexicon.place_name_words).
         A report names its communes and wards again without the unit word, or where
@@ -549,8 +554,7 @@ class LatticeBuilder:
         (Hội, Lưới), and the name, once the document has written it as one, is the
         likelier reading (LatticeBuilder.build gives it the phrase bonus).  Only the
         windows that open with a unit word's letters are matched: the pass costs a
-        few lexicon look-ups per unit word.  Returns each name and the token indices
-        of its unit words.
+        few lexicon look-ups per unit word.
 
         Measured (session 14): 100 windows of 20 training-split corpus lines (legal
         and news) in which a name stands after its unit word and alone, restored as
@@ -559,9 +563,9 @@ class LatticeBuilder:
         language model now reads after an unknown word: "Hàn Quốc bất" → bắt); the
         dev OCR 4 fewer (Huổi Luông twice); the shuffled-line benchmark sets the same
         but news-eng, one word more (a name of one line read on another)."""
-        found: Dict[Tuple[str, ...], List[int]] = {}
         if self.lexicon is None:
-            return found
+            return frozenset()
+        found = set()
         for run in runs:
             texts = [toks[ti].text for ti in run]
             for i, text in enumerate(texts):
@@ -578,8 +582,8 @@ class LatticeBuilder:
                 here = {tuple(syls[UNIT_OPENINGS[syls[0]]:]) for start, end, syls, _ in self.lexicon.matches(sets)
                         if start == 0 and place_name_words(syls, texts[i:i + len(entries)], 0)}
                 if len(here) == 1:  # (two names the words could spell: the text names neither surely)
-                    found.setdefault(here.pop(), []).append(run[i])
-        return found
+                    found.update(here)
+        return frozenset(found)
 
 
 # The letters of the words a place name's unit word opens with (lexicon.UNIT_OPENINGS),

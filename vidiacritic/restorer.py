@@ -38,7 +38,6 @@ import warnings
 from dataclasses import dataclass, replace
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
-
 from . import fixes, invisible, resources, userterms, word_breaks
 from .candidates import CandidateGenerator
 from .assembly import Assembler, join
@@ -90,7 +89,7 @@ class _Document:
     trust: Tuple[float, float] = (0.0, 0.0)  # typed text's trust in its marks
     foreign: frozenset = frozenset()  # token indices of foreign words
     phrase_weight: Optional[float] = None  # the phrase bonus the document sets (Restorer._phrase_weight)
-    place_names: Optional[dict] = None  # names it writes after their unit word, and where (LatticeBuilder.document_place_names)
+    place_names: frozenset = frozenset()  # names it writes after their unit word (LatticeBuilder.document_place_names)
     breaks: word_breaks.Breaks = None  # the merges and splits made (mend_word_breaks)
     stray: frozenset = frozenset()  # stray stops the chains go on across (read_document)
     found: List[UserMatch] = None  # where the user's terms fit
@@ -393,9 +392,9 @@ class Restorer:
         found = doc.found
         weight = doc.phrase_weight = self._phrase_weight(doc)
         if self.config.document_place_names and self.lattices.context and weight != 0:
-            other_domain = weight is not None and weight < 0.5 * self.config.phrase_bonus
             doc.place_names = self.lattices.document_place_names(doc.toks, doc.runs, doc.ocr_document, doc.reading,
-                                                                 doc.by_line, doc.foreign, other_domain)
+                                                                 doc.by_line, doc.foreign,
+                                                                 self.lattices.other_domain(weight))
         for _ in range(self.config.user_rounds):
             lattices, metas = [], []
             user = user_choices(found)
