@@ -41,4 +41,4 @@ def test_letters_spelling_two_names_name_nothing(stat, src, unit):
                if start == 0 and place_name_words(syls, texts, 0)}
     assert len(spelled) >= 2  # (the case is ambiguous)
     names = stat.lattices.document_place_names(doc.toks, doc.runs, doc.ocr_document, doc.reading, doc.by_line, ())
-    assert names == frozenset()
+    assert names == {}

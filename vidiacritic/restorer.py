@@ -89,7 +89,7 @@ class _Document:
     trust: Tuple[float, float] = (0.0, 0.0)  # typed text's trust in its marks
     foreign: frozenset = frozenset()  # token indices of foreign words
     phrase_weight: Optional[float] = None  # the phrase bonus the document sets (Restorer._phrase_weight)
-    place_names: frozenset = frozenset()  # names it writes after their unit word (LatticeBuilder.document_place_names)
+    place_names: Optional[dict] = None  # names it writes after their unit word, by first syllable (LatticeBuilder.document_place_names)
     breaks: word_breaks.Breaks = None  # the merges and splits made (mend_word_breaks)
     stray: frozenset = frozenset()  # stray stops the chains go on across (read_document)
     found: List[UserMatch] = None  # where the user's terms fit
