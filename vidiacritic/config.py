@@ -117,7 +117,6 @@ class Config:
     memory_bonus: float = 2.0
     memory_sure: float = 0.9
     memory_most: int = 2
-    memory_common: int = 0
     phrase_coverage_low: float = 0.70
     phrase_coverage_high: float = 0.78
     phrase_coverage_words: int = 2000

@@ -413,8 +413,7 @@ class Restorer:
                 decoded = self.rescorer.decode_around(lattices, decoded, widened, memo, reach=0)
             if self.config.memory_bonus and self.lattices.context:
                 # (the pairs the document writes elsewhere: vidiacritic.document_memory)
-                recalled = document_memory.recall(doc.toks, doc.runs, lattices, metas, decoded, self.config,
-                                                  self._common_words())
+                recalled = document_memory.recall(doc.toks, doc.runs, lattices, metas, decoded, self.config)
                 if recalled:
                     decoded = self.rescorer.decode_around(lattices, decoded, recalled, memo)
             if self.scorer is not None and lattices:
@@ -478,16 +477,6 @@ class Restorer:
         (-inf when it has none): how well damage of a syllable explains the token
         (fixes.foreign_words weighs an English word of OCR output by it)."""
         return self.reader.best_ocr_reading(token)
-
-    def _common_words(self) -> frozenset:
-        """The language model's Config.memory_common most frequent syllables, whose pairs
-        are no document's own (vidiacritic.document_memory)."""
-        n = self.config.memory_common
-        if getattr(self, "_common", (None, None))[0] != n:
-            ngram = self.ngram
-            order = sorted((i for i, w in enumerate(ngram.words) if w.isalpha()), key=lambda i: -ngram.counts[i])
-            self._common = (n, frozenset(ngram.words[i] for i in order[:n]))
-        return self._common[1]
 
     def _vietnamese_frequency(self, token: str) -> float:
         """Unigram frequency of the Vietnamese readings of `token`'s letters (its
