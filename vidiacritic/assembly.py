@@ -61,7 +61,7 @@ class Assembler:
                     probs = dec.marginals[pos]
                     order = np.argsort(-probs)
                     alts = [(self.surface(forms[j], like(forms[j])), float(probs[j])) for j in order[:4] if j != k][:3]
-                    source = ("kept" if forms[k] is None else "user" if phrase_hit[k] == "user"
+                    source = ("kept" if forms[k] is None else phrase_hit[k] if phrase_hit[k] in ("user", "document")
                               else "lexicon" if phrase_hit[k] else self.source)
                     words.append(WordDecision(tok.text, chosen, tok.start, source, float(probs[k]), alts))
                 if chosen != tok.text:

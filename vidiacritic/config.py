@@ -107,6 +107,16 @@ class Config:
     # phrase bonus where they stand alone too ("Đồn Biên phòng Hudi Luéng"):
     # LatticeBuilder.document_place_names.
     document_place_names: bool = True
+    # The document's own word pairs (vidiacritic.document_memory): where the first
+    # decoding of a document is unsure of a word (chosen share below memory_sure), a
+    # candidate that makes with the word decoded beside it a pair the document writes
+    # elsewhere, both words chosen surely there, gets memory_bonus per such pair (at
+    # most memory_most of them).  0: none.  Chosen on 100 training-split windows of 20
+    # consecutive corpus lines, stripped and with synthetic OCR noise (the module's
+    # docstring has the numbers).
+    memory_bonus: float = 2.0
+    memory_sure: float = 0.9
+    memory_most: int = 2
     phrase_coverage_low: float = 0.70
     phrase_coverage_high: float = 0.78
     phrase_coverage_words: int = 2000

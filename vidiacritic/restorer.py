@@ -38,7 +38,7 @@ import warnings
 from dataclasses import dataclass, replace
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
-from . import fixes, invisible, resources, userterms, word_breaks
+from . import document_memory, fixes, invisible, resources, userterms, word_breaks
 from .candidates import CandidateGenerator
 from .assembly import Assembler, join
 from .config import DEFAULT, Config
@@ -411,6 +411,11 @@ class Restorer:
             widened, weak = self.lattices.widen(doc.toks, doc.runs, lattices, metas, decoded, doc.reading)
             if widened:
                 decoded = self.rescorer.decode_around(lattices, decoded, widened, memo, reach=0)
+            if self.config.memory_bonus and self.lattices.context:
+                # (the pairs the document writes elsewhere: vidiacritic.document_memory)
+                recalled = document_memory.recall(doc.toks, doc.runs, lattices, metas, decoded, self.config)
+                if recalled:
+                    decoded = self.rescorer.decode_around(lattices, decoded, recalled, memo)
             if self.scorer is not None and lattices:
                 # (Tesseract-vie output: the scorer reads the words the first pass is sure
                 # of with their marks, Rescorer.rescore's sure_marks)

@@ -1,0 +1,99 @@
+"""The document's own word pairs (vidiacritic.document_memory): where the decoder is
+unsure of a word, a candidate that makes with its decoded neighbour a pair the
+document writes surely elsewhere is preferred.  Cases are data
+(tests/cases/document_memory.json); the unit tests below build the decoder's
+structures by hand."""
+import json
+import os
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from vidiacritic import document_memory
+from vidiacritic.config import DEFAULT
+from vidiacritic.tokens import NUMBER, WORD, Token
+from vidiacritic.viterbi import Decoded, Lattice
+
+with open(os.path.join(os.path.dirname(__file__), "cases", "document_memory.json"), encoding="utf-8") as fh:
+    CASES = json.load(fh)
+
+
+@pytest.mark.parametrize("engine", ["stat", "model"])
+@pytest.mark.parametrize("src,expected", CASES["recalled"])
+def test_an_unsure_word_takes_the_pair_the_document_writes_elsewhere(request, engine, src, expected):
+    restorer = request.getfixturevalue(engine)
+    assert restorer.restore(src) == expected
+    assert restorer.restore(expected) == expected  # (restoring again changes nothing)
+
+
+@pytest.mark.parametrize("src,expected", CASES["recalled"])
+def test_without_the_memory_the_word_is_misread(stat, src, expected):
+    off = stat.with_config(replace(stat.config, memory_bonus=0.0))
+    assert off.restore(src) != expected
+
+
+@pytest.mark.parametrize("engine", ["stat", "model"])
+@pytest.mark.parametrize("src,expected", CASES["unchanged"])
+def test_the_memory_leaves_numbers(request, engine, src, expected):
+    assert request.getfixturevalue(engine).restore(src) == expected
+
+
+def _chain(words, best, shares, kinds=None):
+    """Tokens, one run, metas and one decoding of a chain of `words`: each a list of
+    candidate forms, `best` the chosen index, `shares` its marginal."""
+    toks = [Token(ws[0], (kinds or {}).get(i, WORD), 0) for i, ws in enumerate(words)]
+    metas = [[(ws, [False] * len(ws)) for ws in words]]
+    marg = []
+    for ws, b, s in zip(words, best, shares):
+        m = np.full(len(ws), (1.0 - s) / max(1, len(ws) - 1))
+        m[b] = s
+        marg.append(m)
+    lat = Lattice([np.arange(len(ws)) for ws in words], [np.zeros(len(ws)) for ws in words])
+    return toks, [list(range(len(words)))], [lat], metas, [Decoded(list(best), marg)]
+
+
+def test_sure_pairs_counts_neighbours_both_chosen_surely():
+    toks, runs, _, metas, dec = _chain([["ban"], ["chỉ"], ["đạo", "đến"], ["ban"], ["chỉ"]],
+                                       [0, 0, 1, 0, 0], [1.0, 0.95, 0.5, 1.0, 0.99])
+    pairs = document_memory.sure_pairs(toks, runs, metas, dec, 0.9)
+    # (the unsure third word makes no pair on either side)
+    assert pairs == {("ban", "chỉ"): 2}
+
+
+def test_recall_gives_the_bonus_to_the_candidate_making_a_sure_pair():
+    words = [["ban"], ["chỉ"], ["đạo"], ["x"], ["ban"], ["chỉ"], ["đến", "đạo"]]
+    toks, runs, lats, metas, dec = _chain(words, [0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 0.6])
+    config = replace(DEFAULT, memory_bonus=1.5)
+    moved = document_memory.recall(toks, runs, lats, metas, dec, config)
+    assert moved == [(0, 6)]
+    assert lats[0].unary[6].tolist() == [0.0, 1.5]  # (chỉ đạo written surely once)
+    assert all(u.tolist() == [0.0] for u in lats[0].unary[:6])
+
+
+def test_recall_leaves_sure_words_numbers_and_lone_pairs():
+    # the unsure word's only evidence would be its own place: nothing moves
+    words = [["ban"], ["chỉ"], ["đến", "đạo"], ["x"], ["chỉ"], ["y"]]
+    toks, runs, lats, metas, dec = _chain(words, [0] * 6, [1, 1, 0.6, 1, 1, 1])
+    assert document_memory.recall(toks, runs, lats, metas, dec, replace(DEFAULT, memory_bonus=1.0)) == []
+    assert lats[0].unary[2].tolist() == [0.0, 0.0]
+    # a number's letter readings get no bonus, and a sure word none either
+    words = [["ban"], ["chỉ"], ["đạo"], ["ban"], ["chỉ"], ["18", "đạo"], ["chỉ"], ["đến", "đạo"]]
+    toks, runs, lats, metas, dec = _chain(words, [0] * 8, [1, 1, 1, 1, 1, 0.5, 1, 0.95], kinds={5: NUMBER})
+    assert document_memory.recall(toks, runs, lats, metas, dec, replace(DEFAULT, memory_bonus=1.0)) == []
+    assert lats[0].unary[5].tolist() == [0.0, 0.0] and lats[0].unary[7].tolist() == [0.0, 0.0]
+
+
+def test_the_bonus_counts_at_most_memory_most_pairs():
+    words = [["ban"], ["chỉ"], ["đạo"]] * 4 + [["ban"], ["chỉ"], ["đến", "đạo"]]
+    n = len(words)
+    toks, runs, lats, metas, dec = _chain(words, [0] * n, [1] * (n - 1) + [0.5])
+    document_memory.recall(toks, runs, lats, metas, dec, replace(DEFAULT, memory_bonus=1.0, memory_most=2))
+    assert lats[0].unary[n - 1].tolist() == [0.0, 2.0]
+
+
+def test_explain_names_the_document_as_the_source(stat):
+    src, expected = CASES["recalled"][0]
+    words = {w.start: w for w in stat.explain(src).words}
+    at = src.index("déo")
+    assert words[at].chosen == "đạo" and words[at].source == "document"
