@@ -33,7 +33,14 @@ Measured (session 15; wrong words left, model engine unless said):
   document, where another line's pairs are no evidence): 975 → 957.
 - Not adopted: no pairs with the language model's 15 or 40 most frequent syllables
   (của, trong, việc: generic pairs a large document repeats): windows 752 / 1,132 and
-  755 / 1,136, shuffled slices 959.
+  755 / 1,136, shuffled slices 959.  The bonus by the pair's share of its neighbour's
+  pairs in the document (a cache bigram probability, P(word | neighbour), times 2, 4 or
+  6; generic neighbours pair with many words): windows 754 / 1,130, 753 / 1,128, 762 /
+  1,134, shuffled slices 964 at 4.  Words chosen with a share up to 0.97 or 1.0 open to
+  the memory too, their own place's pairs left out: 748 / 1,126 and 748 / 1,127,
+  shuffled 955 (with their own pairs counted, which only confirms a sure word's choice
+  and keeps the scorer from moving it: 746 / 1,116, shuffled 949; that is another
+  device, the scorer's say on sure words, tried in models/seq2seq/CARD.md, session 12).
 """
 from __future__ import annotations
 
