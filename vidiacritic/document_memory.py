@@ -1,10 +1,10 @@
 """Stage 4b — the document's own word pairs: a cache of what it writes again and again.
 
-A report repeats its phrases: the fund "Vì người nghèo", "Ủy ban MTTQ tỉnh", the name
-of a campaign, a committee, a commune.  Where the OCR damaged one occurrence so that
-the decoder is unsure of a word ("Vi nguwoi nghe” tinh"), the occurrences it read
-surely elsewhere are evidence the corpus-wide language model lacks: the document
-itself says which word goes with its neighbours.  This is a cache language model
+A report repeats its phrases: a committee, a fund, a campaign, "Tổng số" in every
+table.  Where the OCR damaged one occurrence so that the decoder is unsure of a word
+("Ban Chi déo", read Bạn Chỉ đến), the occurrences it read surely elsewhere are
+evidence the corpus-wide language model lacks: the document itself says which word
+goes with its neighbours (Ban Chỉ đạo).  This is a cache language model
 (Kuhn and De Mori, 1990), kept to the one thing it is reliable for here: pairs of
 neighbouring words that the first decoding chose surely (chosen share at least
 Config.memory_sure) are counted; an unsure word's candidate that would make such a
