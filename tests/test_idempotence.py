@@ -306,6 +306,16 @@ def test_an_output_read_as_another_kind_is_read_again(model, text):
     assert (two._readings(once, False)[0].text == once) == (text in SETTLED_IN_TWO)
 
 
+@pytest.mark.parametrize("text", _case_data("restored_again.json")["same_kind"])
+def test_a_reading_that_changed_words_is_read_again_at_the_same_kind_too(model, text):
+    """Restorer._readings reads on while a reading changes words, whatever kind the output
+    is read as (before session 15 it stopped once an output was read as the same kind as
+    the text it came from, and restoring this one's output again moved a word)."""
+    _assert_stable(model, text)
+    steps = model._readings(text, False)[1]
+    assert len(steps) > 2 and not steps[-1][2]  # (read past the second reading, to one that changed nothing)
+
+
 @pytest.mark.parametrize("text", READ_AS_ANOTHER_KIND[:3])
 def test_explain_agrees_with_further_readings(model, text):
     """explain() of a document read three times or more: restore()'s text, its words at

@@ -246,10 +246,13 @@ class Restorer:
         toneless words are reopened at its own tone-drop rate).  A document read as
         marked comes out with other rates too (Tesseract-vie output: fewer wrong marks,
         another fitted error rate).  So whenever the first reading changed a word, its
-        restored text is read once more, as restoring it again would read it, and that
-        reading is the answer: restoring the output again then changes nothing (issue 11
-        item 12; models/CHANNEL.md has what it gained and cost; for marked documents
-        since session 9, at about 1.7 times their time)."""
+        restored text is read once more, as restoring it again would read it, and so on
+        while a reading changes words (Config.readings at most): the last reading changed
+        nothing, so restoring the output again changes nothing (issue 11 item 12;
+        models/CHANNEL.md has what it gained and cost; for marked documents since session
+        9, at about 1.7 times their time; read on past a second reading of the same kind
+        since session 15, when a junk-fuzz document's second restore still moved a
+        word)."""
         doc = self._read(text, details, ocr_document=ocr_document)
         first, positions = self._finish(doc)
         if first.reading is None or not positions:
@@ -263,15 +266,14 @@ class Restorer:
             steps.append((doc.text, later.text, changed))
             if not changed or len(readings) == self.config.readings:
                 break  # (a reading that changed nothing is the text's own)
-            # Restoring this output again reads it at its own kind and rates.  Where it
-            # is read as another kind than the text it came from (a short document whose
-            # one word the first pass overturned read as vie-ocr, its restored text with
-            # that word mended as typed-marked; OCR output or not), that reading is the
-            # answer; otherwise, as restoring it again would take it, this one is.
-            again = self._read(later.text, details)
-            if self._reading_key(again) == self._reading_key(doc):
-                break
-            doc = again
+            # Restoring this output again reads it at its own kind and rates (a short
+            # document whose one word the first pass overturned read as vie-ocr, its
+            # restored text with that word mended as typed-marked; OCR output or not),
+            # and even at the same kind its rates and decodings may differ a little from
+            # those of the text it came from: a reading that changed words is read
+            # again, until one changes nothing (the output is then its own restoration)
+            # or Config.readings.
+            doc = self._read(later.text, details)
         last = readings[-1][0]
         # (the reading reported is the input's: how the document itself was read)
         if not details:
