@@ -302,10 +302,11 @@ class Config:
     # "Stung" for Sùng.  The generator's own candidates stop short of rare syllables.
     user_edits: int = 1
     user_edit_min: int = 4
-    # Readings of one document at most (Restorer._run): the input's, its output's, and
-    # further ones only while an output is read as another kind than the text it came
-    # from (OCR output or not, the reading's kind: vidiacritic.marks).  2: the output's
-    # reading is the answer, whatever restoring it again would read.
+    # Readings of one document at most (Restorer._readings): the input's, its output's,
+    # and further ones while a reading changes words (since session 15 whatever kind its
+    # output is read as; before, only while an output was read as another kind than the
+    # text it came from: OCR output or not, the reading's kind, vidiacritic.marks).  2:
+    # the output's reading is the answer, whatever restoring it again would read.
     readings: int = 4
 
 
