@@ -213,8 +213,8 @@ class LatticeBuilder:
                 if forms[k] is not None and (lat.unary[pos][k] > least or dec.marginals[pos][k] >= conf
                                              or chosen_share(dec.marginals[pos], forms, k) >= conf):
                     continue
-                if toks[ti].kind != WORD:
-                    continue
+                if toks[ti].kind != WORD or dotted_initial(toks, ti):
+                    continue  # (a letter of initials is no damaged word: build keeps it a letter)
                 if forms[k] is None and self.keep_logp(toks[ti].text, True) == cfg.acronym_keep_logp:
                     continue  # an acronym kept as written (MTTQ) is no damage to mend
                 weak.append((r, pos))
@@ -396,6 +396,11 @@ class LatticeBuilder:
             if pos in names and not (user and run[pos] in user):
                 forms, form_ids, scores, hits = as_unknown_too(names[pos], forms, form_ids, scores, hits,
                                                                self.ngram.unk_id)
+            if len(forms) > 1 and dotted_initial(toks, run[pos]):
+                # One letter of initials joined by dots ("U.S.", "T.Ư") is a letter,
+                # marked or not (U, Ư), never a syllable of more letters (S read Sở).
+                drop = [k for k, f in enumerate(forms) if f is not None and len(f) > 1]
+                forms, form_ids, scores, hits = without(drop, forms, form_ids, scores, hits, self.ngram.unk_id)
             if pos in units and not (user and run[pos] in user):
                 # The unit word before such a name is the phrase's: read as another word
                 # ("phương" for phường) its name would still be scored as unknown words.
@@ -620,6 +625,20 @@ def with_reading(cands, more):
         if score > best.get(form, -np.inf):
             best[form] = score
     return sorted(best.items(), key=lambda c: -c[1])
+
+
+def dotted_initial(toks, ti: int) -> bool:
+    """Whether token ti is a single letter of initials joined by dots: a letter with a
+    dot and another single letter on one side, no space between ("U.S.", "T.Ư")."""
+    tok = toks[ti]
+    if tok.kind != WORD or len(tok.text) != 1 or not tok.text.isalpha():
+        return False
+
+    def letter(j):
+        return 0 <= j < len(toks) and len(toks[j].text) == 1 and toks[j].text.isalpha()
+
+    return (ti + 2 < len(toks) and toks[ti + 1].text == "." and letter(ti + 2)) or \
+        (ti >= 2 and toks[ti - 1].text == "." and letter(ti - 2))
 
 
 def without(drop: Sequence[int], forms: list, ids: np.ndarray, scores: np.ndarray, hits: list, unk: int):
