@@ -59,21 +59,14 @@ def sure_pairs(toks: Sequence[Token], runs, metas, decoded, sure: float) -> Coun
     pairs: Counter = Counter()
     for run, meta, dec in zip(runs, metas, decoded):
         prev = None  # the previous position's sure form, None where it was not sure
-        for pos, ti in enumerate(run):
-            form = _sure_form(toks, ti, meta[pos][0], dec, pos, sure)
+        for pos in range(len(run)):
+            form = _neighbour(toks, run, meta, dec, pos)
+            if form is not None and chosen_share(dec.marginals[pos], meta[pos][0], dec.best[pos]) < sure:
+                form = None
             if form is not None and prev is not None:
                 pairs[prev, form] += 1
             prev = form
     return pairs
-
-
-def _sure_form(toks, ti, forms, dec, pos, sure):
-    if toks[ti].kind != WORD or not forms:
-        return None
-    k = dec.best[pos]
-    if forms[k] is None or chosen_share(dec.marginals[pos], forms, k) < sure:
-        return None
-    return forms[k]
 
 
 def recall(toks: Sequence[Token], runs, lattices, metas, decoded, config) -> List[Tuple[int, int]]:

@@ -283,11 +283,6 @@ class Restorer:
             words = merge_readings(earlier.words, words, moved, given)  # (each reading's words, at its input's places)
         return Explanation(last.text, words, first.reading), steps
 
-    @staticmethod
-    def _reading_key(doc: "_Document") -> Tuple[bool, str]:
-        """What decides how a document is read: OCR output or not, and its reading's kind."""
-        return bool(doc.ocr_document), doc.reading.kind
-
     def _run_once(self, text: str, details: bool, *,
                   ocr_document: Optional[bool] = None) -> Tuple[Explanation, Dict[int, Tuple[int, str, str]]]:
         """One reading of `text` (see _run): the STAGES in order.  Returns its
