@@ -1,18 +1,15 @@
 """A capital I read for a lowercase l at a word's start, inside OCR output only (issue 9):
 the cases of tests/cases/capital_i.tsv, and the two helpers that make it."""
-import os
-
 import pytest
 
 from vidiacritic.assembly import casing_like
 from vidiacritic.tokens import capital_i_reading, opens_sentence, tokenize
 
-CASES = os.path.join(os.path.dirname(__file__), "cases", "capital_i.tsv")
+from casedata import read_tsv
 
 
 def _rows():
-    with open(CASES, encoding="utf-8") as fh:
-        rows = [ln.rstrip("\n").split("\t") for ln in fh if ln.strip() and not ln.startswith("#")]
+    rows = read_tsv("capital_i.tsv")
     assert rows and all(len(r) == 3 and r[0] in ("ocr", "typed") for r in rows)
     return rows
 

@@ -4,15 +4,13 @@ caps_code_channel_logp), while a short OCR line whose only damage is a capital a
 digit (B6 for Bộ) still is; all-caps words joined by slashes whose parts are words
 (XA/PHUONG) are read as words, codes of acronyms (KH/UBND) stay (tokens.split_slashed_caps).
 Cases are data (tests/cases/codes.json)."""
-import json
-import os
-
 import pytest
 
 from vidiacritic.tokens import PROTECTED, PUNCT, WORD, split_slashed_caps, tokenize
 
-with open(os.path.join(os.path.dirname(__file__), "cases", "codes.json"), encoding="utf-8") as fh:
-    CASES = json.load(fh)
+from casedata import assert_restores, load_json
+
+CASES = load_json("codes.json")
 
 
 @pytest.mark.parametrize("engine", ["stat", "model"])
@@ -53,9 +51,7 @@ def test_a_short_ocr_line_with_a_capital_and_a_digit_stays_ocr_output(request, e
 @pytest.mark.parametrize("src,expected", CASES["slashed"])
 def test_slashed_caps_words(request, engine, src, expected):
     restorer = request.getfixturevalue(engine)
-    out = restorer.restore(src)
-    assert out == expected
-    assert restorer.restore(out) == out
+    assert_restores(restorer, src, expected)
 
 
 def test_split_slashed_caps_splits_words_only(stat):

@@ -3,8 +3,6 @@ unsure of a word, a candidate that makes with its decoded neighbour a pair the
 document writes surely elsewhere is preferred.  Cases are data
 (tests/cases/document_memory.json); the unit tests below build the decoder's
 structures by hand."""
-import json
-import os
 from dataclasses import replace
 
 import numpy as np
@@ -15,16 +13,16 @@ from vidiacritic.config import DEFAULT
 from vidiacritic.tokens import NUMBER, WORD, Token
 from vidiacritic.viterbi import Decoded, Lattice
 
-with open(os.path.join(os.path.dirname(__file__), "cases", "document_memory.json"), encoding="utf-8") as fh:
-    CASES = json.load(fh)
+from casedata import assert_restores, load_json
+
+CASES = load_json("document_memory.json")
 
 
 @pytest.mark.parametrize("engine", ["stat", "model"])
 @pytest.mark.parametrize("src,expected", CASES["recalled"])
 def test_an_unsure_word_takes_the_pair_the_document_writes_elsewhere(request, engine, src, expected):
     restorer = request.getfixturevalue(engine)
-    assert restorer.restore(src) == expected
-    assert restorer.restore(expected) == expected  # (restoring again changes nothing)
+    assert_restores(restorer, src, expected)
 
 
 @pytest.mark.parametrize("src,expected", CASES["recalled"])

@@ -1,7 +1,4 @@
 """Token fixes outside the lattice (vidiacritic/fixes.py) and the tokenization they need."""
-import json
-from pathlib import Path
-
 import pytest
 from hypothesis import example, given, settings, strategies as st
 
@@ -9,6 +6,8 @@ from vidiacritic import Restorer, fixes
 from vidiacritic.fixes import AcronymTable, CodePartTable, currency_unit, defined_acronyms, written_acronyms
 from vidiacritic.resources import load_acronyms, load_code_parts
 from vidiacritic.tokens import NUMBER, PROTECTED, WORD, tokenize
+
+from casedata import load_json
 
 
 def _fix_at(text, word):
@@ -131,7 +130,7 @@ def test_roman_fix_needs_line_start_and_a_mark(text):
 
 
 # ---------------------------------------------------------------- issue 9: Đ in codes, defined acronyms, foreign words
-CASES = json.loads((Path(__file__).parent / "cases" / "fixes.json").read_text(encoding="utf-8"))
+CASES = load_json("fixes.json")
 
 
 @pytest.mark.parametrize("code,expected", CASES["codes"])

@@ -16,16 +16,11 @@ from scripts import check_stability
 from vidiacritic.text import strip_diacritics
 from vidiacritic.tokens import WORD, tokenize
 
+from casedata import load_json, read_lines
+
 ROOT = os.path.join(os.path.dirname(__file__), "..")
-CASES = os.path.join(os.path.dirname(__file__), "cases")
 
-
-def _lines(name):
-    with open(os.path.join(CASES, name), encoding="utf-8") as fh:
-        return [ln.rstrip("\n") for ln in fh if ln.strip() and not ln.startswith("#")]
-
-
-CORRECT = _lines("idempotence.txt")
+CORRECT = read_lines("idempotence.txt")
 
 
 def _syllables(n):
@@ -279,14 +274,8 @@ def test_rare_syllable_as_written_is_a_candidate(stat):
 
 
 # ---------------------------------------------------------------- an output read as another kind
-def _case_data(name):
-    import json
-    with open(os.path.join(CASES, name), encoding="utf-8") as fh:
-        return json.load(fh)
-
-
-READ_AS_ANOTHER_KIND = _case_data("restored_again.json")["reading_kind"]
-SETTLED_IN_TWO = frozenset(_case_data("restored_again.json")["settled_in_two"])
+READ_AS_ANOTHER_KIND = load_json("restored_again.json")["reading_kind"]
+SETTLED_IN_TWO = frozenset(load_json("restored_again.json")["settled_in_two"])
 
 
 @pytest.mark.parametrize("text", READ_AS_ANOTHER_KIND)
@@ -306,7 +295,7 @@ def test_an_output_read_as_another_kind_is_read_again(model, text):
     assert (two._readings(once, False)[0].text == once) == (text in SETTLED_IN_TWO)
 
 
-@pytest.mark.parametrize("text", _case_data("restored_again.json")["same_kind"])
+@pytest.mark.parametrize("text", load_json("restored_again.json")["same_kind"])
 def test_a_reading_that_changed_words_is_read_again_at_the_same_kind_too(model, text):
     """Restorer._readings reads on while a reading changes words, whatever kind the output
     is read as (before session 15 it stopped once an output was read as the same kind as

@@ -1,8 +1,6 @@
 """Initials joined by dots ("U.S.", "N.V.A"): each is one letter, marked or not, never a
 syllable of more letters (lattice.dotted_initial, in LatticeBuilder.build and widen).
 Cases are data (tests/cases/initials.json)."""
-import json
-import os
 import re
 
 import pytest
@@ -10,16 +8,16 @@ import pytest
 from vidiacritic.lattice import dotted_initial
 from vidiacritic.tokens import tokenize
 
-with open(os.path.join(os.path.dirname(__file__), "cases", "initials.json"), encoding="utf-8") as fh:
-    CASES = json.load(fh)
+from casedata import assert_restores, load_json
+
+CASES = load_json("initials.json")
 
 
 @pytest.mark.parametrize("engine", ["stat", "model"])
 @pytest.mark.parametrize("src,expected", CASES["kept"])
 def test_initials_stay_letters(request, engine, src, expected):
     restorer = request.getfixturevalue(engine)
-    assert restorer.restore(src) == expected
-    assert restorer.restore(expected) == expected  # (restoring again changes nothing)
+    assert_restores(restorer, src, expected)
 
 
 @pytest.mark.parametrize("engine", ["stat", "model"])

@@ -7,7 +7,6 @@ token that cut its word and the decoding chain ("nguo\u200bi dan" came out
 The cases are data (tests/cases/invisible.json); the property test splices the
 characters into the lines of tests/cases/idempotence.txt (correct, without marks,
 partly marked) and of tests/cases/restore.tsv (OCR output and typed text)."""
-import json
 import os
 import subprocess
 import sys
@@ -18,21 +17,19 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from vidiacritic.stream import restore_text
 from vidiacritic.text import strip_diacritics
 
+from casedata import load_json, read_lines, read_tsv
+
 # zero-width space, non-joiner, joiner, word joiner, BOM, soft hyphen (vidiacritic.restorer.INVISIBLE)
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CASES = os.path.join(ROOT, "tests", "cases")
 
-with open(os.path.join(CASES, "invisible.json"), encoding="utf-8") as fh:
-    _DATA = json.load(fh)
+_DATA = load_json("invisible.json")
 INVISIBLE_CASES, AS_BEFORE = _DATA["cases"], _DATA["as_before"]
 
 
 def _lines():
-    with open(os.path.join(CASES, "idempotence.txt"), encoding="utf-8") as fh:
-        correct = [ln.rstrip("\n") for ln in fh if ln.strip() and not ln.startswith("#")]
-    with open(os.path.join(CASES, "restore.tsv"), encoding="utf-8") as fh:
-        inputs = [ln.split("\t")[0] for ln in fh if "\t" in ln and not ln.startswith("#")]
+    correct = read_lines("idempotence.txt")
+    inputs = [row[0] for row in read_tsv("restore.tsv")]
     return correct[:40] + [strip_diacritics(ln) for ln in correct[40:80]] + inputs
 
 

@@ -7,7 +7,9 @@ import os
 
 import pytest
 
-CASES = os.path.join(os.path.dirname(__file__), "cases", "known_failures.tsv")
+from casedata import CASES_DIR
+
+CASES = os.path.join(CASES_DIR, "known_failures.tsv")
 ENGINES = {"both": ("model", "statistical"), "model": ("model",), "statistical": ("statistical",)}
 
 

@@ -1,5 +1,3 @@
-import json
-import os
 import time
 
 import pytest
@@ -8,9 +6,9 @@ from vidiacritic.lexicon import (PhraseLexicon, best_cover, default_path, names_
                                  strength_of)
 from vidiacritic.text import strip_diacritics
 
-HERE = os.path.dirname(__file__)
-with open(os.path.join(HERE, "cases", "lexicon.json"), encoding="utf-8") as _fh:
-    CASES = json.load(_fh)
+from casedata import load_json
+
+CASES = load_json("lexicon.json")
 
 
 @pytest.fixture(scope="module")

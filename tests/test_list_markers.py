@@ -1,16 +1,15 @@
 """List markers OCR misread, repaired from their list (vidiacritic.list_markers): the
 cases of tests/cases/list_markers.json, the restorer's hook (OCR output only), and
 properties: a list written right never changes, typed text never changes."""
-import json
-from pathlib import Path
-
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from vidiacritic import list_markers
 from vidiacritic.tokens import tokenize
 
-CASES = json.loads((Path(__file__).parent / "cases" / "list_markers.json").read_text(encoding="utf-8"))
+from casedata import load_json
+
+CASES = load_json("list_markers.json")
 
 
 def repaired(text: str) -> str:

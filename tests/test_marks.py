@@ -1,6 +1,5 @@
 """The marks channel (vidiacritic.marks) and the per-document reading of marks."""
 import math
-import os
 
 import numpy as np
 import pytest
@@ -10,12 +9,7 @@ from vidiacritic.marks import (ENG_OCR, TYPED_MARKED, TYPED_UNMARKED, VIE_OCR, D
                                letters_and_tone, read_document)
 from vidiacritic.text import apply_tone, strip_diacritics
 
-CASES = os.path.join(os.path.dirname(__file__), "cases")
-
-
-def _lines(name):
-    with open(os.path.join(CASES, name), encoding="utf-8") as fh:
-        return [ln.rstrip("\n") for ln in fh if ln.strip() and not ln.startswith("#")]
+from casedata import load_json, read_lines
 
 
 def drop_tones(text: str) -> str:
@@ -100,7 +94,7 @@ def test_build_script_pools_the_error_rate_of_several_files(tmp_path):
 
 # ---------------------------------------------------------------- one document's reading
 def test_fully_marked_text_is_trusted(stat):
-    text = "\n".join(_lines("partly_marked.txt"))
+    text = "\n".join(read_lines("partly_marked.txt"))
     reading = read_document(text.split(), False, stat.marks)
     assert reading.kind == TYPED_MARKED and reading.tone_drop < 0.15 and reading.quality_drop < 0.15
     ex = stat.explain(text)
@@ -109,13 +103,13 @@ def test_fully_marked_text_is_trusted(stat):
 
 
 def test_tone_stripped_text_has_tone_drop_near_one(stat):
-    text = drop_tones("\n".join(_lines("partly_marked.txt")))
+    text = drop_tones("\n".join(read_lines("partly_marked.txt")))
     reading = read_document(text.split(), False, stat.marks)
     assert reading.kind == TYPED_MARKED and reading.tone_drop > 0.95 and reading.quality_drop < 0.15
 
 
 def test_unmarked_and_english_ocr_text_keep_the_ocr_channel(stat):
-    text = strip_diacritics("\n".join(_lines("partly_marked.txt")))
+    text = strip_diacritics("\n".join(read_lines("partly_marked.txt")))
     assert read_document(text.split(), False, stat.marks).kind == TYPED_UNMARKED
     assert read_document(text.split(), True, stat.marks).kind == ENG_OCR
     assert stat.explain(text).reading.kind == TYPED_UNMARKED
@@ -140,7 +134,7 @@ def test_error_rate_decides_vie_ocr():
     assert doc.with_error(0.05).kind == VIE_OCR and doc.with_error(0.001).kind == TYPED_MARKED
 
 
-@pytest.mark.parametrize("line", _lines("partly_marked.txt"))
+@pytest.mark.parametrize("line", read_lines("partly_marked.txt"))
 def test_partly_marked_lines_restored(stat, line):
     assert stat.restore(drop_tones(line)) == line
 
@@ -148,7 +142,7 @@ def test_partly_marked_lines_restored(stat, line):
 def test_explain_cli_reports_the_reading(tmp_path, capsys):
     from vidiacritic.cli import main
     f = tmp_path / "in.txt"
-    f.write_text(drop_tones(_lines("partly_marked.txt")[0]) + "\n", encoding="utf-8")
+    f.write_text(drop_tones(read_lines("partly_marked.txt")[0]) + "\n", encoding="utf-8")
     main(["explain", "--engine", "statistical", str(f)])
     out = capsys.readouterr().out
     assert out.splitlines()[0].startswith("# read as typed-marked")
@@ -192,9 +186,7 @@ def test_shipped_channel_reads_letter_and_tone_errors_together(stat):
 
 
 def _vie_cases():
-    import json
-    with open(os.path.join(CASES, "vie_ocr.json"), encoding="utf-8") as fh:
-        return [pytest.param(c, id=c["expected"][0][:24]) for c in json.load(fh)]
+    return [pytest.param(c, id=c["expected"][0][:24]) for c in load_json("vie_ocr.json")]
 
 
 @pytest.mark.parametrize("engine", ["stat", "model"])

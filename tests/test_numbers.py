@@ -10,13 +10,9 @@ from scripts.make_numbers_set import changed_numbers, interleave, is_number_chun
 from vidiacritic.text import strip_diacritics
 from vidiacritic.tokens import tokenize
 
-CASES = os.path.join(os.path.dirname(__file__), "cases")
+from casedata import read_lines
+
 DATA = os.path.join(os.path.dirname(__file__), "..", "data")
-
-
-def _lines(name):
-    with open(os.path.join(CASES, name), encoding="utf-8") as fh:
-        return [ln.rstrip("\n") for ln in fh if ln.strip() and not ln.startswith("#")]
 
 
 def _at(text, word, nth=0):
@@ -24,7 +20,7 @@ def _at(text, word, nth=0):
     return toks, [k for k, t in enumerate(toks) if t.text == word][nth]
 
 
-@pytest.mark.parametrize("line", _lines("numbers_ocr.txt"))
+@pytest.mark.parametrize("line", read_lines("numbers_ocr.txt"))
 def test_numbers_in_ocr_never_change(stat, model, line):
     for restorer in (stat, model):
         assert changed_numbers(line, restorer.restore(line, ocr_document=True)) == []

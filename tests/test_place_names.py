@@ -3,24 +3,22 @@ names where the document writes them alone, capitalized ("Tại Vân Đồn"), a
 the same letters are lowercase words ("vận đơn"); letters that spell two of the
 lexicon's names after a unit word name nothing (LatticeBuilder.document_place_names).
 Cases are data (tests/cases/place_names.json)."""
-import json
-import os
 from dataclasses import replace
 
 import pytest
 
 from vidiacritic.lexicon import place_name_words
 
-with open(os.path.join(os.path.dirname(__file__), "cases", "place_names.json"), encoding="utf-8") as fh:
-    CASES = json.load(fh)
+from casedata import assert_restores, load_json
+
+CASES = load_json("place_names.json")
 
 
 @pytest.mark.parametrize("engine", ["stat", "model"])
 @pytest.mark.parametrize("src,expected", CASES["alone"] + CASES["lowercase"])
 def test_a_name_written_after_its_unit_word_is_read_alone_too(request, engine, src, expected):
     restorer = request.getfixturevalue(engine)
-    assert restorer.restore(src) == expected
-    assert restorer.restore(expected) == expected  # (restoring again changes nothing)
+    assert_restores(restorer, src, expected)
 
 
 @pytest.mark.parametrize("src,expected", CASES["alone"])

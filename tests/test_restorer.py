@@ -1,5 +1,4 @@
 """End-to-end behaviour of the Restorer with the shipped models."""
-import os
 import unicodedata
 
 import pytest
@@ -9,12 +8,7 @@ import vidiacritic
 from vidiacritic import Restorer
 from vidiacritic.tokens import SPACE, WORD, tokenize
 
-CASES = os.path.join(os.path.dirname(__file__), "cases")
-
-
-def _lines(name):
-    with open(os.path.join(CASES, name), encoding="utf-8") as fh:
-        return [ln.rstrip("\n") for ln in fh if ln.strip() and not ln.startswith("#")]
+from casedata import read_lines
 
 
 @pytest.fixture(scope="module")
@@ -22,17 +16,17 @@ def rules():
     return Restorer(engine="rules")
 
 
-@pytest.mark.parametrize("text", _lines("unchanged.txt"))
+@pytest.mark.parametrize("text", read_lines("unchanged.txt"))
 def test_text_that_must_not_change(stat, text):
     assert stat.restore(text) == text
 
 
-@pytest.mark.parametrize("text", _lines("unchanged.txt"))
+@pytest.mark.parametrize("text", read_lines("unchanged.txt"))
 def test_text_that_must_not_change_default_engine(model, text):
     assert model.restore(text) == text
 
 
-@pytest.mark.parametrize("line", _lines("restore.tsv"))
+@pytest.mark.parametrize("line", read_lines("restore.tsv"))
 def test_restore_cases(stat, line):
     src, expected = line.split("\t")
     assert stat.restore(src) == expected

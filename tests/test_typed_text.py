@@ -3,17 +3,15 @@
 the OCR channel's letter edits weighed by how likely the document is OCR output all
 the same (DocumentReader.ocr_odds, Config.typed_ocr_llr).  Cases are data
 (tests/cases/typed_text.json)."""
-import json
-import os
-
 import pytest
 
 from vidiacritic.tokens import WORD, tokenize
 
 from vidiacritic.text import strip_diacritics
 
-with open(os.path.join(os.path.dirname(__file__), "cases", "typed_text.json"), encoding="utf-8") as fh:
-    CASES = json.load(fh)
+from casedata import load_json
+
+CASES = load_json("typed_text.json")
 
 
 @pytest.mark.parametrize("src,expected", CASES["restore"])

@@ -3,7 +3,6 @@
 (Rescorer.decode_around)."""
 import dataclasses
 import itertools
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,11 +11,10 @@ from vidiacritic.config import DEFAULT
 from vidiacritic.rescoring import Rescorer
 from vidiacritic.viterbi import decode_batch
 
+from casedata import read_tsv
 from test_viterbi_reference import TrigramOnlyLM, path_score, random_lattice
 
-CASES = [line.rstrip("\n").split("\t") for line in
-         (Path(__file__).parent / "cases" / "eng_widen.tsv").read_text(encoding="utf-8").splitlines()
-         if line and not line.startswith("#")]
+CASES = read_tsv("eng_widen.tsv")
 
 
 def _word_at(text: str, out: str, damaged: str) -> str:

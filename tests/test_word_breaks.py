@@ -3,17 +3,17 @@
 Cases are data (tests/cases/word_breaks.json).  Each 'ocr' and 'marked' case fails
 with Config.word_breaks off (the restorer before the module: "trụ ông", "đá như",
 "phattrien"), which test_cases_need_the_module checks."""
-import json
 import re
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from vidiacritic import word_breaks
 from vidiacritic.tokens import SPACE, WORD, Token, tokenize
 
-CASES = json.loads((Path(__file__).parent / "cases" / "word_breaks.json").read_text(encoding="utf-8"))
+from casedata import load_json
+
+CASES = load_json("word_breaks.json")
 
 
 @pytest.mark.parametrize("src,expected", CASES["ocr"])
