@@ -3,6 +3,7 @@ unsure of a word, a candidate that makes with its decoded neighbour a pair the
 document writes surely elsewhere is preferred.  Cases are data
 (tests/cases/document_memory.json); the unit tests below build the decoder's
 structures by hand."""
+from collections import Counter
 from dataclasses import replace
 
 import numpy as np
@@ -95,3 +96,59 @@ def test_explain_names_the_document_as_the_source(stat):
     words = {w.start: w for w in stat.explain(src).words}
     at = src.index("déo")
     assert words[at].chosen == "đạo" and words[at].source == "document"
+
+
+# ---------------------------------------------------------------- the document's own words
+@pytest.mark.parametrize("engine", ["stat", "model"])
+@pytest.mark.parametrize("src,expected", CASES["cached"] + CASES["not_cached"])
+def test_an_unsure_word_takes_the_rare_form_the_document_writes(request, engine, src, expected):
+    assert_restores(request.getfixturevalue(engine), src, expected)
+
+
+@pytest.mark.parametrize("src,expected", CASES["cached"])
+def test_without_the_cache_the_common_form_wins(stat, src, expected):
+    off = stat.with_config(replace(stat.config, memory_unigram=0.0))
+    assert off.restore(src) != expected
+
+
+def _lm(counts):
+    """A stand-in language model: vocabulary and corpus counts (no <unk> among them)."""
+    class LM:
+        vocab = {w: i for i, w in enumerate(counts)}
+        unk_id = -1
+        meta = {"min_count": 3}
+    LM.counts = np.array(list(counts.values()), dtype=np.int64)
+    return LM
+
+
+def test_the_cache_bonus_favours_rare_forms_the_document_repeats():
+    lm = _lm({"của": 1_000_000, "chị": 1_000, "chỉ": 50_000, "x": 8_949_000})  # 10M in all
+    config = replace(DEFAULT, memory_unigram=0.2, memory_unigram_min=2, memory_unigram_most=4.0)
+    forms = Counter({"của": 30, "chị": 3, "chỉ": 1, "xùa": 2, "x": 64})  # 100 sure words
+    bonus = document_memory.cache_bonus(config, forms, lm)
+    # chị: P_document 0.03 against P_corpus 1e-4: log(0.8 + 0.2 * 300) = 4.11, capped at 4
+    assert bonus["chị"] == 4.0
+    # của: 0.3 against 0.1: log(0.8 + 0.6) = 0.336, small; chỉ is written once only;
+    # x is written less often than the corpus writes it: no bonus
+    assert bonus["của"] == pytest.approx(np.log(1.4))
+    assert "chỉ" not in bonus and "x" not in bonus
+    # a form outside the vocabulary is as rare as the vocabulary's rarest (min_count)
+    assert bonus["xùa"] == pytest.approx(min(4.0, np.log(0.8 + 0.2 * 0.02 / (3 / 10_000_000))))
+    assert document_memory.cache_bonus(replace(config, memory_unigram_most=10.0), forms, lm)["chị"] \
+        == pytest.approx(np.log(0.8 + 0.2 * 0.03 / 1e-4))
+
+
+def test_recall_adds_the_cache_bonus_where_the_decoder_is_unsure():
+    lm = _lm({"chị": 10, "chỉ": 10_000, "về": 10_000, "ở": 10_000})
+    words = [["chị"], ["ở"], ["chị"], ["ở"], ["chỉ", "chị"], ["về"]]
+    toks, runs, lats, metas, dec = _chain(words, [0] * 6, [1, 1, 1, 1, 0.6, 1])
+    config = replace(DEFAULT, memory_bonus=0.0, memory_unigram=0.2, memory_unigram_most=3.0)
+    # (memory_bonus 0: the pairs give nothing; "chị ở" is no pair of the unsure word)
+    moved = document_memory.recall(toks, runs, lats, metas, dec, config, lm)
+    assert moved == [(0, 4)]
+    assert lats[0].unary[4].tolist() == [0.0, 3.0]
+    assert metas[0][4][1] == [False, "document"]
+    # without the language model, or with memory_unigram 0, nothing moves
+    for cfg, model in ((config, None), (replace(config, memory_unigram=0.0), lm)):
+        toks, runs, lats, metas, dec = _chain(words, [0] * 6, [1, 1, 1, 1, 0.6, 1])
+        assert document_memory.recall(toks, runs, lats, metas, dec, cfg, model) == []

@@ -117,6 +117,14 @@ class Config:
     memory_bonus: float = 2.0
     memory_sure: float = 0.9
     memory_most: int = 2
+    # The document's own words (a unigram cache, vidiacritic.document_memory): an unsure
+    # word's candidate that the document writes surely memory_unigram_min times or more
+    # elsewhere gets log((1 - λ) + λ · P_document / P_corpus), λ = memory_unigram, at
+    # most memory_unigram_most: a rare word (a name, a term) the document repeats gains,
+    # a common one nothing.  0: none.
+    memory_unigram: float = 0.2
+    memory_unigram_min: int = 2
+    memory_unigram_most: float = 4.0
     phrase_coverage_low: float = 0.70
     phrase_coverage_high: float = 0.78
     phrase_coverage_words: int = 2000

@@ -17,7 +17,7 @@ SOURCES = (
     "unigram",       # the rules engine's decoding: word frequencies and OCR channel
     "lexicon",       # a phrase of the built-in lexicon (data/admin_terms.tsv) matched there
     "user",          # a term of the user's lexicon matched there (Restorer(lexicon=...))
-    "document",      # a pair of words the document writes elsewhere (vidiacritic.document_memory)
+    "document",      # a pair of words or a rare word the document writes elsewhere (vidiacritic.document_memory)
     "fix:acronym",   # an acronym's Đ (data/acronyms_d.tsv, or an acronym the document defines)
     "fix:code",      # a document code's Đ (data/code_parts_d.tsv: 15/2014/ND-CP)
     "fix:currency",  # đ after an amount (27.600.000d)

@@ -410,7 +410,8 @@ class Restorer:
                 decoded = self.rescorer.decode_around(lattices, decoded, widened, memo, reach=0)
             if self.config.memory_bonus and self.lattices.context:
                 # (the pairs the document writes elsewhere: vidiacritic.document_memory)
-                recalled = document_memory.recall(doc.toks, doc.runs, lattices, metas, decoded, self.config)
+                recalled = document_memory.recall(doc.toks, doc.runs, lattices, metas, decoded, self.config,
+                                                  self.ngram)
                 if recalled:
                     decoded = self.rescorer.decode_around(lattices, decoded, recalled, memo)
             if self.scorer is not None and lattices:
