@@ -21,6 +21,16 @@ def test_a_typed_line_with_a_code_is_no_ocr_output(request, engine, src, expecte
     assert explained.text == expected
 
 
+@pytest.mark.parametrize("engine", ["stat", "model"])
+@pytest.mark.parametrize("src,expected", CASES["marked"])
+def test_a_code_in_a_line_read_as_marked_stays(request, engine, src, expected):
+    restorer = request.getfixturevalue(engine)
+    explained = restorer.explain(src)
+    assert explained.reading.marked  # (typed-marked or vie-ocr: the line is OCR output by its share)
+    assert explained.text == expected
+    assert restorer.restore(expected) == expected
+
+
 @pytest.mark.parametrize("token", CASES["codes"])
 def test_codes_are_no_ocr_marks(stat, token):
     assert stat.reader.has_ocr_marks(token) and stat.reader.is_code(token)

@@ -288,7 +288,8 @@ def test_an_output_read_as_another_kind_is_read_again(model, text):
     their invisible characters as punctuation, as before: Restorer._readings; one has a
     soft hyphen, now read through, tests/test_invisible.py; the cases of "settled_in_two"
     are read alike in two readings since a word with a digit may be a code,
-    DocumentReader.is_code)."""
+    DocumentReader.is_code, or stays as written where the document is read as marked,
+    LatticeBuilder.entry)."""
     _assert_stable(model, text)
     two = model.with_config(replace(model.config, readings=2, vie_widen=False))
     once = two._readings(text, False)[0].text

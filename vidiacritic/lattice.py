@@ -98,11 +98,18 @@ class LatticeBuilder:
         # with marks added only, none with the OCR channel's letter edits.
         marks_only = reading is not None and reading.ocr_odds is not None and not ocr_like \
             and -float(np.logaddexp(0.0, -reading.ocr_odds)) < -CHANNEL_BEAM
+        # In a document read as marked (Tesseract-vie output, typed text with marks) a
+        # word with a digit is a code or a name ("động cơ V8", "4G"), kept as written:
+        # Tesseract-vie writes marked vowels, not the digits Tesseract-eng reads for them
+        # (on the fourteen vie training slices 536 such words were the text's own, none
+        # was read right as a syllable).  A typed line with one such word counts as OCR
+        # output by its share of OCR marks (is_ocr_document), and read so, V8 became Và.
+        digits_kept = reading is not None and reading.marked and any(c.isdigit() for c in read)
         if reading is not None and not (reading.marked and read.isalpha()):
             reading = None  # read through the OCR channel
         if reading is None:
             context = None
-        key = (text, ocr_document, reading, context, ocr_like, marks_only)  # (the config is frozen: one cache per builder)
+        key = (text, ocr_document, reading, context, ocr_like, marks_only, digits_kept)  # (the config is frozen: one cache per builder)
         hit = self._entries.get(key)
         if hit is None:
             # Outside OCR output a single consonant is a letter (điểm đ, khoản b), not a
@@ -112,7 +119,7 @@ class LatticeBuilder:
             # text it is a measure, a code or a name ("1m", "3ha", "4G", "A1"), kept.
             kept = (not ocr_document and (read in LONE_DEBRIS or any(c.isdigit() for c in read) or
                                           len(read) == 1 and not VOWEL.match(strip_diacritics(read)))
-                    or is_measure(text) or read.startswith("_"))  # ("_xã" outside OCR output: as written)
+                    or is_measure(text) or read.startswith("_") or digits_kept)  # ("_xã" outside OCR output: as written)
             cands = () if kept else (self.reader.marked_candidates(read, reading, context) if reading is not None
                                      else self.generator.ocr_candidates(ocr_reading(read)) if ocr_document
                                      else self.generator.candidates(ocr_reading(read)))
