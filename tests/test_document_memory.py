@@ -55,7 +55,7 @@ def _chain(words, best, shares, kinds=None):
 def test_sure_pairs_counts_neighbours_both_chosen_surely():
     toks, runs, _, metas, dec = _chain([["ban"], ["chỉ"], ["đạo", "đến"], ["ban"], ["chỉ"]],
                                        [0, 0, 1, 0, 0], [1.0, 0.95, 0.5, 1.0, 0.99])
-    pairs = document_memory.sure_pairs(toks, runs, metas, dec, 0.9)
+    pairs = document_memory.sure_pairs(document_memory.sure_chains(toks, runs, metas, dec, 0.9))
     # (the unsure third word makes no pair on either side)
     assert pairs == {("ban", "chỉ"): 2}
 

@@ -66,7 +66,7 @@ Measured (session 15; wrong words left, model engine unless said):
 from __future__ import annotations
 
 from collections import Counter
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -74,32 +74,31 @@ from .tokens import WORD, Token
 from .viterbi import chosen_share
 
 
-def sure_pairs(toks: Sequence[Token], runs, metas, decoded, sure: float) -> Counter:
-    """(form, next form) of every two neighbouring words of a chain that the decoding
-    chose with at least `sure` of their marginals, counted."""
-    pairs: Counter = Counter()
+def sure_chains(toks: Sequence[Token], runs, metas, decoded, sure: float) -> List[List[Optional[str]]]:
+    """Per chain, each position's decoded form where the decoding chose it with at least
+    `sure` of its marginals, None elsewhere (and where _neighbour has none): what the
+    pairs and the words are counted from, each share computed once."""
+    chains = []
     for run, meta, dec in zip(runs, metas, decoded):
-        prev = None  # the previous position's sure form, None where it was not sure
+        chain = []
         for pos in range(len(run)):
             form = _neighbour(toks, run, meta, dec, pos)
             if form is not None and chosen_share(dec.marginals[pos], meta[pos][0], dec.best[pos]) < sure:
                 form = None
-            if form is not None and prev is not None:
-                pairs[prev, form] += 1
-            prev = form
-    return pairs
+            chain.append(form)
+        chains.append(chain)
+    return chains
 
 
-def sure_forms(toks: Sequence[Token], runs, metas, decoded, sure: float) -> Counter:
-    """The form of every word of a chain that the decoding chose with at least `sure`
-    of its marginals, counted."""
-    forms: Counter = Counter()
-    for run, meta, dec in zip(runs, metas, decoded):
-        for pos in range(len(run)):
-            form = _neighbour(toks, run, meta, dec, pos)
-            if form is not None and chosen_share(dec.marginals[pos], meta[pos][0], dec.best[pos]) >= sure:
-                forms[form] += 1
-    return forms
+def sure_pairs(chains: Sequence[Sequence[Optional[str]]]) -> Counter:
+    """(form, next form) of every two neighbouring sure words of a chain (sure_chains),
+    counted."""
+    return Counter((a, b) for chain in chains for a, b in zip(chain, chain[1:]) if a is not None and b is not None)
+
+
+def sure_forms(chains: Sequence[Sequence[Optional[str]]]) -> Counter:
+    """The form of every sure word of a chain (sure_chains), counted."""
+    return Counter(form for chain in chains for form in chain if form is not None)
 
 
 def cache_bonus(config, forms: Counter, lm):
@@ -129,9 +128,9 @@ def recall(toks: Sequence[Token], runs, lattices, metas, decoded, config, lm=Non
     where a candidate other than the chosen one got more than the chosen, for
     Rescorer.decode_around."""
     sure, bonus, most = config.memory_sure, config.memory_bonus, config.memory_most
-    pairs = sure_pairs(toks, runs, metas, decoded, sure)
-    cache = cache_bonus(config, sure_forms(toks, runs, metas, decoded, sure), lm) \
-        if config.memory_unigram and lm is not None else {}
+    chains = sure_chains(toks, runs, metas, decoded, sure)
+    pairs = sure_pairs(chains)
+    cache = cache_bonus(config, sure_forms(chains), lm) if config.memory_unigram and lm is not None else {}
     if not pairs and not cache:
         return []
     moved = []
