@@ -525,3 +525,35 @@ def test_kept_words_builder_counts(line, expected):
     # the share rule: unmarked at least min_share of all spellings, min_count times
     counts = Counter({"Top": 9, "Tốp": 1, "hot": 5, "hốt": 5})
     assert kept(counts, lambda w: True, 5, 0.75) == [("Top", 9, 1)]
+
+
+# ---------------------------------------------------------------- session 17: Roman numerals Tesseract-vie misread
+ROMAN = load_json("roman_numerals.json")
+
+
+def _roman_fixes(text):
+    from vidiacritic.fixes import misread_roman_numerals
+    toks = tokenize(text)
+    got = misread_roman_numerals(toks, [t.text for t in toks])
+    return [[toks[i].text, numeral] for i, numeral in sorted(got.items())]
+
+
+@pytest.mark.parametrize("text,expected", ROMAN["changed"])
+def test_misread_roman_numerals_where_the_document_says_a_numeral_stands(text, expected):
+    assert _roman_fixes(text) == expected
+
+
+@pytest.mark.parametrize("text", ROMAN["unchanged"])
+def test_misread_roman_numerals_leave_letters_numbers_and_words(text):
+    assert _roman_fixes(text) == []
+
+
+@pytest.mark.parametrize("src,expected", ROMAN["restore"])
+def test_misread_roman_numerals_restored_in_an_ocr_document(stat, src, expected):
+    assert stat.restore(src, ocr_document=True) == expected
+    assert stat.restore(expected, ocr_document=True) == expected
+
+
+@pytest.mark.parametrize("text", ROMAN["typed"])
+def test_misread_roman_numerals_kept_in_typed_text(stat, text):
+    assert stat.restore(text) == text

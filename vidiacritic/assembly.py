@@ -118,6 +118,9 @@ class Assembler:
             for i, tok in enumerate(toks):
                 if tok.text == "?" and (square := fixes.area_unit(toks, i)) is not None:
                     fixed[i], source[i] = square, "fix:unit"  # 9.984.670 km? → km²
+            for i, numeral in fixes.misread_roman_numerals(toks, restored).items():
+                fixed[i] = restored[i] = numeral  # Phụ lục H → II, "HH Thời hạn" → II
+                source[i] = "fix:roman"
             for i, marker in list_markers.repair(toks, restored).items():
                 fixed[i] = restored[i] = marker  # (the lone markers' pass reads the repaired ones)
                 source[i] = "fix:list-marker"

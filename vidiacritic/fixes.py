@@ -6,6 +6,8 @@ restorer applies them after decoding (and ``explain()`` reports them as "fix:…
 
 ``currency_unit``  27.600.000d → 27.600.000đ: "đ" (đồng) after an amount.
 ``roman_numeral``  Il. → II., Ill. → III.: a heading number whose I was read as l.
+``misread_roman_numerals``  Phụ lục H → II, Phụ lục | → I, "HH Thời hạn" → II: the numerals
+                   Tesseract-vie misreads after "Phụ lục" and opening a heading (OCR output only).
 ``area_unit``      9.984.670 km? → km², 25 m?, → m²,: the ² of an area unit after a number,
                    which Tesseract's English model reads as "?" (OCR output only).
 ``AcronymTable``   HDND → HĐND, BCD → BCĐ, GD&DT → GD&ĐT: all-caps acronyms whose Đ became D, from
@@ -106,6 +108,123 @@ def roman_numeral(toks: Sequence[Token], i: int) -> Optional[str]:
     if i > 0 and not (toks[i - 1].kind == SPACE and "\n" in toks[i - 1].text):
         return None
     return text.replace("l", "I")
+
+
+# What Tesseract-vie writes for a Roman numeral's I besides I and l (ï, Í, Ì, "|", and 1
+# beside such a letter: "1ï," and "1Í." for II.), and whole shapes it writes for a numeral
+# (H for II, HI for III, TV for IV, IL for II).  From the training-split Tesseract-vie
+# pairs only (/work/work_data/vie12, train; session 17): after "Phụ lục" H, HH → II, HI →
+# III, TV and ïV → IV, "|", Í, Ì → I; opening a line before a heading 1ï, 1Í., HH → II, L → I.
+_ROMAN_I_SHAPES = frozenset("IÍÌÏÎíìïîl|1")
+_MARKED_I = frozenset("ÍÌÏÎíìïî")
+# Opening a line, only shapes no word or acronym has: a digit with a marked I (1Í, 1ï), an
+# I with a mark Vietnamese has not (ïV), and these.
+_FOREIGN_I = frozenset("ÏÎïî")
+_LINE_START_SHAPES = frozenset({"HH", "HI", "IH", "IL"})
+_ROMAN_SHAPES = {"H": "II", "HH": "II", "HI": "III", "IH": "III", "IL": "II", "TV": "IV"}
+_ROMAN_NUMERAL = re.compile(r"^(?=[IVXLC])C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
+# The words that close an appendix's name where a document cites it ("Phụ lục II ban hành
+# kèm theo …", "Phụ lục IV kèm theo"): after them an H is a misread II, not appendix H.
+_APPENDIX_CITED = frozenset({"ban", "kem"})
+
+
+def _roman_shape(text: str) -> Optional[str]:
+    """The Roman numeral an OCR shape `text` stands for ("ïV" → IV, "1Í" → II, "H" → II),
+    or None: for a numeral written right (II, V), a number (a digit without a marked I
+    beside it) or no shape."""
+    if not text or _ROMAN_NUMERAL.match(text) or len(text) > 4:
+        return None
+    if any(c.isdigit() for c in text) and not any(c in _MARKED_I for c in text):
+        return None  # 1, 11, "1l": a number or a list number (digit_letters reads X111)
+    norm = "".join("I" if c in _ROMAN_I_SHAPES else c for c in text)
+    read = _ROMAN_SHAPES.get(norm, norm)
+    return read if _ROMAN_NUMERAL.match(read) else None
+
+
+def misread_roman_numerals(toks: Sequence[Token], restored: Sequence[str]) -> Dict[int, str]:
+    """{token index: Roman numeral} for the numerals Tesseract-vie misread (_roman_shape)
+    where the document's structure says a numeral stands (OCR output only: the restorer
+    gates it; `restored`: each token's restored text):
+
+    - right after "Phụ lục" (any case, the word possibly ending the line before):
+      appendices are numbered in Roman ("Phụ lục TV" → IV); a shape of one character
+      only where the appendix is cited ("Phụ lục | kèm theo" → I: a lone "|" is also a
+      table's rule), and H moreover only where the document letters no appendix (standards
+      letter theirs A, B … H);
+    - opening a line, a shape of two characters or more that no word or acronym has
+      (_LINE_START_SHAPES, 1Í, ïV; not a list marker closed by ")") before a capitalised word, as a heading's number ("HH Thời hạn …" → II), and L
+      before a word in capitals ("L THÔNG TIN VỀ DỰ ÁN" → I; L read as the numeral 50
+      heads no section).
+    Digits alone are never read as a numeral here (a number stays a number)."""
+    out: Dict[int, str] = {}
+    lettered = None
+    for i, tok in enumerate(toks):
+        if tok.kind == SPACE:
+            continue
+        text = tok.text
+        if _after_appendix(toks, restored, i):
+            read = _roman_shape(text)
+            if read is None:
+                continue
+            if len(text) == 1:  # (a lone letter or sign: a table's "|", an appendix's letter)
+                nxt = _word_after(toks, i)
+                if nxt is None or strip_diacritics(restored[nxt]).lower() not in _APPENDIX_CITED:
+                    continue
+            if text == "H":
+                if lettered is None:
+                    lettered = _letters_appendices(toks, restored)
+                if lettered:
+                    continue
+            out[i] = read
+        elif (i == 0 or toks[i - 1].kind == SPACE and "\n" in toks[i - 1].text) and \
+                (len(text) >= 2 or text == "L"):
+            read = "I" if text == "L" else _roman_shape(text)
+            if read is None or not (text == "L" or text in _LINE_START_SHAPES or any(c in _FOREIGN_I for c in text)
+                                    or any(c.isdigit() for c in text)):
+                continue  # (VÍ, XÍ: words in capitals; TV an acronym; "1Í.", "ïV" numerals)
+            j = i + 1
+            if j < len(toks) and toks[j].kind != SPACE:
+                if text == "L" or toks[j].text not in (".", ",", ":"):
+                    continue
+                j += 1
+            if j >= len(toks) or toks[j].text != " " or j + 1 >= len(toks):
+                continue
+            head = toks[j + 1].text
+            if toks[j + 1].kind != WORD or not head[:1].isupper() or text == "L" and not (
+                    len(head) >= 2 and head.isupper()):
+                continue
+            out[i] = read
+    return out
+
+
+def _after_appendix(toks: Sequence[Token], restored: Sequence[str], i: int) -> bool:
+    """Whether token i follows the words "Phụ lục" (spaces and one line break between)."""
+    words = []
+    j = i - 1
+    while j >= 0 and len(words) < 2:
+        if toks[j].kind == SPACE:
+            if toks[j].text.count("\n") > 1:
+                return False
+        elif toks[j].kind == WORD:
+            words.append(strip_diacritics(restored[j]).lower())
+        else:
+            return False
+        j -= 1
+    return words == ["luc", "phu"]
+
+
+def _word_after(toks: Sequence[Token], i: int) -> Optional[int]:
+    """The index of the word after token i on its line past one space, or None."""
+    j = i + 1
+    if j + 1 < len(toks) and toks[j].text == " " and toks[j + 1].kind == WORD:
+        return j + 1
+    return None
+
+
+def _letters_appendices(toks: Sequence[Token], restored: Sequence[str]) -> bool:
+    """Whether the document letters an appendix: "Phụ lục A" … "Phụ lục G"."""
+    return any(len(t.text) == 1 and "A" <= t.text <= "G" and _after_appendix(toks, restored, i)
+               for i, t in enumerate(toks))
 
 
 def _load_d_table(path: Union[str, Path], header: Tuple[str, ...], what: str,
