@@ -52,7 +52,8 @@ A font that is not installed is replaced by a close installed one (FONT_FALLBACK
 warning); the font column names the font actually used.
 
 Output: TSV `ocr<TAB>clean<TAB>font<TAB>size` (size = em size in pixels of the final
-image), one pair per line, UTF-8 NFC, appended to --out.  A pair whose OCR is empty is
+image), with `--confidences` a fifth column of Tesseract's word confidences (0-100, one per
+OCR word, space-separated: what hOCR's `x_wconf` and ALTO's `WC` carry), one pair per line, UTF-8 NFC, appended to --out.  A pair whose OCR is empty is
 dropped.
 
 Resuming: the block stream is a pure function of (files, split, seed, corpus), so on
@@ -596,9 +597,12 @@ def _env() -> Dict[str, str]:
 
 
 def ocr_block(block: Block, mode: str = "lines", tmpdir: Optional[str] = None,
-              lang: str = "eng") -> List[Tuple[str, str]]:
+              lang: str = "eng", confidences: bool = False) -> List[Tuple[str, ...]]:
     """Render and OCR one block with Tesseract's `lang` model; return its (ocr, clean)
-    pairs (empty list if rejected)."""
+    pairs (empty list if rejected).  With `confidences`, Tesseract writes TSV and each
+    pair gets a third item: the word confidences (0-100, rounded), space-separated, one
+    per whitespace word of the OCR text (the `x_wconf` of its hOCR)."""
+    config = ["tsv"] if confidences else []
     images = render_block(block, split_lines=(mode != "block"))
     own_tmp = tmpdir is None
     tmpdir = tmpdir or tempfile.mkdtemp(prefix="ocrpairs_")
@@ -607,9 +611,12 @@ def ocr_block(block: Block, mode: str = "lines", tmpdir: Optional[str] = None,
         if mode == "block":
             path = os.path.join(tmpdir, "page.png")
             images[0].save(path, dpi=(dpi, dpi))
-            out = subprocess.run(["tesseract", path, "-", "-l", lang, "--psm", "6"],
+            out = subprocess.run(["tesseract", path, "-", "-l", lang, "--psm", "6", *config],
                                  capture_output=True, text=True, env=_env()).stdout
-            texts = [t for t in out.split("\n") if t.strip()]
+            if confidences:
+                texts, confs = tsv_lines(out, by_page=False)
+            else:
+                texts = [t for t in out.split("\n") if t.strip()]
         else:
             paths = []
             for i, im in enumerate(images):
@@ -619,28 +626,54 @@ def ocr_block(block: Block, mode: str = "lines", tmpdir: Optional[str] = None,
             lst = os.path.join(tmpdir, "list.txt")
             with open(lst, "w") as fh:
                 fh.write("\n".join(paths) + "\n")
-            out = subprocess.run(["tesseract", lst, "-", "-l", lang, "--psm", "7"],
+            out = subprocess.run(["tesseract", lst, "-", "-l", lang, "--psm", "7", *config],
                                  capture_output=True, text=True, env=_env()).stdout
-            texts = out.split("\f")
-            if texts and not texts[-1].strip():
-                texts.pop()
-            texts = [" ".join(t.split()) for t in texts]
+            if confidences:
+                texts, confs = tsv_lines(out, by_page=True, pages=len(paths))
+            else:
+                texts = out.split("\f")
+                if texts and not texts[-1].strip():
+                    texts.pop()
+                texts = [" ".join(t.split()) for t in texts]
         if len(texts) != len(block.lines):
             return []
         pairs = []
-        for t, clean in zip(texts, block.lines):
+        for k, (t, clean) in enumerate(zip(texts, block.lines)):
             t = clean_text(t.replace("\t", " "))
             if t:
-                pairs.append((t, clean))
+                pairs.append((t, clean, " ".join(str(round(c)) for c in confs[k])) if confidences else (t, clean))
         return pairs
     finally:
         if own_tmp:
             shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-def _work(args) -> Tuple[Block, List[Tuple[str, str]]]:
-    block, mode, lang = args
-    return block, ocr_block(block, mode, lang=lang)
+def tsv_lines(out: str, by_page: bool, pages: int = 0) -> Tuple[List[str], List[List[float]]]:
+    """Tesseract's TSV output as text lines and their word confidences: by page (the
+    list-file mode: one line image a page; `pages` of them, an empty page an empty line)
+    or by (page, block, paragraph, line) in the order Tesseract read them (--psm 6).
+    A word's text is NFC with whitespace removed (it never holds any; a word that is
+    empty after that is dropped with its confidence)."""
+    lines: Dict[Tuple[int, ...], Tuple[List[str], List[float]]] = {}
+    for row in out.split("\n")[1:]:
+        f = row.split("\t")
+        if len(f) != 12 or f[0] != "5":
+            continue
+        word = "".join(unicodedata.normalize("NFC", f[11]).split())
+        if not word:
+            continue
+        key = (int(f[1]),) if by_page else (int(f[1]), int(f[2]), int(f[3]), int(f[4]))
+        words, confs = lines.setdefault(key, ([], []))
+        words.append(word)
+        confs.append(max(0.0, float(f[10])))
+    keys = [(p,) for p in range(1, pages + 1)] if by_page else sorted(lines)
+    return ([" ".join(lines.get(k, ([], []))[0]) for k in keys],
+            [lines.get(k, ([], []))[1] for k in keys])
+
+
+def _work(args) -> Tuple[Block, List[Tuple[str, ...]]]:
+    block, mode, lang, confidences = args
+    return block, ocr_block(block, mode, lang=lang, confidences=confidences)
 
 
 def tesseract_langs() -> List[str]:
@@ -656,6 +689,8 @@ def recipe_of(args) -> Dict[str, object]:
               "lang": args.lang, "start": args.start, "mode": args.mode}
     if getattr(args, "fonts", None):  # (absent from the recipes of files made before --fonts)
         recipe["fonts"] = args.fonts
+    if getattr(args, "confidences", False):  # (and before --confidences)
+        recipe["confidences"] = True
     return recipe
 
 
@@ -685,10 +720,11 @@ def check_recipe(out_path: str, recipe: Dict[str, object], n_have: int) -> None:
     os.replace(tmp, side)
 
 
-def format_pairs(block: Block, pairs: Sequence[Tuple[str, str]]) -> str:
+def format_pairs(block: Block, pairs: Sequence[Tuple[str, ...]]) -> str:
+    """TSV rows: ocr, clean, font, size, and the word confidences where pairs have them."""
     font = font_used(str(block.params["font"]))
     size = block.params["em_px"]
-    return "".join(f"{o}\t{c}\t{font}\t{size}\n" for o, c in pairs)
+    return "".join("\t".join((o, c, font, str(size), *rest)) + "\n" for o, c, *rest in pairs)
 
 
 def main(argv=None) -> None:
@@ -717,6 +753,9 @@ def main(argv=None) -> None:
     ap.add_argument("--mode", choices=("lines", "block"), default="lines",
                     help="lines: one image per line, --psm 7 list file (default); "
                          "block: one image per block, --psm 6")
+    ap.add_argument("--confidences", action="store_true",
+                    help="a fifth column: Tesseract's word confidences (0-100), one per OCR word "
+                         "(read from its TSV output)")
     args = ap.parse_args(argv)
     if shutil.which("tesseract") is None:
         raise SystemExit("tesseract not found: apt-get install tesseract-ocr")
@@ -753,7 +792,7 @@ def main(argv=None) -> None:
     def todo():
         for block in blocks():
             if block.index >= skip:
-                yield block, args.mode, args.lang
+                yield block, args.mode, args.lang, args.confidences
 
     def cpu() -> float:   # this process and its finished children (tesseract, workers)
         t = os.times()

@@ -3,6 +3,7 @@
 Only the rendering test needs tesseract (and Pillow); the rest is pure Python and runs
 against a tiny corpus written to tmp_path.
 """
+import json
 import lzma
 import os
 import random
@@ -70,9 +71,12 @@ def test_block_stream_is_deterministic(tmp_path):
                for _, lines, _ in blocks)
 
 
-def _fake_ocr(block, mode="lines", tmpdir=None, lang="eng"):
+def _fake_ocr(block, mode="lines", tmpdir=None, lang="eng", confidences=False):
     # drop one line in three, as an empty OCR result would be
-    return [(line.upper(), line) for i, line in enumerate(block.lines) if i % 3 != 1]
+    pairs = [(line.upper(), line) for i, line in enumerate(block.lines) if i % 3 != 1]
+    if confidences:
+        return [(o, c, " ".join("90" for _ in o.split())) for o, c in pairs]
+    return pairs
 
 
 @pytest.fixture
@@ -346,3 +350,29 @@ def test_the_font_mix_is_part_of_the_recipe():
     assert "fonts" not in mop.recipe_of(args)  # (files made before --fonts resume as before)
     args.fonts = "NotoSerif"
     assert mop.recipe_of(args)["fonts"] == "NotoSerif"
+
+
+def test_confidences_column(tmp_path, fake_tesseract):
+    (tmp_path / "c").mkdir()
+    corpus = _corpus(tmp_path / "c")
+    rows = [r.split("\t") for r in _run(corpus, tmp_path / "conf.tsv", 30, "--confidences")]
+    assert rows and all(len(r) == 5 and len(r[4].split()) == len(r[0].split()) for r in rows)
+    with open(str(tmp_path / "conf.tsv") + ".recipe.json", encoding="utf-8") as fh:
+        assert json.load(fh)["confidences"] is True
+
+
+TSV = "\n".join(["level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext",
+                 "1\t1\t0\t0\t0\t0\t0\t0\t9\t9\t-1\t",
+                 "5\t1\t1\t1\t1\t1\t0\t0\t9\t9\t93.3\tĐiều",
+                 "5\t1\t1\t1\t1\t2\t0\t0\t9\t9\t70.5\tthi",
+                 "5\t1\t1\t1\t1\t3\t0\t0\t9\t9\t95\t ",
+                 "5\t3\t1\t1\t1\t1\t0\t0\t9\t9\t-1\tcơ",
+                 "5\t3\t1\t1\t2\t1\t0\t0\t9\t9\t88\tquan", ""])
+
+
+def test_tsv_lines_by_page_and_by_line():
+    texts, confs = mop.tsv_lines(TSV, by_page=True, pages=3)
+    assert texts == ["Điều thi", "", "cơ quan"]  # (page 2 read nothing; a blank word is dropped)
+    assert confs == [[93.3, 70.5], [], [0.0, 88.0]]  # (Tesseract's -1: none, read as 0)
+    texts, confs = mop.tsv_lines(TSV, by_page=False)
+    assert texts == ["Điều thi", "cơ", "quan"] and confs[2] == [88.0]
