@@ -33,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Dict, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 from vidiacritic.evaluate import _words, score, syllable_key
 from vidiacritic.text import strip_diacritics
@@ -42,6 +42,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 DEFAULT_DEV = os.path.join(HERE, "..", "..", "shared", "dev")
 AS_GIVEN = "input as given"
+CONF_SUFFIX = ".conf.json"  # beside an input: its word confidences (read_confidences)
 
 
 def right_words(hyp_line: str, gold_line: str) -> set:
@@ -76,6 +77,18 @@ def read_pairs(path: str) -> Tuple[str, str]:
     if not rows:
         raise ValueError(f"{path}: no `noisy<TAB>clean` lines")
     return "\n".join(r[0] for r in rows), "\n".join(r[1] for r in rows)
+
+
+def read_confidences(path: str) -> Optional[list]:
+    """The OCR engine's word confidences of a pairs file made with ``make_ocr_pairs.py
+    --confidences`` (its fifth column, 0-100, one per word of the input), as 0-1, one per
+    whitespace word of the whole input text; None when a row has none."""
+    with open(path, encoding="utf-8") as fh:
+        rows = [ln.rstrip("\n").split("\t") for ln in fh]
+    rows = [r for r in rows if len(r) >= 2]
+    if not rows or any(len(r) < 5 or len(r[4].split()) != len(r[0].split()) for r in rows):
+        return None
+    return [int(c) / 100 for r in rows for c in r[4].split()]
 
 
 def parse_set(spec: str) -> Tuple[str, str]:
@@ -113,8 +126,12 @@ def worker(name: str, inputs: list, outdir: str) -> None:
     fn("khoi dong")  # first call outside the timing (lazy imports, caches of nothing)
     load = time.perf_counter() - t0
     texts = [open(p, encoding="utf-8").read() for p in inputs]
+    # A set with the OCR engine's word confidences has them beside its input (CONF_SUFFIX);
+    # vidiacritic reads them, pyvi cannot.
+    confs = [json.load(open(p + CONF_SUFFIX, encoding="utf-8")) if os.path.exists(p + CONF_SUFFIX)
+             and name != "pyvi" else None for p in inputs]
     t1 = time.perf_counter()
-    outs = [fn(t) for t in texts]
+    outs = [fn(t, confidences=c) if c is not None else fn(t) for t, c in zip(texts, confs)]
     run = time.perf_counter() - t1
     for p, o in zip(inputs, outs):
         with open(os.path.join(outdir, os.path.basename(p)), "w", encoding="utf-8") as fh:
@@ -144,6 +161,7 @@ def main() -> None:
         worker(args.worker, args.inputs, args.outdir)
         return
 
+    confidences = {}  # set name -> the OCR engine's word confidences (read_confidences)
     try:
         gold = open(os.path.join(args.dev, "seed_gold.txt"), encoding="utf-8").read()
         sets = {"dev-ocr": (open(os.path.join(args.dev, "seed_ocr.txt"), encoding="utf-8").read(), gold),
@@ -157,6 +175,8 @@ def main() -> None:
             if name in sets:
                 raise ValueError(f"--set {name}: the name of another column")
             sets[name] = read_pairs(path)
+            if (found := read_confidences(path)) is not None:
+                confidences[name] = found
     except (OSError, ValueError) as e:
         ap.error(str(e))
     work = tempfile.mkdtemp(prefix="vidiacritic-bench-")
@@ -165,6 +185,9 @@ def main() -> None:
         paths[name] = os.path.join(work, name + ".txt")
         with open(paths[name], "w", encoding="utf-8") as fh:
             fh.write(inp)
+        if name in confidences:
+            with open(paths[name] + CONF_SUFFIX, "w", encoding="utf-8") as fh:
+                json.dump(confidences[name], fh)
 
     results = [as_given_row(sets)]
     for system in args.systems.split(","):

@@ -49,6 +49,28 @@ def test_parse_set_and_read_pairs(tmp_path):
         bm.read_pairs(str(tmp_path / "empty.tsv"))
 
 
+def test_read_confidences(tmp_path):
+    p = tmp_path / "conf.tsv"
+    p.write_text("a b\tá b\tFont\t20\t90 41\nc\tc\tFont\t20\t100\n", encoding="utf-8")
+    assert bm.read_confidences(str(p)) == [0.9, 0.41, 1.0]
+    p.write_text("a b\tá b\tFont\t20\t90\nc\tc\tFont\t20\t100\n", encoding="utf-8")
+    assert bm.read_confidences(str(p)) is None  # (one per word, or none at all)
+    p.write_text("a b\tá b\tFont\t20\n", encoding="utf-8")
+    assert bm.read_confidences(str(p)) is None
+
+
+def test_worker_passes_a_sets_confidences(tmp_path, monkeypatch):
+    seen = []
+    monkeypatch.setattr(bm, "_load_system", lambda name: lambda t, **kw: seen.append(kw) or t)
+    (tmp_path / "a.txt").write_text("x y", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("z", encoding="utf-8")
+    (tmp_path / ("a.txt" + bm.CONF_SUFFIX)).write_text("[0.5, 0.9]", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    bm.worker("model", [str(tmp_path / "a.txt"), str(tmp_path / "b.txt")], str(out))
+    assert seen == [{}, {"confidences": [0.5, 0.9]}, {}]  # (the warm-up call first)
+
+
 def _run(args):
     env = dict(os.environ, PYTHONPATH=ROOT)
     return subprocess.run([sys.executable, "-m", "scripts.benchmark", *args],

@@ -261,6 +261,7 @@ def test_missing_acronym_table_is_an_error(folders):
     ("data", "admin_terms.tsv", resources.load_lexicon),
     ("models", "rewrites.tsv", resources.load_rewrites),
     ("models", "ocr_forms.tsv", resources.load_ocr_forms),
+    ("models", "confidence.json", resources.load_confidence),
 ])
 def test_a_missing_shipped_table_never_becomes_none(folders, kind, name, loader):
     folder = folders[0] if kind == "models" else folders[1]
@@ -270,7 +271,8 @@ def test_a_missing_shipped_table_never_becomes_none(folders, kind, name, loader)
 
 
 @pytest.mark.parametrize("name,loader", [("rewrites.tsv", resources.load_rewrites),
-                                         ("ocr_forms.tsv", resources.load_ocr_forms)])
+                                         ("ocr_forms.tsv", resources.load_ocr_forms),
+                                         ("confidence.json", resources.load_confidence)])
 def test_a_damaged_table_is_a_vidiacritic_error(folders, name, loader):
     models, _ = folders
     _flip(models / name, offset=0)

@@ -203,6 +203,15 @@ class Config:
     prune_to: int = 4
     # Max-marginal scores are divided by this before the softmax that gives confidences
     # (calibrated on held-out Tesseract pairs: scripts/calibrate_confidence.py).
+    # The OCR engine's word confidences (restore(..., confidences=...), the markup formats'
+    # x_wconf / WC / conf): in a document read as Tesseract-vie output each word's
+    # mark-error rate is scaled by its confidence band's (models/confidence.json).
+    word_confidences: bool = True
+    # ... and a word below this confidence gets candidates this many letters further
+    # away (neighbour_edits + confidence_reach: a word Tesseract doubted is often misread
+    # in two letters, thật for luật).
+    confidence_reach_below: float = 0.8
+    confidence_reach: int = 1
     confidence_temperature: float = 2.0
     # Repair words merged or split (vidiacritic.word_breaks) where decoding decides: in OCR
     # output; with word_breaks_marked_text also in other text, for marked material only

@@ -184,6 +184,7 @@ class DocumentReading:
     mark_error: float = ERROR_FLOOR
     words: int = 0
     ocr_odds: Optional[float] = None
+    reach: int = 0  # letter edits beyond Config.neighbour_edits a word's candidates go (for_word)
 
     @property
     def marked(self) -> bool:
@@ -238,6 +239,17 @@ class DocumentReading:
         e = self.mark_error * ratios[min(invalid_words, len(ratios) - 1)]
         return DocumentReading(self.kind, self.tone_drop, self.quality_drop,
                                min(max(e, ERROR_FLOOR), 0.5), self.words)
+
+    def for_word(self, channel: MarksChannel, invalid_words: int, ratio: Optional[float],
+                 reach: int = 0) -> "DocumentReading":
+        """This reading of one word of a vie-OCR document whose OCR engine gave it a
+        confidence: the rate scaled by `ratio`, how much likelier a word of its
+        confidence band and line class is wrong (vidiacritic.confidence), instead of by
+        its line class alone (for_line).  None: for_line."""
+        if ratio is None or self.kind != VIE_OCR:
+            return self.for_line(channel, invalid_words)
+        return DocumentReading(self.kind, self.tone_drop, self.quality_drop,
+                               min(max(self.mark_error * ratio, ERROR_FLOOR), 0.5), self.words, reach=reach)
 
     def describe(self) -> str:
         return (f"{self.kind} (tone marks dropped {self.tone_drop:.0%}, quality marks dropped "

@@ -137,22 +137,33 @@ class DocumentReader:
         rate = (err + cfg.mark_fit_prior * cfg.mark_fit_prior_rate) / (n + cfg.mark_fit_prior)
         return reading.with_error(rate)
 
-    def line_readings(self, toks: Sequence[Token], reading: DocumentReading) -> Optional[Dict[int, DocumentReading]]:
+    def line_readings(self, toks: Sequence[Token], reading: DocumentReading,
+                      confidences: Optional[Dict[int, float]] = None,
+                      table=None) -> Optional[Dict[int, DocumentReading]]:
         """For a vie-OCR document, each word's reading on its own line
         (DocumentReading.for_line: a line with words that are no syllable is likelier
-        to be wrong elsewhere too); None for other documents."""
+        to be wrong elsewhere too), and where the OCR engine gave the word a confidence
+        (`confidences`: token index → 0-1) with a ConfidenceTable `table`, by its
+        confidence band too (DocumentReading.for_word); None for other documents."""
         if reading.kind != VIE_OCR:
             return None
         out: Dict[int, DocumentReading] = {}
         line: List[int] = []
         invalid = 0
+        confidences = confidences if table is not None else None
         for i, tok in enumerate([*toks, Token("\n", SPACE, -1)]):  # a last break ends the last line
             if tok.kind == WORD:
                 line.append(i)
                 invalid += tok.text.isalpha() and normalize_syllable(tok.text) not in self.ngram.vocab
             elif "\n" in tok.text and line:
                 line_reading = reading.for_line(self.marks, invalid)
-                out.update((j, line_reading) for j in line)
+                for j in line:
+                    conf = confidences.get(j) if confidences else None
+                    # (equal rates make equal readings: one per line class and band,
+                    # so the candidate caches, keyed by reading, stay few)
+                    out[j] = line_reading if conf is None else reading.for_word(
+                        self.marks, invalid, table.ratio(invalid, conf),
+                        self.config.confidence_reach if conf < self.config.confidence_reach_below else 0)
                 line, invalid = [], 0
         return out
 
@@ -175,7 +186,7 @@ class DocumentReader:
         key = (text, reading)
         hit = self._candidates.get(key)
         if hit is None:
-            ev, prior = self.mark_evidence(text, reading.kind == VIE_OCR)
+            ev, prior = self.mark_evidence(text, reading.kind == VIE_OCR, reading.reach)
             if not ev.forms:
                 hit = ((), None, None)
             else:
@@ -221,14 +232,15 @@ class DocumentReader:
         """The bigram log-probabilities of each form of the pool, and last of the word
         as written, with the words beside it (the language model's dense bigram table,
         NgramLM.bigram_lookup).  Forms outside its vocabulary get -inf."""
-        ids = self._pool_ids.get(obs)
+        key = (obs, len(ev.forms))  # (a doubted word's pool reaches further: DocumentReading.reach)
+        ids = self._pool_ids.get(key)
         if ids is None:
             vocab, unk = self.ngram.vocab, self.ngram.unk_id
             ids = np.fromiter((vocab.get(f, unk) for f in (*ev.forms, obs)), dtype=np.int64,
                               count=len(ev.forms) + 1)
             if len(self._pool_ids) > 100_000:
                 self._pool_ids.clear()
-            self._pool_ids[obs] = ids
+            self._pool_ids[key] = ids
         fit = np.zeros(len(ids))
         before, after = context
         vocab = self.ngram.vocab
@@ -239,11 +251,13 @@ class DocumentReader:
         fit[:-1][ids[:-1] == self.ngram.unk_id] = -np.inf
         return fit
 
-    def mark_evidence(self, text: str, letters_too: bool):
+    def mark_evidence(self, text: str, letters_too: bool, reach: int = 0):
         """(MarkEvidence, pruning prior per form) of one word, whatever the document's
-        rates: cached, since the fitting pass and each line's rates score it again."""
+        rates: cached, since the fitting pass and each line's rates score it again.
+        `reach`: letter edits beyond Config.neighbour_edits (a word its OCR engine
+        doubted, DocumentReading.for_word)."""
         obs = normalize_syllable(text)
-        key = (obs, letters_too)
+        key = (obs, letters_too, reach)
         hit = self._evidence.get(key)
         if hit is None:
             forms = dict.fromkeys(self.generator.forms.get(skeleton(obs), ()))
@@ -253,7 +267,7 @@ class DocumentReader:
                 forms[f] = None
             if letters_too:  # one letter away, with a tone the OCR plausibly read as obs's
                 tone_ok = self.marks.tone_table(True)[:, letters_and_tone(obs)[1]] >= self.config.neighbour_tone_logp
-                for sk in self.generator.neighbours(skeleton(obs), self.config.neighbour_edits):
+                for sk in self.generator.neighbours(skeleton(obs), self.config.neighbour_edits + reach):
                     forms.update((f, None) for f in self.generator.forms[sk] if tone_ok[letters_and_tone(f)[1]])
             kept = [f for f in forms if f in self.generator.log_prior]
             prior = [PRIOR_WEIGHT * self.generator.log_prior[f] for f in kept]

@@ -132,6 +132,19 @@ def _marks_at(path: Path):
     return _parse(path, MarksChannel.load)
 
 
+def load_confidence():
+    """How much likelier a Tesseract-vie word of each confidence band is wrong
+    (models/confidence.json: vidiacritic.confidence), read like every shipped file."""
+    return _confidence_at(model_path("confidence.json"))
+
+
+@lru_cache(maxsize=None)
+def _confidence_at(path: Path):
+    from .confidence import ConfidenceTable
+
+    return _parse(path, ConfidenceTable.load)
+
+
 def load_lexicon():
     """The phrase lexicon (data/admin_terms.tsv with its built trie)."""
     from .lexicon import LEXICON_FILE, trie_path

@@ -38,7 +38,7 @@ import warnings
 from dataclasses import dataclass, replace
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
-from . import document_memory, fixes, invisible, resources, userterms, word_breaks
+from . import confidence, document_memory, fixes, invisible, resources, userterms, word_breaks
 from .candidates import CandidateGenerator
 from .assembly import Assembler, join
 from .config import DEFAULT, Config
@@ -87,6 +87,7 @@ class _Document:
     reading: Optional[DocumentReading] = None
     by_line: Optional[Dict[int, DocumentReading]] = None  # per word, for vie OCR
     trust: Tuple[float, float] = (0.0, 0.0)  # typed text's trust in its marks
+    confidences: Optional[List[Optional[float]]] = None  # the OCR engine's, one per whitespace word of text
     foreign: frozenset = frozenset()  # token indices of foreign words
     phrase_weight: Optional[float] = None  # the phrase bonus the document sets (Restorer._phrase_weight)
     place_names: Optional[dict] = None  # names it writes after their unit word, by first syllable (LatticeBuilder.document_place_names)
@@ -126,6 +127,7 @@ class Restorer:
             self.ngram.bigram_matrix()  # built at load, not on the first call (models/ngram/CARD.md)
         self.channel = resources.load_channel()
         self.marks = resources.load_marks()
+        self.confidence_table = resources.load_confidence()
         # The phrase trie ships built (data/admin_terms.trie.npz); a lexicon without
         # it grows its trie lazily, one first syllable at a time, as documents ask.
         self.lexicon = resources.load_lexicon()
@@ -195,19 +197,24 @@ class Restorer:
         return self._version
 
     # ------------------------------------------------------------ public verbs
-    def restore(self, text: str, *, ocr_document: Optional[bool] = None) -> str:
+    def restore(self, text: str, *, ocr_document: Optional[bool] = None,
+                confidences: Optional[Sequence[Optional[float]]] = None) -> str:
         """`text` restored.  ocr_document: whether the document it belongs to is OCR
         output (None: decided from `text`); vidiacritic.stream passes the decision made
-        for a whole file when it restores the file in pieces."""
-        return self._run(text, details=False, ocr_document=ocr_document).text
+        for a whole file when it restores the file in pieces.  confidences: the OCR
+        engine's word confidences, one per whitespace-separated word of `text` (0-1, or
+        None for a word without one; vidiacritic.confidence): in a document read as
+        Tesseract-vie output a doubtful word's marks are trusted less, a sure word's more."""
+        return self._run(text, details=False, ocr_document=ocr_document, confidences=confidences).text
 
     def restore_many(self, texts: Iterable[str]) -> Iterator[str]:
         for t in texts:
             yield self.restore(t)
 
-    def explain(self, text: str, *, ocr_document: Optional[bool] = None) -> Explanation:
+    def explain(self, text: str, *, ocr_document: Optional[bool] = None,
+                confidences: Optional[Sequence[Optional[float]]] = None) -> Explanation:
         """Like restore(), with every word's decision."""
-        return self._run(text, details=True, ocr_document=ocr_document)
+        return self._run(text, details=True, ocr_document=ocr_document, confidences=confidences)
 
     def ocr_word_counts(self, text: str) -> Tuple[int, int]:
         """(words with OCR marks, words) in `text`: what decides whether a document is
@@ -217,22 +224,34 @@ class Restorer:
             text = invisible.strip(compose_marks(text))
         return self.reader.ocr_word_counts(tokenize(compose_marks(text)))
 
-    def _run(self, text: str, details: bool, *, ocr_document: Optional[bool] = None) -> Explanation:
+    def _run(self, text: str, details: bool, *, ocr_document: Optional[bool] = None,
+             confidences: Optional[Sequence[Optional[float]]] = None) -> Explanation:
         """`text` restored (_readings), read without its invisible characters
         (vidiacritic.invisible) when it has any."""
+        if confidences is not None:
+            _check_text(text)
+            confidences = confidence.check_confidences(text, confidences)
+            if not self.config.word_confidences:
+                confidences = None
         if isinstance(text, str) and invisible.has(text):
-            return self._run_without_invisible(text, details, ocr_document)
-        return self._readings(text, details, ocr_document=ocr_document)[0]
+            return self._run_without_invisible(text, details, ocr_document, confidences)
+        return self._readings(text, details, ocr_document=ocr_document, confidences=confidences)[0]
 
-    def _run_without_invisible(self, text: str, details: bool, ocr_document: Optional[bool]) -> Explanation:
+    def _run_without_invisible(self, text: str, details: bool, ocr_document: Optional[bool],
+                               confidences: Optional[List[Optional[float]]] = None) -> Explanation:
         """`text` read as the text without its invisible characters, which are written
-        back where they were (vidiacritic.invisible.read_without)."""
+        back where they were (vidiacritic.invisible.read_without).  A word that was
+        nothing but invisible characters is gone from that text, and so is its confidence."""
         _check_text(text)
+        kept = None if confidences is None else [c for w, c in zip(text.split(), confidences) if invisible.strip(w)]
         ex = invisible.read_without(compose_marks(text),
-                                    lambda clean: self._readings(clean, details, ocr_document=ocr_document))
-        return ex if ex is not None else self._readings(compose_marks(text), details, ocr_document=ocr_document)[0]
+                                    lambda clean: self._readings(clean, details, ocr_document=ocr_document,
+                                                                 confidences=kept))
+        return ex if ex is not None else self._readings(compose_marks(text), details, ocr_document=ocr_document,
+                                                        confidences=confidences)[0]
 
     def _readings(self, text: str, details: bool, *, ocr_document: Optional[bool] = None,
+                  confidences: Optional[List[Optional[float]]] = None,
                   ) -> Tuple[Explanation, List[Tuple[str, str, Dict[int, Tuple[int, str, str]]]]]:
         """`text` restored, and the readings that made it: (input, output, positions)
         each, the next one's input the last one's output (none when nothing changed).
@@ -252,8 +271,9 @@ class Restorer:
         models/CHANNEL.md has what it gained and cost; for marked documents since session
         9, at about 1.7 times their time; read on past a second reading of the same kind
         since session 15, when a junk-fuzz document's second restore still moved a
-        word)."""
-        doc = self._read(text, details, ocr_document=ocr_document)
+        word).  `confidences` (the OCR engine's, per whitespace word of `text`) go with
+        the first reading only: a restored text has none of its own."""
+        doc = self._read(text, details, ocr_document=ocr_document, confidences=confidences)
         first, positions = self._finish(doc)
         if first.reading is None or not positions:
             return first, []  # nothing changed: it reads itself alike
@@ -290,10 +310,11 @@ class Restorer:
         output: (start in the input, input text, output text)}."""
         return self._finish(self._read(text, details, ocr_document=ocr_document))
 
-    def _read(self, text: str, details: bool, *, ocr_document: Optional[bool] = None) -> "_Document":
+    def _read(self, text: str, details: bool, *, ocr_document: Optional[bool] = None,
+              confidences: Optional[List[Optional[float]]] = None) -> "_Document":
         """The STAGES of one reading up to read_document: how `text` is read."""
         _check_text(text)
-        doc = _Document(text, details, ocr_document)
+        doc = _Document(text, details, ocr_document, confidences=confidences)
         for stage in STAGES[:STAGES.index("read_document") + 1]:
             getattr(self, "_" + stage)(doc)
         return doc
@@ -337,7 +358,10 @@ class Restorer:
     def _read_document(self, doc: _Document) -> None:
         doc.reading = self.reader.read(doc.toks, doc.runs, doc.words_in, doc.ocr_document,
                                        self._first_pass(doc.toks, doc.ocr_document))
-        doc.by_line = self.reader.line_readings(doc.toks, doc.reading)
+        # (word confidences: how far each word's marks are trusted in vie OCR, vidiacritic.confidence;
+        # compose_marks kept the whitespace words, so they are still one per word of doc.text)
+        confs = confidence.by_token(doc.toks, doc.text, doc.confidences) if doc.confidences else None
+        doc.by_line = self.reader.line_readings(doc.toks, doc.reading, confs, self.confidence_table)
         # Tesseract-vie ends wrapped lines with stops the text lacks: in a document read
         # as its output the chains go on across them (tokens.stray_stops).  Only there:
         # Tesseract-eng writes none (three eng training slices), so in other text such a

@@ -12,7 +12,7 @@ from typing import List
 
 from lxml import etree
 
-from .page_text import Block, Line, Unit
+from .page_text import Block, Line, Unit, ocr_confidence
 from .xmldoc import Document
 
 
@@ -36,7 +36,8 @@ def read(doc: Document) -> List[Block]:
             line = Line(node=tl)
             for s in tl:
                 if _local(s) == "String" and s.get("CONTENT") is not None:
-                    line.units.append(Unit(s.get("CONTENT"), _writer(doc, s), node=s))
+                    line.units.append(Unit(s.get("CONTENT"), _writer(doc, s), node=s,
+                                           ocr_confidence=ocr_confidence(s.get("WC"))))
             block.lines.append(line)
         blocks.append(block)
     return blocks

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import List, Optional
 
-from .page_text import Block, Line, Unit
+from .page_text import Block, Line, Unit, ocr_confidence
 from .xmldoc import Document
 
 LINE_CLASSES = frozenset({"ocr_line", "ocrx_line", "ocr_caption", "ocr_header", "ocr_textfloat"})
@@ -62,7 +62,9 @@ def read(doc: Document) -> List[Block]:
             by_block[bkey].lines.append(by_line[lkey])
         runs = doc.chars_of(el)
         text = "".join(doc.char_value(c) for c in runs)
-        by_line[lkey].units.append(Unit(text, _writer(doc, runs), node=el))
+        wconf = _WCONF.search(el.get("title") or "")
+        by_line[lkey].units.append(Unit(text, _writer(doc, runs), node=el,
+                                        ocr_confidence=ocr_confidence(wconf.group().split()[1] if wconf else None, 100.0)))
     return blocks
 
 

@@ -20,7 +20,7 @@ from typing import Dict, List, Optional
 
 from lxml import etree
 
-from .page_text import Block, Line, Unit
+from .page_text import Block, Line, Unit, ocr_confidence
 from .xmldoc import Document
 
 
@@ -91,6 +91,12 @@ class _Text:
             self.doc.set_runs(self.runs, new)
 
 
+def _conf(el):
+    """The OCR engine's confidence in an element's text: its primary TextEquiv's @conf."""
+    te = text_equiv(el)
+    return ocr_confidence(te.get("conf")) if te is not None else None
+
+
 def read(doc: Document) -> List[Block]:
     blocks: List[Block] = []
     for region in _regions(doc.root):
@@ -101,11 +107,11 @@ def read(doc: Document) -> List[Block]:
             for w in words:
                 t = _Text(doc, _unicode(w))
                 if t.text:
-                    line.units.append(Unit(t.text, t.write, node=w))
+                    line.units.append(Unit(t.text, t.write, node=w, ocr_confidence=_conf(w)))
             if not words:
                 t = _Text(doc, _unicode(tl))
                 if t.text:
-                    line.units.append(Unit(t.text, t.write, node=tl))
+                    line.units.append(Unit(t.text, t.write, node=tl, ocr_confidence=_conf(tl)))
             block.lines.append(line)
         blocks.append(block)
     return blocks

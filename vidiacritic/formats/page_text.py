@@ -32,6 +32,7 @@ class Unit:
     node: Any = None                 # the element, for confidence writing
     new_text: Optional[str] = None   # set by restore_units when the restorer changed it
     confidence: Optional[float] = None  # lowest confidence among its changed words
+    ocr_confidence: Optional[float] = None  # the OCR engine's confidence in it (0-1), as the markup gives it
 
 
 @dataclass
@@ -43,6 +44,29 @@ class Line:
 @dataclass
 class Block:
     lines: List[Line] = field(default_factory=list)
+
+
+def ocr_confidence(value, scale: float = 1.0) -> Optional[float]:
+    """A markup confidence attribute (`value`, a string or None) as 0-1 (divided by
+    `scale`: hOCR's x_wconf is 0-100), or None when it is missing or no number in range
+    (an engine's -1 for "none", a typo): a bad attribute only loses that evidence."""
+    try:
+        conf = float(value) / scale
+    except (TypeError, ValueError):
+        return None
+    return conf if 0.0 <= conf <= 1.0 else None
+
+
+def page_confidences(text: str, spans: Sequence[Tuple[Unit, int, int]]) -> Optional[List[Optional[float]]]:
+    """The OCR engine's confidences of the page text's whitespace words (each word has
+    its unit's; a unit with spaces inside gives each of its words its own), or None
+    when no unit has one."""
+    if all(unit.ocr_confidence is None for unit, _, _ in spans):
+        return None
+    out: List[Optional[float]] = []
+    for unit, lo, hi in spans:
+        out.extend([unit.ocr_confidence] * len(text[lo:hi].split()))
+    return out
 
 
 def page_text(blocks: Sequence[Block]) -> Tuple[str, List[Tuple[Unit, int, int]]]:
@@ -110,7 +134,10 @@ def restore_units(blocks: Sequence[Block], restorer) -> Tuple[int, list]:
     text, spans = page_text(blocks)
     if not spans:
         return 0, []
-    explanation = _keeping_word_breaks(restorer).explain(text)
+    confidences = page_confidences(text, spans)
+    # (a stand-in restorer of the tests may not take confidences)
+    explanation = _keeping_word_breaks(restorer).explain(
+        text, **({"confidences": confidences} if confidences is not None else {}))
     starts = [s for _, s, _ in spans]
     per_unit: dict = {}
     for d in explanation.words:
