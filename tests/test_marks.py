@@ -1,5 +1,6 @@
 """The marks channel (vidiacritic.marks) and the per-document reading of marks."""
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -228,3 +229,26 @@ def test_context_words_cross_a_line_break_not_a_blank_line(stat):
         toks = tokenize(text)
         ti = next(i for i, t in enumerate(toks) if t.text == "ăn")
         assert stat.lattices.context_words(toks, ti, reading) == expected, text
+
+
+# Text written for this test, read like Tesseract-vie output (dẩn, nay, nhiêm, đinh).
+_VIE_HEAD = "Ủy ban nhân dân tỉnh có trách nhiệm hướng dẩn thi hành Quyết định nay.\n"
+_VIE_TAIL = "\nCác cơ quan, tổ chức có liên quan chịu trách nhiêm thi hành Quyết đinh này."
+
+
+@pytest.mark.parametrize("line,expected,reached", [
+    # "ở lên" (trở lên) is two letters away: reached on a line with a damaged word only
+    ("Người từ đủ 16 tuổi ở lên phải chịu trách nhiệm hìnhh sựt.",
+     "Người từ đủ 16 tuổi trở lên phải chịu trách nhiệm hình sự.", True),
+    ("Người từ đủ 16 tuổi ở lên phải chịu trách nhiệm hình sự.",
+     "Người từ đủ 16 tuổi ở lên phải chịu trách nhiệm hình sự.", False),
+    ("Các cơ quan có tiệm quan phối hợp thực hiện nhiệm vụ được giaoo.",
+     "Các cơ quan có liên quan phối hợp thực hiện nhiệm vụ được giao.", True),
+])
+def test_a_damaged_lines_words_reach_two_letters(model, line, expected, reached):
+    doc = _VIE_HEAD + line + _VIE_TAIL
+    assert model.explain(doc).reading.kind == VIE_OCR
+    assert model.restore(doc).split("\n")[1] == expected
+    if reached:  # (Config.damaged_line_reach: without it the word stays)
+        near = model.with_config(replace(model.config, damaged_line_reach=0))
+        assert near.restore(doc).split("\n")[1] != expected

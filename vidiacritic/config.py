@@ -212,6 +212,9 @@ class Config:
     # in two letters, thật for luật).
     confidence_reach_below: float = 0.8
     confidence_reach: int = 1
+    # In vie OCR without confidences, the words of a line with a word that is no
+    # syllable reach this many letters further too (its words are 3-6 times likelier wrong).
+    damaged_line_reach: int = 1
     confidence_temperature: float = 2.0
     # Repair words merged or split (vidiacritic.word_breaks) where decoding decides: in OCR
     # output; with word_breaks_marked_text also in other text, for marked material only

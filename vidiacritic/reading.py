@@ -142,9 +142,11 @@ class DocumentReader:
                       table=None) -> Optional[Dict[int, DocumentReading]]:
         """For a vie-OCR document, each word's reading on its own line
         (DocumentReading.for_line: a line with words that are no syllable is likelier
-        to be wrong elsewhere too), and where the OCR engine gave the word a confidence
-        (`confidences`: token index → 0-1) with a ConfidenceTable `table`, by its
-        confidence band too (DocumentReading.for_word); None for other documents."""
+        to be wrong elsewhere too, and its words' candidates reach
+        Config.damaged_line_reach letters further), and where the OCR engine gave the
+        word a confidence (`confidences`: token index → 0-1) with a ConfidenceTable
+        `table`, by its confidence band instead (DocumentReading.for_word); None for
+        other documents."""
         if reading.kind != VIE_OCR:
             return None
         out: Dict[int, DocumentReading] = {}
@@ -157,6 +159,10 @@ class DocumentReader:
                 invalid += tok.text.isalpha() and normalize_syllable(tok.text) not in self.ngram.vocab
             elif "\n" in tok.text and line:
                 line_reading = reading.for_line(self.marks, invalid)
+                if invalid and self.config.damaged_line_reach:
+                    # (Tesseract-vie damages a bad line's words further than one letter:
+                    # krời for lưỡi, tiệm for liên beside a non-syllable)
+                    line_reading = replace(line_reading, reach=self.config.damaged_line_reach)
                 for j in line:
                     conf = confidences.get(j) if confidences else None
                     # (equal rates make equal readings: one per line class and band,
