@@ -104,7 +104,8 @@ class LatticeBuilder:
         # (on the fourteen vie training slices 536 such words were the text's own, none
         # was read right as a syllable).  A typed line with one such word counts as OCR
         # output by its share of OCR marks (is_ocr_document), and read so, V8 became Và.
-        digits_kept = reading is not None and reading.marked and any(c.isdigit() for c in read)
+        digits_kept = reading is not None and reading.marked and not read.isalpha() \
+            and any(c.isdigit() for c in read)  # (a word of letters has no digit)
         if reading is not None and not (reading.marked and read.isalpha()):
             reading = None  # read through the OCR channel
         if reading is None:
@@ -388,8 +389,16 @@ class LatticeBuilder:
             # chức 18 hội nghị" had read 18 as the lễ of "lễ hội")
             b = bonus.get(pos) if forms and toks[run[pos]].kind != NUMBER else None
             if b:
-                scores = scores + np.array([b.get(f, 0.0) if f is not None else 0.0 for f in forms])
-                hits = [("user" if user and run[pos] in user else True) if f in b else False for f in forms]
+                # (each bonus syllable found among the forms by the list's own search: a
+                # position has a few bonus syllables and up to 30 forms)
+                add, hits = [0.0] * len(forms), [False] * len(forms)
+                hit = "user" if user and run[pos] in user else True
+                for f, v in b.items():
+                    for k in _indices(forms, f):
+                        hits[k] = hit
+                        if f is not None:  # (keep as written takes no bonus)
+                            add[k] = v
+                scores = scores + np.array(add)
                 if user and run[pos] in user and user[run[pos]][1]:
                     # The language model read such a name in its corpus with <unk> in
                     # it (UserMatcher.rare_term): its words are scored like one.
@@ -632,6 +641,15 @@ def with_reading(cands, more):
         if score > best.get(form, -np.inf):
             best[form] = score
     return sorted(best.items(), key=lambda c: -c[1])
+
+
+def _indices(items: list, x) -> List[int]:
+    """The indices of `x` in `items`, by the list's own search (count, index)."""
+    out, k = [], -1
+    for _ in range(items.count(x)):
+        k = items.index(x, k + 1)
+        out.append(k)
+    return out
 
 
 def dotted_initial(toks, ti: int) -> bool:

@@ -278,7 +278,7 @@ class Rescorer:
         """Whether a word kept as written may be meant so: an English word, an acronym
         (all capitals), a single character (a list letter, "x" for times), a word with
         a digit (a unit or a name: "m3", "Galaxy S8"; "s6" for số the lattice reads)."""
-        word = "".join(c for c in text if c.isalnum())
+        word = text if text.isalnum() else "".join(c for c in text if c.isalnum())
         return (len(word) < 2 or (word.isalpha() and word.isupper()) or word.lower() in self.english
                 or any(c.isdigit() for c in word))
 
