@@ -27,12 +27,11 @@ import sys
 import time
 from typing import List
 
+from scripts.build_marks_channel import line_class, syllable_lines
 from vidiacritic import resources
 from vidiacritic.channel import write_json
 from vidiacritic.confidence import BANDS, band_of
-from vidiacritic.evaluate import _strip_edge_punct
 from vidiacritic.marks import LINE_CLASSES
-from vidiacritic.text import nfc, normalize_syllable
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -41,32 +40,21 @@ def count_file(path: str, vocab, counts: List[List[List[int]]]) -> dict:
     """Add one pairs file's words to counts[line class][band] = [words, wrong]; returns
     the file's own counts (lines, aligned lines with confidences, words, wrong)."""
     lines = aligned = words = wrong = 0
-    with open(path, encoding="utf-8") as fh:
-        for row in fh:
-            cols = row.rstrip("\n").split("\t")
-            if len(cols) < 5:
-                continue
-            lines += 1
-            obs, clean, confs = nfc(cols[0]).split(), nfc(cols[1]).split(), cols[4].split()
-            if not (len(obs) == len(clean) == len(confs)):
-                continue
-            aligned += 1
-            line = []
-            for o, c, conf in zip(obs, clean, confs):
-                o, c = _strip_edge_punct(o).lower(), _strip_edge_punct(c).lower()
-                if not (o.isalpha() and c.isalpha()):
-                    continue
-                o, c = normalize_syllable(o), normalize_syllable(c)
-                if c not in vocab:
-                    continue
-                line.append((o, c, float(conf) / 100.0))
-            k = min(sum(o not in vocab for o, _, _ in line), LINE_CLASSES - 1)
-            for o, c, conf in line:
-                cell = counts[k][band_of(conf)]
-                cell[0] += 1
-                cell[1] += o != c
-                words += 1
-                wrong += o != c
+    for cols, line in syllable_lines(path, vocab):
+        if len(cols) < 5:
+            continue
+        lines += 1
+        confs = cols[4].split()
+        if line is None or len(confs) != len(cols[0].split()):
+            continue
+        aligned += 1
+        k = line_class(line, vocab)
+        for i, o, c in line:
+            cell = counts[k][band_of(float(confs[i]) / 100.0)]
+            cell[0] += 1
+            cell[1] += o != c
+            words += 1
+            wrong += o != c
     return {"file": os.path.basename(path), "lines": lines, "aligned_lines": aligned,
             "word_pairs": words, "wrong": wrong}
 

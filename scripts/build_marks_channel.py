@@ -23,7 +23,7 @@ import argparse
 import os
 import sys
 import time
-from typing import Dict, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from scripts.estimate_channels import estimate_marks_channel
 from vidiacritic import resources
@@ -34,6 +34,37 @@ from vidiacritic.text import nfc, normalize_syllable
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def syllable_lines(path: str, vocab) -> Iterator[Tuple[List[str], Optional[List[Tuple[int, str, str]]]]]:
+    """Each pairs row of a file (its columns) and, where the observed and clean words
+    align one to one, the word pairs counted: (word index, observed, clean) where both
+    are letters (edge punctuation removed) and the clean word is a syllable of `vocab`,
+    both normalized; None for a row that does not align.  Rows of fewer than two
+    columns are skipped.  (build_confidence_table.py counts the same words.)"""
+    with open(path, encoding="utf-8") as fh:
+        for row in fh:
+            cols = row.rstrip("\n").split("\t")
+            if len(cols) < 2:
+                continue
+            obs, clean = nfc(cols[0]).split(), nfc(cols[1]).split()
+            if len(obs) != len(clean):
+                yield cols, None
+                continue
+            line = []
+            for k, (o, c) in enumerate(zip(obs, clean)):
+                o, c = _strip_edge_punct(o).lower(), _strip_edge_punct(c).lower()
+                if not (o.isalpha() and c.isalpha()):
+                    continue
+                o, c = normalize_syllable(o), normalize_syllable(c)
+                if c in vocab:
+                    line.append((k, o, c))
+            yield cols, line
+
+
+def line_class(line: Sequence[Tuple[int, str, str]], vocab) -> int:
+    """How many observed words of a line are no syllable: 0, 1, 2 or more (LINE_CLASSES)."""
+    return min(sum(o not in vocab for _, o, _ in line), LINE_CLASSES - 1)
+
+
 def aligned_pairs(path: str, vocab) -> Tuple[Dict[Tuple[str, str], int], dict]:
     """(observed, clean) syllable pair counts of one pairs file, and its counts: lines,
     aligned lines, word pairs, wrong words, and words and wrong words by the number of
@@ -41,29 +72,16 @@ def aligned_pairs(path: str, vocab) -> Tuple[Dict[Tuple[str, str], int], dict]:
     counts: Dict[Tuple[str, str], int] = {}
     lines = aligned = 0
     by_invalid = [[0, 0] for _ in range(LINE_CLASSES)]
-    with open(path, encoding="utf-8") as fh:
-        for row in fh:
-            cols = row.rstrip("\n").split("\t")
-            if len(cols) < 2:
-                continue
-            lines += 1
-            obs, clean = nfc(cols[0]).split(), nfc(cols[1]).split()
-            if len(obs) != len(clean):
-                continue
-            aligned += 1
-            line = []
-            for o, c in zip(obs, clean):
-                o, c = _strip_edge_punct(o).lower(), _strip_edge_punct(c).lower()
-                if not (o.isalpha() and c.isalpha()):
-                    continue
-                o, c = normalize_syllable(o), normalize_syllable(c)
-                if c not in vocab:
-                    continue
-                counts[(o, c)] = counts.get((o, c), 0) + 1
-                line.append((o, c))
-            k = min(sum(o not in vocab for o, _ in line), LINE_CLASSES - 1)
-            by_invalid[k][0] += len(line)
-            by_invalid[k][1] += sum(o != c for o, c in line)
+    for _, line in syllable_lines(path, vocab):
+        lines += 1
+        if line is None:
+            continue
+        aligned += 1
+        for _, o, c in line:
+            counts[(o, c)] = counts.get((o, c), 0) + 1
+        k = line_class(line, vocab)
+        by_invalid[k][0] += len(line)
+        by_invalid[k][1] += sum(o != c for _, o, c in line)
     n = sum(counts.values())
     wrong = sum(k for (o, c), k in counts.items() if o != c)
     return counts, {"file": os.path.basename(path), "lines": lines, "aligned_lines": aligned,

@@ -106,8 +106,3 @@ def by_token(toks, text: str, confidences: Sequence[Optional[float]]) -> Dict[in
             out[i] = min(found)
     return out
 
-
-def without_empty_words(text: str, clean_words: Sequence[str], confidences: Sequence[Optional[float]]):
-    """The confidences of `text`'s words whose cleaned form (`clean_words`, one per word)
-    is not empty: the words a text read without its invisible characters still has."""
-    return [c for w, c in zip(clean_words, confidences) if w]

@@ -201,8 +201,6 @@ class Config:
     caps_code_channel_logp: Optional[float] = -4.0
     # A bigram pass keeps this many candidates per word for the trigram pass (0: no pruning).
     prune_to: int = 4
-    # Max-marginal scores are divided by this before the softmax that gives confidences
-    # (calibrated on held-out Tesseract pairs: scripts/calibrate_confidence.py).
     # The OCR engine's word confidences (restore(..., confidences=...), the markup formats'
     # x_wconf / WC / conf): in a document read as Tesseract-vie output each word's
     # mark-error rate is scaled by its confidence band's (models/confidence.json).
@@ -215,6 +213,8 @@ class Config:
     # In vie OCR without confidences, the words of a line with a word that is no
     # syllable reach this many letters further too (its words are 3-6 times likelier wrong).
     damaged_line_reach: int = 1
+    # Max-marginal scores are divided by this before the softmax that gives confidences
+    # (calibrated on held-out Tesseract pairs: scripts/calibrate_confidence.py).
     confidence_temperature: float = 2.0
     # Repair words merged or split (vidiacritic.word_breaks) where decoding decides: in OCR
     # output; with word_breaks_marked_text also in other text, for marked material only

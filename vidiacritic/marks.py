@@ -236,18 +236,20 @@ class DocumentReading:
         ratios = channel.meta.get("line_error_ratio")
         if self.kind != VIE_OCR or not ratios:
             return self
-        e = self.mark_error * ratios[min(invalid_words, len(ratios) - 1)]
-        return DocumentReading(self.kind, self.tone_drop, self.quality_drop,
-                               min(max(e, ERROR_FLOOR), 0.5), self.words)
+        return self._scaled(ratios[min(invalid_words, len(ratios) - 1)])
 
-    def for_word(self, channel: MarksChannel, invalid_words: int, ratio: Optional[float],
-                 reach: int = 0) -> "DocumentReading":
+    def for_word(self, ratio: float, reach: int = 0) -> "DocumentReading":
         """This reading of one word of a vie-OCR document whose OCR engine gave it a
         confidence: the rate scaled by `ratio`, how much likelier a word of its
         confidence band and line class is wrong (vidiacritic.confidence), instead of by
-        its line class alone (for_line).  None: for_line."""
-        if ratio is None or self.kind != VIE_OCR:
-            return self.for_line(channel, invalid_words)
+        its line class alone (for_line), its candidates `reach` letters further."""
+        if self.kind != VIE_OCR:
+            return self
+        return self._scaled(ratio, reach)
+
+    def _scaled(self, ratio: float, reach: int = 0) -> "DocumentReading":
+        """This vie-OCR reading with its mark-error rate times `ratio` (kept within its
+        bounds) and the candidates' `reach`."""
         return DocumentReading(self.kind, self.tone_drop, self.quality_drop,
                                min(max(self.mark_error * ratio, ERROR_FLOOR), 0.5), self.words, reach=reach)
 

@@ -168,7 +168,7 @@ class DocumentReader:
                     # (equal rates make equal readings: one per line class and band,
                     # so the candidate caches, keyed by reading, stay few)
                     out[j] = line_reading if conf is None else reading.for_word(
-                        self.marks, invalid, table.ratio(invalid, conf),
+                        table.ratio(invalid, conf),
                         self.config.confidence_reach if conf < self.config.confidence_reach_below else 0)
                 line, invalid = [], 0
         return out
