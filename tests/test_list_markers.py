@@ -114,6 +114,8 @@ KEPT_MARKED_I = [
     ("fì Sử dụng", "vie-ocr", "f is no list letter"),
     ("bị CSGT tạm giữ", "vie-ocr", "an acronym opens no item: the word bị"),
     ("bì\nSử dụng", "vie-ocr", "the capital on the next line"),
+    ("lý Dược tiến hành chuyển hồ sơ", "vie-ocr", "a late list letter: the word lý opening a wrapped line"),
+    ("kỳ Họp thứ nhất", "vie-ocr", "k) is a late item: the word kỳ"),
 ]
 
 

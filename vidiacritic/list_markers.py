@@ -343,8 +343,12 @@ def lone_repairs(toks: Sequence[Token], texts: Sequence[str], kind: Optional[str
 # one the word bị, before an acronym ("bị CSGT tạm giữ").  In a document read as
 # Tesseract-vie output such a word opening a line is read as the marker (the letter, in
 # its list's case) before what opens an item: a capitalised word, or two all-capital
-# words (a heading; 22 of the 23 markers, not the bị).
-_BRACKET_I = re.compile(r"^[abcdđeghiklmnopqrstuvxy][ìíỉĩịỳýỷỹỵ]$")
+# words (a heading; 22 of the 23 markers, not the bị).  Only the letters of a list's
+# first eight items (a–h): later items are rare, and their letters under a marked i or y
+# are common words that a wrapped line opens before a name ("Cục Quản / lý Dược", "kỳ
+# Họp", "mỹ Thuật"); in 25 training-split Tesseract-vie slices (session 18) every such
+# marker was a), b), d) or đ), and the one l) was the word lý.
+_BRACKET_I = re.compile(r"^[abcdđegh][ìíỉĩịỳýỷỹỵ]$")
 
 
 def marked_i_markers(toks: Sequence[Token], kind: Optional[str]) -> List[int]:
