@@ -242,6 +242,7 @@ def test_foreign_words_need_two_english_words_without_a_vietnamese_reading(stat)
     assert kept("Donald Trump va Mike Pence") == []  # names are no evidence
     assert kept("hormone va stress") == []  # va (và) is no English word here
     assert kept("Zalo OA") == ["OA"] and kept("Zalo OAS") == [] and kept("Huyen UY") == []
+    assert kept("mau Model S cho phep") == ["S"] and kept("khu vuc Nam A") == []
 
 
 def test_a_word_without_a_vowel_is_no_english_word_in_ocr_output(stat):
@@ -557,3 +558,23 @@ def test_misread_roman_numerals_restored_in_an_ocr_document(stat, src, expected)
 @pytest.mark.parametrize("text", ROMAN["typed"])
 def test_misread_roman_numerals_kept_in_typed_text(stat, text):
     assert stat.restore(text) == text
+
+
+def test_english_endings_and_title_words_between_foreign_names_are_kept(stat):
+    """"America's" keeps its s and "The Conduct of Life" its of, which a Tesseract-eng
+    document read as ở (a training-split wiki slice); an apostrophe inside a Vietnamese
+    syllable ("ngu'oi") and a small word beside a name with a Vietnamese reading are
+    still read as Vietnamese."""
+    def kept(text, ocr=True):
+        toks = tokenize(text)
+        reading = stat._best_ocr_reading if ocr else None
+        return [toks[i].text for i in sorted(fixes.foreign_words(toks, stat.english, stat._vietnamese_frequency, reading))]
+    assert kept("Tyra Banks, America's Next Top Model; dong thoi") == ["s"]
+    assert kept("cua McDonald's tai Ha Noi", ocr=False) == ["s"]
+    assert kept("quyen The Conduct of Life (1860) la") == ["of"]
+    assert kept("ngan hang Bank of America cho biet", ocr=False) == ["of"]
+    assert kept("ngu'oi dan") == [] and kept("Nhu'ng nguoi") == []
+    assert kept("Nguyen Van A of Ha Noi") == []  # names with Vietnamese readings
+    assert kept("the Conduct of life") == []  # no capital after it
+    out = stat.restore("Riéng quyén The Conduct of Life (1860) la tac pham cua Banks, America's Next Top Model")
+    assert "The Conduct of Life" in out and "America's" in out

@@ -626,8 +626,12 @@ def foreign_words(toks: Sequence[Token], english: Dict[str, float],
       FOREIGN_EVIDENCE_SHARE of them, are lowercase with no Vietnamese reading.
       "was released on 2023-11-15 at 09:30 UTC" keeps "on" and "at"; "MTTQ to chuc"
       and "Donald Trump va Mike Pence" are restored.
-    * Two-letter all-caps tokens right after a capitalised word with no Vietnamese
-      reading, one space between: the OA of "Zalo OA" is not ÓA.
+    * One- or two-letter all-caps tokens right after a capitalised word with no
+      Vietnamese reading, one space between: the OA of "Zalo OA" is not ÓA, the S of
+      "Model S" not Sẽ.
+    * English endings after an apostrophe ("America's": _english_clitic) and a small
+      English word between two such capitalised words ("The Conduct of Life":
+      _word_between_foreign_names).
     * A unit of measure after a number (tokens.unit_after_number): "154.8 cc", "3 ml" are not
       cực, mũ, which OCR candidates would make of them.
     * An acronym inside lowercase text (_acronym_among_lowercase): "bộ phận IT của",
@@ -681,7 +685,8 @@ def foreign_words(toks: Sequence[Token], english: Dict[str, float],
                 run.append(i)
             elif vi or not name_like:
                 close()  # a Vietnamese word, or something else; names and acronyms pass
-            if _caps_after_foreign_name(toks, i, vi_freq) or unit_after_number(toks, i) or \
+            if _caps_after_foreign_name(toks, i, vi_freq) or _english_clitic(toks, i, vi_freq) or \
+                    _word_between_foreign_names(toks, i, english, vi_freq) or unit_after_number(toks, i) or \
                     abbreviation_before_number(toks, i) or \
                     _acronym_among_lowercase(toks, i, english, vi_freq, OCR_ACRONYM_MIN if ocr_reading is not None else 2) or \
                     kept is not None and kept.keeps(toks, i, ocr_reading is not None):
@@ -763,11 +768,54 @@ def abbreviation_before_number(toks: Sequence[Token], i: int) -> bool:
         and number.kind == NUMBER
 
 
-def _caps_after_foreign_name(toks: Sequence[Token], i: int, vietnamese: Callable[[str], float]) -> bool:
-    """Whether toks[i] is a two-letter all-caps word right after a capitalised word
-    with no Vietnamese reading ("Zalo OA")."""
+# An English possessive or contraction's ending, written after an apostrophe ("America's",
+# "McDonald's", "we'll").  After a word with no Vietnamese reading it is English: the
+# apostrophe a Vietnamese OCR word carries stands for a lost horn or hook inside a syllable
+# ("ngu'oi", "Nhu'ng"), whose first part is a syllable itself.
+ENGLISH_CLITICS = frozenset({"s", "t", "d", "m", "ll", "re", "ve"})
+APOSTROPHES = frozenset("'\u2019")
+
+
+def _english_clitic(toks: Sequence[Token], i: int, vietnamese: Callable[[str], float]) -> bool:
+    """Whether toks[i] ends an English word after an apostrophe: "s" of "America's" (Tesseract-
+    eng documents read it as ở, a wiki slice's "America'ở"), the word before it having
+    no Vietnamese reading."""
+    if toks[i].text.lower() not in ENGLISH_CLITICS or i < 2 or toks[i - 1].text not in APOSTROPHES:
+        return False
+    if i + 1 < len(toks) and toks[i + 1].kind == WORD:
+        return False
+    word = toks[i - 2]
+    return word.kind == WORD and len(word.text) >= 2 and word.text.isalpha() and not vietnamese(word.text)
+
+
+def _word_between_foreign_names(toks: Sequence[Token], i: int, english: Dict[str, float],
+                                vietnamese: Callable[[str], float]) -> bool:
+    """Whether toks[i] is a lowercase English word with no Vietnamese reading between two
+    capitalised words with none, one space either side: the "of" of "The Conduct of Life",
+    "Bank of America" (a Tesseract-eng document read it as ở).  A title's capitals are no
+    evidence for an English run (FOREIGN_EVIDENCE: names stand in Vietnamese sentences), but
+    the small word a title joins them with is English where no Vietnamese word reads as it."""
     text = toks[i].text
-    if len(text) != 2 or not text.isupper() or not text.isascii() or i < 2 or toks[i - 1].text != " ":
+    if not text.islower() or not text.isascii() or not english.get(text) or vietnamese(text):
+        return False
+    if i < 2 or i + 2 >= len(toks) or toks[i - 1].text != " " or toks[i + 1].text != " ":
+        return False
+    return all(_foreign_name(toks[j], vietnamese) for j in (i - 2, i + 2))
+
+
+def _foreign_name(tok: Token, vietnamese: Callable[[str], float]) -> bool:
+    text = tok.text
+    return (tok.kind == WORD and len(text) >= 3 and text.isascii() and text.isalpha()
+            and text[0].isupper() and text[1:].islower() and not vietnamese(text))
+
+
+def _caps_after_foreign_name(toks: Sequence[Token], i: int, vietnamese: Callable[[str], float]) -> bool:
+    """Whether toks[i] is a one- or two-letter all-caps word right after a capitalised
+    word with no Vietnamese reading ("Zalo OA", "Model S": a Tesseract-eng wiki slice's
+    document memory made that S the word sẽ; in the training slices' gold a capital
+    letter after such a word was never a Vietnamese word: "Nam Á" follows a syllable)."""
+    text = toks[i].text
+    if len(text) not in (1, 2) or not text.isupper() or not text.isascii() or i < 2 or toks[i - 1].text != " ":
         return False
     name = toks[i - 2]
     return (name.kind == WORD and len(name.text) > 1 and name.text.isascii() and name.text.isalpha()
