@@ -191,6 +191,33 @@ def test_ocr_output_of_another_domain_gets_less_phrase_bonus(stat):
         score(always.restore(wiki).split("\n"), gold)["syl_acc"]
 
 
+def test_tesseract_vie_output_of_another_domain_gets_less_phrase_bonus(stat):
+    """Tesseract-vie output is told from legal text alike (Restorer._phrase_weight):
+    the general text of tests/fixtures/domain as a poor scan read by Tesseract-vie
+    (general_vie_ocr.txt, read as vie-ocr) gets no phrase bonus, the legal sample read
+    alike (legal_vie_ocr.txt) all of Config.marked_phrase_bonus; without the gate the
+    general text comes out worse.  (Training-split Tesseract-vie poor scans: a phrase
+    reaches 0.60-0.64 of the words of news and Wikipedia, 0.82-0.86 of legal text.)"""
+    from pathlib import Path
+    from vidiacritic.marks import VIE_OCR
+    here = Path(__file__).parent / "fixtures" / "domain"
+    general = (here / "general_vie_ocr.txt").read_text(encoding="utf-8")
+    gold = (here / "general_gold.txt").read_text(encoding="utf-8").split("\n")
+    legal = (here / "legal_vie_ocr.txt").read_text(encoding="utf-8")
+    assert _read_before_decoding(stat, general).reading.kind == VIE_OCR
+    assert _read_before_decoding(stat, legal).reading.kind == VIE_OCR
+    assert _phrase_weight(stat, general) == 0.0
+    shorter = stat.with_config(replace(DEFAULT, phrase_coverage_min_words=200))
+    assert _phrase_weight(shorter, legal) == DEFAULT.marked_phrase_bonus
+    assert stat.lattices.other_domain(0.0, _read_before_decoding(stat, general).reading)
+    assert not stat.lattices.other_domain(0.6 * DEFAULT.marked_phrase_bonus,
+                                          _read_before_decoding(stat, general).reading)
+    from vidiacritic.evaluate import score
+    always = stat.with_config(replace(DEFAULT, phrase_coverage_low=-1.0, phrase_coverage_high=0.0))
+    assert score(stat.restore(general).split("\n"), gold)["syl_acc"] > \
+        score(always.restore(general).split("\n"), gold)["syl_acc"]
+
+
 def test_the_scorer_weighs_less_in_ocr_output_of_another_domain(stat):
     """The seq2seq scorer learned from legal Tesseract pairs: in OCR output of another
     domain (no phrase bonus, Restorer._phrase_weight) its weight takes the factor
@@ -208,3 +235,15 @@ def test_the_scorer_weighs_less_in_ocr_output_of_another_domain(stat):
     assert scale(wiki) == 0.25
     assert scale(legal) == 1.0
     assert scale("\n".join(wiki.split("\n")[:10])) == 1.0  # too short to tell
+    # Tesseract-vie output too, from its own weight (ModelWeights.marked_weight)
+    from vidiacritic.config import ModelWeights
+    vie = r.with_config(replace(r.config, model=ModelWeights(marked_weight=0.8)))
+    general = (here / "fixtures" / "domain" / "general_vie_ocr.txt").read_text(encoding="utf-8")
+    legal_vie = (here / "fixtures" / "domain" / "legal_vie_ocr.txt").read_text(encoding="utf-8")
+
+    def vie_scale(text):
+        doc = _read_before_decoding(vie, text)
+        doc.phrase_weight = vie._phrase_weight(doc)
+        return vie._scorer_scale(doc)
+    assert vie_scale(general) == pytest.approx(0.8 * 0.25)
+    assert vie_scale(legal_vie) == pytest.approx(0.8)

@@ -102,7 +102,11 @@ class Config:
     # (phrase bonus 0 there: 16 words fewer wrong of 550 on the training slices).  The
     # bonus is phrase_bonus at phrase_coverage_high or more, none at phrase_coverage_low
     # or less, linear between; documents shorter than phrase_coverage_min_words keep
-    # phrase_bonus (too few words to tell).
+    # phrase_bonus (too few words to tell).  Tesseract-vie output (read as vie-ocr) is
+    # told alike, from none to marked_phrase_bonus (session 18): a phrase over its
+    # candidates reaches 0.82-0.86 of the words of training-split legal poor scans,
+    # 0.60-0.64 of news and Wikipedia ones (left words there, model engine 565 -> 536
+    # with the scorer factor below, statistical 552 -> 541; legal +0).
     # Place names the document writes after their unit word ("xã Huổi Luông") get the
     # phrase bonus where they stand alone too ("Đồn Biên phòng Hudi Luéng"):
     # LatticeBuilder.document_place_names.
@@ -137,6 +141,9 @@ class Config:
     # words; the statistical engine alone 523; legal OCR slices +0).  0.5, not 0.2: the
     # same slices cut into 40-line documents, where the coverage misjudges some legal
     # ones, lose 9 words on legal OCR (clean, poor-scan, sans) with 0.2, 3 with 0.5.
+    # In Tesseract-vie output of another domain it multiplies ModelWeights.marked_weight
+    # (session 18, training-split news/wiki vie poor scans: 0.5 / 0.25 / 0.0 → 536 /
+    # 536 / 541 wrong words left, 541 with the full weight).
     domain_scorer_factor: float = 0.5
     # The bonus in documents read as marked (vie OCR, typed with some marks: the
     # vidiacritic.marks channel), where a phrase's marks are evidence the lexicon

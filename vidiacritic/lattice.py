@@ -344,7 +344,7 @@ class LatticeBuilder:
         if user:
             foreign = foreign - user.keys()
         # OCR of another domain: less than half the phrase bonus (Restorer._phrase_weight)
-        other_domain = self.other_domain(phrase_weight)
+        other_domain = self.other_domain(phrase_weight, reading)
         entries = [self.entry_at(toks, ti, ocr_document, reading, by_line, foreign, other_domain) for ti in run]
         bonus, written_phrases, names, units = self.phrase_bonus(entries, [toks[ti].text for ti in run],
                                                                  self.bonus_weight(reading) if phrase_weight is None
@@ -479,10 +479,11 @@ class LatticeBuilder:
         word = normalize_syllable(toks[j].text)
         return word if word in self.ngram.vocab else None
 
-    def other_domain(self, phrase_weight: Optional[float]) -> bool:
-        """Whether a document whose phrase bonus is `phrase_weight` (Restorer._phrase_weight)
-        is OCR of another domain than the lexicon's: less than half the bonus."""
-        return phrase_weight is not None and phrase_weight < 0.5 * self.config.phrase_bonus
+    def other_domain(self, phrase_weight: Optional[float], reading: Optional[DocumentReading] = None) -> bool:
+        """Whether a document read as `reading` whose phrase bonus is `phrase_weight`
+        (Restorer._phrase_weight) is OCR of another domain than the lexicon's: less than
+        half its full bonus (bonus_weight)."""
+        return phrase_weight is not None and phrase_weight < 0.5 * self.bonus_weight(reading)
 
     def bonus_weight(self, reading: Optional[DocumentReading]) -> float:
         """The phrase bonus of a document read as `reading`: Config.rules_phrase_bonus

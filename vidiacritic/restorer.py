@@ -388,16 +388,20 @@ class Restorer:
         document read as marked the scorer, trained on Tesseract-eng noise, weighs less
         (Tesseract-vie output: marked_weight; typed text with marks, whose marks the first
         pass reads and are mostly right: typed_marked_weight), and in typed text without
-        marks less again; OCR output gets the full weight, less in another domain than
-        the lexicon's (Config.domain_scorer_factor)."""
-        if doc.reading.marked:
-            return self.config.model.marked_weight if doc.reading.kind == VIE_OCR else self.config.model.typed_marked
-        if not doc.ocr_document:
+        marks less again; OCR output gets the full weight.  OCR output (Tesseract-vie
+        output too) of another domain than the lexicon's takes Config.domain_scorer_factor
+        of it (no phrase bonus, Restorer._phrase_weight; between, in proportion)."""
+        vie = doc.reading.kind == VIE_OCR
+        if doc.reading.marked and not vie:
+            return self.config.model.typed_marked
+        if not (doc.ocr_document or vie):
             return self.config.model.typed_weight
-        if doc.phrase_weight is None or not self.config.phrase_bonus:
-            return 1.0
+        scale = self.config.model.marked_weight if vie else 1.0
+        full = self.lattices.bonus_weight(doc.reading)
+        if doc.phrase_weight is None or not full:
+            return scale
         least = self.config.domain_scorer_factor
-        return least + (1.0 - least) * doc.phrase_weight / self.config.phrase_bonus
+        return scale * (least + (1.0 - least) * doc.phrase_weight / full)
 
     def _find_foreign_words(self, doc: _Document) -> None:
         doc.foreign = fixes.foreign_words(doc.toks, self.english, self._vietnamese_frequency,
@@ -415,7 +419,7 @@ class Restorer:
         if self.config.document_place_names and self.lattices.context and weight != 0:
             doc.place_names = self.lattices.document_place_names(doc.toks, doc.runs, doc.ocr_document, doc.reading,
                                                                  doc.by_line, doc.foreign,
-                                                                 self.lattices.other_domain(weight))
+                                                                 self.lattices.other_domain(weight, doc.reading))
         for _ in range(self.config.user_rounds):
             lattices, metas = [], []
             user = user_choices(found)
@@ -458,19 +462,21 @@ class Restorer:
         """The phrase bonus of an OCR document by how much of it the lexicon covers
         (Config.phrase_coverage_low/high): the lexicon's administrative phrases mislead
         in other text ("co so du" is có số dư in the news), and OCR output of another
-        domain is told from legal text by the share of its words a phrase reaches.  None
-        (LatticeBuilder.bonus_weight) for other documents, short ones, and the rules
-        engine."""
+        domain is told from legal text by the share of its words a phrase reaches.  Its
+        full bonus is LatticeBuilder.bonus_weight's: Tesseract-vie output (read as
+        vie-ocr, OCR marks or not) is told alike and gets from none to
+        Config.marked_phrase_bonus.  None (LatticeBuilder.bonus_weight) for other
+        documents, short ones, and the rules engine."""
         cfg = self.config
-        if not doc.ocr_document or doc.reading is None or doc.reading.marked or not self.lattices.context \
-                or sum(len(run) for run in doc.runs) < cfg.phrase_coverage_min_words:
+        if doc.reading is None or not (doc.reading.kind == VIE_OCR or doc.ocr_document and not doc.reading.marked) \
+                or not self.lattices.context or sum(len(run) for run in doc.runs) < cfg.phrase_coverage_min_words:
             return None  # (a short document costs no coverage pass)
         hit, seen = self.lattices.phrase_coverage(doc.toks, doc.runs, doc.ocr_document, doc.reading, doc.by_line,
                                                   doc.foreign, cfg.phrase_coverage_words)
         if seen < cfg.phrase_coverage_min_words:
             return None
         share = (hit / seen - cfg.phrase_coverage_low) / (cfg.phrase_coverage_high - cfg.phrase_coverage_low)
-        return cfg.phrase_bonus * min(1.0, max(0.0, share))
+        return self.lattices.bonus_weight(doc.reading) * min(1.0, max(0.0, share))
 
     def _choose_words(self, doc: _Document) -> None:
         doc.replaced, doc.words = self.assembler.choose_words(doc.toks, doc.runs, doc.metas, doc.decoded,
