@@ -22,10 +22,23 @@
    do.  setup.py compiles it with -ffp-contract=off (no fused multiply-adds). */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
+/* (x87 arithmetic keeps float sums in extended precision: not numpy's bits; the
+   optional build then fails and numpy decodes) */
+#error "float arithmetic is not evaluated in its own type"
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) ((void)0)
+#endif
 
 #define NEG (-1e9) /* viterbi.NEG: the score of a padding candidate */
 
@@ -368,7 +381,7 @@ static PyObject *bigram_keep(PyObject *self, PyObject *args) {
             }
             if (lm.dense)
                 for (Py_ssize_t q = 0; q < np_; q++)
-                    if (sb[q]) __builtin_prefetch(lm.dense + vv[q] * lm.V + ww[q]);
+                    if (sb[q]) PREFETCH(lm.dense + vv[q] * lm.V + ww[q]);
             for (Py_ssize_t q = 0; q < np_; q++) {
                 float lp;
                 if (!sb[q]) lp = lm.bow1[vv[q]] + lm.logp1[ww[q]];

@@ -15,6 +15,11 @@ Speed comes from batching: chains of equal length are stacked into arrays
 (chains × positions × candidates) and decoded together, so the number of numpy calls
 grows with the longest chain, not with the number of words; all language-model
 look-ups of a batch are one vectorised call.
+
+The same two passes are also written in C (``vidiacritic/_decode.c``, built by setup.py
+when a compiler is there), with the stored model's look-ups inside their loops; they give
+the numpy code's results to the bit and run when built, unless VIDIACRITIC_DECODER=numpy
+(:func:`decoder_tables`).  This numpy code is the fallback and the reference.
 """
 from __future__ import annotations
 
