@@ -76,8 +76,9 @@ def test_a_bad_setting_is_an_error(monkeypatch, lm):
 @pytest.mark.parametrize("seed", range(10))
 def test_random_lattices_decode_to_the_same_bits(seed, monkeypatch, lm):
     rng = np.random.default_rng(seed)
-    if seed % 4 == 0:
-        lm.bigram_matrix()  # (the dense table, when built, is read instead of a search)
+    if seed % 4 == 0:  # (the dense table, when built, is read instead of a search)
+        lm = type(lm).load()
+        lm.bigram_matrix()
     lattices = random_lattices(rng, lm, int(rng.integers(1, 30)), 14, 30)
     for prune_to, lm_weight, temperature in ((4, 1.0, 2.0), (0, 1.0, 1.0), (2, 0.7, 0.5), (9, 1.3, 1.0)):
         want = decode("numpy", monkeypatch, lattices, lm, lm_weight, prune_to, temperature)
@@ -147,3 +148,36 @@ def test_real_restores_decode_to_the_same_bits(engine, request, monkeypatch):
         assert_same(want, got)
     monkeypatch.setenv(viterbi.DECODER_ENV, "numpy")
     assert restorer.restore(text) == compiled_text
+
+
+@needs_ext
+def test_bigram_lookups_without_the_dense_table_are_the_same_bits(monkeypatch):
+    """NgramLM.bigram_lookup in C (the compiled decoder's tables, no 85 MB dense table)
+    against the dense table: every stored bigram and random pairs, bit for bit."""
+    monkeypatch.setenv(viterbi.DECODER_ENV, "auto")
+    fresh = type(load_ngram()).load()
+    rng = np.random.default_rng(3)
+    V = len(fresh.words)
+    keys = fresh._bigram_keys()
+    v = np.concatenate([keys >> fresh.bits, rng.integers(0, V, 50000), rng.integers(0, 50, 5000)])
+    w = np.concatenate([keys & ((1 << fresh.bits) - 1), rng.integers(0, V, 50000), rng.integers(0, 50, 5000)])
+    got = fresh.bigram_lookup(v, w)
+    assert fresh._dense2 is None  # (answered in C)
+    fresh.bigram_matrix()
+    want = fresh.bigram_lookup(v, w)
+    assert got.dtype == want.dtype == np.float32 and got.tobytes() == want.tobytes()
+    assert fresh.bigram_lookup(v[:6].reshape(2, 3), w[:6].reshape(2, 3)).shape == (2, 3)
+
+
+@needs_ext
+def test_a_restorer_with_the_compiled_decoder_builds_no_dense_table(monkeypatch):
+    from vidiacritic import Restorer, resources
+    fresh = type(load_ngram()).load()  # (the shared model may hold one: other tests build it)
+    monkeypatch.setattr(resources, "load_ngram", lambda: fresh)
+    monkeypatch.setenv(viterbi.DECODER_ENV, "auto")
+    restorer = Restorer(engine="statistical")
+    assert restorer.ngram is fresh and fresh._dense2 is None
+    assert restorer.restore("Uy ban nhan dan tinh") == "Ủy ban nhân dân tỉnh"
+    monkeypatch.setenv(viterbi.DECODER_ENV, "numpy")
+    Restorer(engine="statistical")
+    assert fresh._dense2 is not None

@@ -4,8 +4,10 @@
    numpy alone when it is missing (or when VIDIACRITIC_DECODER=numpy).  It reads plain
    buffers (the buffer protocol), so building it needs no numpy headers.
 
-   Two functions, each the same numbers as its numpy counterpart to the bit:
+   Each function gives the same numbers as its numpy counterpart to the bit:
 
+   bigram_lookup(lm, n, v, w, out)
+       NgramLM.bigram_lookup's float32 log P(w | v) of n id pairs, without the dense table.
    bigram_keep(lm, B, T, K, start, ids, un, front, keep, lm_weight, kept)
        viterbi._bigram_keep over ids[:, start:], un[:, start:] (B, T, K arrays, int64 and
        float64), front (B,) int64; writes kept (B, T - start - 2, min(K, keep)) int64.
@@ -578,6 +580,34 @@ static PyObject *viterbi2(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* ------------------------------------------------------------ bigram_lookup */
+static PyObject *bigram_lookup(PyObject *self, PyObject *args) {
+    PyObject *lmo, *vo, *wo, *oo;
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "OnOOO", &lmo, &n, &vo, &wo, &oo)) return NULL;
+    if (n < 0) {
+        PyErr_SetString(PyExc_ValueError, "bad size");
+        return NULL;
+    }
+    LM lm;
+    if (lm_get(lmo, &lm) < 0) return NULL;
+    Buf bufs[3];
+    memset(bufs, 0, sizeof bufs);
+    if (get_buf(vo, &bufs[0], 8, n, 0, "v") < 0 || get_buf(wo, &bufs[1], 8, n, 0, "w") < 0
+        || get_buf(oo, &bufs[2], 4, n, 1, "out") < 0
+        || check_ids((const int64_t *)bufs[0].b.buf, n, lm.V) < 0 || check_ids((const int64_t *)bufs[1].b.buf, n, lm.V) < 0) {
+        release(bufs, 3);
+        lm_release(&lm);
+        return NULL;
+    }
+    const int64_t *v = (const int64_t *)bufs[0].b.buf, *w = (const int64_t *)bufs[1].b.buf;
+    float *out = (float *)bufs[2].b.buf;
+    for (Py_ssize_t q = 0; q < n; q++) out[q] = bigram(&lm, v[q], w[q]);
+    release(bufs, 3);
+    lm_release(&lm);
+    Py_RETURN_NONE;
+}
+
 /* ------------------------------------------------------------ seen_bigrams */
 static PyObject *seen_bigrams(PyObject *self, PyObject *args) {
     PyObject *ko, *so, *oo, *io;
@@ -624,6 +654,8 @@ static PyObject *seen_bigrams(PyObject *self, PyObject *args) {
 }
 
 static PyMethodDef methods[] = {
+    {"bigram_lookup", bigram_lookup, METH_VARARGS,
+     "bigram_lookup(lm, n, v, w, out): NgramLM.bigram_lookup of n id pairs, written into out (float32)."},
     {"seen_bigrams", seen_bigrams, METH_VARARGS,
      "seen_bigrams(keys2, starts2, bits, V, seen, index): set bit v * V + w of seen for every stored bigram "
      "(v, w), and index[v] to the first row of table 2 whose bigram starts with v or a later id (index[V]: the rows)."},

@@ -329,7 +329,16 @@ class NgramLM:
 
     def bigram_lookup(self, v: np.ndarray, w: np.ndarray) -> np.ndarray:
         """log P(w | v) from the dense table, bit-identical to :meth:`logprob_bigram`
-        (seen: the stored float16 value; unseen: backoff weight + unigram, in float32)."""
+        (seen: the stored float16 value; unseen: backoff weight + unigram, in float32).
+        When the compiled decoder runs (vidiacritic.viterbi.decoder_tables) and the table
+        was not built, the same values come from C instead."""
+        if self._dense2 is None:
+            # With the compiled decoder the table is not built: the look-ups run in C
+            # from the stored bigrams (the same values; vidiacritic.viterbi.bigram_lookup).
+            from . import viterbi
+            tables = viterbi.decoder_tables(self)
+            if tables is not None:
+                return viterbi.bigram_lookup(tables, v, w)
         dense = self.bigram_matrix()
         # One flat take: numpy's two-array fancy index reads the same cells about three
         # times slower (3.5M lookups on the dev OCR: 0.10 s → 0.035 s).

@@ -319,6 +319,17 @@ def decoder_tables(lm) -> Optional[tuple]:
     return known[1]
 
 
+def bigram_lookup(tables: tuple, v, w) -> np.ndarray:
+    """NgramLM.bigram_lookup in C from decoder_tables(lm) (the same float32 values),
+    without the 85 MB dense table: NgramLM.bigram_lookup calls it when the compiled
+    decoder runs and that table was not built."""
+    v, w = np.broadcast_arrays(np.asarray(v, dtype=np.int64), np.asarray(w, dtype=np.int64))
+    v, w = np.ascontiguousarray(v), np.ascontiguousarray(w)
+    out = np.empty(v.shape, dtype=np.float32)
+    _compiled.bigram_lookup(tables, v.size, v, w, out)
+    return out
+
+
 def _compiled_keep(ids: np.ndarray, un: np.ndarray, tables: tuple, keep: int, lm_weight: float,
                    front: np.ndarray, start: int) -> np.ndarray:
     """_bigram_keep(ids[:, start:], un[:, start:], ...) in C (the same indices)."""
