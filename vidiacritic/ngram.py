@@ -246,6 +246,7 @@ class NgramLM:
         # (the decoders then cut them there too)
         self.p_id: Optional[int] = self.vocab.get(P_TOKEN)
         self._dense2: Optional[np.ndarray] = None  # see bigram_matrix()
+        self._tables_for_decoder: Optional[tuple] = None  # see decoder_tables()
 
     # ------------------------------------------------------------ loading
     @classmethod
@@ -328,7 +329,16 @@ class NgramLM:
 
     def bigram_lookup(self, v: np.ndarray, w: np.ndarray) -> np.ndarray:
         """log P(w | v) from the dense table, bit-identical to :meth:`logprob_bigram`
-        (seen: the stored float16 value; unseen: backoff weight + unigram, in float32)."""
+        (seen: the stored float16 value; unseen: backoff weight + unigram, in float32).
+        When the compiled decoder runs (vidiacritic.viterbi.decoder_tables) and the table
+        was not built, the same values come from C instead."""
+        if self._dense2 is None:
+            # With the compiled decoder the table is not built: the look-ups run in C
+            # from the stored bigrams (the same values; vidiacritic.viterbi.bigram_lookup).
+            from . import viterbi
+            tables = viterbi.decoder_tables(self)
+            if tables is not None:
+                return viterbi.bigram_lookup(tables, v, w)
         dense = self.bigram_matrix()
         # One flat take: numpy's two-array fancy index reads the same cells about three
         # times slower (3.5M lookups on the dev OCR: 0.10 s → 0.035 s).
@@ -337,6 +347,39 @@ class NgramLM:
         # pair and one select cost less than picking the unseen ones out (same values).
         t1 = self.tables[1]
         return np.where(d.view(np.uint16) == 0, t1.bow[v] + t1.logprob(w), d.astype(np.float32))
+
+    def decoder_tables(self) -> Optional[tuple]:
+        """The arrays the compiled decoder (vidiacritic._decode) reads, as one tuple:
+        (bits, unigram log-probabilities and backoff weights, the dense bigram table or
+        None, then table 2's keys, bucket starts, backoff weights and log-probabilities,
+        table 3's keys, bucket starts, codes and codebook).  None when this model is not
+        laid out as the shipped one is (order 3, uint32 keys in buckets, float16 bigram
+        tables, uint8 trigram codes): vidiacritic.viterbi then decodes with numpy alone.
+        The dense table is passed once :meth:`bigram_matrix` has built it (the same
+        values as a search of table 2)."""
+        if self._tables_for_decoder is None or self._tables_for_decoder[0] is not self._dense2:
+            self._tables_for_decoder = (self._dense2, self._decoder_layout())
+        return self._tables_for_decoder[1]
+
+    def _decoder_layout(self) -> Optional[tuple]:
+        if self.order != 3 or self.bits > 31:
+            return None
+        t1, t2, t3 = self.tables[1:]
+        want = [(t1.logp, np.float32), (t1.bow, np.float32), (t2.keys, np.uint32), (t2.starts, np.int64),
+                (t2.bow, np.float16), (t2.logp, np.float16), (t3.keys, np.uint32), (t3.starts, np.int64),
+                (t3.logp, np.uint8), (t3.codebook, np.float32)]
+        if t2.codebook is not None or any(
+                not isinstance(a, np.ndarray) or a.dtype != dtype or a.ndim != 1 or not a.flags.c_contiguous
+                for a, dtype in want):
+            return None
+        dense = self._dense2
+        if dense is not None and (dense.dtype != np.float16 or dense.shape != (len(self.words),) * 2
+                                  or not dense.flags.c_contiguous):
+            dense = None
+        if len(t1.logp) != len(self.words):
+            return None
+        return (self.bits, t1.logp, t1.bow, dense, t2.keys, t2.starts, t2.bow, t2.logp,
+                t3.keys, t3.starts, t3.logp, t3.codebook)
 
     def _bigram_keys(self) -> np.ndarray:
         """Every stored bigram's int64 key (v << bits | w), in table order."""

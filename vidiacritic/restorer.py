@@ -38,7 +38,7 @@ import warnings
 from dataclasses import dataclass, replace
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
-from . import confidence, document_memory, fixes, invisible, resources, userterms, word_breaks
+from . import confidence, document_memory, fixes, invisible, resources, userterms, viterbi, word_breaks
 from .candidates import CandidateGenerator
 from .assembly import Assembler, join
 from .config import DEFAULT, Config
@@ -123,8 +123,10 @@ class Restorer:
         self.ngram = resources.load_ngram()
         self.lm = self.ngram if engine != "rules" else UnigramLM(
             self.ngram.counts, self.ngram.bos_id, self.ngram.eos_id)
-        if engine != "rules":
-            self.ngram.bigram_matrix()  # built at load, not on the first call (models/ngram/CARD.md)
+        if engine != "rules" and viterbi.decoder_tables(self.ngram) is None:
+            # built at load, not on the first call (models/ngram/CARD.md); the compiled
+            # decoder needs no dense table (its own tables are built by the call above)
+            self.ngram.bigram_matrix()
         self.channel = resources.load_channel()
         self.marks = resources.load_marks()
         self.confidence_table = resources.load_confidence()

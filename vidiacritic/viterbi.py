@@ -15,13 +15,36 @@ Speed comes from batching: chains of equal length are stacked into arrays
 (chains × positions × candidates) and decoded together, so the number of numpy calls
 grows with the longest chain, not with the number of words; all language-model
 look-ups of a batch are one vectorised call.
+
+The same two passes are also written in C (``vidiacritic/_decode.c``, built by setup.py
+when a compiler is there), with the stored model's look-ups inside their loops; they give
+the numpy code's results to the bit and run when built, unless VIDIACRITIC_DECODER=numpy
+(:func:`decoder_tables`).  This numpy code is the fallback and the reference.
 """
 from __future__ import annotations
 
+import os
+import weakref
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Protocol, Sequence, Tuple
 
 import numpy as np
+
+from . import plain_memory
+from .errors import SettingError
+
+try:  # the hot loops in C (vidiacritic/_decode.c), built when a compiler was there
+    from . import _decode as _compiled
+except ImportError:
+    _compiled = None
+
+# "auto" (default): the compiled decoder when it is built and the language model is a
+# stored trigram model (NgramLM.decoder_tables), else numpy; "numpy": numpy alone;
+# "compiled": as auto, but an error when the extension is not built.  Both give the
+# same results to the bit (tests/test_compiled_decoder.py).
+DECODER_ENV = "VIDIACRITIC_DECODER"
+DECODERS = ("auto", "numpy", "compiled")
+_TABLES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # lm -> (its layout, decoder_tables)
 
 
 class LanguageModel(Protocol):
@@ -255,24 +278,100 @@ def _viterbi2(ids: np.ndarray, un: np.ndarray, lm: LanguageModel, lm_weight: flo
     for t in range(T - 1, 2, -1):
         path[:, t - 2] = back[rows, t, path[:, t - 1], path[:, t]]
     mm = (delta[:, 2 : T - 1] + beta[:, 2 : T - 1]).max(axis=2)  # (B, n, K)
+    return path[:, 2 : T - 1], _softmax(mm, temperature)
+
+
+def _softmax(mm: np.ndarray, temperature: float) -> np.ndarray:
+    """The marginals _viterbi2 reports: the softmax of max-marginals (B, n, K) / T."""
     mm = (mm - mm.max(axis=2, keepdims=True)) / temperature
     p = np.exp(mm)
-    return path[:, 2 : T - 1], p / p.sum(axis=2, keepdims=True)
+    return p / p.sum(axis=2, keepdims=True)
+
+
+def decoder_tables(lm) -> Optional[tuple]:
+    """The language model's arrays for the compiled decoder, or None when it decodes
+    with numpy: the extension is not built, VIDIACRITIC_DECODER=numpy, or `lm` is not a
+    stored trigram model (a test's fake model, the rules engine's unigrams)."""
+    setting = os.environ.get(DECODER_ENV, "auto")
+    if setting not in DECODERS:
+        raise SettingError(f"{DECODER_ENV}={setting!r} is not a decoder; choose one of {', '.join(DECODERS)}")
+    if setting == "numpy":
+        return None
+    if _compiled is None:
+        if setting == "compiled":
+            raise SettingError(f"{DECODER_ENV}=compiled, but vidiacritic._decode is not built "
+                               "(a C compiler at install time builds it)")
+        return None
+    layout = getattr(lm, "decoder_tables", None)
+    base = layout() if layout is not None else None
+    if base is None:
+        return None
+    known = _TABLES.get(lm)
+    if known is None or known[0] is not base:
+        # the stored bigrams as a bitmap (bit v * V + w), which the compiled decoder reads
+        # before any table (5 MB in plain pages: vidiacritic.plain_memory), and where
+        # each id's bigrams start in table 2; built in C
+        V = len(base[1])
+        seen, index = plain_memory.zeros(((V * V + 7) // 8,), np.uint8), np.empty(V + 1, dtype=np.int64)
+        _compiled.seen_bigrams(base[4], base[5], base[0], V, seen, index)
+        known = (base, base + (seen, index))
+        _TABLES[lm] = known
+    return known[1]
+
+
+def bigram_lookup(tables: tuple, v, w) -> np.ndarray:
+    """NgramLM.bigram_lookup in C from decoder_tables(lm) (the same float32 values),
+    without the 85 MB dense table: NgramLM.bigram_lookup calls it when the compiled
+    decoder runs and that table was not built."""
+    v, w = np.broadcast_arrays(np.asarray(v, dtype=np.int64), np.asarray(w, dtype=np.int64))
+    v, w = np.ascontiguousarray(v), np.ascontiguousarray(w)
+    out = np.empty(v.shape, dtype=np.float32)
+    _compiled.bigram_lookup(tables, v.size, v, w, out)
+    return out
+
+
+def _compiled_keep(ids: np.ndarray, un: np.ndarray, tables: tuple, keep: int, lm_weight: float,
+                   front: np.ndarray, start: int) -> np.ndarray:
+    """_bigram_keep(ids[:, start:], un[:, start:], ...) in C (the same indices)."""
+    B, T, K = ids.shape
+    kept = np.empty((B, T - start - 2, min(K, keep)), dtype=np.int64)
+    _compiled.bigram_keep(tables, B, T, K, start, ids, un, front, keep, float(lm_weight), kept)
+    return kept
+
+
+def _compiled_viterbi2(ids: np.ndarray, un: np.ndarray, tables: tuple, lm_weight: float,
+                       temperature: float, front: np.ndarray):
+    """_viterbi2 in C (the same best paths and marginals)."""
+    B, T, K = ids.shape
+    path = np.empty((B, T - 3), dtype=np.int64)
+    mm = np.empty((B, T - 3, K))
+    _compiled.viterbi2(tables, B, T, K, np.ascontiguousarray(ids), np.ascontiguousarray(un), front,
+                       float(lm_weight), path, mm)
+    return path, _softmax(mm, temperature)
 
 
 def _decode_group(lattices: Sequence[Lattice], lm, lm_weight: float, prune_to: int,
-                  temperature: float, memo: Optional[dict] = None) -> List[Decoded]:
+                  temperature: float, memo: Optional[dict] = None,
+                  tables: Optional[tuple] = None) -> List[Decoded]:
+    """`tables`: decoder_tables(lm), the compiled decoder's (None: numpy's; the compiled
+    one needs no memo, its bigram look-ups are cheap)."""
     K = max(len(a) for lat in lattices for a in lat.ids)
     ids, un, front = _stack(lattices, lm, K, n_bos=2)
     kept = None
     if prune_to and K > prune_to and hasattr(lm, "logprob_bigram"):
-        kept = _bigram_keep(ids[:, 1:], un[:, 1:], lm, prune_to, lm_weight, memo, front)  # (B, n, keep)
+        if tables is not None:
+            kept = _compiled_keep(ids, un, tables, prune_to, lm_weight, front, 1)
+        else:
+            kept = _bigram_keep(ids[:, 1:], un[:, 1:], lm, prune_to, lm_weight, memo, front)  # (B, n, keep)
         pad = np.broadcast_to(np.arange(prune_to), (len(lattices), 2, prune_to))
         sel = np.concatenate([pad, kept, pad[:, :1]], axis=1)
         sel[:, [0, 1, -1]] = np.arange(prune_to)
         ids = np.take_along_axis(ids, sel, axis=2)
         un = np.take_along_axis(un, sel, axis=2)
-    best, marg = _viterbi2(ids, un, lm, lm_weight, temperature, front)
+    if tables is not None:
+        best, marg = _compiled_viterbi2(ids, un, tables, lm_weight, temperature, front)
+    else:
+        best, marg = _viterbi2(ids, un, lm, lm_weight, temperature, front)
     out = []
     if kept is not None:
         # Back in the original candidate indexing, the whole group at once (a Python
@@ -329,9 +428,10 @@ def decode_batch(lattices: Sequence[Lattice], lm: LanguageModel, lm_weight: floa
     """
     out: List[Decoded] = [Decoded([], []) for lat in lattices]  # (empty lattices stay so)
     widths = [max(map(len, lat.ids), default=0) for lat in lattices]
+    tables = decoder_tables(lm)
     for members in _groups([len(lat.ids) for lat in lattices], widths, prune_to):
         for i, dec in zip(members, _decode_group([lattices[i] for i in members], lm, lm_weight, prune_to,
-                                                 temperature, memo)):
+                                                 temperature, memo, tables)):
             out[i] = dec
     return out
 
@@ -358,7 +458,7 @@ def memo_grown(memo: Optional[dict], ids: Sequence[np.ndarray], old: Dict[int, i
     them (a chain grown at one word costs two steps, not the chain's): the model
     engine's second decode had looked up every grown chain again (LatticeBuilder.widen;
     bigram look-ups of the dev OCR report +31%, with this +4.5%)."""
-    if memo is None or not old:
+    if not memo or not old:  # (empty: nothing to grow from; the compiled decoder keeps none)
         return
     before = [a[:old[i]] if i in old else a for i, a in enumerate(ids)]
     key0, _, _ = _memo_key(before, lm)
