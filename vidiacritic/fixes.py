@@ -803,9 +803,10 @@ def _word_between_foreign_names(toks: Sequence[Token], i: int, english: Dict[str
     return all(_foreign_name(toks[j], vietnamese) for j in (i - 2, i + 2))
 
 
-def _foreign_name(tok: Token, vietnamese: Callable[[str], float]) -> bool:
+def _foreign_name(tok: Token, vietnamese: Callable[[str], float], min_letters: int = 3) -> bool:
+    """Whether `tok` is a capitalised ASCII word (Conduct, Zalo) with no Vietnamese reading."""
     text = tok.text
-    return (tok.kind == WORD and len(text) >= 3 and text.isascii() and text.isalpha()
+    return (tok.kind == WORD and len(text) >= min_letters and text.isascii() and text.isalpha()
             and text[0].isupper() and text[1:].islower() and not vietnamese(text))
 
 
@@ -817,6 +818,4 @@ def _caps_after_foreign_name(toks: Sequence[Token], i: int, vietnamese: Callable
     text = toks[i].text
     if len(text) not in (1, 2) or not text.isupper() or not text.isascii() or i < 2 or toks[i - 1].text != " ":
         return False
-    name = toks[i - 2]
-    return (name.kind == WORD and len(name.text) > 1 and name.text.isascii() and name.text.isalpha()
-            and name.text[0].isupper() and name.text[1:].islower() and not vietnamese(name.text))
+    return _foreign_name(toks[i - 2], vietnamese, min_letters=2)
