@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import argparse
 import os
-
-from scripts.make_ocr_fixtures import PARAMS
 import random
 
+from scripts.make_ocr_fixtures import PARAMS
 from scripts.make_ocr_pairs import Block, _draw_poor_params, ocr_block
 
 VIE_SEED = 18  # the poor-scan recipe of general_vie_ocr.txt

@@ -479,7 +479,7 @@ class LatticeBuilder:
         word = normalize_syllable(toks[j].text)
         return word if word in self.ngram.vocab else None
 
-    def other_domain(self, phrase_weight: Optional[float], reading: Optional[DocumentReading] = None) -> bool:
+    def other_domain(self, phrase_weight: Optional[float], reading: Optional[DocumentReading]) -> bool:
         """Whether a document read as `reading` whose phrase bonus is `phrase_weight`
         (Restorer._phrase_weight) is OCR of another domain than the lexicon's: less than
         half its full bonus (bonus_weight)."""
