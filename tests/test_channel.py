@@ -6,8 +6,14 @@ import numpy as np
 import pytest
 
 from scripts.estimate_channels import estimate_edits
+from vidiacritic import compiled
 from vidiacritic.channel import UNSEEN_EDIT_LOGP, Channel, CharEditModel
 from vidiacritic.resources import load_channel
+
+# The edit DP runs in C when the extension is built (vidiacritic._decode.edit_dp) and in
+# numpy / Python otherwise: the tests that compare to the bit run under both settings.
+SETTINGS = ["numpy", pytest.param("compiled", marks=pytest.mark.skipif(
+    compiled.ext is None, reason="vidiacritic._decode is not built (`python setup.py build_ext --inplace`)"))]
 
 PAIRS = {("phé", "phố"): 5, ("pho", "phố"): 3, ("chic", "chức"): 2, ("chuc", "chức"): 4, ("s6", "số"): 3,
          ("ctia", "của"): 2, ("cua", "của"): 6, ("16n", "lớn"): 1, ("lon", "lớn"): 2, ("dân", "dân"): 7}
@@ -80,8 +86,10 @@ def _cell_by_cell(model, obs, forms):
     return np.array(out)
 
 
+@pytest.mark.parametrize("setting", SETTINGS)
 @pytest.mark.parametrize("seed", range(4))
-def test_vectorised_scores_are_the_cell_by_cell_scores_to_the_bit(seed):
+def test_vectorised_scores_are_the_cell_by_cell_scores_to_the_bit(seed, setting, monkeypatch):
+    monkeypatch.setenv(compiled.ENV, setting)
     # Forms of every length against observations of every length (empty ones too),
     # over the shipped model; then a letter the tables lack, after forms were coded
     # (the extension renumbers the letters, so earlier codes must be dropped).
@@ -101,3 +109,40 @@ def test_vectorised_scores_are_the_cell_by_cell_scores_to_the_bit(seed):
     fresh.logp_many("abc", forms)
     got = fresh.logp_many("abc", forms + ["ʬb"] + forms)
     assert got.tobytes() == _cell_by_cell(copy.deepcopy(model), "abc", forms + ["ʬb"] + forms).tobytes()
+
+
+def _pair_by_pair(model, obs, clean, monkeypatch):
+    """logp's DP in plain Python (VIDIACRITIC_DECODER=numpy), then back to compiled."""
+    monkeypatch.setenv(compiled.ENV, "numpy")
+    try:
+        return model.logp(obs, clean)
+    finally:
+        monkeypatch.setenv(compiled.ENV, "compiled")
+
+
+@pytest.mark.skipif(compiled.ext is None, reason="vidiacritic._decode is not built")
+@pytest.mark.parametrize("seed", range(3))
+def test_compiled_pair_scores_are_the_python_ones_to_the_bit(seed, monkeypatch):
+    # logp adds no_ins after the substitution, logp_many before it: the C code keeps
+    # each one's order (they differ in the last bits for many letter strings).  Letters
+    # the tables lack (ʬ) and an empty form take the Python path and its fallback row.
+    monkeypatch.setenv(compiled.ENV, "compiled")
+    rng = np.random.default_rng(seed)
+    model = copy.deepcopy(load_channel().edits)
+    letters = "aăâbcdđeêghiklmnoôơpqrstuưvxyáàảãạếềổữự6&1@ ʬ"
+    words = ["".join(rng.choice(list(letters), size=int(rng.integers(0, 9)))) for _ in range(150)]
+    for obs in words[:40]:
+        for clean in words[40:]:
+            assert struct_bits(model.logp(obs, clean)) == struct_bits(_pair_by_pair(model, obs, clean, monkeypatch)), (obs, clean)
+
+
+def struct_bits(x: float) -> bytes:
+    return np.float64(x).tobytes()
+
+
+@pytest.mark.skipif(compiled.ext is None, reason="vidiacritic._decode is not built")
+def test_a_bad_setting_is_an_error_for_the_channel_too(monkeypatch):
+    from vidiacritic.errors import SettingError
+    monkeypatch.setenv(compiled.ENV, "fast")
+    with pytest.raises(SettingError):
+        load_channel().edits.logp_many("phé", ["phố"])

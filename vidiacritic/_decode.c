@@ -653,6 +653,88 @@ static PyObject *seen_bigrams(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+
+/* ------------------------------------------------------------ the edit channel */
+/* edit_dp(cid, lens, oid, sub, C, O, dele, ins, no_ins, raw, out): CharEditModel's
+   best-alignment log P(obs | form) of n forms (vidiacritic/channel.py).  cid: the
+   forms' letters as rows of sub (C x O float64), all forms one after another (lens:
+   each form's length, int64); oid: the observed letters as columns of sub (m int64);
+   dele (C) the deletion scores, ins (m) the insertion scores.  raw = 0: sub holds
+   substitution + no_ins (logp_many's table: prev + sub); raw = 1: the substitution
+   alone, no_ins added after it (logp's (prev + sub) + no_ins).  A form of length 0
+   gets -inf (logp_many's).  Each cell is the same max of the same float64 sums, in
+   the same order, as the numpy and Python code. */
+static PyObject *edit_dp(PyObject *self, PyObject *args) {
+    PyObject *cio, *leo, *oio, *suo, *deo, *ino, *outo;
+    Py_ssize_t C, O;
+    double no_ins;
+    int raw;
+    if (!PyArg_ParseTuple(args, "OOOOnnOOdpO", &cio, &leo, &oio, &suo, &C, &O, &deo, &ino, &no_ins, &raw, &outo))
+        return NULL;
+    Buf bufs[7];
+    memset(bufs, 0, sizeof bufs);
+    if (PyObject_GetBuffer(leo, &bufs[1].b, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    bufs[1].held = 1;
+    if (PyObject_GetBuffer(oio, &bufs[2].b, PyBUF_C_CONTIGUOUS) < 0) { release(bufs, 7); return NULL; }
+    bufs[2].held = 1;
+    const Py_ssize_t n = bufs[1].b.len / 8, m = bufs[2].b.len / 8;
+    if (bufs[1].b.itemsize != 8 || bufs[2].b.itemsize != 8 || C < 1 || O < 1) {
+        release(bufs, 7);
+        PyErr_SetString(PyExc_ValueError, "edit_dp: int64 lens and oid, C and O at least 1 expected");
+        return NULL;
+    }
+    const int64_t *lens = (const int64_t *)bufs[1].b.buf, *oid = (const int64_t *)bufs[2].b.buf;
+    Py_ssize_t total = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (lens[k] < 0) { release(bufs, 7); PyErr_SetString(PyExc_ValueError, "edit_dp: negative length"); return NULL; }
+        total += lens[k];
+    }
+    if (get_buf(cio, &bufs[0], 8, total, 0, "cid") < 0 || get_buf(suo, &bufs[3], 8, C * O, 0, "sub") < 0
+        || get_buf(deo, &bufs[4], 8, C, 0, "dele") < 0 || get_buf(ino, &bufs[5], 8, m, 0, "ins") < 0
+        || get_buf(outo, &bufs[6], 8, n, 1, "out") < 0) {
+        release(bufs, 7);
+        return NULL;
+    }
+    const int64_t *cid = (const int64_t *)bufs[0].b.buf;
+    for (Py_ssize_t i = 0; i < total; i++)
+        if (cid[i] < 0 || cid[i] >= C) { release(bufs, 7); PyErr_SetString(PyExc_IndexError, "edit_dp: letter row out of range"); return NULL; }
+    for (Py_ssize_t j = 0; j < m; j++)
+        if (oid[j] < 0 || oid[j] >= O) { release(bufs, 7); PyErr_SetString(PyExc_IndexError, "edit_dp: letter column out of range"); return NULL; }
+    const double *sub = (const double *)bufs[3].b.buf, *dele = (const double *)bufs[4].b.buf,
+                 *ins = (const double *)bufs[5].b.buf;
+    double *out = (double *)bufs[6].b.buf;
+    double *const rows = malloc(sizeof(double) * (size_t)(m + 1) * 3);
+    if (!rows) { release(bufs, 7); return PyErr_NoMemory(); }
+    double *prev = rows, *cur = rows + (m + 1), *start = rows + 2 * (m + 1);
+    Py_BEGIN_ALLOW_THREADS
+    start[0] = 0.0; /* row 0: the insertions before any letter (a running sum: cumsum's) */
+    for (Py_ssize_t j = 0; j < m; j++) start[j + 1] = start[j] + ins[j];
+    const int64_t *c = cid;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        const Py_ssize_t L = lens[k];
+        if (L == 0) { out[k] = -INFINITY; continue; }
+        memcpy(prev, start, sizeof(double) * (size_t)(m + 1));
+        for (Py_ssize_t i = 0; i < L; i++) {
+            const double *row = sub + c[i] * O, d = dele[c[i]];
+            cur[0] = prev[0] + d;
+            for (Py_ssize_t j = 0; j < m; j++) {
+                double best = raw ? (prev[j] + row[oid[j]]) + no_ins : prev[j] + row[oid[j]];
+                const double del = prev[j + 1] + d, in = cur[j] + ins[j];
+                if (del > best) best = del;
+                if (in > best) best = in;
+                cur[j + 1] = best;
+            }
+            double *t = prev; prev = cur; cur = t;
+        }
+        out[k] = prev[m];
+        c += L;
+    }
+    Py_END_ALLOW_THREADS
+    free(rows);
+    release(bufs, 7);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"bigram_lookup", bigram_lookup, METH_VARARGS,
      "bigram_lookup(lm, n, v, w, out): NgramLM.bigram_lookup of n id pairs, written into out (float32)."},
@@ -661,6 +743,9 @@ static PyMethodDef methods[] = {
      "(v, w), and index[v] to the first row of table 2 whose bigram starts with v or a later id (index[V]: the rows)."},
     {"bigram_keep", bigram_keep, METH_VARARGS, "viterbi._bigram_keep's result, written into kept."},
     {"viterbi2", viterbi2, METH_VARARGS, "viterbi._viterbi2's best paths and max-marginals, written into path and mm."},
+    {"edit_dp", edit_dp, METH_VARARGS,
+     "edit_dp(cid, lens, oid, sub, C, O, dele, ins, no_ins, raw, out): CharEditModel's log P(obs | form) "
+     "of each form, written into out (float64)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -20,6 +20,7 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
+from . import compiled
 from .text import strip_diacritics
 
 # Log-probability for an edit never seen in the training pairs: rare but possible.
@@ -60,7 +61,15 @@ class CharEditModel:
 
     def logp(self, obs: str, clean: str) -> float:
         """Best-alignment log P(obs | clean) by dynamic programming, one pair at a time:
-        the plain reference that :meth:`logp_many` vectorises (tests compare the two)."""
+        the plain reference that :meth:`logp_many` vectorises (tests compare the two).
+        The same DP runs in C when the extension is built (vidiacritic.compiled), for
+        a form whose letters the tables hold (a letter never seen takes _row's fallback
+        here, and the tables are not grown for it)."""
+        if compiled.wanted(compiled.ext):
+            self._tables()
+            cidx = self._cidx
+            if clean and all(c in cidx for c in clean):
+                return float(self._compiled_dp(obs, [cidx[c] for c in clean], [len(clean)], raw=True)[0])
         m = len(obs)
         unseen = UNSEEN_EDIT_LOGP
         no_ins = self.no_ins
@@ -102,8 +111,23 @@ class CharEditModel:
                     if o:
                         sub[ci, self._oidx[o]] = lp
                 dele[ci] = row[""]
+            # (logp_many reads substitution + no_ins; logp, and its C twin, add no_ins
+            # after the substitution: a sum in another order, kept apart to the bit)
             self._dense = (sub + self.no_ins, dele + self.no_ins)
+            self._raw_sub = sub
         return self._dense
+
+    def _compiled_dp(self, obs: str, flat_codes, lens, raw: bool) -> np.ndarray:
+        """The DP of logp (raw) or logp_many in C (vidiacritic._decode.edit_dp): the
+        forms given as their letters' rows of the tables, one after another (lens)."""
+        sub, dele = self._tables()
+        table = self._raw_sub if raw else sub
+        oid = np.fromiter((self._oidx.get(o, 0) for o in obs), dtype=np.int64, count=len(obs))
+        ins = np.array([self.ins.get(o, 2 * UNSEEN_EDIT_LOGP) for o in obs], dtype=np.float64)
+        out = np.empty(len(lens))
+        compiled.ext.edit_dp(np.asarray(flat_codes, dtype=np.int64), np.asarray(lens, dtype=np.int64), oid,
+                             table, table.shape[0], table.shape[1], dele, ins, float(self.no_ins), raw, out)
+        return out
 
     def _clean_index(self, c: str) -> int:
         i = self._cidx.get(c)
@@ -133,6 +157,9 @@ class CharEditModel:
                     codes[f] = [self._clean_index(c) for c in f]
         n = len(forms)
         lens = np.fromiter(map(len, forms), dtype=np.int64, count=n)
+        if compiled.wanted(compiled.ext):
+            return self._compiled_dp(obs, np.fromiter(itertools.chain.from_iterable(codes[f] for f in forms),
+                                                      dtype=np.int64, count=int(lens.sum())), lens, raw=False)
         L = int(lens.max()) if n else 0
         cid = np.zeros((n, L), dtype=np.int64)  # row 0 of the tables pads short forms
         cid[np.arange(L) < lens[:, None]] = np.fromiter(

@@ -23,27 +23,21 @@ the numpy code's results to the bit and run when built, unless VIDIACRITIC_DECOD
 """
 from __future__ import annotations
 
-import os
 import weakref
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Protocol, Sequence, Tuple
 
 import numpy as np
 
-from . import plain_memory
-from .errors import SettingError
+from . import compiled, plain_memory
+from .compiled import CHOICES as DECODERS, ENV as DECODER_ENV
 
-try:  # the hot loops in C (vidiacritic/_decode.c), built when a compiler was there
-    from . import _decode as _compiled
-except ImportError:
-    _compiled = None
-
-# "auto" (default): the compiled decoder when it is built and the language model is a
-# stored trigram model (NgramLM.decoder_tables), else numpy; "numpy": numpy alone;
-# "compiled": as auto, but an error when the extension is not built.  Both give the
-# same results to the bit (tests/test_compiled_decoder.py).
-DECODER_ENV = "VIDIACRITIC_DECODER"
-DECODERS = ("auto", "numpy", "compiled")
+# The hot loops in C (vidiacritic/_decode.c), built when a compiler was there.  "auto"
+# (default): the compiled decoder when it is built and the language model is a stored
+# trigram model (NgramLM.decoder_tables), else numpy; "numpy": numpy alone; "compiled":
+# as auto, but an error when the extension is not built (vidiacritic.compiled).  Both
+# give the same results to the bit (tests/test_compiled_decoder.py).
+_compiled = compiled.ext
 _TABLES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # lm -> (its layout, decoder_tables)
 
 
@@ -292,15 +286,7 @@ def decoder_tables(lm) -> Optional[tuple]:
     """The language model's arrays for the compiled decoder, or None when it decodes
     with numpy: the extension is not built, VIDIACRITIC_DECODER=numpy, or `lm` is not a
     stored trigram model (a test's fake model, the rules engine's unigrams)."""
-    setting = os.environ.get(DECODER_ENV, "auto")
-    if setting not in DECODERS:
-        raise SettingError(f"{DECODER_ENV}={setting!r} is not a decoder; choose one of {', '.join(DECODERS)}")
-    if setting == "numpy":
-        return None
-    if _compiled is None:
-        if setting == "compiled":
-            raise SettingError(f"{DECODER_ENV}=compiled, but vidiacritic._decode is not built "
-                               "(a C compiler at install time builds it)")
+    if not compiled.wanted(_compiled):
         return None
     layout = getattr(lm, "decoder_tables", None)
     base = layout() if layout is not None else None
