@@ -186,3 +186,42 @@ def test_a_stale_trie_cache_is_ignored(tmp_path):
     assert lex.get("hội đồng nhân dân") is not None and lex.get("ủy ban nhân dân") is None
     trie_path(tsv).write_bytes(b"not a trie")
     assert PhraseLexicon.load(tsv).get("hội đồng nhân dân") is not None
+
+
+@pytest.mark.skipif(__import__("vidiacritic.compiled", fromlist=["ext"]).ext is None,
+                    reason="vidiacritic._decode is not built (`python setup.py build_ext --inplace`)")
+@pytest.mark.parametrize("seed", range(3))
+def test_compiled_matches_are_the_python_walks(seed, monkeypatch):
+    """The trie walk in C (vidiacritic._decode.phrase_matches) finds the same matches
+    as the Python walk, in the same order of start and end (within one start and end
+    Python's order follows string hashing, so the two are compared as sets there):
+    random chains over the shipped lexicon's syllables, each seeded with phrases, with
+    empty sets, the empty string, lists and frozensets; and after a phrase is added
+    to the loaded trie, the walk is Python's (the arrays no longer hold every phrase)."""
+    import random
+    from vidiacritic import compiled
+    lex = PhraseLexicon.load()
+    rng = random.Random(seed)
+    phrases = [p for p, _ in lex]
+    syllables = sorted({s for p in phrases for s in p})
+    for _ in range(150):
+        seeded = [s for _ in range(2) for s in rng.choice(phrases)]
+        chain = []
+        for i in range(rng.randint(0, 14)):
+            c = set(rng.sample(syllables, rng.randint(0, 25)))
+            if i < len(seeded):
+                c.add(seeded[i])
+            if rng.random() < 0.2:
+                c.add("")
+            chain.append(frozenset(c) if rng.random() < 0.7 else list(c))
+        monkeypatch.setenv(compiled.ENV, "numpy")
+        want = lex.matches(chain)
+        monkeypatch.setenv(compiled.ENV, "compiled")
+        got = lex.matches(chain)
+        assert [m[:2] for m in got] == [m[:2] for m in want]
+        assert sorted(got) == sorted(want)
+    assert lex._c_trie  # (the compiled walk ran)
+    lex.add(("lai", "châu", "ủy"), 0.5)
+    assert lex._compiled_trie() is None
+    assert any(m[2] == ("lai", "châu", "ủy") for m in lex.matches([frozenset(["lai"]), frozenset(["châu"]),
+                                                                    frozenset(["ủy"])]))

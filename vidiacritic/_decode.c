@@ -735,6 +735,139 @@ static PyObject *edit_dp(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* ------------------------------------------------------------ the phrase trie */
+/* phrase_matches(starts, syl, child, strength, flat, offs): PhraseLexicon.matches over
+   the trie arrays (vidiacritic/lexicon.py).  Node n's edges are syl[starts[n] ..
+   starts[n + 1]) (int32 syllable ids, sorted within each node) leading to child[..]
+   (int32 node numbers); strength[n] (float64) is NaN where no phrase ends.  The chain's
+   candidate ids: position i holds flat[offs[i] .. offs[i + 1]) (int32, sorted, no
+   repeats).  Returns [(start, end, node), ...]: every phrase whose k-th syllable is
+   among the candidates of position start + k, ordered by start, then end (within one
+   (start, end) in no set order: Python's walk takes the order its sets iterate in,
+   which string hashing varies from process to process, and no caller depends on it).
+   The trie arrays are trusted: PhraseLexicon checks them once when it makes them. */
+static Py_ssize_t find_child(const int32_t *syl, const int32_t *child, int64_t lo, int64_t hi, int32_t s) {
+    const int64_t end = hi;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (syl[mid] < s) lo = mid + 1; else hi = mid;
+    }
+    return (lo < end && syl[lo] == s) ? child[lo] : -1;
+}
+
+static int in_sorted(const int32_t *a, Py_ssize_t n, int32_t s) {
+    Py_ssize_t lo = 0, hi = n;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (a[mid] < s) lo = mid + 1; else hi = mid;
+    }
+    return lo < n && a[lo] == s;
+}
+
+static PyObject *phrase_matches(PyObject *self, PyObject *args) {
+    PyObject *sto, *syo, *cho, *stro, *flo, *ofo;
+    if (!PyArg_ParseTuple(args, "OOOOOO", &sto, &syo, &cho, &stro, &flo, &ofo)) return NULL;
+    Buf bufs[6];
+    memset(bufs, 0, sizeof bufs);
+    PyObject *out = NULL;
+    int32_t *front = NULL, *next = NULL;
+    if (PyObject_GetBuffer(stro, &bufs[3].b, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    bufs[3].held = 1;
+    if (PyObject_GetBuffer(ofo, &bufs[5].b, PyBUF_C_CONTIGUOUS) < 0) goto done;
+    bufs[5].held = 1;
+    const Py_ssize_t nodes = bufs[3].b.len / 8, N = bufs[5].b.len / 8 - 1;
+    if (bufs[3].b.itemsize != 8 || bufs[5].b.itemsize != 8 || nodes < 1 || N < 0) {
+        PyErr_SetString(PyExc_ValueError, "phrase_matches: float64 strength and int64 offsets expected");
+        goto done;
+    }
+    const int64_t *offs = (const int64_t *)bufs[5].b.buf;
+    if (offs[0] != 0) { PyErr_SetString(PyExc_ValueError, "phrase_matches: offsets start at 0"); goto done; }
+    for (Py_ssize_t i = 0; i < N; i++)
+        if (offs[i + 1] < offs[i]) { PyErr_SetString(PyExc_ValueError, "phrase_matches: offsets go back"); goto done; }
+    if (get_buf(sto, &bufs[0], 8, nodes + 1, 0, "starts") < 0 || get_buf(syo, &bufs[1], 4, nodes - 1, 0, "syl") < 0
+        || get_buf(cho, &bufs[2], 4, nodes - 1, 0, "child") < 0 || get_buf(flo, &bufs[4], 4, offs[N], 0, "flat") < 0)
+        goto done;
+    const int64_t *starts = (const int64_t *)bufs[0].b.buf;
+    const int32_t *syl = (const int32_t *)bufs[1].b.buf, *child = (const int32_t *)bufs[2].b.buf,
+                  *flat = (const int32_t *)bufs[4].b.buf;
+    const double *strength = (const double *)bufs[3].b.buf;
+    /* (the trie's arrays are checked once, where PhraseLexicon makes them: starts
+       nondecreasing within [0, nodes - 1], every child in [1, nodes); not per call) */
+    out = PyList_New(0);
+    if (!out) goto done;
+    Py_ssize_t cap = 64;
+    front = malloc(sizeof(int32_t) * cap);
+    next = malloc(sizeof(int32_t) * cap);
+    if (!front || !next) { PyErr_NoMemory(); Py_CLEAR(out); goto done; }
+    for (Py_ssize_t i = 0; i < N; i++) {
+        Py_ssize_t nf = 0;
+        /* the phrases' first syllables among position i's candidates */
+        for (int64_t k = offs[i]; k < offs[i + 1]; k++) {
+            Py_ssize_t c = find_child(syl, child, starts[0], starts[1], flat[k]);
+            if (c < 0) continue;
+            if (nf == cap) {
+                cap *= 2;
+                int32_t *a = realloc(front, sizeof(int32_t) * cap), *b = a ? realloc(next, sizeof(int32_t) * cap) : NULL;
+                if (a) front = a;
+                if (!b) { PyErr_NoMemory(); Py_CLEAR(out); goto done; }
+                next = b;
+            }
+            front[nf++] = (int32_t)c;
+        }
+        Py_ssize_t j = i + 1;
+        while (nf > 0) {
+            for (Py_ssize_t f = 0; f < nf; f++) {
+                if (strength[front[f]] == strength[front[f]]) { /* not NaN: a phrase ends here */
+                    PyObject *t = Py_BuildValue("(nni)", i, j, (int)front[f]);
+                    if (!t || PyList_Append(out, t) < 0) { Py_XDECREF(t); Py_CLEAR(out); goto done; }
+                    Py_DECREF(t);
+                }
+            }
+            if (j >= N) break;
+            const int32_t *cands = flat + offs[j];
+            const Py_ssize_t nc = offs[j + 1] - offs[j];
+            Py_ssize_t nn = 0;
+            for (Py_ssize_t f = 0; f < nf; f++) {
+                const int64_t lo = starts[front[f]], hi = starts[front[f] + 1];
+                if (hi - lo <= nc) { /* the node's children that are candidates */
+                    for (int64_t e = lo; e < hi; e++) {
+                        if (!in_sorted(cands, nc, syl[e])) continue;
+                        if (nn == cap) {
+                            cap *= 2;
+                            int32_t *a = realloc(next, sizeof(int32_t) * cap), *b = a ? realloc(front, sizeof(int32_t) * cap) : NULL;
+                            if (a) next = a;
+                            if (!b) { PyErr_NoMemory(); Py_CLEAR(out); goto done; }
+                            front = b;
+                        }
+                        next[nn++] = child[e];
+                    }
+                } else { /* the candidates that are the node's children */
+                    for (Py_ssize_t k = 0; k < nc; k++) {
+                        Py_ssize_t c = find_child(syl, child, lo, hi, cands[k]);
+                        if (c < 0) continue;
+                        if (nn == cap) {
+                            cap *= 2;
+                            int32_t *a = realloc(next, sizeof(int32_t) * cap), *b = a ? realloc(front, sizeof(int32_t) * cap) : NULL;
+                            if (a) next = a;
+                            if (!b) { PyErr_NoMemory(); Py_CLEAR(out); goto done; }
+                            front = b;
+                        }
+                        next[nn++] = (int32_t)c;
+                    }
+                }
+            }
+            int32_t *t = front; front = next; next = t;
+            nf = nn;
+            j++;
+        }
+    }
+done:
+    free(front);
+    free(next);
+    release(bufs, 6);
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"bigram_lookup", bigram_lookup, METH_VARARGS,
      "bigram_lookup(lm, n, v, w, out): NgramLM.bigram_lookup of n id pairs, written into out (float32)."},
@@ -746,6 +879,9 @@ static PyMethodDef methods[] = {
     {"edit_dp", edit_dp, METH_VARARGS,
      "edit_dp(cid, lens, oid, sub, C, O, dele, ins, no_ins, raw, out): CharEditModel's log P(obs | form) "
      "of each form, written into out (float64)."},
+    {"phrase_matches", phrase_matches, METH_VARARGS,
+     "phrase_matches(starts, syl, child, strength, flat, offs): PhraseLexicon.matches over the trie arrays: "
+     "[(start, end, node), ...]."},
     {NULL, NULL, 0, NULL},
 };
 

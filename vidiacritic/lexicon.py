@@ -32,6 +32,7 @@ from typing import Collection, Dict, Iterable, Iterator, List, NamedTuple, Optio
 
 import numpy as np
 
+from . import compiled
 from .text import normalize_syllable, strip_diacritics
 
 Match = Tuple[int, int, Tuple[str, ...], float]  # start, end (exclusive), syllables, strength
@@ -154,6 +155,12 @@ class PhraseLexicon:
         self._nodes: List[Optional[dict]] = [{}]  # node number → dict, None until built
         self._arrays: Optional[_TrieArrays] = None
         self._pair_memo: Dict[tuple, tuple] = {}  # see matches()
+        # The compiled matcher's view of the trie arrays (_compiled_trie): None until
+        # first used, False once phrases were added to a loaded trie (its arrays then
+        # hold only part of the lexicon).
+        self._c_trie = None
+        self._set_ids: Dict[frozenset, np.ndarray] = {}  # a candidate set → its syllables' sorted trie ids
+        self._ends: Dict[int, Tuple[Tuple[str, ...], float]] = {}  # node → (phrase, strength)
         for syllables, strength in phrases:
             self.add(syllables, strength)
 
@@ -167,6 +174,7 @@ class PhraseLexicon:
 
     def _insert(self, phrases: Iterable[Tuple[Tuple[str, ...], float]]) -> None:
         """Add (syllables, strength) pairs of non-empty phrases, creating nodes."""
+        self._c_trie = False  # (the nodes now say more than the arrays)
         nodes = self._nodes
         root = self._node(0)
         for key, strength in phrases:
@@ -329,6 +337,9 @@ class PhraseLexicon:
         syllables, strength)`` for each phrase whose k-th syllable is among the
         candidates of word start+k, ordered by start, then end.
         """
+        trie = self._compiled_trie()
+        if trie is not None:
+            return self._compiled_matches(trie, candidate_sets)
         sets = [c if isinstance(c, (set, frozenset, dict)) else set(c) for c in candidate_sets]
         n = len(sets)
         out: List[Match] = []
@@ -359,6 +370,56 @@ class PhraseLexicon:
                     break
                 frontier = self._step(frontier, sets[j])
                 j += 1
+        return out
+
+    def _compiled_trie(self):
+        """(starts, syllable ids, children, strength, {syllable: id}) for the compiled
+        matcher (vidiacritic._decode.phrase_matches), or None: the extension is not
+        built or not wanted (vidiacritic.compiled), the lexicon was not loaded from its
+        trie arrays, or phrases were added since.  Each node's edges sorted by
+        syllable id, so that the C code finds a child by binary search."""
+        if self._c_trie is False or self._arrays is None or not compiled.wanted(compiled.ext):
+            return None
+        if self._c_trie is None:
+            a = self._arrays
+            edges = np.asarray(a.edges, dtype=np.int64)
+            # (parents are nondecreasing: a node's edges stay together, sorted within)
+            order = np.lexsort((edges, a.parents))
+            starts = np.ascontiguousarray(a.starts, dtype=np.int64)
+            n = len(a.strength)
+            if len(starts) != n + 1 or np.any(np.diff(starts) < 0) or starts[0] != 0 or starts[-1] != n - 1:
+                self._c_trie = False  # (_read_trie checked this already; never trust one place only)
+                return None
+            ids = {syl: i for i, syl in enumerate(a.syllables) if syl}
+            self._c_trie = (starts, edges[order].astype(np.int32), (order + 1).astype(np.int32),
+                            np.ascontiguousarray(a.strength, dtype=np.float64), ids)
+        return self._c_trie
+
+    def _compiled_matches(self, trie, candidate_sets: Sequence[Collection[str]]) -> List[Match]:
+        """matches() in C: the same matches (as a set; within one start and end the
+        order is the walk's, which in Python follows string hashing)."""
+        starts, syl, child, strength, ids = trie
+        memo = self._set_ids
+        pieces, offs = [], [0]
+        for c in candidate_sets:
+            arr = memo.get(c) if isinstance(c, frozenset) else None
+            if arr is None:
+                arr = np.array(sorted({ids[s] for s in c if s in ids}), dtype=np.int32)
+                if isinstance(c, frozenset):
+                    if len(memo) > 100_000:
+                        memo.clear()
+                    memo[c] = arr
+            pieces.append(arr)
+            offs.append(offs[-1] + len(arr))
+        flat = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int32)
+        found = compiled.ext.phrase_matches(starts, syl, child, strength, flat, np.array(offs, dtype=np.int64))
+        ends = self._ends
+        out = []
+        for start, end, node in found:
+            hit = ends.get(node)
+            if hit is None:
+                hit = ends[node] = (self._phrase_at(node), float(strength[node]))
+            out.append((start, end, hit[0], hit[1]))
         return out
 
     def _starts(self, cands: Collection[str]) -> List[dict]:
