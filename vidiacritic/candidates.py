@@ -26,7 +26,7 @@ import io
 import json
 import math
 import os
-from itertools import combinations
+from itertools import combinations, repeat
 from typing import Dict, Iterable, List, Mapping, Sequence, Set, Tuple
 
 import numpy as np
@@ -244,15 +244,19 @@ class CandidateGenerator:
 
     def load_table(self, path: str) -> bool:
         """Use a precomputed table if it was built for exactly this channel and vocabulary."""
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
-            head = fh.readline().rstrip("\n").split("\t")
-            if len(head) != 2 or head[1] != self.fingerprint():
-                return False
-            table = {}
-            for line in fh:
-                obs, _, rest = line.rstrip("\n").partition("\t")
-                table[obs] = rest
-        self._table = table
+        with open(path, "rb") as fh:
+            text = gzip.decompress(fh.read()).decode("utf-8")
+        if "\r" in text:  # (text mode's newlines: what the table was read with before, a line at a time)
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        # (the whole file at once, split once: 9.5 MB of rows, read line by line in text
+        # mode, took 0.10-0.15 s of a report's load)
+        lines = text.split("\n")
+        if lines and not lines[-1]:
+            lines.pop()  # (after the last line's end)
+        head = lines[0].split("\t") if lines else []
+        if len(head) != 2 or head[1] != self.fingerprint():
+            return False
+        self._table = {obs: rest for obs, _, rest in map(str.partition, lines[1:], repeat("\t"))}
         return True
 
     @staticmethod
