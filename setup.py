@@ -1,8 +1,9 @@
 """Build script for the one piece that setup.cfg cannot declare: the optional C
-decoder, vidiacritic._decode (vidiacritic/_decode.c: the Viterbi passes' loops and
-language-model look-ups).  It is optional: without a C compiler, or when it fails to
-build, installing goes on and vidiacritic decodes with numpy alone (the same results,
-slower; see vidiacritic/viterbi.py).  It reads numpy arrays through the buffer protocol,
+extension vidiacritic._decode (vidiacritic/_decode.c: the Viterbi passes' loops and
+language-model look-ups, the edit channel's dynamic programming, the phrase trie's
+walk).  It is optional: without a C compiler, or when it fails to build, installing
+goes on and vidiacritic runs numpy and Python alone (the same results, slower; see
+vidiacritic/compiled.py).  It reads numpy arrays through the buffer protocol,
 so building it needs Python's headers only, no numpy."""
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext

@@ -220,6 +220,7 @@ def test_compiled_matches_are_the_python_walks(seed, monkeypatch):
         got = lex.matches(chain)
         assert [m[:2] for m in got] == [m[:2] for m in want]
         assert sorted(got) == sorted(want)
+        assert lex.matches(chain) == got  # (again: a chain of frozensets from the memo)
     assert lex._c_trie  # (the compiled walk ran)
     lex.add(("lai", "châu", "ủy"), 0.5)
     assert lex._compiled_trie() is None

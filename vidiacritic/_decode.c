@@ -1,10 +1,15 @@
-/* vidiacritic._decode: the decoder's hot loops (vidiacritic/viterbi.py) in C.
+/* vidiacritic._decode: the hot loops in C: the decoder's (vidiacritic/viterbi.py), the
+   edit channel's dynamic programming (vidiacritic/channel.py) and the phrase trie's walk
+   (vidiacritic/lexicon.py).
 
-   Optional: setup.py builds it when a C compiler is there, and viterbi.py decodes with
-   numpy alone when it is missing (or when VIDIACRITIC_DECODER=numpy).  It reads plain
-   buffers (the buffer protocol), so building it needs no numpy headers.
+   Optional: setup.py builds it when a C compiler is there, and vidiacritic runs the
+   numpy / Python code alone when it is missing (or when VIDIACRITIC_DECODER=numpy:
+   vidiacritic/compiled.py).  It reads plain buffers (the buffer protocol), so building
+   it needs no numpy headers.
 
-   Each function gives the same numbers as its numpy counterpart to the bit:
+   edit_dp (CharEditModel.logp and logp_many) gives their float64 scores to the bit, and
+   phrase_matches (PhraseLexicon.matches) their matches; the decoder's functions give the
+   same numbers as their numpy counterparts to the bit:
 
    bigram_lookup(lm, n, v, w, out)
        NgramLM.bigram_lookup's float32 log P(w | v) of n id pairs, without the dense table.
@@ -885,7 +890,8 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_decode", "The decoder's hot loops (vidiacritic.viterbi).",
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_decode",
+                                    "The hot loops in C: vidiacritic.viterbi's, vidiacritic.channel's, vidiacritic.lexicon's.",
                                     -1, methods};
 
 PyMODINIT_FUNC PyInit__decode(void) {

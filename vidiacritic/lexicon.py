@@ -12,7 +12,9 @@ the candidate generator makes them).  The phrases live in a trie of dicts keyed 
 syllable, so a position costs one dict lookup per candidate plus one per surviving
 prefix; with ``""`` as the end-of-phrase key no syllable can collide with it.  The
 shipped trie is stored built, as numpy arrays (``data/admin_terms.trie.npz``, beside
-the TSV it was built from), and its nodes become dicts as matches visit them.
+the TSV it was built from), and its nodes become dicts as matches visit them.  When the
+optional C extension is built (vidiacritic.compiled), matches walks those arrays in C
+instead, with the same matches.
 
 Strength of a phrase, in (0, 1]: ``dominance * evidence`` with
 ``evidence = (count + prior) / (count + prior + EVIDENCE_HALF)``: a corpus phrase seen 10
@@ -161,6 +163,7 @@ class PhraseLexicon:
         self._c_trie = None
         self._set_ids: Dict[frozenset, np.ndarray] = {}  # a candidate set → its syllables' sorted trie ids
         self._ends: Dict[int, Tuple[Tuple[str, ...], float]] = {}  # node → (phrase, strength)
+        self._chain_memo: Dict[tuple, tuple] = {}  # a chain's candidate sets → its matches (compiled walk)
         for syllables, strength in phrases:
             self.add(syllables, strength)
 
@@ -399,6 +402,14 @@ class PhraseLexicon:
         """matches() in C: the same matches (as a set; within one start and end the
         order is the walk's, which in Python follows string hashing)."""
         starts, syl, child, strength, ids = trie
+        # A chain is matched again with the same candidate sets (the coverage pass, the
+        # lattices of each decode, the second reading's fit and decode): its matches
+        # are remembered by its sets (frozensets only; a list or set is no key).
+        key = tuple(candidate_sets) if all(isinstance(c, frozenset) for c in candidate_sets) else None
+        if key is not None:
+            hit = self._chain_memo.get(key)
+            if hit is not None:
+                return list(hit)
         memo = self._set_ids
         pieces, offs = [], [0]
         for c in candidate_sets:
@@ -420,6 +431,10 @@ class PhraseLexicon:
             if hit is None:
                 hit = ends[node] = (self._phrase_at(node), float(strength[node]))
             out.append((start, end, hit[0], hit[1]))
+        if key is not None:
+            if len(self._chain_memo) > 20_000:
+                self._chain_memo.clear()
+            self._chain_memo[key] = tuple(out)
         return out
 
     def _starts(self, cands: Collection[str]) -> List[dict]:
