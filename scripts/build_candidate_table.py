@@ -5,8 +5,10 @@ Candidate generation (vidiacritic/candidates.py) costs about a millisecond per n
 token; a table of the tokens users send most often makes first lookups free:
 every vocabulary syllable as written, its diacritic-free form, and every OCR form
 seen at least --min-count times in Tesseract training pairs.  The table carries a
-fingerprint of the channel and vocabulary: if either changes, the restorer ignores
-the stale table (and a test fails), so rebuild it after rebuilding either model.
+fingerprint of the channel and vocabulary, and a digest of the files they are read from
+(which the restorer checks instead of computing the fingerprint): if either changes, the
+restorer ignores the stale table (and a test fails), so rebuild it after rebuilding
+either model.
 
 usage: python -m scripts.build_candidate_table [PAIRS.tsv ...] [--min-count 2]
 """
@@ -18,7 +20,7 @@ from collections import Counter
 
 
 from vidiacritic import Restorer
-from vidiacritic.resources import model_path
+from vidiacritic.resources import candidate_inputs, model_path
 from vidiacritic.text import strip_diacritics
 from vidiacritic.tokens import WORD, tokenize
 
@@ -45,7 +47,7 @@ def main() -> None:
                     if t.kind == WORD:
                         ocr[t.text.lower()] += 1
     obs |= {o for o, k in ocr.items() if k >= args.min_count}
-    n = gen.save_table(args.out, obs)
+    n = gen.save_table(args.out, obs, inputs_digest=gen.inputs_digest(candidate_inputs()))
     print(f"{n} observations -> {args.out} ({os.path.getsize(args.out) / 1e6:.1f} MB) in {time.time() - t0:.0f}s")
 
 

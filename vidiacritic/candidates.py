@@ -27,7 +27,7 @@ import json
 import math
 import os
 from itertools import combinations, repeat
-from typing import Dict, Iterable, List, Mapping, Sequence, Set, Tuple
+from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 import numpy as np
 from rapidfuzz.distance import Levenshtein
@@ -96,6 +96,8 @@ def load_rewrites(path: str) -> List[Tuple[str, str]]:
 OCR_FORMS_HEADER = ("observed", "syllable", "logp")
 # Key prefix of a precomputed OCR-candidates row in the candidate table.
 OCR_ROW = "ocr:"
+# The candidate generation code's version in the table's fingerprint and inputs digest.
+TABLE_TAG = "readings-2"
 
 
 def load_ocr_forms(path: str) -> Dict[str, Tuple[Tuple[str, float], ...]]:
@@ -133,16 +135,14 @@ class CandidateGenerator:
     def __init__(self, vocab_counts: Mapping[str, int], channel: Channel,
                  max_candidates: int = MAX_CANDIDATES, cache_size: int = 200_000,
                  rewrites: Sequence[Tuple[str, str]] = (),
-                 ocr_forms: Mapping[str, Sequence[Tuple[str, float]]] = {}):
+                 ocr_forms: Union[Mapping[str, Sequence[Tuple[str, float]]],
+                                  Callable[[], Mapping[str, Sequence[Tuple[str, float]]]]] = {}):
+        """`ocr_forms`: the learned misreadings, or a function that loads them: then
+        they are read only when needed (the restorer's table, accepted by its inputs'
+        digest, holds their candidates already: load_table)."""
         self.channel = channel
-        # {observed form: (syllable, log P(form | syllable))}, learned whole-word misreadings
-        # (the rows of a form whose syllables are all in the vocabulary, as good as all
-        # of them, kept as load_ocr_forms made them: one pass finds the others, instead
-        # of copying all 44k rows at each load)
-        redo = {obs for obs, rows in ocr_forms.items() if type(rows) is not tuple
-                or any(type(r) is not tuple or len(r) != 2 or r[0] not in vocab_counts for r in rows)}
-        self.ocr_forms = {obs: tuple((f, lp) for f, lp in rows if f in vocab_counts) if obs in redo else rows
-                          for obs, rows in ocr_forms.items()}
+        self._ocr_forms_given, self._ocr_forms = ocr_forms, None
+        self._ocr_rows_in_table = False  # (load_table)
         self.max_candidates = max_candidates
         # (two observed letters, the letter they stand for), most frequent first.
         self.rewrites: List[Tuple[str, str]] = [(a, b) for a, b in rewrites]
@@ -177,6 +177,31 @@ class CandidateGenerator:
         self._cache_size = cache_size
         self._table: Dict[str, str] = {}
         self._vocab_counts = vocab_counts
+        if not callable(ocr_forms):
+            self.ocr_forms  # (given as a mapping: checked now, a malformed row fails here)
+
+    @property
+    def ocr_forms(self) -> Dict[str, Tuple[Tuple[str, float], ...]]:
+        """{observed form: ((syllable, log P(form | syllable)), ...)}, learned whole-word
+        misreadings, the syllables outside the vocabulary left out (the rows of a form
+        whose syllables are all in it, as good as all of them, kept as load_ocr_forms
+        made them: one pass finds the others, instead of copying all 44k rows)."""
+        if self._ocr_forms is None:
+            given = self._ocr_forms_given
+            given = given() if callable(given) else given
+            vocab = self._vocab_counts
+            redo = {obs for obs, rows in given.items() if type(rows) is not tuple
+                    or any(type(r) is not tuple or len(r) != 2 or r[0] not in vocab for r in rows)}
+            self._ocr_forms = {obs: tuple((f, lp) for f, lp in rows if f in vocab) if obs in redo else rows
+                               for obs, rows in given.items()}
+        return self._ocr_forms
+
+    @ocr_forms.setter
+    def ocr_forms(self, forms: Dict[str, Tuple[Tuple[str, float], ...]]) -> None:
+        """Other learned forms, as given (scripts/measure_ocr_forms.py swaps them in): from
+        now on they, not the table's rows, say which forms have learned readings."""
+        self._ocr_forms = forms
+        self._ocr_rows_in_table = False
 
     # ------------------------------------------------------------ lookup
     def candidates(self, token: str) -> Tuple[Candidate, ...]:
@@ -212,7 +237,7 @@ class CandidateGenerator:
         h = hashlib.sha1()
         # (check_circular=False: the same text, a third faster on the ~900 KB of the
         # OCR forms, which cannot hold a cycle: built of strings and numbers)
-        h.update(json.dumps(["readings-2", self.rewrites, self.channel.edits.to_json(), self.channel.w_identity, self.channel.w_stripped,
+        h.update(json.dumps([TABLE_TAG, self.rewrites, self.channel.edits.to_json(), self.channel.w_identity, self.channel.w_stripped,
                              self.channel.w_ocr, self.max_candidates, MAX_FORMS_PER_SKELETON, CHANNEL_BEAM, SKELETON_SLACK, MAX_READINGS,
                              PRIOR_WEIGHT, OCR_FORMS_SHARE, sorted(self.ocr_forms.items())], sort_keys=True,
                             check_circular=False).encode())
@@ -220,15 +245,34 @@ class CandidateGenerator:
             h.update(f"{w}:{self._vocab_counts[w]};".encode())
         return h.hexdigest()[:16]
 
-    def save_table(self, path: str, observations: Iterable[str]) -> int:
+    def inputs_digest(self, paths: Sequence[Union[str, os.PathLike]]) -> str:
+        """A digest of the files this generator's inputs were read from (the language
+        model's vocabulary and counts, the channel, the rewrites, the OCR forms:
+        `paths`, in that order) and of the settings its fingerprint holds.  The same
+        bytes read by the same code make the same generator, so a table whose header
+        holds this digest fits it (tests/test_candidate_table.py checks the shipped
+        table's fingerprint as well, which catches a change of the reading code)."""
+        h = hashlib.sha1()
+        h.update(json.dumps(["inputs", TABLE_TAG, self.max_candidates, MAX_FORMS_PER_SKELETON, CHANNEL_BEAM,
+                             SKELETON_SLACK, MAX_READINGS, PRIOR_WEIGHT, OCR_FORMS_SHARE]).encode())
+        for p in paths:
+            with open(p, "rb") as fh:
+                data = fh.read()
+            h.update(f"{os.path.basename(os.fspath(p))}:{len(data)};".encode())
+            h.update(data)
+        return h.hexdigest()[:16]
+
+    def save_table(self, path: str, observations: Iterable[str], inputs_digest: Optional[str] = None) -> int:
         """Precompute candidates for frequent observations (built by scripts/build_candidate_table.py),
         and the OCR candidates (ocr_candidates) of every form with learned readings, under
-        the key OCR_ROW + form (no token holds a ":")."""
+        the key OCR_ROW + form (no token holds a ":").  The header holds the
+        fingerprint and, when given, the digest of the files the inputs were read from
+        (inputs_digest), which load_table checks instead, much faster."""
         tmp = path + ".tmp"
         n = 0
         # mtime=0: the same inputs give a byte-identical file.
         with gzip.GzipFile(tmp, "wb", mtime=0) as raw, io.TextIOWrapper(raw, encoding="utf-8") as fh:
-            fh.write(f"#fingerprint\t{self.fingerprint()}\n")
+            fh.write(f"#fingerprint\t{self.fingerprint()}" + (f"\t{inputs_digest}" if inputs_digest else "") + "\n")
             for obs in sorted(set(nfc(o).lower() for o in observations)):
                 if "\t" in obs or "\n" in obs or not obs:
                     continue
@@ -242,8 +286,15 @@ class CandidateGenerator:
         os.replace(tmp, path)
         return n
 
-    def load_table(self, path: str) -> bool:
-        """Use a precomputed table if it was built for exactly this channel and vocabulary."""
+    def uses_table_rows(self) -> bool:
+        """Whether a loaded table answers which forms have learned readings (load_table)."""
+        return self._ocr_rows_in_table
+
+    def load_table(self, path: str, inputs_digest: Optional[str] = None) -> bool:
+        """Use a precomputed table if it was built for exactly this channel and vocabulary:
+        its header's fingerprint is this generator's, or (faster: no fingerprint, and
+        the OCR forms are not even read) its header's digest of the input files is
+        `inputs_digest` (inputs_digest(), of the files this generator was made from)."""
         with open(path, "rb") as fh:
             text = gzip.decompress(fh.read()).decode("utf-8")
         if "\r" in text:  # (text mode's newlines: what the table was read with before, a line at a time)
@@ -254,9 +305,11 @@ class CandidateGenerator:
         if lines and not lines[-1]:
             lines.pop()  # (after the last line's end)
         head = lines[0].split("\t") if lines else []
-        if len(head) != 2 or head[1] != self.fingerprint():
+        if not (len(head) == 3 and inputs_digest is not None and head[2] == inputs_digest
+                or len(head) in (2, 3) and head[1] == self.fingerprint()):
             return False
         self._table = {obs: rest for obs, _, rest in map(str.partition, lines[1:], repeat("\t"))}
+        self._ocr_rows_in_table = True
         return True
 
     @staticmethod
@@ -343,7 +396,12 @@ class CandidateGenerator:
         token was never seen to stand for.  Typed text is not OCR: its tokens keep
         :meth:`candidates` alone."""
         obs = nfc(token).lower()
-        if obs not in self.ocr_forms:
+        if self._ocr_rows_in_table and "\t" not in obs and "\n" not in obs:
+            # (the table holds a row for every form with learned readings, and for no
+            # other: save_table; so it answers which forms have them)
+            if OCR_ROW + obs not in self._table:
+                return self.candidates(token)
+        elif obs not in self.ocr_forms:
             return self.candidates(token)
         hit = self._ocr_cache.get(obs)
         if hit is None:

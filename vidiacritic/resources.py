@@ -244,6 +244,14 @@ def _ocr_forms_at(path: Path):
     return _parse(path, _load)
 
 
+def candidate_inputs() -> Tuple[Path, ...]:
+    """The files the candidate generator's inputs are read from, in the order
+    CandidateGenerator.inputs_digest takes them: the language model's vocabulary and
+    counts, the channel, the rewrites, the OCR forms."""
+    return (model_path("ngram", "vocab.txt"), model_path("channel.json"), model_path("rewrites.tsv"),
+            model_path("ocr_forms.tsv"))
+
+
 def candidate_table_path() -> Optional[Path]:
     """The precomputed candidate table, if shipped (it only speeds things up)."""
     try:

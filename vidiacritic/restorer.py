@@ -137,13 +137,19 @@ class Restorer:
         self.code_parts = resources.load_code_parts()
         self.english = resources.load_english_words()
         self.kept_words = resources.load_kept_words()
+        # (the OCR forms are read only if the candidate table does not hold their
+        # candidates: load_table accepts it by the digest of the input files, which
+        # also runs their manifest checks, or else by the generator's fingerprint)
         self.generator = CandidateGenerator(
             {w: int(self.ngram.counts[i]) for w, i in self.ngram.vocab.items() if w.isalpha()},
-            self.channel, rewrites=resources.load_rewrites(), ocr_forms=resources.load_ocr_forms())
+            self.channel, rewrites=resources.load_rewrites(), ocr_forms=resources.load_ocr_forms)
         table = resources.candidate_table_path()
-        if table is not None and not self.generator.load_table(str(table)):
+        digest = self.generator.inputs_digest(resources.candidate_inputs())
+        if table is not None and not self.generator.load_table(str(table), digest):
             warnings.warn("models/candidates.tsv.gz was built for another channel or vocabulary; "
                           "ignoring it (rebuild: python -m scripts.build_candidate_table)", stacklevel=2)
+        if not self.generator.uses_table_rows():
+            self.generator.ocr_forms  # (read now: a damaged file fails here, not in a restore)
         self.scorer, self._model_weights = None, None
         if pending is not None:
             loaded = scorer_or_fallback(required=engine == "model", pending=pending)
