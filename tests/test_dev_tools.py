@@ -1,0 +1,56 @@
+"""The development tools behind the speed notes: scripts/compare_trees.py (outputs of
+two checkouts compared byte for byte) and scripts/time_report.py (alternated timing)."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from scripts import compare_trees
+
+
+def test_inputs_are_made_as_the_benchmark_feeds_them(tmp_path):
+    dev = tmp_path / "dev"
+    dev.mkdir()
+    (dev / "seed_ocr.txt").write_text("Uy ban MTTQ\r\nthanh phd\n", encoding="utf-8")
+    (dev / "seed_gold.txt").write_text("Ủy ban MTTQ\r\nthành phố\n", encoding="utf-8")
+    pairs = tmp_path / "p.tsv"
+    pairs.write_text("cua\tcủa\nno tab here\nla\tlà\t\t\t90\n", encoding="utf-8")
+    conf = tmp_path / "c.tsv"
+    conf.write_text("cua toi\tcủa tôi\tx\ty\t90 45\n", encoding="utf-8")
+    names = compare_trees.prepare(str(tmp_path / "out"), str(dev), [("p", str(pairs)), ("c", str(conf))])
+    assert names == ["dev-ocr", "dev-stripped", "dev-gold", "p", "c"]
+    inputs = tmp_path / "out" / "inputs"
+    # (read in text mode, as scripts/benchmark.py reads them: newlines become \n)
+    assert (inputs / "dev-ocr.txt").read_bytes().decode("utf-8") == "Uy ban MTTQ\nthanh phd\n"
+    assert (inputs / "dev-stripped.txt").read_bytes().decode("utf-8") == "Uy ban MTTQ\nthanh pho\n"
+    assert (inputs / "p.txt").read_text(encoding="utf-8") == "cua\nla"  # (a row without a tab is no pair)
+    assert not (inputs / "p.txt.conf.json").exists()  # (not every row has confidences)
+    assert json.loads((inputs / "c.txt.conf.json").read_text()) == [0.9, 0.45]
+    assert (inputs / "ORDER").read_text().split() == names
+
+
+def test_outputs_are_compared_byte_for_byte(tmp_path, capsys):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "x.model.txt").write_bytes(b"m\xe1\xbb\x99t\nhai\n")
+    (b / "x.model.txt").write_bytes(b"m\xe1\xbb\x99t\nhai\n")
+    (a / "y.model.txt").write_bytes(b"one\ntwo\n")
+    (b / "y.model.txt").write_bytes(b"one\ntwo \n")  # (a trailing space is a difference)
+    assert compare_trees.compare(str(a), str(b), ["x", "y", "z"], ["model"]) == 2
+    out = capsys.readouterr().out
+    assert "x.model.txt" in out and "identical" in out and "DIFFERS: 1 lines" in out and "not in" in out
+
+
+@pytest.mark.parametrize("args", [["--set", "nothing"], ["--set", "a=/no/such/file.tsv"], ["--dev", "/no/such/dir"]])
+def test_bad_arguments_are_one_line_errors(args, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "scripts.compare_trees", ".", str(tmp_path / "o"), *args],
+                          capture_output=True, text=True)
+    assert done.returncode != 0 and done.stderr.startswith("compare_trees: ") and "Traceback" not in done.stderr
+
+
+def test_time_report_refuses_a_missing_input(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "scripts.time_report", "--input", str(tmp_path / "none.txt"), "."],
+                          capture_output=True, text=True)
+    assert done.returncode != 0 and done.stderr.startswith("time_report: no such file") and "Traceback" not in done.stderr
