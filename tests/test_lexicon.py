@@ -221,6 +221,17 @@ def test_compiled_matches_are_the_python_walks(seed, monkeypatch):
         assert [m[:2] for m in got] == [m[:2] for m in want]
         assert sorted(got) == sorted(want)
         assert lex.matches(chain) == got  # (again: a chain of frozensets from the memo)
+    # Wide sets (hundreds of phrase openings at a position, so that the C walk's
+    # frontier outgrows its first allocation of 64 nodes, at the first and later steps)
+    for _ in range(5):
+        picked = rng.sample(phrases, 600)
+        chain = [frozenset(p[k] for p in picked if len(p) > k) for k in range(4)]
+        monkeypatch.setenv(compiled.ENV, "numpy")
+        want = lex.matches(chain)
+        monkeypatch.setenv(compiled.ENV, "compiled")
+        got = lex.matches(chain)  # (the first compiled walk of this chain: no memo yet)
+        assert len(want) > 600 and sorted(got) == sorted(want)
+        assert [m[:2] for m in got] == [m[:2] for m in want]
     assert lex._c_trie  # (the compiled walk ran)
     lex.add(("lai", "châu", "ủy"), 0.5)
     assert lex._compiled_trie() is None

@@ -769,6 +769,22 @@ static int in_sorted(const int32_t *a, Py_ssize_t n, int32_t s) {
     return lo < n && a[lo] == s;
 }
 
+/* to[n] = value, both frontier arrays grown together (to double) when full: -1 when
+   out of memory (both arrays stay valid, to be freed by the caller) */
+static int push(int32_t **to, int32_t **other, Py_ssize_t *cap, Py_ssize_t n, int32_t value) {
+    if (n == *cap) {
+        int32_t *a = realloc(*to, sizeof(int32_t) * *cap * 2);
+        if (!a) return -1;
+        *to = a;
+        int32_t *b = realloc(*other, sizeof(int32_t) * *cap * 2);
+        if (!b) return -1;
+        *other = b;
+        *cap *= 2;
+    }
+    (*to)[n] = value;
+    return 0;
+}
+
 static PyObject *phrase_matches(PyObject *self, PyObject *args) {
     PyObject *sto, *syo, *cho, *stro, *flo, *ofo;
     if (!PyArg_ParseTuple(args, "OOOOOO", &sto, &syo, &cho, &stro, &flo, &ofo)) return NULL;
@@ -810,14 +826,7 @@ static PyObject *phrase_matches(PyObject *self, PyObject *args) {
         for (int64_t k = offs[i]; k < offs[i + 1]; k++) {
             Py_ssize_t c = find_child(syl, child, starts[0], starts[1], flat[k]);
             if (c < 0) continue;
-            if (nf == cap) {
-                cap *= 2;
-                int32_t *a = realloc(front, sizeof(int32_t) * cap), *b = a ? realloc(next, sizeof(int32_t) * cap) : NULL;
-                if (a) front = a;
-                if (!b) { PyErr_NoMemory(); Py_CLEAR(out); goto done; }
-                next = b;
-            }
-            front[nf++] = (int32_t)c;
+            if (push(&front, &next, &cap, nf++, (int32_t)c) < 0) { PyErr_NoMemory(); Py_CLEAR(out); goto done; }
         }
         Py_ssize_t j = i + 1;
         while (nf > 0) {
@@ -837,27 +846,13 @@ static PyObject *phrase_matches(PyObject *self, PyObject *args) {
                 if (hi - lo <= nc) { /* the node's children that are candidates */
                     for (int64_t e = lo; e < hi; e++) {
                         if (!in_sorted(cands, nc, syl[e])) continue;
-                        if (nn == cap) {
-                            cap *= 2;
-                            int32_t *a = realloc(next, sizeof(int32_t) * cap), *b = a ? realloc(front, sizeof(int32_t) * cap) : NULL;
-                            if (a) next = a;
-                            if (!b) { PyErr_NoMemory(); Py_CLEAR(out); goto done; }
-                            front = b;
-                        }
-                        next[nn++] = child[e];
+                        if (push(&next, &front, &cap, nn++, child[e]) < 0) { PyErr_NoMemory(); Py_CLEAR(out); goto done; }
                     }
                 } else { /* the candidates that are the node's children */
                     for (Py_ssize_t k = 0; k < nc; k++) {
                         Py_ssize_t c = find_child(syl, child, lo, hi, cands[k]);
                         if (c < 0) continue;
-                        if (nn == cap) {
-                            cap *= 2;
-                            int32_t *a = realloc(next, sizeof(int32_t) * cap), *b = a ? realloc(front, sizeof(int32_t) * cap) : NULL;
-                            if (a) next = a;
-                            if (!b) { PyErr_NoMemory(); Py_CLEAR(out); goto done; }
-                            front = b;
-                        }
-                        next[nn++] = (int32_t)c;
+                        if (push(&next, &front, &cap, nn++, (int32_t)c) < 0) { PyErr_NoMemory(); Py_CLEAR(out); goto done; }
                     }
                 }
             }
