@@ -4,8 +4,9 @@ setup.py builds the extension when a C compiler is there; without it every loop 
 numpy or Python, with the same results to the bit (the C code repeats their sums and
 maxima in the same order).  VIDIACRITIC_DECODER: "auto" (default) runs the C loops when
 they are built, "numpy" never runs them, "compiled" as auto but an error when the
-extension is missing.  The loops: the decoder's two passes (vidiacritic.viterbi) and
-the edit channel's dynamic programming (vidiacritic.channel)."""
+extension is missing.  The loops: the decoder's two passes (vidiacritic.viterbi), the
+edit channel's dynamic programming (vidiacritic.channel) and the phrase trie's walk
+(vidiacritic.lexicon)."""
 from __future__ import annotations
 
 import os

@@ -144,8 +144,8 @@ class Restorer:
             {w: int(self.ngram.counts[i]) for w, i in self.ngram.vocab.items() if w.isalpha()},
             self.channel, rewrites=resources.load_rewrites(), ocr_forms=resources.load_ocr_forms)
         table = resources.candidate_table_path()
-        digest = self.generator.inputs_digest(resources.candidate_inputs())
-        if table is not None and not self.generator.load_table(str(table), digest):
+        if table is not None and not self.generator.load_table(
+                str(table), self.generator.inputs_digest(resources.candidate_inputs())):
             warnings.warn("models/candidates.tsv.gz was built for another channel or vocabulary; "
                           "ignoring it (rebuild: python -m scripts.build_candidate_table)", stacklevel=2)
         if not self.generator.uses_table_rows():
