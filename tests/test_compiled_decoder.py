@@ -181,3 +181,78 @@ def test_a_restorer_with_the_compiled_decoder_builds_no_dense_table(monkeypatch)
     monkeypatch.setenv(viterbi.DECODER_ENV, "numpy")
     Restorer(engine="statistical")
     assert fresh._dense2 is not None
+
+
+def test_a_bad_thread_setting_is_an_error(monkeypatch):
+    from vidiacritic import compiled
+    for bad in ("0", "two", "-1", ""):
+        monkeypatch.setenv(compiled.THREADS_ENV, bad)
+        with pytest.raises(SettingError):
+            compiled.threads()
+    monkeypatch.setenv(compiled.THREADS_ENV, "1")
+    assert compiled.threads() == 1 and compiled.pool() is None
+    monkeypatch.setenv(compiled.THREADS_ENV, "3")
+    assert compiled.pool()._max_workers == 3
+    monkeypatch.delenv(compiled.THREADS_ENV)
+    assert 1 <= compiled.threads() <= 2
+
+
+@needs_ext
+@pytest.mark.parametrize("seed", range(4))
+def test_groups_decoded_on_threads_are_the_same_bits(seed, monkeypatch, lm):
+    """decode_batch's groups run on the pool's threads side by side (the compiled
+    passes release the GIL): each lattice gets its own decode back, the same bits as
+    one thread decoding the groups in turn."""
+    from vidiacritic import compiled
+    rng = np.random.default_rng(100 + seed)
+    lattices = random_lattices(rng, lm, 60, 40, 25)  # (lengths 0-40: many groups)
+    widths = [max(map(len, lat.ids), default=0) for lat in lattices]
+    assert len(viterbi._groups([len(lat.ids) for lat in lattices], widths, 4)) > 3
+    used = []
+    real_pool = compiled.pool
+
+    def counting_pool():
+        got = real_pool()
+        used.append(got)
+        return got
+
+    monkeypatch.setattr(compiled, "pool", counting_pool)
+    monkeypatch.setenv(viterbi.DECODER_ENV, "compiled")
+    monkeypatch.setenv(compiled.THREADS_ENV, "1")
+    want = decode_batch(lattices, lm, 1.0, 4, 2.0)
+    assert used == [None]
+    for threads in ("2", "3"):
+        monkeypatch.setenv(compiled.THREADS_ENV, threads)
+        got = decode_batch(lattices, lm, 1.0, 4, 2.0)
+        assert used[-1] is not None and used[-1]._max_workers == int(threads)
+        assert_same(want, got)
+    assert_same(decode("numpy", monkeypatch, lattices, lm, 1.0, 4, 2.0), want)
+
+
+@needs_ext
+def test_a_forked_child_decodes_on_threads_of_its_own(monkeypatch, lm):
+    """A process forked after the pool started (the batch job's workers) has the
+    parent's pool object but none of its threads: it must make its own, not wait on
+    threads that do not exist."""
+    import multiprocessing
+    from vidiacritic import compiled
+    monkeypatch.setenv(compiled.THREADS_ENV, "2")
+    monkeypatch.setenv(viterbi.DECODER_ENV, "compiled")
+    lattices = random_lattices(np.random.default_rng(7), lm, 30, 30, 10)
+    want = decode_batch(lattices, lm, 1.0, 4, 1.0)
+    assert compiled._pool is not None  # (the parent's threads are running)
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+
+    def child():
+        got = decode_batch(lattices, lm, 1.0, 4, 1.0)
+        queue.put([d.best for d in got])
+
+    proc = ctx.Process(target=child)
+    proc.start()
+    proc.join(60)
+    if proc.is_alive():
+        proc.kill()
+        pytest.fail("the forked child hung on the parent's pool")
+    assert proc.exitcode == 0
+    assert queue.get(timeout=10) == [d.best for d in want]

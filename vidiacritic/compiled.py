@@ -10,6 +10,9 @@ edit channel's dynamic programming (vidiacritic.channel) and the phrase trie's w
 from __future__ import annotations
 
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Optional
 
 from .errors import SettingError
 
@@ -36,3 +39,42 @@ def wanted(module) -> bool:
                                "(a C compiler at install time builds it)")
         return False
     return True
+
+
+THREADS_ENV = "VIDIACRITIC_THREADS"
+_pool: Optional[ThreadPoolExecutor] = None
+_pool_lock = threading.Lock()
+
+
+def threads() -> int:
+    """How many threads the C loops may use at once (VIDIACRITIC_THREADS; default: the
+    cores this process may run on, at most 2)."""
+    setting = os.environ.get(THREADS_ENV)
+    if setting is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        return min(2, cores)
+    if not setting.isdigit() or int(setting) < 1:
+        raise SettingError(f"{THREADS_ENV}={setting!r} is not a count of threads (1, 2, ...)")
+    return int(setting)
+
+
+def pool() -> Optional[ThreadPoolExecutor]:
+    """The threads that run C loops side by side (None when one thread is all there is):
+    made at first use, in each process (a forked child makes its own)."""
+    global _pool
+    n = threads()
+    if n < 2:
+        return None
+    with _pool_lock:
+        if _pool is None or _pool._max_workers != n:
+            _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="vidiacritic-decode")
+        return _pool
+
+
+def _forget_pool() -> None:
+    global _pool, _pool_lock
+    _pool, _pool_lock = None, threading.Lock()  # (a forked child has the parent's objects, not its threads)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)

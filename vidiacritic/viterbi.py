@@ -415,9 +415,17 @@ def decode_batch(lattices: Sequence[Lattice], lm: LanguageModel, lm_weight: floa
     out: List[Decoded] = [Decoded([], []) for lat in lattices]  # (empty lattices stay so)
     widths = [max(map(len, lat.ids), default=0) for lat in lattices]
     tables = decoder_tables(lm)
-    for members in _groups([len(lat.ids) for lat in lattices], widths, prune_to):
-        for i, dec in zip(members, _decode_group([lattices[i] for i in members], lm, lm_weight, prune_to,
-                                                 temperature, memo, tables)):
+    groups = _groups([len(lat.ids) for lat in lattices], widths, prune_to)
+
+    def group(members: List[int]) -> List[Decoded]:
+        return _decode_group([lattices[i] for i in members], lm, lm_weight, prune_to, temperature, memo, tables)
+
+    # The compiled passes release the GIL, so groups decoded on threads overlap (each
+    # group's numbers are its own: the same output in any order); numpy's share of a
+    # group runs mostly under the GIL, and its memo is a dict shared by the groups.
+    pool = compiled.pool() if tables is not None and len(groups) > 1 else None
+    for members, decs in zip(groups, pool.map(group, groups) if pool is not None else map(group, groups)):
+        for i, dec in zip(members, decs):
             out[i] = dec
     return out
 
