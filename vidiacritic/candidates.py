@@ -290,13 +290,21 @@ class CandidateGenerator:
         """Whether a loaded table answers which forms have learned readings (load_table)."""
         return self._ocr_rows_in_table
 
-    def load_table(self, path: str, inputs_digest: Optional[str] = None) -> bool:
+    @staticmethod
+    def read_table(path: str) -> bytes:
+        """The table file's bytes, decompressed (what load_table reads): on its own so
+        that a Restorer reads it in a thread while it loads the rest (zlib lets go of
+        the GIL while it inflates)."""
+        with open(path, "rb") as fh:
+            return gzip.decompress(fh.read())
+
+    def load_table(self, path: str, inputs_digest: Optional[str] = None, data: Optional[bytes] = None) -> bool:
         """Use a precomputed table if it was built for exactly this channel and vocabulary:
         its header's fingerprint is this generator's, or (faster: no fingerprint, and
         the OCR forms are not even read) its header's digest of the input files is
-        `inputs_digest` (inputs_digest(), of the files this generator was made from)."""
-        with open(path, "rb") as fh:
-            text = gzip.decompress(fh.read()).decode("utf-8")
+        `inputs_digest` (inputs_digest(), of the files this generator was made from).
+        `data`: read_table(path), when the caller has read it already."""
+        text = (self.read_table(path) if data is None else data).decode("utf-8")
         if "\r" in text:  # (text mode's newlines: what the table was read with before, a line at a time)
             text = text.replace("\r\n", "\n").replace("\r", "\n")
         # (the whole file at once, split once: 9.5 MB of rows, read line by line in text

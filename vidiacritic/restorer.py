@@ -119,6 +119,9 @@ class Restorer:
         # The scorer loads in a thread while the rest loads here: its ONNX Runtime
         # session is built outside the GIL (models/seq2seq/CARD.md, Speed).
         pending = Background(lambda: scorer_and_weights(model_dir)) if engine in ("auto", "model") else None
+        table = resources.candidate_table_path()
+        # (and the candidate table's 9.6 MB are inflated in another thread meanwhile)
+        table_data = Background(lambda: CandidateGenerator.read_table(str(table))) if table is not None else None
         self.model_dir, self._version = model_dir, None
         self.ngram = resources.load_ngram()
         self.lm = self.ngram if engine != "rules" else UnigramLM(
@@ -143,9 +146,8 @@ class Restorer:
         self.generator = CandidateGenerator(
             {w: int(self.ngram.counts[i]) for w, i in self.ngram.vocab.items() if w.isalpha()},
             self.channel, rewrites=resources.load_rewrites(), ocr_forms=resources.load_ocr_forms)
-        table = resources.candidate_table_path()
         if table is not None and not self.generator.load_table(
-                str(table), self.generator.inputs_digest(resources.candidate_inputs())):
+                str(table), self.generator.inputs_digest(resources.candidate_inputs()), table_data.result()):
             warnings.warn("models/candidates.tsv.gz was built for another channel or vocabulary; "
                           "ignoring it (rebuild: python -m scripts.build_candidate_table)", stacklevel=2)
         if not self.generator.uses_table_rows():
