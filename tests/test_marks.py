@@ -252,3 +252,32 @@ def test_a_damaged_lines_words_reach_two_letters(model, line, expected, reached)
     if reached:  # (Config.damaged_line_reach: without it the word stays)
         near = model.with_config(replace(model.config, damaged_line_reach=0))
         assert near.restore(doc).split("\n")[1] != expected
+
+
+def test_mark_evidence_is_the_plain_loops_to_the_bit(stat):
+    """mark_evidence's tone look-ups and renormalised error scores (numpy over a word's
+    forms, the renormaliser remembered per form) against the per-form loops they
+    replaced, on the dev report's words and their candidate pools, duplicates included."""
+    from vidiacritic.marks import mark_evidence
+    channel = stat.marks
+    kept_t, changed_t = channel.tone_table(False), channel.tone_table(True)
+    words = ["điểm", "nhầm", "tình", "đong", "Viét", "của", "hoà", "BÁO", "ngươi", "x"]
+    checked = 0
+    for w in words:
+        obs = w.lower()
+        ev, _ = stat.reader.mark_evidence(w, True, 0)
+        forms = list(ev.forms) + list(ev.forms[:3]) + [obs]  # (a form twice, the word itself)
+        got = mark_evidence(channel, obs, forms)
+        ol, ot = letters_and_tone(obs)
+        split = [letters_and_tone(f) for f in forms]
+        tones = np.array([(changed_t if cl != ol else kept_t)[ct, ot] for cl, ct in split])
+        assert channel.tone_logps(ol, ot, split).tobytes() == tones.tobytes()
+        v = channel.letters.logp_many(ol, [cl for cl, _ in split]) + tones
+        err = np.full(len(forms), -np.inf)
+        for k, f in enumerate(forms):
+            if f != obs:
+                err[k] = v[k] - math.log(-math.expm1(min(channel.identity_logp(f), -1e-6)))
+        assert got.err.tobytes() == err.tobytes()
+        checked += len(forms)
+    assert checked > 200
+    assert channel.tone_logps("a", 0, []).shape == (0,) and mark_evidence(channel, "a", []).err.shape == (0,)

@@ -98,6 +98,7 @@ class MarksChannel:
     tone_letters_changed: Optional[np.ndarray] = None
     _identity: Dict[str, float] = field(default_factory=dict, repr=False)
     _letters_identity: Dict[str, float] = field(default_factory=dict, repr=False)  # (identity_logp)
+    _error_norm: Dict[str, float] = field(default_factory=dict, repr=False)  # (error_norms)
 
     def tone_table(self, letters_changed: bool) -> np.ndarray:
         """log P(observed tone | clean tone) given whether the letters were misread."""
@@ -108,7 +109,9 @@ class MarksChannel:
         """log P(obs_tone | each form's tone, its letters against obs_letters) for
         forms given as (letters, tone)."""
         kept, changed = self.tone_table(False), self.tone_table(True)
-        return np.array([(changed if cl != obs_letters else kept)[ct, obs_tone] for cl, ct in split])
+        tones = np.fromiter((ct for _, ct in split), dtype=np.intp, count=len(split))
+        same = np.fromiter((cl == obs_letters for cl, _ in split), dtype=bool, count=len(split))
+        return np.where(same, kept[tones, obs_tone], changed[tones, obs_tone])
 
     def logp_many(self, obs: str, forms: Sequence[str]) -> np.ndarray:
         """log V(obs | form) for each form (lowercase NFC syllables)."""
@@ -116,6 +119,18 @@ class MarksChannel:
         split = [letters_and_tone(f) for f in forms]
         lp = self.letters.logp_many(ol, [cl for cl, _ in split]) if forms else np.zeros(0)
         return lp + self.tone_logps(ol, ot, split)
+
+    def error_norms(self, forms: Sequence[str]) -> np.ndarray:
+        """log(1 - V(f | f)) of each form f (identity_logp kept below -1e-6): what
+        V given an error is renormalised by (mark_evidence), remembered per form."""
+        norms = self._error_norm
+        out = np.empty(len(forms))
+        for k, f in enumerate(forms):
+            hit = norms.get(f)
+            if hit is None:
+                hit = norms[f] = math.log(-math.expm1(min(self.identity_logp(f), -1e-6)))
+            out[k] = hit
+        return out
 
     def identity_logp(self, form: str) -> float:
         """log V(form | form): the chance the channel leaves this syllable intact."""
@@ -296,11 +311,8 @@ def mark_evidence(channel: MarksChannel, obs: str, forms: Sequence[str]) -> Mark
         kept[k], dropped[k] = counts
     v = (channel.letters.logp_many(ol, [cl for cl, _ in split]) if n else np.zeros(0)) \
         + channel.tone_logps(ol, ot, split)
-    err = np.full(n, -np.inf)
-    for k, f in enumerate(forms):
-        if f != obs:  # V given an error: renormalised by 1 - V(f | f)
-            stay = min(channel.identity_logp(f), -1e-6)
-            err[k] = v[k] - math.log(-math.expm1(stay))
+    err = v - channel.error_norms(forms)  # V given an error: renormalised by 1 - V(f | f)
+    err[[k for k, f in enumerate(forms) if f == obs]] = -np.inf  # (an error never leaves the word as it was)
     return MarkEvidence(tuple(forms), typed_ok, toned_kept, tone_dropped, kept, dropped, err)
 
 
