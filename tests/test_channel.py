@@ -136,6 +136,27 @@ def test_compiled_pair_scores_are_the_python_ones_to_the_bit(seed, monkeypatch):
             assert struct_bits(model.logp(obs, clean)) == struct_bits(_pair_by_pair(model, obs, clean, monkeypatch)), (obs, clean)
 
 
+@pytest.mark.skipif(compiled.ext is None, reason="vidiacritic._decode is not built")
+@pytest.mark.parametrize("seed", range(3))
+def test_words_read_as_themselves_in_one_call_are_logp_to_the_bit(seed, monkeypatch):
+    """own_logps (the marks channel's identities, one C call) against logp of each word
+    with itself in plain Python: letters the tables lack (ʬ) and the empty word take
+    logp's own path, in their places among the others."""
+    from vidiacritic.resources import load_marks
+    monkeypatch.setenv(compiled.ENV, "compiled")
+    rng = np.random.default_rng(seed)
+    for model in (copy.deepcopy(load_channel().edits), copy.deepcopy(load_marks().letters)):
+        letters = "aăâbcdđeêghiklmnoôơpqrstuưvxy6&1@ ʬ"
+        words = ["".join(rng.choice(list(letters), size=int(rng.integers(0, 9)))) for _ in range(300)]
+        got = model.own_logps(words)
+        assert len(got) == len(words)
+        for w, g in zip(words, got):
+            assert struct_bits(g) == struct_bits(_pair_by_pair(model, w, w, monkeypatch)), w
+    assert model.own_logps([]) == []
+    monkeypatch.setenv(compiled.ENV, "numpy")
+    assert model.own_logps(words[:20]) == [model.logp(w, w) for w in words[:20]]
+
+
 def struct_bits(x: float) -> bytes:
     return np.float64(x).tobytes()
 

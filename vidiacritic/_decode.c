@@ -669,6 +669,28 @@ static PyObject *seen_bigrams(PyObject *self, PyObject *args) {
    alone, no_ins added after it (logp's (prev + sub) + no_ins).  A form of length 0
    gets -inf (logp_many's).  Each cell is the same max of the same float64 sums, in
    the same order, as the numpy and Python code. */
+/* One form's DP (edit_dp's and edit_dp_own's): its L letters c (rows of sub) against the
+   m observed letters oid (columns), start the row before any letter (m + 1), prev and cur
+   scratch rows (m + 1); returns the score of the whole observation. */
+static inline double dp_form(const int64_t *c, Py_ssize_t L, const int64_t *oid, Py_ssize_t m,
+                             const double *start, const double *sub, Py_ssize_t O, const double *dele,
+                             const double *ins, double no_ins, int raw, double *prev, double *cur) {
+    memcpy(prev, start, sizeof(double) * (size_t)(m + 1));
+    for (Py_ssize_t i = 0; i < L; i++) {
+        const double *row = sub + c[i] * O, d = dele[c[i]];
+        cur[0] = prev[0] + d;
+        for (Py_ssize_t j = 0; j < m; j++) {
+            double best = raw ? (prev[j] + row[oid[j]]) + no_ins : prev[j] + row[oid[j]];
+            const double del = prev[j + 1] + d, in = cur[j] + ins[j];
+            if (del > best) best = del;
+            if (in > best) best = in;
+            cur[j + 1] = best;
+        }
+        double *t = prev; prev = cur; cur = t;
+    }
+    return prev[m];
+}
+
 static PyObject *edit_dp(PyObject *self, PyObject *args) {
     PyObject *cio, *leo, *oio, *suo, *deo, *ino, *outo;
     Py_ssize_t C, O;
@@ -718,21 +740,71 @@ static PyObject *edit_dp(PyObject *self, PyObject *args) {
     for (Py_ssize_t k = 0; k < n; k++) {
         const Py_ssize_t L = lens[k];
         if (L == 0) { out[k] = -INFINITY; continue; }
-        memcpy(prev, start, sizeof(double) * (size_t)(m + 1));
-        for (Py_ssize_t i = 0; i < L; i++) {
-            const double *row = sub + c[i] * O, d = dele[c[i]];
-            cur[0] = prev[0] + d;
-            for (Py_ssize_t j = 0; j < m; j++) {
-                double best = raw ? (prev[j] + row[oid[j]]) + no_ins : prev[j] + row[oid[j]];
-                const double del = prev[j + 1] + d, in = cur[j] + ins[j];
-                if (del > best) best = del;
-                if (in > best) best = in;
-                cur[j + 1] = best;
-            }
-            double *t = prev; prev = cur; cur = t;
-        }
-        out[k] = prev[m];
+        out[k] = dp_form(c, L, oid, m, start, sub, O, dele, ins, no_ins, raw, prev, cur);
         c += L;
+    }
+    Py_END_ALLOW_THREADS
+    free(rows);
+    release(bufs, 7);
+    Py_RETURN_NONE;
+}
+
+/* edit_dp_own(cid, lens, oid, sub, C, O, dele, ins, no_ins, raw, out): each form read
+   against its own observation (CharEditModel.logp(w, w) of many w at once: the
+   identity of the marks channel).  oid and ins are as long as cid: form k's observed
+   letters' columns and insertion scores beside its rows.  Every form has at least one
+   letter.  The same cells in the same order as edit_dp's. */
+static PyObject *edit_dp_own(PyObject *self, PyObject *args) {
+    PyObject *cio, *leo, *oio, *suo, *deo, *ino, *outo;
+    Py_ssize_t C, O;
+    double no_ins;
+    int raw;
+    if (!PyArg_ParseTuple(args, "OOOOnnOOdpO", &cio, &leo, &oio, &suo, &C, &O, &deo, &ino, &no_ins, &raw, &outo))
+        return NULL;
+    Buf bufs[7];
+    memset(bufs, 0, sizeof bufs);
+    if (PyObject_GetBuffer(leo, &bufs[1].b, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    bufs[1].held = 1;
+    const Py_ssize_t n = bufs[1].b.len / 8;
+    if (bufs[1].b.itemsize != 8 || C < 1 || O < 1) {
+        release(bufs, 7);
+        PyErr_SetString(PyExc_ValueError, "edit_dp_own: int64 lens, C and O at least 1 expected");
+        return NULL;
+    }
+    const int64_t *lens = (const int64_t *)bufs[1].b.buf;
+    Py_ssize_t total = 0, longest = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (lens[k] < 1) { release(bufs, 7); PyErr_SetString(PyExc_ValueError, "edit_dp_own: a form without letters"); return NULL; }
+        total += lens[k];
+        if (lens[k] > longest) longest = lens[k];
+    }
+    if (get_buf(cio, &bufs[0], 8, total, 0, "cid") < 0 || get_buf(oio, &bufs[2], 8, total, 0, "oid") < 0
+        || get_buf(suo, &bufs[3], 8, C * O, 0, "sub") < 0 || get_buf(deo, &bufs[4], 8, C, 0, "dele") < 0
+        || get_buf(ino, &bufs[5], 8, total, 0, "ins") < 0 || get_buf(outo, &bufs[6], 8, n, 1, "out") < 0) {
+        release(bufs, 7);
+        return NULL;
+    }
+    const int64_t *cid = (const int64_t *)bufs[0].b.buf, *oid = (const int64_t *)bufs[2].b.buf;
+    for (Py_ssize_t i = 0; i < total; i++)
+        if (cid[i] < 0 || cid[i] >= C || oid[i] < 0 || oid[i] >= O) {
+            release(bufs, 7);
+            PyErr_SetString(PyExc_IndexError, "edit_dp_own: letter row or column out of range");
+            return NULL;
+        }
+    const double *sub = (const double *)bufs[3].b.buf, *dele = (const double *)bufs[4].b.buf,
+                 *ins = (const double *)bufs[5].b.buf;
+    double *out = (double *)bufs[6].b.buf;
+    double *const rows = malloc(sizeof(double) * (size_t)(longest + 1) * 3);
+    if (!rows) { release(bufs, 7); return PyErr_NoMemory(); }
+    double *prev = rows, *cur = rows + (longest + 1), *start = rows + 2 * (longest + 1);
+    Py_BEGIN_ALLOW_THREADS
+    Py_ssize_t at = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        const Py_ssize_t L = lens[k];
+        start[0] = 0.0;
+        for (Py_ssize_t j = 0; j < L; j++) start[j + 1] = start[j] + ins[at + j];
+        out[k] = dp_form(cid + at, L, oid + at, L, start, sub, O, dele, ins + at, no_ins, raw, prev, cur);
+        at += L;
     }
     Py_END_ALLOW_THREADS
     free(rows);
@@ -879,6 +951,9 @@ static PyMethodDef methods[] = {
     {"edit_dp", edit_dp, METH_VARARGS,
      "edit_dp(cid, lens, oid, sub, C, O, dele, ins, no_ins, raw, out): CharEditModel's log P(obs | form) "
      "of each form, written into out (float64)."},
+    {"edit_dp_own", edit_dp_own, METH_VARARGS,
+     "edit_dp_own(cid, lens, oid, sub, C, O, dele, ins, no_ins, raw, out): edit_dp of each form against "
+     "its own observation (oid and ins beside cid), written into out (float64)."},
     {"phrase_matches", phrase_matches, METH_VARARGS,
      "phrase_matches(starts, syl, child, strength, flat, offs): PhraseLexicon.matches over the trie arrays: "
      "[(start, end, node), ...]."},

@@ -45,6 +45,7 @@ class CharEditModel:
     _rows: Dict[str, Dict[str, float]] = field(default_factory=dict, repr=False)
     _dense: Optional[tuple] = field(default=None, repr=False)
     _codes: Dict[str, List[int]] = field(default_factory=dict, repr=False)
+    _observed: Dict[str, tuple] = field(default_factory=dict, repr=False)  # (_compiled_dp)
 
     def _row(self, c: str) -> Dict[str, float]:
         """The substitution row of clean letter `c`, with the fallback for unseen letters."""
@@ -94,6 +95,31 @@ class CharEditModel:
             prev = cur
         return prev[m]
 
+    def own_logps(self, words: Sequence[str]) -> List[float]:
+        """[self.logp(w, w) for w in words] (each word read as itself: the marks
+        channel's identity, MarksChannel.error_norms), those whose letters the tables
+        hold in one C call (vidiacritic._decode.edit_dp_own), as logp runs them."""
+        if not compiled.wanted(compiled.ext):
+            return [self.logp(w, w) for w in words]
+        sub, dele = self._tables()
+        cidx = self._cidx
+        inside = [bool(w) and all(c in cidx for c in w) for w in words]
+        out = [0.0 if ok else self.logp(w, w) for w, ok in zip(words, inside)]
+        chosen = [w for w, ok in zip(words, inside) if ok]
+        if chosen:
+            letters = "".join(chosen)
+            got = np.empty(len(chosen))
+            compiled.ext.edit_dp_own(
+                np.fromiter((cidx[c] for c in letters), dtype=np.int64, count=len(letters)),
+                np.fromiter(map(len, chosen), dtype=np.int64, count=len(chosen)),
+                np.fromiter((self._oidx.get(c, 0) for c in letters), dtype=np.int64, count=len(letters)),
+                self._raw_sub, sub.shape[0], sub.shape[1], dele,
+                np.array([self.ins.get(c, 2 * UNSEEN_EDIT_LOGP) for c in letters], dtype=np.float64),
+                float(self.no_ins), True, got)
+            values = iter(got.tolist())
+            out = [next(values) if ok else v for v, ok in zip(out, inside)]
+        return out
+
     def _tables(self):
         """Dense arrays of the model for vectorised scoring: built once, on first use."""
         if self._dense is None:
@@ -115,6 +141,7 @@ class CharEditModel:
             # after the substitution: a sum in another order, kept apart to the bit)
             self._dense = (sub + self.no_ins, dele + self.no_ins)
             self._raw_sub = sub
+            self._observed = {}  # (the observed letters' columns may have moved)
         return self._dense
 
     def _compiled_dp(self, obs: str, flat_codes, lens, raw: bool) -> np.ndarray:
@@ -122,8 +149,16 @@ class CharEditModel:
         forms given as their letters' rows of the tables, one after another (lens)."""
         sub, dele = self._tables()
         table = self._raw_sub if raw else sub
-        oid = np.fromiter((self._oidx.get(o, 0) for o in obs), dtype=np.int64, count=len(obs))
-        ins = np.array([self.ins.get(o, 2 * UNSEEN_EDIT_LOGP) for o in obs], dtype=np.float64)
+        # (an observation's columns and insertion scores, remembered: a word is read
+        # against many forms, and a word's own letters once more for its identity)
+        known = self._observed.get(obs)
+        if known is None:
+            if len(self._observed) > 100_000:
+                self._observed.clear()
+            known = self._observed[obs] = (
+                np.fromiter((self._oidx.get(o, 0) for o in obs), dtype=np.int64, count=len(obs)),
+                np.array([self.ins.get(o, 2 * UNSEEN_EDIT_LOGP) for o in obs], dtype=np.float64))
+        oid, ins = known
         out = np.empty(len(lens))
         compiled.ext.edit_dp(np.asarray(flat_codes, dtype=np.int64), np.asarray(lens, dtype=np.int64), oid,
                              table, table.shape[0], table.shape[1], dele, ins, float(self.no_ins), raw, out)

@@ -124,6 +124,10 @@ class MarksChannel:
         """log(1 - V(f | f)) of each form f (identity_logp kept below -1e-6): what
         V given an error is renormalised by (mark_evidence), remembered per form."""
         norms = self._error_norm
+        new = {letters_and_tone(f)[0] for f in forms if f not in norms} - self._letters_identity.keys()
+        if new:  # (the letters' identities in one call: identity_logp finds them)
+            new = sorted(new)
+            self._letters_identity.update(zip(new, self.letters.own_logps(new)))
         out = np.empty(len(forms))
         for k, f in enumerate(forms):
             hit = norms.get(f)
