@@ -281,35 +281,3 @@ def test_mark_evidence_is_the_plain_loops_to_the_bit(stat):
         checked += len(forms)
     assert checked > 200
     assert channel.tone_logps("a", 0, []).shape == (0,) and mark_evidence(channel, "a", []).err.shape == (0,)
-
-
-def test_the_best_marked_candidates_are_a_sort_of_tuples(stat):
-    """DocumentReader._best_marked (numpy's stable argsort, a sort of tuples when scores
-    tie) against the sort it replaced: (channel + prior, form, channel), best first,
-    within the beam of the best channel score; on real words' pools and on random
-    scores with many ties."""
-    from vidiacritic.candidates import CHANNEL_BEAM
-    reader = stat.reader
-    keep = stat.config.marked_candidates
-
-    def plain(forms, chans, prior):
-        best = float(chans.max())
-        scored = sorted(((ch + p, f, ch) for f, ch, p in zip(forms, chans.tolist(), prior.tolist())
-                         if ch >= best - CHANNEL_BEAM), reverse=True)
-        return tuple((f, ch) for _, f, ch in scored[:keep])
-
-    reading = DocumentReading(VIE_OCR, 0.1, 0.05, 0.03)
-    for w in ["điểm", "nhầm", "tình", "đong", "BÁO", "ngươi", "hoà", "Viét"]:
-        ev, prior = reader.mark_evidence(w, True, 0)
-        chans = reading.score(ev)
-        assert reader._best_marked(ev.forms, chans, prior) == plain(ev.forms, chans, prior)
-    rng = np.random.default_rng(4)
-    forms = [apply_tone(a + b, t) for a in ("nh", "th", "kh", "b") for b in ("am", "âm", "om", "ơm") for t in range(6)]
-    for trial in range(300):
-        n = int(rng.integers(1, len(forms)))
-        pick = [forms[i] for i in rng.permutation(len(forms))[:n]]
-        chans = np.round(rng.normal(-4, 4, n), int(rng.integers(0, 2)))  # (rounded: ties)
-        if trial % 5 == 0:
-            chans[rng.integers(0, n)] = -np.inf
-        prior = np.round(rng.normal(-3, 1, n), 0) * 0.5
-        assert reader._best_marked(pick, chans, prior) == plain(pick, chans, prior)

@@ -197,7 +197,10 @@ class DocumentReader:
                 hit = ((), None, None)
             else:
                 chans = reading.score(ev)
-                hit = (self._best_marked(ev.forms, chans, prior), ev, chans)
+                best = float(chans.max())
+                scored = sorted(((ch + p, f, ch) for f, ch, p in zip(ev.forms, chans.tolist(), prior)
+                                 if ch >= best - CHANNEL_BEAM), reverse=True)
+                hit = (tuple((f, ch) for _, f, ch in scored[:self.config.marked_candidates]), ev, chans)
             if len(self._candidates) > 100_000:
                 self._candidates.clear()
             self._candidates[key] = hit
@@ -205,19 +208,6 @@ class DocumentReader:
         if out and context is not None and reading.kind == VIE_OCR and self.config.context_candidates:
             out += self.context_candidates(ev, chans, context, {f for f, _ in out}, normalize_syllable(text))
         return out
-
-    def _best_marked(self, forms: Sequence[str], chans: np.ndarray, prior: np.ndarray) -> tuple:
-        """The Config.marked_candidates forms best by channel + prior among those within
-        CHANNEL_BEAM of the best channel score, as (form, channel score), best first
-        and, at equal scores, the later form in code-point order first."""
-        ok = np.flatnonzero(chans >= float(chans.max()) - CHANNEL_BEAM)
-        total = chans[ok] + prior[ok]
-        order = np.argsort(-total, kind="stable")
-        ranked = total[order]
-        if len(ranked) > 1 and (ranked[1:] == ranked[:-1]).any():  # (ties: the forms decide, as in a sort of tuples)
-            scored = sorted(((total[i], forms[k], chans[k]) for i, k in enumerate(ok.tolist())), reverse=True)
-            return tuple((f, float(ch)) for _, f, ch in scored[:self.config.marked_candidates])
-        return tuple((forms[k], float(chans[k])) for k in ok[order[:self.config.marked_candidates]].tolist())
 
     def context_candidates(self, ev, chans: np.ndarray, context, have, obs: str) -> tuple:
         """In vie OCR, the forms of a word's pool (one letter away, any tone) that the
@@ -286,7 +276,7 @@ class DocumentReader:
                 for sk in self.generator.neighbours(skeleton(obs), self.config.neighbour_edits + reach):
                     forms.update((f, None) for f in self.generator.forms[sk] if tone_ok[letters_and_tone(f)[1]])
             kept = [f for f in forms if f in self.generator.log_prior]
-            prior = np.array([PRIOR_WEIGHT * self.generator.log_prior[f] for f in kept], dtype=np.float64)
+            prior = [PRIOR_WEIGHT * self.generator.log_prior[f] for f in kept]
             hit = (mark_evidence(self.marks, obs, kept), prior)
             if len(self._evidence) > 100_000:
                 self._evidence.clear()
