@@ -109,9 +109,7 @@ class MarksChannel:
         """log P(obs_tone | each form's tone, its letters against obs_letters) for
         forms given as (letters, tone)."""
         kept, changed = self.tone_table(False), self.tone_table(True)
-        tones = np.fromiter((ct for _, ct in split), dtype=np.intp, count=len(split))
-        same = np.fromiter((cl == obs_letters for cl, _ in split), dtype=bool, count=len(split))
-        return np.where(same, kept[tones, obs_tone], changed[tones, obs_tone])
+        return np.array([(changed if cl != obs_letters else kept)[ct, obs_tone] for cl, ct in split])
 
     def logp_many(self, obs: str, forms: Sequence[str]) -> np.ndarray:
         """log V(obs | form) for each form (lowercase NFC syllables)."""
@@ -124,7 +122,8 @@ class MarksChannel:
         """log(1 - V(f | f)) of each form f (identity_logp kept below -1e-6): what
         V given an error is renormalised by (mark_evidence), remembered per form."""
         norms = self._error_norm
-        new = {letters_and_tone(f)[0] for f in forms if f not in norms} - self._letters_identity.keys()
+        known = self._letters_identity
+        new = {cl for cl in (letters_and_tone(f)[0] for f in forms if f not in norms) if cl not in known}
         if new:  # (the letters' identities in one call: identity_logp finds them)
             new = sorted(new)
             self._letters_identity.update(zip(new, self.letters.own_logps(new)))
