@@ -507,3 +507,25 @@ def test_a_member_is_restored_in_bounded_pieces():
     assert len(Recording.sizes) > 1 and max(Recording.sizes) <= stream.PIECE_CHARS
     assert res["data"].decode() == text.replace("hoa", "hòa")
     assert res["syllables"] == 5 * 200 * 60 and res["words_changed"] == 200 * 60
+
+
+def _stub_restorer():
+    return object()
+
+
+@pytest.mark.parametrize("setting", [None, "2"])
+def test_pool_workers_decode_on_one_thread_unless_told(setting, monkeypatch):
+    """--jobs N already keeps the cores busy: a pool worker's decoder stays on its own
+    thread (vidiacritic.compiled.pool), unless VIDIACRITIC_THREADS says otherwise."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from vidiacritic import compiled
+    from vidiacritic.batch.worker import _init_worker
+    if setting is None:
+        monkeypatch.delenv(compiled.THREADS_ENV, raising=False)
+    else:
+        monkeypatch.setenv(compiled.THREADS_ENV, setting)
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(1, mp_context=ctx, initializer=_init_worker, initargs=(_stub_restorer, True, None)) as pool:
+        assert pool.submit(compiled.threads).result(timeout=60) == (1 if setting is None else 2)
+    assert os.environ.get(compiled.THREADS_ENV) == setting  # (the parent's own setting untouched)

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
+from .. import compiled
 from ..encodings import DecodeError, decode_with_info
 from ..stream import explain_pieces
 from ..text import compose_marks
@@ -233,6 +234,9 @@ def _init_worker(factory: Factory, ignore_sigint: bool = True, events: Any = Non
     if ignore_sigint:  # a pool worker
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
         _exit_with_parent()
+        # (the workers keep the cores busy already: a worker's decoder runs on its own
+        # thread unless VIDIACRITIC_THREADS says otherwise, vidiacritic.compiled.pool)
+        os.environ.setdefault(compiled.THREADS_ENV, "1")
     _WORKER["events"] = events
     if events is not None:
         _start_watchdog(events)
