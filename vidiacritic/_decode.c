@@ -691,70 +691,10 @@ static inline double dp_form(const int64_t *c, Py_ssize_t L, const int64_t *oid,
     return prev[m];
 }
 
-static PyObject *edit_dp(PyObject *self, PyObject *args) {
-    PyObject *cio, *leo, *oio, *suo, *deo, *ino, *outo;
-    Py_ssize_t C, O;
-    double no_ins;
-    int raw;
-    if (!PyArg_ParseTuple(args, "OOOOnnOOdpO", &cio, &leo, &oio, &suo, &C, &O, &deo, &ino, &no_ins, &raw, &outo))
-        return NULL;
-    Buf bufs[7];
-    memset(bufs, 0, sizeof bufs);
-    if (PyObject_GetBuffer(leo, &bufs[1].b, PyBUF_C_CONTIGUOUS) < 0) return NULL;
-    bufs[1].held = 1;
-    if (PyObject_GetBuffer(oio, &bufs[2].b, PyBUF_C_CONTIGUOUS) < 0) { release(bufs, 7); return NULL; }
-    bufs[2].held = 1;
-    const Py_ssize_t n = bufs[1].b.len / 8, m = bufs[2].b.len / 8;
-    if (bufs[1].b.itemsize != 8 || bufs[2].b.itemsize != 8 || C < 1 || O < 1) {
-        release(bufs, 7);
-        PyErr_SetString(PyExc_ValueError, "edit_dp: int64 lens and oid, C and O at least 1 expected");
-        return NULL;
-    }
-    const int64_t *lens = (const int64_t *)bufs[1].b.buf, *oid = (const int64_t *)bufs[2].b.buf;
-    Py_ssize_t total = 0;
-    for (Py_ssize_t k = 0; k < n; k++) {
-        if (lens[k] < 0) { release(bufs, 7); PyErr_SetString(PyExc_ValueError, "edit_dp: negative length"); return NULL; }
-        total += lens[k];
-    }
-    if (get_buf(cio, &bufs[0], 8, total, 0, "cid") < 0 || get_buf(suo, &bufs[3], 8, C * O, 0, "sub") < 0
-        || get_buf(deo, &bufs[4], 8, C, 0, "dele") < 0 || get_buf(ino, &bufs[5], 8, m, 0, "ins") < 0
-        || get_buf(outo, &bufs[6], 8, n, 1, "out") < 0) {
-        release(bufs, 7);
-        return NULL;
-    }
-    const int64_t *cid = (const int64_t *)bufs[0].b.buf;
-    for (Py_ssize_t i = 0; i < total; i++)
-        if (cid[i] < 0 || cid[i] >= C) { release(bufs, 7); PyErr_SetString(PyExc_IndexError, "edit_dp: letter row out of range"); return NULL; }
-    for (Py_ssize_t j = 0; j < m; j++)
-        if (oid[j] < 0 || oid[j] >= O) { release(bufs, 7); PyErr_SetString(PyExc_IndexError, "edit_dp: letter column out of range"); return NULL; }
-    const double *sub = (const double *)bufs[3].b.buf, *dele = (const double *)bufs[4].b.buf,
-                 *ins = (const double *)bufs[5].b.buf;
-    double *out = (double *)bufs[6].b.buf;
-    double *const rows = malloc(sizeof(double) * (size_t)(m + 1) * 3);
-    if (!rows) { release(bufs, 7); return PyErr_NoMemory(); }
-    double *prev = rows, *cur = rows + (m + 1), *start = rows + 2 * (m + 1);
-    Py_BEGIN_ALLOW_THREADS
-    start[0] = 0.0; /* row 0: the insertions before any letter (a running sum: cumsum's) */
-    for (Py_ssize_t j = 0; j < m; j++) start[j + 1] = start[j] + ins[j];
-    const int64_t *c = cid;
-    for (Py_ssize_t k = 0; k < n; k++) {
-        const Py_ssize_t L = lens[k];
-        if (L == 0) { out[k] = -INFINITY; continue; }
-        out[k] = dp_form(c, L, oid, m, start, sub, O, dele, ins, no_ins, raw, prev, cur);
-        c += L;
-    }
-    Py_END_ALLOW_THREADS
-    free(rows);
-    release(bufs, 7);
-    Py_RETURN_NONE;
-}
-
-/* edit_dp_own(cid, lens, oid, sub, C, O, dele, ins, no_ins, raw, out): each form read
-   against its own observation (CharEditModel.logp(w, w) of many w at once: the
-   identity of the marks channel).  oid and ins are as long as cid: form k's observed
-   letters' columns and insertion scores beside its rows.  Every form has at least one
-   letter.  The same cells in the same order as edit_dp's. */
-static PyObject *edit_dp_own(PyObject *self, PyObject *args) {
+/* edit_dp and edit_dp_own (own = 1): the arguments are the same, but for edit_dp_own oid
+   and ins are as long as cid (each form's own observation beside its rows, and every form
+   has a letter), for edit_dp as long as the one observation. */
+static PyObject *edit_dp_impl(PyObject *args, int own) {
     PyObject *cio, *leo, *oio, *suo, *deo, *ino, *outo;
     Py_ssize_t C, O;
     double no_ins;
@@ -768,42 +708,67 @@ static PyObject *edit_dp_own(PyObject *self, PyObject *args) {
     const Py_ssize_t n = bufs[1].b.len / 8;
     if (bufs[1].b.itemsize != 8 || C < 1 || O < 1) {
         release(bufs, 7);
-        PyErr_SetString(PyExc_ValueError, "edit_dp_own: int64 lens, C and O at least 1 expected");
+        PyErr_SetString(PyExc_ValueError, "edit_dp: int64 lens, C and O at least 1 expected");
         return NULL;
     }
     const int64_t *lens = (const int64_t *)bufs[1].b.buf;
     Py_ssize_t total = 0, longest = 0;
     for (Py_ssize_t k = 0; k < n; k++) {
-        if (lens[k] < 1) { release(bufs, 7); PyErr_SetString(PyExc_ValueError, "edit_dp_own: a form without letters"); return NULL; }
+        if (lens[k] < own) {
+            release(bufs, 7);
+            PyErr_SetString(PyExc_ValueError, own ? "edit_dp_own: a form without letters" : "edit_dp: negative length");
+            return NULL;
+        }
         total += lens[k];
         if (lens[k] > longest) longest = lens[k];
     }
-    if (get_buf(cio, &bufs[0], 8, total, 0, "cid") < 0 || get_buf(oio, &bufs[2], 8, total, 0, "oid") < 0
-        || get_buf(suo, &bufs[3], 8, C * O, 0, "sub") < 0 || get_buf(deo, &bufs[4], 8, C, 0, "dele") < 0
-        || get_buf(ino, &bufs[5], 8, total, 0, "ins") < 0 || get_buf(outo, &bufs[6], 8, n, 1, "out") < 0) {
+    Py_ssize_t m = total; /* the observed letters: the forms' own, or the one observation's */
+    if (!own) {
+        if (PyObject_GetBuffer(oio, &bufs[2].b, PyBUF_C_CONTIGUOUS) < 0) { release(bufs, 7); return NULL; }
+        bufs[2].held = 1;
+        if (bufs[2].b.itemsize != 8) {
+            release(bufs, 7);
+            PyErr_SetString(PyExc_ValueError, "edit_dp: int64 oid expected");
+            return NULL;
+        }
+        m = bufs[2].b.len / 8;
+    } else if (get_buf(oio, &bufs[2], 8, total, 0, "oid") < 0) {
+        release(bufs, 7);
+        return NULL;
+    }
+    if (get_buf(cio, &bufs[0], 8, total, 0, "cid") < 0 || get_buf(suo, &bufs[3], 8, C * O, 0, "sub") < 0
+        || get_buf(deo, &bufs[4], 8, C, 0, "dele") < 0 || get_buf(ino, &bufs[5], 8, m, 0, "ins") < 0
+        || get_buf(outo, &bufs[6], 8, n, 1, "out") < 0) {
         release(bufs, 7);
         return NULL;
     }
     const int64_t *cid = (const int64_t *)bufs[0].b.buf, *oid = (const int64_t *)bufs[2].b.buf;
     for (Py_ssize_t i = 0; i < total; i++)
-        if (cid[i] < 0 || cid[i] >= C || oid[i] < 0 || oid[i] >= O) {
-            release(bufs, 7);
-            PyErr_SetString(PyExc_IndexError, "edit_dp_own: letter row or column out of range");
-            return NULL;
-        }
+        if (cid[i] < 0 || cid[i] >= C) { release(bufs, 7); PyErr_SetString(PyExc_IndexError, "edit_dp: letter row out of range"); return NULL; }
+    for (Py_ssize_t j = 0; j < m; j++)
+        if (oid[j] < 0 || oid[j] >= O) { release(bufs, 7); PyErr_SetString(PyExc_IndexError, "edit_dp: letter column out of range"); return NULL; }
     const double *sub = (const double *)bufs[3].b.buf, *dele = (const double *)bufs[4].b.buf,
                  *ins = (const double *)bufs[5].b.buf;
     double *out = (double *)bufs[6].b.buf;
-    double *const rows = malloc(sizeof(double) * (size_t)(longest + 1) * 3);
+    const Py_ssize_t width = own ? longest : m; /* the longest observation */
+    double *const rows = malloc(sizeof(double) * (size_t)(width + 1) * 3);
     if (!rows) { release(bufs, 7); return PyErr_NoMemory(); }
-    double *prev = rows, *cur = rows + (longest + 1), *start = rows + 2 * (longest + 1);
+    double *prev = rows, *cur = rows + (width + 1), *start = rows + 2 * (width + 1);
     Py_BEGIN_ALLOW_THREADS
+    if (!own) { /* row 0: the insertions before any letter (a running sum: cumsum's) */
+        start[0] = 0.0;
+        for (Py_ssize_t j = 0; j < m; j++) start[j + 1] = start[j] + ins[j];
+    }
     Py_ssize_t at = 0;
     for (Py_ssize_t k = 0; k < n; k++) {
         const Py_ssize_t L = lens[k];
-        start[0] = 0.0;
-        for (Py_ssize_t j = 0; j < L; j++) start[j + 1] = start[j] + ins[at + j];
-        out[k] = dp_form(cid + at, L, oid + at, L, start, sub, O, dele, ins + at, no_ins, raw, prev, cur);
+        if (own) {
+            start[0] = 0.0;
+            for (Py_ssize_t j = 0; j < L; j++) start[j + 1] = start[j] + ins[at + j];
+            out[k] = dp_form(cid + at, L, oid + at, L, start, sub, O, dele, ins + at, no_ins, raw, prev, cur);
+        } else {
+            out[k] = L == 0 ? -INFINITY : dp_form(cid + at, L, oid, m, start, sub, O, dele, ins, no_ins, raw, prev, cur);
+        }
         at += L;
     }
     Py_END_ALLOW_THREADS
@@ -811,6 +776,15 @@ static PyObject *edit_dp_own(PyObject *self, PyObject *args) {
     release(bufs, 7);
     Py_RETURN_NONE;
 }
+
+static PyObject *edit_dp(PyObject *self, PyObject *args) { return edit_dp_impl(args, 0); }
+
+/* edit_dp_own(cid, lens, oid, sub, C, O, dele, ins, no_ins, raw, out): each form read
+   against its own observation (CharEditModel.logp(w, w) of many w at once: the
+   identity of the marks channel).  oid and ins are as long as cid: form k's observed
+   letters' columns and insertion scores beside its rows.  Every form has at least one
+   letter.  The same cells in the same order as edit_dp's. */
+static PyObject *edit_dp_own(PyObject *self, PyObject *args) { return edit_dp_impl(args, 1); }
 
 /* ------------------------------------------------------------ the phrase trie */
 /* phrase_matches(starts, syl, child, strength, flat, offs): PhraseLexicon.matches over
