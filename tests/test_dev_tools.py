@@ -54,3 +54,10 @@ def test_time_report_refuses_a_missing_input(tmp_path):
     done = subprocess.run([sys.executable, "-m", "scripts.time_report", "--input", str(tmp_path / "none.txt"), "."],
                           capture_output=True, text=True)
     assert done.returncode != 0 and done.stderr.startswith("time_report: no such file") and "Traceback" not in done.stderr
+
+
+def test_time_report_faster_half():
+    from scripts.time_report import faster_half
+    assert faster_half([3.0, 1.0, 2.0, 10.0]) == 1.5  # (1, 2: the slow tail left out)
+    assert faster_half([4.0, 2.0, 9.0]) == 2.0
+    assert faster_half([5.0]) == 5.0
