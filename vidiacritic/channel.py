@@ -109,13 +109,11 @@ class CharEditModel:
         if chosen:
             letters = "".join(chosen)
             got = np.empty(len(chosen))
+            oid, ins = self._observed_arrays(letters)  # (each word's own, one after another)
             compiled.ext.edit_dp_own(
                 np.fromiter((cidx[c] for c in letters), dtype=np.int64, count=len(letters)),
-                np.fromiter(map(len, chosen), dtype=np.int64, count=len(chosen)),
-                np.fromiter((self._oidx.get(c, 0) for c in letters), dtype=np.int64, count=len(letters)),
-                self._raw_sub, sub.shape[0], sub.shape[1], dele,
-                np.array([self.ins.get(c, 2 * UNSEEN_EDIT_LOGP) for c in letters], dtype=np.float64),
-                float(self.no_ins), True, got)
+                np.fromiter(map(len, chosen), dtype=np.int64, count=len(chosen)), oid,
+                self._raw_sub, sub.shape[0], sub.shape[1], dele, ins, float(self.no_ins), True, got)
             values = iter(got.tolist())
             out = [next(values) if ok else v for v, ok in zip(out, inside)]
         return out
@@ -144,21 +142,28 @@ class CharEditModel:
             self._observed = {}  # (the observed letters' columns may have moved)
         return self._dense
 
+    def _observed_arrays(self, obs: str):
+        """The observed letters' columns of the tables (0: a letter they lack) and their
+        insertion scores (int64, float64 arrays); call _tables() first."""
+        return (np.fromiter((self._oidx.get(o, 0) for o in obs), dtype=np.int64, count=len(obs)),
+                np.array([self.ins.get(o, 2 * UNSEEN_EDIT_LOGP) for o in obs], dtype=np.float64))
+
+    def _observation(self, obs: str):
+        """_observed_arrays(obs), remembered: a word is read against many forms (cleared
+        when the tables are rebuilt, which may move the columns)."""
+        known = self._observed.get(obs)
+        if known is None:
+            if len(self._observed) > 100_000:
+                self._observed.clear()
+            known = self._observed[obs] = self._observed_arrays(obs)
+        return known
+
     def _compiled_dp(self, obs: str, flat_codes, lens, raw: bool) -> np.ndarray:
         """The DP of logp (raw) or logp_many in C (vidiacritic._decode.edit_dp): the
         forms given as their letters' rows of the tables, one after another (lens)."""
         sub, dele = self._tables()
         table = self._raw_sub if raw else sub
-        # (an observation's columns and insertion scores, remembered: a word is read
-        # against many forms, and a word's own letters once more for its identity)
-        known = self._observed.get(obs)
-        if known is None:
-            if len(self._observed) > 100_000:
-                self._observed.clear()
-            known = self._observed[obs] = (
-                np.fromiter((self._oidx.get(o, 0) for o in obs), dtype=np.int64, count=len(obs)),
-                np.array([self.ins.get(o, 2 * UNSEEN_EDIT_LOGP) for o in obs], dtype=np.float64))
-        oid, ins = known
+        oid, ins = self._observation(obs)
         out = np.empty(len(lens))
         compiled.ext.edit_dp(np.asarray(flat_codes, dtype=np.int64), np.asarray(lens, dtype=np.int64), oid,
                              table, table.shape[0], table.shape[1], dele, ins, float(self.no_ins), raw, out)
@@ -200,8 +205,7 @@ class CharEditModel:
         cid[np.arange(L) < lens[:, None]] = np.fromiter(
             itertools.chain.from_iterable(codes[f] for f in forms), dtype=np.int64, count=int(lens.sum()))
         sub, dele = self._tables()
-        oid = [self._oidx.get(o, 0) for o in obs]
-        ins = np.array([self.ins.get(o, 2 * UNSEEN_EDIT_LOGP) for o in obs])
+        oid, ins = self._observation(obs)
         m = len(obs)
         prev = np.zeros((n, m + 1))
         prev[:, 1:] = np.cumsum(ins)[None, :]

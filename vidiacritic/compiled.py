@@ -1,4 +1,5 @@
-"""The optional C loops (vidiacritic/_decode.c) and the one setting that chooses them.
+"""The optional C loops (vidiacritic/_decode.c), the setting that chooses them and the
+threads that run them side by side.
 
 setup.py builds the extension when a C compiler is there; without it every loop runs in
 numpy or Python, with the same results to the bit (the C code repeats their sums and
@@ -6,13 +7,14 @@ maxima in the same order).  VIDIACRITIC_DECODER: "auto" (default) runs the C loo
 they are built, "numpy" never runs them, "compiled" as auto but an error when the
 extension is missing.  The loops: the decoder's two passes (vidiacritic.viterbi), the
 edit channel's dynamic programming (vidiacritic.channel) and the phrase trie's walk
-(vidiacritic.lexicon)."""
+(vidiacritic.lexicon).  VIDIACRITIC_THREADS: how many threads the decoder's groups of
+chains run on (pool)."""
 from __future__ import annotations
 
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Optional
+from typing import Optional, Tuple
 
 from .errors import SettingError
 
@@ -42,7 +44,7 @@ def wanted(module) -> bool:
 
 
 THREADS_ENV = "VIDIACRITIC_THREADS"
-_pool: Optional[ThreadPoolExecutor] = None
+_pool: Optional[Tuple[int, ThreadPoolExecutor]] = None  # (its thread count, the pool)
 _pool_lock = threading.Lock()
 
 
@@ -66,9 +68,9 @@ def pool() -> Optional[ThreadPoolExecutor]:
     if n < 2:
         return None
     with _pool_lock:
-        if _pool is None or _pool._max_workers != n:
-            _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="vidiacritic-decode")
-        return _pool
+        if _pool is None or _pool[0] != n:
+            _pool = (n, ThreadPoolExecutor(max_workers=n, thread_name_prefix="vidiacritic-decode"))
+        return _pool[1]
 
 
 def _forget_pool() -> None:
