@@ -1,5 +1,6 @@
 """The development tools behind the speed notes: scripts/compare_trees.py (outputs of
-two checkouts compared byte for byte) and scripts/time_report.py (alternated timing)."""
+two checkouts compared byte for byte), scripts/time_report.py (alternated timing) and
+scripts/line_by_line.py (lines restored together or one at a time)."""
 import json
 import subprocess
 import sys
@@ -61,3 +62,24 @@ def test_time_report_faster_half():
     assert faster_half([3.0, 1.0, 2.0, 10.0]) == 1.5  # (1, 2: the slow tail left out)
     assert faster_half([4.0, 2.0, 9.0]) == 2.0
     assert faster_half([5.0]) == 5.0
+
+
+def test_line_by_line_reads_both_kinds_of_set_and_prints_the_three_ways(tmp_path, capsys):
+    # scripts/line_by_line.py: the measurement behind Restorer.restore_lines.  A pairs
+    # file and an input:gold pair of files give the same table row; a bad set is one
+    # line of error and exit 2.
+    from scripts import line_by_line
+    pairs = tmp_path / "p.tsv"
+    pairs.write_text("Uy ban nhan dan tinh\tỦy ban nhân dân tỉnh\nhoa binh\thòa bình\n", encoding="utf-8")
+    (tmp_path / "in.txt").write_text("Uy ban nhan dan tinh\nhoa binh", encoding="utf-8")
+    (tmp_path / "gold.txt").write_text("Ủy ban nhân dân tỉnh\nhòa bình", encoding="utf-8")
+    name, inp, gold = line_by_line.read_set(f"p={pairs}")
+    assert (name, inp, gold) == ("p", ["Uy ban nhan dan tinh", "hoa binh"], ["Ủy ban nhân dân tỉnh", "hòa bình"])
+    assert line_by_line.read_set(f"f={tmp_path / 'in.txt'}:{tmp_path / 'gold.txt'}")[1:] == (inp, gold)
+    assert line_by_line.main(["--set", f"p={pairs}", "--engine", "statistical"]) == 0
+    row = capsys.readouterr().out.splitlines()[-1]
+    assert row == "| p | 2 | 0.1429 | 1.0000 | 1.0000 | 1.0000 |"  # (ban: 1 of 7 as given)
+    assert line_by_line.main(["--set", "nothing"]) == 2
+    assert line_by_line.main(["--set", f"x={tmp_path / 'missing.tsv'}"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("line_by_line: error:") == 2 and "Traceback" not in err

@@ -106,6 +106,68 @@ def test_restore_stream_is_the_pieces_restored_with_one_decision(restorer):
     assert "".join(restore_stream(restorer, lambda: iter([text[:37], text[37:]]), 100, 20)) == expected
 
 
+# ---------------------------------------------------------------- the lines of one document
+_OCR_LINES = ["Ngu@i dan tu’ phap", "S6 16n h¢ v€ d¢", "", "S6 16n h¢ v€ d¢", "Chu tich thi hanh quyet dinh nay."]
+
+
+def test_restore_lines_reads_the_lines_as_one_document(restorer):
+    # Alone, the first line is typed text ("Ngu@i" stays); among the others it is OCR
+    # output, as in the whole text.  So the lines' outputs are the whole text's lines.
+    alone = [restorer.restore(line) for line in _OCR_LINES]
+    whole = restorer.restore("\n".join(_OCR_LINES)).split("\n")
+    assert alone != whole
+    assert list(restorer.restore_lines(_OCR_LINES)) == whole
+
+
+def test_restore_lines_keeps_each_lines_own_ending(restorer):
+    lines = ["Uy ban nhan dan tinh\n", "hoa binh", "", "thuy loi\r\n", "a\nb\n\nc", "\n", "S6 16n"]
+    out = list(restorer.restore_lines(iter(lines)))  # an iterator is listed first
+    assert len(out) == len(lines)
+    for line, got in zip(lines, out):
+        assert got.count("\n") == line.count("\n") and got.endswith("\n") == line.endswith("\n")
+        assert got.endswith("\r\n") == line.endswith("\r\n")
+    assert out[0] == "Ủy ban nhân dân tỉnh\n" and out[2] == "" and out[5] == "\n"
+    # what a file of these lines gives, restored in pieces as `vidiacritic fix` reads it
+    text = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+    assert "".join(o if o.endswith("\n") else o + "\n" for o in out) == restore_text(restorer, text)
+
+
+def test_restore_lines_in_pieces_is_the_file_restored_in_pieces(restorer):
+    from vidiacritic.stream import restore_lines
+    lines = _PARAGRAPHS * 4 + _OCR_LINES
+    out = list(restore_lines(restorer, lines, 60, 12))
+    assert len(list(pieces(["\n".join(lines) + "\n"], 60, 12))) > 5
+    assert "\n".join(out) + "\n" == restore_text(restorer, "\n".join(lines) + "\n", 60, 12)
+
+
+def test_restore_lines_refuses_what_is_not_lines(restorer):
+    with pytest.raises(TypeError, match="line 1 is bytes"):
+        restorer.restore_lines(["a", b"b"])  # at the call, before any output
+    with pytest.raises(TypeError, match="not one str"):
+        restorer.restore_lines("Uy ban")
+    assert list(restorer.restore_lines([])) == []
+
+
+def test_restore_lines_never_misaligns_its_outputs():
+    # A restorer that lost a line break would shift every later line onto the wrong
+    # input: an error instead.
+    from vidiacritic.errors import VidiacriticError
+    from vidiacritic.stream import restore_lines
+
+    class Joiner:
+        def restore(self, text):
+            return text.replace("\n", " ", 1)
+
+    with pytest.raises(VidiacriticError, match="lost a line break"):
+        list(restore_lines(Joiner(), ["a", "b", "c"]))
+
+
+def test_the_module_function_restores_lines():
+    import vidiacritic
+    assert vidiacritic.restore_lines(["Uy ban nhan dan tinh", "hoa binh"], engine="statistical") == \
+        ["Ủy ban nhân dân tỉnh", "hòa bình"]
+
+
 # ---------------------------------------------------------------- reading files
 def _big_text():
     """More than HEAD_BYTES of text that is cheap to restore (codes, amounts,

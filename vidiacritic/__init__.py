@@ -9,6 +9,6 @@ The pipeline, one module per stage: text (normalization, tones, casing) → toke
 """
 __version__ = "0.1.0"
 
-from .restorer import Explanation, Restorer, WordDecision, explain, restore  # noqa: E402
+from .restorer import Explanation, Restorer, WordDecision, explain, restore, restore_lines  # noqa: E402
 
-__all__ = ["restore", "explain", "Restorer", "Explanation", "WordDecision", "__version__"]
+__all__ = ["restore", "restore_lines", "explain", "Restorer", "Explanation", "WordDecision", "__version__"]

@@ -54,7 +54,7 @@ from .tokens import (WORD, Token, chains, join_ocr_splits, pieces, split_slashed
 from .user_matching import UserMatch, UserMatcher, partial_terms, user_choices
 
 __all__ = ["ENGINES", "STAGES", "Config", "Explanation", "Restorer", "WordDecision", "explain",
-           "is_ocr_document", "restore"]
+           "is_ocr_document", "restore", "restore_lines"]
 
 ENGINES = ("auto", "model", "statistical", "rules")
 # The stages of one reading of a document, in order: Restorer._run_once calls
@@ -218,8 +218,17 @@ class Restorer:
         return self._run(text, details=False, ocr_document=ocr_document, confidences=confidences).text
 
     def restore_many(self, texts: Iterable[str]) -> Iterator[str]:
+        """Each of `texts` restored as a document of its own (for the lines of one
+        document, restore_lines reads them together)."""
         for t in texts:
             yield self.restore(t)
+
+    def restore_lines(self, lines: Iterable[str]) -> Iterator[str]:
+        """The lines of one document restored as that document, one output per line
+        (each ends as its line ends: with its own line break or without).  Restoring
+        each line alone reads it without its document (vidiacritic.stream.restore_lines)."""
+        from .stream import restore_lines
+        return restore_lines(self, lines)
 
     def explain(self, text: str, *, ocr_document: Optional[bool] = None,
                 confidences: Optional[Sequence[Optional[float]]] = None) -> Explanation:
@@ -546,6 +555,12 @@ def _default(engine: str, tone_style: str) -> Restorer:
 def restore(text: str, *, engine: str = "auto", tone_style: str = TRADITIONAL) -> str:
     """Restore the diacritics of `text` (a module-level Restorer is created once)."""
     return _default(engine, tone_style).restore(text)
+
+
+def restore_lines(lines: Iterable[str], *, engine: str = "auto", tone_style: str = TRADITIONAL) -> List[str]:
+    """The lines of one document restored together, one output per line (see
+    Restorer.restore_lines)."""
+    return list(_default(engine, tone_style).restore_lines(lines))
 
 
 def explain(text: str, *, engine: str = "auto", tone_style: str = TRADITIONAL) -> Explanation:
