@@ -172,6 +172,8 @@ def test_lone_at_sign_is_a_word_but_emails_and_glued_ones_are_not():
     # ư's hook as a quote or "?" before the final consonant (SPLIT_SIGNS)
     ("tên chính thi’c của", "thi’c"), ("khu vy'c Đồng", "vy'c"), ("làm tăng st?c hấp", "st?c"),
     ("ở mt?c cao", "mt?c"), ("THI’C HIỆN", "THI’C"), ("TỔ CHU'C", "CHU'C"), ("là thi’c.", "thi’c"),
+    # an opening l read as a bar (BAR_L), before a lowercase word or debris
+    ("của pháp |uat về", "|uat"), ("|uat;", "|uat"), ("viên |& người", "|&"), ("nghi |é", "|é"),
 ])
 def test_ocr_splits_are_joined_losslessly(text, joined):
     from vidiacritic.tokens import join_ocr_splits
@@ -192,12 +194,15 @@ def test_ocr_splits_are_joined_losslessly(text, joined):
                                   # English contractions and elisions, a quote closing
                                   # around a letter: no final consonant of a split word
                                   "I don't know", "I'm here", "rock'n'roll", "l'Orangerie",
-                                  "d'Estaing", "Thi'C nhé", "điểm ‘c’ khoản"])
+                                  "d'Estaing", "Thi'C nhé", "điểm ‘c’ khoản",
+                                  # a bar that is a table's rule or a sign: alone, before
+                                  # capitals or digits, glued after a word
+                                  "Phụ lục | ban", "THÀNH |PHỐ", "cột |5", "Huawe| sẽ", "a||b", "x |"])
 def test_quotes_and_colons_that_are_punctuation_stay_apart(text):
     from vidiacritic.tokens import join_ocr_splits, ocr_reading
     before = [(t.text, t.kind) for t in tokenize(text)]
     assert [(t.text, t.kind) for t in join_ocr_splits(tokenize(text))] == before
-    assert ocr_reading("tu‘ong") == "tuong" and ocr_reading("Ngu@i") == "Nguoi"
+    assert ocr_reading("tu‘ong") == "tuong" and ocr_reading("Ngu@i") == "Nguoi" and ocr_reading("|uat") == "luat"
 
 
 # ---------------------------------------------------------------- linear time (issue 11, item 5)

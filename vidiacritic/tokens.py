@@ -380,6 +380,13 @@ DOT_I_MARKS = "}]"
 # 35 of 35 such signs stood for letters; a real "!" or "?" ends its sentence, and the
 # next word opens with a capital).  "!" is read as i, "?" is left out of the reading.
 LETTER_SIGNS = "!?"
+# Tesseract's English model reads a word's opening l as a vertical bar on poor scans:
+# "|é" for lệ, "|&" for là, "pháp |uat" for luật (2 of the 3 bars glued before a
+# lowercase word in 2,844 training-split poor-scan eng lines; the third, "|i", stood for
+# tại).  Such a bar, after a space or at a line's start and before a lowercase word or
+# OCR debris, is joined to the word and read as l (ocr_reading); a bar standing alone or
+# before capitals (a table's rule: "THÀNH |PHỐ") stays a sign.
+BAR_L = "|"
 # The hook of ư also comes out as a quote or "?" inside a word, before its final
 # consonant, after a letter other than u or o ("thi’c", "vy'c" for thức, vực; "st?c",
 # "mt?c" for sức, mức: all 4 such words in the training-split news, wiki and legal eng
@@ -421,7 +428,8 @@ def join_ocr_splits(tokens: Sequence[Token]) -> List[Token]:
     * "$" opening a bare number of 1–3 digits: "$6" (DOLLAR_S), a NUMBER token;
     * letters without a vowel + "}" or "]", no opening one before on the line: "tr}",
       "NGH]" (DOT_I_MARKS);
-    * letters + a quote or "?" + a final consonant ("thi’c", "st?c": SPLIT_SIGNS).
+    * letters + a quote or "?" + a final consonant ("thi’c", "st?c": SPLIT_SIGNS);
+    * "|" after a space or at a line's start + a lowercase word or debris: "|uat", "|&" (BAR_L).
     The joined text is the original text, so nothing is lost; the restorer replaces the
     whole token when it finds a reading.
     """
@@ -454,6 +462,12 @@ def join_ocr_splits(tokens: Sequence[Token]) -> List[Token]:
                     out.append(Token(tok.text + nxt.text, WORD, tok.start))
                     i += 2
                     continue
+        if tok.kind == PUNCT and tok.text == BAR_L and (not out or out[-1].kind == SPACE) \
+                and nxt is not None and nxt.kind == WORD and (nxt.text[:1].islower() or nxt.text[:1] in OCR_DEBRIS) \
+                and (after is None or after.kind in (SPACE, PUNCT)):
+            out.append(Token(tok.text + nxt.text, WORD, tok.start))
+            i += 2
+            continue
         if tok.kind == WORD and nxt is not None and nxt.kind == PUNCT and nxt.text == "@" \
                 and (after is None or after.kind in (SPACE, PUNCT)):
             out.append(Token(tok.text + "@", WORD, tok.start))
@@ -521,11 +535,11 @@ def _letter_sign_context(word: Token, tokens: Sequence[Token], j: int) -> bool:
 def ocr_reading(word: str) -> str:
     """The letters of a joined word for candidate lookup: horn marks dropped, "@" read
     as o (the channel knows u and o as Tesseract's ư and ơ), a closing "}" or "]" as i
-    (DOT_I_MARKS: "tr}" → "tri", for trị)."""
-    if not any(c in word for c in HORN_MARKS + "@" + DOT_I_MARKS + LETTER_SIGNS):
+    (DOT_I_MARKS: "tr}" → "tri", for trị), an opening "|" as l (BAR_L: "|uat" → "luat")."""
+    if not any(c in word for c in HORN_MARKS + "@" + DOT_I_MARKS + LETTER_SIGNS + BAR_L):
         return word
-    return "".join("o" if c == "@" else "i" if c in DOT_I_MARKS or c == "!" else c for c in word
-                   if c not in HORN_MARKS and c != "?")
+    return "".join("o" if c == "@" else "i" if c in DOT_I_MARKS or c == "!" else "l" if c == BAR_L else c
+                   for c in word if c not in HORN_MARKS and c != "?")
 
 
 def ocr_debris_reading(word: str) -> str:
