@@ -40,7 +40,7 @@ def test_codes_are_no_ocr_marks(stat, token):
 @pytest.mark.parametrize("token", CASES["damage"])
 def test_tesseract_damage_stays_an_ocr_mark(stat, token):
     assert stat.reader.has_ocr_marks(token) and not stat.reader.is_code(token)
-    assert stat.reader.ocr_word_counts(tokenize(f"tai {token} moi")) == (1, 3)
+    assert stat.reader.ocr_word_counts(tokenize(f"tai {token} moi"))[:2] == (1, 3)
 
 
 def test_codes_follow_the_config(stat):

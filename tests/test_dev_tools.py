@@ -83,3 +83,26 @@ def test_line_by_line_reads_both_kinds_of_set_and_prints_the_three_ways(tmp_path
     assert line_by_line.main(["--set", f"x={tmp_path / 'missing.tsv'}"]) == 2
     err = capsys.readouterr().err
     assert err.count("line_by_line: error:") == 2 and "Traceback" not in err
+
+
+def test_estimate_ocr_odds_prints_each_class_share_and_ratio(tmp_path, capsys):
+    # scripts/estimate_ocr_odds.py: the shares behind Config.typed_ocr_llr, counted by
+    # the reader's own word classes (DocumentReader.word_classes).
+    import lzma
+    from scripts import estimate_ocr_odds
+    with lzma.open(tmp_path / "tiny.txt.xz", "wt", encoding="utf-8") as fh:
+        fh.write("Ủy ban nhân dân tỉnh ban hành kế hoạch\ncác cơ quan thực hiện kế hoạch này\n")
+    ocr = tmp_path / "ocr.tsv"
+    ocr.write_text("cac co quan thye hién ké hoach nay\tcác cơ quan thực hiện kế hoạch này\n", encoding="utf-8")
+    assert estimate_ocr_odds.main(["--ocr", str(ocr), "--corpus", str(tmp_path), "--typed-files", "tiny",
+                                   "--every", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "OCR: 1 lines, 8 words; typed: 2 lines, 17 words" in out
+    rows = {r.split("|")[1].strip(): r.split("|")[2:5] for r in out.splitlines() if r.startswith("| ") and "class" not in r}
+    # OCR: cac co quan ké hoach nay spelled (ké is a syllable), thye unspelled, hién
+    # marked; typed: 16 of 17 spelled (Ủy, capitalised, counts nothing)
+    assert [x.strip() for x in rows["spelled"]] == ["0.7500", "0.9412", "-0.23"]
+    assert [x.strip() for x in rows["unspelled"]][:2] == ["0.1250", "0.0000"]
+    assert [x.strip() for x in rows["marked"]][:2] == ["0.1250", "0.0000"]
+    assert estimate_ocr_odds.main(["--ocr", str(tmp_path / "missing.tsv")]) == 2
+    assert "estimate_ocr_odds: error:" in capsys.readouterr().err

@@ -84,24 +84,40 @@ def test_the_ocr_decision_is_made_for_the_whole_document(restorer):
 
 def test_the_ocr_decision_uses_the_restorers_own_share(restorer):
     # About one word in six has an OCR mark (S6, Ngu@i): OCR output at the default
-    # share, typed text for a restorer whose Config asks for twice that share.
+    # share, typed text for a restorer whose Config asks for twice that share (and
+    # weighs no odds of its words, which the marks alone tip: is_ocr_document).
     # Streaming must decide as restore() decides on the whole text with that Config.
     import dataclasses
     from vidiacritic.stream import ocr_document
     text = "\n\n".join(["S6 cong van nay gui"] * 6 + ["Ngu@i dan tu’ phap"]) + "\n"
-    marked, words = restorer.ocr_word_counts(text)
-    strict = restorer.with_config(dataclasses.replace(restorer.config, ocr_document_share=2 * marked / words))
+    marked, words, odds = restorer.ocr_word_counts(text)
+    assert odds > 0
+    strict = restorer.with_config(dataclasses.replace(restorer.config, ocr_document_share=2 * marked / words,
+                                                      typed_ocr_llr=None))
     assert ocr_document(restorer, [text]) and not ocr_document(strict, [text])
     assert strict.restore(text) != restorer.restore(text)  # the decision shows in the output
     assert restore_text(strict, text, 30, 10) == strict.restore(text)
 
 
+def test_the_odds_of_ocr_output_are_summed_over_the_whole_document(restorer):
+    # Alone, the first paragraph's words say OCR output (two that spell no syllable:
+    # read so, "thye hide" is thực hiện); the whole document's say typed text.  Streamed,
+    # every piece is read as the whole is, its later readings too (they decide by OCR
+    # marks alone: the first piece's own output would again tip to OCR output).
+    text = "4. Kinh phi thye hide\n\n" + "cac co quan nha nuoc thuc hien ke hoach nay\n\n" * 3
+    first = next(iter(pieces([text], 40, 12)))
+    assert restorer.ocr_word_counts(first)[2] > 0 > restorer.ocr_word_counts(text)[2]
+    whole = restorer.restore(text)
+    assert "thực hiện" in restorer.restore(first) and "thực hiện" not in whole.split("\n")[0]
+    assert restore_text(restorer, text, 40, 12) == whole
+
+
 def test_restore_stream_is_the_pieces_restored_with_one_decision(restorer):
     text = "\n".join(_PARAGRAPHS * 5)  # no blank lines: cut at line ends
     expected_pieces = list(pieces([text], 100, 20))
-    decision = restorer.ocr_word_counts(text)
+    marked, words, odds = restorer.ocr_word_counts(text)
     from vidiacritic.restorer import is_ocr_document
-    ocr = is_ocr_document(*decision)
+    ocr = is_ocr_document(marked, words, restorer.config.ocr_document_share, odds)
     expected = "".join(restorer._run(p, False, ocr_document=ocr).text for p in expected_pieces)
     assert "".join(restore_stream(restorer, lambda: iter([text[:37], text[37:]]), 100, 20)) == expected
 

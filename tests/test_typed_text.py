@@ -63,8 +63,7 @@ def test_a_typed_document_without_marks_only_gets_marks(request, engine):
 
 
 def test_a_typed_document_is_read_as_no_ocr_output(stat):
-    words = [t.text for t in tokenize("\n".join(CASES["document"])) if t.kind == WORD]
-    odds = stat.reader.ocr_odds(words)
+    odds = stat.reader.ocr_odds(tokenize("\n".join(CASES["document"])))
     assert odds < -30  # its letter edits cost more than the channel's beam: none is left
     reading = stat.explain("\n".join(CASES["document"])).reading
     assert reading.kind == "typed-unmarked" and reading.ocr_odds == odds
@@ -75,5 +74,29 @@ def test_a_typed_document_is_read_as_no_ocr_output(stat):
 
 @pytest.mark.parametrize("line", CASES["ocr_lines"])
 def test_a_short_line_of_damaged_words_is_likelier_ocr_output(stat, line):
-    words = [t.text for t in tokenize(line) if t.kind == WORD]
-    assert stat.reader.ocr_odds(words) > 0
+    assert stat.reader.ocr_odds(tokenize(line)) > 0
+    marked, words, odds = stat.ocr_word_counts(line)
+    assert marked == 0 and odds == stat.reader.ocr_odds(tokenize(line))  # (no OCR mark: the odds decide)
+    assert stat.explain(line).reading.kind == "eng-ocr"
+
+
+@pytest.mark.parametrize("engine", ["stat", "model"])
+@pytest.mark.parametrize("line,expected", CASES["ocr_lines_restored"])
+def test_a_short_ocr_line_without_ocr_marks_is_read_as_ocr_output(request, engine, line, expected):
+    # Read as typed text (the decision by OCR marks alone, as before the odds) its
+    # damage stays; read as the OCR output its words say it is, it is repaired.
+    import dataclasses
+    restorer = request.getfixturevalue(engine)
+    assert restorer.explain(line).reading.kind == "eng-ocr"
+    assert restorer.restore(line) == expected
+    by_marks_only = restorer.with_config(dataclasses.replace(restorer.config, typed_ocr_llr=None))
+    assert by_marks_only.explain(line).reading.kind == "typed-unmarked"
+    assert by_marks_only.restore(line) != expected
+
+
+@pytest.mark.parametrize("line", CASES["foreign_word_lines"])
+def test_a_foreign_word_in_a_short_typed_line_tips_it_to_ocr_output_harmlessly(stat, line):
+    # One word that spells no syllable (zalo) outweighs four that do: the line is read
+    # as OCR output (its kind is reported so), and comes out as read as typed text.
+    assert stat.explain(line).reading.kind == "eng-ocr"
+    assert stat.restore(line) == stat.restore(line, ocr_document=False)

@@ -183,8 +183,12 @@ class Config:
     # ratios of OCR output against typed text: a lowercase word whose letters spell
     # syllables, one whose letters spell none, a word with OCR marks.  Word shares on
     # the four eng training slices (eng_clean, poor_eng, news_eng, wiki_eng) against
-    # news/wiki stripped training text: 0.547 / 0.814, 0.125 / 0.006, 0.185 / 0.0024.
-    # None: the OCR channel's candidates always.
+    # news/wiki stripped training text: 0.547 / 0.814, 0.125 / 0.006, 0.185 / 0.0024
+    # (`python -m scripts.estimate_ocr_odds`; session 21, one poor-scan slice: -0.44,
+    # 3.35, 9.53).  The same odds, above 0, make a text whose words carry too few OCR
+    # marks OCR output all the same (reading.is_ocr_document: a short line of
+    # Tesseract-eng output, "TS chite thye hide", Tổ chức thực hiện).
+    # None: the OCR channel's candidates always, and the OCR marks alone decide.
     typed_ocr_llr: Optional[Tuple[float, float, float]] = (-0.40, 3.05, 4.36)
     # In OCR output a word opening with a capital I and lowercase letters is also read with
     # l for that I (Tesseract-eng writes lợi as "Igi", lựa as "Iya"; tokens.capital_i_reading):

@@ -4,6 +4,7 @@ output, how far its marks can be trusted, and, for a document read as marked
 marks channel."""
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -13,24 +14,31 @@ from .candidates import CHANNEL_BEAM, PRIOR_WEIGHT, skeleton
 from .config import DEFAULT
 from .marks import TYPED_UNMARKED, VIE_OCR, DocumentReading, letters_and_tone, mark_evidence, read_document
 from .text import normalize_syllable, split_tone, strip_diacritics
-from .tokens import LONE_DEBRIS, OCR_DEBRIS, SPACE, WORD, Token, is_measure, ocr_reading
+from .tokens import LONE_DEBRIS, OCR_DEBRIS, SPACE, WORD, Token, is_measure, ocr_reading, unit_after_number
 
 _OCR_MARKS = frozenset("0123456789éÉ" + OCR_DEBRIS)
 _MARKED, _UNMARKED, _DAMAGED, _OTHER = range(4)  # how a token was written (written_kind)
 
 
-def is_ocr_document(marked: int, words: int, share: float = DEFAULT.ocr_document_share) -> bool:
+def is_ocr_document(marked: int, words: int, share: float = DEFAULT.ocr_document_share,
+                    odds: Optional[float] = None) -> bool:
     """Whether a document whose `words` words include `marked` with OCR marks is OCR
-    output (Restorer.ocr_word_counts gives both; share: Config.ocr_document_share)."""
-    return marked >= share * max(1, words)
+    output (Restorer.ocr_word_counts gives all three; share: Config.ocr_document_share):
+    that share of its words carry OCR marks, or its words make OCR output likelier than
+    typed text (`odds`, DocumentReader.ocr_odds, above 0).  The second is what a short
+    text of Tesseract-eng output with no OCR mark shows ("3. TS chite thye hide:", Tổ
+    chức thực hiện: words of letters that spell no syllable): read as typed text, its
+    damage was kept (models/CHANNEL.md, "Lines of one document")."""
+    return marked >= share * max(1, words) or odds is not None and odds > 0
 
 
 class DocumentReader:
     """Reads a document's way of writing from its words (ngram: the language model's
     vocabulary and counts; generator: the CandidateGenerator; marks: the marks channel)."""
 
-    def __init__(self, ngram, generator, marks, config):
+    def __init__(self, ngram, generator, marks, config, english=None):
         self.ngram, self.generator, self.marks, self.config = ngram, generator, marks, config
+        self.english = english or {}  # English word → frequency (data/english_words.tsv)
         self._shares: Dict[str, Tuple[float, float, float]] = {}
         self._evidence: Dict[tuple, tuple] = {}  # marked words' MarkEvidence (mark_evidence)
         self._candidates: Dict[tuple, tuple] = {}  # (text, reading) → marked_candidates' own
@@ -63,15 +71,47 @@ class DocumentReader:
         (-inf when it has none): how well damage of a syllable explains the token."""
         return max((s for _, s in self.generator.ocr_candidates(ocr_reading(token))), default=-np.inf)
 
-    def ocr_word_counts(self, toks: Sequence[Token]) -> Tuple[int, int]:
-        """(words with OCR marks, words) among `toks` (see is_ocr_document)."""
-        words_in = [t.text for t in toks if t.kind == WORD]
-        # (a lone & ¢ ¥ does not count: typed text has them too, and they are what
-        # this decides; nor does a measure, "4m", "3ha": typed text writes them, and
-        # read as OCR output a typed "phát 4m" would offer the âm of Tesseract's 4m;
-        # nor a code, is_code: one "S8" in a typed title made it OCR output, read "Sẽ")
-        return sum(1 for w in words_in if w not in LONE_DEBRIS and self.has_ocr_marks(w) and not is_measure(w)
-                   and not self.is_code(w)), len(words_in)
+    def word_classes(self, toks: Sequence[Token]) -> Dict[str, int]:
+        """How many of the words of `toks` fall in each class an OCR decision counts:
+        with OCR marks ("marked"), lowercase words whose letters spell syllables
+        ("spelled") and those whose letters spell none and are no English word
+        ("unspelled": "chite", "thye", Tesseract-eng's damage; data/english_words.tsv).  A lone & ¢ ¥, a measure ("4m", "3ha"), a unit after a
+        number ("150 m", tokens.unit_after_number) and a code (is_code) count nothing:
+        typed text has them too (one "S8" in a typed title made it OCR output, read "Sẽ";
+        read as OCR output a typed "phát 4m" would offer the âm of Tesseract's 4m).
+        "beyond_eng": words with a letter beyond Latin-1 (ơ ư ă đ ạ ở …), which
+        Tesseract's English model never writes (none in the 3,810 lines of two
+        training-split eng slices, session 21).  Counts of pieces add up to the whole
+        document's."""
+        out = {"marked": 0, "spelled": 0, "unspelled": 0, "beyond_eng": 0}
+        forms = self.generator.forms
+        for i, tok in enumerate(toks):
+            w = tok.text
+            if tok.kind != WORD:
+                continue
+            if any(ord(c) > 0xFF and c.isalpha() for c in w):
+                out["beyond_eng"] += 1  # (counted apart: the letters Tesseract-eng never writes)
+            if w in LONE_DEBRIS or is_measure(w) or unit_after_number(toks, i) or self.is_code(w):
+                continue
+            if self.has_ocr_marks(w):
+                out["marked"] += 1
+            elif w.isalpha() and w.islower():
+                if skeleton(w) in forms:
+                    out["spelled"] += 1
+                elif w not in self.english:  # (an English word is no damage: "send the report")
+                    out["unspelled"] += 1
+        return out
+
+    def ocr_word_counts(self, toks: Sequence[Token]) -> Tuple[int, int, Optional[float]]:
+        """(words with OCR marks, words, ocr_odds of the words) among `toks` (see
+        is_ocr_document; each adds up over a document's pieces).  The odds are -inf
+        where a word has a letter Tesseract's English model never writes (word_classes:
+        "Gặp nhau @ quán cà phê, email …" is typed text, its "email" no damage)."""
+        classes = self.word_classes(toks)
+        odds = self._odds(classes)
+        if odds is not None and classes["beyond_eng"]:
+            odds = -math.inf  # (a text that writes such a letter is no Tesseract-eng output)
+        return classes["marked"], sum(1 for t in toks if t.kind == WORD), odds
 
     # ------------------------------------------------------------ marks as evidence
     def read(self, toks: Sequence[Token], runs, words_in: Sequence[str], ocr_document: bool,
@@ -83,29 +123,20 @@ class DocumentReader:
         if reading.marked:
             reading = self.fit_mark_error(toks, runs, reading, first_pass)
         elif reading.kind == TYPED_UNMARKED:
-            reading = replace(reading, ocr_odds=self.ocr_odds(words_in))
+            reading = replace(reading, ocr_odds=self.ocr_odds(toks))
         return reading
 
-    def ocr_odds(self, words_in: Sequence[str]) -> Optional[float]:
-        """The log-odds (even before) that a document read as typed without marks is
-        Tesseract-eng output all the same, from its words (Config.typed_ocr_llr: each
-        lowercase word that spells syllables, each that spells none, each with OCR
-        marks; a code, is_code, counts nothing); None without Config.typed_ocr_llr."""
+    def ocr_odds(self, toks: Sequence[Token]) -> Optional[float]:
+        """The log-odds (even before) that a document of `toks` read as typed without
+        marks is Tesseract-eng output all the same, from its words (Config.typed_ocr_llr,
+        per word of each class of word_classes); None without Config.typed_ocr_llr."""
+        return self._odds(self.word_classes(toks))
+
+    def _odds(self, classes: Dict[str, int]) -> Optional[float]:
         llr = self.config.typed_ocr_llr
         if llr is None:
             return None
-        spelled = unspelled = marked = 0
-        for w in words_in:
-            if w in LONE_DEBRIS or is_measure(w) or self.is_code(w):
-                continue
-            if self.has_ocr_marks(w):
-                marked += 1
-            elif w.isalpha() and w.islower():
-                if skeleton(w) in self.generator.forms:
-                    spelled += 1
-                else:
-                    unspelled += 1
-        return spelled * llr[0] + unspelled * llr[1] + marked * llr[2]
+        return classes["spelled"] * llr[0] + classes["unspelled"] * llr[1] + classes["marked"] * llr[2]
 
     def fit_mark_error(self, toks: Sequence[Token], runs, reading: DocumentReading,
                        first_pass: Callable) -> DocumentReading:

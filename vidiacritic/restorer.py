@@ -81,6 +81,7 @@ class _Document:
     text: str
     details: bool  # explain(): every word's decision; restore(): the text only
     ocr_document: Optional[bool]  # OCR output? (None until detect_ocr_output decides)
+    restored: bool = False  # a later reading: the restorer's own output (see _detect_ocr_output)
     toks: List[Token] = None
     words_in: List[str] = None  # the words as tokenized, before OCR splits are joined
     runs: List[List[int]] = None  # chains of token indices, decoded together (soft punctuation in them: <p>)
@@ -176,7 +177,7 @@ class Restorer:
         self.config, self._version = config, None
         self.users = UserMatcher(self.user_terms, self.generator, self.channel, self.ngram.vocab,
                                  config.user_edits, config.user_edit_min)
-        self.reader = DocumentReader(self.ngram, self.generator, self.marks, config)
+        self.reader = DocumentReader(self.ngram, self.generator, self.marks, config, self.english)
         self.lattices = LatticeBuilder(self.ngram, self.generator, self.lexicon, self.reader, self.users, config,
                                        context=self.engine != "rules")
         self.rescorer = Rescorer(self.lm, self.scorer, config, self.lexicon, self.english)
@@ -235,10 +236,10 @@ class Restorer:
         """Like restore(), with every word's decision."""
         return self._run(text, details=True, ocr_document=ocr_document, confidences=confidences)
 
-    def ocr_word_counts(self, text: str) -> Tuple[int, int]:
-        """(words with OCR marks, words) in `text`: what decides whether a document is
-        OCR output (see is_ocr_document).  vidiacritic.stream sums them over a whole
-        file before restoring it in pieces."""
+    def ocr_word_counts(self, text: str) -> Tuple[int, int, Optional[float]]:
+        """(words with OCR marks, words, the log-odds its words give for OCR output) in
+        `text`: what decides whether a document is OCR output (see is_ocr_document).
+        vidiacritic.stream sums them over a whole file before restoring it in pieces."""
         if invisible.has(text):  # (read without them, as restore() reads it)
             text = invisible.strip(compose_marks(text))
         return self.reader.ocr_word_counts(tokenize(compose_marks(text)))
@@ -298,7 +299,7 @@ class Restorer:
             return first, []  # nothing changed: it reads itself alike
         readings = [(first, positions)]
         steps = [(doc.text, first.text, positions)]
-        doc = self._read(first.text, details)
+        doc = self._read(first.text, details, restored=True)
         for _ in range(self.config.readings - 1):
             later, changed = self._finish(doc)
             readings.append((later, changed))
@@ -312,7 +313,7 @@ class Restorer:
             # those of the text it came from: a reading that changed words is read
             # again, until one changes nothing (the output is then its own restoration)
             # or Config.readings.
-            doc = self._read(later.text, details)
+            doc = self._read(later.text, details, restored=True)
         last = readings[-1][0]
         # (the reading reported is the input's: how the document itself was read)
         if not details:
@@ -330,10 +331,11 @@ class Restorer:
         return self._finish(self._read(text, details, ocr_document=ocr_document))
 
     def _read(self, text: str, details: bool, *, ocr_document: Optional[bool] = None,
-              confidences: Optional[List[Optional[float]]] = None) -> "_Document":
-        """The STAGES of one reading up to read_document: how `text` is read."""
+              confidences: Optional[List[Optional[float]]] = None, restored: bool = False) -> "_Document":
+        """The STAGES of one reading up to read_document: how `text` is read (`restored`:
+        a later reading, of the restorer's own output)."""
         _check_text(text)
-        doc = _Document(text, details, ocr_document, confidences=confidences)
+        doc = _Document(text, details, ocr_document, restored, confidences=confidences)
         for stage in STAGES[:STAGES.index("read_document") + 1]:
             getattr(self, "_" + stage)(doc)
         return doc
@@ -361,7 +363,13 @@ class Restorer:
 
     def _detect_ocr_output(self, doc: _Document) -> None:
         if doc.ocr_document is None:
-            doc.ocr_document = is_ocr_document(*self.reader.ocr_word_counts(doc.toks), self.config.ocr_document_share)
+            marked, words, odds = self.reader.ocr_word_counts(doc.toks)
+            # A later reading reads the restorer's own output: its words that spell no
+            # syllable are what the first reading could not read, no evidence that the
+            # output is OCR output.  Read by its OCR marks alone, it is read alike whole
+            # or in pieces (vidiacritic.stream passes the first reading's decision only).
+            doc.ocr_document = is_ocr_document(marked, words, self.config.ocr_document_share,
+                                               None if doc.restored else odds)
         if doc.ocr_document:
             doc.toks = join_ocr_splits(doc.toks)  # "tu’" (tư), "Ngu@i" (người): one word each
 

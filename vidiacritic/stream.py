@@ -142,11 +142,14 @@ def ocr_document(restorer, texts: Iterable[str]) -> bool:
     from .reading import is_ocr_document
 
     marked = words = 0
+    odds: Optional[float] = None
     for text in texts:
-        m, w = restorer.ocr_word_counts(text)
+        m, w, o = restorer.ocr_word_counts(text)
         marked += m
         words += w
-    return is_ocr_document(marked, words, restorer.config.ocr_document_share)
+        if o is not None:
+            odds = o if odds is None else odds + o
+    return is_ocr_document(marked, words, restorer.config.ocr_document_share, odds)
 
 
 def restore_stream(restorer, read: Callable[[], Iterable[str]], max_chars: int = PIECE_CHARS,
