@@ -100,3 +100,12 @@ def test_a_foreign_word_in_a_short_typed_line_tips_it_to_ocr_output_harmlessly(s
     # as OCR output (its kind is reported so), and comes out as read as typed text.
     assert stat.explain(line).reading.kind == "eng-ocr"
     assert stat.restore(line) == stat.restore(line, ocr_document=False)
+
+
+@pytest.mark.parametrize("line,expected", CASES["lone_letter_lines"])
+def test_lone_letters_are_no_evidence_of_ocr_output(stat, line, expected):
+    # Counted as words that spell no syllable, "b" and "s" tipped such a line to OCR
+    # output, where they became bị and sở.
+    assert stat.ocr_word_counts(line)[2] < 0
+    explained = stat.explain(line)
+    assert explained.reading.kind == "typed-unmarked" and explained.text == expected

@@ -74,8 +74,9 @@ class DocumentReader:
     def word_classes(self, toks: Sequence[Token]) -> Dict[str, int]:
         """How many of the words of `toks` fall in each class an OCR decision counts:
         with OCR marks ("marked"), lowercase words whose letters spell syllables
-        ("spelled") and those whose letters spell none and are no English word
-        ("unspelled": "chite", "thye", Tesseract-eng's damage; data/english_words.tsv).  A lone & ¢ ¥, a measure ("4m", "3ha"), a unit after a
+        ("spelled") and those of two letters or more whose letters spell none and are
+        no English word ("unspelled": "chite", "thye", Tesseract-eng's damage;
+        data/english_words.tsv).  A lone & ¢ ¥, a measure ("4m", "3ha"), a unit after a
         number ("150 m", tokens.unit_after_number) and a code (is_code) count nothing:
         typed text has them too (one "S8" in a typed title made it OCR output, read "Sẽ";
         read as OCR output a typed "phát 4m" would offer the âm of Tesseract's 4m).
@@ -98,7 +99,9 @@ class DocumentReader:
             elif w.isalpha() and w.islower():
                 if skeleton(w) in forms:
                     out["spelled"] += 1
-                elif w not in self.english:  # (an English word is no damage: "send the report")
+                elif len(w) > 1 and w not in self.english:
+                    # (a lone letter is a list's or an abbreviation's, "điểm b", "(s. 1930)",
+                    # as the lattice reads it in typed text; an English word is no damage)
                     out["unspelled"] += 1
         return out
 
