@@ -23,6 +23,7 @@ import sys
 from collections import Counter
 
 from scripts.corpus import DEFAULT_CORPUS, iter_lines
+from scripts.tables import read_pairs
 from vidiacritic import Restorer
 from vidiacritic.text import strip_diacritics
 from vidiacritic.tokens import WORD, tokenize
@@ -48,8 +49,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     reader = Restorer(engine="statistical").reader
     try:
-        ocr_lines = [ln.split("\t")[0] for path in args.ocr for ln in open(path, encoding="utf-8")
-                     if "\t" in ln]
+        ocr_lines = [ocr for ocr, _ in read_pairs(args.ocr)]
         typed_lines = [strip_diacritics(ln) for name in args.typed_files.split(",")
                        for ln in iter_lines(args.corpus, name, "train", every=args.every)]
     except OSError as e:

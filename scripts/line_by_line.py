@@ -21,6 +21,7 @@ import argparse
 import sys
 import time
 
+from scripts.tables import read_pairs
 from vidiacritic import Restorer
 from vidiacritic.evaluate import score
 
@@ -31,9 +32,8 @@ def read_set(spec: str):
     if not eq or not name or not where:
         raise ValueError(f"--set wants NAME=PAIRS.tsv or NAME=INPUT:GOLD, got {spec!r}")
     if where.endswith(".tsv"):
-        with open(where, encoding="utf-8") as fh:
-            rows = [r for r in (ln.rstrip("\n").split("\t") for ln in fh) if len(r) >= 2]
-        return name, [r[0] for r in rows], [r[1] for r in rows]
+        rows = list(read_pairs([where]))
+        return name, [ocr for ocr, _ in rows], [clean for _, clean in rows]
     src, colon, gold = where.partition(":")
     if not colon:
         raise ValueError(f"--set wants NAME=PAIRS.tsv or NAME=INPUT:GOLD, got {spec!r}")
