@@ -71,7 +71,7 @@ class DocumentReader:
         (-inf when it has none): how well damage of a syllable explains the token."""
         return max((s for _, s in self.generator.ocr_candidates(ocr_reading(token))), default=-np.inf)
 
-    def word_classes(self, toks: Sequence[Token]) -> Dict[str, int]:
+    def word_classes(self, toks: Sequence[Token], marked_only: bool = False) -> Dict[str, int]:
         """How many of the words of `toks` fall in each class an OCR decision counts:
         with OCR marks ("marked"), lowercase words whose letters spell syllables
         ("spelled") and those of two letters or more whose letters spell none and are
@@ -83,19 +83,24 @@ class DocumentReader:
         "beyond_eng": words with a letter beyond Latin-1 (ơ ư ă đ ạ ở …), which
         Tesseract's English model never writes (none in the 3,810 lines of two
         training-split eng slices, session 21).  Counts of pieces add up to the whole
-        document's."""
+        document's.  `marked_only`: count the marked words only (the others 0), which
+        is all that a later reading's decision reads (Restorer._detect_ocr_output)."""
         out = {"marked": 0, "spelled": 0, "unspelled": 0, "beyond_eng": 0}
         forms = self.generator.forms
         for i, tok in enumerate(toks):
             w = tok.text
             if tok.kind != WORD:
                 continue
+            if marked_only and not any(c in _OCR_MARKS for c in w):
+                continue  # (no OCR mark: has_ocr_marks is False, the word counts nothing)
             if any(ord(c) > 0xFF and c.isalpha() for c in w):
                 out["beyond_eng"] += 1  # (counted apart: the letters Tesseract-eng never writes)
             if w in LONE_DEBRIS or is_measure(w) or unit_after_number(toks, i) or self.is_code(w):
                 continue
             if self.has_ocr_marks(w):
                 out["marked"] += 1
+            elif marked_only:
+                continue
             elif w.isalpha() and w.islower():
                 if skeleton(w) in forms:
                     out["spelled"] += 1
@@ -105,11 +110,14 @@ class DocumentReader:
                     out["unspelled"] += 1
         return out
 
-    def ocr_word_counts(self, toks: Sequence[Token]) -> Tuple[int, int, Optional[float]]:
+    def ocr_word_counts(self, toks: Sequence[Token], odds: bool = True) -> Tuple[int, int, Optional[float]]:
         """(words with OCR marks, words, ocr_odds of the words) among `toks` (see
         is_ocr_document; each adds up over a document's pieces).  The odds are -inf
         where a word has a letter Tesseract's English model never writes (word_classes:
-        "Gặp nhau @ quán cà phê, email …" is typed text, its "email" no damage)."""
+        "Gặp nhau @ quán cà phê, email …" is typed text, its "email" no damage), and
+        None when not wanted (`odds` False: the words' other classes are not counted)."""
+        if not odds:
+            return self.word_classes(toks, marked_only=True)["marked"], sum(1 for t in toks if t.kind == WORD), None
         classes = self.word_classes(toks)
         odds = self._odds(classes)
         if odds is not None and classes["beyond_eng"]:

@@ -242,7 +242,7 @@ class Restorer:
         vidiacritic.stream sums them over a whole file before restoring it in pieces."""
         if invisible.has(text):  # (read without them, as restore() reads it)
             text = invisible.strip(compose_marks(text))
-        return self.reader.ocr_word_counts(tokenize(compose_marks(text)))
+        return self.reader.ocr_word_counts(self._tokens(compose_marks(text)))  # (the words restore() counts)
 
     def _run(self, text: str, details: bool, *, ocr_document: Optional[bool] = None,
              confidences: Optional[Sequence[Optional[float]]] = None) -> Explanation:
@@ -349,13 +349,18 @@ class Restorer:
     # ------------------------------------------------------------ the stages
     def _tokenize(self, doc: _Document) -> None:
         doc.text = compose_marks(doc.text)  # NFC letters; other characters kept exactly
-        doc.toks = tokenize(doc.text)
-        # All-caps words joined by slashes ("XA/PHUONG" in a heading: xã/phường) are
-        # read as words when no part is an acronym (LatticeBuilder.rare_caps: KH/UBND,
-        # HIV/AIDS stay codes; none without Config.acronym_skeleton_logp).
-        if self.config.acronym_skeleton_logp is not None:
-            doc.toks = split_slashed_caps(doc.toks, self._caps_word)
+        doc.toks = self._tokens(doc.text)
         doc.words_in = [t.text for t in doc.toks if t.kind == WORD]
+
+    def _tokens(self, text: str) -> List[Token]:
+        """The tokens of `text` (NFC letters) as a reading reads them.  All-caps words
+        joined by slashes ("XA/PHUONG" in a heading: xã/phường) are read as words when
+        no part is an acronym (LatticeBuilder.rare_caps: KH/UBND, HIV/AIDS stay codes;
+        none without Config.acronym_skeleton_logp)."""
+        toks = tokenize(text)
+        if self.config.acronym_skeleton_logp is not None:
+            toks = split_slashed_caps(toks, self._caps_word)
+        return toks
 
     def _caps_word(self, part: str) -> bool:
         """Whether an all-caps part of a slashed token is a word, not an acronym."""
@@ -363,13 +368,12 @@ class Restorer:
 
     def _detect_ocr_output(self, doc: _Document) -> None:
         if doc.ocr_document is None:
-            marked, words, odds = self.reader.ocr_word_counts(doc.toks)
             # A later reading reads the restorer's own output: its words that spell no
             # syllable are what the first reading could not read, no evidence that the
             # output is OCR output.  Read by its OCR marks alone, it is read alike whole
             # or in pieces (vidiacritic.stream passes the first reading's decision only).
-            doc.ocr_document = is_ocr_document(marked, words, self.config.ocr_document_share,
-                                               None if doc.restored else odds)
+            marked, words, odds = self.reader.ocr_word_counts(doc.toks, odds=not doc.restored)
+            doc.ocr_document = is_ocr_document(marked, words, self.config.ocr_document_share, odds)
         if doc.ocr_document:
             doc.toks = join_ocr_splits(doc.toks)  # "tu’" (tư), "Ngu@i" (người): one word each
 
