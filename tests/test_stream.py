@@ -122,6 +122,48 @@ def test_restore_stream_is_the_pieces_restored_with_one_decision(restorer):
     assert "".join(restore_stream(restorer, lambda: iter([text[:37], text[37:]]), 100, 20)) == expected
 
 
+def test_a_text_of_one_piece_is_read_once_and_restored_as_restore_does(restorer):
+    # One piece: no counting pass over the file first (ocr_word_counts is never asked),
+    # the text read once, the restorer deciding from the text itself.
+    class Counting:
+        def __init__(self):
+            self.counts, self.calls, self.config = 0, [], restorer.config
+
+        def ocr_word_counts(self, text):
+            self.counts += 1
+            return restorer.ocr_word_counts(text)
+
+        def restore(self, text, **kw):
+            self.calls.append(kw)
+            return restorer.restore(text, **kw)
+
+    reads = []
+
+    def read():
+        reads.append(1)
+        return iter([text[:20], text[20:]])
+
+    text = "\n".join(_PARAGRAPHS)
+    counting = Counting()
+    assert "".join(restore_stream(counting, read)) == restorer.restore(text)
+    assert (counting.counts, counting.calls, len(reads)) == (0, [{}], 1)
+    counting = Counting()
+    assert "".join(restore_stream(counting, read, 100, 20)) == restore_text(restorer, text, 100, 20)
+    assert counting.counts > 0 and all("ocr_document" in kw for kw in counting.calls)  # several: counted first
+    assert list(restore_stream(counting, lambda: iter([""]))) == []  # an empty text: nothing
+
+
+def test_a_text_is_counted_as_restore_reads_its_words(restorer):
+    # A heading's slashed capitals are read as words (HUYEN/TINH: huyện/tỉnh), and
+    # counted as the words they are read as, as the restorer counts them itself.
+    from vidiacritic.text import compose_marks
+    from vidiacritic.tokens import tokenize
+    text = "CAP HUYEN/TINH\nUy ban nhan dan"
+    assert restorer.ocr_word_counts(text)[1] == sum(
+        1 for t in restorer._tokens(compose_marks(text)) if t.kind == "word") == 7
+    assert sum(1 for t in tokenize(text) if t.kind == "word") == 5  # (the tokenizer keeps HUYEN/TINH whole)
+
+
 # ---------------------------------------------------------------- the lines of one document
 _OCR_LINES = ["Ngu@i dan tu’ phap", "S6 16n h¢ v€ d¢", "", "S6 16n h¢ v€ d¢", "Chu tich thi hanh quyet dinh nay."]
 
