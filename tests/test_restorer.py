@@ -121,13 +121,30 @@ _ALPHABET = st.sampled_from(list("abcdeghiklmnopqrstuvxyđăâêôơư ,.\n01234
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_ALPHABET, max_size=25).map("".join))
 @example("a0 b a")  # OCR output ("a0") whose "b a" may be read as one split syllable
+@example("a.at")  # typed "at" read as the letter a would make the initials "a.a"
+@example("1 hl")  # OCR output by its words' odds ("hl" spells no syllable): "1" may be lễ
 def test_non_words_preserved_and_idempotent(stat, text):
-    """Every token that is no word comes out as it was, except that in OCR output a
+    """Every token that is no word comes out as it was, except in OCR output: there a
     single space between two pieces of one word may go (vidiacritic.word_breaks: "b a"
-    read as one split syllable); line breaks and other whitespace never change."""
-    out = stat.restore(text)
+    read as one split syllable), and a bare number of 1-3 digits may be read as the
+    syllables Tesseract wrote it for (vidiacritic.digit_letters: "1 hl" is Lễ hội);
+    every other token stays, in its order.  Line breaks and other whitespace never
+    change."""
+    ex = stat.explain(text)
+    out = ex.text
     a, b = tokenize(text), tokenize(out)
-    assert [t.text for t in a if t.kind not in (WORD, SPACE)] == [t.text for t in b if t.kind not in (WORD, SPACE)]
+    given = [t.text for t in a if t.kind not in (WORD, SPACE)]
+    kept = [t.text for t in b if t.kind not in (WORD, SPACE)]
+    if ex.reading is not None and ex.reading.kind in ("eng-ocr", "vie-ocr") and kept != given:
+        gone, j = [], 0  # (kept must be `given` less some bare numbers read as letters)
+        for g in given:
+            if j < len(kept) and kept[j] == g:
+                j += 1
+            else:
+                gone.append(g)
+        assert j == len(kept) and all(g.isdigit() and len(g) <= 3 for g in gone), (given, kept)
+    else:
+        assert kept == given
     assert [t.text for t in a if t.kind == SPACE and t.text != " "] == [t.text for t in b if t.kind == SPACE and t.text != " "]
     assert stat.restore(out) == out
 

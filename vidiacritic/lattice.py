@@ -417,6 +417,13 @@ class LatticeBuilder:
                 # marked or not (U, Ư), never a syllable of more letters (S read Sở).
                 drop = [k for k, f in enumerate(forms) if f is not None and len(f) > 1]
                 forms, form_ids, scores, hits = without(drop, forms, form_ids, scores, hits, self.ngram.unk_id)
+            if len(forms) > 1 and dotted_beside_letter(toks, run[pos]):
+                # A word joined by a dot to one letter ("a.at") is no letter itself: read
+                # as one ("a.a") the two would be initials, which text is read as (an
+                # abbreviation, kept), so its output would not read as it was read.
+                drop = [k for k, f in enumerate(forms) if f is not None and len(f) < 2]
+                if drop:
+                    forms, form_ids, scores, hits = without(drop, forms, form_ids, scores, hits, self.ngram.unk_id)
             if pos in units and not (user and run[pos] in user):
                 # The unit word before such a name is the phrase's: read as another word
                 # ("phương" for phường) its name would still be scored as unknown words.
@@ -658,6 +665,21 @@ def dotted_initial(toks, ti: int) -> bool:
     dot and another single letter on one side, no space between ("U.S.", "T.Ư")."""
     tok = toks[ti]
     if tok.kind != WORD or len(tok.text) != 1 or not tok.text.isalpha():
+        return False
+
+    def letter(j):
+        return 0 <= j < len(toks) and len(toks[j].text) == 1 and toks[j].text.isalpha()
+
+    return (ti + 2 < len(toks) and toks[ti + 1].text == "." and letter(ti + 2)) or \
+        (ti >= 2 and toks[ti - 1].text == "." and letter(ti - 2))
+
+
+def dotted_beside_letter(toks, ti: int) -> bool:
+    """Whether token ti is a word of two letters or more joined by a dot to a single
+    letter, no space between ("a.at", "at.b"): what dotted_initial would call initials
+    if the word were read as one letter."""
+    tok = toks[ti]
+    if tok.kind != WORD or len(tok.text) < 2:
         return False
 
     def letter(j):
