@@ -273,27 +273,35 @@ def whole_report(path: str, work: str, runs: int) -> str:
 
 
 def plot(results, set_names, path) -> None:
-    """Accuracy against throughput, one marker per system and test set."""
+    """Accuracy against throughput, one marker per system and test set: a shape per
+    set (hollow after the first dozen, so that twenty-odd sets stay told apart), a
+    colour per system, the legend beside the axes."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4.5))
+    fig, ax = plt.subplots(figsize=(9.5, 5))
     shapes = "osD^vP*Xph<>"  # one per column, however many --set columns there are
-    markers = {name: shapes[i % len(shapes)] for i, name in enumerate(set_names)}
-    for r in results:
+    markers = {name: (shapes[i % len(shapes)], i >= len(shapes)) for i, name in enumerate(set_names)}
+    for k, r in enumerate(results):
+        color = "C%d" % k
         for name in set_names:
-            ax.scatter(r["syl/s"], r[name], marker=markers[name], s=40,
-                       label=name if r is results[0] else None, color="C%d" % results.index(r))
+            shape, hollow = markers[name]
+            ax.scatter(r["syl/s"], r[name], marker=shape, s=40, color=color,
+                       facecolors="none" if hollow else color)
         ax.annotate(r["system"], (r["syl/s"], max(r[n] for n in set_names)),
                     textcoords="offset points", xytext=(4, 4), fontsize=9)
+    for name in set_names:  # (the legend's shapes in grey: the colours are the systems')
+        shape, hollow = markers[name]
+        ax.scatter([], [], marker=shape, s=40, color="0.4", facecolors="none" if hollow else "0.4", label=name)
     ax.set_xscale("log")
     ax.set_xlabel("syllables / second (2-core CPU, after load)")
     ax.set_ylabel("syllable accuracy")
     ax.set_title("vidiacritic engines and pyvi: accuracy against speed")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,
+              ncol=2 if len(set_names) > 14 else 1)
     fig.tight_layout()
     tmp = path + ".tmp.png"
     fig.savefig(tmp, dpi=110)
