@@ -212,6 +212,7 @@ class CandidateGenerator:
         self._ocr_cache: Dict[str, Tuple[Candidate, ...]] = {}
         self._cache_size = cache_size
         self._table: Mapping[str, str] = {}  # (load_table: TableRows)
+        self._neighbours: Dict[Tuple[str, int], Tuple[str, ...]] = {}  # (neighbours)
         self._vocab_counts = vocab_counts
         if not callable(ocr_forms):
             self.ocr_forms  # (given as a mapping: checked now, a malformed row fails here)
@@ -398,10 +399,16 @@ class CandidateGenerator:
                     found[s] = dist
         return found
 
-    def neighbours(self, sk: str, max_dist: int = 1) -> List[str]:
+    def neighbours(self, sk: str, max_dist: int = 1) -> Sequence[str]:
         """Vocabulary skeletons within `max_dist` edits of some reading of skeleton `sk`
         (itself included when it is one)."""
-        return [s for s, d in self._retrieve(sk).items() if d <= max_dist]
+        key = (sk, max_dist)
+        hit = self._neighbours.get(key)
+        if hit is None:  # (remembered: a document's words of one skeleton share them)
+            if len(self._neighbours) >= self._cache_size:
+                self._neighbours.clear()
+            hit = self._neighbours[key] = tuple(s for s, d in self._retrieve(sk).items() if d <= max_dist)
+        return hit
 
     def _candidates(self, obs: str) -> Tuple[Candidate, ...]:
         sk = skeleton(obs)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from itertools import repeat
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -44,6 +45,7 @@ class DocumentReader:
         self._candidates: Dict[tuple, tuple] = {}  # (text, reading) → marked_candidates' own
         self._pool_ids: Dict[str, np.ndarray] = {}  # word → its pool's LM ids (_context_fit)
         self._codes: Dict[str, bool] = {}  # word → is_code
+        self._neighbour_forms: Dict[Tuple[str, int], Tuple[str, ...]] = {}  # (_toned_forms)
 
     def has_ocr_marks(self, token: str) -> bool:
         return any(c in _OCR_MARKS for c in token) and normalize_syllable(token) not in self.ngram.vocab
@@ -240,8 +242,9 @@ class DocumentReader:
             else:
                 chans = reading.score(ev)
                 best = float(chans.max())
-                scored = sorted(((ch + p, f, ch) for f, ch, p in zip(ev.forms, chans.tolist(), prior)
-                                 if ch >= best - CHANNEL_BEAM), reverse=True)
+                near = np.flatnonzero(chans >= best - CHANNEL_BEAM).tolist()  # (a vie-OCR pool: 100-200 forms, most far)
+                values = chans.tolist()
+                scored = sorted(((values[k] + prior[k], ev.forms[k], values[k]) for k in near), reverse=True)
                 hit = (tuple((f, ch) for _, f, ch in scored[:self.config.marked_candidates]), ev, chans)
             if len(self._candidates) > 100_000:
                 self._candidates.clear()
@@ -284,7 +287,7 @@ class DocumentReader:
         ids = self._pool_ids.get(key)
         if ids is None:
             vocab, unk = self.ngram.vocab, self.ngram.unk_id
-            ids = np.fromiter((vocab.get(f, unk) for f in (*ev.forms, obs)), dtype=np.int64,
+            ids = np.fromiter(map(vocab.get, (*ev.forms, obs), repeat(unk)), dtype=np.int64,
                               count=len(ev.forms) + 1)
             if len(self._pool_ids) > 100_000:
                 self._pool_ids.clear()
@@ -314,15 +317,30 @@ class DocumentReader:
             for f, _ in self.generator.candidates(ocr_reading(text)):
                 forms[f] = None
             if letters_too:  # one letter away, with a tone the OCR plausibly read as obs's
-                tone_ok = self.marks.tone_table(True)[:, letters_and_tone(obs)[1]] >= self.config.neighbour_tone_logp
+                tone = letters_and_tone(obs)[1]
                 for sk in self.generator.neighbours(skeleton(obs), self.config.neighbour_edits + reach):
-                    forms.update((f, None) for f in self.generator.forms[sk] if tone_ok[letters_and_tone(f)[1]])
-            kept = [f for f in forms if f in self.generator.log_prior]
-            prior = [PRIOR_WEIGHT * self.generator.log_prior[f] for f in kept]
+                    forms.update(dict.fromkeys(self._toned_forms(sk, tone)))
+            log_prior = self.generator.log_prior
+            kept = [f for f in forms if f in log_prior]
+            prior = [PRIOR_WEIGHT * log_prior[f] for f in kept]
             hit = (mark_evidence(self.marks, obs, kept), prior)
             if len(self._evidence) > 100_000:
                 self._evidence.clear()
             self._evidence[key] = hit
+        return hit
+
+    def _toned_forms(self, sk: str, tone: int) -> Tuple[str, ...]:
+        """The forms of skeleton `sk` (the generator's order) with a tone that the OCR
+        plausibly read as tone `tone` (the marks channel's tone table given a misread
+        letter, at least Config.neighbour_tone_logp): a vie-OCR word's neighbours of
+        that skeleton.  Remembered: a document's words share their neighbours (the
+        poor-vie set asked for 480,000 forms' tones, one by one)."""
+        key = (sk, tone)
+        hit = self._neighbour_forms.get(key)
+        if hit is None:
+            ok = (self.marks.tone_table(True)[:, tone] >= self.config.neighbour_tone_logp).tolist()
+            hit = self._neighbour_forms[key] = tuple(f for f in self.generator.forms[sk]
+                                                     if ok[letters_and_tone(f)[1]])
         return hit
 
     # ------------------------------------------------------------ trust in typed marks
