@@ -7,7 +7,7 @@ import pytest
 
 from scripts.estimate_channels import estimate_marks_channel, estimate_tones
 from vidiacritic.marks import (ENG_OCR, TYPED_MARKED, TYPED_UNMARKED, VIE_OCR, DocumentReading, MarksChannel,
-                               letters_and_tone, read_document)
+                               letters_and_tone, quality_counts, read_document)
 from vidiacritic.text import apply_tone, strip_diacritics
 
 from casedata import load_json, read_lines
@@ -278,6 +278,15 @@ def test_mark_evidence_is_the_plain_loops_to_the_bit(stat):
             if f != obs:
                 err[k] = v[k] - math.log(-math.expm1(min(channel.identity_logp(f), -1e-6)))
         assert got.err.tobytes() == err.tobytes()
+        typed = np.zeros((5, len(forms)))  # (typed_ok, tone kept, tone dropped, quality kept, dropped)
+        for k, (cl, ct) in enumerate(split):
+            counts = quality_counts(ol, cl) if ot in (ct, 0) else None
+            if counts is not None:
+                typed[:, k] = (1, ot == ct and ct != 0, ot != ct, *counts)
+        assert np.array_equal(np.stack([got.typed_ok, got.toned_kept, got.tone_dropped, got.quality_kept,
+                                        got.quality_dropped]).astype(float), typed)
+        assert got.typed_ok.dtype == bool and got.forms == tuple(forms)
         checked += len(forms)
     assert checked > 200
+    assert channel._form_rows is not None  # (the compiled DP: FormRows gave these)
     assert channel.tone_logps("a", 0, []).shape == (0,) and mark_evidence(channel, "a", []).err.shape == (0,)

@@ -43,6 +43,7 @@ from typing import Dict, Iterable, Optional, Sequence, Tuple
 
 import numpy as np
 
+from . import compiled
 from .channel import CharEditModel, write_json
 from .text import split_tone
 
@@ -99,6 +100,7 @@ class MarksChannel:
     _identity: Dict[str, float] = field(default_factory=dict, repr=False)
     _letters_identity: Dict[str, float] = field(default_factory=dict, repr=False)  # (identity_logp)
     _error_norm: Dict[str, float] = field(default_factory=dict, repr=False)  # (error_norms)
+    _form_rows: Optional["FormRows"] = field(default=None, repr=False)  # (mark_evidence)
 
     def tone_table(self, letters_changed: bool) -> np.ndarray:
         """log P(observed tone | clean tone) given whether the letters were misread."""
@@ -108,8 +110,9 @@ class MarksChannel:
     def tone_logps(self, obs_letters: str, obs_tone: int, split: Sequence[Tuple[str, int]]) -> np.ndarray:
         """log P(obs_tone | each form's tone, its letters against obs_letters) for
         forms given as (letters, tone)."""
-        kept, changed = self.tone_table(False), self.tone_table(True)
-        return np.array([(changed if cl != obs_letters else kept)[ct, obs_tone] for cl, ct in split])
+        # (the two columns as lists: indexing a numpy table per form cost more than the rest)
+        kept, changed = self.tone_table(False)[:, obs_tone].tolist(), self.tone_table(True)[:, obs_tone].tolist()
+        return np.array([(changed if cl != obs_letters else kept)[ct] for cl, ct in split], dtype=float)
 
     def logp_many(self, obs: str, forms: Sequence[str]) -> np.ndarray:
         """log V(obs | form) for each form (lowercase NFC syllables)."""
@@ -122,18 +125,16 @@ class MarksChannel:
         """log(1 - V(f | f)) of each form f (identity_logp kept below -1e-6): what
         V given an error is renormalised by (mark_evidence), remembered per form."""
         norms = self._error_norm
-        known = self._letters_identity
-        new = {cl for cl in (letters_and_tone(f)[0] for f in forms if f not in norms) if cl not in known}
-        if new:  # (the letters' identities in one call: identity_logp finds them)
-            new = sorted(new)
-            self._letters_identity.update(zip(new, self.letters.own_logps(new)))
-        out = np.empty(len(forms))
-        for k, f in enumerate(forms):
-            hit = norms.get(f)
-            if hit is None:
-                hit = norms[f] = math.log(-math.expm1(min(self.identity_logp(f), -1e-6)))
-            out[k] = hit
-        return out
+        missing = [f for f in forms if f not in norms]
+        if missing:
+            known = self._letters_identity
+            new = {cl for cl in (letters_and_tone(f)[0] for f in missing) if cl not in known}
+            if new:  # (the letters' identities in one call: identity_logp finds them)
+                new = sorted(new)
+                known.update(zip(new, self.letters.own_logps(new)))
+            for f in missing:
+                norms[f] = math.log(-math.expm1(min(self.identity_logp(f), -1e-6)))
+        return np.fromiter(map(norms.__getitem__, forms), dtype=float, count=len(forms))
 
     def identity_logp(self, form: str) -> float:
         """log V(form | form): the chance the channel leaves this syllable intact."""
@@ -293,9 +294,119 @@ class MarkEvidence:
     err: np.ndarray
 
 
+ROWS_FROM = 40  # (mark_evidence: pools of this many forms or more are read by FormRows)
+
+
+class FormRows:
+    """What mark_evidence needs of each form, whatever the observation, in arrays with
+    a row per form (filled as forms are first asked): its tone, its letters' count and
+    an id for its letters, its error renormaliser (MarksChannel.error_norms) and its
+    letters' rows of the channel's edit tables, so that a word's evidence over its pool
+    (100-250 forms in Tesseract-vie output, one letter away) is a few array operations
+    and one compiled DP instead of a loop over the forms.  The values are those of the
+    loop, to the bit: the same tables, DP and scalar arithmetic, gathered."""
+
+    def __init__(self, channel: MarksChannel):
+        self.channel = channel
+        self.tables = channel.letters._tables()  # (extending the tables renumbers their rows: then start again)
+        self.row: Dict[str, int] = {}
+        self.letters: list = []  # row → letters
+        self.letter_id: Dict[str, int] = {}
+        self.bare_id: Dict[str, int] = {}  # letters less their quality marks → id
+        n, width = 1024, 8
+        self.tone = np.zeros(n, dtype=np.int64)
+        self.length = np.zeros(n, dtype=np.int64)
+        self.lid = np.zeros(n, dtype=np.int64)
+        self.bid = np.zeros(n, dtype=np.int64)
+        self.norm = np.zeros(n)
+        self.codes = np.zeros((n, width), dtype=np.int64)
+
+    def rows(self, forms: Sequence[str]) -> Optional[np.ndarray]:
+        """The rows of `forms` (added where new), or None where a form has a letter the
+        tables lack (the caller then takes the loop, which extends them)."""
+        row = self.row
+        new = [f for f in dict.fromkeys(forms) if f not in row]
+        if new and not self._add(new):
+            return None
+        return np.fromiter(map(row.__getitem__, forms), dtype=np.int64, count=len(forms))
+
+    def _add(self, forms: Sequence[str]) -> bool:
+        cidx = self.channel.letters._cidx
+        split = [letters_and_tone(f) for f in forms]
+        if any(c not in cidx for cl, _ in split for c in cl):
+            return False
+        norms = self.channel.error_norms(forms)
+        start, end = len(self.letters), len(self.letters) + len(forms)
+        width = max(self.codes.shape[1], max(len(cl) for cl, _ in split))
+        if end > len(self.tone) or width > self.codes.shape[1]:
+            n = max(2 * len(self.tone), end) if end > len(self.tone) else len(self.tone)
+            self.tone, self.length, self.lid, self.bid, self.norm = (
+                np.resize(a, n) for a in (self.tone, self.length, self.lid, self.bid, self.norm))
+            codes = np.zeros((n, width), dtype=np.int64)
+            codes[:start, :self.codes.shape[1]] = self.codes[:start]
+            self.codes = codes
+        for k, (f, (cl, ct)) in enumerate(zip(forms, split), start):
+            self.row[f] = k
+            self.letters.append(cl)
+            self.tone[k], self.length[k] = ct, len(cl)
+            self.lid[k] = self.letter_id.setdefault(cl, len(self.letter_id))
+            bare = strip_quality(cl)
+            self.bid[k] = self.bare_id.setdefault(bare, len(self.bare_id))
+            self.codes[k, :len(cl)] = [cidx[c] for c in cl]
+        self.norm[start:end] = norms
+        return True
+
+    def evidence(self, obs: str, forms: Sequence[str]) -> Optional["MarkEvidence"]:
+        """mark_evidence(channel, obs, forms) from the rows (obs lowercase), or None
+        where the loop must do it."""
+        ids = self.rows(forms)
+        if ids is None:
+            return None
+        channel, n = self.channel, len(forms)
+        ol, ot = letters_and_tone(obs)
+        tone, length = self.tone[ids], self.length[ids]
+        typed_ok = np.zeros(n, dtype=bool)
+        toned_kept, tone_dropped = np.zeros(n), np.zeros(n)
+        kept, dropped = np.zeros(n), np.zeros(n)
+        # (typed text only drops marks: the letters less their quality marks are the
+        # observation's, which quality_counts then reads letter by letter)
+        same = self.bid[ids] == self.bare_id.get(strip_quality(ol), -1)
+        for k in np.flatnonzero((tone == ot) & same if ot else same).tolist():
+            counts = quality_counts(ol, self.letters[ids[k]])
+            if counts is None:
+                continue
+            ct = int(tone[k])
+            typed_ok[k] = True
+            toned_kept[k] = ot == ct and ct != 0
+            tone_dropped[k] = ot != ct
+            kept[k], dropped[k] = counts
+        if n:
+            mask = np.arange(self.codes.shape[1]) < length[:, None]
+            lp = channel.letters._compiled_dp(ol, self.codes[ids][mask], length, raw=False)
+        else:
+            lp = np.zeros(0)
+        changed = self.lid[ids] != self.letter_id.get(ol, -1)
+        tones = np.where(changed, channel.tone_table(True)[tone, ot], channel.tone_table(False)[tone, ot])
+        err = (lp + tones) - self.norm[ids]
+        own = self.row.get(obs)
+        if own is not None:
+            err[ids == own] = -np.inf  # (an error never leaves the word as it was)
+        return MarkEvidence(tuple(forms), typed_ok, toned_kept, tone_dropped, kept, dropped, err)
+
+
 def mark_evidence(channel: MarksChannel, obs: str, forms: Sequence[str]) -> MarkEvidence:
     """The MarkEvidence of lowercase observation `obs` against `forms`."""
     obs = obs.lower()
+    # The forms' rows in arrays (FormRows, with the compiled DP) pay from about 40 forms: a
+    # vie-OCR word's pool of 100-250 forms took a third of the loop's time, while for the
+    # 10-30 forms of a word of typed text the arrays' fixed cost is more than the loop's.
+    if len(forms) >= ROWS_FROM and compiled.wanted(compiled.ext):
+        rows = channel._form_rows
+        if rows is None or rows.tables is not channel.letters._tables():
+            rows = channel._form_rows = FormRows(channel)
+        fast = rows.evidence(obs, forms)
+        if fast is not None:
+            return fast
     ol, ot = letters_and_tone(obs)
     split = [letters_and_tone(f) for f in forms]
     n = len(forms)
@@ -303,7 +414,7 @@ def mark_evidence(channel: MarksChannel, obs: str, forms: Sequence[str]) -> Mark
     toned_kept, tone_dropped = np.zeros(n), np.zeros(n)
     kept, dropped = np.zeros(n), np.zeros(n)
     for k, (cl, ct) in enumerate(split):
-        if ot != ct and ot != 0:
+        if ot != ct and ot != 0 or len(cl) != len(ol):  # (quality_counts: None for other lengths)
             continue
         counts = quality_counts(ol, cl)
         if counts is None:
