@@ -318,11 +318,14 @@ class DocumentReader:
                 forms[f] = None
             if letters_too:  # one letter away, with a tone the OCR plausibly read as obs's
                 tone = letters_and_tone(obs)[1]
+                known, pool = self._neighbour_forms, []
                 for sk in self.generator.neighbours(skeleton(obs), self.config.neighbour_edits + reach):
-                    forms.update(dict.fromkeys(self._toned_forms(sk, tone)))
+                    toned = known.get((sk, tone))
+                    pool.extend(toned if toned is not None else self._toned_forms(sk, tone))
+                forms.update(dict.fromkeys(pool))  # (a form has one skeleton: the order of a loop of updates)
             log_prior = self.generator.log_prior
-            kept = [f for f in forms if f in log_prior]
-            prior = [PRIOR_WEIGHT * log_prior[f] for f in kept]
+            kept = list(filter(log_prior.__contains__, forms))
+            prior = [PRIOR_WEIGHT * p for p in map(log_prior.__getitem__, kept)]
             hit = (mark_evidence(self.marks, obs, kept), prior)
             if len(self._evidence) > 100_000:
                 self._evidence.clear()
