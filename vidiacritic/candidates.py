@@ -134,7 +134,7 @@ class TableRows(Mapping):
     decompressed bytes (CandidateGenerator.load_table): split into lines and indexed by
     their first cell once, each row decoded when it is asked for.  A report asks for
     about a thousand of the 31,000 rows; decoding all 9.5 MB to text and building a
-    dict of strings had cost 0.09 s of every restorer's load, this 0.04 s.  The bytes
+    dict of strings had cost 0.09 s of every restorer's load, this 0.02-0.03 s.  The bytes
     are what save_table wrote (UTF-8 text; gzip checks its CRC when it inflates them)."""
 
     def __init__(self, data: bytes):
@@ -149,11 +149,15 @@ class TableRows(Mapping):
         self._index = dict(zip([line.partition(b"\t")[0] for line in lines[1:]], range(1, len(lines))))
 
     def __getitem__(self, obs: str) -> str:
-        return self._lines[self._index[obs.encode("utf-8", "surrogatepass")]].partition(b"\t")[2].decode("utf-8")
+        return self._rest(self._index[obs.encode("utf-8", "surrogatepass")])
 
     def get(self, obs: str, default=None):
         i = self._index.get(obs.encode("utf-8", "surrogatepass"))
-        return default if i is None else self._lines[i].partition(b"\t")[2].decode("utf-8")
+        return default if i is None else self._rest(i)
+
+    def _rest(self, i: int) -> str:
+        """Line i after its first cell, as text."""
+        return self._lines[i].partition(b"\t")[2].decode("utf-8")
 
     def __contains__(self, obs) -> bool:
         return isinstance(obs, str) and obs.encode("utf-8", "surrogatepass") in self._index

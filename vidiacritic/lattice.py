@@ -664,14 +664,7 @@ def dotted_initial(toks, ti: int) -> bool:
     """Whether token ti is a single letter of initials joined by dots: a letter with a
     dot and another single letter on one side, no space between ("U.S.", "T.Ư")."""
     tok = toks[ti]
-    if tok.kind != WORD or len(tok.text) != 1 or not tok.text.isalpha():
-        return False
-
-    def letter(j):
-        return 0 <= j < len(toks) and len(toks[j].text) == 1 and toks[j].text.isalpha()
-
-    return (ti + 2 < len(toks) and toks[ti + 1].text == "." and letter(ti + 2)) or \
-        (ti >= 2 and toks[ti - 1].text == "." and letter(ti - 2))
+    return tok.kind == WORD and len(tok.text) == 1 and tok.text.isalpha() and _dot_and_letter_beside(toks, ti)
 
 
 def dotted_beside_letter(toks, ti: int) -> bool:
@@ -679,9 +672,11 @@ def dotted_beside_letter(toks, ti: int) -> bool:
     letter, no space between ("a.at", "at.b"): what dotted_initial would call initials
     if the word were read as one letter."""
     tok = toks[ti]
-    if tok.kind != WORD or len(tok.text) < 2:
-        return False
+    return tok.kind == WORD and len(tok.text) >= 2 and _dot_and_letter_beside(toks, ti)
 
+
+def _dot_and_letter_beside(toks, ti: int) -> bool:
+    """Whether token ti has a dot and then a single letter on one side, no space between."""
     def letter(j):
         return 0 <= j < len(toks) and len(toks[j].text) == 1 and toks[j].text.isalpha()
 

@@ -365,21 +365,11 @@ class FormRows:
         channel, n = self.channel, len(forms)
         ol, ot = letters_and_tone(obs)
         tone, length = self.tone[ids], self.length[ids]
-        typed_ok = np.zeros(n, dtype=bool)
-        toned_kept, tone_dropped = np.zeros(n), np.zeros(n)
-        kept, dropped = np.zeros(n), np.zeros(n)
         # (typed text only drops marks: the letters less their quality marks are the
         # observation's, which quality_counts then reads letter by letter)
         same = self.bid[ids] == self.bare_id.get(strip_quality(ol), -1)
-        for k in np.flatnonzero((tone == ot) & same if ot else same).tolist():
-            counts = quality_counts(ol, self.letters[ids[k]])
-            if counts is None:
-                continue
-            ct = int(tone[k])
-            typed_ok[k] = True
-            toned_kept[k] = ot == ct and ct != 0
-            tone_dropped[k] = ot != ct
-            kept[k], dropped[k] = counts
+        typed = _typed_arrays(ol, ot, n, ((k, self.letters[ids[k]], int(tone[k]))
+                                          for k in np.flatnonzero((tone == ot) & same if ot else same).tolist()))
         if n:
             mask = np.arange(self.codes.shape[1]) < length[:, None]
             lp = channel.letters._compiled_dp(ol, self.codes[ids][mask], length, raw=False)
@@ -391,7 +381,26 @@ class FormRows:
         own = self.row.get(obs)
         if own is not None:
             err[ids == own] = -np.inf  # (an error never leaves the word as it was)
-        return MarkEvidence(tuple(forms), typed_ok, toned_kept, tone_dropped, kept, dropped, err)
+        return MarkEvidence(tuple(forms), *typed, err)
+
+
+def _typed_arrays(ol: str, ot: int, n: int, candidates: Iterable[Tuple[int, str, int]]):
+    """(typed_ok, toned_kept, tone_dropped, quality_kept, quality_dropped) of
+    MarkEvidence over n forms, observed letters `ol` and tone `ot`, from the forms
+    `candidates` gives as (index, letters, tone): those the typed channel may have
+    made, the tone kept or dropped (the others stay False and 0)."""
+    typed_ok = np.zeros(n, dtype=bool)
+    toned_kept, tone_dropped = np.zeros(n), np.zeros(n)
+    kept, dropped = np.zeros(n), np.zeros(n)
+    for k, cl, ct in candidates:
+        counts = quality_counts(ol, cl)
+        if counts is None:
+            continue
+        typed_ok[k] = True
+        toned_kept[k] = ot == ct and ct != 0
+        tone_dropped[k] = ot != ct
+        kept[k], dropped[k] = counts
+    return typed_ok, toned_kept, tone_dropped, kept, dropped
 
 
 def mark_evidence(channel: MarksChannel, obs: str, forms: Sequence[str]) -> MarkEvidence:
@@ -410,24 +419,14 @@ def mark_evidence(channel: MarksChannel, obs: str, forms: Sequence[str]) -> Mark
     ol, ot = letters_and_tone(obs)
     split = [letters_and_tone(f) for f in forms]
     n = len(forms)
-    typed_ok = np.zeros(n, dtype=bool)
-    toned_kept, tone_dropped = np.zeros(n), np.zeros(n)
-    kept, dropped = np.zeros(n), np.zeros(n)
-    for k, (cl, ct) in enumerate(split):
-        if ot != ct and ot != 0 or len(cl) != len(ol):  # (quality_counts: None for other lengths)
-            continue
-        counts = quality_counts(ol, cl)
-        if counts is None:
-            continue
-        typed_ok[k] = True
-        toned_kept[k] = ot == ct and ct != 0
-        tone_dropped[k] = ot != ct
-        kept[k], dropped[k] = counts
+    # (quality_counts gives None for letters of another length: not asked)
+    typed = _typed_arrays(ol, ot, n, ((k, cl, ct) for k, (cl, ct) in enumerate(split)
+                                      if (ot == ct or ot == 0) and len(cl) == len(ol)))
     v = (channel.letters.logp_many(ol, [cl for cl, _ in split]) if n else np.zeros(0)) \
         + channel.tone_logps(ol, ot, split)
     err = v - channel.error_norms(forms)  # V given an error: renormalised by 1 - V(f | f)
     err[[k for k, f in enumerate(forms) if f == obs]] = -np.inf  # (an error never leaves the word as it was)
-    return MarkEvidence(tuple(forms), typed_ok, toned_kept, tone_dropped, kept, dropped, err)
+    return MarkEvidence(tuple(forms), *typed, err)
 
 
 def quality_counts(obs: str, clean: str) -> Optional[Tuple[int, int]]:

@@ -118,13 +118,14 @@ class DocumentReader:
         where a word has a letter Tesseract's English model never writes (word_classes:
         "Gặp nhau @ quán cà phê, email …" is typed text, its "email" no damage), and
         None when not wanted (`odds` False: the words' other classes are not counted)."""
+        words = sum(1 for t in toks if t.kind == WORD)
         if not odds:
-            return self.word_classes(toks, marked_only=True)["marked"], sum(1 for t in toks if t.kind == WORD), None
+            return self.word_classes(toks, marked_only=True)["marked"], words, None
         classes = self.word_classes(toks)
         odds = self._odds(classes)
         if odds is not None and classes["beyond_eng"]:
             odds = -math.inf  # (a text that writes such a letter is no Tesseract-eng output)
-        return classes["marked"], sum(1 for t in toks if t.kind == WORD), odds
+        return classes["marked"], words, odds
 
     # ------------------------------------------------------------ marks as evidence
     def read(self, toks: Sequence[Token], runs, words_in: Sequence[str], ocr_document: bool,
@@ -318,10 +319,9 @@ class DocumentReader:
                 forms[f] = None
             if letters_too:  # one letter away, with a tone the OCR plausibly read as obs's
                 tone = letters_and_tone(obs)[1]
-                known, pool = self._neighbour_forms, []
+                pool = []
                 for sk in self.generator.neighbours(skeleton(obs), self.config.neighbour_edits + reach):
-                    toned = known.get((sk, tone))
-                    pool.extend(toned if toned is not None else self._toned_forms(sk, tone))
+                    pool.extend(self._toned_forms(sk, tone))
                 forms.update(dict.fromkeys(pool))  # (a form has one skeleton: the order of a loop of updates)
             log_prior = self.generator.log_prior
             kept = list(filter(log_prior.__contains__, forms))
