@@ -48,6 +48,17 @@ F into it, so that development sets of different kinds use different held-out te
     python -m scripts.make_ocr_pairs --split heldout --scan poor --lang vie --start 0.35 \
         --seed 201 --n-lines 400 --out /work/work_data/poor_vie_heldout.tsv
 
+Recipes outside the training mix (checks that the method fits no one recipe's damage;
+data/OCR_NOISE.md, session 23): `--lang vie+eng` reads with both models at once, as users
+of Vietnamese text with English in it often do; `--scan augraphy --mode block` renders a
+page at about 190-250 dpi and degrades it with a pipeline of augraphy's print-and-scan
+effects (`augraphy_pipeline`: ink bleed, letterpress, paper texture, a dirty drum, noise,
+lighting, fax, JPEG; PyPI augraphy, needed by this profile only, seeded per block):
+
+    pip install augraphy
+    python -m scripts.make_ocr_pairs --split heldout --scan augraphy --mode block --lang vie \
+        --start 0.93 --seed 2303 --n-lines 300 --out /work/work_data/s23/aug_vie_heldout.tsv
+
 A font that is not installed is replaced by a close installed one (FONT_FALLBACK, with a
 warning); the font column names the font actually used.
 
@@ -136,8 +147,17 @@ POOR_JPEG_QUALITY = (30, 60)
 POOR_PAPER = (195, 240)        # grey level of the paper where it is brightest
 POOR_UNEVEN = (0.05, 0.25)     # share of that brightness lost in the darkest corner
 P_POOR_BINARIZE = 0.1
-SCANS = ("clean", "poor")
-LANGS = ("eng", "vie")
+# `--scan augraphy`: a page at about 190-250 dpi (13 pt type: 34-46 px to the em) through
+# a print-and-scan pipeline of augraphy's effects (PyPI augraphy, installed for this profile
+# only; augraphy_pipeline: ink bleed, letterpress, paper texture, a light dirty drum,
+# noise, lighting, fax, JPEG).  Another recipe than `poor`'s, made with a
+# tool the project never trained on: a check that the method does not fit one recipe's
+# damage.  Block mode only (its effects are drawn over whole pages).
+AUG_EM_PX_RANGE = (34.0, 46.0)
+SCANS = ("clean", "poor", "augraphy")
+# (vie+eng: both models at once, Tesseract's way of reading a page in two languages,
+# which users of Vietnamese text with English in it often pass)
+LANGS = ("eng", "vie", "vie+eng")
 
 
 def _allowed_char(ch: str) -> bool:
@@ -287,6 +307,75 @@ def _draw_poor_params(rng: random.Random, fonts: Optional[Sequence[Tuple[str, fl
     }
 
 
+def _draw_augraphy_params(rng: random.Random, fonts: Optional[Sequence[Tuple[str, float]]] = None) -> Dict[str, object]:
+    """Rendering recipe of one block for `--scan augraphy` (AUG_EM_PX_RANGE): a clean
+    render, every degradation left to augraphy (seeded by render_seed)."""
+    names, weights = _font_mix(fonts)
+    return {
+        "font": rng.choices(names, weights)[0],
+        "em_px": round(rng.uniform(*AUG_EM_PX_RANGE), 1),
+        "supersample": rng.choice(SUPERSAMPLE),
+        "line_gap": rng.uniform(1.35, 1.8),
+        "justify": rng.random() < P_JUSTIFY,
+        "blur": 0.0, "noise": 0.0, "binarize": False, "rotate": 0.0,
+        "ink": rng.randint(20, 80) if rng.random() < P_INK_GREY else 0,
+        "paper": 255,
+        "augraphy": True,
+        "render_seed": rng.randrange(1 << 30),
+    }
+
+
+def _augraphy(im, seed: int):
+    """`im` (greyscale page) through augraphy_pipeline(), seeded by `seed`."""
+    import numpy as np
+    from PIL import Image
+    pipeline = augraphy_pipeline()  # (first: it stops with a message when augraphy is missing)
+    import cv2  # (augraphy's own dependency, OpenCV)
+
+    random.seed(seed)  # (the pipeline draws some of its settings when it is built; OpenCV's
+    np.random.seed(seed % (1 << 32))  # noise has a generator of its own)
+    cv2.setRNGSeed(seed % (1 << 31))
+    pipeline = augraphy_pipeline()
+    pipeline.random_seed = seed
+    # (augraphy keeps its last 30 input pages in ./augraphy_cache, and some effects draw on
+    # them: run in an empty folder of our own, so that a page depends on its seed alone
+    # and nothing is written into the working directory)
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="augraphy_") as scratch:
+        os.chdir(scratch)
+        try:
+            out = np.asarray(pipeline(np.asarray(im.convert("RGB"))[:, :, ::-1].copy()))  # (OpenCV's BGR)
+        finally:
+            os.chdir(here)
+    if out.ndim == 3:
+        return Image.fromarray(np.ascontiguousarray(out[:, :, ::-1]).astype(np.uint8), "RGB").convert("L")
+    return Image.fromarray(out.astype(np.uint8), "L")
+
+
+def augraphy_pipeline():
+    """A print-and-scan pipeline of augraphy's effects that keeps every line of text
+    readable as a line (augraphy's default adds stamps, hollow letters and ruled lines
+    over half a page, its dirty rollers and bad photocopy bands of toner over whole
+    lines, and Tesseract then reads another number of lines than the block has, so no
+    pair comes out): ink bleed, letterpress; paper texture and brightness; a light dirty
+    drum, subtle noise, a lighting gradient, fax, JPEG.  None of them fetches anything at run time (augraphy's
+    Scribbles and BindingsAndFasteners download fonts and images)."""
+    try:
+        from augraphy import (AugraphyPipeline, BrightnessTexturize, DirtyDrum, Faxify, InkBleed, Jpeg, Letterpress,
+                              LightingGradient, NoiseTexturize, SubtleNoise)
+    except ImportError:
+        raise SystemExit("--scan augraphy needs the augraphy package: pip install augraphy") from None
+    ink = [InkBleed(intensity_range=(0.1, 0.3), severity=(0.2, 0.4), p=0.5),
+           Letterpress(p=0.3)]
+    paper = [NoiseTexturize(p=0.5), BrightnessTexturize(p=0.5)]
+    post = [DirtyDrum(line_width_range=(1, 3), noise_intensity=0.2, p=0.2),
+            SubtleNoise(p=0.6),
+            LightingGradient(p=0.4),
+            Faxify(p=0.1),
+            Jpeg(quality_range=(30, 80), p=0.6)]
+    return AugraphyPipeline(ink_phase=ink, paper_phase=paper, post_phase=post)
+
+
 def _font_mix(fonts: Optional[Sequence[Tuple[str, float]]]) -> Tuple[List[str], List[float]]:
     """(names, weights) to draw a block's font from: `fonts` (parse_fonts), else FONTS."""
     mix = [(name, weight) for name, _, weight in FONTS] if fonts is None else list(fonts)
@@ -312,6 +401,8 @@ def draw_params(rng: random.Random, scan: str = "clean",
     mix, so the other parameters of a stream are the same under any mix."""
     if scan == "poor":
         return _draw_poor_params(rng, fonts)
+    if scan == "augraphy":
+        return _draw_augraphy_params(rng, fonts)
     if scan != "clean":
         raise ValueError(f"unknown scan profile {scan!r}")
     return _draw_params(rng, fonts)
@@ -543,6 +634,8 @@ def render_block(block: Block, split_lines: bool = False):
             im = im.point(lambda v: 255 if v > thr else 0)
         if p.get("jpeg"):
             im = _jpeg(im, int(p["jpeg"]))
+        if p.get("augraphy"):
+            im = _augraphy(im, int(p["render_seed"]))
         out.append(im)
     return out
 
@@ -739,11 +832,13 @@ def main(argv=None) -> None:
     ap.add_argument("--out", default=DEFAULT_OUT)
     ap.add_argument("--lang", choices=LANGS, default="eng",
                     help="Tesseract model: eng (drops most marks, the dev set's OCR; default) or "
-                         "vie (keeps marks, often wrong ones; Debian tesseract-ocr-vie)")
+                         "vie (keeps marks, often wrong ones; Debian tesseract-ocr-vie) or vie+eng (both)")
     ap.add_argument("--scan", choices=SCANS, default="clean",
-                    help="degradation profile: clean (the training recipe; default) or poor "
+                    help="degradation profile: clean (the training recipe; default), poor "
                          "(about 100-145 dpi, rotation 0.2-1 degree, blur, noise, JPEG "
-                         "quality 30-60, grey unevenly lit paper)")
+                         "quality 30-60, grey unevenly lit paper) or augraphy (about 190-250 dpi "
+                         "through augraphy's print-and-scan effects; --mode block; "
+                         "pip install augraphy)")
     ap.add_argument("--start", type=float, default=0.0,
                     help="begin each corpus file's stream this far in (0-1): sets made with "
                          "different starts use different text (default 0)")
@@ -759,8 +854,11 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     if shutil.which("tesseract") is None:
         raise SystemExit("tesseract not found: apt-get install tesseract-ocr")
-    if args.lang not in tesseract_langs():
-        raise SystemExit(f"Tesseract has no '{args.lang}' model: apt-get install tesseract-ocr-{args.lang}")
+    if args.scan == "augraphy" and args.mode != "block":
+        raise SystemExit("--scan augraphy needs --mode block (its effects are drawn over whole pages)")
+    for lang in args.lang.split("+"):
+        if lang not in tesseract_langs():
+            raise SystemExit(f"Tesseract has no '{lang}' model: apt-get install tesseract-ocr-{lang}")
     repo = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
     if os.path.realpath(args.out).startswith(repo + os.sep):
         raise SystemExit("--out must lie outside the repository (corpus text is not to be committed)")

@@ -376,3 +376,62 @@ def test_tsv_lines_by_page_and_by_line():
     assert confs == [[93.3, 70.5], [], [0.0, 88.0]]  # (Tesseract's -1: none, read as 0)
     texts, confs = mop.tsv_lines(TSV, by_page=False)
     assert texts == ["Điều thi", "cơ", "quan"] and confs[2] == [88.0]
+
+
+# --------------------------------------------------------------------------------------
+# Recipes outside the training mix (session 23): --lang vie+eng, --scan augraphy
+# --------------------------------------------------------------------------------------
+
+def test_both_models_at_once(tmp_path, fake_tesseract, monkeypatch):
+    """--lang vie+eng reads with Tesseract's two models together; each must be installed."""
+    corpus = _corpus(tmp_path)
+    assert len(_run(corpus, tmp_path / "ve.tsv", 30, "--lang", "vie+eng", "--scan", "poor")) >= 30
+    assert json.load(open(str(tmp_path / "ve.tsv") + ".recipe.json"))["lang"] == "vie+eng"
+    monkeypatch.setattr(mop, "tesseract_langs", lambda: ["eng", "osd"])
+    with pytest.raises(SystemExit, match="tesseract-ocr-vie"):
+        _run(corpus, tmp_path / "ve2.tsv", 30, "--lang", "vie+eng")
+    with pytest.raises(SystemExit):
+        _run(corpus, tmp_path / "ve3.tsv", 30, "--lang", "eng+vie")  # (not a choice: one order, one recipe)
+
+
+def test_augraphy_recipe_leaves_every_degradation_to_augraphy(tmp_path, fake_tesseract):
+    for seed in range(100):
+        p = mop.draw_params(random.Random(seed), "augraphy")
+        assert p["augraphy"] and mop.AUG_EM_PX_RANGE[0] <= p["em_px"] <= mop.AUG_EM_PX_RANGE[1]
+        assert (p["blur"], p["noise"], p["rotate"], p["binarize"], p["paper"]) == (0.0, 0.0, 0.0, False, 255)
+        assert "jpeg" not in p and "uneven" not in p
+    # its effects are drawn over a whole page: lines are not cut from it
+    with pytest.raises(SystemExit, match="--mode block"):
+        _run(_corpus(tmp_path), tmp_path / "aug.tsv", 30, "--scan", "augraphy")
+
+
+def test_augraphy_page_is_degraded_and_fetches_nothing(monkeypatch, tmp_path):
+    """The pipeline runs offline (augraphy's Scribbles and BindingsAndFasteners download
+    fonts and images; they are not in it), degrades the page, gives the same page for
+    the same seed and writes nothing where it runs (augraphy caches pages in the working
+    directory)."""
+    pytest.importorskip("PIL")
+    pytest.importorskip("augraphy")
+    import socket
+
+    import numpy as np
+
+    def no_network(*a, **k):
+        raise AssertionError("the augraphy profile tried to reach the network")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_network)
+    names = {type(a).__name__ for phase in ("ink_phase", "paper_phase", "post_phase")
+             for a in getattr(mop.augraphy_pipeline(), phase).augmentations}
+    assert names and not names & {"Scribbles", "BindingsAndFasteners"}
+    lines = mop.chop_paragraph(PARA, 60)[:3]
+    params = mop.draw_params(random.Random(2), "augraphy")
+    params.update(font="LiberationSerif", width=60)
+    block = mop.Block(0, "test", lines, params, [False] * len(lines))
+    params["augraphy"] = False
+    clean = np.asarray(mop.render_block(block)[0], dtype=np.int16)
+    params["augraphy"] = True
+    monkeypatch.chdir(tmp_path)
+    page = np.asarray(mop.render_block(block)[0], dtype=np.int16)
+    assert page.shape == clean.shape and np.abs(page - clean).mean() > 1.0
+    assert np.array_equal(page, np.asarray(mop.render_block(block)[0], dtype=np.int16))
+    assert not any(tmp_path.iterdir())
