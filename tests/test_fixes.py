@@ -492,7 +492,8 @@ KEPT = CASES["kept_words"]
 @pytest.mark.parametrize("text,word,typed,ocr", KEPT["keeps"])
 def test_shipped_kept_words(text, word, typed, ocr):
     """What the corpus writes without marks stays so: an all-caps token alone in capitals
-    (CA, AP), a word that is no syllable unmarked (Top, Cup), a domain's ending (.net);
+    (CA, AP), a word that is no syllable unmarked (Top, Cup), one joined by a dot (Co.op;
+    a web address, Vnexpress.net, is one token: vidiacritic.tokens);
     in OCR output only caps of fixes.OCR_ACRONYM_MIN letters or more."""
     from vidiacritic.resources import load_kept_words
     toks = tokenize(text)

@@ -21,6 +21,15 @@ def test_codes_urls_numbers_are_not_words():
     assert toks["số"] == WORD
 
 
+def test_a_web_address_or_a_file_name_is_kept_whole():
+    toks = dict(kinds("xem vbpl.vn, moj.gov.vn và chinhphu.vn/van-ban (Zing.vn) theo.cac dinh.hướng "
+                      "tải baocao.doc, biểu mẫu.docx và Huong-dan.PDF"))
+    for addr in ("vbpl.vn", "moj.gov.vn", "chinhphu.vn/van-ban", "Zing.vn", "baocao.doc", "mẫu.docx", "Huong-dan.PDF"):
+        assert toks[addr] == PROTECTED, addr
+    # (words joined by a stop stay words: a speck site of vidiacritic.word_breaks)
+    assert toks["theo"] == WORD and toks["cac"] == WORD and toks["hướng"] == WORD
+
+
 def test_ocr_debris_stays_inside_words():
     toks = dict(kinds("s6 16n h¢ v€ “Podn phd,"))
     assert toks["s6"] == WORD and toks["16n"] == WORD and toks["h¢"] == WORD and toks["v€"] == WORD

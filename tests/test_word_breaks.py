@@ -41,6 +41,15 @@ def test_breaks_kept(stat, src):
     assert len(out.split()) == len(src.split())
 
 
+@pytest.mark.parametrize("src", CASES["typed_kept"])
+def test_typed_text_keeps_its_punctuation(stat, src):
+    """Typed text restored as given: its spaces and punctuation come out as they went in
+    (a comma glued to the next word is the writer's; a stop before a capital ends a
+    sentence; a web address is kept whole)."""
+    out = stat.restore(src)
+    assert re.findall(r"[\s\W]+", out) == re.findall(r"[\s\W]+", src)
+
+
 def test_cases_need_the_module(stat):
     """Every rewrite case comes out otherwise without the module (so each one tests it)."""
     off = stat.with_config(replace(stat.config, word_breaks=False, word_breaks_marked_text=False))

@@ -42,6 +42,15 @@ VOWEL = re.compile("[aeiouyAEIOUY]")
 _WS = re.compile(r"(\s+)")
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)\S+$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
+# A web address without its scheme or www: ASCII labels and a common top-level domain
+# ("vbpl.vn", "moj.gov.vn", "chinhphu.vn/van-ban"), which a document writes as it is (its
+# "vn" had become vốn).  Vietnamese words carry marks or are no such label list.
+_DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:vn|com|net|org|gov|edu|int|info|biz|io)(?:/\S*)?$",
+                     re.IGNORECASE)
+# A file's name with a common extension ("mẫu.doc", "baocao.pdf", "Phu_luc.xlsx"): kept as
+# written ("doc" had become được in OCR output, "baocao.doc" báo cáo.đọc).
+_FILE_NAME = re.compile(r"^[^\W_][\w-]*(?:\.[\w-]+)*\.(?:docx?|xlsx?|pptx?|pdf|txt|rtf|od[tsp]|csv|xml|html?"
+                        r"|jpe?g|png|gif|tiff?|zip|rar|7z)$", re.IGNORECASE)
 _NUMBER = re.compile(r"^[+-]?\d+(?:[.,:]\d+)*%?$")
 _ROMAN = re.compile(r"^(?=[IVXLC])C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
 _NUM_SLASH_WORD = re.compile(r"^\d[\d.,]*/[^\W\d_]+$")
@@ -296,6 +305,8 @@ def _split_chunk(chunk: str, start: int, out: List[Token]) -> None:
     if core:
         if _NUMBER.match(core):
             out.append(Token(core, NUMBER, pos))
+        elif _DOMAIN.match(core) or _FILE_NAME.match(core):
+            out.append(Token(core, PROTECTED, pos))
         elif UNDERSCORED_WORD.match(core):  # "_xã": a word OCR glued debris to (read in OCR output)
             out.append(Token(core, WORD, pos))
         elif len(core) == 1 and trail.startswith(")") and not lead:

@@ -12,7 +12,11 @@ is rewritten only where the other reading wins by more than a space edit costs:
   together are a syllable skeleton ("tru" + "ong" → "truong");
 * a glued site: two WORD tokens joined by one mark Tesseract-eng reads for a space on
   poor scans (GLUE_MARKS: "hien-thong", "dinh's6"), read with the mark (the language
-  model's <p>, as a hyphen or quote of the text) and with a space.
+  model's <p>, as a hyphen or quote of the text) and with a space;
+* a speck site: two lowercase syllables joined by a stop, colon, semicolon or comma
+  (SPECK_MARKS: "thay.đổi", "được:thu nhập"), which a speck of dirt in the gap between
+  them makes on a grimy scan, read likewise; in documents that are not OCR output by
+  their marks (Tesseract-vie output) a stop or colon between syllables written exactly.
 
 Each reading of a window (up to CONTEXT words either side, the same chain) is decoded
 by the restorer's own candidates and trigram Viterbi; its score is the best path's
@@ -53,6 +57,20 @@ GLUE_MARKS = frozenset("-'’")
 # none 441 / 476, log 1e-4 and 1e-3 437 / 473, 1e-2 432 / 473, 1e-1 431 / 473 (and
 # mát-xa read as two words); a clean-render slice 48 at each.
 GLUE_LOGP = math.log(1e-2)
+# Marks a speck of dirt between two words makes of their space (a speck site: no space
+# either side, both words syllables, the second lowercase).  Seen on pages through
+# augraphy's print-and-scan effects (paper texture, ink bleed, dirty drum), read by both
+# Tesseract models: "thay.đối", "đầu.tư", "được:thu nhập:hoặc", "khóplàm,tăng" (15 such
+# tokens in 309 Tesseract-vie lines, data/OCR_NOISE.md, session 23), where the recipe of
+# the training pairs (gaussian noise) makes none.  In held-out corpus text (322,000
+# words) such a join is a domain or a file name (vbpl.vn, toanvan.aspx: no syllables),
+# a sentence whose next one opens with a capital ("này.Điều": not a site), or, 8 times,
+# a comma or semicolon that lost its space ("ngoài,bên"); so outside OCR output (where a
+# typed text's marks and punctuation are its own) only a stop or a colon makes a site,
+# and only between syllables written exactly (TYPED_SPECK_MARKS).  A stop ends a chain:
+# its site's window reads across it (the mark as <p>).  The same GLUE_LOGP.
+SPECK_MARKS = frozenset(".:;,")
+TYPED_SPECK_MARKS = frozenset(".:")
 # Words of context on each side of a site (the trigram model sees two back).
 CONTEXT = 2
 # Split sites: letters at least, so that two-letter debris is left to the candidates.
@@ -206,24 +224,52 @@ def _sites(restorer, toks: Sequence[Token], marked_only: bool = False) -> List[_
                         and (_marked_merge(restorer, tok.text, nxt.text) if marked_only
                              else _is_skeleton(restorer, joined)):
                     out.append(_Site(ti, ti + 2, ((joined, tok.start),), True, *_window(run, k, k + 1)))
-            if not marked_only and _glued(toks, run, k):
+            if _glued(restorer, toks, run, k, marked_only):
                 nxt = toks[ti + 2]
                 out.append(_Site(ti, ti + 2, ((tok.text, tok.start), (nxt.text, nxt.start)), False,
                                  *_window(run, k, k + 2)))
+    # Speck sites at stops, which end chains: read in chains that go on across them.
+    stops = frozenset(i for i, t in enumerate(toks) if t.text == "." and _speck(restorer, toks, i, marked_only))
+    if stops:
+        for run in chains(toks, restorer.soft_punct, stops):
+            for k, ti in enumerate(run[:-1]):
+                if ti + 1 in stops and run[k + 1] == ti + 2:
+                    a, b = toks[ti], toks[ti + 2]
+                    out.append(_Site(ti, ti + 2, ((a.text, a.start), (b.text, b.start)), False,
+                                     *_window(run, k, k + 1)))
+        out.sort(key=lambda s: s.first)
     return out
 
 
-def _glued(toks: Sequence[Token], run: Sequence[int], k: int) -> bool:
+def _glued(restorer, toks: Sequence[Token], run: Sequence[int], k: int, marked_only: bool) -> bool:
     """Whether run[k] is a word joined to the next word by one of GLUE_MARKS, no space
-    either side (a glued site, OCR output only).  A letter alone on either side is no
-    site: an item's label or an initial (a-b, O'Brien)."""
+    either side (a glued site, OCR output only), or by a mark of a speck site inside the
+    chain (_speck).  A letter alone on either side is no site: an item's label or an
+    initial (a-b, O'Brien)."""
     ti = run[k]
     if k + 2 >= len(run) or run[k + 1] != ti + 1 or run[k + 2] != ti + 2:
         return False
     a, mark, b = toks[ti], toks[ti + 1], toks[ti + 2]
-    return (mark.kind == PUNCT and mark.text in GLUE_MARKS and b.kind == WORD
-            and a.end == mark.start and mark.end == b.start
-            and len(a.text) > 1 and len(b.text) > 1)
+    if mark.kind == PUNCT and mark.text in GLUE_MARKS and not marked_only:
+        return (b.kind == WORD and a.end == mark.start and mark.end == b.start
+                and len(a.text) > 1 and len(b.text) > 1)
+    return _speck(restorer, toks, ti + 1, marked_only)
+
+
+def _speck(restorer, toks: Sequence[Token], i: int, marked_only: bool) -> bool:
+    """Whether token i is one of SPECK_MARKS (TYPED_SPECK_MARKS outside OCR output)
+    between two words of two letters or more, no space either side, the second
+    lowercase, both syllables (outside OCR output: of the vocabulary, marks included)."""
+    if not 0 < i < len(toks) - 1 or toks[i].kind != PUNCT \
+            or toks[i].text not in (TYPED_SPECK_MARKS if marked_only else SPECK_MARKS):
+        return False
+    a, mark, b = toks[i - 1], toks[i], toks[i + 1]
+    if not (a.kind == WORD == b.kind and a.end == mark.start and mark.end == b.start
+            and len(a.text) > 1 and len(b.text) > 1 and a.text.isalpha() and b.text.isalpha()
+            and b.text[0].islower()):
+        return False
+    known = _is_syllable if marked_only else _is_word
+    return known(restorer, a.text) and known(restorer, b.text)
 
 
 def _split_cuts(restorer, text: str) -> List[int]:
