@@ -44,7 +44,8 @@ _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|www\.)\S+$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
 # A web address without its scheme or www: ASCII labels and a common top-level domain
 # ("vbpl.vn", "moj.gov.vn", "chinhphu.vn/van-ban"), which a document writes as it is (its
-# "vn" had become vốn).  Vietnamese words carry marks or are no such label list.
+# "vn" had become vốn).  (Two Vietnamese words a stop joins are no address: their second
+# is no top-level domain, or they carry marks: word_breaks' speck sites.)
 _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:vn|com|net|org|gov|edu|int|info|biz|io)(?:/\S*)?$",
                      re.IGNORECASE)
 # A file's name with a common extension ("mẫu.doc", "baocao.pdf", "Phu_luc.xlsx"): kept as
