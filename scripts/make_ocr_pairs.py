@@ -267,14 +267,23 @@ def paragraph_pieces(paragraphs: Iterator[str], rng: random.Random,
             yield p, i == len(pieces) - 1
 
 
-def _draw_params(rng: random.Random, fonts: Optional[Sequence[Tuple[str, float]]] = None) -> Dict[str, object]:
+def _draw_layout(rng: random.Random, fonts: Optional[Sequence[Tuple[str, float]]],
+                 em_px_range: Tuple[float, float]) -> Dict[str, object]:
+    """The page's font (from `fonts`, default FONTS), size and layout: the draws every
+    recipe makes first, in this order (a recipe's stream of blocks depends on it)."""
     names, weights = _font_mix(fonts)
     return {
         "font": rng.choices(names, weights)[0],
-        "em_px": round(rng.uniform(*EM_PX_RANGE), 1),
+        "em_px": round(rng.uniform(*em_px_range), 1),
         "supersample": rng.choice(SUPERSAMPLE),
         "line_gap": rng.uniform(1.35, 1.8),
         "justify": rng.random() < P_JUSTIFY,
+    }
+
+
+def _draw_params(rng: random.Random, fonts: Optional[Sequence[Tuple[str, float]]] = None) -> Dict[str, object]:
+    return {
+        **_draw_layout(rng, fonts, EM_PX_RANGE),
         "blur": round(rng.uniform(*BLUR_RANGE), 2) if rng.random() < P_BLUR else 0.0,
         "noise": round(rng.uniform(*NOISE_SIGMA), 1) if rng.random() < P_NOISE else 0.0,
         "binarize": rng.random() < P_BINARIZE,
@@ -287,14 +296,9 @@ def _draw_params(rng: random.Random, fonts: Optional[Sequence[Tuple[str, float]]
 
 def _draw_poor_params(rng: random.Random, fonts: Optional[Sequence[Tuple[str, float]]] = None) -> Dict[str, object]:
     """Rendering recipe of one block for `--scan poor` (see POOR_* above)."""
-    names, weights = _font_mix(fonts)
     rotate = rng.uniform(0.2, POOR_ROTATE_DEG) * rng.choice((-1, 1))
     return {
-        "font": rng.choices(names, weights)[0],
-        "em_px": round(rng.uniform(*POOR_EM_PX_RANGE), 1),
-        "supersample": rng.choice(SUPERSAMPLE),
-        "line_gap": rng.uniform(1.35, 1.8),
-        "justify": rng.random() < P_JUSTIFY,
+        **_draw_layout(rng, fonts, POOR_EM_PX_RANGE),
         "blur": round(rng.uniform(*POOR_BLUR_RANGE), 2),
         "noise": round(rng.uniform(*POOR_NOISE_SIGMA), 1),
         "binarize": rng.random() < P_POOR_BINARIZE,
@@ -310,13 +314,8 @@ def _draw_poor_params(rng: random.Random, fonts: Optional[Sequence[Tuple[str, fl
 def _draw_augraphy_params(rng: random.Random, fonts: Optional[Sequence[Tuple[str, float]]] = None) -> Dict[str, object]:
     """Rendering recipe of one block for `--scan augraphy` (AUG_EM_PX_RANGE): a clean
     render, every degradation left to augraphy (seeded by render_seed)."""
-    names, weights = _font_mix(fonts)
     return {
-        "font": rng.choices(names, weights)[0],
-        "em_px": round(rng.uniform(*AUG_EM_PX_RANGE), 1),
-        "supersample": rng.choice(SUPERSAMPLE),
-        "line_gap": rng.uniform(1.35, 1.8),
-        "justify": rng.random() < P_JUSTIFY,
+        **_draw_layout(rng, fonts, AUG_EM_PX_RANGE),
         "blur": 0.0, "noise": 0.0, "binarize": False, "rotate": 0.0,
         "ink": rng.randint(20, 80) if rng.random() < P_INK_GREY else 0,
         "paper": 255,
