@@ -147,9 +147,10 @@ def test_a_text_of_one_piece_is_read_once_and_restored_as_restore_does(restorer)
     counting = Counting()
     assert "".join(restore_stream(counting, read)) == restorer.restore(text)
     assert (counting.counts, counting.calls, len(reads)) == (0, [{}], 1)
-    counting = Counting()
+    counting, reads = Counting(), []
     assert "".join(restore_stream(counting, read, 100, 20)) == restore_text(restorer, text, 100, 20)
     assert counting.counts > 0 and all("ocr_document" in kw for kw in counting.calls)  # several: counted first
+    assert len(reads) == 2  # (read twice: counted, then restored)
     assert list(restore_stream(counting, lambda: iter([""]))) == []  # an empty text: nothing
 
 

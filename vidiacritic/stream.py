@@ -33,6 +33,7 @@ streamed text is the text ``decode_bytes`` gives.
 from __future__ import annotations
 
 import codecs
+import itertools
 import os
 import re
 import shutil
@@ -160,29 +161,31 @@ def restore_stream(restorer, read: Callable[[], Iterable[str]], max_chars: int =
         for piece in pieces(read(), max_chars, max_words):
             yield restorer.restore(piece)
         return
-    whole = _one_piece(read, max_chars, max_words)
+    whole, decision = _first_pass(restorer, read, max_chars, max_words)
     if whole is not None:  # (one piece, or none: the restorer decides on it, as on any text)
         if whole:
             yield restorer.restore(whole)
         return
-    decision = ocr_document(restorer, pieces(read(), max_chars, max_words))
     for piece in pieces(read(), max_chars, max_words):
         yield restorer.restore(piece, ocr_document=decision)
 
 
-def _one_piece(read: Callable[[], Iterable[str]], max_chars: int, max_words: int) -> Optional[str]:
-    """The document's text when it makes one piece ("" when it is empty), else None.
-    A text of one piece is restored as restore() restores it, which decides from the
-    text whether it is OCR output, as ocr_document would (Restorer.ocr_word_counts
-    counts what the restorer counts): only a text of several pieces needs the
-    decision made first over all of them, and read twice.  (For the dev OCR report,
-    one piece, the pass counting its words had cost 0.05 s.)"""
+def _first_pass(restorer, read: Callable[[], Iterable[str]], max_chars: int,
+                max_words: int) -> Tuple[Optional[str], bool]:
+    """(the document's text, False) when it makes one piece ("" when it is empty), else
+    (None, whether the document is OCR output: ocr_document over all its pieces), in one
+    reading of `read()`.  A text of one piece is restored as restore() restores it,
+    which decides from the text whether it is OCR output, as ocr_document would
+    (Restorer.ocr_word_counts counts what the restorer counts): only a text of several
+    pieces needs the decision made first over all of them.  (For the dev OCR report, one
+    piece, the pass counting its words had cost 0.05 s.)"""
     it = pieces(read(), max_chars, max_words)
     try:
         first = next(it, None)
-        if first is None:
-            return ""
-        return first if next(it, None) is None else None
+        second = next(it, None) if first is not None else None
+        if second is None:
+            return first or "", False
+        return None, ocr_document(restorer, itertools.chain((first, second), it))
     finally:
         it.close()  # (the file the chunks come from is closed now, not when collected)
 
@@ -199,12 +202,11 @@ def explain_stream(restorer, read: Callable[[], Iterable[str]], max_chars: int =
             yield offset, restorer.explain(piece)
             offset += len(piece)
         return
-    whole = _one_piece(read, max_chars, max_words)
+    whole, decision = _first_pass(restorer, read, max_chars, max_words)
     if whole is not None:  # (as restore_stream)
         if whole:
             yield offset, restorer.explain(whole)
         return
-    decision = ocr_document(restorer, pieces(read(), max_chars, max_words))
     for piece in pieces(read(), max_chars, max_words):
         yield offset, restorer.explain(piece, ocr_document=decision)
         offset += len(piece)
