@@ -249,27 +249,32 @@ def _glued(restorer, toks: Sequence[Token], run: Sequence[int], k: int, marked_o
     ti = run[k]
     if k + 2 >= len(run) or run[k + 1] != ti + 1 or run[k + 2] != ti + 2:
         return False
-    a, mark, b = toks[ti], toks[ti + 1], toks[ti + 2]
-    if mark.kind == PUNCT and mark.text in GLUE_MARKS and not marked_only:
-        return (b.kind == WORD and a.end == mark.start and mark.end == b.start
-                and len(a.text) > 1 and len(b.text) > 1)
+    if toks[ti + 1].text in GLUE_MARKS and not marked_only:
+        return _joins_words(toks, ti + 1)
     return _speck(restorer, toks, ti + 1, marked_only)
+
+
+def _joins_words(toks: Sequence[Token], i: int) -> bool:
+    """Whether token i is one punctuation mark between two words of two letters or more,
+    no space either side."""
+    if not 0 < i < len(toks) - 1 or toks[i].kind != PUNCT:
+        return False
+    a, mark, b = toks[i - 1], toks[i], toks[i + 1]
+    return (a.kind == WORD == b.kind and a.end == mark.start and mark.end == b.start
+            and len(a.text) > 1 and len(b.text) > 1)
 
 
 def _speck(restorer, toks: Sequence[Token], i: int, marked_only: bool) -> bool:
     """Whether token i is one of SPECK_MARKS (TYPED_SPECK_MARKS outside OCR output)
-    between two words of two letters or more, no space either side, the second
-    lowercase, both syllables (outside OCR output: of the vocabulary, marks included)."""
-    if not 0 < i < len(toks) - 1 or toks[i].kind != PUNCT \
-            or toks[i].text not in (TYPED_SPECK_MARKS if marked_only else SPECK_MARKS):
+    joining two words (_joins_words), the second lowercase, both syllables (outside OCR
+    output: of the vocabulary, marks included)."""
+    if not _joins_words(toks, i) or toks[i].text not in (TYPED_SPECK_MARKS if marked_only else SPECK_MARKS):
         return False
-    a, mark, b = toks[i - 1], toks[i], toks[i + 1]
-    if not (a.kind == WORD == b.kind and a.end == mark.start and mark.end == b.start
-            and len(a.text) > 1 and len(b.text) > 1 and a.text.isalpha() and b.text.isalpha()
-            and b.text[0].islower()):
+    a, b = toks[i - 1].text, toks[i + 1].text
+    if not (a.isalpha() and b.isalpha() and b[0].islower()):
         return False
     known = _is_syllable if marked_only else _is_word
-    return known(restorer, a.text) and known(restorer, b.text)
+    return known(restorer, a) and known(restorer, b)
 
 
 def _split_cuts(restorer, text: str) -> List[int]:
