@@ -328,14 +328,8 @@ def _augraphy(im, seed: int):
     """`im` (greyscale page) through augraphy_pipeline(), seeded by `seed`."""
     import numpy as np
     from PIL import Image
-    pipeline = augraphy_pipeline()  # (first: it stops with a message when augraphy is missing)
-    import cv2  # (augraphy's own dependency, OpenCV)
 
-    random.seed(seed)  # (the pipeline draws some of its settings when it is built; OpenCV's
-    np.random.seed(seed % (1 << 32))  # noise has a generator of its own)
-    cv2.setRNGSeed(seed % (1 << 31))
-    pipeline = augraphy_pipeline()
-    pipeline.random_seed = seed
+    pipeline = augraphy_pipeline(seed)
     # (augraphy keeps its last 30 input pages in ./augraphy_cache, and some effects draw on
     # them: run in an empty folder of our own, so that a page depends on its seed alone
     # and nothing is written into the working directory)
@@ -351,19 +345,28 @@ def _augraphy(im, seed: int):
     return Image.fromarray(out.astype(np.uint8), "L")
 
 
-def augraphy_pipeline():
+def augraphy_pipeline(seed: Optional[int] = None):
     """A print-and-scan pipeline of augraphy's effects that keeps every line of text
     readable as a line (augraphy's default adds stamps, hollow letters and ruled lines
     over half a page, its dirty rollers and bad photocopy bands of toner over whole
     lines, and Tesseract then reads another number of lines than the block has, so no
     pair comes out): ink bleed, letterpress; paper texture and brightness; a light dirty
-    drum, subtle noise, a lighting gradient, fax, JPEG.  None of them fetches anything at run time (augraphy's
-    Scribbles and BindingsAndFasteners download fonts and images)."""
+    drum, subtle noise, a lighting gradient, fax, JPEG.  None of them fetches anything at
+    run time (augraphy's Scribbles and BindingsAndFasteners download fonts and images).
+    With `seed`, the generators it draws from are seeded first: Python's and numpy's
+    (some effects draw their settings when they are built) and OpenCV's (its noise)."""
     try:
+        import cv2  # (augraphy's own dependency, OpenCV)
         from augraphy import (AugraphyPipeline, BrightnessTexturize, DirtyDrum, Faxify, InkBleed, Jpeg, Letterpress,
                               LightingGradient, NoiseTexturize, SubtleNoise)
     except ImportError:
         raise SystemExit("--scan augraphy needs the augraphy package: pip install augraphy") from None
+    if seed is not None:
+        import numpy as np
+
+        random.seed(seed)
+        np.random.seed(seed % (1 << 32))
+        cv2.setRNGSeed(seed % (1 << 31))
     ink = [InkBleed(intensity_range=(0.1, 0.3), severity=(0.2, 0.4), p=0.5),
            Letterpress(p=0.3)]
     paper = [NoiseTexturize(p=0.5), BrightnessTexturize(p=0.5)]
@@ -372,7 +375,7 @@ def augraphy_pipeline():
             LightingGradient(p=0.4),
             Faxify(p=0.1),
             Jpeg(quality_range=(30, 80), p=0.6)]
-    return AugraphyPipeline(ink_phase=ink, paper_phase=paper, post_phase=post)
+    return AugraphyPipeline(ink_phase=ink, paper_phase=paper, post_phase=post, random_seed=seed)
 
 
 def _font_mix(fonts: Optional[Sequence[Tuple[str, float]]]) -> Tuple[List[str], List[float]]:
