@@ -163,6 +163,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
             lines = []
             if not args.json and ex.reading is not None:  # how the marks were read (vidiacritic.marks)
                 line = f"# read as {ex.reading.describe()}"
+                if ex.ocr_lines:
+                    line += f"; {ex.ocr_lines} line{'s' * (ex.ocr_lines > 1)} with OCR damage read as vie-ocr"
                 if line != shown:  # once, and again only where a later piece reads otherwise
                     lines.append(line)
                     shown = line

@@ -166,6 +166,11 @@ class Config:
     # "HUYEN"), or is lowercase in a document that is OCR output ("phd", "chire").  In typed
     # text a lowercase non-syllable may be a unit or a foreign word (km, internet).
     lower_keep_logp: float = -15.0
+    # Typed text with marks (a good Tesseract-vie page fits under VIE_OCR_ERROR and is
+    # read so) has no damage of its own: a word no typist writes (DocumentReader.typed_damage:
+    # tẩưổmg, oụ) takes lower_keep_logp, and its line is read as vie OCR
+    # (DocumentReader._damaged_lines).  False: typed text keeps every word's usual penalty.
+    typed_damage: bool = True
     # An all-caps token of typed text that is a Vietnamese skeleton without its marks is
     # an acronym, not a heading's word (EU, not ÊU; HUYEN is huyện), when the unigram
     # frequency of that skeleton's syllables is below exp(this) (None: never).

@@ -51,6 +51,9 @@ class Explanation:
     # How the document was read (eng-ocr, vie-ocr, typed-unmarked, typed-marked) and
     # the rates estimated from it (vidiacritic.marks.DocumentReading).
     reading: Optional[DocumentReading] = None
+    # Lines of a typed-marked document read as Tesseract-vie output for the damage no
+    # typist writes on them (DocumentReader.typed_damage).
+    ocr_lines: int = 0
 
 
 def merge_readings(first: List[WordDecision], second: List[WordDecision],

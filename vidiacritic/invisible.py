@@ -97,7 +97,7 @@ def read_without(text: str, read: Callable[[str], Tuple[Explanation, Steps]]) ->
         start = original_at(s) if s < len(clean) else len(text)
         end = original_at(e - 1) + 1 if e > s else start
         kept.append(replace(w, original=text[start:end], chosen=chosen, start=start))
-    return Explanation("".join(out), kept, ex.reading)
+    return Explanation("".join(out), kept, ex.reading, ex.ocr_lines)
 
 
 def through(before: str, after: str, positions: Dict[int, Tuple[int, str, str]],

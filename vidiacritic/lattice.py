@@ -13,19 +13,10 @@ from . import digit_letters
 from .viterbi import Lattice, chosen_share
 from .candidates import CHANNEL_BEAM
 from .lexicon import UNIT_OPENINGS, place_name_words
-from .marks import ENG_OCR, VIE_OCR, DocumentReading, letters_and_tone, quality_counts
+from .marks import ENG_OCR, VIE_OCR, DocumentReading, keeps_marks, letters_and_tone, quality_counts
 from .text import normalize_syllable, split_tone, strip_diacritics
 from .tokens import (LONE_DEBRIS, NUMBER, PUNCT, SPACE, VOWEL, WORD, Token, capital_i_reading, is_measure,
                      ocr_debris_reading, ocr_reading, unit_after_number)
-
-
-def keeps_marks(text: str, form: str) -> bool:
-    """Whether syllable `form` is `text` with marks added only: every letter of `text`
-    is `form`'s letter or that letter without its marks, and a tone `text` has is
-    `form`'s (đieu → điều, not → đều)."""
-    letters, tone = letters_and_tone(text.lower())
-    f_letters, f_tone = letters_and_tone(form)
-    return (not tone or tone == f_tone) and quality_counts(letters, f_letters) is not None
 
 
 class Entry(NamedTuple):

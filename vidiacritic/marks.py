@@ -76,6 +76,15 @@ def letters_and_tone(syllable: str) -> Tuple[str, int]:
     return split_tone(syllable.lower())
 
 
+def keeps_marks(text: str, form: str) -> bool:
+    """Whether syllable `form` is `text` with marks added only: every letter of `text`
+    is `form`'s letter or that letter without its marks, and a tone `text` has is
+    `form`'s (đieu → điều, not → đều)."""
+    letters, tone = letters_and_tone(text.lower())
+    f_letters, f_tone = letters_and_tone(form)
+    return (not tone or tone == f_tone) and quality_counts(letters, f_letters) is not None
+
+
 def strip_quality(letters: str) -> str:
     """ă â ê ô ơ ư đ → a a e o o u d (tone marks untouched)."""
     return letters.translate(_QUALITY_TABLE)

@@ -13,12 +13,18 @@ import numpy as np
 
 from .candidates import CHANNEL_BEAM, PRIOR_WEIGHT, skeleton
 from .config import DEFAULT
-from .marks import TYPED_UNMARKED, VIE_OCR, DocumentReading, letters_and_tone, mark_evidence, read_document
-from .text import normalize_syllable, split_tone, strip_diacritics
+from .marks import (TYPED_MARKED, TYPED_UNMARKED, VIE_OCR, VIE_OCR_ERROR, DocumentReading, keeps_marks,
+                    letters_and_tone, mark_evidence, read_document)
+from .text import normalize_syllable, plausible_syllable, split_tone, strip_diacritics
 from .tokens import LONE_DEBRIS, OCR_DEBRIS, SPACE, WORD, Token, is_measure, ocr_reading, unit_after_number
 
 _OCR_MARKS = frozenset("0123456789éÉ" + OCR_DEBRIS)
 _MARKED, _UNMARKED, _DAMAGED, _OTHER = range(4)  # how a token was written (written_kind)
+# Marked vowels that only Vietnamese writes (outside Latin-1, so no French, Spanish or
+# German name has them: José, Müller, São stay names) and no acronym does (đ is left
+# out: HĐND, TĐG).
+_VIETNAMESE_ONLY = frozenset(c for c in "ăắằẳẵặấầẩẫậếềểễệốồổỗộơớờởỡợưứừửữựạảẹẻẽỉịĩọỏụủũỳỵỷỹ"
+                             for c in (c, c.upper()))
 
 
 def is_ocr_document(marked: int, words: int, share: float = DEFAULT.ocr_document_share,
@@ -45,6 +51,7 @@ class DocumentReader:
         self._candidates: Dict[tuple, tuple] = {}  # (text, reading) → marked_candidates' own
         self._pool_ids: Dict[str, np.ndarray] = {}  # word → its pool's LM ids (_context_fit)
         self._codes: Dict[str, bool] = {}  # word → is_code
+        self._damage: Dict[str, bool] = {}  # word → typed_damage
         self._neighbour_forms: Dict[Tuple[str, int], Tuple[str, ...]] = {}  # (_toned_forms)
 
     def has_ocr_marks(self, token: str) -> bool:
@@ -190,8 +197,11 @@ class DocumentReader:
         to be wrong elsewhere too, and its words' candidates reach
         Config.damaged_line_reach letters further), and where the OCR engine gave the
         word a confidence (`confidences`: token index → 0-1) with a ConfidenceTable
-        `table`, by its confidence band instead (DocumentReading.for_word); None for
-        other documents."""
+        `table`, by its confidence band instead (DocumentReading.for_word); for a
+        typed-marked document, the lines with damage no typist writes read as vie OCR
+        (_damaged_lines); None for other documents."""
+        if reading.kind == TYPED_MARKED and self.config.typed_damage:
+            return self._damaged_lines(toks, reading)
         if reading.kind != VIE_OCR:
             return None
         out: Dict[int, DocumentReading] = {}
@@ -218,12 +228,64 @@ class DocumentReader:
                 line, invalid = [], 0
         return out
 
+    def _damaged_lines(self, toks: Sequence[Token], reading: DocumentReading) -> Optional[Dict[int, DocumentReading]]:
+        """For a typed-marked document, the words of each line that holds a damaged word
+        (typed_damage) read as vie OCR, at the marks channel's own rate (that of its
+        Tesseract-vie training pairs; the document's fitted rate where higher) scaled by
+        the line's non-syllables as in a vie-OCR document (for_line), with the damaged
+        lines' reach; None where no line has one.
+
+        A good Tesseract-vie page fits a mark-error rate under VIE_OCR_ERROR and is read
+        as typed with marks, whose words keep their letters: its few damaged lines (a
+        speck, a fold, a dark corner) kept `tẩưổmg`, `điùnh, oụ` and the valid but wrong
+        syllables beside them.  Such a word says its line is OCR damage whatever the
+        document is; the other lines stay as they were read (data/OCR_NOISE.md, "Session 24")."""
+        out: Dict[int, DocumentReading] = {}
+        line: List[int] = []
+        damaged = invalid = 0
+        rate = max(reading.mark_error, float(self.marks.meta.get("error_rate", VIE_OCR_ERROR)))
+        as_ocr = DocumentReading(VIE_OCR, reading.tone_drop, reading.quality_drop, rate, reading.words)
+        for i, tok in enumerate([*toks, Token("\n", SPACE, -1)]):  # a last break ends the last line
+            if tok.kind == WORD:
+                line.append(i)
+                bad = tok.text.isalpha() and normalize_syllable(tok.text) not in self.ngram.vocab
+                invalid += bad
+                damaged += bad and self.typed_damage(tok.text)
+            elif "\n" in tok.text and line:
+                if damaged:
+                    line_reading = as_ocr.for_line(self.marks, invalid)
+                    if self.config.damaged_line_reach:
+                        line_reading = replace(line_reading, reach=self.config.damaged_line_reach)
+                    out.update(zip(line, repeat(line_reading)))
+                line, damaged, invalid = [], 0, 0
+        return out or None
+
+    def typed_damage(self, token: str) -> bool:
+        """Whether `token` is damage that no typist writes: a word of letters, not in
+        title case (a name: Kơnia), with a marked vowel only Vietnamese writes
+        (_VIETNAMESE_ONLY: not đ, which acronyms have, nor a Latin-1 vowel, which
+        foreign names have), that is no syllable of the vocabulary, not even shaped like
+        one (plausible_syllable: a rare name, Vỳ, is), and not a syllable with some of
+        its marks dropped (keeps_marks: đươc is được, typed).  `tẩưổmg`, `oụ`, `đầo`."""
+        hit = self._damage.get(token)
+        if hit is None:
+            hit = token.isalpha() and not (token[0].isupper() and token[1:].islower()) \
+                and any(c in _VIETNAMESE_ONLY for c in token) \
+                and normalize_syllable(token) not in self.ngram.vocab and not plausible_syllable(token.lower()) \
+                and not any(keeps_marks(token, f) for f in self.generator.forms.get(skeleton(token), ()))
+            if len(self._damage) > 100_000:
+                self._damage.clear()
+            self._damage[token] = hit
+        return hit
+
     def marked_keep_logp(self, token: str, keep: float, reading: DocumentReading) -> float:
         """In a vie-OCR document a token that is no syllable is damage, not a name, an
         acronym or a unit, when it carries Vietnamese marks (sêm, ngầy, THÔA, RHOẰN):
         those never write acronyms, units (mm, kg) or foreign words.  Typed text keeps
-        the usual penalties."""
-        if reading.kind == VIE_OCR and strip_diacritics(token) != token:
+        the usual penalties, but for damage no typist writes (typed_damage: tẩưổmg;
+        Config.typed_damage)."""
+        if reading.kind == VIE_OCR and strip_diacritics(token) != token \
+                or self.config.typed_damage and self.typed_damage(token):
             return min(keep, self.config.lower_keep_logp)
         return keep
 

@@ -45,7 +45,7 @@ from .config import DEFAULT, Config
 from .engine_loading import Background, UnigramLM, scorer_and_weights, scorer_or_fallback
 from .explanation import Explanation, WordDecision, merge_readings
 from .lattice import LatticeBuilder
-from .marks import ENG_OCR, VIE_OCR, DocumentReading
+from .marks import ENG_OCR, TYPED_MARKED, VIE_OCR, DocumentReading
 from .reading import DocumentReader, is_ocr_document
 from .rescoring import Rescorer
 from .text import TONE_STYLES, TRADITIONAL, compose_marks
@@ -317,11 +317,11 @@ class Restorer:
         last = readings[-1][0]
         # (the reading reported is the input's: how the document itself was read)
         if not details:
-            return Explanation(last.text, [], first.reading), steps
+            return Explanation(last.text, [], first.reading, first.ocr_lines), steps
         words = last.words
         for (earlier, moved), (given, _, _) in zip(reversed(readings[:-1]), reversed(steps[:-1])):
             words = merge_readings(earlier.words, words, moved, given)  # (each reading's words, at its input's places)
-        return Explanation(last.text, words, first.reading), steps
+        return Explanation(last.text, words, first.reading, first.ocr_lines), steps
 
     def _run_once(self, text: str, details: bool, *,
                   ocr_document: Optional[bool] = None) -> Tuple[Explanation, Dict[int, Tuple[int, str, str]]]:
@@ -344,7 +344,10 @@ class Restorer:
         """The STAGES after read_document: the reading's output (see _run_once)."""
         for stage in STAGES[STAGES.index("read_document") + 1:]:
             getattr(self, "_" + stage)(doc)
-        return Explanation(doc.output, doc.words, doc.reading), doc.positions
+        ocr_lines = 0
+        if doc.by_line and doc.reading.kind == TYPED_MARKED:  # (DocumentReader._damaged_lines)
+            ocr_lines = _lines_of(doc.toks, doc.by_line)
+        return Explanation(doc.output, doc.words, doc.reading, ocr_lines), doc.positions
 
     # ------------------------------------------------------------ the stages
     def _tokenize(self, doc: _Document) -> None:
@@ -543,6 +546,16 @@ class Restorer:
         without its marks (fixes.foreign_words weighs it against English)."""
         return self.generator.skeleton_frequency(token)
 
+
+
+def _lines_of(toks: Sequence[Token], indices) -> int:
+    """How many lines of `toks` hold a token whose index is in `indices`."""
+    line, seen = 0, set()
+    for i, tok in enumerate(toks):
+        if i in indices:
+            seen.add(line)
+        line += tok.text.count("\n")
+    return len(seen)
 
 
 def _check_text(text) -> None:
