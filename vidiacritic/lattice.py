@@ -9,7 +9,7 @@ from typing import Dict, FrozenSet, List, Mapping, NamedTuple, Optional, Sequenc
 
 import numpy as np
 
-from . import digit_letters
+from . import digit_letters, fixes
 from .viterbi import Lattice, chosen_share
 from .candidates import CHANNEL_BEAM
 from .lexicon import UNIT_OPENINGS, place_name_words
@@ -33,6 +33,10 @@ class Entry(NamedTuple):
     lookup: FrozenSet[str]  # cset and `written`: what lexicon phrases are matched against
     user: FrozenSet[str] = frozenset()  # user-term syllables among forms (UserMatcher.fit)
     extra: Tuple[int, ...] = ()  # indices of the forms only the user terms made candidates
+
+
+# The word that names an article before its code (fixes.names_article).
+ARTICLE_WORD = "điều"
 
 
 class LatticeBuilder:
@@ -421,6 +425,11 @@ class LatticeBuilder:
                 drop = [k for k, f in enumerate(forms) if f not in units[pos]]
                 if len(drop) < len(forms):  # (some form is the phrase's)
                     forms, form_ids, scores, hits = without(drop, forms, form_ids, scores, hits, self.ngram.unk_id)
+            if len(forms) > 1 and ARTICLE_WORD in forms and fixes.names_article(toks, run[pos]):
+                # The word before an article code is Điều (fixes.names_article), which the
+                # chain, cut at the code, cannot see.
+                drop = [k for k, f in enumerate(forms) if f != ARTICLE_WORD]
+                forms, form_ids, scores, hits = without(drop, forms, form_ids, scores, hits, self.ngram.unk_id)
             ids.append(form_ids)
             unary.append(scores)
             meta.append((forms, hits))

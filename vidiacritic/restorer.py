@@ -49,7 +49,7 @@ from .marks import ENG_OCR, TYPED_MARKED, VIE_OCR, DocumentReading
 from .reading import DocumentReader, is_ocr_document
 from .rescoring import Rescorer
 from .text import TONE_STYLES, TRADITIONAL, compose_marks
-from .tokens import (WORD, Token, chains, join_ocr_splits, pieces, split_slashed_caps, stray_stops,
+from .tokens import (WORD, Token, chains, cut_before, join_ocr_splits, pieces, split_slashed_caps, stray_stops,
                      tokenize)
 from .user_matching import UserMatch, UserMatcher, partial_terms, user_choices
 
@@ -387,7 +387,10 @@ class Restorer:
 
     def _cut_chains(self, doc: _Document, skip: frozenset = frozenset()) -> None:
         n = self.config.max_chain
-        doc.runs = [p for r in chains(doc.toks, self.soft_punct, skip) for p in pieces(doc.toks, r, n)]
+        toks = doc.toks
+        # (an article's heading starts a chain: fixes.opens_article)
+        doc.runs = [p for r in chains(toks, self.soft_punct, skip)
+                    for part in cut_before(r, lambda ti: fixes.opens_article(toks, ti)) for p in pieces(toks, part, n)]
 
     def _read_document(self, doc: _Document) -> None:
         doc.reading = self.reader.read(doc.toks, doc.runs, doc.words_in, doc.ocr_document,

@@ -671,6 +671,16 @@ def chains(tokens: Sequence[Token], soft_punct: bool = False, skip: frozenset = 
         yield run
 
 
+def cut_before(run: List[int], starts: Callable[[int], bool]) -> Iterator[List[int]]:
+    """`run` cut before each of its token indices (but the first) for which `starts` is true."""
+    lo = 0
+    for k in range(1, len(run)):
+        if starts(run[k]):
+            yield run[lo:k]
+            lo = k
+    yield run[lo:]
+
+
 def pieces(tokens: Sequence[Token], run: List[int], n: int) -> Iterator[List[int]]:
     """`run` cut into pieces of at most `n` units, each without P_TOKEN units at its
     ends (no chain the LM saw begins or ends with one)."""
