@@ -3,6 +3,8 @@
 the OCR channel's letter edits weighed by how likely the document is OCR output all
 the same (DocumentReader.ocr_odds, Config.typed_ocr_llr).  Cases are data
 (tests/cases/typed_text.json)."""
+import dataclasses
+
 import pytest
 
 from vidiacritic.tokens import WORD, tokenize
@@ -27,11 +29,14 @@ def test_typed_caps_default_engine(model, src, expected):
 @pytest.mark.parametrize("token", CASES["acronyms"])
 def test_caps_spelling_only_rare_syllables_is_an_acronym(stat, token):
     assert stat.lattices.rare_caps(token)
-    # kept at the acronym's cost in typed text (None: a syllable of the vocabulary, which
-    # its own candidate keeps), as damage in OCR output
+    # kept at the acronym's cost (None: a syllable of the vocabulary, which its own
+    # candidate keeps), in typed text and in OCR output (Config.ocr_rare_caps; without
+    # it, as damage in OCR output)
     assert stat.lattices.keep_logp(token, False) in (None, stat.config.acronym_keep_logp)
-    assert stat.lattices.keep_logp(token, True) in (None, stat.config.lower_keep_logp)
-    assert stat.lattices.keep_logp("EU", False) == stat.config.acronym_keep_logp
+    assert stat.lattices.keep_logp(token, True) in (None, stat.config.acronym_keep_logp)
+    assert stat.lattices.keep_logp("EU", False) == stat.lattices.keep_logp("EU", True) == stat.config.acronym_keep_logp
+    off = stat.with_config(dataclasses.replace(stat.config, ocr_rare_caps=False))
+    assert off.lattices.keep_logp(token, True) in (None, stat.config.lower_keep_logp)
 
 
 @pytest.mark.parametrize("token", CASES["headings"])
@@ -109,3 +114,11 @@ def test_lone_letters_are_no_evidence_of_ocr_output(stat, line, expected):
     assert stat.ocr_word_counts(line)[2] < 0
     explained = stat.explain(line)
     assert explained.reading.kind == "typed-unmarked" and explained.text == expected
+
+
+@pytest.mark.parametrize("engine", ["stat", "model"])
+@pytest.mark.parametrize("src,expected", CASES["ocr_acronym_lines"])
+def test_rare_caps_acronym_kept_in_ocr_output(request, engine, src, expected):
+    restorer = request.getfixturevalue(engine)
+    ex = restorer.explain(src)
+    assert ex.reading.kind == "eng-ocr" and ex.text == expected

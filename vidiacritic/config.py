@@ -175,6 +175,10 @@ class Config:
     # an acronym, not a heading's word (EU, not ÊU; HUYEN is huyện), when the unigram
     # frequency of that skeleton's syllables is below exp(this) (None: never).
     acronym_skeleton_logp: Optional[float] = -11.0
+    # In OCR output too: an all-caps token that is such a skeleton is kept at the
+    # acronym's cost (EU in "Liên minh châu Âu (EU)" was read Đều), as an all-caps token
+    # that spells no syllable already is (THUG, UBND); False: OCR output reads it as damage.
+    ocr_rare_caps: bool = True
     # Typed text has no OCR damage: an all-caps token there is read as its own letters
     # with marks added (HUYEN huyện), not as the syllables an OCR letter edit makes of
     # it (EU as cụ, CIA as của).

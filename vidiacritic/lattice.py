@@ -61,7 +61,7 @@ class LatticeBuilder:
         if self.reader.has_ocr_marks(token):
             return self.config.lower_keep_logp  # OCR damage: s6
         if token.lower() in self.generator.forms:
-            if not ocr_document and self.rare_caps(token):
+            if (not ocr_document or self.config.ocr_rare_caps) and self.rare_caps(token):
                 return self.config.acronym_keep_logp  # EU: the syllables it spells (êu, ếu) are rare
             return self.config.lower_keep_logp  # a syllable without its marks: HUYEN
         if len(token) >= 2 and token.isupper():
