@@ -205,28 +205,40 @@ class DocumentReader:
         if reading.kind != VIE_OCR:
             return None
         out: Dict[int, DocumentReading] = {}
+        confidences = confidences if table is not None else None
+        for line, invalid in self._lines(toks):
+            line_reading = self._line_reading(reading, invalid)
+            for j in line:
+                conf = confidences.get(j) if confidences else None
+                # (equal rates make equal readings: one per line class and band,
+                # so the candidate caches, keyed by reading, stay few)
+                out[j] = line_reading if conf is None else reading.for_word(
+                    table.ratio(invalid, conf),
+                    self.config.confidence_reach if conf < self.config.confidence_reach_below else 0)
+        return out
+
+    def _lines(self, toks: Sequence[Token]):
+        """Each line of `toks` that has words: (its words' token indices, how many of
+        them are words of letters that are no syllable of the vocabulary)."""
         line: List[int] = []
         invalid = 0
-        confidences = confidences if table is not None else None
         for i, tok in enumerate([*toks, Token("\n", SPACE, -1)]):  # a last break ends the last line
             if tok.kind == WORD:
                 line.append(i)
                 invalid += tok.text.isalpha() and normalize_syllable(tok.text) not in self.ngram.vocab
             elif "\n" in tok.text and line:
-                line_reading = reading.for_line(self.marks, invalid)
-                if invalid and self.config.damaged_line_reach:
-                    # (Tesseract-vie damages a bad line's words further than one letter:
-                    # krời for lưỡi, tiệm for liên beside a non-syllable)
-                    line_reading = replace(line_reading, reach=self.config.damaged_line_reach)
-                for j in line:
-                    conf = confidences.get(j) if confidences else None
-                    # (equal rates make equal readings: one per line class and band,
-                    # so the candidate caches, keyed by reading, stay few)
-                    out[j] = line_reading if conf is None else reading.for_word(
-                        table.ratio(invalid, conf),
-                        self.config.confidence_reach if conf < self.config.confidence_reach_below else 0)
+                yield line, invalid
                 line, invalid = [], 0
-        return out
+
+    def _line_reading(self, reading: DocumentReading, invalid: int) -> DocumentReading:
+        """A vie-OCR `reading` on a line with `invalid` non-syllables (for_line); on a
+        damaged line its candidates reach Config.damaged_line_reach letters further."""
+        line_reading = reading.for_line(self.marks, invalid)
+        if invalid and self.config.damaged_line_reach:
+            # (Tesseract-vie damages a bad line's words further than one letter:
+            # krời for lưỡi, tiệm for liên beside a non-syllable)
+            line_reading = replace(line_reading, reach=self.config.damaged_line_reach)
+        return line_reading
 
     def _damaged_lines(self, toks: Sequence[Token], reading: DocumentReading) -> Optional[Dict[int, DocumentReading]]:
         """For a typed-marked document, the words of each line that holds a damaged word
@@ -241,23 +253,12 @@ class DocumentReader:
         syllables beside them.  Such a word says its line is OCR damage whatever the
         document is; the other lines stay as they were read (data/OCR_NOISE.md, "Session 24")."""
         out: Dict[int, DocumentReading] = {}
-        line: List[int] = []
-        damaged = invalid = 0
         rate = max(reading.mark_error, float(self.marks.meta.get("error_rate", VIE_OCR_ERROR)))
         as_ocr = DocumentReading(VIE_OCR, reading.tone_drop, reading.quality_drop, rate, reading.words)
-        for i, tok in enumerate([*toks, Token("\n", SPACE, -1)]):  # a last break ends the last line
-            if tok.kind == WORD:
-                line.append(i)
-                bad = tok.text.isalpha() and normalize_syllable(tok.text) not in self.ngram.vocab
-                invalid += bad
-                damaged += bad and self.typed_damage(tok.text)
-            elif "\n" in tok.text and line:
-                if damaged:
-                    line_reading = as_ocr.for_line(self.marks, invalid)
-                    if self.config.damaged_line_reach:
-                        line_reading = replace(line_reading, reach=self.config.damaged_line_reach)
-                    out.update(zip(line, repeat(line_reading)))
-                line, damaged, invalid = [], 0, 0
+        for line, invalid in self._lines(toks):
+            # (a damaged word is a non-syllable: only lines with one are looked at)
+            if invalid and any(self.typed_damage(toks[j].text) for j in line):
+                out.update(zip(line, repeat(self._line_reading(as_ocr, invalid))))
         return out or None
 
     def typed_damage(self, token: str) -> bool:
