@@ -656,6 +656,8 @@ def foreign_words(toks: Sequence[Token], english: Dict[str, float],
     * One- or two-letter all-caps tokens right after a capitalised word with no
       Vietnamese reading, one space between: the OA of "Zalo OA" is not ÓA, the S of
       "Model S" not Sẽ.
+    * One letter glued by an apostrophe to a name ("d'Estaing", "O'Neill":
+      _letter_before_name).
     * English endings after an apostrophe ("America's": _english_clitic) and a small
       English word between two such capitalised words ("The Conduct of Life":
       _word_between_foreign_names).
@@ -713,6 +715,7 @@ def foreign_words(toks: Sequence[Token], english: Dict[str, float],
             elif vi or not name_like:
                 close()  # a Vietnamese word, or something else; names and acronyms pass
             if _caps_after_foreign_name(toks, i, vi_freq) or _english_clitic(toks, i, vi_freq) or \
+                    _letter_before_name(toks, i) or \
                     _word_between_foreign_names(toks, i, english, vi_freq) or unit_after_number(toks, i) or \
                     abbreviation_before_number(toks, i) or \
                     _acronym_among_lowercase(toks, i, english, vi_freq, OCR_ACRONYM_MIN if ocr_reading is not None else 2) or \
@@ -815,6 +818,22 @@ def _english_clitic(toks: Sequence[Token], i: int, vietnamese: Callable[[str], f
     return word.kind == WORD and len(word.text) >= 2 and word.text.isalpha() and not vietnamese(word.text)
 
 
+def _letter_before_name(toks: Sequence[Token], i: int) -> bool:
+    """Whether toks[i] is one Latin letter glued by an apostrophe to a capitalised word
+    ("d'Estaing", "l'Oréal", "O'Neill", "M'Drăk"): an elided article or a name's prefix,
+    never a Vietnamese syllable that lost its marks.  The decoder read that lone letter as a
+    damaged word ("Giscard ở'Estaing", "de'Estaing" in text read as Tesseract-vie output).
+    The word after it needs two letters or more and a lowercase one: Tesseract's damage
+    of a capitalised syllable ("Ý'Y" for Ủy) is neither."""
+    tok = toks[i]
+    if tok.kind != WORD or len(tok.text) != 1 or not tok.text.isascii() or not tok.text.isalpha() \
+            or i + 2 >= len(toks) or toks[i + 1].text not in APOSTROPHES:
+        return False
+    name = toks[i + 2]
+    return name.kind == WORD and len(name.text) >= 2 and name.text[0].isupper() \
+        and any(c.islower() for c in name.text[1:])
+
+
 def _word_between_foreign_names(toks: Sequence[Token], i: int, english: Dict[str, float],
                                 vietnamese: Callable[[str], float]) -> bool:
     """Whether toks[i] is a lowercase English word with no Vietnamese reading between two
@@ -827,7 +846,8 @@ def _word_between_foreign_names(toks: Sequence[Token], i: int, english: Dict[str
         return False
     if i < 2 or i + 2 >= len(toks) or toks[i - 1].text != " " or toks[i + 1].text != " ":
         return False
-    return all(_foreign_name(toks[j], vietnamese) for j in (i - 2, i + 2))
+    # (the name after it may be a title's abbreviation: "the Benefit of Mr. Kite")
+    return _foreign_name(toks[i - 2], vietnamese) and _foreign_name(toks[i + 2], vietnamese, min_letters=2)
 
 
 def _foreign_name(tok: Token, vietnamese: Callable[[str], float], min_letters: int = 3) -> bool:
