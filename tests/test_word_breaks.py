@@ -116,3 +116,16 @@ def test_correct_text_read_as_ocr_keeps_its_breaks(stat, marked):
     assert not breaks.merged
     for a, b in breaks.inserted.values():
         assert not word_breaks._is_word(stat, out[a].text + out[b].text)
+
+
+def test_a_joined_caps_word_keeps_at_the_damage_cost(stat):
+    """A merge site's pieces joined ("DU AN" as DUAN) are read as one syllable or kept
+    as damage, never kept at an all-caps token's acronym cost: with it, joining two
+    capitalised syllables of a heading could beat reading them apart."""
+    ids, scores = word_breaks._word_position(stat, "DUAN", joined=True)
+    entry = stat.lattices.entry("DUAN", True, None)
+    assert entry.keep >= 0 and entry.scores[entry.keep] > stat.config.lower_keep_logp  # (as written: an acronym)
+    assert scores[entry.keep] == stat.config.lower_keep_logp
+    others = [k for k in range(len(scores)) if k != entry.keep]
+    assert list(scores[others]) == list(entry.scores[others])
+    assert list(word_breaks._word_position(stat, "DUAN")[1]) == list(entry.scores)

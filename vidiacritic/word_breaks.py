@@ -339,12 +339,20 @@ def _position(restorer, toks: Sequence[Token], ti: int):
     return _word_position(restorer, toks[ti].text)
 
 
-def _word_position(restorer, text: str):
+def _word_position(restorer, text: str, joined: bool = False):
     """(ids, unary) of a word: the restorer's candidates for it in an OCR document; a
-    word without any is OCR damage, kept at the lowercase keep penalty."""
+    word without any is OCR damage, kept at the lowercase keep penalty.  `joined`: the
+    word is a merge site's pieces joined ("DU AN" as DUAN), whose "keep as written" is
+    damage's at most: a join exists to be read as one syllable, while an all-caps
+    token's own keep is an acronym's, which costs little, and made "CHỦ DỰ ÁN" a merge
+    that moved the decoding of the line above it."""
     entry = restorer.lattices.entry(text, True, None)
     if not entry.forms:
         return np.array([restorer.ngram.unk_id]), np.array([restorer.config.lower_keep_logp])
+    if joined and entry.keep >= 0 and entry.scores[entry.keep] > restorer.config.lower_keep_logp:
+        scores = entry.scores.copy()
+        scores[entry.keep] = restorer.config.lower_keep_logp
+        return entry.ids, scores
     return entry.ids, entry.scores
 
 
@@ -356,7 +364,7 @@ def _decide(restorer, toks: Sequence[Token], sites: Sequence[_Site]) -> List[_Si
         ctx_a = [_position(restorer, toks, ti) for ti in s.after]
         # (a glued site's mark is read as the language model's <p>)
         written = [_position(restorer, toks, ti) for ti in range(s.first, s.last + 1) if toks[ti].kind != SPACE]
-        other = [_word_position(restorer, text) for text, _ in s.pieces]
+        other = [_word_position(restorer, text, joined=s.merge) for text, _ in s.pieces]
         for middle in (written, other):
             pos = ctx_b + middle + ctx_a
             lattices.append(Lattice([p[0] for p in pos], [p[1] for p in pos]))
