@@ -76,3 +76,24 @@ def test_a_name_offered_twice_is_as_sure_as_its_two_candidates(stat):
     forms, k = meta[2][0], dec.best[2]
     assert forms[k] == "cồn"
     assert chosen_share(dec.marginals[2], forms, k) > float(dec.marginals[2][k])
+
+
+@pytest.mark.parametrize("text,phrase", [
+    ("chi tu quy “bao hiem y te” cua tinh", ("quỹ", "bảo", "hiểm", "y", "tế")),
+    ("Chuong trinh bao “ve moi truong” nam nay", ("bảo", "vệ", "môi", "trường")),
+])
+def test_a_quotation_mark_does_not_cut_a_lexicon_phrase(stat, text, phrase):
+    """A name quoted after its head word (quỹ “bảo hiểm y tế”) still matches the
+    lexicon's phrase: the quotation mark between its words is left out of the match,
+    and the bonus goes to the words on both sides.  Without across_quotes (how the
+    document's phrase coverage counts) the quote cuts it, as before."""
+    toks = tokenize(text)
+    run = max(chains(toks, stat.soft_punct), key=len)  # (the restorer's chains: a quote is a <p> in them)
+    entries = [stat.lattices.entry_at(toks, ti, False, None, None, frozenset()) for ti in run]
+    texts = [toks[ti].text for ti in run]
+    words = [p for p in range(len(run)) if entries[p] is not None]
+    first = next(p for p in words if phrase[0] in entries[p].cset)
+    span = [p for p in words if p >= first][:len(phrase)]
+    assert all(phrase[k] in stat.lattices.phrase_bonus(entries, texts, 1.0)[0].get(p, {})
+               for k, p in enumerate(span))
+    assert phrase[0] not in stat.lattices.phrase_bonus(entries, texts, 1.0, across_quotes=False)[0].get(first, {})

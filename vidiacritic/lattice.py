@@ -35,6 +35,15 @@ class Entry(NamedTuple):
     extra: Tuple[int, ...] = ()  # indices of the forms only the user terms made candidates
 
 
+# Quotation marks: a chain's soft punctuation made of these alone does not cut a
+# lexicon phrase (LatticeBuilder.phrase_bonus).
+QUOTE_MARKS = frozenset('“”"‘’\'«»„')
+
+
+def _quote_only(text: str) -> bool:
+    return bool(text) and all(c in QUOTE_MARKS for c in text)
+
+
 # The word that names an article before its code (fixes.names_article).
 ARTICLE_WORD = "điều"
 
@@ -511,12 +520,16 @@ class LatticeBuilder:
             if seen >= most:
                 break
             entries = [self.entry_at(toks, ti, ocr_document, reading, by_line, foreign) for ti in run]
-            hit += len(self.phrase_bonus(entries, [toks[ti].text for ti in run], 1.0)[0])
+            # (phrases as the lexicon's corpus chains hold them, not across quotation
+            # marks: the coverage weighs the document's domain, which a quoted name's
+            # head word is no evidence of)
+            hit += len(self.phrase_bonus(entries, [toks[ti].text for ti in run], 1.0, across_quotes=False)[0])
             seen += len(run)
         return hit, seen
 
     def phrase_bonus(self, entries: Sequence[Optional[Entry]], texts: Sequence[str],
-                     weight: Optional[float] = None, place_names: Optional[Mapping[str, Tuple[Tuple[str, ...], ...]]] = None):
+                     weight: Optional[float] = None, place_names: Optional[Mapping[str, Tuple[Tuple[str, ...], ...]]] = None,
+                     across_quotes: bool = True):
         """Lexicon phrases over a chain's candidates: {position: {syllable: bonus}},
         the positions covered by a phrase written exactly, marks included, and the
         place names read after their unit word and those unit words ({position:
@@ -524,20 +537,30 @@ class LatticeBuilder:
         `weight`: the bonus per syllable of a phrase of strength 1 (default
         Config.phrase_bonus).  `place_names` (document_place_names): names the
         document writes after a unit word elsewhere, read as names here too where
-        they stand capitalized without one."""
+        they stand capitalized without one.  `across_quotes`: a quotation mark between
+        two words does not cut a phrase (quỹ “Vì người nghèo”)."""
         weight = self.config.phrase_bonus if weight is None else weight
         if self.lexicon is None or weight == 0 or len(entries) < 2:
             return {}, set(), {}, {}  # phrases have two syllables or more
         empty: FrozenSet[str] = frozenset()
+        # A quotation mark between words does not cut a phrase: administrative text
+        # quotes the names of funds, movements and campaigns after their head word
+        # (quỹ “Vì người nghèo”, phong trào “Toàn dân ...”).  Such a position is left out
+        # of the match and the phrase's positions are the others (`at`).
+        at = [p for p in range(len(entries)) if not (across_quotes and entries[p] is None and _quote_only(texts[p]))]
+        if len(at) == len(entries):
+            at = None
+        looked = entries if at is None else [entries[p] for p in at]
+        written = texts if at is None else [texts[p] for p in at]
         # The words as written join the candidates (a name's rare syllable may be none:
         # "Ngối"), but only to find phrases written exactly.
-        sets = [e.lookup if e is not None else empty for e in entries]
+        sets = [e.lookup if e is not None else empty for e in looked]
         out: Dict[int, Dict[str, float]] = {}
         exact: set = set()
         names: Dict[int, set] = {}
         units: Dict[int, set] = {}
         for start, end, syls, strength in self.lexicon.matches(sets):
-            span = range(start, end)
+            span = range(start, end) if at is None else [at[k] for k in range(start, end)]
             if all(entries[p].written == s for p, s in zip(span, syls)):
                 if any(strip_diacritics(s) != s for s in syls):  # text without marks cannot write it
                     exact.update(span)
@@ -546,11 +569,11 @@ class LatticeBuilder:
             for p, s in zip(span, syls):
                 cur = out.setdefault(p, {})
                 cur[s] = max(cur.get(s, 0.0), weight * strength)
-            at = place_name_words(syls, texts, start)
-            for p in at:
-                names.setdefault(p, set()).add(syls[p - start])
-            if at:
-                units.setdefault(start, set()).add(syls[0])
+            named = place_name_words(syls, written, start)
+            for p in named:
+                names.setdefault(p if at is None else at[p], set()).add(syls[p - start])
+            if named:
+                units.setdefault(start if at is None else at[start], set()).add(syls[0])
         if place_names:
             for start, syls in self._place_names_at(entries, texts, place_names):
                 for p, s in zip(range(start, start + len(syls)), syls):
