@@ -94,6 +94,6 @@ def test_a_quotation_mark_does_not_cut_a_lexicon_phrase(stat, text, phrase):
     words = [p for p in range(len(run)) if entries[p] is not None]
     first = next(p for p in words if phrase[0] in entries[p].cset)
     span = [p for p in words if p >= first][:len(phrase)]
-    assert all(phrase[k] in stat.lattices.phrase_bonus(entries, texts, 1.0)[0].get(p, {})
-               for k, p in enumerate(span))
+    bonus = stat.lattices.phrase_bonus(entries, texts, 1.0)[0]
+    assert all(phrase[k] in bonus.get(p, {}) for k, p in enumerate(span))
     assert phrase[0] not in stat.lattices.phrase_bonus(entries, texts, 1.0, across_quotes=False)[0].get(first, {})
