@@ -257,3 +257,25 @@ def test_train_survives_a_failed_graph_export(tmp_path, tiny_init, monkeypatch):
     model = str(tmp_path / "model")
     DK.main(["fetch", "--from", ship, "--out", model, "--init", MODEL])
     assert os.path.getsize(os.path.join(model, "scorer.int8.onnx")) > 0
+
+
+def test_unseen_lines_drops_the_training_pairs_text(tmp_path):
+    """scripts/seq2seq/unseen_lines.py: a weight-tuning slice keeps only lines whose gold
+    shares no run of 8 words with a training pair's gold (a stock phrase shorter than
+    that is no reason to drop a line)."""
+    from scripts.seq2seq import unseen_lines as UL
+
+    train = tmp_path / "train.tsv"
+    train.write_text("".join(f"x\t{g}\n" for g in GOLD[:2]), encoding="utf-8")
+    rows = [
+        "ocr a\tNgười lao động được hưởng chế độ bảo hiểm xã hội theo quy định mới.\n",  # a seen line, one word more
+        "ocr b\tCơ quan có trách nhiệm hướng dẫn thi hành Thông tư này.\n",  # 6 words shared: kept
+        "ocr c\tĐiều 5. Quyền và nghĩa vụ của cơ quan, tổ chức\n",  # unseen
+    ]
+    pairs = tmp_path / "slice.tsv"
+    pairs.write_text("".join(rows), encoding="utf-8")
+    out = tmp_path / "out.tsv"
+    assert UL.main(["--train", str(train), str(pairs), str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == rows[1] + rows[2]
+    with pytest.raises(SystemExit):
+        UL.main(["--train", str(train), str(pairs), str(pairs)])
