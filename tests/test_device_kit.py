@@ -279,3 +279,21 @@ def test_unseen_lines_drops_the_training_pairs_text(tmp_path):
     assert out.read_text(encoding="utf-8") == rows[1] + rows[2]
     with pytest.raises(SystemExit):
         UL.main(["--train", str(train), str(pairs), str(pairs)])
+
+
+def test_device_pairs_recipe_reads_the_training_split_only(capsys):
+    """scripts/seq2seq/device_pairs.py: the session-26 pair files, each a training-split
+    make_ocr_pairs command of its own seed, and pack's --real arguments for them."""
+    from scripts.seq2seq import device_pairs as DP
+
+    assert DP.main(["--out", "/tmp/x", "--print"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(DP.RECIPE) == 9
+    assert all("--split train" in ln and "heldout" not in ln for ln in lines)
+    seeds = [ln.split("--seed ")[1].split()[0] for ln in lines]
+    assert len(set(seeds)) == len(seeds)
+    assert DP.main(["--out", "/tmp/x", "--pack-args"]) == 0
+    args = capsys.readouterr().out.split()
+    assert args[0] == "--real=vie-poor=/tmp/x/poor_vie_train.tsv" and len(args) == 9
+    assert {a.split("=")[1] for a in args} == {"vie-poor", "vie-block", "vie-dom", "vie-clean",
+                                                "eng-poor", "eng-dom", "eng-clean"}
