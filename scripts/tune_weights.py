@@ -9,11 +9,19 @@ the model engine instead and sweeps model_weight (the seq2seq scorer's weight in
 second pass; the shipped values are models/seq2seq/weights.json) at the shipped channel weight
 and phrase bonus.
 
+With --settings it restores each pairs file's OCR side as ONE document, as the
+benchmark's --set columns do (a document's reading kind decides which of the scorer's
+factors counts), under each whole ModelWeights setting given, and prints one accuracy
+per file: the sweep behind models/seq2seq/CARD.md, "GPU fine-tune (session 26)".
+
 usage: python -m scripts.tune_weights HELDOUT_PAIRS.tsv [--channel 0.5,1,1.5] [--bonus 0,1,2,3]
        python -m scripts.tune_weights HELDOUT_PAIRS.tsv --model-weight 0,0.5,1,1.5 [--model-dir D]
+       python -m scripts.tune_weights A.tsv B.tsv ... --settings "0.4,0.9375,0.3125,0.3,0.8;0.8,..."
+           (each setting: weight, marked_weight, typed_weight, typed_marked_weight, gate)
 """
 import argparse
 import itertools
+import os
 from dataclasses import replace
 
 
@@ -23,9 +31,38 @@ from vidiacritic.evaluate import score
 from vidiacritic.text import strip_diacritics
 
 
-def main() -> None:
+def parse_settings(spec: str) -> list:
+    """ModelWeights from 'weight,marked,typed,typed_marked,gate;...'."""
+    out = []
+    for item in filter(None, (x.strip() for x in spec.split(";"))):
+        vals = [float(v) for v in item.split(",")]
+        if len(vals) != 5:
+            raise SystemExit(f"tune_weights: error: a setting has 5 numbers, not {item!r}")
+        w, marked, typed, typed_marked, gate = vals
+        out.append(ModelWeights(w, gate, marked, typed, typed_marked))
+    return out
+
+
+def sweep_documents(paths, spec: str, model_dir=None) -> None:
+    """Each pairs file's OCR column restored as one document under each setting."""
+    settings = parse_settings(spec)
+    docs = []
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            rows = [r for r in (ln.rstrip("\n").split("\t") for ln in fh) if len(r) >= 2]
+        docs.append((path, "\n".join(r[0] for r in rows), [r[1] for r in rows]))
+    base = Restorer(engine="model", model_dir=model_dir)
+    print("weight marked typed typed_marked gate " + " ".join(os.path.basename(p) for p, _, _ in docs))
+    for mw in settings:
+        r = base.with_config(replace(base.config, model=mw))
+        accs = [score(r.restore(text).split("\n"), gold)["syl_acc"] for _, text, gold in docs]
+        print(f"{mw.weight} {mw.marked_weight} {mw.typed_weight} {mw.typed_marked_weight} {mw.gate} "
+              + " ".join(f"{a:.5f}" for a in accs), flush=True)
+
+
+def main(argv=None) -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("pairs")
+    ap.add_argument("pairs", nargs="+", help="pair files (one, except with --settings)")
     ap.add_argument("--channel", default="0.5,0.75,1,1.5")
     ap.add_argument("--bonus", default="0,1,2,3")
     ap.add_argument("--max-lines", type=int, default=800)
@@ -34,8 +71,14 @@ def main() -> None:
     ap.add_argument("--model-marked", default="1.0", help="with --model-weight: factors on the weight "
                     "in documents read as marked")
     ap.add_argument("--model-dir", default=None, help="scorer folder (default: models/seq2seq)")
-    args = ap.parse_args()
-    rows = [ln.rstrip("\n").split("\t") for ln in open(args.pairs, encoding="utf-8")]
+    ap.add_argument("--settings", default="", help="whole ModelWeights settings, ';'-separated "
+                    "'weight,marked,typed,typed_marked,gate': each pairs file restored as one document")
+    args = ap.parse_args(argv)
+    if args.settings:
+        return sweep_documents(args.pairs, args.settings, args.model_dir)
+    if len(args.pairs) != 1:
+        raise SystemExit("tune_weights: error: one pairs file, except with --settings")
+    rows = [ln.rstrip("\n").split("\t") for ln in open(args.pairs[0], encoding="utf-8")]
     rows = [r for r in rows if len(r) >= 2][: args.max_lines]
     ocr = [r[0] for r in rows]
     gold = [r[1] for r in rows]

@@ -106,3 +106,25 @@ def test_estimate_ocr_odds_prints_each_class_share_and_ratio(tmp_path, capsys):
     assert [x.strip() for x in rows["marked"]][:2] == ["0.1250", "0.0000"]
     assert estimate_ocr_odds.main(["--ocr", str(tmp_path / "missing.tsv")]) == 2
     assert "estimate_ocr_odds: error:" in capsys.readouterr().err
+
+
+def test_tune_weights_settings_restore_each_file_as_one_document(tmp_path, capsys):
+    """scripts/tune_weights.py --settings: whole ModelWeights settings, each pairs file's
+    OCR side restored as one document, one accuracy per file and setting."""
+    from scripts import tune_weights
+    from vidiacritic.config import ModelWeights
+
+    assert tune_weights.parse_settings("0.4,0.9375,0.3125,0.3,0.8; ") == [ModelWeights(0.4, 0.8, 0.9375, 0.3125, 0.3)]
+    with pytest.raises(SystemExit):
+        tune_weights.parse_settings("1,2")
+    pairs = tmp_path / "p.tsv"
+    pairs.write_text("Uy ban nhan dan tinh\tỦy ban nhân dân tỉnh\nthanh pho Ha Noi\tthành phố Hà Nội\n",
+                     encoding="utf-8")
+    tune_weights.main([str(pairs), "--settings", "0.4,0.9375,0.3125,0.3,0.8;0,1,1,1,1"])
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith(" p.tsv") and len(out) == 3
+    assert [ln.split()[:5] for ln in out[1:]] == [["0.4", "0.9375", "0.3125", "0.3", "0.8"],
+                                                  ["0.0", "1.0", "1.0", "1.0", "1.0"]]
+    assert [ln.split()[5] for ln in out[1:]] == ["1.00000", "1.00000"]  # (both lines restored right)
+    with pytest.raises(SystemExit):
+        tune_weights.main([str(pairs), str(pairs)])  # (two files only with --settings)
