@@ -25,6 +25,7 @@ import os
 from dataclasses import replace
 
 
+from scripts.benchmark import read_pairs
 from vidiacritic import Restorer
 from vidiacritic.config import ModelWeights
 from vidiacritic.evaluate import score
@@ -46,16 +47,12 @@ def parse_settings(spec: str) -> list:
 def sweep_documents(paths, spec: str, model_dir=None) -> None:
     """Each pairs file's OCR column restored as one document under each setting."""
     settings = parse_settings(spec)
-    docs = []
-    for path in paths:
-        with open(path, encoding="utf-8") as fh:
-            rows = [r for r in (ln.rstrip("\n").split("\t") for ln in fh) if len(r) >= 2]
-        docs.append((path, "\n".join(r[0] for r in rows), [r[1] for r in rows]))
+    docs = [(path, *read_pairs(path)) for path in paths]  # (as the benchmark reads a --set column)
     base = Restorer(engine="model", model_dir=model_dir)
     print("weight marked typed typed_marked gate " + " ".join(os.path.basename(p) for p, _, _ in docs))
     for mw in settings:
         r = base.with_config(replace(base.config, model=mw))
-        accs = [score(r.restore(text).split("\n"), gold)["syl_acc"] for _, text, gold in docs]
+        accs = [score(r.restore(text).split("\n"), gold.split("\n"))["syl_acc"] for _, text, gold in docs]
         print(f"{mw.weight} {mw.marked_weight} {mw.typed_weight} {mw.typed_marked_weight} {mw.gate} "
               + " ".join(f"{a:.5f}" for a in accs), flush=True)
 

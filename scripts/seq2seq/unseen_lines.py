@@ -18,19 +18,13 @@ import argparse
 import os
 from typing import Iterable, Set, Tuple
 
+from scripts.tables import read_pairs
+
 
 def word_runs(text: str, n: int) -> Set[Tuple[str, ...]]:
     """The runs of `n` consecutive words of `text`, lower-cased."""
     w = text.lower().split()
     return {tuple(w[i:i + n]) for i in range(len(w) - n + 1)}
-
-
-def gold_column(path: str) -> Iterable[str]:
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            row = line.rstrip("\n").split("\t")
-            if len(row) >= 2:
-                yield row[1]
 
 
 def unseen(lines: Iterable[str], seen: Set[Tuple[str, ...]], n: int) -> Tuple[list, int]:
@@ -55,9 +49,8 @@ def main(argv=None) -> int:
     if os.path.realpath(a.out) in {os.path.realpath(p) for p in [a.pairs] + a.train}:
         raise SystemExit("unseen_lines: error: OUT is one of the inputs")
     seen: Set[Tuple[str, ...]] = set()
-    for path in a.train:
-        for gold in gold_column(path):
-            seen |= word_runs(gold, a.words)
+    for _, gold in read_pairs(a.train):
+        seen |= word_runs(gold, a.words)
     with open(a.pairs, encoding="utf-8") as fh:
         kept, dropped = unseen(fh, seen, a.words)
     tmp = a.out + ".tmp"
