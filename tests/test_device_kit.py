@@ -297,3 +297,46 @@ def test_device_pairs_recipe_reads_the_training_split_only(capsys):
     assert args[0] == "--real=vie-poor=/tmp/x/poor_vie_train.tsv" and len(args) == 9
     assert {a.split("=")[1] for a in args} == {"vie-poor", "vie-block", "vie-dom", "vie-clean",
                                                 "eng-poor", "eng-dom", "eng-clean"}
+
+
+def test_real_pairs_of_bundle_are_its_train_rows_only(tmp_path):
+    bundle = str(tmp_path / "bundle")
+    DK.write_bundle(synthetic_rows(), bundle, per_kind=2, frac=0.5)
+    train, valid, _ = DK.load_bundle(bundle)
+    path = str(tmp_path / "real.tsv")
+    assert DK.real_pairs_of_bundle(bundle, path) == 4  # 6 real rows less the 2 held back
+    lines = open(path, encoding="utf-8").read().splitlines()
+    want = [f"{n}\t{c}" for n, c, k in zip(train["noisy"], train["clean"], train["kind"])
+            if k == "real-vie-poor"]
+    assert lines == want
+
+
+def test_pretrain_a_scorer_from_scratch_then_finetune_it(tmp_path):
+    """The GPU session's larger scorer: train_scorer's recipe on carried clean chunks,
+    then `train --init` on the bundle; both ship files the restorer loads."""
+    import lzma
+    pytest.importorskip("torch")
+    from vidiacritic import Restorer
+    data, bundle, p1, p2 = (str(tmp_path / n) for n in ("data", "bundle", "p1", "p2"))
+    os.makedirs(data)
+    for name in ("legal.txt.xz", "general.txt.xz"):
+        with lzma.open(os.path.join(data, name), "wt", encoding="utf-8") as fh:
+            fh.write("\n".join(GOLD) + "\n")
+    DK.write_bundle(synthetic_rows(), bundle, per_kind=2, frac=0.5)
+    rc = DK.main(["pretrain", "--data", data, "--bundle", bundle, "--init", MODEL, "--preset", "tiny",
+                  "--minutes", "1", "--max-steps", "2", "--max-tokens", "400", "--warmup", "1",
+                  "--log-every", "1", "--out", p1, "--ship", str(tmp_path / "ship1")])
+    assert rc == 0
+    log = [json.loads(x) for x in open(os.path.join(p1, "train_log.jsonl"), encoding="utf-8")]
+    start = next(r for r in log if r.get("event") == "start")
+    assert start["real_pairs"] == 4 and start["preset"] == "tiny" and start["legal_chunks"] == 4
+    assert not os.path.exists(os.path.join(p1, "real_pairs.tsv"))  # training text not left behind
+    assert json.load(open(os.path.join(str(tmp_path / "ship1"), "ship.json")))["files"]["scorer.npz"]
+    rc = DK.main(["train", "--bundle", bundle, "--init", p1, "--device", "cpu", "--threads", "1",
+                  "--max-steps", "1", "--minutes", "5", "--eval-minutes", "60", "--out", p2,
+                  "--warmup", "1"])
+    assert rc == 0
+    assert json.load(open(os.path.join(p2, "scorer.json")))["d_model"] == 64
+    text = "Dieu 5. Quyen va nghia vu cua co quan, to chuc"
+    got = Restorer(model_dir=p2).restore(text)
+    assert len(got.split()) == len(text.split())

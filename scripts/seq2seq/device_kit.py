@@ -465,6 +465,58 @@ def cmd_train(a) -> int:
     return 0
 
 
+def real_pairs_of_bundle(bundle: str, path: str, verify: bool = True) -> int:
+    """Write the real Tesseract rows of the bundle's *train* part as ``noisy<TAB>clean``
+    lines to `path` (train_scorer.py's --real); its validation rows stay unseen, so a
+    scorer trained from scratch is judged on the same rows as a fine-tuned one.
+    Returns the rows written."""
+    train, _valid, _man = load_bundle(bundle, verify=verify)
+    n = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        for noisy, clean, kind in zip(train["noisy"], train["clean"], train["kind"]):
+            if kind.startswith("real-") and "\t" not in noisy + clean and "\n" not in noisy + clean:
+                fh.write(f"{noisy}\t{clean}\n")
+                n += 1
+    return n
+
+
+def cmd_pretrain(a) -> int:
+    """A scorer from scratch (issue 9: a larger model when a GPU is lent) by
+    train_scorer.py's recipe: the clean chunks of make_pairs.py (carried; noise drawn
+    fresh for every batch), pretraining then fine-tuning (its last --finetune-frac), with
+    the bundle's real training rows as its real pairs; exported and shipped like `train`.
+    `train --init OUT` then fine-tunes it on the bundle, as the shipped scorer was."""
+    t0 = time.time()
+    stubbed = stub_missing_modules()
+    from scripts.seq2seq import train_scorer as TS
+    TS._T0 = t0  # its deadline counts from the run's start, not from the module's import
+    os.makedirs(a.out, exist_ok=True)
+    real = os.path.join(a.out, "real_pairs.tsv")
+    n_real = real_pairs_of_bundle(a.bundle, real, verify=not a.no_verify) if a.bundle else 0
+    argv = ["--data", a.data, "--preset", a.preset, "--out", a.out,
+            "--ckpt-dir", a.ckpt_dir or os.path.join(a.out, "ckpt"),
+            "--max-minutes", str(a.minutes + a.slack_minutes), "--train-minutes", str(a.minutes),
+            "--finetune-frac", str(a.finetune_frac), "--lr", str(a.lr), "--warmup", str(a.warmup),
+            "--workers", str(a.workers), "--eval-minutes", str(a.eval_minutes),
+            "--log-every", str(a.log_every), "--seed", str(a.seed),
+            "--tokenizer", os.path.join(a.init, "spm.model"),
+            "--syllables", os.path.join(a.init, "syllables.txt"), "--dev", "-"]
+    if n_real:
+        argv += ["--real", real]
+    if a.max_tokens:
+        argv += ["--max-tokens", str(a.max_tokens)]
+    if a.max_steps:
+        argv += ["--max-steps", str(a.max_steps)]
+    print(json.dumps({"event": "pretrain", "real_rows": n_real, "stubbed": stubbed, "argv": argv}),
+          flush=True)
+    TS.main(argv)
+    os.remove(real)  # training text stays on the device
+    if a.ship:
+        ship(a.out, a.ship)
+    print(json.dumps({"event": "pretrain_done", "wall_s": round(time.time() - t0, 1)}), flush=True)
+    return 0
+
+
 # ---------------------------------------------------------------- fetch
 
 def cmd_fetch(a) -> int:
@@ -617,6 +669,27 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--max-steps", type=int, default=0)
     p.add_argument("--seed", type=int, default=11)
     p.add_argument("--no-verify", action="store_true", help="skip the bundle's sha256 check")
+    p = sub.add_parser("pretrain", help="a scorer from scratch on carried clean chunks")
+    p.add_argument("--data", default="runs/s2s_data", help="make_pairs.py's clean chunks")
+    p.add_argument("--bundle", default="runs/device", help="its real train rows are the real pairs")
+    p.add_argument("--init", default=os.path.join(ROOT, "models", "seq2seq"),
+                   help="where spm.model and syllables.txt are read")
+    p.add_argument("--preset", default="base")
+    p.add_argument("--minutes", type=float, default=6.0, help="planned training time")
+    p.add_argument("--slack-minutes", type=float, default=1.5, help="load and export time")
+    p.add_argument("--finetune-frac", type=float, default=0.3)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--warmup", type=int, default=300)
+    p.add_argument("--max-tokens", type=int, default=0, help="default 3000 CPU, 30000 CUDA")
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--eval-minutes", type=float, default=3.0)
+    p.add_argument("--log-every", type=int, default=100)
+    p.add_argument("--max-steps", type=int, default=0)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--ckpt-dir", default="", help="default OUT/ckpt")
+    p.add_argument("--out", default="runs/pretrain_out")
+    p.add_argument("--ship", default="", help="also copy the results here in pieces ($OUT)")
+    p.add_argument("--no-verify", action="store_true", help="skip the bundle's sha256 check")
     p = sub.add_parser("fetch", help="shipped files back into a model folder")
     p.add_argument("--from", dest="src", required=True, help="the fetched $OUT files")
     p.add_argument("--out", default="runs/gpu_model")
@@ -628,7 +701,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--top", type=int, default=8, help="list the largest kept files")
     a = ap.parse_args(argv)
     a.argv = list(argv) if argv is not None else None
-    return {"pack": cmd_pack, "train": cmd_train, "fetch": cmd_fetch, "slim-tree": cmd_slim}[a.cmd](a)
+    return {"pack": cmd_pack, "train": cmd_train, "pretrain": cmd_pretrain, "fetch": cmd_fetch,
+            "slim-tree": cmd_slim}[a.cmd](a)
 
 
 if __name__ == "__main__":
