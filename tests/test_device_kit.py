@@ -340,3 +340,30 @@ def test_pretrain_a_scorer_from_scratch_then_finetune_it(tmp_path):
     text = "Dieu 5. Quyen va nghia vu cua co quan, to chuc"
     got = Restorer(model_dir=p2).restore(text)
     assert len(got.split()) == len(text.split())
+
+
+def test_scorer_reach_counts_what_the_scorer_knows_and_the_restorer_misses(tmp_path, capsys):
+    """scripts/seq2seq/scorer_reach.py: its teacher-forced count is the trainer's measure
+    (the shipped scorer reads these stripped test lines almost all right), and the reach
+    counts only words the first engine got wrong."""
+    from scripts.seq2seq import scorer_reach as SR
+    from vidiacritic import Restorer
+    pairs = list(zip(NOISY, GOLD))
+    scorer = Restorer(engine="model").scorer
+    tf = SR.teacher_forced_right(scorer, pairs + [("một hai", "một hai ba")])
+    assert [len(x) for x in tf] == [len(SR.words(g)) for g in GOLD] + [0]  # unaligned: not counted
+    assert sum(map(sum, tf)) >= 0.8 * sum(map(len, tf))
+
+    class Keeps:  # an "engine" that leaves the text as it is: wrong wherever marks are missing
+        def restore(self, text):
+            return text
+    row = SR.measure("t", pairs, {"keep": Keeps(), "model": Restorer(engine="model")}, scorer)
+    assert row["keep"] < row["model"] and row["words"] > 20
+    missed = sum(1 for (n, g), right in zip(pairs, tf) for a, b, ok in zip(SR.words(n), SR.words(g), right)
+                 if ok and b.lower() in scorer.syllables and a != b)
+    assert row["reach_words"] == missed  # the scorer right, the text as written wrong
+    path = tmp_path / "p.tsv"
+    path.write_text("".join(f"{n}\t{g}\n" for n, g in pairs), encoding="utf-8")
+    assert SR.main([f"t={path}", "--engines", "statistical"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[2].startswith("| t | 4 |")
