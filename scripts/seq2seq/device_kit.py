@@ -20,6 +20,12 @@ files training does not read, and the results come back as the runtime files.
              --out; --ship DIR also copies them there in pieces under 15 MiB:
                python -m scripts.seq2seq.device_kit train --bundle runs/device \\
                    --init models/seq2seq --minutes 7 --device cuda --out /tmp/gpu_out --ship $OUT
+  pretrain   a new scorer from scratch (``--preset base``) by train_scorer.py's recipe on
+             the carried clean chunks of make_pairs.py, the bundle's real train rows as
+             its real pairs; shipped like ``train``, whose ``--init`` then fine-tunes it on
+             the bundle (model card, "A larger scorer on a GPU (session 27)"):
+               python -m scripts.seq2seq.device_kit pretrain --data runs/s2s_carry \\
+                   --bundle runs/device --preset base --workers 14 --minutes 5.8 --out /tmp/p1 --ship $OUT
   fetch      put shipped files back together here (sha256 checked) into a model folder
              that ``Restorer(model_dir=...)`` loads
   slim-tree  the bytes that would travel, with and without the files training does not
