@@ -28,15 +28,13 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+from scripts.seq2seq.pairs_dataset import words_of
+
 Pairs = List[Tuple[str, str]]
 
-
-def words(line: str) -> List[str]:
-    """The line's words (tokens.WORD: no numbers, no punctuation), as training reads them
-    (pairs_dataset.words_of): the scorer's input and output are 1:1 on these."""
-    from vidiacritic.tokens import WORD, tokenize
-    return [t.text for t in tokenize(line) if t.kind == WORD]
+# A line's words (tokens.WORD: no numbers, no punctuation) as training reads them: the
+# scorer's input and output are 1:1 on these.
+words = words_of
 
 
 def bundle_sets(folder: str) -> Dict[str, Pairs]:
