@@ -350,9 +350,13 @@ def test_scorer_reach_counts_what_the_scorer_knows_and_the_restorer_misses(tmp_p
     from vidiacritic import Restorer
     pairs = list(zip(NOISY, GOLD))
     scorer = Restorer(engine="model").scorer
-    tf = SR.teacher_forced_right(scorer, pairs + [("một hai", "một hai ba")])
+    tf = SR.argmax_right(scorer, pairs + [("một hai", "một hai ba")])
     assert [len(x) for x in tf] == [len(SR.words(g)) for g in GOLD] + [0]  # unaligned: not counted
     assert sum(map(sum, tf)) >= 0.8 * sum(map(len, tf))
+    # the noisy words themselves before each word: other words before, other votes
+    own = SR.argmax_right(scorer, pairs, [SR.words(n) for n in NOISY])
+    assert [len(x) for x in own] == [len(x) for x in tf[:4]] and own != tf[:4]
+    assert SR.argmax_right(scorer, pairs[:1], [["một"]]) == [[]]  # words before that do not align
 
     class Keeps:  # an "engine" that leaves the text as it is: wrong wherever marks are missing
         def restore(self, text):
@@ -362,6 +366,9 @@ def test_scorer_reach_counts_what_the_scorer_knows_and_the_restorer_misses(tmp_p
     missed = sum(1 for (n, g), right in zip(pairs, tf) for a, b, ok in zip(SR.words(n), SR.words(g), right)
                  if ok and b.lower() in scorer.syllables and a != b)
     assert row["reach_words"] == missed  # the scorer right, the text as written wrong
+    assert row["reach_own_words"] == sum(1 for (n, g), right in zip(pairs, own) for a, b, ok in
+                                         zip(SR.words(n), SR.words(g), right)
+                                         if ok and b.lower() in scorer.syllables and a != b)
     path = tmp_path / "p.tsv"
     path.write_text("".join(f"{n}\t{g}\n" for n, g in pairs), encoding="utf-8")
     assert SR.main([f"t={path}", "--engines", "statistical"]) == 0

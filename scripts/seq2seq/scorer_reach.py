@@ -13,6 +13,10 @@ the words of word-aligned lines whose gold is one of the scorer's syllables:
   reach      words the scorer's argmax gets right where the default engine is wrong, in
              points of the whole set (all its gold words): more than re-ranking by the
              scorer could gain, since teacher forcing hands it the words before
+  reach, own words before
+             the same with the default engine's output words as the words before each
+             one (where they align), as the scorer reads them when it re-ranks: nearer
+             what re-ranking could gain
 
     python -m scripts.seq2seq.scorer_reach --bundle runs/device          # its validation part, per kind
     python -m scripts.seq2seq.scorer_reach poor-vie=PAIRS.tsv [NAME=PAIRS.tsv ...]
@@ -44,22 +48,27 @@ def bundle_sets(folder: str) -> Dict[str, Pairs]:
     return valid.pairs_by_kind()
 
 
-def teacher_forced_right(scorer, pairs: Pairs, batch: int = 32) -> List[List[bool]]:
+def argmax_right(scorer, pairs: Pairs, before: Sequence[Sequence[str]] = None,
+                 batch: int = 32) -> List[List[bool]]:
     """Per pair (word-aligned ones; others get []), whether the scorer's argmax syllable at
-    each word is the gold one given the gold words before it.  Words whose gold is no known
-    syllable count as not right (they are left out of the shares by the caller)."""
+    each word is the gold one, given the gold words before it (teacher-forced), or, with
+    `before` (per pair, a restorer's output words; [] where they do not align), those
+    words before it.  Words whose gold is no known syllable count as not right (they are
+    left out of the shares by the caller)."""
     from vidiacritic.text import normalize_syllable
     vocab = scorer.syllables
     out: List[List[bool]] = [[] for _ in pairs]
     todo = []
     for i, (noisy, gold) in enumerate(pairs):
         g = words(gold)
-        if g and len(words(noisy)) == len(g):
-            todo.append((i, noisy, [vocab.get(normalize_syllable(w), 0) for w in g]))
+        prefix = g if before is None else before[i]
+        if g and len(words(noisy)) == len(g) == len(prefix):
+            todo.append((i, noisy, [vocab.get(normalize_syllable(w), 0) for w in g],
+                         [vocab.get(normalize_syllable(w), 0) for w in prefix]))
     for k in range(0, len(todo), batch):
         part = todo[k: k + batch]
-        lps = scorer.log_probs([s for _, s, _ in part], [ids for _, _, ids in part])
-        for (i, _s, ids), lp in zip(part, lps):
+        lps = scorer.log_probs([s for _, s, _, _ in part], [p for _, _, _, p in part])
+        for (i, _s, ids, _p), lp in zip(part, lps):
             best = np.argmax(lp[: len(ids)], axis=-1)
             out[i] = [bool(t) and int(b) == t for b, t in zip(best, ids)]
     return out
@@ -70,11 +79,12 @@ def measure(name: str, pairs: Pairs, restorers: Dict[str, object], scorer) -> di
     from vidiacritic.evaluate import syllable_key
     from vidiacritic.text import normalize_syllable
     outputs = {e: r.restore("\n".join(n for n, _ in pairs)).split("\n") for e, r in restorers.items()}
-    tf = teacher_forced_right(scorer, pairs)
+    first = next(iter(restorers))
+    tf = argmax_right(scorer, pairs)
+    own = argmax_right(scorer, pairs, [words(o) for o in outputs[first]])
     known = scorer.syllables
     right = {e: 0 for e in restorers}
-    n = tf_right = reach = total = 0
-    first = next(iter(restorers))
+    n = tf_right = reach = reach_own = total = 0
     for i, (noisy, gold) in enumerate(pairs):
         g = words(gold)
         total += len(g)
@@ -90,8 +100,10 @@ def measure(name: str, pairs: Pairs, restorers: Dict[str, object], scorer) -> di
             for e in restorers:
                 right[e] += ok[e]
             reach += tf[i][j] and not ok[first]
+            reach_own += own[i][j] and not ok[first]
     row = {"set": name, "lines": len(pairs), "words": n, "scorer": tf_right / max(1, n),
-           "reach_words": reach, "reach_points": 100.0 * reach / max(1, total)}
+           "reach_words": reach, "reach_points": 100.0 * reach / max(1, total),
+           "reach_own_words": reach_own, "reach_own_points": 100.0 * reach_own / max(1, total)}
     row.update({e: right[e] / max(1, n) for e in restorers})
     return row
 
@@ -119,13 +131,15 @@ def main(argv: Sequence[str] = None) -> int:
                  for e in a.engines.split(",")}
     scorer = restorers["model"].scorer if "model" in restorers else Restorer(model_dir=a.model).scorer
     engines = list(restorers)
-    print(f"| set | lines | known words | {' | '.join(engines)} | scorer (teacher-forced) | reach: words | reach: points |")
-    print("|---|---|---|" + "---|" * len(engines) + "---|---|---|")
+    print(f"| set | lines | known words | {' | '.join(engines)} | scorer (teacher-forced) | reach: words | "
+          f"reach: points | reach, own words before: words | points |")
+    print("|---|---|---|" + "---|" * len(engines) + "---|---|---|---|---|")
     for name, pairs in sets.items():
         r = measure(name, pairs, restorers, scorer)
         cells = " | ".join(f"{r[e]:.4f}" for e in engines)
         print(f"| {name} | {r['lines']} | {r['words']} | {cells} | {r['scorer']:.4f} | "
-              f"{r['reach_words']} | {r['reach_points']:.2f} |", flush=True)
+              f"{r['reach_words']} | {r['reach_points']:.2f} | {r['reach_own_words']} | "
+              f"{r['reach_own_points']:.2f} |", flush=True)
     return 0
 
 
