@@ -28,13 +28,13 @@ def measure(restorer: Restorer, forms, share: float, text: str, gold: str) -> di
             obs: tuple((f, lp) for f, lp in rows if f in gen.log_prior) for obs, rows in forms.items()}
         candidates.OCR_FORMS_SHARE = share
         gen._ocr_cache.clear()
-        restorer.lattices._entries.clear()
+        restorer.lattices.forget_entries()
         restorer.lattices._widen_cache.clear()  # (widened words' forms read the table too)
         out = restorer.restore(text)
     finally:
         gen.ocr_forms, candidates.OCR_FORMS_SHARE = saved
         gen._ocr_cache.clear()
-        restorer.lattices._entries.clear()
+        restorer.lattices.forget_entries()
         restorer.lattices._widen_cache.clear()  # (widened words' forms read the table too)
     result = score(out.split("\n"), gold.split("\n"))
     result.update(fixed_and_broken(text.split("\n"), out.split("\n"), gold.split("\n")))

@@ -638,7 +638,8 @@ def test_the_collector_pauses_only_while_the_models_load(monkeypatch):
 
 def test_one_report_process_freezes_the_loaded_models(tmp_path):
     """entry() (python -m vidiacritic.cli) passes exits_after: the models' objects are
-    frozen once loaded, and the restore is the usual one."""
+    frozen once loaded, the young objects collected less often, and the restore is the
+    usual one."""
     src = tmp_path / "a.txt"
     src.write_text("Uy ban nhan dan\n", encoding="utf-8")
     code = "\n".join([
@@ -648,10 +649,12 @@ def test_one_report_process_freezes_the_loaded_models(tmp_path):
         "def probe(*a, **k):",
         "    r = load(*a, **k)",
         "    print('frozen', gc.get_freeze_count() > 0, file=sys.stderr)",
+        "    print('threshold', gc.get_threshold()[0] == c.RUN_COLLECTION_THRESHOLD, file=sys.stderr)",
         "    return r",
         "c._restorer = probe",
         f"sys.argv = ['vidiacritic', 'fix', '--engine', 'statistical', {str(src)!r}]",
         "c.entry()"])
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT, timeout=120)
     assert p.returncode == 0, p.stderr
-    assert b"frozen True" in p.stderr and p.stdout.decode() == "Ủy ban nhân dân\n"
+    assert b"frozen True" in p.stderr and b"threshold True" in p.stderr
+    assert p.stdout.decode() == "Ủy ban nhân dân\n"

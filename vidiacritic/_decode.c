@@ -338,11 +338,11 @@ static PyObject *bigram_keep(PyObject *self, PyObject *args) {
     double *key = malloc(sizeof(double) * kk);
     int64_t *sel = malloc(sizeof(int64_t) * kk);
     int64_t *cell = malloc(sizeof(int64_t) * K * K), *vv = malloc(sizeof(int64_t) * K * K),
-            *ww = malloc(sizeof(int64_t) * K * K);
+            *ww = malloc(sizeof(int64_t) * K * K), *jord = malloc(sizeof(int64_t) * K);
     uint8_t *sb = malloc((size_t)K * K);
-    if (!w || !M || !alpha || !beta || !key || !sel || !cell || !vv || !ww || !sb) {
+    if (!w || !M || !alpha || !beta || !key || !sel || !cell || !vv || !ww || !jord || !sb) {
         free(w); free(M); free(alpha); free(beta); free(key); free(sel);
-        free(cell); free(vv); free(ww); free(sb);
+        free(cell); free(vv); free(ww); free(jord); free(sb);
         release(bufs, 4);
         lm_release(&lm);
         return PyErr_NoMemory();
@@ -370,33 +370,67 @@ static PyObject *bigram_keep(PyObject *self, PyObject *args) {
             /* the step's pairs of real candidates, looked up in three sweeps so that the
                memory reads of one sweep overlap (they are independent): the bitmap,
                then the dense values of the stored ones */
-            Py_ssize_t np_ = 0;
+            Py_ssize_t np_ = 0, nj = 0;
             for (Py_ssize_t i = 0; i < w[s]; i++) {
                 if (!(UN(b, s, i) > NEG / 2)) continue;
                 int64_t v = ID(b, s, i);
+                nj = 0;
                 for (Py_ssize_t j = 0; j < w[s + 1]; j++) {
                     if (!(UN(b, s + 1, j) > NEG / 2)) continue;
                     cell[np_] = i * K + j;
                     vv[np_] = v;
                     ww[np_] = ID(b, s + 1, j);
                     np_++;
+                    nj++;
                 }
             }
             for (Py_ssize_t q = 0; q < np_; q++) {
                 uint64_t f = (uint64_t)(vv[q] * lm.V + ww[q]);
                 sb[q] = (lm.seen[f >> 3] >> (f & 7)) & 1;
             }
-            if (lm.dense)
+            if (lm.dense) {
                 for (Py_ssize_t q = 0; q < np_; q++)
                     if (sb[q]) PREFETCH(lm.dense + vv[q] * lm.V + ww[q]);
-            for (Py_ssize_t q = 0; q < np_; q++) {
-                float lp;
-                if (!sb[q]) lp = lm.bow1[vv[q]] + lm.logp1[ww[q]];
-                else if (lm.dense) lp = HALF[lm.dense[vv[q] * lm.V + ww[q]]];
-                else lp = bigram(&lm, vv[q], ww[q]);
-                double m = (double)lp;
-                if (lm_weight != 1.0) m *= lm_weight;
-                Ms[cell[q]] = m;
+                for (Py_ssize_t q = 0; q < np_; q++) {
+                    float lp;
+                    if (!sb[q]) lp = lm.bow1[vv[q]] + lm.logp1[ww[q]];
+                    else lp = HALF[lm.dense[vv[q] * lm.V + ww[q]]];
+                    double m = (double)lp;
+                    if (lm_weight != 1.0) m *= lm_weight;
+                    Ms[cell[q]] = m;
+                }
+                continue;
+            }
+            /* Without the dense table a stored bigram is found in its first word's rows
+               of table 2, sorted by the second word (bigram(): their lower bound).  Each
+               word of position s meets the same words of position s + 1 (nj of them, the
+               pairs of one word of s are consecutive): taken in the order of their ids,
+               each search goes on from where the last one ended (gallop), the same rows
+               found as by bisecting the whole range each time. */
+            for (Py_ssize_t t = 0; t < nj; t++) { /* jord: the rank of each, by id (stable) */
+                int64_t x = ww[t];
+                Py_ssize_t r = t;
+                while (r > 0 && ww[jord[r - 1]] > x) { jord[r] = jord[r - 1]; r--; }
+                jord[r] = t;
+            }
+            for (Py_ssize_t q0 = 0; q0 < np_; q0 += nj) {
+                int64_t v = vv[q0];
+                int64_t lo = lm.index2[v], hi = lm.index2[v + 1];
+                for (Py_ssize_t t = 0; t < nj; t++) {
+                    Py_ssize_t q = q0 + jord[t];
+                    float lp;
+                    if (!sb[q]) lp = lm.bow1[v] + lm.logp1[ww[q]];
+                    else {
+                        uint32_t low = (uint32_t)(((v << lm.bits) | ww[q]) & 0xffffffffu);
+                        int64_t row = gallop(lm.keys2, lo, hi, low);
+                        lo = row;
+                        lp = row < hi && lm.keys2[row] == low ? HALF[lm.logp2[row]]
+                                                              : lm.bow1[v] + lm.logp1[ww[q]];
+                    }
+                    double m = (double)lp;
+                    if (lm_weight != 1.0) m *= lm_weight;
+                    Ms[cell[q]] = m;
+                }
             }
         }
         for (Py_ssize_t k = 0; k < K; k++) { alpha[k] = UN(b, 0, k); beta[(T - 1) * K + k] = 0.0; }
@@ -450,7 +484,7 @@ static PyObject *bigram_keep(PyObject *self, PyObject *args) {
 #undef UN
     Py_END_ALLOW_THREADS
     free(w); free(M); free(alpha); free(beta); free(key); free(sel);
-    free(cell); free(vv); free(ww); free(sb);
+    free(cell); free(vv); free(ww); free(jord); free(sb);
     release(bufs, 4);
     lm_release(&lm);
     Py_RETURN_NONE;

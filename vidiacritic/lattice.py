@@ -4,6 +4,7 @@ lexicon phrases and user terms; one :class:`vidiacritic.viterbi.Lattice` per cha
 words, decoded by :mod:`vidiacritic.rescoring`."""
 from __future__ import annotations
 
+import operator
 import re
 from typing import Dict, FrozenSet, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
@@ -59,8 +60,26 @@ class LatticeBuilder:
         self.context = context  # whether the decoder's language model reads context (not: rules)
         self.reader, self.users, self.config = reader, users, config
         self._entries: Dict[tuple, tuple] = {}
+        # (entry's answers by its own arguments, one table per reading: its cache key
+        # above is derived from them at a cost each call, and the dev OCR report asks for
+        # its words' entries some 12,000 times, a few times each word; the table of the
+        # reading asked last is at hand, as (reading, table), so that a look-up hashes no
+        # DocumentReading, a dataclass that hashes its fields at each call)
+        self._entry_args: Dict[Optional[DocumentReading], Dict[tuple, "Entry"]] = {None: {}}
+        self._entry_table: Tuple[Optional[DocumentReading], Dict[tuple, "Entry"]] = (None, self._entry_args[None])
+        self._entry_count = 0
         self._widen_cache: Dict[tuple, list] = {}  # (widen)
+        self._bonus_cache: Dict[tuple, tuple] = {}  # (_with_bonus)
         self._syl = None  # the vocabulary's syllables and their LM ids (widen)
+
+    def forget_entries(self) -> None:
+        """Empty the entry caches (entry, _with_bonus): a caller that changed what
+        the candidates are made of (scripts/measure_ocr_forms.py swaps the OCR forms)."""
+        self._entries.clear()
+        self._entry_args = {None: {}}
+        self._entry_table = (None, self._entry_args[None])
+        self._entry_count = 0
+        self._bonus_cache.clear()
 
     def keep_logp(self, token: str, ocr_document: bool):
         """Score of leaving `token` unchanged, or None when it is a known syllable
@@ -92,6 +111,26 @@ class LatticeBuilder:
         repeats its words.  A word of a document read as marked gets the marks
         channel's candidates (DocumentReader.marked_candidates; `context`: the words
         before and after it as written, in vie OCR, which propose more)."""
+        held, table = self._entry_table
+        if held is not reading:
+            table = self._entry_args.setdefault(reading, {})
+            self._entry_table = (reading, table)  # (one assignment: a thread sees a pair)
+        args = (text, ocr_document, context)
+        hit = table.get(args)
+        if hit is None:
+            hit = self._entry(text, ocr_document, reading, context)
+            self._entry_count += 1
+            if self._entry_count > 200_000:
+                self._entry_args.clear()
+                self._entry_count = 0
+                table = self._entry_args[reading] = {}
+                self._entry_table = (reading, table)
+            table[args] = hit
+        return hit
+
+    def _entry(self, text: str, ocr_document: bool, reading: Optional[DocumentReading],
+               context: Optional[Tuple[Optional[str], Optional[str]]]) -> Entry:
+        """entry() computed: its key from its arguments, and the Entry (cached by that key)."""
         # OCR output (Tesseract-eng, or a document read as Tesseract-vie, which its share
         # of OCR marks rarely calls OCR output) glues debris to words that typed text
         # may mean: "_xã", "tð" are read as "xã", "tô" (tokens.ocr_debris_reading).
@@ -393,16 +432,8 @@ class LatticeBuilder:
             # chức 18 hội nghị" had read 18 as the lễ of "lễ hội")
             b = bonus.get(pos) if forms and toks[run[pos]].kind != NUMBER else None
             if b:
-                # (each bonus syllable found among the forms by the list's own search: a
-                # position has a few bonus syllables and up to 30 forms)
-                add, hits = [0.0] * len(forms), [False] * len(forms)
                 hit = "user" if user and run[pos] in user else True
-                for f, v in b.items():
-                    for k in _indices(forms, f):
-                        hits[k] = hit
-                        if f is not None:  # (keep as written takes no bonus)
-                            add[k] = v
-                scores = scores + np.array(add)
+                scores, hits = self._with_bonus(entry, scores, b, hit)
                 if user and run[pos] in user and user[run[pos]][1]:
                     # The language model read such a name in its corpus with <unk> in
                     # it (UserMatcher.rare_term): its words are scored like one.
@@ -416,12 +447,14 @@ class LatticeBuilder:
             if pos in names and not (user and run[pos] in user):
                 forms, form_ids, scores, hits = as_unknown_too(names[pos], forms, form_ids, scores, hits,
                                                                self.ngram.unk_id)
-            if len(forms) > 1 and dotted_initial(toks, run[pos]):
+            # (both rules below ask for a dot beside the word: most words have none)
+            dot = _dot_beside(toks, run[pos])
+            if dot and len(forms) > 1 and dotted_initial(toks, run[pos]):
                 # One letter of initials joined by dots ("U.S.", "T.Ư") is a letter,
                 # marked or not (U, Ư), never a syllable of more letters (S read Sở).
                 drop = [k for k, f in enumerate(forms) if f is not None and len(f) > 1]
                 forms, form_ids, scores, hits = without(drop, forms, form_ids, scores, hits, self.ngram.unk_id)
-            if len(forms) > 1 and dotted_beside_letter(toks, run[pos]):
+            if dot and len(forms) > 1 and dotted_beside_letter(toks, run[pos]):
                 # A word joined by a dot to one letter ("a.at") is no letter itself: read
                 # as one ("a.a") the two would be initials, which text is read as (an
                 # abbreviation, kept), so its output would not read as it was read.
@@ -444,32 +477,64 @@ class LatticeBuilder:
             meta.append((forms, hits))
         return Lattice(ids, unary), meta
 
+    def _with_bonus(self, entry: Entry, scores: np.ndarray, bonus: Dict[str, float],
+                    hit) -> Tuple[np.ndarray, list]:
+        """A position's scores with its phrase or user bonus `bonus` ({syllable: bonus})
+        added, and its hits (`hit` at each form of the bonus, else False): build.
+        Remembered for an entry's own scores: most positions of a document get a bonus
+        (8,700 of the dev OCR report's 9,700), mostly the same as the same word's
+        elsewhere.  (The entry is kept with them, so its id stays its own; the scores
+        array is shared, as an entry's own scores are: no lattice changes a position's
+        scores in place.  The hits list is each position's own.)"""
+        key = (id(entry), tuple(bonus.items()), hit) if scores is entry.scores else None
+        known = self._bonus_cache.get(key) if key is not None else None
+        if known is not None:
+            return known[1], list(known[2])
+        forms = entry.forms
+        add, hits = [0.0] * len(forms), [False] * len(forms)
+        # (each bonus syllable found among the forms by the list's own search: a
+        # position has a few bonus syllables and up to 30 forms)
+        for f, v in bonus.items():
+            for k in _indices(forms, f):
+                hits[k] = hit
+                if f is not None:  # (keep as written takes no bonus)
+                    add[k] = v
+        scores = scores + np.array(add)
+        if key is not None:
+            if len(self._bonus_cache) > 100_000:
+                self._bonus_cache.clear()
+            self._bonus_cache[key] = (entry, scores, hits)
+            hits = list(hits)
+        return scores, hits
+
     def entry_at(self, toks: Sequence[Token], ti: int, ocr_document: bool,
                  reading: Optional[DocumentReading], by_line: Optional[Dict[int, DocumentReading]],
                  foreign, other_domain: bool = False) -> Optional[Entry]:
         """Token ti's Entry in this document (None for a number, unless a bare number of
         OCR output may be letters: vidiacritic.digit_letters; `other_domain`: OCR of
         another domain than the lexicon's, digit_letters.entry)."""
-        if toks[ti].kind != WORD:
+        tok = toks[ti]
+        if tok.kind != WORD:
             return digit_letters.entry(self, toks, ti, other_domain) \
-                if ocr_document and toks[ti].kind == NUMBER else None
+                if ocr_document and tok.kind == NUMBER else None
+        text = tok.text
         if ti in foreign:
-            return self.kept_entry(toks[ti].text)
-        if len(toks[ti].text) == 1 and digit_letters.item_label(
+            return self.kept_entry(text)
+        if len(text) == 1 and digit_letters.item_label(
                 toks, ti, lambda w: digit_letters._best_readings(self, w)):
-            return self.kept_entry(toks[ti].text)  # "điểm b khoản 1": a label, no word
-        if len(toks[ti].text) == 1 and digit_letters.formula_letter(toks, ti):
+            return self.kept_entry(text)  # "điểm b khoản 1": a label, no word
+        if len(text) == 1 and digit_letters.formula_letter(toks, ti):
             # "(n+1)", "10 x 20": a formula's letter, which stands where a number would
-            return self.kept_entry(toks[ti].text, self.ngram.num_id)
+            return self.kept_entry(text, self.ngram.num_id)
         if unit_after_number(toks, ti):
-            return self.kept_entry(toks[ti].text)  # "150 m", "1,1 km": a measure's unit
-        if ocr_document and reading is not None and reading.kind == ENG_OCR and toks[ti].text[0].isdigit() \
-                and is_measure(toks[ti].text):
+            return self.kept_entry(text)  # "150 m", "1,1 km": a measure's unit
+        if ocr_document and reading is not None and reading.kind == ENG_OCR and text[0].isdigit() \
+                and is_measure(text):
             slot = digit_letters.measure_entry(self, toks, ti)  # "4m" for âm (Tesseract-eng)
             if slot is not None:
                 return slot
         word_reading = by_line.get(ti, reading) if by_line else reading
-        return self.entry(toks[ti].text, ocr_document, word_reading, self.context_words(toks, ti, word_reading))
+        return self.entry(text, ocr_document, word_reading, self.context_words(toks, ti, word_reading))
 
     def context_words(self, toks: Sequence[Token], ti: int, reading: Optional[DocumentReading]):
         """In vie OCR (Config.context_candidates; a decoder that reads context), the
@@ -555,21 +620,27 @@ class LatticeBuilder:
         # The words as written join the candidates (a name's rare syllable may be none:
         # "Ngối"), but only to find phrases written exactly.
         sets = [e.lookup if e is not None else empty for e in looked]
+        # (each matched word's form as written and candidates, in the order of `sets`,
+        # sliced per match: a chain of the dev OCR report matches some 30 phrases)
+        writtens = [e.written if e is not None else None for e in looked]
+        csets = [e.cset if e is not None else empty for e in looked]
         out: Dict[int, Dict[str, float]] = {}
         exact: set = set()
         names: Dict[int, set] = {}
         units: Dict[int, set] = {}
         for start, end, syls, strength in self.lexicon.matches(sets):
             span = range(start, end) if at is None else [at[k] for k in range(start, end)]
-            if all(entries[p].written == s for p, s in zip(span, syls)):
+            if writtens[start:end] == list(syls):
                 if any(strip_diacritics(s) != s for s in syls):  # text without marks cannot write it
                     exact.update(span)
-            elif not all(s in entries[p].cset for p, s in zip(span, syls)):
+            elif not all(map(operator.contains, csets[start:end], syls)):
                 continue
+            bonus = weight * strength
             for p, s in zip(span, syls):
                 cur = out.setdefault(p, {})
-                cur[s] = max(cur.get(s, 0.0), weight * strength)
-            named = place_name_words(syls, written, start)
+                cur[s] = max(cur.get(s, 0.0), bonus)
+            # (a phrase that opens with no unit word names no place: place_name_words)
+            named = place_name_words(syls, written, start) if syls[0] in UNIT_OPENINGS else ()
             for p in named:
                 names.setdefault(p if at is None else at[p], set()).add(syls[p - start])
             if named:
@@ -696,6 +767,12 @@ def dotted_beside_letter(toks, ti: int) -> bool:
     if the word were read as one letter."""
     tok = toks[ti]
     return tok.kind == WORD and len(tok.text) >= 2 and _dot_and_letter_beside(toks, ti)
+
+
+def _dot_beside(toks, ti: int) -> bool:
+    """Whether token ti has a dot token right before or after it (what
+    _dot_and_letter_beside asks first)."""
+    return (ti + 1 < len(toks) and toks[ti + 1].text == ".") or (ti >= 1 and toks[ti - 1].text == ".")
 
 
 def _dot_and_letter_beside(toks, ti: int) -> bool:

@@ -307,8 +307,8 @@ class DocumentReader:
                 chans = reading.score(ev)
                 best = float(chans.max())
                 near = np.flatnonzero(chans >= best - CHANNEL_BEAM).tolist()  # (a vie-OCR pool: 100-200 forms, most far)
-                values = chans.tolist()
-                scored = sorted(((values[k] + prior[k], ev.forms[k], values[k]) for k in near), reverse=True)
+                values, forms = chans.tolist(), ev.forms
+                scored = sorted([(values[k] + prior[k], forms[k], values[k]) for k in near], reverse=True)
                 hit = (tuple((f, ch) for _, f, ch in scored[:self.config.marked_candidates]), ev, chans)
             if len(self._candidates) > 100_000:
                 self._candidates.clear()

@@ -178,6 +178,7 @@ class Rescorer:
         training slices; models/seq2seq/CARD.md, session 11)."""
         sc, weights = self.scorer, self.config.model
         segments, places, scored = [], [], []
+        syllable_id, gate = sc.syllable_id, weights.gate  # (looked up once: ~3,500 words a reading)
         for i, (seg_toks, seg) in enumerate(segs):
             prefix = []
             least = 1.0
@@ -185,15 +186,16 @@ class Rescorer:
             for ti, (r, pos) in zip(seg_toks, seg):
                 forms = metas[r][pos][0]
                 if forms:
-                    k = decoded[r].best[pos]
-                    prefix.append(sc.syllable_id(forms[k]))
-                    share = chosen_share(decoded[r].marginals[pos], forms, k)
+                    dec = decoded[r]
+                    k = dec.best[pos]
+                    prefix.append(syllable_id(forms[k]))
+                    share = chosen_share(dec.marginals[pos], forms, k)
                     least = min(least, share)
-                    if sure_marks and share >= weights.gate and forms[k] is not None:
+                    if sure_marks and share >= gate and forms[k] is not None:
                         sure[ti] = forms[k]
                 else:
                     prefix.append(0)
-            if least >= weights.gate and weights.gate < 1.0:
+            if least >= gate and gate < 1.0:
                 continue  # the first pass is sure of every word here
             cands = [sc.syllable_ids(metas[r][pos][0]) for r, pos in seg]
             place = [(r, pos, len(metas[r][pos][0]) > 1, "user" in metas[r][pos][1] or (r, pos) in names,
@@ -237,9 +239,12 @@ class Rescorer:
                 # (one candidate: nothing to re-rank; a user term's word or a place name's:
                 # the term or the first pass decides)
                 if has_choice and not decided and weight != 0.0:
-                    if keep >= 0 and (ids != 0).any():
+                    known = ids != 0
+                    if keep >= 0 and known.any():
                         lp = lp.copy()
-                        lp[keep] = lp[ids != 0].mean()  # no vote for keeping damage
+                        # no vote for keeping damage: the mean of the others (ndarray.mean's
+                        # sum over its count, an intp, without its Python wrapper)
+                        lp[keep] = np.add.reduce(lp[known]) / np.intp(np.count_nonzero(known))
                     extra[(r, pos)] = weight * lp
         return scored
 
