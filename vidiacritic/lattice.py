@@ -447,14 +447,12 @@ class LatticeBuilder:
             if pos in names and not (user and run[pos] in user):
                 forms, form_ids, scores, hits = as_unknown_too(names[pos], forms, form_ids, scores, hits,
                                                                self.ngram.unk_id)
-            # (both rules below ask for a dot beside the word: most words have none)
-            dot = _dot_beside(toks, run[pos])
-            if dot and len(forms) > 1 and dotted_initial(toks, run[pos]):
+            if len(forms) > 1 and dotted_initial(toks, run[pos]):
                 # One letter of initials joined by dots ("U.S.", "T.Ư") is a letter,
                 # marked or not (U, Ư), never a syllable of more letters (S read Sở).
                 drop = [k for k, f in enumerate(forms) if f is not None and len(f) > 1]
                 forms, form_ids, scores, hits = without(drop, forms, form_ids, scores, hits, self.ngram.unk_id)
-            if dot and len(forms) > 1 and dotted_beside_letter(toks, run[pos]):
+            if len(forms) > 1 and dotted_beside_letter(toks, run[pos]):
                 # A word joined by a dot to one letter ("a.at") is no letter itself: read
                 # as one ("a.a") the two would be initials, which text is read as (an
                 # abbreviation, kept), so its output would not read as it was read.
@@ -767,12 +765,6 @@ def dotted_beside_letter(toks, ti: int) -> bool:
     if the word were read as one letter."""
     tok = toks[ti]
     return tok.kind == WORD and len(tok.text) >= 2 and _dot_and_letter_beside(toks, ti)
-
-
-def _dot_beside(toks, ti: int) -> bool:
-    """Whether token ti has a dot token right before or after it (what
-    _dot_and_letter_beside asks first)."""
-    return (ti + 1 < len(toks) and toks[ti + 1].text == ".") or (ti >= 1 and toks[ti - 1].text == ".")
 
 
 def _dot_and_letter_beside(toks, ti: int) -> bool:

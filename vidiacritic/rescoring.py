@@ -242,9 +242,7 @@ class Rescorer:
                     known = ids != 0
                     if keep >= 0 and known.any():
                         lp = lp.copy()
-                        # no vote for keeping damage: the mean of the others (ndarray.mean's
-                        # sum over its count, an intp, without its Python wrapper)
-                        lp[keep] = np.add.reduce(lp[known]) / np.intp(np.count_nonzero(known))
+                        lp[keep] = lp[known].mean()  # no vote for keeping damage
                     extra[(r, pos)] = weight * lp
         return scored
 

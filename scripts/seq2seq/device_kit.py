@@ -495,7 +495,6 @@ def cmd_pretrain(a) -> int:
     t0 = time.time()
     stubbed = stub_missing_modules()
     from scripts.seq2seq import train_scorer as TS
-    TS._T0 = t0  # its deadline counts from the run's start, not from the module's import
     os.makedirs(a.out, exist_ok=True)
     real = os.path.join(a.out, "real_pairs.tsv")
     n_real = real_pairs_of_bundle(a.bundle, real, verify=not a.no_verify) if a.bundle else 0
@@ -515,7 +514,7 @@ def cmd_pretrain(a) -> int:
         argv += ["--max-steps", str(a.max_steps)]
     print(json.dumps({"event": "pretrain", "real_rows": n_real, "stubbed": stubbed, "argv": argv}),
           flush=True)
-    TS.main(argv)
+    TS.main(argv, t0=t0)  # (its deadline counts from this run's start, not its module's import)
     os.remove(real)  # training text stays on the device
     if a.ship:
         ship(a.out, a.ship)

@@ -252,7 +252,9 @@ def export(model, out_dir, preset, sp_path, syllables_path, offset):
     model.train(was_training)
 
 
-def main(argv=None):
+def main(argv=None, t0=None):
+    """`t0`: when the run started (its deadline and log times count from it; default:
+    this module's import, the process's start when run as a script)."""
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default="runs/s2s_data")
@@ -285,6 +287,7 @@ def main(argv=None):
     ap.add_argument("--export-only", action="store_true",
                     help="write the weights of the checkpoint in --ckpt-dir to --out and stop")
     a = ap.parse_args(argv)
+    start = _T0 if t0 is None else t0
 
     import sentencepiece as spm
     if a.threads:
@@ -295,7 +298,7 @@ def main(argv=None):
     max_tokens = a.max_tokens or (30000 if amp else 3000)
     os.makedirs(a.out, exist_ok=True)
     log_path = os.path.join(a.out, "train_log.jsonl")
-    log = JsonLog(log_path, _T0)
+    log = JsonLog(log_path, start)
 
     sp = spm.SentencePieceProcessor(model_file=a.tokenizer)
     offset = sp.get_piece_size()
@@ -323,7 +326,7 @@ def main(argv=None):
     loop = TrainLoop(model, opt, a.ckpt_dir, log, lr=a.lr, warmup=a.warmup,
                      finetune_frac=a.finetune_frac,
                      plan_s=a.train_minutes * 60 if a.train_minutes else a.max_minutes * 60 - 60,
-                     deadline=_T0 + a.max_minutes * 60 - 30, preset=a.preset,
+                     deadline=start + a.max_minutes * 60 - 30, preset=a.preset,
                      extend_s=a.extend_minutes * 60, device=device)
     if a.export_only:
         export(model, a.out, a.preset, a.tokenizer, a.syllables, offset)
