@@ -148,3 +148,50 @@ def test_a_grown_lattices_remembered_bigram_scores_are_those_computed(seed):
     (a,) = decode_batch([big], lm, prune_to=1, memo=memo)
     (b,) = decode_batch([big], lm, prune_to=1)
     assert a.best == b.best and all(np.array_equal(x, y) for x, y in zip(a.marginals, b.marginals))
+
+
+ORPHANS = read_tsv("eng_orphans.tsv")
+
+
+@pytest.mark.parametrize("text,damaged,meant", ORPHANS)
+def test_an_orphan_gets_the_form_the_scorer_proposes(model, stat, text, damaged, meant):
+    assert model.explain(text).reading.kind == "eng-ocr"
+    assert not model.generator.ocr_candidates(damaged)  # (an orphan: the channel offers nothing)
+    assert _word_at(text, model.restore(text), damaged) == meant
+    # (the scorer's proposal is what reaches it: without orphans, and with no scorer, the damage stays)
+    off = model.with_config(dataclasses.replace(model.config, eng_orphan_floor=None))
+    assert _word_at(text, off.restore(text), damaged) == damaged
+    assert _word_at(text, stat.restore(text), damaged) == damaged
+
+
+def test_orphan_scores_put_the_best_allowed_proposal_at_keeping_s_score(stat):
+    """LatticeBuilder._orphan_scores: a proposal the channel gives less than the floor per
+    letter is out (-inf); the best of the others stands at the score of keeping the
+    token, the rest below it by their channel differences."""
+    lb = stat.lattices
+    forms = ["lương", "lượng", "xã"]
+    chans = stat.generator.channel.logp_many("lutemng", forms)
+    floor = min(chans[:2]) / len("lutemng") - 0.01  # (lương and lượng pass, xã does not)
+    assert chans[2] < floor * len("lutemng")
+    lb2 = dataclasses.replace(stat.config, eng_orphan_floor=floor)
+    got = stat.with_config(lb2).lattices._orphan_scores("lutemng", forms)
+    keep = lb.keep_logp("lutemng", True)
+    best = int(np.argmax(chans[:2]))
+    assert got[best] == pytest.approx(keep) and got[2] == -np.inf
+    assert got[1 - best] == pytest.approx(keep - (chans[best] - chans[1 - best]))
+    none = stat.with_config(dataclasses.replace(stat.config, eng_orphan_floor=0.0)).lattices
+    assert np.all(none._orphan_scores("lutemng", forms) == -np.inf)
+
+
+@pytest.mark.parametrize("text,orphan", [
+    ("lutemng", True), ("Neuvi", False),  # (Neuvi has candidates: no orphan)
+    ("MTTQX", False),  # an acronym, kept as written
+    ("xy", False),  # too short to say
+    ("Imaginifer", False),  # longer than a syllable's damage: a name, or words run together
+    ("lu7emng", False),  # a digit: no word of letters
+])
+def test_which_kept_tokens_are_orphans(stat, text, orphan):
+    from vidiacritic.tokens import tokenize
+    toks = tokenize(f"tien {text} cho")
+    ti = next(i for i, t in enumerate(toks) if t.text == text)
+    assert stat.lattices._orphan(toks, ti) is orphan

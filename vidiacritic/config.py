@@ -308,6 +308,22 @@ class Config:
     eng_widen_proposals: int = 8
     eng_widen_proposal_beam: float = 12.0
     eng_widen_proposal_vocab: int = 1000
+    # Tesseract-eng damage the channel reaches with no candidate at all ("orphans":
+    # `lutemng` for lương, `ahurung` for nhượng, kept as written) is weak too where the
+    # model engine reads the document: its scorer proposes forms there as at the other
+    # weak words (LatticeBuilder.grow), each allowed when the channel gives it at least
+    # eng_orphan_floor per letter of the token.  With no candidate of its own to be
+    # measured against, the best allowed proposal stands at the score of keeping the
+    # token (LatticeBuilder.keep_logp), the others below it by their channel scores, so
+    # the language model and the scorer decide between them and the damage.  None:
+    # orphans are kept, as before.  On training-split poor-scan eng slices whose lines the
+    # scorer never trained on (data/OCR_NOISE.md, session 28) -4.5 / -5.5 / -6.5 gained
+    # the default engine 1 / 2 / 3 words of 4,120 and 8 / 10 / 10 of 5,936 (none lost);
+    # on an other-domain eng slice (5,547 words), an older poor-scan one and a clean one
+    # nothing changed; -7 lost a word on the other-domain slice before it was cleaned
+    # of its 8 trained lines.  The best proposal's score 3 above or below keeping's
+    # gave the same.
+    eng_orphan_floor: Optional[float] = -5.5
     # The same widening, and the scorer's proposals, in Tesseract-vie output (weak: the
     # damage kept as written, or a form chosen unsure whose lattice score is low).  On 15
     # vie training slices of session 12 (/work/work_data/vie12: poor scans in the training

@@ -49,6 +49,11 @@ def _quote_only(text: str) -> bool:
 ARTICLE_WORD = "điều"
 
 
+# The longest token read as an orphan (LatticeBuilder._orphan): a syllable has at most 7
+# letters, and Tesseract-eng damage of one (`lutemng` lương, `thertmg` thường) rarely more.
+ORPHAN_LETTERS = 8
+
+
 class LatticeBuilder:
     """Builds the lattices of a document's chains (ngram: the language model's
     vocabulary; generator: the CandidateGenerator; lexicon: the phrase lexicon or None;
@@ -229,7 +234,8 @@ class LatticeBuilder:
         return with_reading(cands, ((f, s + cost) for f, s in self.generator.ocr_candidates(ocr_reading(l_text))))
 
     def widen(self, toks: Sequence[Token], runs, lattices: List[Lattice], metas: list, decoded: list,
-              reading: Optional[DocumentReading]) -> Tuple[List[Tuple[int, int]], List[Tuple[int, int]]]:
+              reading: Optional[DocumentReading], orphans: bool = False,
+              foreign=frozenset()) -> Tuple[List[Tuple[int, int]], List[Tuple[int, int]]]:
         """Tesseract-eng OCR (Config.eng_widen; a decoder that reads context), and with
         Config.vie_widen Tesseract-vie output too: a word the
         first decoding (`decoded`) left weak gets the forms that the syllables decoded
@@ -243,8 +249,11 @@ class LatticeBuilder:
         The lattices and metas are extended in place (the new forms at their channel
         scores, no phrase bonus); returns the (chain, position) of each word that grew,
         for Rescorer.decode_around, and of every weak word (the seq2seq scorer proposes
-        forms there too: grow).  Only the weak words cost anything: a few percent of a
-        document's words.  In Tesseract-vie output a poor scan damages words as far
+        forms there too: grow).  With `orphans` (the model engine, Config.eng_orphan_floor),
+        Tesseract-eng damage with no candidate at all that is no `foreign` word
+        (_orphan: `lutemng`) is weak too, its slot now "keep as written" at keep_logp's
+        score, for the scorer's proposals alone.  Only the weak words cost anything: a
+        few percent of a document's words.  In Tesseract-vie output a poor scan damages words as far
         (Hdưmh for thẩm, -€d for cơ): beyond the marks channel's letter and tone
         readings, which go one letter away."""
         cfg = self.config
@@ -259,6 +268,11 @@ class LatticeBuilder:
             for pos, ti in enumerate(run):
                 forms = meta[pos][0]
                 if not forms:
+                    if orphans and reading.kind == ENG_OCR and ti not in foreign and self._orphan(toks, ti):
+                        # (keep as written becomes a choice at its usual score: grow may add others)
+                        lat.unary[pos] = np.array([self.keep_logp(toks[ti].text, True)])
+                        meta[pos] = ([None], [False])
+                        weak.append((r, pos))
                     continue
                 k = dec.best[pos]
                 if forms[k] is not None and (lat.unary[pos][k] > least or dec.marginals[pos][k] >= conf
@@ -282,26 +296,58 @@ class LatticeBuilder:
                 changed.append((r, pos))
         return changed, weak
 
+    def _orphan(self, toks: Sequence[Token], ti: int) -> bool:
+        """Whether token ti, kept for want of candidates, is Tesseract-eng damage that the
+        scorer may read (Config.eng_orphan_floor): a word of 3 to ORPHAN_LETTERS letters, no
+        acronym, that the channel reaches with no candidate (`lutemng`).  A longer one is
+        rather a foreign name (`Imaginifer`, which the scorer read as Mạng) or words the
+        OCR ran together (`phuangtrinh`), which one syllable would not restore."""
+        tok = toks[ti]
+        text = ocr_debris_reading(tok.text)
+        return tok.kind == WORD and 3 <= len(text) <= ORPHAN_LETTERS and text.isalpha() \
+            and not dotted_initial(toks, ti) \
+            and self.keep_logp(tok.text, True) != self.config.acronym_keep_logp \
+            and not self.generator.ocr_candidates(ocr_reading(text).lower())
+
     def grow(self, toks: Sequence[Token], runs, lattices: List[Lattice], metas: list, r: int, pos: int,
              proposed: Sequence[Tuple[str, float]]) -> int:
         """Word `pos` of chain `r` (a weak word: widen) gets the forms of `proposed`
         ((syllable, the seq2seq scorer's log-probability there), best first) that the
         channel allows, within Config.eng_widen_proposal_beam of the word's best channel score:
-        the Config.eng_widen best by channel + scorer, at their channel scores.  Returns
-        how many it got."""
+        the Config.eng_widen best by channel + scorer, at their channel scores (an
+        orphan's, which has no candidate to measure them against: _orphan_scores).
+        Returns how many it got."""
         cfg = self.config
         forms = metas[r][pos][0]
         new = [(f, lp) for f, lp in proposed if f in self.ngram.vocab and f not in forms]
         if not new:
             return 0
-        within = self._channel_within(toks[runs[r][pos]].text, [f for f, _ in new], cfg.eng_widen_proposal_beam)
-        if within is None:
+        text = toks[runs[r][pos]].text
+        within = self._channel_within(text, [f for f, _ in new], cfg.eng_widen_proposal_beam)
+        if within is not None:
+            chans = within[0]
+        elif cfg.eng_orphan_floor is not None and forms == [None]:
+            chans = self._orphan_scores(text, [f for f, _ in new])
+        else:
             return 0
-        chans = within[0]
         score = chans + np.array([lp for _, lp in new])
         keep = [j for j in np.argsort(-score, kind="stable")[: cfg.eng_widen] if np.isfinite(score[j])]
         self._append_forms(lattices[r], metas[r], pos, [(new[j][0], round(float(chans[j]), 4)) for j in keep])
         return len(keep)
+
+    def _orphan_scores(self, text: str, forms: Sequence[str]) -> np.ndarray:
+        """The lattice scores of `forms` proposed at an orphan `text` (Config.eng_orphan_floor):
+        -inf where the channel gives a form less than the floor per letter, the best of
+        the others at the score of keeping `text`, the rest below it by their channel
+        scores.  (No candidate of its own to measure them against: the channel's scores
+        of such damage, -19 to -30 for `thufémg` thưởng and `thertmg` thường, are far
+        below keeping's, which the scorer's vote and the language model never made up.)"""
+        obs = ocr_reading(ocr_debris_reading(text)).lower()
+        chans = self.generator.channel.logp_many(obs, forms)
+        ok = chans >= self.config.eng_orphan_floor * len(obs)
+        if not ok.any():
+            return np.full(len(forms), -np.inf)
+        return np.where(ok, chans - chans[ok].max() + self.keep_logp(text, True), -np.inf)
 
     def _channel_within(self, text: str, forms: Sequence[str], beam: float) -> Optional[Tuple[np.ndarray, int]]:
         """The OCR channel's log P(`text` | form) of each of `forms`, -inf where it is more

@@ -185,6 +185,8 @@ class Rescorer:
             sure = {}  # token index → its chosen form, where the first pass is sure of it
             for ti, (r, pos) in zip(seg_toks, seg):
                 forms = metas[r][pos][0]
+                if forms == [None] and (r, pos) in weak:
+                    least = 0.0  # (an orphan the scorer may propose forms for: LatticeBuilder.widen)
                 if forms:
                     dec = decoded[r]
                     k = dec.best[pos]

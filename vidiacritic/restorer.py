@@ -470,7 +470,9 @@ class Restorer:
             # Tesseract-eng OCR: weak words get the forms their decoded neighbours make
             # likely, and the words around them are decoded again (LatticeBuilder.widen);
             # the model engine's scorer proposes forms at them too (LatticeBuilder.grow)
-            widened, weak = self.lattices.widen(doc.toks, doc.runs, lattices, metas, decoded, doc.reading)
+            widened, weak = self.lattices.widen(
+                doc.toks, doc.runs, lattices, metas, decoded, doc.reading, foreign=doc.foreign,
+                orphans=self.scorer is not None and self.config.eng_orphan_floor is not None)
             if widened:
                 decoded = self.rescorer.decode_around(lattices, decoded, widened, memo, reach=0)
             if self.config.memory_bonus and self.lattices.context:
