@@ -2,6 +2,7 @@
 import os
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from vidiacritic import Restorer, resources
@@ -199,8 +200,10 @@ def test_the_unknown_token_votes_for_keeping_only_words_meant_as_written(text, k
     from vidiacritic.viterbi import Decoded
     forms = ["báo", "bảo", "zzbjo", None]
     toks = [Token(text, kind, 0)]
-    r = Rescorer(None, _LoudUnknown(), replace(DEFAULT, model=replace(resources.load_model_weights(), weight=1.0,
-                                                                     gate=1.0)), english={"cup": 1.0})
+    # (the vote at its plain weight: Config.unsure_scorer_factor would double it at this unsure word)
+    r = Rescorer(None, _LoudUnknown(), replace(DEFAULT, unsure_scorer_factor=1.0,
+                                               model=replace(resources.load_model_weights(), weight=1.0, gate=1.0)),
+                 english={"cup": 1.0})
     decoded = [Decoded([0], [np.array([0.4, 0.3, 0.2, 0.1])])]
     extra = {}
     r.rescore(toks, [[(forms, [None] * 4)]], decoded, [([0], [(0, 0)])], extra, letters_only=False)
@@ -269,3 +272,35 @@ def test_the_scorer_reading_sure_marks_restores_a_vie_ocr_line(model, stat):
     assert ex.reading.kind == "vie-ocr"
     assert "khép cánh càn khôn" in ex.text
     assert "khép cánh càn khôn" in stat.restore(text)
+
+
+def _first_extras(model, monkeypatch, factor: float, share: float) -> dict:
+    """The scorer's additions (Rescorer.rescore's `extra`) of the first reading of TEXT
+    with Config.unsure_scorer_factor `factor`, the first pass's share for every chosen
+    form taken to be `share`."""
+    from vidiacritic import rescoring
+    r = model.with_config(replace(model.config, unsure_scorer_factor=factor))
+    monkeypatch.setattr(rescoring, "chosen_share", lambda *a: share)
+    seen = []
+    real = rescoring.Rescorer.rescore
+
+    def spy(self, toks, metas, decoded, segs, extra, *a, **k):
+        out = real(self, toks, metas, decoded, segs, extra, *a, **k)
+        seen.append(dict(extra))
+        return out
+
+    monkeypatch.setattr(rescoring.Rescorer, "rescore", spy)
+    r.restore(TEXT)
+    return seen[0]
+
+
+def test_the_scorer_counts_more_where_the_first_pass_is_unsure(model, monkeypatch):
+    """Config.unsure_scorer_factor: at a word whose chosen form has a share below
+    Config.unsure_share the scorer's vote is that many times its weight; above it (and
+    below the gate, so that the segment is scored) it is the weight alone."""
+    assert model.config.unsure_share < 0.75 < model.config.model.gate
+    one, two = (_first_extras(model, monkeypatch, f, 0.5) for f in (1.0, 2.0))
+    assert one and one.keys() == two.keys()
+    assert all(np.allclose(two[k], 2.0 * one[k]) for k in one)
+    one, two = (_first_extras(model, monkeypatch, f, 0.75) for f in (1.0, 2.0))
+    assert one and one.keys() == two.keys() and all(np.array_equal(two[k], one[k]) for k in one)

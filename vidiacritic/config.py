@@ -324,6 +324,19 @@ class Config:
     # of its 8 trained lines.  The best proposal's score 3 above or below keeping's
     # gave the same.
     eng_orphan_floor: Optional[float] = -5.5
+    # The seq2seq scorer's vote counts unsure_scorer_factor times its weight at a word
+    # whose form the first pass chose with a share below unsure_share (chosen_share: its
+    # marginal, the word's other casings and marks of the same syllable together), where
+    # the n-gram model and the channel leave the choice open.  Where the two disagree the
+    # first pass is right more often at every scorer confidence, except where it is this
+    # unsure (a poor-scan eng training slice, first pass below 0.5 and scorer above 0.5:
+    # scorer right 8 times, the engine once; data/OCR_NOISE.md, session 28).  Chosen on six decontaminated training-split
+    # slices (31,108 words: poor-scan eng ×3, other-domain eng, poor-scan vie, other-domain
+    # vie) among factors 1.5, 2, 3 and shares 0.5, 0.7, 0.8, 0.9: 2 and 0.7 gained 10 eng and
+    # 5 vie words, no slice losing more than one; on five other slices (aug vie ×2, clean eng,
+    # poor and other-domain vie) +1, +2, +1, -1, 0.  1.0: every word alike, as before.
+    unsure_scorer_factor: float = 2.0
+    unsure_share: float = 0.7
     # The same widening, and the scorer's proposals, in Tesseract-vie output (weak: the
     # damage kept as written, or a form chosen unsure whose lattice score is low).  On 15
     # vie training slices of session 12 (/work/work_data/vie12: poor scans in the training

@@ -178,6 +178,8 @@ class Rescorer:
         training slices; models/seq2seq/CARD.md, session 11)."""
         sc, weights = self.scorer, self.config.model
         segments, places, scored = [], [], []
+        shares = {}  # (run, position) → the first pass's share for its chosen form (chosen_share)
+        boost, unsure = self.config.unsure_scorer_factor, self.config.unsure_share
         syllable_id, gate = sc.syllable_id, weights.gate  # (looked up once: ~3,500 words a reading)
         for i, (seg_toks, seg) in enumerate(segs):
             prefix = []
@@ -192,6 +194,7 @@ class Rescorer:
                     k = dec.best[pos]
                     prefix.append(syllable_id(forms[k]))
                     share = chosen_share(dec.marginals[pos], forms, k)
+                    shares[(r, pos)] = share
                     least = min(least, share)
                     if sure_marks and share >= gate and forms[k] is not None:
                         sure[ti] = forms[k]
@@ -245,7 +248,8 @@ class Rescorer:
                     if keep >= 0 and known.any():
                         lp = lp.copy()
                         lp[keep] = lp[known].mean()  # no vote for keeping damage
-                    extra[(r, pos)] = weight * lp
+                    # (where the first pass is unsure of its choice the scorer counts more)
+                    extra[(r, pos)] = (weight * boost if shares.get((r, pos), 1.0) < unsure else weight) * lp
         return scored
 
     def proposals(self, row: np.ndarray, forms: Sequence, most: int = 8) -> List[Tuple[str, float]]:
