@@ -284,16 +284,14 @@ def test_an_output_read_as_another_kind_is_read_again(model, text):
     from (tests/cases/restored_again.json), it is read again (Config.readings at most);
     with two readings, as before, restoring each of these again changed a word (under
     the configuration they were found with: Tesseract-vie output without the weak-word
-    widening, Config.vie_widen, which reads one of them alike in two readings; with the
-    scorer's vote at its plain weight, Config.unsure_scorer_factor 1: doubled, one case of
-    "settled_in_two" takes a third reading to settle, which it gets; and with
+    widening, Config.vie_widen, which reads one of them alike in two readings; and with
     their invisible characters as punctuation, as before: Restorer._readings; one has a
     soft hyphen, now read through, tests/test_invisible.py; the cases of "settled_in_two"
     are read alike in two readings since a word with a digit may be a code,
     DocumentReader.is_code, or stays as written where the document is read as marked,
     LatticeBuilder.entry)."""
     _assert_stable(model, text)
-    two = model.with_config(replace(model.config, readings=2, vie_widen=False, unsure_scorer_factor=1.0))
+    two = model.with_config(replace(model.config, readings=2, vie_widen=False))
     once = two._readings(text, False)[0].text
     assert (two._readings(once, False)[0].text == once) == (text in SETTLED_IN_TWO)
 

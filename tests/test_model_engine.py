@@ -200,10 +200,8 @@ def test_the_unknown_token_votes_for_keeping_only_words_meant_as_written(text, k
     from vidiacritic.viterbi import Decoded
     forms = ["báo", "bảo", "zzbjo", None]
     toks = [Token(text, kind, 0)]
-    # (the vote at its plain weight: Config.unsure_scorer_factor would double it at this unsure word)
-    r = Rescorer(None, _LoudUnknown(), replace(DEFAULT, unsure_scorer_factor=1.0,
-                                               model=replace(resources.load_model_weights(), weight=1.0, gate=1.0)),
-                 english={"cup": 1.0})
+    r = Rescorer(None, _LoudUnknown(), replace(DEFAULT, model=replace(resources.load_model_weights(), weight=1.0,
+                                                                     gate=1.0)), english={"cup": 1.0})
     decoded = [Decoded([0], [np.array([0.4, 0.3, 0.2, 0.1])])]
     extra = {}
     r.rescore(toks, [[(forms, [None] * 4)]], decoded, [([0], [(0, 0)])], extra, letters_only=False)

@@ -330,12 +330,17 @@ class Config:
     # the n-gram model and the channel leave the choice open.  Where the two disagree the
     # first pass is right more often at every scorer confidence, except where it is this
     # unsure (a poor-scan eng training slice, first pass below 0.5 and scorer above 0.5:
-    # scorer right 8 times, the engine once; data/OCR_NOISE.md, session 28).  Chosen on six decontaminated training-split
-    # slices (31,108 words: poor-scan eng ×3, other-domain eng, poor-scan vie, other-domain
-    # vie) among factors 1.5, 2, 3 and shares 0.5, 0.7, 0.8, 0.9: 2 and 0.7 gained 10 eng and
-    # 5 vie words, no slice losing more than one; on five other slices (aug vie ×2, clean eng,
-    # poor and other-domain vie) +1, +2, +1, -1, 0.  1.0: every word alike, as before.
-    unsure_scorer_factor: float = 2.0
+    # scorer right 8 times, the engine once; data/OCR_NOISE.md, session 28).  Off (1.0)
+    # by default, for its cost in time: 2 and 0.7, the best of a sweep on six
+    # decontaminated training slices (+10 eng, +5 vie words of 31,108), gained the
+    # held-out Tesseract-eng and news sets 0.06-0.25 point (news-eng +0.24, news-stripped
+    # +0.15, aug-eng and wiki-eng +0.13, poor-eng +0.06; Tesseract-vie poor scans within
+    # 0.04 point either way), but its near-ties moved words in a second reading more often,
+    # and a document whose second reading changes a word is read a third time
+    # (Restorer._readings): 66 readings of the 26 benchmark documents instead of 64 (+5%
+    # time), and the dev OCR report's process 2.02 s instead of 1.75 s (67% of c0bf737's
+    # speed against 78%), past issue 9's speed line.
+    unsure_scorer_factor: float = 1.0
     unsure_share: float = 0.7
     # The same widening, and the scorer's proposals, in Tesseract-vie output (weak: the
     # damage kept as written, or a form chosen unsure whose lattice score is low).  On 15
