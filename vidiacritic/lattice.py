@@ -253,9 +253,9 @@ class LatticeBuilder:
         Tesseract-eng damage with no candidate at all that is no `foreign` word
         (_orphan: `lutemng`) is weak too, its slot now "keep as written" at keep_logp's
         score, for the scorer's proposals alone.  Only the weak words cost anything: a
-        few percent of a document's words.  In Tesseract-vie output a poor scan damages words as far
-        (Hdưmh for thẩm, -€d for cơ): beyond the marks channel's letter and tone
-        readings, which go one letter away."""
+        few percent of a document's words.  In Tesseract-vie output a poor scan damages
+        words as far (Hdưmh for thẩm, -€d for cơ): beyond the marks channel's letter and
+        tone readings, which go one letter away."""
         cfg = self.config
         kinds = (ENG_OCR, VIE_OCR) if cfg.vie_widen else (ENG_OCR,)
         if not (cfg.eng_widen and self.context) or reading is None or reading.kind not in kinds:
