@@ -307,7 +307,7 @@ class LatticeBuilder:
         return tok.kind == WORD and 3 <= len(text) <= ORPHAN_LETTERS and text.isalpha() \
             and not dotted_initial(toks, ti) \
             and self.keep_logp(tok.text, True) != self.config.acronym_keep_logp \
-            and not self.generator.ocr_candidates(ocr_reading(text).lower())
+            and not self.generator.ocr_candidates(self._channel_obs(tok.text))
 
     def grow(self, toks: Sequence[Token], runs, lattices: List[Lattice], metas: list, r: int, pos: int,
              proposed: Sequence[Tuple[str, float]]) -> int:
@@ -342,18 +342,25 @@ class LatticeBuilder:
         scores.  (No candidate of its own to measure them against: the channel's scores
         of such damage, -19 to -30 for `thufémg` thưởng and `thertmg` thường, are far
         below keeping's, which the scorer's vote and the language model never made up.)"""
-        obs = ocr_reading(ocr_debris_reading(text)).lower()
+        obs = self._channel_obs(text)
         chans = self.generator.channel.logp_many(obs, forms)
         ok = chans >= self.config.eng_orphan_floor * len(obs)
         if not ok.any():
             return np.full(len(forms), -np.inf)
         return np.where(ok, chans - chans[ok].max() + self.keep_logp(text, True), -np.inf)
 
+    @staticmethod
+    def _channel_obs(text: str) -> str:
+        """A weak word as the OCR channel reads it (widen, grow, and whether it is an
+        orphan: one reading, so that an orphan is a word _channel_within finds no
+        candidate for): debris read past, OCR reading, lowercase."""
+        return ocr_reading(ocr_debris_reading(text)).lower()
+
     def _channel_within(self, text: str, forms: Sequence[str], beam: float) -> Optional[Tuple[np.ndarray, int]]:
         """The OCR channel's log P(`text` | form) of each of `forms`, -inf where it is more
         than `beam` below the best of the word's own candidates, and how many those are;
         None when it has none (widen and grow bring in no form the letters barely allow)."""
-        obs = ocr_reading(ocr_debris_reading(text)).lower()
+        obs = self._channel_obs(text)
         own = self.generator.ocr_candidates(obs)
         if not own:
             return None
