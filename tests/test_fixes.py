@@ -479,7 +479,8 @@ def test_area_units_in_ocr_output(engine):
     r = Restorer(engine=engine)
     out = r.restore("Canada co dién tich 9.984.670 km? cia toan bé lanh thé", ocr_document=True)
     assert out.startswith("Canada có diện tích 9.984.670 km² của")
-    assert r.restore("Con bao xa, 20 km? Chung toi chua biét", ocr_document=True).startswith("Còn bao xa, 20 km? Chúng")
+    # (a question after a unit: its words around it are the decoder's, the "?" stays)
+    assert ", 20 km? Chúng tôi" in r.restore("Con bao xa, 20 km? Chung toi chua biét", ocr_document=True)
     assert "km?" in r.restore("có diện tích 9.984.670 km? của toàn bộ lãnh thổ")
     words = r.explain("dién tich 9.984.670 km? cia Canada", ocr_document=True).words
     assert [(w.original, w.chosen, w.source) for w in words if w.source == "fix:unit"] == [("?", "²", "fix:unit")]

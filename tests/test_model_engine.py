@@ -185,6 +185,8 @@ class _LoudUnknown:
     ("Cup", WORD, False),      # English: the unknown token is evidence it is meant so
     ("HOT", WORD, False),      # an acronym
     ("x", WORD, False),        # a single character
+    ("‘a", WORD, False),       # one character beside punctuation (a quoted list letter)
+    ("¢t", WORD, True),        # a letter glued to a symbol: damage (`¢t` for cứu), no single character
     ("m3", WORD, False),       # a word with a digit: a unit ("(m3)" was read as mã), a name (S8)
 ])
 def test_the_unknown_token_votes_for_keeping_only_words_meant_as_written(text, kind, neutral):
@@ -302,3 +304,24 @@ def test_the_scorer_counts_more_where_the_first_pass_is_unsure(model, monkeypatc
     assert all(np.allclose(two[k], 2.0 * one[k]) for k in one)
     one, two = (_first_extras(model, monkeypatch, f, 0.75) for f in (1.0, 2.0))
     assert one and one.keys() == two.keys() and all(np.array_equal(two[k], one[k]) for k in one)
+
+
+def test_the_unsure_vote_counts_more_only_in_ocr_output_not_read_as_marked(model, monkeypatch):
+    """Restorer._decode's unsure_boost: Config.unsure_scorer_factor applies to OCR output
+    not read as marked (TEXT: Tesseract-eng-like), not to typed text without marks nor
+    to a marked document, where it moved words both ways (config.py)."""
+    stripped = "Cac dong chi lanh dao Hoi dong nhan dan tinh da hop ve ke hoach nam 2024.\n"
+    marked = "Các đồng chí lãnh đạo Hội đồng nhân dân tỉnh đã họp về kế hoạch nam 2024.\n"
+    for text, boosted in ((TEXT, True), (stripped, False), (marked, False)):
+        seen = []
+        from vidiacritic import rescoring
+        real = rescoring.Rescorer.rescore
+
+        def spy(self, *a, **k):
+            seen.append(k["unsure_boost"])
+            return real(self, *a, **k)
+
+        monkeypatch.setattr(rescoring.Rescorer, "rescore", spy)
+        model.restore(text)
+        monkeypatch.undo()
+        assert seen and seen[0] is boosted, text

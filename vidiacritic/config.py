@@ -327,20 +327,24 @@ class Config:
     # The seq2seq scorer's vote counts unsure_scorer_factor times its weight at a word
     # whose form the first pass chose with a share below unsure_share (chosen_share: its
     # marginal, the word's other casings and marks of the same syllable together), where
-    # the n-gram model and the channel leave the choice open.  Where the two disagree the
-    # first pass is right more often at every scorer confidence, except where it is this
-    # unsure (a poor-scan eng training slice, first pass below 0.5 and scorer above 0.5:
-    # scorer right 8 times, the engine once; data/OCR_NOISE.md, session 28).  Off (1.0)
-    # by default, for its cost in time: 2 and 0.7, the best of a sweep on six
-    # decontaminated training slices (+10 eng, +5 vie words of 31,108), gained the
-    # held-out Tesseract-eng and news sets 0.06-0.25 point (news-eng +0.24, news-stripped
-    # +0.15, aug-eng and wiki-eng +0.13, poor-eng +0.06; Tesseract-vie poor scans within
-    # 0.04 point either way), but its near-ties moved words in a second reading more often,
-    # and a document whose second reading changes a word is read a third time
-    # (Restorer._readings): 66 readings of the 26 benchmark documents instead of 64 (+5%
-    # time), and the dev OCR report's process 2.02 s instead of 1.75 s (67% of c0bf737's
-    # speed against 78%), past issue 9's speed line.
-    unsure_scorer_factor: float = 1.0
+    # the n-gram model and the channel leave the choice open, in OCR output not read as
+    # marked only (Restorer._decode's unsure_boost: Tesseract-eng output, where the
+    # scorer reads the text as the OCR gave it).  Where the two disagree the first pass
+    # is right more often at every scorer confidence, except where it is this unsure (a
+    # poor-scan eng training slice, first pass below 0.5 and scorer above 0.5: scorer
+    # right 8 times, the engine once; data/OCR_NOISE.md, session 28).  2 and 0.7, the
+    # best of a sweep on six decontaminated training slices (session 28), gained held-out
+    # news-eng +0.26 point, aug-eng and wiki-eng +0.13, other-fonts and block-poor-eng
+    # +0.08, poor-eng +0.06, and lost the dev OCR 0.06 (decontaminated eng training
+    # slices: -2, +6, +5, +1, +1 words of 5,500, 5,936, 4,120, 5,547, 2,500).  In
+    # documents read as marked (Tesseract-vie output, typed text with marks, every later
+    # reading of a restored text) and typed text without marks it moved words both ways
+    # (vie poor scans -0.04..+0.02, stripped training slices 0 / 0 / -1 word) and stays
+    # 1.0.  Session 28 shipped it off: its near-ties had made the dev OCR report's second
+    # reading mend `¢t` that the first had kept, so it was read a third time (2.02 s
+    # against 1.75 s); the scorer's vote to keep a letter glued to a symbol no longer
+    # counts (Rescorer.may_be_meant), and the report takes two readings again (session 29).
+    unsure_scorer_factor: float = 2.0
     unsure_share: float = 0.7
     # The same widening, and the scorer's proposals, in Tesseract-vie output (weak: the
     # damage kept as written, or a form chosen unsure whose lattice score is low).  On 15

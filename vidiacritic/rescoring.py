@@ -13,6 +13,7 @@ scorer's doubt, not its reading, and kept the damage (doubtful_keep).
 """
 from __future__ import annotations
 
+import unicodedata
 from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
@@ -100,7 +101,8 @@ class Rescorer:
         return segs
 
     def refine(self, toks, runs, metas, decoded, first: List[Lattice], memo, letters_only: bool,
-               scale: float = 1.0, stray=frozenset(), sure_marks: bool = False, weak=(), grow=None):
+               scale: float = 1.0, stray=frozenset(), sure_marks: bool = False, weak=(), grow=None,
+               unsure_boost: bool = False):
         """The model engine's second pass: the seq2seq scorer re-scores the candidates
         of every segment the first pass is unsure of, reading the first pass's path as
         the words before each one, and Viterbi decodes again.  Only runs with a scored
@@ -108,7 +110,7 @@ class Rescorer:
         unchanged lattices would give again.  `scale`: a factor on the scorer's weight.
         `stray`: the stops the chains were cut across (tokens.stray_stops; vie OCR,
         Restorer._read_document), which end no segment where a run goes on across them.
-        `sure_marks`: see rescore.
+        `sure_marks`, `unsure_boost`: see rescore.
         `weak`, `grow`: the weak words of Tesseract-eng OCR (LatticeBuilder.widen), where
         the scorer proposes forms of its own, and the function that adds those the
         channel allows to the lattice (LatticeBuilder.grow, bound to the document)."""
@@ -122,7 +124,8 @@ class Rescorer:
         names = self.names_read(toks, runs, metas, decoded)
         grown: Dict[int, Dict[int, int]] = {}
         scored = self.rescore(toks, metas, decoded, segs, extra, letters_only, scale, names, sure_marks,
-                              frozenset(weak) if grow is not None else frozenset(), grow, grown)
+                              frozenset(weak) if grow is not None else frozenset(), grow, grown,
+                              unsure_boost=unsure_boost)
         for r, old in grown.items():
             memo_grown(memo, first[r].ids, old, self.lm)
         again = sorted({r for i in scored for r, _ in segs[i][1]})
@@ -151,7 +154,7 @@ class Rescorer:
 
     def rescore(self, toks, metas, decoded, segs, extra, letters_only: bool, scale: float = 1.0,
                 names=frozenset(), sure_marks: bool = False, weak=frozenset(), grow=None,
-                grown=None) -> List[int]:
+                grown=None, unsure_boost: bool = False) -> List[int]:
         """Add to `extra` the seq2seq scorer's log-probability of every candidate of
         the segments of `segs` (each a segment's token indices and their (run,
         position) places) the first pass is not sure of, given the segment's text and
@@ -175,11 +178,16 @@ class Rescorer:
         tell the context's words apart were gone; on the words it is asked about (the
         first pass unsure, the right form among the candidates) its first choice was
         right 536 times of 912 from the letters and 586 from this text (five vie
-        training slices; models/seq2seq/CARD.md, session 11)."""
+        training slices; models/seq2seq/CARD.md, session 11).
+
+        unsure_boost: the scorer's vote counts Config.unsure_scorer_factor times more at
+        words whose form the first pass chose with a share below Config.unsure_share
+        (Restorer._decode: in OCR output not read as marked)."""
         sc, weights = self.scorer, self.config.model
         segments, places, scored = [], [], []
         shares = {}  # (run, position) → the first pass's share for its chosen form (chosen_share)
-        boost, unsure = self.config.unsure_scorer_factor, self.config.unsure_share
+        boost = self.config.unsure_scorer_factor if unsure_boost else 1.0
+        unsure = self.config.unsure_share
         syllable_id, gate = sc.syllable_id, weights.gate  # (looked up once: ~3,500 words a reading)
         for i, (seg_toks, seg) in enumerate(segs):
             prefix = []
@@ -286,10 +294,18 @@ class Rescorer:
     def may_be_meant(self, text: str) -> bool:
         """Whether a word kept as written may be meant so: an English word, an acronym
         (all capitals), a single character (a list letter, "x" for times), a word with
-        a digit (a unit or a name: "m3", "Galaxy S8"; "s6" for số the lattice reads)."""
+        a digit (a unit or a name: "m3", "Galaxy S8"; "s6" for số the lattice reads).
+        A single character is one with nothing but punctuation beside it (‘a): a letter
+        glued to a symbol (`¢t` for cứu) is damage, and keeping it had made a second
+        reading mend what the first kept, and a third reading necessary."""
         word = text if text.isalnum() else "".join(c for c in text if c.isalnum())
-        return (len(word) < 2 or (word.isalpha() and word.isupper()) or word.lower() in self.english
+        return (_single_character(text) or (word.isalpha() and word.isupper()) or word.lower() in self.english
                 or any(c.isdigit() for c in word))
+
+
+def _single_character(text: str) -> bool:
+    """Whether `text` is one character, punctuation aside (Rescorer.may_be_meant)."""
+    return len(text) < 2 or sum(not unicodedata.category(c).startswith("P") for c in text) < 2
 
 
 def number_slots(toks: Sequence[Token], runs, metas) -> frozenset:

@@ -487,7 +487,8 @@ class Restorer:
                 decoded = self.rescorer.refine(
                     doc.toks, doc.runs, metas, decoded, lattices, memo, letters_only=not doc.ocr_document,
                     scale=self._scorer_scale(doc), stray=doc.stray, sure_marks=doc.reading.kind == VIE_OCR,
-                    weak=weak, grow=functools.partial(self.lattices.grow, doc.toks, doc.runs, lattices, metas))
+                    weak=weak, grow=functools.partial(self.lattices.grow, doc.toks, doc.runs, lattices, metas),
+                    unsure_boost=bool(doc.ocr_document) and not doc.reading.marked)
             # A term is a whole: where the decoder took only part of one (Song Phài for
             # the term Sùng Phài), the OCR did not write that term there.  Decode again
             # without those matches.
