@@ -336,7 +336,7 @@ class Config:
     # best of a sweep on six decontaminated training slices (session 28), gained held-out
     # news-eng +0.26 point, aug-eng and wiki-eng +0.13, other-fonts and block-poor-eng
     # +0.08, poor-eng +0.06, and lost the dev OCR 0.06 (decontaminated eng training
-    # slices: -2, +6, +5, +1, +1 words of 5,500, 5,936, 4,120, 5,547, 2,500).  In
+    # slices: -1, +6, +5, +1, +1 words of 2,783, 5,936, 4,120, 5,547, 2,500).  In
     # documents read as marked (Tesseract-vie output, typed text with marks, every later
     # reading of a restored text) and typed text without marks it moved words both ways
     # (vie poor scans -0.04..+0.02, stripped training slices 0 / 0 / -1 word) and stays
