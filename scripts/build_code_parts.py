@@ -25,6 +25,16 @@ as a code part:
 Output: UTF-8 TSV with a header: written (D-spelling), part (with Đ), count (corpus
 count of the part in codes), count_written (corpus count of the D-spelling in codes).
 Derived data only: code parts and counts, no corpus text.
+
+With ``--ocr-out``, a second table of the same format for OCR output only
+(data/code_parts_ocr.tsv): the spellings Tesseract's English model gives a part when it
+reads one of its Đ as another capital (``--ocr-letters``: B, P, O; on its training-split
+pairs a word's initial Đ became D 1,776 times, B 119, P 29, O 4; inside a capital word D
+240, B 9, O 2), the part's other Đ written D: NĐ-CP → NB-CP, NO-CP.  Only parts seen at
+least ``--ocr-min-count`` times (a misread of a rare part is likelier another part's
+spelling), the dominance test above, and none that is another part's D-spelling or that
+the corpus writes as a code part in more than ``--ocr-max-share`` of the occurrences of
+the two (QP, a part of its own 17 times, is never read as QĐ).
 """
 from __future__ import annotations
 
@@ -101,6 +111,44 @@ def select(parts: Counter, min_count: int, max_d_share: float,
     return rows, dropped
 
 
+def ocr_spellings(part: str, letters: str) -> List[str]:
+    """The part as Tesseract-eng writes it with one Đ read as one of `letters`, its
+    other Đ as D: NĐ → NB, NP, NO; HĐĐT → HBDT, HDBT, …"""
+    out = []
+    for i, ch in enumerate(part):
+        if ch == "Đ":
+            out.extend(d_spelling(part[:i]) + c + d_spelling(part[i + 1:]) for c in letters)
+    return out
+
+
+def select_ocr(parts: Counter, rows: List[Tuple[str, str, int, int]], letters: str, min_count: int,
+               max_share: float, min_dominance: float) -> Tuple[List[Tuple[str, str, int, int]], Dict[str, int]]:
+    """Rows (misread spelling, part, count, count_written) for the parts of `rows` (the
+    D-spelling table) seen at least `min_count` times, and how many each rule dropped:
+    a spelling that is another part's D-spelling (HDBT, HĐBT's, is no misread HĐĐT), or
+    that the corpus writes as a part in more than `max_share` of the occurrences of the
+    two (QP, 17 times beside QĐ's 4,432)."""
+    spelled = {d_spelling(p) for p in parts}
+    by_written: Dict[str, Set[str]] = defaultdict(set)
+    for _, part, count, _ in rows:
+        if count >= min_count:
+            for w in ocr_spellings(part, letters):
+                by_written[w].add(part)
+    out = []
+    dropped = {"ambiguous": 0, "d_used": 0}
+    for w, forms in sorted(by_written.items()):
+        ranked = sorted(forms, key=lambda f: (-parts[f], f))
+        best = ranked[0]
+        if parts[best] < min_dominance * sum(parts[f] for f in ranked):
+            dropped["ambiguous"] += 1
+        elif (w in spelled and parts[w] == 0) or parts[w] > max_share * (parts[w] + parts[best]):
+            dropped["d_used"] += 1
+        else:
+            out.append((w, best, parts[best], parts[w]))
+    out.sort(key=lambda r: (-r[2], r[0]))
+    return out, dropped
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -110,6 +158,10 @@ def main() -> None:
     ap.add_argument("--max-d-share", type=float, default=0.05)
     ap.add_argument("--min-dominance", type=float, default=0.9)
     ap.add_argument("--out", default="data/code_parts_d.tsv")
+    ap.add_argument("--ocr-out", default=None, help="also write the OCR misread table (data/code_parts_ocr.tsv)")
+    ap.add_argument("--ocr-letters", default="BPO")
+    ap.add_argument("--ocr-min-count", type=int, default=30)
+    ap.add_argument("--ocr-max-share", type=float, default=0.001)
     a = ap.parse_args()
     parts: Counter = Counter()
     codes = 0
@@ -126,6 +178,13 @@ def main() -> None:
           f"dropped: {dropped['ambiguous']} ambiguous, {dropped['rare']} seen fewer than "
           f"{a.min_count} times, {dropped['d_used']} whose D-spelling the corpus uses as a part",
           file=sys.stderr)
+    if a.ocr_out:
+        ocr_rows, ocr_dropped = select_ocr(parts, rows, a.ocr_letters, a.ocr_min_count, a.ocr_max_share,
+                                           a.min_dominance)
+        write_tsv(a.ocr_out, ocr_rows, header=CODE_PART_HEADER)
+        refresh_for(a.ocr_out)
+        print(f"{len(ocr_rows)} misread spellings written to {a.ocr_out}; dropped: {ocr_dropped['ambiguous']} "
+              f"ambiguous, {ocr_dropped['d_used']} the corpus uses as a part or another's D-spelling", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -178,6 +178,52 @@ def test_code_part_builder_counts_only_code_shaped_tokens():
     assert [r[:2] for r in rows] == [("ND", "NĐ"), ("QD", "QĐ")] and dropped["d_used"] == 1
 
 
+@pytest.mark.parametrize("code,in_ocr,typed", CASES["ocr_codes"])
+def test_code_parts_ocr_misread(code, in_ocr, typed):
+    """data/code_parts_ocr.tsv: in OCR output a part whose Đ Tesseract-eng read as B, P
+    or O (08/2020/NB-CP) gets its Đ back; typed text keeps it; parts the corpus writes
+    as they are (QP, BQP) and the misreads of rare parts (HB) stay in both."""
+    table = load_code_parts()
+    assert table.restore(code, ocr=True) == in_ocr
+    assert table.restore(code) == typed
+
+
+def test_shipped_misread_code_parts_are_misreads_of_listed_parts():
+    table = load_code_parts()
+    assert len(table.ocr) > 20
+    parts = set(table.table.values())
+    for written, part in table.ocr.items():
+        assert part in parts and written not in table.table
+        assert len(written) == len(part) and any(p == "Đ" and w in "BPO" for w, p in zip(written, part))
+    for kept in ("QP", "BQP", "CP", "TTg", "UBND", "HD", "DA"):
+        assert kept not in table.ocr
+
+
+def test_ocr_restore_mends_a_misread_code_in_ocr_output_only():
+    r = Restorer(engine="statistical")
+    text = "Can cu Nghi dinh so 08/2020/NB-CP cua Chinh phu"
+    assert "08/2020/NĐ-CP" in r.restore(text, ocr_document=True)
+    typed = "Căn cứ Nghị định số 08/2020/NB-CP của Chính phủ"
+    assert r.restore(typed) == typed
+
+
+def test_code_part_builder_misread_spellings():
+    from collections import Counter
+    from scripts.build_code_parts import ocr_spellings, select_ocr
+    assert ocr_spellings("NĐ", "BP") == ["NB", "NP"]
+    assert ocr_spellings("HĐĐT", "B") == ["HBDT", "HDBT"]
+    parts = Counter({"NĐ": 1000, "QĐ": 400, "QP": 17, "HĐĐT": 60, "HĐBT": 40, "ĐU": 3})
+    rows = [("ND", "NĐ", 1000, 0), ("QD", "QĐ", 400, 0), ("HDDT", "HĐĐT", 60, 0), ("HDBT", "HĐBT", 40, 0),
+            ("DU", "ĐU", 3, 0)]
+    out, dropped = select_ocr(parts, rows, "BP", min_count=30, max_share=0.001, min_dominance=0.9)
+    got = {w: p for w, p, _, _ in out}
+    assert got["NB"] == "NĐ" and got["QB"] == "QĐ" and got["HBDT"] == "HĐĐT"
+    assert "QP" not in got  # a part of its own
+    assert "HDBT" not in got  # HĐBT's D-spelling, not a misread HĐĐT
+    assert "BU" not in got  # ĐU: too rare to guess its misreads
+    assert dropped["d_used"] == 2
+
+
 @pytest.mark.parametrize("find,text,expected",
                          [(defined_acronyms, *case) for case in CASES["defined_acronyms"]]
                          + [(written_acronyms, *case) for case in CASES["written_acronyms"]])

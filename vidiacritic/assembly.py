@@ -105,7 +105,7 @@ class Assembler:
                 continue  # (a number: an article code whose part OCR read as digits, 13.1.17.72.1)
             # (OCR's article code separators first: 33,4.ND.2.24 then gets its Đ)
             text = (ocr and fixes.article_code_separators(toks, restored, i)) or tok.text
-            code = None if self.code_parts is None else self.code_parts.restore(text)
+            code = None if self.code_parts is None else self.code_parts.restore(text, ocr)
             if code is not None or text != tok.text:
                 fixed[i], source[i] = code or text, "fix:code"
             elif "&" in text and self.acronyms is not None and (hit := self.acronyms.restore(text)):

@@ -266,6 +266,7 @@ class AcronymTable:
 
 
 CODE_PART_FILE = "code_parts_d.tsv"
+CODE_PART_OCR_FILE = "code_parts_ocr.tsv"  # Đ read as B, P, O by Tesseract-eng: NB-CP (OCR output only)
 CODE_PART_HEADER = ("written", "part", "count", "count_written")
 
 
@@ -274,30 +275,45 @@ class CodePartTable:
     document-type and issuing-body parts of document codes (15/2014/ND-CP →
     15/2014/NĐ-CP) and to the letter part of the legal code's dotted article codes
     (30.2.ND.1.41 → 30.2.NĐ.1.41) only.  The numbers, the year, the separators and
-    every part not in the table are kept as written."""
+    every part not in the table are kept as written.
 
-    def __init__(self, table: Dict[str, str]):
+    `ocr`: in OCR output only, the spellings Tesseract's English model gives a part
+    when it reads one of its Đ as B, P or O (NB-CP for NĐ-CP; data/code_parts_ocr.tsv,
+    from the same build), spellings no code of the corpus uses."""
+
+    def __init__(self, table: Dict[str, str], ocr: Optional[Dict[str, str]] = None):
         self.table = table
+        self.ocr = ocr or {}
 
     @classmethod
-    def load(cls, path: Union[str, Path]) -> "CodePartTable":
+    def load(cls, path: Union[str, Path], ocr_path: Optional[Union[str, Path]] = None) -> "CodePartTable":
+        ocr = None if ocr_path is None else _load_d_table(ocr_path, CODE_PART_HEADER, "part", _misread_part)
         return cls(_load_d_table(path, CODE_PART_HEADER, "part",
                                  lambda written, fixed: written != fixed and
-                                 fixed.replace("Đ", "D").replace("đ", "d") == written))
+                                 fixed.replace("Đ", "D").replace("đ", "d") == written), ocr)
 
-    def restore(self, code: str) -> Optional[str]:
-        """The code with the Đ of its listed parts restored, or None when `code` is no
-        document code (tokens.document_code_parts) nor dotted article code
-        (tokens.article_code_parts), or none of its parts is listed."""
+    def restore(self, code: str, ocr: bool = False) -> Optional[str]:
+        """The code with the Đ of its listed parts restored (in OCR output, `ocr`, of
+        its misread parts too), or None when `code` is no document code
+        (tokens.document_code_parts) nor dotted article code (tokens.article_code_parts),
+        or none of its parts is listed."""
         found = document_code_parts(code) or article_code_parts(code)
         if found is None:
             return None
         num, pieces = found
-        fixed = [self.table.get(p, p) for p in pieces]  # separators are never keys
+        misread = self.ocr if ocr else {}
+        fixed = [self.table.get(p) or misread.get(p, p) for p in pieces]  # separators are never keys
         return num + "".join(fixed) if fixed != pieces else None
 
     def __len__(self) -> int:
         return len(self.table)
+
+
+def _misread_part(written: str, part: str) -> bool:
+    """Whether `written` is `part` with its Đ read as D, B, P or O, one of them not D
+    (the rows of data/code_parts_ocr.tsv)."""
+    return len(written) == len(part) and written != part.replace("Đ", "D") and all(
+        w == p or p == "Đ" and w in "DBPO" for w, p in zip(written, part))
 
 
 # A dotted article code as OCR writes it (30.2.NĐ.1.41, tokens.ARTICLE_CODE): its dots

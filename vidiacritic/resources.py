@@ -177,17 +177,18 @@ def _acronyms_at(path: Path):
 
 
 def load_code_parts():
-    """QD → QĐ table for the parts of document codes (data/code_parts_d.tsv)."""
-    from .fixes import CODE_PART_FILE
+    """QD → QĐ table for the parts of document codes (data/code_parts_d.tsv), with the
+    parts OCR misread (NB → NĐ, data/code_parts_ocr.tsv)."""
+    from .fixes import CODE_PART_FILE, CODE_PART_OCR_FILE
 
-    return _code_parts_at(data_path(CODE_PART_FILE))
+    return _code_parts_at(data_path(CODE_PART_FILE), data_path(CODE_PART_OCR_FILE))
 
 
 @lru_cache(maxsize=None)
-def _code_parts_at(path: Path):
+def _code_parts_at(path: Path, ocr_path: Path):
     from .fixes import CodePartTable
 
-    return _parse(path, CodePartTable.load)
+    return _parse(path, lambda p: CodePartTable.load(p, ocr_path))
 
 
 def load_kept_words():
