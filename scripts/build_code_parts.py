@@ -160,7 +160,7 @@ def main() -> None:
     ap.add_argument("--out", default="data/code_parts_d.tsv")
     ap.add_argument("--ocr-out", default=None, help="also write the OCR misread table (data/code_parts_ocr.tsv)")
     ap.add_argument("--ocr-letters", default="BPO")
-    ap.add_argument("--ocr-min-count", type=int, default=30)
+    ap.add_argument("--ocr-min-count", type=int, default=100)
     ap.add_argument("--ocr-max-share", type=float, default=0.001)
     a = ap.parse_args()
     parts: Counter = Counter()

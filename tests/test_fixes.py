@@ -190,12 +190,12 @@ def test_code_parts_ocr_misread(code, in_ocr, typed):
 
 def test_shipped_misread_code_parts_are_misreads_of_listed_parts():
     table = load_code_parts()
-    assert len(table.ocr) > 20
+    assert len(table.ocr) > 10
     parts = set(table.table.values())
     for written, part in table.ocr.items():
         assert part in parts and written not in table.table
         assert len(written) == len(part) and any(p == "Đ" and w in "BPO" for w, p in zip(written, part))
-    for kept in ("QP", "BQP", "CP", "TTg", "UBND", "HD", "DA"):
+    for kept in ("QP", "BQP", "CP", "TTg", "UBND", "HD", "DA", "PK", "CO"):  # PK: phòng khám
         assert kept not in table.ocr
 
 
