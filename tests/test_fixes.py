@@ -422,6 +422,10 @@ def _separators_fixed(text):
     ("khoản 20.1,TT.34.1 và", {"20.1,TT.34.1": None}),  # only the code an article names
     ("Điều 5,6 và 7", {}),  # no letter part: numbers
     ("Điều 15/2014/NĐ-CP", {"15/2014/NĐ-CP": None}),  # a document code
+    ("Điều 13.2/TT.64.11. Mẫu", {"13.2/TT.64.11": "13.2.TT.64.11"}),  # a slash for a dot (Tesseract-vie)
+    ("Điều 19/5.LQ.1, Hồ sơ", {"19/5.LQ.1": "19.5.LQ.1"}),
+    ("Điều 39.14.TT.1\u20448. Hồ sơ", {"39.14.TT.1\u20448": "39.14.TT.1.8"}),  # a fraction slash
+    ("Điều 5/2013/QH13 quy định", {"5/2013/QH13": None}),  # a year: a document code, no article code
 ])
 def test_article_code_separators(text, expected):
     assert _separators_fixed(text) == expected
@@ -478,7 +482,7 @@ def test_article_code_separators_only_in_ocr_output(stat):
 
 @given(before=st.lists(st.integers(1, 99), min_size=2, max_size=2), part=st.sampled_from(["TT", "NĐ", "LQ", "QĐ"]),
        after=st.lists(st.integers(1, 999), min_size=1, max_size=2),
-       seps=st.lists(st.sampled_from([".", ",", ":", ";", ""]), min_size=4, max_size=4))
+       seps=st.lists(st.sampled_from([".", ",", ":", ";", "/", "\u2044", ""]), min_size=4, max_size=4))
 @settings(max_examples=200, deadline=None)
 def test_article_code_separators_change_only_separators(before, part, after, seps):
     """Property: whatever separators OCR wrote, the numbers and the letter part are kept
@@ -496,7 +500,7 @@ def test_article_code_separators_change_only_separators(before, part, after, sep
         assert article_code_parts(code) is not None
         return
     assert article_code_parts(out) is not None
-    assert out.replace(".", "") == code.translate(str.maketrans("", "", ".,:;"))
+    assert out.replace(".", "") == code.translate(str.maketrans("", "", ".,:;/\u2044"))
 
 
 @pytest.mark.parametrize("text,expected", [

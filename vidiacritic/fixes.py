@@ -325,10 +325,16 @@ def _misread_part(written: str, part: str) -> bool:
 # as well, and T.1 would be no better).  Restoring lines 1001–3008 of
 # marks_poor_vie_train.tsv: 1,790 → 1,807 of their 2,425 wrong words fixed, the broken
 # ones unchanged (44).
+# Tesseract-vie also reads a dot as a slash (13.2/TT.64.11, 19/5.LQ.1): 14 of the 113
+# article codes it misread in this machine's training-split vie pairs (session 29), all
+# kept as written before, 9 now mended (the others have other damage too).  A slash or
+# fraction slash separates there, between numbers of at most three digits (a document
+# code's year has four: 5/2013/QH13 is none).
 _SEP = r"[.,:;]"
-_LOOSE_ARTICLE_CODE = re.compile(rf"^(?P<topic>\d+){_SEP}(?P<chapter>\d+){_SEP}?"
-                                 rf"(?P<part>[A-ZĐ](?:\.?[A-ZĐ])+?){_SEP}?(?P<source>\d+)"
-                                 rf"(?P<rest>(?:{_SEP}\d+)*)$")
+_LOOSE_SEP = r"[.,:;/\u2044]"
+_LOOSE_ARTICLE_CODE = re.compile(rf"^(?P<topic>\d{{1,3}}){_LOOSE_SEP}(?P<chapter>\d{{1,3}}){_LOOSE_SEP}?"
+                                 rf"(?P<part>[A-ZĐ](?:\.?[A-ZĐ])+?){_LOOSE_SEP}?(?P<source>\d+)"
+                                 rf"(?P<rest>(?:{_LOOSE_SEP}\d+)*)$")
 
 
 def article_code_separators(toks: Sequence[Token], restored: Sequence[str], i: int) -> Optional[str]:
@@ -343,7 +349,7 @@ def article_code_separators(toks: Sequence[Token], restored: Sequence[str], i: i
     m = _LOOSE_ARTICLE_CODE.match(text)
     if m is None:
         return article_code_type(text)
-    rest = re.sub(_SEP, ".", m.group("rest"))
+    rest = re.sub(_LOOSE_SEP, ".", m.group("rest"))
     mended = f"{m['topic']}.{m['chapter']}.{m['part'].replace('.', '')}.{m['source']}{rest}"
     return article_code_type(mended) or mended  # (39.13,NB.106.57: its NĐ misread too)
 
