@@ -426,6 +426,12 @@ def _separators_fixed(text):
     ("Điều 19/5.LQ.1, Hồ sơ", {"19/5.LQ.1": "19.5.LQ.1"}),
     ("Điều 39.14.TT.1\u20448. Hồ sơ", {"39.14.TT.1\u20448": "39.14.TT.1.8"}),  # a fraction slash
     ("Điều 5/2013/QH13 quy định", {"5/2013/QH13": None}),  # a year: a document code, no article code
+    ("Điều 45.10,TT-1.49. Chi", {"45.10,TT-1.49": "45.10.TT.1.49"}),  # a hyphen for a dot
+    ("Điều 19.5.TL..11.17. Hồ", {"19.5.TL..11.17": "19.5.TL.11.17"}),  # a dot twice
+    ("Điều 30.2.NĐ.I.78. Quy", {"30.2.NĐ.I.78": "30.2.NĐ.1.78"}),  # I for 1 (Tesseract-vie)
+    ("Điều 34.9.TT.I1.16. Quy", {"34.9.TT.I1.16": "34.9.TT.11.16"}),
+    ("Điều 35.4.TL..!.3. Quy", {"35.4.TL..!.3": "35.4.TL.1.3"}),  # ! for 1
+    ("Điều 34.3.TT.S7.4. Quy", {"34.3.TT.S7.4": None}),  # S for 5: no part TTS, kept
 ])
 def test_article_code_separators(text, expected):
     assert _separators_fixed(text) == expected
@@ -482,7 +488,7 @@ def test_article_code_separators_only_in_ocr_output(stat):
 
 @given(before=st.lists(st.integers(1, 99), min_size=2, max_size=2), part=st.sampled_from(["TT", "NĐ", "LQ", "QĐ"]),
        after=st.lists(st.integers(1, 999), min_size=1, max_size=2),
-       seps=st.lists(st.sampled_from([".", ",", ":", ";", "/", "\u2044", ""]), min_size=4, max_size=4))
+       seps=st.lists(st.sampled_from([".", ",", ":", ";", "/", "\u2044", "-", ""]), min_size=4, max_size=4))
 @settings(max_examples=200, deadline=None)
 def test_article_code_separators_change_only_separators(before, part, after, seps):
     """Property: whatever separators OCR wrote, the numbers and the letter part are kept
@@ -500,7 +506,7 @@ def test_article_code_separators_change_only_separators(before, part, after, sep
         assert article_code_parts(code) is not None
         return
     assert article_code_parts(out) is not None
-    assert out.replace(".", "") == code.translate(str.maketrans("", "", ".,:;/\u2044"))
+    assert out.replace(".", "") == code.translate(str.maketrans("", "", ".,:;/\u2044-"))
 
 
 @pytest.mark.parametrize("text,expected", [

@@ -325,16 +325,23 @@ def _misread_part(written: str, part: str) -> bool:
 # as well, and T.1 would be no better).  Restoring lines 1001–3008 of
 # marks_poor_vie_train.tsv: 1,790 → 1,807 of their 2,425 wrong words fixed, the broken
 # ones unchanged (44).
-# Tesseract-vie also reads a dot as a slash (13.2/TT.64.11, 19/5.LQ.1): 14 of the 113
-# article codes it misread in this machine's training-split vie pairs (session 29), all
-# kept as written before, 9 now mended (the others have other damage too).  A slash or
-# fraction slash separates there, between numbers of at most three digits (a document
-# code's year has four: 5/2013/QH13 is none).
+# Tesseract-vie also reads a dot as a slash (13.2/TT.64.11, 19/5.LQ.1), a hyphen
+# (45.10,TT-1.49, 12.1.NĐ.14-30) or twice (19.5.TL..11.17), and a 1 as I, l, | or !
+# (30.2.NĐ.I.78, 34.9.TT.I1.16, 35.4.TL..!.3).  Of the 113 article codes it misread in this
+# machine's training-split vie pairs, 14 had a slash, all kept as written before (session
+# 29).  So between the numbers any of these separators, one or two, and in the numbers
+# those four signs for 1; a number of the code's first two has at most three digits and
+# opens with a digit (a document code's year has four: 5/2013/QH13 is none).  A part is
+# capitals, or single capitals a dot apart (L.Q), never a part and a letter (TT.S1 is
+# TT.51 misread, not TTS).
 _SEP = r"[.,:;]"
-_LOOSE_SEP = r"[.,:;/\u2044]"
-_LOOSE_ARTICLE_CODE = re.compile(rf"^(?P<topic>\d{{1,3}}){_LOOSE_SEP}(?P<chapter>\d{{1,3}}){_LOOSE_SEP}?"
-                                 rf"(?P<part>[A-ZĐ](?:\.?[A-ZĐ])+?){_LOOSE_SEP}?(?P<source>\d+)"
-                                 rf"(?P<rest>(?:{_LOOSE_SEP}\d+)*)$")
+_LOOSE_SEP = r"[.,:;/\u2044-]"
+_LOOSE_NUM = r"[\dIl|!]"
+_LOOSE_ARTICLE_CODE = re.compile(
+    rf"^(?P<topic>\d{_LOOSE_NUM}{{0,2}}){_LOOSE_SEP}{{1,2}}(?P<chapter>\d{_LOOSE_NUM}{{0,2}}){_LOOSE_SEP}{{0,2}}"
+    rf"(?P<part>[A-ZĐ](?:\.[A-ZĐ])+|[A-ZĐ]{{2,}}){_LOOSE_SEP}{{0,2}}(?P<source>{_LOOSE_NUM}+)"
+    rf"(?P<rest>(?:{_LOOSE_SEP}{{1,2}}{_LOOSE_NUM}+)*)$")
+_ONES = str.maketrans("Il|!", "1111")
 
 
 def article_code_separators(toks: Sequence[Token], restored: Sequence[str], i: int) -> Optional[str]:
@@ -349,8 +356,10 @@ def article_code_separators(toks: Sequence[Token], restored: Sequence[str], i: i
     m = _LOOSE_ARTICLE_CODE.match(text)
     if m is None:
         return article_code_type(text)
-    rest = re.sub(_LOOSE_SEP, ".", m.group("rest"))
-    mended = f"{m['topic']}.{m['chapter']}.{m['part'].replace('.', '')}.{m['source']}{rest}"
+    rest = re.sub(rf"{_LOOSE_SEP}{{1,2}}", ".", m.group("rest"))
+    mended = (f"{m['topic']}.{m['chapter']}.{m['part'].replace('.', '')}.{m['source']}{rest}").translate(_ONES)
+    if not mended.replace(".", "").replace(m["part"].replace(".", ""), "").isdigit():
+        return None  # (l, I, | or ! beside letters that are no part)
     return article_code_type(mended) or mended  # (39.13,NB.106.57: its NĐ misread too)
 
 
