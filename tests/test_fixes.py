@@ -453,6 +453,8 @@ def test_article_code_separators(text, expected):
     ("28.2.10.54", "28.2.LQ.54"),          # 10 for LQ (one number follows)
     ("23.6.LỌ.3", "23.6.LQ.3"),            # Tesseract-vie's dot below
     ("13.1.10.7.2", None),                 # two numbers follow: no such type reads as 10
+    ("17.1.9D.9.19", "17.1.QĐ.9.19"),      # 9 for Q
+    ("13.1.19.7.2", None),                 # no type reads as 19
     ("1.2.3", None),
 ])
 def test_article_code_type(code, expected):
@@ -471,14 +473,14 @@ def test_an_article_code_type_needs_dieu_and_ocr_output(stat):
 @settings(max_examples=300, deadline=None)
 @example(nums=[0, 0, 1, 1, 0, 0], seps=["."] * 5)  # two numbers 1.1 where the type stands: no code
 def test_article_code_type_keeps_numbers(nums, seps):
-    """Property: a dotted number is read as a code only with a part of 1s, 7s and 0s (a
-    0 for the Q of LQ) where the type stands, and its other numbers are kept in order."""
+    """Property: a dotted number is read as a code only with a part of 1s, 7s, 0s and 9s
+    (a 0 or 9 for a Q) where the type stands, and its other numbers are kept in order."""
     text = "".join(str(n) + seps[k] for k, n in enumerate(nums[:-1])) + str(nums[-1])
     out = fixes.article_code_type(text)
     if out is None:
         return
     parts = out.split(".")
-    assert set(str(nums[2])) <= {"1", "7", "0"} and len(str(nums[2])) == 2
+    assert set(str(nums[2])) <= {"1", "7", "0", "9"} and len(str(nums[2])) == 2
     assert parts[:2] + parts[3:] == [str(n) for n in nums[:2] + nums[3:]]
 
 

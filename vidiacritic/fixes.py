@@ -372,15 +372,15 @@ ARTICLE_TYPES = {1: {"LQ": 34726, "NĐ": 3599, "PL": 1290},
 # pairs: 27.1.1T.77.2 and 13.1.17.72.1 for TT, 39.13.N).84.3 and 39.13,NB.106.57 for NĐ,
 # 35,10.1.Q,53 for 35.10.LQ.53, 41.5.NÐ.1.35 with an Icelandic eth).
 _TYPE_GLYPHS = {"1": "TL", "7": "T", ")": "Đ", "B": "Đ", "Ð": "Đ", "D": "Đ",
-                # (session 29: a 0 or O for the Q of LQ, 37.5.L0.54, 28.2.10.54, 55:4.LO.116,
-                # 23.6.LỌ.3 with Tesseract-vie's dot below)
-                "0": "Q", "O": "Q", "Ọ": "Q"}
+                # (session 29: a 0, O or 9 for a Q, 37.5.L0.54, 28.2.10.54, 55:4.LO.116,
+                # 23.6.LỌ.3 with Tesseract-vie's dot below, 17.1.9D.9.19 for QĐ)
+                "0": "Q", "O": "Q", "Ọ": "Q", "9": "Q"}
 # Which of the parts a misread one stands for must be this many times likelier (by the
 # counts above) than the next: 71 is TT (55,218) rather than TL (5,605).
 TYPE_DOMINANCE = 5
 _GLYPH_ARTICLE_CODE = re.compile(
     rf"^(?P<topic>\d+){_SEP}{{1,2}}(?P<chapter>\d+){_SEP}{{1,2}}"
-    rf"(?P<part>[A-ZĐÐ17)0Ọ]{_SEP}?[A-ZĐÐ17)0Ọ]){_SEP}{{1,2}}(?P<nums>\d+(?:{_SEP}\d+)?)$")
+    rf"(?P<part>[A-ZĐÐ17)0Ọ9]{_SEP}?[A-ZĐÐ17)0Ọ9]){_SEP}{{1,2}}(?P<nums>\d+(?:{_SEP}\d+)?)$")
 
 
 def article_code_type(text: str) -> Optional[str]:
