@@ -438,6 +438,27 @@ def test_article_code_separators(text, expected):
 
 
 @pytest.mark.parametrize("code,expected", [
+    ("31\u2044NQ-CP", "31/NQ-CP"),                      # a fraction slash (Tesseract-vie)
+    ("105:2017.NĐ-CP", "105/2017/NĐ-CP"),               # a colon and a stop for slashes
+    ("87:2021/ND-CP", "87/2021/ND-CP"),                 # (its Đ is the code-part table's)
+    ("06/2013/TT-.NHNN", "06/2013/TT-NHNN"),            # a stray stop beside a hyphen
+    ("08/2020/TT-BL.ĐTBXH", "08/2020/TT-BLĐTBXH"),      # a stop inside a listed part
+    ("12/2014/TT-B.KHCN", None),                        # B.KHCN: no listed part, kept
+    ("15/2014/NĐ-CP", None),                            # written right
+    ("12.5.2020", None),                                # a date
+    ("3:2020", None),                                   # no part: no code
+])
+def test_document_code_separators(code, expected):
+    assert fixes.document_code_separators(code, {"BLĐTBXH", "NĐ"}) == expected
+
+
+def test_document_code_separators_in_ocr_output_only(stat):
+    src = "Căn cứ Nghị định số 87:2021/ND-CP của Chính phủ"
+    assert "87/2021/NĐ-CP" in stat.restore(src, ocr_document=True)
+    assert stat.restore(src, ocr_document=False) == src  # typed text's codes are as typed
+
+
+@pytest.mark.parametrize("code,expected", [
     ("27.1.1T.77.2", "27.1.TT.77.2"),      # 1 for T
     ("13.1.17.72.1", "13.1.TT.72.1"),      # digits only: 17 for TT (two numbers follow)
     ("39.13.71.47.2", "39.13.TT.47.2"),    # TT, not TL: 10 times as frequent

@@ -21,6 +21,8 @@ class Assembler:
 
     def __init__(self, acronyms, code_parts, tone_style: str, source: str):
         self.acronyms, self.code_parts, self.tone_style, self.source = acronyms, code_parts, tone_style, source
+        # (the code parts with Đ: a stop inside one is OCR's, fixes.document_code_separators)
+        self.code_part_forms = frozenset(code_parts.table.values()) if code_parts is not None else frozenset()
 
     def choose_words(self, toks: Sequence[Token], runs, metas, decoded, details: bool, ocr: bool = False):
         """(token index → output text, the words' decisions when `details`): each
@@ -103,8 +105,10 @@ class Assembler:
         for i, tok in enumerate(toks):
             if tok.kind != PROTECTED and not (ocr and tok.kind == NUMBER):
                 continue  # (a number: an article code whose part OCR read as digits, 13.1.17.72.1)
-            # (OCR's article code separators first: 33,4.ND.2.24 then gets its Đ)
-            text = (ocr and fixes.article_code_separators(toks, restored, i)) or tok.text
+            # (OCR's article and document code separators first: 33,4.ND.2.24 and
+            # 87:2021/ND-CP then get their Đ)
+            text = (ocr and (fixes.article_code_separators(toks, restored, i)
+                             or fixes.document_code_separators(tok.text, self.code_part_forms))) or tok.text
             code = None if self.code_parts is None else self.code_parts.restore(text, ocr)
             if code is not None or text != tok.text:
                 fixed[i], source[i] = code or text, "fix:code"

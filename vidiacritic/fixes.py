@@ -33,7 +33,7 @@ from __future__ import annotations
 import bisect
 import re
 from pathlib import Path
-from typing import Callable, Collection, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
+from typing import Callable, Collection, Container, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
 
 from .text import strip_diacritics
 from .tokens import (AMOUNT, NUMBER, SPACE, VOWEL, WORD, Token, article_code_parts,
@@ -362,6 +362,31 @@ def article_code_separators(toks: Sequence[Token], restored: Sequence[str], i: i
         return None  # (l, I, | or ! beside letters that are no part)
     return article_code_type(mended) or mended  # (39.13,NB.106.57: its NĐ misread too)
 
+
+
+# Tesseract misreads a document code's separators too (training-split pairs, session 29):
+# a fraction slash for a slash (31⁄NQ-CP), a colon or stop between the number and the year
+# or after the year (105:2017.NĐ-CP, 87:2021/ND-CP), a stop beside a hyphen (TT-.NHNN) or
+# inside a part (TT-BL.ĐTBXH).
+_NUMBER_YEAR = re.compile(r"^(\d{1,4})[.,:;](?=\d{4}[/.,:;])")
+_YEAR_PART = re.compile(r"^(\d{1,4}/\d{4})[.,:;](?=[A-ZĐ])")
+_DOT_BESIDE_SEP = re.compile(r"(?<=[-/])\.|\.(?=[-/])")
+_DOT_IN_PART = re.compile(r"(?<=[-/])([A-ZĐ]+)\.([A-ZĐ]+)(?=[-/]|$)")
+
+
+def document_code_separators(text: str, parts: Container[str] = ()) -> Optional[str]:
+    """A token with the separators of a document code mended, when it is one once mended
+    and not as written: "31⁄NQ-CP" → "31/NQ-CP", "105:2017.NĐ-CP" → "105/2017/NĐ-CP",
+    "06/2013/TT-.NHNN" → "06/2013/TT-NHNN", and "08/2020/TT-BL.ĐTBXH" → "08/2020/TT-BLĐTBXH"
+    where the joined part is one of `parts` (the code parts with Đ: a stop between two
+    other capitals may be an abbreviation's); else None.  Numbers and letters are kept,
+    only separators change.  For OCR output only."""
+    if document_code_parts(text) is not None:
+        return None
+    mended = _NUMBER_YEAR.sub(r"\1/", text.replace("\u2044", "/"))
+    mended = _DOT_BESIDE_SEP.sub("", _YEAR_PART.sub(r"\1/", mended))
+    mended = _DOT_IN_PART.sub(lambda m: m[1] + m[2] if m[1] + m[2] in parts else m[0], mended)
+    return mended if mended != text and document_code_parts(mended) is not None else None
 
 # The document-type parts of the legal code's article codes, by how many numbers follow
 # them (30.2.NĐ.1.41: two; 22.1.LQ.28: one), with their counts in the training split of
