@@ -432,6 +432,7 @@ def _separators_fixed(text):
     ("Điều 34.9.TT.I1.16. Quy", {"34.9.TT.I1.16": "34.9.TT.11.16"}),
     ("Điều 35.4.TL..!.3. Quy", {"35.4.TL..!.3": "35.4.TL.1.3"}),  # ! for 1
     ("Điều 34.3.TT.S7.4. Quy", {"34.3.TT.S7.4": None}),  # S for 5: no part TTS, kept
+    ("Điều 33.4.TI..116. Quy", {"33.4.TI..116": None}),  # an I among the capitals: no part, kept
 ])
 def test_article_code_separators(text, expected):
     assert _separators_fixed(text) == expected

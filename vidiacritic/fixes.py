@@ -356,12 +356,13 @@ def article_code_separators(toks: Sequence[Token], restored: Sequence[str], i: i
     m = _LOOSE_ARTICLE_CODE.match(text)
     if m is None:
         return article_code_type(text)
-    rest = re.sub(rf"{_LOOSE_SEP}{{1,2}}", ".", m.group("rest"))
-    mended = (f"{m['topic']}.{m['chapter']}.{m['part'].replace('.', '')}.{m['source']}{rest}").translate(_ONES)
-    if not mended.replace(".", "").replace(m["part"].replace(".", ""), "").isdigit():
-        return None  # (l, I, | or ! beside letters that are no part)
+    part = m["part"].replace(".", "")
+    if "I" in part:
+        return None  # (an I among the capitals is a misread 1 or L: 33.4.TI..116 is TL.1.6)
+    topic, chapter, source = (m[k].translate(_ONES) for k in ("topic", "chapter", "source"))
+    rest = re.sub(rf"{_LOOSE_SEP}{{1,2}}", ".", m["rest"]).translate(_ONES)
+    mended = f"{topic}.{chapter}.{part}.{source}{rest}"
     return article_code_type(mended) or mended  # (39.13,NB.106.57: its NĐ misread too)
-
 
 
 # Tesseract misreads a document code's separators too (training-split pairs, session 29):
@@ -387,6 +388,7 @@ def document_code_separators(text: str, parts: Container[str] = ()) -> Optional[
     mended = _DOT_BESIDE_SEP.sub("", _YEAR_PART.sub(r"\1/", mended))
     mended = _DOT_IN_PART.sub(lambda m: m[1] + m[2] if m[1] + m[2] in parts else m[0], mended)
     return mended if mended != text and document_code_parts(mended) is not None else None
+
 
 # The document-type parts of the legal code's article codes, by how many numbers follow
 # them (30.2.NĐ.1.41: two; 22.1.LQ.28: one), with their counts in the training split of
